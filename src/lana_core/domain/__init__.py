@@ -1,0 +1,1 @@
+"""Entities, values and rules of the CRM domain: no I/O, no framework."""

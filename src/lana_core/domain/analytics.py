@@ -1,0 +1,174 @@
+"""Analytics: product events, their aggregates, and the CRM dashboard."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
+from uuid import UUID
+
+from attrs import frozen
+
+from lana_core.domain import validation
+from lana_core.domain.validation import JsonScalar
+
+MAX_BATCH = 1_000
+MAX_NAME_LENGTH = 100
+
+
+class Timeframe(enum.StrEnum):
+    """The original's windows, counted back from now."""
+
+    HOUR = "1h"
+    DAY = "24h"
+    WEEK = "7d"
+    MONTH = "30d"
+
+    @property
+    def span(self) -> timedelta:
+        return {"1h": timedelta(hours=1), "24h": timedelta(days=1), "7d": timedelta(days=7)}.get(
+            self.value, timedelta(days=30)
+        )
+
+
+class Interval(enum.StrEnum):
+    HOUR = "hour"
+    DAY = "day"
+    WEEK = "week"
+
+
+@frozen(kw_only=True)
+class AnalyticsEvent:
+    """One product event; ``subject_*`` points at the CRM record it is about, if any."""
+
+    id: UUID
+    tenant_id: UUID
+    name: str
+    user_id: str | None
+    session_id: str | None
+    subject_type: str | None
+    subject_id: UUID | None
+    properties: Mapping[str, JsonScalar]
+    occurred_at: datetime
+    received_at: datetime
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        id: UUID,
+        tenant_id: UUID,
+        name: str,
+        user_id: str | None,
+        session_id: str | None,
+        subject_type: str | None,
+        subject_id: UUID | None,
+        properties: Mapping[str, JsonScalar],
+        occurred_at: datetime | None,
+        now: datetime,
+        field_prefix: str = "",
+    ) -> AnalyticsEvent:
+        errors = validation.Errors()
+        clean_name = validation.text(errors, f"{field_prefix}name", name, max_length=MAX_NAME_LENGTH, required=True)
+        clean_user = validation.text(errors, f"{field_prefix}user_id", user_id, max_length=200)
+        clean_session = validation.text(errors, f"{field_prefix}session_id", session_id, max_length=200)
+        clean_subject = validation.text(errors, f"{field_prefix}subject_type", subject_type, max_length=50)
+        clean_properties = validation.attributes(errors, f"{field_prefix}properties", properties)
+        when = occurred_at or now
+        if when.tzinfo is None:
+            errors.add(f"{field_prefix}occurred_at", "naive_datetime", "must carry a time zone")
+        errors.raise_if_any()
+        return cls(
+            id=id,
+            tenant_id=tenant_id,
+            name=clean_name or "",
+            user_id=clean_user,
+            session_id=clean_session,
+            subject_type=clean_subject,
+            subject_id=subject_id,
+            properties=clean_properties,
+            occurred_at=when,
+            received_at=now,
+        )
+
+
+@frozen
+class EventCount:
+    name: str
+    count: int
+
+
+@frozen(kw_only=True)
+class Metrics:
+    """The original's metrics for a timeframe."""
+
+    total_events: int
+    unique_users: int
+    unique_sessions: int
+    top_events: Sequence[EventCount]
+    average_events_per_user: float
+
+
+@frozen
+class TimeBucket:
+    start: datetime
+    count: int
+
+
+@frozen(kw_only=True)
+class UserMetrics:
+    user_id: str
+    total_events: int
+    unique_sessions: int
+    by_event: Sequence[EventCount]
+    recent: Sequence[AnalyticsEvent]
+
+
+@frozen
+class DayCount:
+    day: date
+    count: int
+
+
+@frozen(kw_only=True)
+class CustomerCounts:
+    """Counts over live (non-archived) customers."""
+
+    total: int
+    by_status: Mapping[str, int]
+    by_value: Mapping[str, int]
+    ever_activated: int
+
+
+@frozen(kw_only=True)
+class ProjectCounts:
+    """Counts over live projects; ``overdue`` as in :meth:`Project.is_overdue`."""
+
+    total: int
+    by_status: Mapping[str, int]
+    overdue: int
+
+
+@frozen(kw_only=True)
+class Dashboard:
+    """The CRM dashboard of one tenant at ``generated_at``."""
+
+    total_customers: int
+    customers_by_status: Mapping[str, int]
+    customers_by_value: Mapping[str, int]
+    high_value_customers: int
+    total_projects: int
+    projects_by_status: Mapping[str, int]
+    active_projects: int
+    overdue_projects: int
+    new_customers_per_day: Sequence[DayCount]
+    conversion_rate: float
+    generated_at: datetime
+
+
+def conversion_rate(counts: CustomerCounts) -> float:
+    """Share of customers that reached ACTIVE among those that did plus those still prospects."""
+    prospects = counts.by_status.get("prospect", 0)
+    funnel = counts.ever_activated + prospects
+    return round(counts.ever_activated / funnel, 4) if funnel else 0.0
+

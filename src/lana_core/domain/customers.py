@@ -1,0 +1,205 @@
+"""The customer aggregate: contact data, lifecycle status, value tier, ownership."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from datetime import datetime
+from uuid import UUID
+
+from attrs import evolve, frozen
+
+from lana_core.domain import validation
+from lana_core.domain.validation import JsonScalar
+from lana_core.errors import Conflict, ValidationError
+
+
+class CustomerStatus(enum.StrEnum):
+    PROSPECT = "prospect"
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+
+
+class CustomerValue(enum.StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+# A prospect is won (active) or lost (inactive); an inactive customer can be won back,
+# an active one can lapse. Nobody becomes a prospect again: that history is kept.
+STATUS_TRANSITIONS: Mapping[CustomerStatus, frozenset[CustomerStatus]] = {
+    CustomerStatus.PROSPECT: frozenset({CustomerStatus.ACTIVE, CustomerStatus.INACTIVE}),
+    CustomerStatus.ACTIVE: frozenset({CustomerStatus.INACTIVE}),
+    CustomerStatus.INACTIVE: frozenset({CustomerStatus.ACTIVE}),
+}
+
+# Fields an update may change; status, value and archiving have their own commands.
+EDITABLE_FIELDS = ("name", "email", "phone", "company", "notes", "owner_id", "tags", "attributes")
+
+
+@frozen(kw_only=True)
+class ContactDetails:
+    """The validated, normalised editable part of a customer."""
+
+    name: str
+    email: str | None
+    phone: str | None
+    company: str | None
+    notes: str | None
+    tags: tuple[str, ...]
+    attributes: Mapping[str, JsonScalar]
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        name: str,
+        email: str | None,
+        phone: str | None,
+        company: str | None,
+        notes: str | None,
+        tags: tuple[str, ...] | list[str],
+        attributes: Mapping[str, JsonScalar],
+    ) -> ContactDetails:
+        errors = validation.Errors()
+        details = cls(
+            name=validation.text(errors, "name", name, max_length=200, required=True) or "",
+            email=validation.email(errors, "email", email),
+            phone=validation.phone(errors, "phone", phone),
+            company=validation.text(errors, "company", company, max_length=200),
+            notes=validation.text(errors, "notes", notes, max_length=10_000),
+            tags=validation.tags(errors, "tags", tags),
+            attributes=validation.attributes(errors, "attributes", attributes),
+        )
+        errors.raise_if_any()
+        return details
+
+
+@frozen(kw_only=True)
+class Customer:
+    """A person or organisation the tenant does business with.
+
+    ``version`` starts at 1 and grows by one with every change; a change made against
+    an older version is a :class:`Conflict`. ``activated_at`` is when it first became
+    active, which the dashboard's conversion rate counts.
+    """
+
+    id: UUID
+    tenant_id: UUID
+    name: str
+    email: str | None
+    phone: str | None
+    company: str | None
+    notes: str | None
+    tags: tuple[str, ...]
+    attributes: Mapping[str, JsonScalar]
+    value: CustomerValue
+    status: CustomerStatus
+    owner_id: UUID | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    activated_at: datetime | None
+    archived_at: datetime | None
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        id: UUID,
+        tenant_id: UUID,
+        details: ContactDetails,
+        value: CustomerValue,
+        status: CustomerStatus,
+        owner_id: UUID | None,
+        now: datetime,
+    ) -> Customer:
+        return cls(
+            id=id,
+            tenant_id=tenant_id,
+            name=details.name,
+            email=details.email,
+            phone=details.phone,
+            company=details.company,
+            notes=details.notes,
+            tags=details.tags,
+            attributes=details.attributes,
+            value=CustomerValue(value),
+            status=CustomerStatus(status),
+            owner_id=owner_id,
+            version=1,
+            created_at=now,
+            updated_at=now,
+            activated_at=now if status is CustomerStatus.ACTIVE else None,
+            archived_at=None,
+        )
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    def details(self) -> ContactDetails:
+        return ContactDetails(
+            name=self.name,
+            email=self.email,
+            phone=self.phone,
+            company=self.company,
+            notes=self.notes,
+            tags=self.tags,
+            attributes=self.attributes,
+        )
+
+    def check_version(self, expected: int | None) -> None:
+        """Refuse a change made against another version than the stored one."""
+        if expected is not None and expected != self.version:
+            raise Conflict(
+                f"customer {self.id} is at version {self.version}, not {expected}; reload and retry"
+            )
+
+    def with_details(self, details: ContactDetails, owner_id: UUID | None, now: datetime) -> Customer:
+        self._ensure_not_archived()
+        return self._next(
+            now,
+            name=details.name,
+            email=details.email,
+            phone=details.phone,
+            company=details.company,
+            notes=details.notes,
+            tags=details.tags,
+            attributes=details.attributes,
+            owner_id=owner_id,
+        )
+
+    def change_status(self, status: CustomerStatus, now: datetime) -> Customer:
+        self._ensure_not_archived()
+        status = CustomerStatus(status)
+        if status not in STATUS_TRANSITIONS[self.status]:
+            raise ValidationError.single(
+                "status",
+                "illegal_transition",
+                f"a customer cannot move from {self.status} to {status}",
+            )
+        activated_at = self.activated_at or (now if status is CustomerStatus.ACTIVE else None)
+        return self._next(now, status=status, activated_at=activated_at)
+
+    def change_value(self, value: CustomerValue, now: datetime) -> Customer:
+        self._ensure_not_archived()
+        return self._next(now, value=CustomerValue(value))
+
+    def archive(self, now: datetime) -> Customer:
+        if self.is_archived:
+            raise Conflict(f"customer {self.id} is already archived")
+        return self._next(now, archived_at=now)
+
+    def restore(self, now: datetime) -> Customer:
+        if not self.is_archived:
+            raise Conflict(f"customer {self.id} is not archived")
+        return self._next(now, archived_at=None)
+
+    def _next(self, now: datetime, **changes: object) -> Customer:
+        return evolve(self, version=self.version + 1, updated_at=now, **changes)  # type: ignore[misc, arg-type]
+
+    def _ensure_not_archived(self) -> None:
+        if self.is_archived:
+            raise Conflict(f"customer {self.id} is archived; restore it before changing it")

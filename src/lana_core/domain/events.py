@@ -1,0 +1,96 @@
+"""Domain events: the facts every change publishes through the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Final
+from uuid import UUID
+
+from attrs import field, frozen
+
+# Event types, dotted so a topic exchange can route on them ("customer.*", "#.high_value").
+CUSTOMER_CREATED: Final = "customer.created"
+CUSTOMER_CREATED_HIGH_VALUE: Final = "customer.created.high_value"
+CUSTOMER_UPDATED: Final = "customer.updated"
+CUSTOMER_STATUS_CHANGED: Final = "customer.status_changed"
+CUSTOMER_VALUE_CHANGED: Final = "customer.value_changed"
+CUSTOMER_ARCHIVED: Final = "customer.archived"
+CUSTOMER_RESTORED: Final = "customer.restored"
+PROJECT_CREATED: Final = "project.created"
+PROJECT_UPDATED: Final = "project.updated"
+PROJECT_STATUS_CHANGED: Final = "project.status_changed"
+PROJECT_ARCHIVED: Final = "project.archived"
+TASK_CREATED: Final = "task.created"
+TASK_UPDATED: Final = "task.updated"
+TASK_COMPLETED: Final = "task.completed"
+TASK_REOPENED: Final = "task.reopened"
+INTERACTION_RECORDED: Final = "interaction.recorded"
+INSIGHT_GENERATED: Final = "insight.generated"
+TENANT_CREATED: Final = "tenant.created"
+USER_CREATED: Final = "user.created"
+USER_UPDATED: Final = "user.updated"
+
+EVENT_TYPES: Final = frozenset(
+    {
+        CUSTOMER_CREATED,
+        CUSTOMER_CREATED_HIGH_VALUE,
+        CUSTOMER_UPDATED,
+        CUSTOMER_STATUS_CHANGED,
+        CUSTOMER_VALUE_CHANGED,
+        CUSTOMER_ARCHIVED,
+        CUSTOMER_RESTORED,
+        PROJECT_CREATED,
+        PROJECT_UPDATED,
+        PROJECT_STATUS_CHANGED,
+        PROJECT_ARCHIVED,
+        TASK_CREATED,
+        TASK_UPDATED,
+        TASK_COMPLETED,
+        TASK_REOPENED,
+        INTERACTION_RECORDED,
+        INSIGHT_GENERATED,
+        TENANT_CREATED,
+        USER_CREATED,
+        USER_UPDATED,
+    }
+)
+
+ENVELOPE_VERSION: Final = 1
+
+
+@frozen(kw_only=True)
+class DomainEvent:
+    """The envelope of one fact. ``id`` is the idempotency key downstream.
+
+    ``aggregate_version`` lets a consumer refuse to apply an older change after a
+    newer one; ``payload`` holds JSON-safe values only.
+    """
+
+    id: UUID
+    type: str
+    tenant_id: UUID
+    aggregate_type: str
+    aggregate_id: UUID
+    aggregate_version: int
+    occurred_at: datetime
+    actor_id: UUID | None
+    payload: Mapping[str, Any]
+    version: int = ENVELOPE_VERSION
+    trace_context: Mapping[str, str] = field(factory=dict)
+
+
+def matches(pattern: str, event_type: str) -> bool:
+    """AMQP topic matching: ``*`` is one word, ``#`` is zero or more words."""
+    return _match(pattern.split("."), event_type.split("."))
+
+
+def _match(pattern: list[str], words: list[str]) -> bool:
+    if not pattern:
+        return not words
+    head, rest = pattern[0], pattern[1:]
+    if head == "#":
+        return any(_match(rest, words[i:]) for i in range(len(words) + 1))
+    if not words:
+        return False
+    return (head == "*" or head == words[0]) and _match(rest, words[1:])

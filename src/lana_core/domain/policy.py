@@ -1,0 +1,97 @@
+"""The permission policy: one function decides every action of every role.
+
+| role    | read                         | create                      | update / delete        |
+|---------|------------------------------|-----------------------------|------------------------|
+| viewer  | everything*                  | nothing                     | nothing                |
+| agent   | everything* (own customers   | customers; projects, tasks  | what it owns or is     |
+|         | only when the tenant says so)| and interactions on records | assigned to            |
+|         |                              | it owns; analytics events   |                        |
+| manager | everything                   | everything but users        | everything but users   |
+| admin   | everything                   | everything                  | everything             |
+
+(*) users and settings are read by admins only; insights are generated (CREATE) by agents and up.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from lana_core.domain.tenancy import Actor, Role, TenantSettings
+from lana_core.errors import PermissionDenied
+
+
+class Action(enum.StrEnum):
+    READ = "read"
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
+class Resource(enum.StrEnum):
+    CUSTOMER = "customer"
+    PROJECT = "project"
+    TASK = "task"
+    INTERACTION = "interaction"
+    INSIGHT = "insight"
+    ANALYTICS = "analytics"
+    USER = "user"
+    SETTINGS = "settings"
+
+
+_ADMIN_ONLY = frozenset({Resource.USER, Resource.SETTINGS})
+
+
+def is_allowed(
+    actor: Actor,
+    action: Action,
+    resource: Resource,
+    *,
+    owned: bool,
+    settings: TenantSettings,
+) -> bool:
+    """Whether ``actor`` may do ``action`` on ``resource``.
+
+    ``owned`` says whether the actor owns or is assigned to the record (for a create,
+    the record it hangs under: the customer of a new project).
+    """
+    if actor.role is Role.ADMIN:
+        return True
+    if resource in _ADMIN_ONLY:
+        return False
+    if action is Action.READ:
+        return _may_read(actor.role, resource, owned=owned, settings=settings)
+    if actor.role is Role.MANAGER:
+        return True
+    if actor.role is Role.AGENT:
+        return _agent_may_write(action, resource, owned=owned)
+    return False
+
+
+def authorize(
+    actor: Actor,
+    action: Action,
+    resource: Resource,
+    *,
+    owned: bool = False,
+    settings: TenantSettings,
+) -> None:
+    """Raise :class:`PermissionDenied` unless :func:`is_allowed`."""
+    if not is_allowed(actor, action, resource, owned=owned, settings=settings):
+        raise PermissionDenied(f"role {actor.role} may not {action} this {resource}")
+
+
+def _may_read(role: Role, resource: Resource, *, owned: bool, settings: TenantSettings) -> bool:
+    restricted = role is Role.AGENT and settings.agents_see_only_own_customers
+    if restricted and resource is not Resource.ANALYTICS:
+        return owned
+    return True
+
+
+def _agent_may_write(action: Action, resource: Resource, *, owned: bool) -> bool:
+    if action is Action.CREATE and resource in (Resource.CUSTOMER, Resource.ANALYTICS):
+        return True
+    if action is Action.CREATE and resource is Resource.INSIGHT:
+        return True
+    if resource is Resource.ANALYTICS or resource is Resource.INSIGHT:
+        return False
+    return owned

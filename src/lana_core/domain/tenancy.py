@@ -1,0 +1,136 @@
+"""Tenants, their users and the actor every command runs as."""
+
+from __future__ import annotations
+
+import enum
+import re
+from datetime import datetime
+from uuid import UUID
+
+from attrs import evolve, frozen
+
+from lana_core.domain import validation
+from lana_core.errors import ValidationError
+
+_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+class Role(enum.StrEnum):
+    """What a user may do in its tenant; see ``lana_core.domain.policy``."""
+
+    ADMIN = "admin"
+    MANAGER = "manager"
+    AGENT = "agent"
+    VIEWER = "viewer"
+
+
+@frozen(kw_only=True)
+class TenantSettings:
+    """Per-tenant switches of behaviour."""
+
+    agents_see_only_own_customers: bool = False
+    insight_max_age_seconds: int = 24 * 3600
+    daily_model_call_budget: int = 1_000
+
+
+@frozen(kw_only=True)
+class Tenant:
+    """An organisation; every other record belongs to exactly one tenant."""
+
+    id: UUID
+    slug: str
+    name: str
+    settings: TenantSettings
+    created_at: datetime
+
+    @classmethod
+    def create(cls, *, id: UUID, slug: str, name: str, now: datetime) -> Tenant:
+        errors = validation.Errors()
+        clean_name = validation.text(errors, "name", name, max_length=200, required=True)
+        clean_slug = (slug or "").strip().lower()
+        if not _SLUG.match(clean_slug):
+            errors.add("slug", "invalid_slug", "1 to 63 lower-case letters, digits or inner '-'")
+        errors.raise_if_any()
+        assert clean_name is not None
+        return cls(id=id, slug=clean_slug, name=clean_name, settings=TenantSettings(), created_at=now)
+
+    def with_settings(self, settings: TenantSettings) -> Tenant:
+        if settings.insight_max_age_seconds < 0 or settings.daily_model_call_budget < 0:
+            raise ValidationError.single("settings", "negative", "limits must not be negative")
+        return evolve(self, settings=settings)
+
+
+@frozen(kw_only=True)
+class User:
+    """A person who signs in to a tenant. ``password_hash`` never leaves the adapters that store it."""
+
+    id: UUID
+    tenant_id: UUID
+    email: str
+    name: str
+    role: Role
+    password_hash: str
+    active: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        id: UUID,
+        tenant_id: UUID,
+        email: str,
+        name: str,
+        role: Role,
+        password_hash: str,
+        now: datetime,
+    ) -> User:
+        errors = validation.Errors()
+        clean_email = validation.email(errors, "email", email)
+        if clean_email is None and not errors.has("email"):
+            errors.add("email", "required", "must not be empty")
+        clean_name = validation.text(errors, "name", name, max_length=200, required=True)
+        errors.raise_if_any()
+        assert clean_email is not None and clean_name is not None
+        return cls(
+            id=id,
+            tenant_id=tenant_id,
+            email=clean_email,
+            name=clean_name,
+            role=Role(role),
+            password_hash=password_hash,
+            active=True,
+            version=1,
+            created_at=now,
+            updated_at=now,
+        )
+
+    def deactivate(self, now: datetime) -> User:
+        return evolve(self, active=False, version=self.version + 1, updated_at=now)
+
+    def with_role(self, role: Role, now: datetime) -> User:
+        return evolve(self, role=role, version=self.version + 1, updated_at=now)
+
+
+MIN_PASSWORD_LENGTH = 12
+
+
+def check_password_strength(password: str) -> None:
+    """Reject passwords too short to resist guessing; length beats composition rules."""
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError.single(
+            "password", "too_short", f"must be at least {MIN_PASSWORD_LENGTH} characters"
+        )
+    if len(password) > 1024:
+        raise ValidationError.single("password", "too_long", "must be at most 1024 characters")
+
+
+@frozen
+class Actor:
+    """Who runs a command: every use case is scoped to ``tenant_id`` and judged by ``role``."""
+
+    tenant_id: UUID
+    user_id: UUID
+    role: Role

@@ -1,0 +1,143 @@
+"""Small checks shared by the entities' named constructors; each returns the clean value or raises."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping
+
+from lana_core.errors import FieldError, ValidationError
+
+JsonScalar = str | int | float | bool | None
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+_PHONE_NOISE = re.compile(r"[\s().\-/]")
+_TAG = re.compile(r"^[a-z0-9][a-z0-9_\-: ]*$")
+_ATTRIBUTE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-.]*$")
+
+MAX_TAGS = 20
+MAX_TAG_LENGTH = 40
+MAX_ATTRIBUTES = 50
+MAX_ATTRIBUTES_BYTES = 8_192
+MAX_ATTRIBUTE_KEY_LENGTH = 64
+
+
+class Errors:
+    """Collects field errors so one call reports every problem, not just the first."""
+
+    __slots__ = ("_errors",)
+
+    def __init__(self) -> None:
+        self._errors: list[FieldError] = []
+
+    def add(self, field: str, code: str, message: str) -> None:
+        self._errors.append(FieldError(field, code, message))
+
+    def has(self, field: str) -> bool:
+        return any(error.field == field for error in self._errors)
+
+    def raise_if_any(self) -> None:
+        if self._errors:
+            raise ValidationError(self._errors)
+
+
+def text(
+    errors: Errors, field: str, value: str | None, *, max_length: int, required: bool = False
+) -> str | None:
+    """Strip ``value``; empty becomes None, which is an error when ``required``."""
+    if value is None:
+        cleaned = ""
+    elif not isinstance(value, str):
+        errors.add(field, "type", "must be a string")
+        return None
+    else:
+        cleaned = value.strip()
+    if not cleaned:
+        if required:
+            errors.add(field, "required", "must not be empty")
+        return None
+    if len(cleaned) > max_length:
+        errors.add(field, "too_long", f"must be at most {max_length} characters")
+        return None
+    return cleaned
+
+
+def email(errors: Errors, field: str, value: str | None) -> str | None:
+    """Normalise an address to lower case; None or blank means no address."""
+    cleaned = text(errors, field, value, max_length=254)
+    if cleaned is None:
+        return None
+    normalised = cleaned.lower()
+    if not _EMAIL.match(normalised):
+        errors.add(field, "invalid_email", "must be an email address like name@example.com")
+        return None
+    return normalised
+
+
+def phone(errors: Errors, field: str, value: str | None) -> str | None:
+    """Keep digits and a leading plus, so '+1 (555) 010-2030' and '+15550102030' compare equal."""
+    cleaned = text(errors, field, value, max_length=40)
+    if cleaned is None:
+        return None
+    compact = _PHONE_NOISE.sub("", cleaned)
+    digits = compact[1:] if compact.startswith("+") else compact
+    if not digits.isdigit() or not 5 <= len(digits) <= 15:
+        errors.add(field, "invalid_phone", "must hold 5 to 15 digits, optionally after a '+'")
+        return None
+    return compact
+
+
+def tags(errors: Errors, field: str, values: Iterable[str]) -> tuple[str, ...]:
+    """Lower-case, de-duplicate and sort tags so equal sets compare equal."""
+    if isinstance(values, str):
+        errors.add(field, "type", "must be a list of strings")
+        return ()
+    cleaned: set[str] = set()
+    for value in values:
+        if not isinstance(value, str):
+            errors.add(field, "type", "must be a list of strings")
+            return ()
+        tag = value.strip().lower()
+        if not tag or len(tag) > MAX_TAG_LENGTH or not _TAG.match(tag):
+            errors.add(
+                field,
+                "invalid_tag",
+                f"each tag is 1 to {MAX_TAG_LENGTH} letters, digits, spaces, '-', '_' or ':'",
+            )
+            return ()
+        cleaned.add(tag)
+    if len(cleaned) > MAX_TAGS:
+        errors.add(field, "too_many", f"at most {MAX_TAGS} tags")
+        return ()
+    return tuple(sorted(cleaned))
+
+
+def attributes(
+    errors: Errors, field: str, values: Mapping[str, JsonScalar]
+) -> dict[str, JsonScalar]:
+    """Accept a flat mapping of JSON scalars, bounded in count and encoded size."""
+    if not isinstance(values, Mapping):
+        errors.add(field, "type", "must be an object")
+        return {}
+    if len(values) > MAX_ATTRIBUTES:
+        errors.add(field, "too_many", f"at most {MAX_ATTRIBUTES} attributes")
+        return {}
+    for key, value in values.items():
+        if not isinstance(key, str) or len(key) > MAX_ATTRIBUTE_KEY_LENGTH or not _ATTRIBUTE_KEY.match(key):
+            errors.add(f"{field}.{key}", "invalid_key", "keys are identifiers of at most 64 characters")
+            return {}
+        if not _is_json_scalar(value):
+            errors.add(f"{field}.{key}", "invalid_value", "values are strings, numbers, booleans or null")
+            return {}
+    cleaned = dict(values)
+    if len(json.dumps(cleaned, ensure_ascii=False).encode()) > MAX_ATTRIBUTES_BYTES:
+        errors.add(field, "too_large", f"must encode to at most {MAX_ATTRIBUTES_BYTES} bytes of JSON")
+        return {}
+    return cleaned
+
+
+def _is_json_scalar(value: object) -> bool:
+    if value is None or isinstance(value, (str, bool, int)):
+        return True
+    return isinstance(value, float) and math.isfinite(value)

@@ -1,0 +1,102 @@
+"""The typed errors every use case raises for a caller's mistake or a failed dependency.
+
+Drivers translate them to their own protocol: HTTP problem+json, CLI exit codes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from attrs import frozen
+
+__all__ = [
+    "Conflict",
+    "FieldError",
+    "LanaError",
+    "LimitExceeded",
+    "NotFound",
+    "PermissionDenied",
+    "Unauthenticated",
+    "Unavailable",
+    "ValidationError",
+]
+
+
+@frozen
+class FieldError:
+    """One invalid field: where it is, a machine-readable code and a sentence for people."""
+
+    field: str
+    code: str
+    message: str
+
+
+class LanaError(Exception):
+    """Base of every error Lana raises on purpose; ``code`` is stable across releases."""
+
+    code: ClassVar[str] = "lana_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(LanaError):
+    """The record does not exist in the caller's tenant (or is hidden from the caller)."""
+
+    code = "not_found"
+
+    def __init__(self, kind: str, identifier: object) -> None:
+        super().__init__(f"{kind} {identifier} was not found")
+        self.kind = kind
+        self.identifier = identifier
+
+
+class Conflict(LanaError):
+    """The change clashes with the stored state: a stale version or a duplicate key."""
+
+    code = "conflict"
+
+
+class ValidationError(LanaError):
+    """The input breaks a rule of the domain; ``errors`` names every offending field."""
+
+    code = "validation_error"
+
+    def __init__(self, errors: Iterable[FieldError]) -> None:
+        self.errors = tuple(errors)
+        summary = "; ".join(f"{e.field}: {e.message}" for e in self.errors)
+        super().__init__(f"invalid input: {summary}")
+
+    @classmethod
+    def single(cls, field: str, code: str, message: str) -> ValidationError:
+        return cls([FieldError(field, code, message)])
+
+
+class PermissionDenied(LanaError):
+    """The actor's role or ownership does not allow the action."""
+
+    code = "permission_denied"
+
+
+class Unauthenticated(LanaError):
+    """Credentials are missing, wrong or no longer valid."""
+
+    code = "unauthenticated"
+
+
+class LimitExceeded(LanaError):
+    """A quota or rate limit was reached; ``retry_after`` is in seconds when known."""
+
+    code = "limit_exceeded"
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Unavailable(LanaError):
+    """A dependency (database, broker, model) cannot serve the request right now."""
+
+    code = "unavailable"

@@ -1,0 +1,325 @@
+"""The ports: what the core needs from the outside world, as small Protocols.
+
+Repositories live on a :class:`UnitOfWork` opened for one tenant, so no query of the
+core can reach another tenant's records. Adapters satisfy these structurally.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import date, datetime
+from types import TracebackType
+from typing import Protocol, TypeVar
+from uuid import UUID
+
+from attrs import frozen
+
+from lana_core.domain.analytics import (
+    AnalyticsEvent,
+    CustomerCounts,
+    DayCount,
+    EventCount,
+    Interval,
+    Metrics,
+    ProjectCounts,
+    TimeBucket,
+    UserMetrics,
+)
+from lana_core.domain.audit import AuditEntry
+from lana_core.domain.customers import Customer
+from lana_core.domain.events import DomainEvent
+from lana_core.domain.insights import Insight, InsightContext, InsightDraft
+from lana_core.domain.interactions import Interaction
+from lana_core.domain.pagination import Page, PageRequest
+from lana_core.domain.projects import Project, ProjectStats, Task, TaskStats
+from lana_core.domain.queries import CustomerQuery, ProjectQuery, TaskQuery
+from lana_core.domain.tenancy import Tenant, User
+
+T = TypeVar("T")
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC."""
+        ...
+
+
+class IdFactory(Protocol):
+    def new_id(self) -> UUID:
+        """A fresh unique id (time-ordered where the adapter benefits)."""
+        ...
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str:
+        """A salted, slow hash of ``password``."""
+        ...
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        """Whether ``password`` matches; takes as long for a miss as for a hit."""
+        ...
+
+
+class TenantRepository(Protocol):
+    """Tenants are the one record read across tenants (to sign in to one by slug)."""
+
+    async def add(self, tenant: Tenant) -> None:
+        """Store a new tenant; raises Conflict if the slug is taken."""
+        ...
+
+    async def get(self, tenant_id: UUID) -> Tenant | None: ...
+
+    async def get_by_slug(self, slug: str) -> Tenant | None: ...
+
+    async def update(self, tenant: Tenant) -> None: ...
+
+
+class UserRepository(Protocol):
+    async def add(self, user: User) -> None:
+        """Store a new user; raises Conflict if the email is taken in the tenant."""
+        ...
+
+    async def get(self, user_id: UUID) -> User | None: ...
+
+    async def get_by_email(self, email: str) -> User | None: ...
+
+    async def update(self, user: User) -> None:
+        """Store ``user``; raises Conflict unless the stored version is ``user.version - 1``."""
+        ...
+
+    async def list(self, page: PageRequest) -> Page[User]:
+        """Users ordered by email."""
+        ...
+
+
+class CustomerRepository(Protocol):
+    async def add(self, customer: Customer) -> None:
+        """Store a new customer; raises Conflict if its email is taken in the tenant."""
+        ...
+
+    async def get(self, customer_id: UUID) -> Customer | None:
+        """The customer, archived or not; None when it is not in this tenant."""
+        ...
+
+    async def update(self, customer: Customer) -> None:
+        """Store ``customer``; raises Conflict unless the stored version is ``customer.version - 1``
+        or if its new email is taken."""
+        ...
+
+    async def list(self, query: CustomerQuery) -> Page[Customer]:
+        """Matching customers in the query's stable order, one page at a time."""
+        ...
+
+    async def counts(self) -> CustomerCounts: ...
+
+    async def created_per_day(self, since: datetime) -> Sequence[DayCount]:
+        """Live customers created since ``since``, counted per UTC day, oldest first."""
+        ...
+
+
+class ProjectRepository(Protocol):
+    async def add(self, project: Project) -> None: ...
+
+    async def get(self, project_id: UUID) -> Project | None: ...
+
+    async def update(self, project: Project) -> None:
+        """Store ``project``; raises Conflict unless the stored version is ``project.version - 1``."""
+        ...
+
+    async def list(self, query: ProjectQuery) -> Page[Project]: ...
+
+    async def stats_for_customer(self, customer_id: UUID, today: date) -> ProjectStats: ...
+
+    async def recent_for_customer(self, customer_id: UUID, limit: int) -> Sequence[Project]:
+        """The customer's live projects, newest first."""
+        ...
+
+    async def counts(self, today: date) -> ProjectCounts: ...
+
+
+class TaskRepository(Protocol):
+    async def add(self, task: Task) -> None: ...
+
+    async def get(self, task_id: UUID) -> Task | None: ...
+
+    async def update(self, task: Task) -> None:
+        """Store ``task``; raises Conflict unless the stored version is ``task.version - 1``."""
+        ...
+
+    async def list(self, query: TaskQuery) -> Page[Task]:
+        """Matching tasks, oldest first."""
+        ...
+
+    async def stats_for_customer(self, customer_id: UUID) -> TaskStats: ...
+
+
+class InteractionRepository(Protocol):
+    async def add(self, interaction: Interaction) -> None: ...
+
+    async def list_for_customer(self, customer_id: UUID, page: PageRequest) -> Page[Interaction]:
+        """The customer's interactions, newest ``occurred_at`` first."""
+        ...
+
+    async def count_for_customer(self, customer_id: UUID) -> int: ...
+
+    async def last_for_customer(self, customer_id: UUID) -> Interaction | None: ...
+
+
+class InsightRepository(Protocol):
+    async def add(self, insight: Insight) -> None: ...
+
+    async def latest_for_customer(self, customer_id: UUID) -> Insight | None: ...
+
+    async def list_for_customer(self, customer_id: UUID, page: PageRequest) -> Page[Insight]:
+        """The customer's insights, newest first."""
+        ...
+
+    async def count_since(self, since: datetime) -> int:
+        """Insights in this tenant created since ``since`` by a model (source = llm)."""
+        ...
+
+
+class AuditLog(Protocol):
+    async def append(self, entries: Sequence[AuditEntry]) -> None: ...
+
+    async def list_for_customer(self, customer_id: UUID, limit: int) -> Sequence[AuditEntry]:
+        """Entries about the customer or its projects and tasks, newest first."""
+        ...
+
+
+class Outbox(Protocol):
+    async def append(self, events: Sequence[DomainEvent]) -> None:
+        """Store events to publish after the transaction commits."""
+        ...
+
+
+class AnalyticsStore(Protocol):
+    async def add_many(self, events: Sequence[AnalyticsEvent]) -> None: ...
+
+    async def metrics(self, since: datetime, until: datetime, top: int) -> Metrics: ...
+
+    async def time_series(self, since: datetime, until: datetime, interval: Interval) -> Sequence[TimeBucket]:
+        """Event counts per bucket start (UTC), oldest first; empty buckets are omitted."""
+        ...
+
+    async def top_events(self, since: datetime, until: datetime, limit: int) -> Sequence[EventCount]:
+        """Most frequent event names, ties broken by name."""
+        ...
+
+    async def user_metrics(self, user_id: str, since: datetime, until: datetime, recent: int) -> UserMetrics: ...
+
+    async def count_for_subject(self, subject_id: UUID, since: datetime) -> int: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction in one tenant: everything commits together or not at all.
+
+    Leaving the ``async with`` block without :meth:`commit` rolls back.
+    """
+
+    tenants: TenantRepository
+    users: UserRepository
+    customers: CustomerRepository
+    projects: ProjectRepository
+    tasks: TaskRepository
+    interactions: InteractionRepository
+    insights: InsightRepository
+    audit: AuditLog
+    outbox: Outbox
+    analytics: AnalyticsStore
+
+    async def __aenter__(self) -> UnitOfWork: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None:
+        """Make the changes durable; raises Conflict on a clash found at commit time."""
+        ...
+
+    async def rollback(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self, tenant_id: UUID) -> UnitOfWork:
+        """A unit of work whose repositories see only ``tenant_id``'s records."""
+        ...
+
+
+@frozen
+class CacheKey:
+    """A cache entry's name. The tenant is part of every key; ``schema`` changes with the
+    shape of the cached value so a new release never reads an old shape."""
+
+    tenant_id: UUID
+    namespace: str
+    params: str
+    schema: int = 1
+
+    def render(self) -> str:
+        return f"lana:v{self.schema}:{self.tenant_id}:{self.namespace}:{self.params}"
+
+
+class Cache(Protocol):
+    """A best-effort cache: a failure reads as a miss, never as an error."""
+
+    async def get_or_compute(
+        self, key: CacheKey, kind: type[T], compute: Callable[[], Awaitable[T]], ttl_seconds: float
+    ) -> T:
+        """The cached value of ``kind`` or, on a miss, ``compute()`` stored for ``ttl_seconds``;
+        concurrent misses of one key compute once."""
+        ...
+
+    async def invalidate(self, tenant_id: UUID, namespaces: Sequence[str]) -> None:
+        """Drop every key of the tenant in ``namespaces``."""
+        ...
+
+
+class EventPublisher(Protocol):
+    async def publish(self, events: Sequence[DomainEvent]) -> None:
+        """Hand events to the bus; returns once the bus has accepted all, raises Unavailable."""
+        ...
+
+
+class InsightModel(Protocol):
+    """Something that assesses a customer: a language model, or the rules engine."""
+
+    name: str
+
+    async def assess(self, context: InsightContext) -> InsightDraft:
+        """Assess the customer; raises Unavailable (with the reason) when it cannot answer."""
+        ...
+
+
+@frozen(kw_only=True)
+class OutboxRecord:
+    """A stored event waiting for the relay; ``attempts`` counts failed publishes."""
+
+    event: DomainEvent
+    attempts: int
+    last_error: str | None
+
+
+class OutboxRelayStore(Protocol):
+    """The relay's view of the outbox: claim committed rows, then settle each one.
+
+    A claim is a lease: rows not settled before it ends can be claimed again, so a
+    crashed relay loses nothing. Rows are claimed by state, never by ``id > last_seen``,
+    so a transaction that commits late is still delivered.
+    """
+
+    async def claim(self, limit: int, lease_seconds: float) -> Sequence[OutboxRecord]:
+        """Pending rows not leased by another relay, oldest first."""
+        ...
+
+    async def mark_published(self, event_ids: Sequence[UUID]) -> None: ...
+
+    async def mark_failed(self, event_id: UUID, error: str, *, dead: bool) -> None:
+        """Record a failed publish; a ``dead`` row is never claimed again."""
+        ...
+
+    async def pending_count(self) -> int: ...

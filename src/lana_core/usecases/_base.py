@@ -1,0 +1,155 @@
+"""What every use case shares: its ports, and how a change is recorded."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+import attrs
+from attrs import frozen
+
+from lana_core.domain.analytics import AnalyticsEvent
+from lana_core.domain.audit import AuditEntry, diff
+from lana_core.domain.events import DomainEvent
+from lana_core.domain.policy import Action, Resource, authorize
+from lana_core.domain.tenancy import Actor, TenantSettings
+from lana_core.errors import NotFound
+from lana_core.ports import Cache, Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
+
+
+@frozen(kw_only=True)
+class Kernel:
+    """The ports every use case needs; built once by the composition root."""
+
+    uow: UnitOfWorkFactory
+    clock: Clock
+    ids: IdFactory
+    cache: Cache
+
+
+class UseCase:
+    """Base of the use-case classes: holds the kernel, offers the shared steps."""
+
+    __slots__ = ("_kernel",)
+
+    def __init__(self, kernel: Kernel) -> None:
+        self._kernel = kernel
+
+    def _now(self) -> datetime:
+        return self._kernel.clock.now()
+
+    def _id(self) -> UUID:
+        return self._kernel.ids.new_id()
+
+
+async def tenant_settings(uow: UnitOfWork, actor: Actor) -> TenantSettings:
+    tenant = await uow.tenants.get(actor.tenant_id)
+    if tenant is None:
+        raise NotFound("tenant", actor.tenant_id)
+    return tenant.settings
+
+
+async def authorize_in(
+    uow: UnitOfWork, actor: Actor, action: Action, resource: Resource, *, owned: bool = False
+) -> TenantSettings:
+    """Check the policy with the tenant's settings; returns them for further checks."""
+    settings = await tenant_settings(uow, actor)
+    authorize(actor, action, resource, owned=owned, settings=settings)
+    return settings
+
+
+def json_safe(value: Any) -> Any:
+    """A JSON-safe copy of a domain value: ids, times and enums become strings."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (UUID, date, datetime)):
+        return value.isoformat() if not isinstance(value, UUID) else str(value)
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (tuple, list, frozenset, set)):
+        return [json_safe(v) for v in value]
+    if attrs.has(type(value)):
+        return snapshot(value)
+    raise TypeError(f"cannot make {type(value).__name__} JSON-safe")
+
+
+_SKIPPED = frozenset({"tenant_id", "version", "created_at", "updated_at", "password_hash"})
+
+
+def snapshot(entity: Any) -> dict[str, Any]:
+    """The audited fields of an entity as JSON-safe values (bookkeeping fields left out)."""
+    return {
+        field.name: json_safe(getattr(entity, field.name))
+        for field in attrs.fields(type(entity))
+        if field.name not in _SKIPPED
+    }
+
+
+@frozen(kw_only=True)
+class Change:
+    """One recorded change: the facts needed for its event, audit entry and analytics row."""
+
+    event_type: str
+    aggregate_type: str
+    aggregate_id: UUID
+    aggregate_version: int
+    customer_id: UUID | None
+    before: Mapping[str, Any] | None
+    after: Mapping[str, Any]
+    payload: Mapping[str, Any] | None = None
+
+
+async def record(uow: UnitOfWork, kernel: Kernel, actor: Actor, now: datetime, *changes: Change) -> None:
+    """Write each change's domain event (outbox), audit entry and analytics event in ``uow``."""
+    events, entries, analytics = [], [], []
+    for change in changes:
+        event = DomainEvent(
+            id=kernel.ids.new_id(),
+            type=change.event_type,
+            tenant_id=actor.tenant_id,
+            aggregate_type=change.aggregate_type,
+            aggregate_id=change.aggregate_id,
+            aggregate_version=change.aggregate_version,
+            occurred_at=now,
+            actor_id=actor.user_id,
+            payload=change.after if change.payload is None else change.payload,
+        )
+        events.append(event)
+        entries.append(
+            AuditEntry(
+                id=event.id,
+                tenant_id=actor.tenant_id,
+                actor_id=actor.user_id,
+                aggregate_type=change.aggregate_type,
+                aggregate_id=change.aggregate_id,
+                customer_id=change.customer_id,
+                action=change.event_type,
+                changes=diff(change.before or {}, change.after),
+                occurred_at=now,
+            )
+        )
+        analytics.append(analytics_of(event))
+    await uow.outbox.append(events)
+    await uow.audit.append(entries)
+    await uow.analytics.add_many(analytics)
+
+
+def analytics_of(event: DomainEvent) -> AnalyticsEvent:
+    """Domain events count as analytics too: the name is the event type, the subject its aggregate."""
+    return AnalyticsEvent(
+        id=event.id,
+        tenant_id=event.tenant_id,
+        name=event.type,
+        user_id=None if event.actor_id is None else str(event.actor_id),
+        session_id=None,
+        subject_type=event.aggregate_type,
+        subject_id=event.aggregate_id,
+        properties={"aggregate_version": event.aggregate_version},
+        occurred_at=event.occurred_at,
+        received_at=event.occurred_at,
+    )

@@ -1,0 +1,28 @@
+"""Which cached views a change makes stale, so writes invalidate exactly those keys."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+DASHBOARD = "dashboard"
+ANALYTICS = "analytics"
+INSIGHTS = "insights"
+
+_BY_PREFIX = {
+    "customer.": (DASHBOARD, ANALYTICS),
+    "project.": (DASHBOARD, ANALYTICS),
+    "task.": (ANALYTICS,),
+    "interaction.": (ANALYTICS,),
+    "insight.": (INSIGHTS, ANALYTICS),
+    "analytics.": (ANALYTICS,),
+}
+
+
+def stale_namespaces(event_types: Iterable[str]) -> tuple[str, ...]:
+    """The cache namespaces that events of these types change, each named once."""
+    found: dict[str, None] = {}
+    for event_type in event_types:
+        for prefix, namespaces in _BY_PREFIX.items():
+            if event_type.startswith(prefix):
+                found.update(dict.fromkeys(namespaces))
+    return tuple(found)

@@ -1,0 +1,369 @@
+"""Customer use cases: create, read, edit, change status or value, archive, restore, list."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from uuid import UUID
+
+from attrs import evolve, field, frozen
+
+from lana_core.domain import events
+from lana_core.domain.customers import ContactDetails, Customer, CustomerStatus, CustomerValue
+from lana_core.domain.pagination import Page
+from lana_core.domain.policy import Action, Resource, authorize, is_allowed
+from lana_core.domain.projects import ProjectStats, TaskStats
+from lana_core.domain.queries import CustomerQuery
+from lana_core.domain.tenancy import Actor, Role, TenantSettings
+from lana_core.domain.validation import JsonScalar
+from lana_core.errors import NotFound, ValidationError
+from lana_core.ports import UnitOfWork
+from lana_core.usecases._base import Change, UseCase, authorize_in, record, snapshot, tenant_settings
+from lana_core.usecases.caching import stale_namespaces
+
+__all__ = [
+    "UNSET",
+    "ArchiveCustomerHandler",
+    "ChangeCustomerStatus",
+    "ChangeCustomerStatusHandler",
+    "ChangeCustomerValue",
+    "ChangeCustomerValueHandler",
+    "CreateCustomer",
+    "CreateCustomerHandler",
+    "CustomerView",
+    "GetCustomerHandler",
+    "ListCustomersHandler",
+    "RestoreCustomerHandler",
+    "UpdateCustomer",
+    "UpdateCustomerHandler",
+]
+
+
+class _Unset:
+    """Marks a field an update leaves alone (None means 'clear it')."""
+
+    _instance: _Unset | None = None
+
+    def __new__(cls) -> _Unset:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNSET: Any = _Unset()
+
+
+@frozen(kw_only=True)
+class CreateCustomer:
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    company: str | None = None
+    notes: str | None = None
+    value: CustomerValue = CustomerValue.MEDIUM
+    status: CustomerStatus = CustomerStatus.PROSPECT
+    owner_id: UUID | None = None
+    tags: tuple[str, ...] = ()
+    attributes: Mapping[str, JsonScalar] = field(factory=dict)
+
+
+@frozen(kw_only=True)
+class UpdateCustomer:
+    """A partial edit: fields left ``UNSET`` keep their value. ``expected_version``, when
+    given, must match the stored version."""
+
+    customer_id: UUID
+    expected_version: int | None = None
+    name: str = UNSET
+    email: str | None = UNSET
+    phone: str | None = UNSET
+    company: str | None = UNSET
+    notes: str | None = UNSET
+    owner_id: UUID | None = UNSET
+    tags: tuple[str, ...] = UNSET
+    attributes: Mapping[str, JsonScalar] = UNSET
+
+
+@frozen(kw_only=True)
+class ChangeCustomerStatus:
+    customer_id: UUID
+    status: CustomerStatus
+    expected_version: int | None = None
+
+
+@frozen(kw_only=True)
+class ChangeCustomerValue:
+    customer_id: UUID
+    value: CustomerValue
+    expected_version: int | None = None
+
+
+@frozen(kw_only=True)
+class CustomerView:
+    """A customer with the original's derived ``project_stats`` and ``task_stats``."""
+
+    customer: Customer
+    project_stats: ProjectStats
+    task_stats: TaskStats
+
+
+def owns(actor: Actor, customer: Customer) -> bool:
+    return customer.owner_id == actor.user_id
+
+
+async def load_customer(uow: UnitOfWork, actor: Actor, customer_id: UUID, settings: TenantSettings) -> Customer:
+    """The customer if it exists and the actor may read it; otherwise NotFound (never a hint)."""
+    customer = await uow.customers.get(customer_id)
+    if customer is None or not is_allowed(
+        actor, Action.READ, Resource.CUSTOMER, owned=owns(actor, customer), settings=settings
+    ):
+        raise NotFound("customer", customer_id)
+    return customer
+
+
+class CreateCustomerHandler(UseCase):
+    """Create a customer.
+
+    Rules: the email is normalised and unique in the tenant; an agent's new customer is
+    owned by the agent unless a manager or admin says otherwise; a HIGH-value customer
+    also emits ``customer.created.high_value``.
+    Raises ValidationError, Conflict (email taken), PermissionDenied.
+    """
+
+    __slots__ = ()
+
+    async def __call__(self, actor: Actor, command: CreateCustomer) -> Customer:
+        details = ContactDetails.parse(
+            name=command.name,
+            email=command.email,
+            phone=command.phone,
+            company=command.company,
+            notes=command.notes,
+            tags=command.tags,
+            attributes=command.attributes,
+        )
+        now = self._now()
+        async with self._kernel.uow(actor.tenant_id) as uow:
+            await authorize_in(uow, actor, Action.CREATE, Resource.CUSTOMER)
+            owner_id = await _resolve_owner(uow, actor, command.owner_id)
+            customer = Customer.create(
+                id=self._id(),
+                tenant_id=actor.tenant_id,
+                details=details,
+                value=command.value,
+                status=command.status,
+                owner_id=owner_id,
+                now=now,
+            )
+            await uow.customers.add(customer)
+            after = snapshot(customer)
+            changes = [_change(events.CUSTOMER_CREATED, customer, None, after)]
+            if customer.value is CustomerValue.HIGH:
+                changes.append(_change(events.CUSTOMER_CREATED_HIGH_VALUE, customer, None, after))
+            await record(uow, self._kernel, actor, now, *changes)
+            await uow.commit()
+        await self._kernel.cache.invalidate(actor.tenant_id, stale_namespaces([events.CUSTOMER_CREATED]))
+        return customer
+
+
+class GetCustomerHandler(UseCase):
+    """Read one customer with its project and task stats. Raises NotFound."""
+
+    __slots__ = ()
+
+    async def __call__(self, actor: Actor, customer_id: UUID) -> CustomerView:
+        async with self._kernel.uow(actor.tenant_id) as uow:
+            settings = await tenant_settings(uow, actor)
+            customer = await load_customer(uow, actor, customer_id, settings)
+            today = self._now().date()
+            return CustomerView(
+                customer=customer,
+                project_stats=await uow.projects.stats_for_customer(customer_id, today),
+                task_stats=await uow.tasks.stats_for_customer(customer_id),
+            )
+
+
+class ListCustomersHandler(UseCase):
+    """List customers matching a query, one page at a time.
+
+    An agent restricted to its own customers sees only those, whatever the query says.
+    Raises ValidationError (bad cursor or limit).
+    """
+
+    __slots__ = ()
+
+    async def __call__(self, actor: Actor, query: CustomerQuery) -> Page[Customer]:
+        async with self._kernel.uow(actor.tenant_id) as uow:
+            settings = await authorize_in(uow, actor, Action.READ, Resource.CUSTOMER, owned=True)
+            if actor.role is Role.AGENT and settings.agents_see_only_own_customers:
+                if query.owner_id not in (None, actor.user_id):
+                    return Page(items=(), next_cursor=None)
+                query = _with_owner(query, actor.user_id)
+            return await uow.customers.list(query)
+
+
+class UpdateCustomerHandler(UseCase):
+    """Edit a customer's contact details, tags, attributes or owner.
+
+    Rules: optimistic concurrency on ``expected_version``; archived customers are
+    read-only; only managers and admins reassign an owner.
+    Raises NotFound, Conflict, ValidationError, PermissionDenied.
+    """
+
+    __slots__ = ()
+
+    async def __call__(self, actor: Actor, command: UpdateCustomer) -> Customer:
+        now = self._now()
+        async with self._kernel.uow(actor.tenant_id) as uow:
+            settings = await tenant_settings(uow, actor)
+            before = await load_customer(uow, actor, command.customer_id, settings)
+            authorize(actor, Action.UPDATE, Resource.CUSTOMER, owned=owns(actor, before), settings=settings)
+            before.check_version(command.expected_version)
+            details = _patched_details(before, command)
+            owner_id = before.owner_id
+            if command.owner_id is not UNSET and command.owner_id != before.owner_id:
+                owner_id = await _resolve_owner(uow, actor, command.owner_id, reassigning=True)
+            after = before.with_details(details, owner_id, now)
+            await uow.customers.update(after)
+            await record(uow, self._kernel, actor, now, _change(events.CUSTOMER_UPDATED, after, before))
+            await uow.commit()
+        await self._kernel.cache.invalidate(actor.tenant_id, stale_namespaces([events.CUSTOMER_UPDATED]))
+        return after
+
+
+class ChangeCustomerStatusHandler(UseCase):
+    """Move a customer along its lifecycle (see ``STATUS_TRANSITIONS``).
+
+    Raises NotFound, Conflict, ValidationError (illegal move), PermissionDenied.
+    """
+
+    __slots__ = ()
+
+    async def __call__(self, actor: Actor, command: ChangeCustomerStatus) -> Customer:
+        return await _transition(
+            self,
+            actor,
+            command.customer_id,
+            command.expected_version,
+            events.CUSTOMER_STATUS_CHANGED,
+            lambda c, now: c.change_status(command.status, now),
+        )
+
+
+class ChangeCustomerValueHandler(UseCase):
+    """Change a customer's value tier. Raises NotFound, Conflict, PermissionDenied."""
+
+    __slots__ = ()
+
+    async def __call__(self, actor: Actor, command: ChangeCustomerValue) -> Customer:
+        return await _transition(
+            self,
+            actor,
+            command.customer_id,
+            command.expected_version,
+            events.CUSTOMER_VALUE_CHANGED,
+            lambda c, now: c.change_value(command.value, now),
+        )
+
+
+class ArchiveCustomerHandler(UseCase):
+    """Soft-delete a customer: hidden from lists, kept for its history. Raises NotFound,
+    Conflict (already archived or stale version), PermissionDenied."""
+
+    __slots__ = ()
+
+    async def __call__(self, actor: Actor, customer_id: UUID, expected_version: int | None = None) -> Customer:
+        return await _transition(
+            self, actor, customer_id, expected_version, events.CUSTOMER_ARCHIVED, lambda c, now: c.archive(now)
+        )
+
+
+class RestoreCustomerHandler(UseCase):
+    """Bring an archived customer back. Raises NotFound, Conflict, PermissionDenied."""
+
+    __slots__ = ()
+
+    async def __call__(self, actor: Actor, customer_id: UUID, expected_version: int | None = None) -> Customer:
+        return await _transition(
+            self, actor, customer_id, expected_version, events.CUSTOMER_RESTORED, lambda c, now: c.restore(now)
+        )
+
+
+async def _transition(
+    use_case: UseCase,
+    actor: Actor,
+    customer_id: UUID,
+    expected_version: int | None,
+    event_type: str,
+    apply: Any,
+) -> Customer:
+    kernel = use_case._kernel
+    now = kernel.clock.now()
+    async with kernel.uow(actor.tenant_id) as uow:
+        settings = await tenant_settings(uow, actor)
+        before = await load_customer(uow, actor, customer_id, settings)
+        action = Action.DELETE if event_type == events.CUSTOMER_ARCHIVED else Action.UPDATE
+        authorize(actor, action, Resource.CUSTOMER, owned=owns(actor, before), settings=settings)
+        before.check_version(expected_version)
+        after: Customer = apply(before, now)
+        await uow.customers.update(after)
+        await record(uow, kernel, actor, now, _change(event_type, after, before))
+        await uow.commit()
+    await kernel.cache.invalidate(actor.tenant_id, stale_namespaces([event_type]))
+    return after
+
+
+async def _resolve_owner(
+    uow: UnitOfWork, actor: Actor, requested: UUID | None, *, reassigning: bool = False
+) -> UUID | None:
+    """Agents own what they create; managers and admins may name any active user of the tenant."""
+    if actor.role is Role.AGENT:
+        if reassigning or requested not in (None, actor.user_id):
+            raise ValidationError.single("owner_id", "not_allowed", "agents cannot assign customers to others")
+        return actor.user_id
+    if requested is None:
+        return None
+    owner = await uow.users.get(requested)
+    if owner is None or not owner.active:
+        raise ValidationError.single("owner_id", "unknown_user", "must be an active user of this tenant")
+    return requested
+
+
+def _patched_details(before: Customer, command: UpdateCustomer) -> ContactDetails:
+    current = before.details()
+
+    def pick(name: str) -> Any:
+        value = getattr(command, name)
+        return getattr(current, name) if value is UNSET else value
+
+    return ContactDetails.parse(
+        name=pick("name"),
+        email=pick("email"),
+        phone=pick("phone"),
+        company=pick("company"),
+        notes=pick("notes"),
+        tags=pick("tags"),
+        attributes=pick("attributes"),
+    )
+
+
+def _with_owner(query: CustomerQuery, owner_id: UUID) -> CustomerQuery:
+    return evolve(query, owner_id=owner_id)
+
+
+def _change(event_type: str, customer: Customer, before: Customer | None, after: dict[str, Any] | None = None) -> Change:
+    return Change(
+        event_type=event_type,
+        aggregate_type="customer",
+        aggregate_id=customer.id,
+        aggregate_version=customer.version,
+        customer_id=customer.id,
+        before=None if before is None else snapshot(before),
+        after=after if after is not None else snapshot(customer),
+    )

@@ -1,0 +1,256 @@
+"""Tenants and users: create a tenant with its first admin, manage users, sign in."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from attrs import frozen
+
+from lana_core.domain import events
+from lana_core.domain.pagination import Page, PageRequest
+from lana_core.domain.policy import Action, Resource
+from lana_core.domain.tenancy import Actor, Role, Tenant, TenantSettings, User, check_password_strength
+from lana_core.errors import Conflict, NotFound, Unauthenticated
+from lana_core.ports import PasswordHasher
+from lana_core.usecases._base import Change, Kernel, UseCase, authorize_in, record, snapshot
+
+__all__ = [
+    "Authenticate",
+    "AuthenticateHandler",
+    "ChangeTenantSettings",
+    "ChangeTenantSettingsHandler",
+    "CreateTenant",
+    "CreateTenantHandler",
+    "CreateUser",
+    "CreateUserHandler",
+    "DeactivateUserHandler",
+    "GetTenantHandler",
+    "ListUsersHandler",
+]
+
+
+@frozen(kw_only=True)
+class CreateTenant:
+    slug: str
+    name: str
+    admin_email: str
+    admin_name: str
+    admin_password: str
+
+
+@frozen(kw_only=True)
+class CreateUser:
+    email: str
+    name: str
+    role: Role
+    password: str
+
+
+@frozen(kw_only=True)
+class Authenticate:
+    tenant_slug: str
+    email: str
+    password: str
+
+
+@frozen(kw_only=True)
+class ChangeTenantSettings:
+    settings: TenantSettings
+
+
+class _WithHasher(UseCase):
+    __slots__ = ("_hasher",)
+
+    def __init__(self, kernel: Kernel, hasher: PasswordHasher) -> None:
+        super().__init__(kernel)
+        self._hasher = hasher
+
+
+class CreateTenantHandler(_WithHasher):
+    """Create a tenant and its first admin in one transaction; returns the admin's actor.
+
+    Raises ValidationError (bad slug, email or weak password), Conflict (slug taken).
+    """
+
+    __slots__ = ()
+
+    async def __call__(self, command: CreateTenant) -> tuple[Tenant, Actor]:
+        now = self._now()
+        tenant = Tenant.create(id=self._id(), slug=command.slug, name=command.name, now=now)
+        check_password_strength(command.admin_password)
+        admin = User.create(
+            id=self._id(),
+            tenant_id=tenant.id,
+            email=command.admin_email,
+            name=command.admin_name,
+            role=Role.ADMIN,
+            password_hash=self._hasher.hash(command.admin_password),
+            now=now,
+        )
+        actor = Actor(tenant.id, admin.id, Role.ADMIN)
+        async with self._kernel.uow(tenant.id) as uow:
+            if await uow.tenants.get_by_slug(tenant.slug) is not None:
+                raise Conflict(f"tenant slug {tenant.slug!r} is taken")
+            await uow.tenants.add(tenant)
+            await uow.users.add(admin)
+            await record(
+                uow,
+                self._kernel,
+                actor,
+                now,
+                _tenant_change(tenant),
+                _user_change(events.USER_CREATED, admin, None),
+            )
+            await uow.commit()
+        return tenant, actor
+
+
+class GetTenantHandler(UseCase):
+    """The actor's own tenant. Raises NotFound."""
+
+    __slots__ = ()
+
+    async def __call__(self, actor: Actor) -> Tenant:
+        async with self._kernel.uow(actor.tenant_id) as uow:
+            tenant = await uow.tenants.get(actor.tenant_id)
+            if tenant is None:
+                raise NotFound("tenant", actor.tenant_id)
+            return tenant
+
+
+class ChangeTenantSettingsHandler(UseCase):
+    """Change the tenant's settings (admins only). Raises PermissionDenied, ValidationError."""
+
+    __slots__ = ()
+
+    async def __call__(self, actor: Actor, command: ChangeTenantSettings) -> Tenant:
+        async with self._kernel.uow(actor.tenant_id) as uow:
+            await authorize_in(uow, actor, Action.UPDATE, Resource.SETTINGS)
+            tenant = await uow.tenants.get(actor.tenant_id)
+            if tenant is None:
+                raise NotFound("tenant", actor.tenant_id)
+            changed = tenant.with_settings(command.settings)
+            await uow.tenants.update(changed)
+            await uow.commit()
+        return changed
+
+
+class CreateUserHandler(_WithHasher):
+    """Add a user to the actor's tenant (admins only).
+
+    Raises PermissionDenied, ValidationError (email, weak password), Conflict (email taken).
+    """
+
+    __slots__ = ()
+
+    async def __call__(self, actor: Actor, command: CreateUser) -> User:
+        check_password_strength(command.password)
+        now = self._now()
+        async with self._kernel.uow(actor.tenant_id) as uow:
+            await authorize_in(uow, actor, Action.CREATE, Resource.USER)
+            user = User.create(
+                id=self._id(),
+                tenant_id=actor.tenant_id,
+                email=command.email,
+                name=command.name,
+                role=command.role,
+                password_hash=self._hasher.hash(command.password),
+                now=now,
+            )
+            await uow.users.add(user)
+            await record(uow, self._kernel, actor, now, _user_change(events.USER_CREATED, user, None))
+            await uow.commit()
+        return user
+
+
+class DeactivateUserHandler(UseCase):
+    """Deactivate a user so it can no longer sign in (admins only; not oneself).
+
+    Raises PermissionDenied, NotFound, Conflict (already inactive, or oneself).
+    """
+
+    __slots__ = ()
+
+    async def __call__(self, actor: Actor, user_id: UUID) -> User:
+        now = self._now()
+        async with self._kernel.uow(actor.tenant_id) as uow:
+            await authorize_in(uow, actor, Action.UPDATE, Resource.USER)
+            before = await uow.users.get(user_id)
+            if before is None:
+                raise NotFound("user", user_id)
+            if user_id == actor.user_id:
+                raise Conflict("you cannot deactivate yourself")
+            if not before.active:
+                raise Conflict(f"user {user_id} is already inactive")
+            after = before.deactivate(now)
+            await uow.users.update(after)
+            await record(uow, self._kernel, actor, now, _user_change(events.USER_UPDATED, after, before))
+            await uow.commit()
+        return after
+
+
+class ListUsersHandler(UseCase):
+    """The tenant's users by email (admins only). Raises PermissionDenied."""
+
+    __slots__ = ()
+
+    async def __call__(self, actor: Actor, page: PageRequest) -> Page[User]:
+        async with self._kernel.uow(actor.tenant_id) as uow:
+            await authorize_in(uow, actor, Action.READ, Resource.USER)
+            return await uow.users.list(page)
+
+
+class AuthenticateHandler(_WithHasher):
+    """Check a password and return the actor it signs in as.
+
+    Unknown tenant, unknown user, inactive user and wrong password all raise the same
+    Unauthenticated, after the same hashing work, so a caller learns nothing from either.
+    """
+
+    __slots__ = ("_decoy_hash",)
+
+    def __init__(self, kernel: Kernel, hasher: PasswordHasher) -> None:
+        super().__init__(kernel, hasher)
+        self._decoy_hash = hasher.hash("decoy password that matches nothing")
+
+    async def __call__(self, command: Authenticate) -> Actor:
+        user = await self._find_user(command.tenant_slug, command.email)
+        password_hash = user.password_hash if user is not None else self._decoy_hash
+        matches = self._hasher.verify(password_hash, command.password)
+        if user is None or not user.active or not matches:
+            raise Unauthenticated("unknown account or wrong password")
+        return Actor(user.tenant_id, user.id, user.role)
+
+    async def _find_user(self, slug: str, email: str) -> User | None:
+        lookup = self._kernel.uow
+        probe = self._id()  # a tenant-less lookup: tenants are read by slug before scoping
+        async with lookup(probe) as uow:
+            tenant = await uow.tenants.get_by_slug((slug or "").strip().lower())
+        if tenant is None:
+            return None
+        async with lookup(tenant.id) as uow:
+            return await uow.users.get_by_email((email or "").strip().lower())
+
+
+def _tenant_change(tenant: Tenant) -> Change:
+    return Change(
+        event_type=events.TENANT_CREATED,
+        aggregate_type="tenant",
+        aggregate_id=tenant.id,
+        aggregate_version=1,
+        customer_id=None,
+        before=None,
+        after=snapshot(tenant),
+    )
+
+
+def _user_change(event_type: str, user: User, before: User | None) -> Change:
+    return Change(
+        event_type=event_type,
+        aggregate_type="user",
+        aggregate_id=user.id,
+        aggregate_version=user.version,
+        customer_id=None,
+        before=None if before is None else snapshot(before),
+        after=snapshot(user),
+    )
