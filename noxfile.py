@@ -1,0 +1,49 @@
+"""Developer sessions: ``uvx nox -s tests lint typecheck contracts`` (or ``nox`` for all)."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.default_venv_backend = "uv"
+nox.options.sessions = ["tests", "lint", "typecheck", "contracts"]
+
+
+def _sync(session: nox.Session) -> None:
+    """Install exactly what uv.lock pins into the session's environment."""
+    session.run_install(
+        "uv",
+        "sync",
+        "--locked",
+        "--all-extras",
+        f"--python={session.virtualenv.location}",
+        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
+    )
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the test suite; extra arguments go to pytest."""
+    _sync(session)
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Ruff lint and format check."""
+    _sync(session)
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict over the three packages."""
+    _sync(session)
+    session.run("mypy")
+
+
+@nox.session
+def contracts(session: nox.Session) -> None:
+    """Import-linter: the core stays framework-free and the layers point one way."""
+    _sync(session)
+    session.run("lint-imports")

@@ -1,0 +1,115 @@
+"""Lana's configuration: every ``LANA_*`` environment variable, its default and meaning.
+
+The defaults are the embedded mode: a SQLite file in the working directory, in-memory
+cache and event bus, and the rules engine for insights. Nothing needs a server.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+from attrs import frozen
+
+from lana_core.errors import FieldError, ValidationError
+
+_ENV = "env"
+_DOC = "doc"
+
+
+def _setting(env: str, default: Any, doc: str) -> Any:
+    return attrs.field(default=default, metadata={_ENV: env, _DOC: doc})
+
+
+@frozen(kw_only=True)
+class Settings:
+    """Read with :meth:`from_env`; see ``docs/configuration.md`` for the table."""
+
+    database_url: str = _setting(
+        "LANA_DATABASE_URL",
+        "sqlite+aiosqlite:///./lana.db",
+        "SQLAlchemy URL: `sqlite+aiosqlite:///path` (embedded) or `postgresql+psycopg://user@host/db`.",
+    )
+    database_pool_size: int = _setting("LANA_DATABASE_POOL_SIZE", 10, "Connections kept open per process.")
+    database_max_overflow: int = _setting(
+        "LANA_DATABASE_MAX_OVERFLOW", 10, "Extra connections allowed under load."
+    )
+    database_pool_timeout_seconds: float = _setting(
+        "LANA_DATABASE_POOL_TIMEOUT_SECONDS", 5.0, "Wait for a free connection before failing with 503."
+    )
+    database_statement_timeout_ms: int = _setting(
+        "LANA_DATABASE_STATEMENT_TIMEOUT_MS", 5_000, "PostgreSQL statement timeout per query."
+    )
+    database_app_role: str | None = _setting(
+        "LANA_DATABASE_APP_ROLE",
+        "lana_app",
+        "PostgreSQL role transactions run as, so row-level security applies (empty: connect role).",
+    )
+    openai_api_key: str | None = _setting(
+        "LANA_OPENAI_API_KEY", None, "API key of an OpenAI-compatible server; unset: rules engine only."
+    )
+    openai_model: str = _setting("LANA_OPENAI_MODEL", "gpt-4o-mini", "Model name sent to the server.")
+    openai_base_url: str | None = _setting(
+        "LANA_OPENAI_BASE_URL", None, "Base URL of an OpenAI-compatible server (vLLM, Ollama, …)."
+    )
+    openai_timeout_seconds: float = _setting(
+        "LANA_OPENAI_TIMEOUT_SECONDS", 10.0, "Per-call timeout of the model client."
+    )
+    openai_max_retries: int = _setting("LANA_OPENAI_MAX_RETRIES", 1, "Retries of a failed model call.")
+    openai_send_contact_details: bool = _setting(
+        "LANA_OPENAI_SEND_CONTACT_DETAILS", False, "Send customers' email and phone to the model."
+    )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Settings from ``environ`` (default: the process environment).
+
+        Raises ValidationError naming each variable that does not parse.
+        """
+        source = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        errors: list[FieldError] = []
+        for field in attrs.fields(cls):
+            raw = source.get(field.metadata[_ENV])
+            if raw is None:
+                continue
+            try:
+                values[field.name] = _parse(raw, field.type)
+            except ValueError as error:
+                errors.append(FieldError(field.metadata[_ENV], "invalid_setting", str(error)))
+        if errors:
+            raise ValidationError(errors)
+        return cls(**values)
+
+
+def settings_table() -> list[tuple[str, str, str]]:
+    """(variable, default, meaning) for every setting, in declaration order."""
+    return [
+        (f.metadata[_ENV], "" if f.default is None else str(f.default), f.metadata[_DOC])
+        for f in attrs.fields(Settings)
+    ]
+
+
+def environment_names() -> frozenset[str]:
+    return frozenset(row[0] for row in settings_table())
+
+
+def _parse(raw: str, kind: Any) -> Any:
+    text = raw.strip()
+    optional = isinstance(kind, str) and kind.endswith("| None")
+    base = kind.split("|")[0].strip() if isinstance(kind, str) else kind
+    if optional and text == "":
+        return None
+    if base in ("bool", bool):
+        if text.lower() in {"1", "true", "yes", "on"}:
+            return True
+        if text.lower() in {"0", "false", "no", "off", ""}:
+            return False
+        raise ValueError(f"expected true or false, got {raw!r}")
+    if base in ("int", int):
+        return int(text)
+    if base in ("float", float):
+        return float(text)
+    return text
