@@ -1,0 +1,146 @@
+"""The whole core behind one object: each attribute is a use case, ready to call."""
+
+from __future__ import annotations
+
+from lana_core.ports import InsightModel, PasswordHasher
+from lana_core.usecases._base import Kernel
+from lana_core.usecases._insight_resilience import InsightOptions
+from lana_core.usecases.analytics import (
+    GetMetricsHandler,
+    GetTimeSeriesHandler,
+    GetTopEventsHandler,
+    GetUserMetricsHandler,
+    IngestEventHandler,
+    IngestEventsBatchHandler,
+)
+from lana_core.usecases.customers import (
+    ArchiveCustomerHandler,
+    ChangeCustomerStatusHandler,
+    ChangeCustomerValueHandler,
+    CreateCustomerHandler,
+    GetCustomerHandler,
+    ListCustomersHandler,
+    RestoreCustomerHandler,
+    UpdateCustomerHandler,
+)
+from lana_core.usecases.dashboard import GetDashboardHandler
+from lana_core.usecases.insights import (
+    GenerateInsightHandler,
+    GenerateInsightsBatchHandler,
+    GetLatestInsightHandler,
+    ListInsightsHandler,
+)
+from lana_core.usecases.interactions import ListInteractionsHandler, RecordInteractionHandler
+from lana_core.usecases.projects import (
+    ArchiveProjectHandler,
+    ChangeProjectStatusHandler,
+    CreateProjectHandler,
+    GetProjectHandler,
+    ListProjectsHandler,
+    UpdateProjectHandler,
+)
+from lana_core.usecases.tasks import (
+    CompleteTaskHandler,
+    CreateTaskHandler,
+    ListTasksHandler,
+    ReopenTaskHandler,
+    UpdateTaskHandler,
+)
+from lana_core.usecases.tenants import (
+    AuthenticateHandler,
+    ChangeTenantSettingsHandler,
+    CreateTenantHandler,
+    CreateUserHandler,
+    DeactivateUserHandler,
+    GetTenantHandler,
+    ListUsersHandler,
+)
+from lana_core.usecases.timeline import GetTimelineHandler
+
+
+class Lana:
+    """Every use case of the core, built over one :class:`Kernel`.
+
+    ``insight_model`` is the model asked for insights (None: the rules engine answers
+    alone). Keep one instance per process: insight generation holds the circuit
+    breaker and the in-flight map.
+    """
+
+    def __init__(
+        self,
+        kernel: Kernel,
+        *,
+        hasher: PasswordHasher,
+        insight_model: InsightModel | None = None,
+        insight_options: InsightOptions | None = None,
+    ) -> None:
+        self.kernel = kernel
+        self._tenancy(kernel, hasher)
+        self._customers(kernel)
+        self._work(kernel)
+        self._insights(kernel, insight_model, insight_options)
+        self._analytics(kernel)
+
+    @classmethod
+    def in_memory(cls, *, insight_model: InsightModel | None = None) -> Lana:
+        """A complete Lana in this process, on the in-memory adapters: for tests and embedding."""
+        from lana_core.memory import InMemoryCache, InMemoryStore, InMemoryUnitOfWorkFactory, ScryptHasher
+        from lana_core.system import SystemClock, TimeOrderedIds
+
+        kernel = Kernel(
+            uow=InMemoryUnitOfWorkFactory(InMemoryStore()),
+            clock=SystemClock(),
+            ids=TimeOrderedIds(),
+            cache=InMemoryCache(),
+        )
+        return cls(kernel, hasher=ScryptHasher(), insight_model=insight_model)
+
+    def _tenancy(self, kernel: Kernel, hasher: PasswordHasher) -> None:
+        self.create_tenant = CreateTenantHandler(kernel, hasher)
+        self.get_tenant = GetTenantHandler(kernel)
+        self.change_tenant_settings = ChangeTenantSettingsHandler(kernel)
+        self.create_user = CreateUserHandler(kernel, hasher)
+        self.deactivate_user = DeactivateUserHandler(kernel)
+        self.list_users = ListUsersHandler(kernel)
+        self.authenticate = AuthenticateHandler(kernel, hasher)
+
+    def _customers(self, kernel: Kernel) -> None:
+        self.create_customer = CreateCustomerHandler(kernel)
+        self.get_customer = GetCustomerHandler(kernel)
+        self.list_customers = ListCustomersHandler(kernel)
+        self.update_customer = UpdateCustomerHandler(kernel)
+        self.change_customer_status = ChangeCustomerStatusHandler(kernel)
+        self.change_customer_value = ChangeCustomerValueHandler(kernel)
+        self.archive_customer = ArchiveCustomerHandler(kernel)
+        self.restore_customer = RestoreCustomerHandler(kernel)
+        self.get_timeline = GetTimelineHandler(kernel)
+
+    def _work(self, kernel: Kernel) -> None:
+        self.create_project = CreateProjectHandler(kernel)
+        self.get_project = GetProjectHandler(kernel)
+        self.list_projects = ListProjectsHandler(kernel)
+        self.update_project = UpdateProjectHandler(kernel)
+        self.change_project_status = ChangeProjectStatusHandler(kernel)
+        self.archive_project = ArchiveProjectHandler(kernel)
+        self.create_task = CreateTaskHandler(kernel)
+        self.update_task = UpdateTaskHandler(kernel)
+        self.complete_task = CompleteTaskHandler(kernel)
+        self.reopen_task = ReopenTaskHandler(kernel)
+        self.list_tasks = ListTasksHandler(kernel)
+        self.record_interaction = RecordInteractionHandler(kernel)
+        self.list_interactions = ListInteractionsHandler(kernel)
+
+    def _insights(self, kernel: Kernel, model: InsightModel | None, options: InsightOptions | None) -> None:
+        self.generate_insight = GenerateInsightHandler(kernel, model, options=options)
+        self.generate_insights_batch = GenerateInsightsBatchHandler(kernel, self.generate_insight)
+        self.get_latest_insight = GetLatestInsightHandler(kernel)
+        self.list_insights = ListInsightsHandler(kernel)
+
+    def _analytics(self, kernel: Kernel) -> None:
+        self.ingest_event = IngestEventHandler(kernel)
+        self.ingest_events = IngestEventsBatchHandler(kernel)
+        self.get_metrics = GetMetricsHandler(kernel)
+        self.get_time_series = GetTimeSeriesHandler(kernel)
+        self.get_top_events = GetTopEventsHandler(kernel)
+        self.get_user_metrics = GetUserMetricsHandler(kernel)
+        self.get_dashboard = GetDashboardHandler(kernel)
