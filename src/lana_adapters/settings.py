@@ -113,3 +113,15 @@ def _parse(raw: str, kind: Any) -> Any:
     if base in ("float", float):
         return float(text)
     return text
+
+
+def markdown_table() -> str:
+    """The settings as the Markdown rows the README and docs show."""
+    return "\n".join(
+        f"| `{name}` | {f'`{default}`' if default else '(unset)'} | {meaning} |"
+        for name, default, meaning in settings_table()
+    )
+
+
+if __name__ == "__main__":
+    print(markdown_table())  # noqa: T201

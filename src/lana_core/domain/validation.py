@@ -120,6 +120,8 @@ def attributes(
     if not isinstance(values, Mapping):
         errors.add(field, "type", "must be an object")
         return {}
+    if not values:
+        return {}
     if len(values) > MAX_ATTRIBUTES:
         errors.add(field, "too_many", f"at most {MAX_ATTRIBUTES} attributes")
         return {}

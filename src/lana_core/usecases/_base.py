@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
@@ -61,33 +62,40 @@ async def authorize_in(
     return settings
 
 
+_PLAIN = (type(None), bool, int, float, str)
+
+
 def json_safe(value: Any) -> Any:
     """A JSON-safe copy of a domain value: ids, times and enums become strings."""
-    if value is None or isinstance(value, (bool, int, float, str)):
+    kind = type(value)
+    if kind in _PLAIN:
         return value
     if isinstance(value, enum.Enum):
         return value.value
-    if isinstance(value, (UUID, date, datetime)):
-        return value.isoformat() if not isinstance(value, UUID) else str(value)
+    if kind is UUID:
+        return str(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
     if isinstance(value, Mapping):
         return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, (tuple, list, frozenset, set)):
         return [json_safe(v) for v in value]
-    if attrs.has(type(value)):
+    if attrs.has(kind):
         return snapshot(value)
-    raise TypeError(f"cannot make {type(value).__name__} JSON-safe")
+    raise TypeError(f"cannot make {kind.__name__} JSON-safe")
 
 
 _SKIPPED = frozenset({"tenant_id", "version", "created_at", "updated_at", "password_hash"})
 
 
+@functools.cache
+def _audited_fields(kind: type) -> tuple[str, ...]:
+    return tuple(field.name for field in attrs.fields(kind) if field.name not in _SKIPPED)
+
+
 def snapshot(entity: Any) -> dict[str, Any]:
     """The audited fields of an entity as JSON-safe values (bookkeeping fields left out)."""
-    return {
-        field.name: json_safe(getattr(entity, field.name))
-        for field in attrs.fields(type(entity))
-        if field.name not in _SKIPPED
-    }
+    return {name: json_safe(getattr(entity, name)) for name in _audited_fields(type(entity))}
 
 
 @frozen(kw_only=True)
