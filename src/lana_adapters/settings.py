@@ -124,4 +124,4 @@ def markdown_table() -> str:
 
 
 if __name__ == "__main__":
-    print(markdown_table())  # noqa: T201
+    print(markdown_table())

@@ -69,7 +69,9 @@ class AnalyticsEvent:
         field_prefix: str = "",
     ) -> AnalyticsEvent:
         errors = validation.Errors()
-        clean_name = validation.text(errors, f"{field_prefix}name", name, max_length=MAX_NAME_LENGTH, required=True)
+        clean_name = validation.text(
+            errors, f"{field_prefix}name", name, max_length=MAX_NAME_LENGTH, required=True
+        )
         clean_user = validation.text(errors, f"{field_prefix}user_id", user_id, max_length=200)
         clean_session = validation.text(errors, f"{field_prefix}session_id", session_id, max_length=200)
         clean_subject = validation.text(errors, f"{field_prefix}subject_type", subject_type, max_length=50)
@@ -171,4 +173,3 @@ def conversion_rate(counts: CustomerCounts) -> float:
     prospects = counts.by_status.get("prospect", 0)
     funnel = counts.ever_activated + prospects
     return round(counts.ever_activated / funnel, 4) if funnel else 0.0
-

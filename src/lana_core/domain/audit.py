@@ -37,7 +37,5 @@ class AuditEntry:
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[FieldChange, ...]:
     """The fields whose values differ, in ``after``'s order; a missing key reads as None."""
     return tuple(
-        FieldChange(key, before.get(key), value)
-        for key, value in after.items()
-        if before.get(key) != value
+        FieldChange(key, before.get(key), value) for key, value in after.items() if before.get(key) != value
     )

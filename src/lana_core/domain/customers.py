@@ -198,7 +198,7 @@ class Customer:
         return self._next(now, archived_at=None)
 
     def _next(self, now: datetime, **changes: object) -> Customer:
-        return evolve(self, version=self.version + 1, updated_at=now, **changes)  # type: ignore[misc, arg-type]
+        return evolve(self, version=self.version + 1, updated_at=now, **changes)  # type: ignore[arg-type]
 
     def _ensure_not_archived(self) -> None:
         if self.is_archived:

@@ -74,14 +74,21 @@ class InsightDraft:
     def validate(self) -> InsightDraft:
         """Reject, never clamp, out-of-range output: a model's answer is untrusted input."""
         problems = []
-        if isinstance(self.health_score, bool) or not isinstance(self.health_score, int) or not 0 <= self.health_score <= 100:
+        if (
+            isinstance(self.health_score, bool)
+            or not isinstance(self.health_score, int)
+            or not 0 <= self.health_score <= 100
+        ):
             problems.append("health_score must be an integer from 0 to 100")
         if not self.summary.strip() or len(self.summary) > MAX_SUMMARY_LENGTH:
             problems.append(f"summary must be 1 to {MAX_SUMMARY_LENGTH} characters")
         if len(self.recommendations) > MAX_RECOMMENDATIONS or any(
             not r.strip() or len(r) > MAX_RECOMMENDATION_LENGTH for r in self.recommendations
         ):
-            problems.append(f"at most {MAX_RECOMMENDATIONS} recommendations of 1 to {MAX_RECOMMENDATION_LENGTH} characters")
+            problems.append(
+                f"at most {MAX_RECOMMENDATIONS} recommendations"
+                f" of 1 to {MAX_RECOMMENDATION_LENGTH} characters"
+            )
         if len(self.signals) > MAX_SIGNALS:
             problems.append(f"at most {MAX_SIGNALS} signals")
         if problems:

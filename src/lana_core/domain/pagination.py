@@ -43,7 +43,9 @@ class Cursor:
             key, ident = json.loads(base64.urlsafe_b64decode(padded.encode()))
             return cls(key, UUID(ident))
         except (ValueError, TypeError, binascii.Error) as error:
-            raise ValidationError.single("cursor", "invalid_cursor", "is not a cursor this API issued") from error
+            raise ValidationError.single(
+                "cursor", "invalid_cursor", "is not a cursor this API issued"
+            ) from error
 
 
 @frozen(kw_only=True)

@@ -147,7 +147,7 @@ class Project:
         return self._next(now, archived_at=now)
 
     def _next(self, now: datetime, **changes: object) -> Project:
-        return evolve(self, version=self.version + 1, updated_at=now, **changes)  # type: ignore[misc, arg-type]
+        return evolve(self, version=self.version + 1, updated_at=now, **changes)  # type: ignore[arg-type]
 
     def _ensure_not_archived(self) -> None:
         if self.archived_at is not None:
@@ -238,7 +238,7 @@ class Task:
         return self._next(now, completed=False, completed_at=None)
 
     def _next(self, now: datetime, **changes: object) -> Task:
-        return evolve(self, version=self.version + 1, updated_at=now, **changes)  # type: ignore[misc, arg-type]
+        return evolve(self, version=self.version + 1, updated_at=now, **changes)  # type: ignore[arg-type]
 
 
 @frozen

@@ -93,7 +93,8 @@ class User:
             errors.add("email", "required", "must not be empty")
         clean_name = validation.text(errors, "name", name, max_length=200, required=True)
         errors.raise_if_any()
-        assert clean_email is not None and clean_name is not None
+        assert clean_email is not None
+        assert clean_name is not None
         return cls(
             id=id,
             tenant_id=tenant_id,

@@ -43,9 +43,13 @@ class Errors:
 
 
 def text(
-    errors: Errors, field: str, value: str | None, *, max_length: int, required: bool = False
+    errors: Errors, field: str, value: object, *, max_length: int, required: bool = False
 ) -> str | None:
-    """Strip ``value``; empty becomes None, which is an error when ``required``."""
+    """Strip ``value``; empty becomes None, which is an error when ``required``.
+
+    Inputs are typed ``object``: library callers are not type-checked, so a wrong type
+    is a validation error here rather than an AttributeError deeper down.
+    """
     if value is None:
         cleaned = ""
     elif not isinstance(value, str):
@@ -63,7 +67,7 @@ def text(
     return cleaned
 
 
-def email(errors: Errors, field: str, value: str | None) -> str | None:
+def email(errors: Errors, field: str, value: object) -> str | None:
     """Normalise an address to lower case; None or blank means no address."""
     cleaned = text(errors, field, value, max_length=254)
     if cleaned is None:
@@ -75,7 +79,7 @@ def email(errors: Errors, field: str, value: str | None) -> str | None:
     return normalised
 
 
-def phone(errors: Errors, field: str, value: str | None) -> str | None:
+def phone(errors: Errors, field: str, value: object) -> str | None:
     """Keep digits and a leading plus, so '+1 (555) 010-2030' and '+15550102030' compare equal."""
     cleaned = text(errors, field, value, max_length=40)
     if cleaned is None:
@@ -88,9 +92,9 @@ def phone(errors: Errors, field: str, value: str | None) -> str | None:
     return compact
 
 
-def tags(errors: Errors, field: str, values: Iterable[str]) -> tuple[str, ...]:
+def tags(errors: Errors, field: str, values: object) -> tuple[str, ...]:
     """Lower-case, de-duplicate and sort tags so equal sets compare equal."""
-    if isinstance(values, str):
+    if isinstance(values, str) or not isinstance(values, Iterable):
         errors.add(field, "type", "must be a list of strings")
         return ()
     cleaned: set[str] = set()
@@ -113,9 +117,7 @@ def tags(errors: Errors, field: str, values: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(cleaned))
 
 
-def attributes(
-    errors: Errors, field: str, values: Mapping[str, JsonScalar]
-) -> dict[str, JsonScalar]:
+def attributes(errors: Errors, field: str, values: object) -> dict[str, JsonScalar]:
     """Accept a flat mapping of JSON scalars, bounded in count and encoded size."""
     if not isinstance(values, Mapping):
         errors.add(field, "type", "must be an object")

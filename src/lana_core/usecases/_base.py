@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import functools
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
@@ -88,9 +87,15 @@ def json_safe(value: Any) -> Any:
 _SKIPPED = frozenset({"tenant_id", "version", "created_at", "updated_at", "password_hash"})
 
 
-@functools.cache
+_AUDITED_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def _audited_fields(kind: type) -> tuple[str, ...]:
-    return tuple(field.name for field in attrs.fields(kind) if field.name not in _SKIPPED)
+    names = _AUDITED_FIELDS.get(kind)
+    if names is None:
+        names = tuple(field.name for field in attrs.fields(kind) if field.name not in _SKIPPED)
+        _AUDITED_FIELDS[kind] = names
+    return names
 
 
 def snapshot(entity: Any) -> dict[str, Any]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any, ClassVar
 from uuid import UUID
 
 from attrs import evolve, field, frozen
@@ -117,7 +118,9 @@ def owns(actor: Actor, customer: Customer) -> bool:
     return customer.owner_id == actor.user_id
 
 
-async def load_customer(uow: UnitOfWork, actor: Actor, customer_id: UUID, settings: TenantSettings) -> Customer:
+async def load_customer(
+    uow: UnitOfWork, actor: Actor, customer_id: UUID, settings: TenantSettings
+) -> Customer:
     """The customer if it exists and the actor may read it; otherwise NotFound (never a hint)."""
     customer = await uow.customers.get(customer_id)
     if customer is None or not is_allowed(
@@ -237,86 +240,92 @@ class UpdateCustomerHandler(UseCase):
         return after
 
 
-class ChangeCustomerStatusHandler(UseCase):
+class _CustomerChange(UseCase):
+    """The steps every single-customer change shares: load, authorise, check the version,
+    apply, store, record, commit, invalidate."""
+
+    __slots__ = ()
+    event_type: ClassVar[str]
+    action: ClassVar[Action] = Action.UPDATE
+
+    async def _change(
+        self,
+        actor: Actor,
+        customer_id: UUID,
+        expected_version: int | None,
+        apply: Callable[[Customer, datetime], Customer],
+    ) -> Customer:
+        now = self._now()
+        async with self._kernel.uow(actor.tenant_id) as uow:
+            settings = await tenant_settings(uow, actor)
+            before = await load_customer(uow, actor, customer_id, settings)
+            authorize(actor, self.action, Resource.CUSTOMER, owned=owns(actor, before), settings=settings)
+            before.check_version(expected_version)
+            after = apply(before, now)
+            await uow.customers.update(after)
+            await record(uow, self._kernel, actor, now, _change(self.event_type, after, before))
+            await uow.commit()
+        await self._kernel.cache.invalidate(actor.tenant_id, stale_namespaces([self.event_type]))
+        return after
+
+
+class ChangeCustomerStatusHandler(_CustomerChange):
     """Move a customer along its lifecycle (see ``STATUS_TRANSITIONS``).
 
     Raises NotFound, Conflict, ValidationError (illegal move), PermissionDenied.
     """
 
     __slots__ = ()
+    event_type = events.CUSTOMER_STATUS_CHANGED
 
     async def __call__(self, actor: Actor, command: ChangeCustomerStatus) -> Customer:
-        return await _transition(
-            self,
+        return await self._change(
             actor,
             command.customer_id,
             command.expected_version,
-            events.CUSTOMER_STATUS_CHANGED,
             lambda c, now: c.change_status(command.status, now),
         )
 
 
-class ChangeCustomerValueHandler(UseCase):
+class ChangeCustomerValueHandler(_CustomerChange):
     """Change a customer's value tier. Raises NotFound, Conflict, PermissionDenied."""
 
     __slots__ = ()
+    event_type = events.CUSTOMER_VALUE_CHANGED
 
     async def __call__(self, actor: Actor, command: ChangeCustomerValue) -> Customer:
-        return await _transition(
-            self,
+        return await self._change(
             actor,
             command.customer_id,
             command.expected_version,
-            events.CUSTOMER_VALUE_CHANGED,
             lambda c, now: c.change_value(command.value, now),
         )
 
 
-class ArchiveCustomerHandler(UseCase):
+class ArchiveCustomerHandler(_CustomerChange):
     """Soft-delete a customer: hidden from lists, kept for its history. Raises NotFound,
     Conflict (already archived or stale version), PermissionDenied."""
 
     __slots__ = ()
+    event_type = events.CUSTOMER_ARCHIVED
+    action = Action.DELETE
 
-    async def __call__(self, actor: Actor, customer_id: UUID, expected_version: int | None = None) -> Customer:
-        return await _transition(
-            self, actor, customer_id, expected_version, events.CUSTOMER_ARCHIVED, lambda c, now: c.archive(now)
-        )
+    async def __call__(
+        self, actor: Actor, customer_id: UUID, expected_version: int | None = None
+    ) -> Customer:
+        return await self._change(actor, customer_id, expected_version, lambda c, now: c.archive(now))
 
 
-class RestoreCustomerHandler(UseCase):
+class RestoreCustomerHandler(_CustomerChange):
     """Bring an archived customer back. Raises NotFound, Conflict, PermissionDenied."""
 
     __slots__ = ()
+    event_type = events.CUSTOMER_RESTORED
 
-    async def __call__(self, actor: Actor, customer_id: UUID, expected_version: int | None = None) -> Customer:
-        return await _transition(
-            self, actor, customer_id, expected_version, events.CUSTOMER_RESTORED, lambda c, now: c.restore(now)
-        )
-
-
-async def _transition(
-    use_case: UseCase,
-    actor: Actor,
-    customer_id: UUID,
-    expected_version: int | None,
-    event_type: str,
-    apply: Any,
-) -> Customer:
-    kernel = use_case._kernel
-    now = kernel.clock.now()
-    async with kernel.uow(actor.tenant_id) as uow:
-        settings = await tenant_settings(uow, actor)
-        before = await load_customer(uow, actor, customer_id, settings)
-        action = Action.DELETE if event_type == events.CUSTOMER_ARCHIVED else Action.UPDATE
-        authorize(actor, action, Resource.CUSTOMER, owned=owns(actor, before), settings=settings)
-        before.check_version(expected_version)
-        after: Customer = apply(before, now)
-        await uow.customers.update(after)
-        await record(uow, kernel, actor, now, _change(event_type, after, before))
-        await uow.commit()
-    await kernel.cache.invalidate(actor.tenant_id, stale_namespaces([event_type]))
-    return after
+    async def __call__(
+        self, actor: Actor, customer_id: UUID, expected_version: int | None = None
+    ) -> Customer:
+        return await self._change(actor, customer_id, expected_version, lambda c, now: c.restore(now))
 
 
 async def _resolve_owner(
@@ -325,7 +334,9 @@ async def _resolve_owner(
     """Agents own what they create; managers and admins may name any active user of the tenant."""
     if actor.role is Role.AGENT:
         if reassigning or requested not in (None, actor.user_id):
-            raise ValidationError.single("owner_id", "not_allowed", "agents cannot assign customers to others")
+            raise ValidationError.single(
+                "owner_id", "not_allowed", "agents cannot assign customers to others"
+            )
         return actor.user_id
     if requested is None:
         return None
@@ -357,7 +368,9 @@ def _with_owner(query: CustomerQuery, owner_id: UUID) -> CustomerQuery:
     return evolve(query, owner_id=owner_id)
 
 
-def _change(event_type: str, customer: Customer, before: Customer | None, after: dict[str, Any] | None = None) -> Change:
+def _change(
+    event_type: str, customer: Customer, before: Customer | None, after: dict[str, Any] | None = None
+) -> Change:
     return Change(
         event_type=event_type,
         aggregate_type="customer",

@@ -1,0 +1,237 @@
+"""Task use cases: create, edit, complete, reopen, list."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from uuid import UUID
+
+from attrs import frozen
+
+from lana_core.domain import events
+from lana_core.domain.pagination import Page
+from lana_core.domain.policy import Action, Resource, authorize
+from lana_core.domain.projects import Task
+from lana_core.domain.queries import TaskQuery
+from lana_core.domain.tenancy import Actor
+from lana_core.errors import ValidationError
+from lana_core.usecases._base import Change, UseCase, authorize_in, record, snapshot, tenant_settings
+from lana_core.usecases.caching import stale_namespaces
+from lana_core.usecases.customers import UNSET
+from lana_core.usecases.work_access import (
+    check_assignee,
+    ensure_open,
+    load_project,
+    load_task,
+    owns_project,
+    owns_task,
+    patched,
+    sees_only_own,
+)
+
+__all__ = [
+    "CompleteTaskHandler",
+    "CreateTask",
+    "CreateTaskHandler",
+    "ListTasksHandler",
+    "ReopenTaskHandler",
+    "UpdateTask",
+    "UpdateTaskHandler",
+]
+
+
+@frozen(kw_only=True)
+class CreateTask:
+    project_id: UUID
+    title: str
+    description: str | None = None
+    assignee_id: UUID | None = None
+    due_date: date | None = None
+
+
+@frozen(kw_only=True)
+class UpdateTask:
+    """A partial edit: fields left ``UNSET`` keep their value. ``expected_version``, when
+    given, must match the stored version."""
+
+    task_id: UUID
+    expected_version: int | None = None
+    title: str = UNSET
+    description: str | None = UNSET
+    assignee_id: UUID | None = UNSET
+    due_date: date | None = UNSET
+
+
+class CreateTaskHandler(UseCase):
+    """Add a task to a project; the task belongs to the project's customer.
+
+    Rules: the project is readable by the actor and neither it nor its customer is
+    archived; agents add tasks only to projects they own; the assignee, if any, is an
+    active user of the tenant.
+    Raises ValidationError, NotFound (project), Conflict (archived), PermissionDenied.
+    """
+
+    __slots__ = ()
+
+    async def __call__(self, actor: Actor, command: CreateTask) -> Task:
+        now = self._now()
+        async with self._kernel.uow(actor.tenant_id) as uow:
+            settings = await authorize_in(uow, actor, Action.CREATE, Resource.TASK, owned=True)
+            project, customer = await load_project(uow, actor, command.project_id, settings)
+            owned = owns_project(actor, project, customer)
+            authorize(actor, Action.CREATE, Resource.TASK, owned=owned, settings=settings)
+            ensure_open(customer, project)
+            task = Task.create(
+                id=self._id(),
+                tenant_id=actor.tenant_id,
+                project_id=project.id,
+                customer_id=project.customer_id,
+                title=command.title,
+                description=command.description,
+                assignee_id=command.assignee_id,
+                due_date=command.due_date,
+                now=now,
+            )
+            await check_assignee(uow, task.assignee_id)
+            await uow.tasks.add(task)
+            await record(uow, self._kernel, actor, now, _change(events.TASK_CREATED, task, None))
+            await uow.commit()
+        await self._kernel.cache.invalidate(actor.tenant_id, stale_namespaces([events.TASK_CREATED]))
+        return task
+
+
+class UpdateTaskHandler(UseCase):
+    """Edit a task's title, description, assignee or due date.
+
+    Rules: optimistic concurrency on ``expected_version``; tasks of archived projects or
+    customers are read-only; agents edit only tasks they own (assignee, or owner of the
+    project); a new assignee is an active user.
+    Raises NotFound, Conflict, ValidationError, PermissionDenied.
+    """
+
+    __slots__ = ()
+
+    async def __call__(self, actor: Actor, command: UpdateTask) -> Task:
+        now = self._now()
+        async with self._kernel.uow(actor.tenant_id) as uow:
+            settings = await tenant_settings(uow, actor)
+            before, project, customer = await load_task(uow, actor, command.task_id, settings)
+            owned = owns_task(actor, before, project, customer)
+            authorize(actor, Action.UPDATE, Resource.TASK, owned=owned, settings=settings)
+            before.check_version(command.expected_version)
+            ensure_open(customer, project)
+            assignee_id = patched(command, before, "assignee_id")
+            if assignee_id != before.assignee_id:
+                await check_assignee(uow, assignee_id)
+            after = before.edit(
+                title=patched(command, before, "title"),
+                description=patched(command, before, "description"),
+                assignee_id=assignee_id,
+                due_date=patched(command, before, "due_date"),
+                now=now,
+            )
+            await uow.tasks.update(after)
+            await record(uow, self._kernel, actor, now, _change(events.TASK_UPDATED, after, before))
+            await uow.commit()
+        await self._kernel.cache.invalidate(actor.tenant_id, stale_namespaces([events.TASK_UPDATED]))
+        return after
+
+
+class CompleteTaskHandler(UseCase):
+    """Mark a task done and stamp ``completed_at``; emits ``task.completed``.
+
+    Raises NotFound, Conflict (already completed, stale version, archived), PermissionDenied.
+    """
+
+    __slots__ = ()
+
+    async def __call__(self, actor: Actor, task_id: UUID, expected_version: int | None = None) -> Task:
+        return await _transition(
+            self,
+            actor,
+            task_id=task_id,
+            expected_version=expected_version,
+            event_type=events.TASK_COMPLETED,
+            apply=lambda task, now: task.complete(now),
+        )
+
+
+class ReopenTaskHandler(UseCase):
+    """Mark a completed task as not done again; emits ``task.reopened``.
+
+    Raises NotFound, Conflict (not completed, stale version, archived), PermissionDenied.
+    """
+
+    __slots__ = ()
+
+    async def __call__(self, actor: Actor, task_id: UUID, expected_version: int | None = None) -> Task:
+        return await _transition(
+            self,
+            actor,
+            task_id=task_id,
+            expected_version=expected_version,
+            event_type=events.TASK_REOPENED,
+            apply=lambda task, now: task.reopen(now),
+        )
+
+
+class ListTasksHandler(UseCase):
+    """List tasks matching a query, oldest first, one page at a time.
+
+    Rules: a named project must be readable by the actor. An agent who sees only its own
+    customers lists tasks one project at a time: the query must name a project of one
+    of its customers.
+    Raises NotFound (project), ValidationError (bad cursor or limit; project missing from
+    a restricted agent's query).
+    """
+
+    __slots__ = ()
+
+    async def __call__(self, actor: Actor, query: TaskQuery) -> Page[Task]:
+        async with self._kernel.uow(actor.tenant_id) as uow:
+            settings = await authorize_in(uow, actor, Action.READ, Resource.TASK, owned=True)
+            if query.project_id is not None:
+                await load_project(uow, actor, query.project_id, settings)
+            elif sees_only_own(actor, settings):
+                raise ValidationError.single(
+                    "project_id", "required", "name a project of one of your customers to list its tasks"
+                )
+            return await uow.tasks.list(query)
+
+
+async def _transition(
+    use_case: UseCase,
+    actor: Actor,
+    *,
+    task_id: UUID,
+    expected_version: int | None,
+    event_type: str,
+    apply: Callable[[Task, datetime], Task],
+) -> Task:
+    kernel = use_case._kernel
+    now = kernel.clock.now()
+    async with kernel.uow(actor.tenant_id) as uow:
+        settings = await tenant_settings(uow, actor)
+        before, project, customer = await load_task(uow, actor, task_id, settings)
+        owned = owns_task(actor, before, project, customer)
+        authorize(actor, Action.UPDATE, Resource.TASK, owned=owned, settings=settings)
+        before.check_version(expected_version)
+        ensure_open(customer, project)
+        after = apply(before, now)
+        await uow.tasks.update(after)
+        await record(uow, kernel, actor, now, _change(event_type, after, before))
+        await uow.commit()
+    await kernel.cache.invalidate(actor.tenant_id, stale_namespaces([event_type]))
+    return after
+
+
+def _change(event_type: str, task: Task, before: Task | None) -> Change:
+    return Change(
+        event_type=event_type,
+        aggregate_type="task",
+        aggregate_id=task.id,
+        aggregate_version=task.version,
+        customer_id=task.customer_id,
+        before=None if before is None else snapshot(before),
+        after=snapshot(task),
+    )

@@ -1,0 +1,154 @@
+"""A customer's timeline: its recorded changes and its interactions, newest first."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID
+
+from attrs import frozen
+
+from lana_core.domain import events
+from lana_core.domain.audit import AuditEntry, FieldChange
+from lana_core.domain.interactions import Interaction
+from lana_core.domain.pagination import MAX_LIMIT, PageRequest
+from lana_core.domain.policy import Action, Resource, authorize
+from lana_core.domain.tenancy import Actor
+from lana_core.errors import ValidationError
+from lana_core.ports import UnitOfWork
+from lana_core.usecases._base import UseCase, tenant_settings
+from lana_core.usecases.customers import load_customer, owns
+
+__all__ = [
+    "DEFAULT_TIMELINE_LIMIT",
+    "GetTimelineHandler",
+    "TimelineEntry",
+    "TimelineKind",
+]
+
+DEFAULT_TIMELINE_LIMIT = 50
+_SUMMARY_LENGTH = 120
+
+
+class TimelineKind(enum.StrEnum):
+    AUDIT = "audit"
+    INTERACTION = "interaction"
+
+
+@frozen(kw_only=True)
+class TimelineEntry:
+    """One line of a customer's history: a recorded change (``changes``) or a contact
+    (``interaction``). ``actor_id`` is who made the change or authored the contact."""
+
+    id: UUID
+    occurred_at: datetime
+    kind: TimelineKind
+    action: str
+    summary: str
+    actor_id: UUID | None
+    aggregate_type: str
+    aggregate_id: UUID
+    changes: tuple[FieldChange, ...] = ()
+    interaction: Interaction | None = None
+
+    @classmethod
+    def of_audit(cls, entry: AuditEntry) -> TimelineEntry:
+        return cls(
+            id=entry.id,
+            occurred_at=entry.occurred_at,
+            kind=TimelineKind.AUDIT,
+            action=entry.action,
+            summary=audit_summary(entry),
+            actor_id=entry.actor_id,
+            aggregate_type=entry.aggregate_type,
+            aggregate_id=entry.aggregate_id,
+            changes=entry.changes,
+        )
+
+    @classmethod
+    def of_interaction(cls, interaction: Interaction) -> TimelineEntry:
+        return cls(
+            id=interaction.id,
+            occurred_at=interaction.occurred_at,
+            kind=TimelineKind.INTERACTION,
+            action=events.INTERACTION_RECORDED,
+            summary=interaction_summary(interaction),
+            actor_id=interaction.author_id,
+            aggregate_type="interaction",
+            aggregate_id=interaction.id,
+            interaction=interaction,
+        )
+
+
+class GetTimelineHandler(UseCase):
+    """The newest ``limit`` entries of a customer's history, newest first.
+
+    Merges the audit entries about the customer, its projects and tasks with the
+    customer's interactions; an interaction stands for its own audit entry. Entries at
+    the same instant are ordered by id, so the same history always reads the same.
+    Raises NotFound (customer missing or hidden from the actor), ValidationError (field
+    ``limit``: not between 1 and 200).
+    """
+
+    __slots__ = ()
+
+    async def __call__(
+        self, actor: Actor, customer_id: UUID, limit: int = DEFAULT_TIMELINE_LIMIT
+    ) -> Sequence[TimelineEntry]:
+        _check_limit(limit)
+        async with self._kernel.uow(actor.tenant_id) as uow:
+            settings = await tenant_settings(uow, actor)
+            customer = await load_customer(uow, actor, customer_id, settings)
+            owned = owns(actor, customer)
+            authorize(actor, Action.READ, Resource.INTERACTION, owned=owned, settings=settings)
+            changes = await _changes(uow, customer_id, limit)
+            contacts = await uow.interactions.list_for_customer(customer_id, PageRequest(limit=limit))
+        entries = [TimelineEntry.of_audit(e) for e in changes]
+        entries += [TimelineEntry.of_interaction(i) for i in contacts.items]
+        entries.sort(key=lambda entry: (entry.occurred_at, entry.id), reverse=True)
+        return tuple(entries[:limit])
+
+
+def _check_limit(limit: int) -> None:
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise ValidationError.single("limit", "out_of_range", f"must be between 1 and {MAX_LIMIT}")
+
+
+async def _changes(uow: UnitOfWork, customer_id: UUID, limit: int) -> list[AuditEntry]:
+    """The newest ``limit`` audit entries that are not about interactions.
+
+    The audit log cannot filter by aggregate type, so a customer with many recent
+    interactions needs a longer read to find ``limit`` other entries.
+    """
+    size = limit
+    while True:
+        entries = await uow.audit.list_for_customer(customer_id, size)
+        kept = [entry for entry in entries if entry.aggregate_type != "interaction"]
+        if len(kept) >= limit or len(entries) < size:
+            return kept[:limit]
+        size *= 2
+
+
+def audit_summary(entry: AuditEntry) -> str:
+    """A sentence for people: 'Project status changed from todo to in_progress'."""
+    noun, _, verb = entry.action.partition(".")
+    label = f"{noun.replace('_', ' ').capitalize()} {verb.replace('.', ' ').replace('_', ' ')}".strip()
+    changed = {change.field: change for change in entry.changes}
+    for name in ("status", "value"):
+        if verb == f"{name}_changed" and name in changed:
+            return f"{label} from {changed[name].old} to {changed[name].new}"
+    if verb == "created":
+        named = changed.get("name") or changed.get("title")
+        return label if named is None else f"{label}: {named.new}"
+    if verb == "updated" and changed:
+        return f"{label}: {', '.join(changed)}"
+    return label
+
+
+def interaction_summary(interaction: Interaction) -> str:
+    """The contact's type and subject (or the start of its content): 'Call: Quarterly review'."""
+    text = interaction.subject or interaction.content or ""
+    if len(text) > _SUMMARY_LENGTH:
+        text = text[: _SUMMARY_LENGTH - 1].rstrip() + "…"
+    return f"{interaction.type.value.capitalize()}: {text}"

@@ -1,0 +1,82 @@
+"""Who may see and change a customer's projects and tasks, and the checks their writes share.
+
+A project or task is visible exactly when its customer is: an agent who sees only its
+own customers sees only the work of those customers, whoever it is assigned to. Writing
+needs ownership on top: the agent is the assignee or creator, or owns the customer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from lana_core.domain.customers import Customer
+from lana_core.domain.projects import Project, Task
+from lana_core.domain.tenancy import Actor, Role, TenantSettings
+from lana_core.errors import Conflict, NotFound, ValidationError
+from lana_core.ports import UnitOfWork
+from lana_core.usecases.customers import UNSET, load_customer, owns
+
+
+def sees_only_own(actor: Actor, settings: TenantSettings) -> bool:
+    return actor.role is Role.AGENT and settings.agents_see_only_own_customers
+
+
+def owns_project(actor: Actor, project: Project, customer: Customer) -> bool:
+    return actor.user_id in (project.assignee_id, project.created_by) or owns(actor, customer)
+
+
+def owns_task(actor: Actor, task: Task, project: Project, customer: Customer) -> bool:
+    return task.assignee_id == actor.user_id or owns_project(actor, project, customer)
+
+
+async def load_project(
+    uow: UnitOfWork, actor: Actor, project_id: UUID, settings: TenantSettings
+) -> tuple[Project, Customer]:
+    """The project and its customer if the actor may read the customer; otherwise NotFound."""
+    project = await uow.projects.get(project_id)
+    if project is None:
+        raise NotFound("project", project_id)
+    try:
+        customer = await load_customer(uow, actor, project.customer_id, settings)
+    except NotFound:
+        # Saying "customer not found" would confirm that the project exists.
+        raise NotFound("project", project_id) from None
+    return project, customer
+
+
+async def load_task(
+    uow: UnitOfWork, actor: Actor, task_id: UUID, settings: TenantSettings
+) -> tuple[Task, Project, Customer]:
+    """The task with its project and customer if the actor may read them; otherwise NotFound."""
+    task = await uow.tasks.get(task_id)
+    if task is None:
+        raise NotFound("task", task_id)
+    try:
+        project, customer = await load_project(uow, actor, task.project_id, settings)
+    except NotFound:
+        raise NotFound("task", task_id) from None
+    return task, project, customer
+
+
+async def check_assignee(uow: UnitOfWork, assignee_id: UUID | None) -> None:
+    """Work is assigned to nobody or to an active user of the tenant; raises ValidationError."""
+    if assignee_id is None:
+        return
+    user = await uow.users.get(assignee_id)
+    if user is None or not user.active:
+        raise ValidationError.single("assignee_id", "unknown_user", "must be an active user of this tenant")
+
+
+def ensure_open(customer: Customer, project: Project | None = None) -> None:
+    """The work of an archived customer, or in an archived project, is read-only; raises Conflict."""
+    if customer.is_archived:
+        raise Conflict(f"customer {customer.id} is archived; restore it before changing its work")
+    if project is not None and project.archived_at is not None:
+        raise Conflict(f"project {project.id} is archived")
+
+
+def patched(command: object, current: object, name: str) -> Any:
+    """The command's value for ``name``, or the current one when the command leaves it UNSET."""
+    value = getattr(command, name)
+    return getattr(current, name) if value is UNSET else value
