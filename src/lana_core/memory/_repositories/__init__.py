@@ -1,0 +1,1 @@
+"""The in-memory repositories, one module per aggregate."""

@@ -1,0 +1,101 @@
+"""The customers of one tenant: unique emails, filtered and paginated lists, dashboard counts."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from lana_core.domain.analytics import CustomerCounts, DayCount
+from lana_core.domain.customers import Customer, CustomerStatus, CustomerValue
+from lana_core.domain.pagination import Page
+from lana_core.domain.queries import Archived, CustomerQuery, CustomerSort
+from lana_core.memory._listing import paginate
+from lana_core.memory._staging import Scope
+
+_SORT_KEYS: dict[CustomerSort, tuple[Callable[[Customer], Any], type[datetime | str]]] = {
+    CustomerSort.CREATED_AT: (lambda c: c.created_at, datetime),
+    CustomerSort.UPDATED_AT: (lambda c: c.updated_at, datetime),
+    CustomerSort.NAME: (lambda c: c.name, str),
+}
+
+
+class InMemoryCustomerRepository:
+    """The customers of one tenant, archived or not; emails are unique within the tenant."""
+
+    __slots__ = ("_scope",)
+
+    def __init__(self, scope: Scope) -> None:
+        self._scope = scope
+
+    async def add(self, customer: Customer) -> None:
+        """Stage a new customer; raises Conflict if its email is taken in the tenant."""
+        self._scope.check_tenant(customer.tenant_id, "customer")
+        self._scope.writing().customers.add(self._scope.space().customers, customer)
+
+    async def get(self, customer_id: UUID) -> Customer | None:
+        return self._scope.staged.customers.get(self._scope.space().customers, customer_id)
+
+    async def update(self, customer: Customer) -> None:
+        """Stage ``customer``; raises Conflict unless the stored version is ``customer.version - 1``
+        or if its new email is taken."""
+        self._scope.check_tenant(customer.tenant_id, "customer")
+        self._scope.writing().customers.update(self._scope.space().customers, customer)
+
+    async def list(self, query: CustomerQuery) -> Page[Customer]:
+        """Matching customers in the query's stable order, one page at a time."""
+        key, kind = _SORT_KEYS[query.sort]
+        rows = (c for c in self._rows() if _matches(query, c))
+        return paginate(rows, key=key, kind=kind, order=query.order, page=query.page)
+
+    async def counts(self) -> CustomerCounts:
+        """Counts over live customers; every status and value is present, zero or not."""
+        live = [c for c in self._rows() if c.archived_at is None]
+        by_status = Counter(c.status.value for c in live)
+        by_value = Counter(c.value.value for c in live)
+        return CustomerCounts(
+            total=len(live),
+            by_status={s.value: by_status[s.value] for s in CustomerStatus},
+            by_value={v.value: by_value[v.value] for v in CustomerValue},
+            ever_activated=sum(1 for c in live if c.activated_at is not None),
+        )
+
+    async def created_per_day(self, since: datetime) -> Sequence[DayCount]:
+        """Live customers created since ``since``, counted per UTC day, oldest first."""
+        days = Counter(
+            c.created_at.astimezone(UTC).date()
+            for c in self._rows()
+            if c.archived_at is None and c.created_at >= since
+        )
+        return [DayCount(day, days[day]) for day in sorted(days)]
+
+    def _rows(self) -> Iterable[Customer]:
+        return self._scope.staged.customers.values(self._scope.space().customers)
+
+
+def _matches(query: CustomerQuery, customer: Customer) -> bool:
+    return (
+        _archive_matches(query.archived, customer)
+        and (query.status is None or customer.status == query.status)
+        and (query.value is None or customer.value == query.value)
+        and (query.owner_id is None or customer.owner_id == query.owner_id)
+        and (query.tag is None or query.tag in customer.tags)
+        and (query.created_after is None or customer.created_at >= query.created_after)
+        and (query.created_before is None or customer.created_at < query.created_before)
+        and (not query.text or _contains(customer, query.text.lower()))
+    )
+
+
+def _archive_matches(mode: Archived, customer: Customer) -> bool:
+    if mode == Archived.INCLUDE:
+        return True
+    return customer.is_archived is (mode == Archived.ONLY)
+
+
+def _contains(customer: Customer, needle: str) -> bool:
+    return any(
+        field is not None and needle in field.lower()
+        for field in (customer.name, customer.email, customer.company)
+    )

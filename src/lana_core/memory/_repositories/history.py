@@ -1,0 +1,122 @@
+"""Append-only records of one tenant: interactions, insights, audit entries and outbox events."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID
+
+from lana_core.domain.audit import AuditEntry
+from lana_core.domain.events import DomainEvent
+from lana_core.domain.insights import Insight, InsightSource
+from lana_core.domain.interactions import Interaction
+from lana_core.domain.pagination import Page, PageRequest, SortOrder
+from lana_core.memory._listing import paginate
+from lana_core.memory._staging import Scope
+
+
+class InMemoryInteractionRepository:
+    """The tenant's interactions, kept per customer."""
+
+    __slots__ = ("_scope",)
+
+    def __init__(self, scope: Scope) -> None:
+        self._scope = scope
+
+    async def add(self, interaction: Interaction) -> None:
+        self._scope.check_tenant(interaction.tenant_id, "interaction")
+        self._scope.writing().interactions.append(interaction)
+
+    async def list_for_customer(self, customer_id: UUID, page: PageRequest) -> Page[Interaction]:
+        """The customer's interactions, newest ``occurred_at`` first (ties: larger id first)."""
+        rows = self._of(customer_id)
+        return paginate(rows, key=_occurred_at, kind=datetime, order=SortOrder.DESC, page=page)
+
+    async def count_for_customer(self, customer_id: UUID) -> int:
+        return len(self._of(customer_id))
+
+    async def last_for_customer(self, customer_id: UUID) -> Interaction | None:
+        return max(self._of(customer_id), key=lambda i: (i.occurred_at, i.id), default=None)
+
+    def _of(self, customer_id: UUID) -> list[Interaction]:
+        committed = self._scope.space().interactions.get(customer_id, [])
+        staged = [i for i in self._scope.staged.interactions if i.customer_id == customer_id]
+        return committed + staged if staged else committed
+
+
+class InMemoryInsightRepository:
+    """The tenant's stored insights, kept per customer."""
+
+    __slots__ = ("_scope",)
+
+    def __init__(self, scope: Scope) -> None:
+        self._scope = scope
+
+    async def add(self, insight: Insight) -> None:
+        self._scope.check_tenant(insight.tenant_id, "insight")
+        self._scope.writing().insights.append(insight)
+
+    async def latest_for_customer(self, customer_id: UUID) -> Insight | None:
+        return max(self._of(customer_id), key=lambda i: (i.created_at, i.id), default=None)
+
+    async def list_for_customer(self, customer_id: UUID, page: PageRequest) -> Page[Insight]:
+        """The customer's insights, newest first (ties: larger id first)."""
+        rows = self._of(customer_id)
+        return paginate(rows, key=_created_at, kind=datetime, order=SortOrder.DESC, page=page)
+
+    async def count_since(self, since: datetime) -> int:
+        """Insights in this tenant created since ``since`` by a model (source = llm)."""
+        committed = [i for rows in self._scope.space().insights.values() for i in rows]
+        return sum(
+            1
+            for i in (*committed, *self._scope.staged.insights)
+            if i.source == InsightSource.LLM and i.created_at >= since
+        )
+
+    def _of(self, customer_id: UUID) -> list[Insight]:
+        committed = self._scope.space().insights.get(customer_id, [])
+        staged = [i for i in self._scope.staged.insights if i.customer_id == customer_id]
+        return committed + staged if staged else committed
+
+
+class InMemoryAuditLog:
+    """The tenant's audit trail, kept per customer (entries about no customer under None)."""
+
+    __slots__ = ("_scope",)
+
+    def __init__(self, scope: Scope) -> None:
+        self._scope = scope
+
+    async def append(self, entries: Sequence[AuditEntry]) -> None:
+        for entry in entries:
+            self._scope.check_tenant(entry.tenant_id, "audit entry")
+        self._scope.writing().audit.extend(entries)
+
+    async def list_for_customer(self, customer_id: UUID, limit: int) -> Sequence[AuditEntry]:
+        """Entries about the customer or its projects and tasks, newest first (ties: larger id first)."""
+        committed = self._scope.space().audit.get(customer_id, [])
+        staged = [e for e in self._scope.staged.audit if e.customer_id == customer_id]
+        return sorted((*committed, *staged), key=lambda e: (e.occurred_at, e.id), reverse=True)[:limit]
+
+
+class InMemoryOutbox:
+    """Stages events; at commit they join the store's outbox in commit order."""
+
+    __slots__ = ("_scope",)
+
+    def __init__(self, scope: Scope) -> None:
+        self._scope = scope
+
+    async def append(self, events: Sequence[DomainEvent]) -> None:
+        """Store events to publish after the transaction commits."""
+        for event in events:
+            self._scope.check_tenant(event.tenant_id, "event")
+        self._scope.writing().outbox.extend(events)
+
+
+def _occurred_at(interaction: Interaction) -> datetime:
+    return interaction.occurred_at
+
+
+def _created_at(insight: Insight) -> datetime:
+    return insight.created_at

@@ -1,0 +1,119 @@
+"""What one unit of work has written but not committed, and the scope its repositories read through."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from lana_core.domain.analytics import AnalyticsEvent
+from lana_core.domain.audit import AuditEntry
+from lana_core.domain.customers import Customer
+from lana_core.domain.events import DomainEvent
+from lana_core.domain.insights import Insight
+from lana_core.domain.interactions import Interaction
+from lana_core.domain.projects import Project, Task
+from lana_core.domain.tenancy import Tenant, User
+from lana_core.memory._store import InMemoryStore, OutboxRow, TenantSpace
+from lana_core.memory._tables import Pending, Table
+
+
+class Staging:
+    """Staged rows per table; appended records (audit, outbox, ...) are kept in order."""
+
+    __slots__ = (
+        "analytics",
+        "audit",
+        "customers",
+        "insights",
+        "interactions",
+        "outbox",
+        "projects",
+        "tasks",
+        "tenants",
+        "users",
+    )
+
+    def __init__(self) -> None:
+        self.tenants: Pending[Tenant] = Pending()
+        self.users: Pending[User] = Pending()
+        self.customers: Pending[Customer] = Pending()
+        self.projects: Pending[Project] = Pending()
+        self.tasks: Pending[Task] = Pending()
+        self.interactions: list[Interaction] = []
+        self.insights: list[Insight] = []
+        self.audit: list[AuditEntry] = []
+        self.outbox: list[DomainEvent] = []
+        self.analytics: list[AnalyticsEvent] = []
+
+    def verify(self, store: InMemoryStore, space: TenantSpace) -> None:
+        for pending, table in self._tables(store, space):
+            pending.verify(table)
+
+    def apply(self, store: InMemoryStore, space: TenantSpace) -> None:
+        for pending, table in self._tables(store, space):
+            pending.apply(table)
+        for interaction in self.interactions:
+            space.interactions.setdefault(interaction.customer_id, []).append(interaction)
+        for insight in self.insights:
+            space.insights.setdefault(insight.customer_id, []).append(insight)
+        for entry in self.audit:
+            space.audit.setdefault(entry.customer_id, []).append(entry)
+        space.analytics.extend(self.analytics)
+        for event in self.outbox:
+            store.outbox[event.id] = OutboxRow(event)
+
+    def _tables(self, store: InMemoryStore, space: TenantSpace) -> list[tuple[Pending[Any], Table[Any]]]:
+        """The tables this unit wrote to, each with its staged rows."""
+        pairs: list[tuple[Pending[Any], Table[Any]]] = [
+            (self.tenants, store.tenants),
+            (self.users, space.users),
+            (self.customers, space.customers),
+            (self.projects, space.projects),
+            (self.tasks, space.tasks),
+        ]
+        return [(pending, table) for pending, table in pairs if pending.rows]
+
+
+# Read-only stand-in while a unit of work has written nothing: opening one for a read costs no staging.
+_NOTHING = Staging()
+
+
+class Scope:
+    """A unit of work's tenant, store and staged writes, shared by its repositories."""
+
+    __slots__ = ("_space", "staged", "store", "tenant_id")
+
+    def __init__(self, store: InMemoryStore, tenant_id: UUID) -> None:
+        self.store = store
+        self.tenant_id = tenant_id
+        self.staged = _NOTHING
+        self._space = store.peek(tenant_id)
+
+    def space(self) -> TenantSpace:
+        """The tenant's committed records; a tenant without any yet is looked up again on each read."""
+        space = self._space
+        if space.is_empty_stand_in:
+            space = self._space = self.store.peek(self.tenant_id)
+        return space
+
+    def writing(self) -> Staging:
+        if self.staged is _NOTHING:
+            self.staged = Staging()
+        return self.staged
+
+    def check_tenant(self, tenant_id: UUID, kind: str) -> None:
+        """Refuse a record of another tenant: a unit of work writes only its own tenant's rows."""
+        if tenant_id != self.tenant_id:
+            raise ValueError(f"this unit of work is for tenant {self.tenant_id}, not this {kind}'s tenant")
+
+    def commit(self) -> None:
+        """Check every staged change against the store, then apply them all; no await in between."""
+        staged, self.staged = self.staged, _NOTHING
+        if staged is _NOTHING:
+            return
+        space = self.store.space(self.tenant_id)
+        staged.verify(self.store, space)
+        staged.apply(self.store, space)
+
+    def discard(self) -> None:
+        self.staged = _NOTHING

@@ -1,0 +1,99 @@
+"""Every committed record of every tenant, held in dicts and per-tenant indexes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from attrs import define
+
+from lana_core.domain.analytics import AnalyticsEvent
+from lana_core.domain.audit import AuditEntry
+from lana_core.domain.customers import Customer
+from lana_core.domain.events import DomainEvent
+from lana_core.domain.insights import Insight
+from lana_core.domain.interactions import Interaction
+from lana_core.domain.projects import Project, Task
+from lana_core.domain.tenancy import Tenant, User
+from lana_core.memory._tables import Kind, Table
+from lana_core.ports import OutboxRecord
+
+TENANT: Kind[Tenant] = Kind("tenant", unique=lambda t: t.slug, unique_name="slug")
+USER: Kind[User] = Kind("user", version=lambda u: u.version, unique=lambda u: u.email, unique_name="email")
+CUSTOMER: Kind[Customer] = Kind(
+    "customer", version=lambda c: c.version, unique=lambda c: c.email, unique_name="email"
+)
+PROJECT: Kind[Project] = Kind("project", version=lambda p: p.version, parent=lambda p: p.customer_id)
+TASK: Kind[Task] = Kind("task", version=lambda t: t.version, parent=lambda t: t.customer_id)
+
+
+class TenantSpace:
+    """One tenant's committed records; reads of a tenant never touch another tenant's space."""
+
+    __slots__ = (
+        "analytics",
+        "audit",
+        "customers",
+        "insights",
+        "interactions",
+        "is_empty_stand_in",
+        "projects",
+        "tasks",
+        "users",
+    )
+
+    def __init__(self, *, is_empty_stand_in: bool = False) -> None:
+        # The stand-in answers reads for tenants that have no records; nothing is ever written to it.
+        self.is_empty_stand_in = is_empty_stand_in
+        self.users = Table(USER)
+        self.customers = Table(CUSTOMER)
+        self.projects = Table(PROJECT)
+        self.tasks = Table(TASK)
+        self.interactions: dict[UUID, list[Interaction]] = {}
+        self.insights: dict[UUID, list[Insight]] = {}
+        self.audit: dict[UUID | None, list[AuditEntry]] = {}
+        self.analytics: list[AnalyticsEvent] = []
+
+
+@define
+class OutboxRow:
+    """A committed event the relay has not settled yet; ``leased_until`` hides it from other relays."""
+
+    event: DomainEvent
+    attempts: int = 0
+    last_error: str | None = None
+    leased_until: datetime | None = None
+
+    def record(self) -> OutboxRecord:
+        return OutboxRecord(event=self.event, attempts=self.attempts, last_error=self.last_error)
+
+
+class InMemoryStore:
+    """All tables of all tenants: what in-memory units of work commit into and read from.
+
+    Share one store between the unit-of-work factory and the outbox relay store.
+    """
+
+    __slots__ = ("_empty", "_spaces", "dead_letters", "outbox", "tenants")
+
+    def __init__(self) -> None:
+        self.tenants = Table(TENANT)
+        self._spaces: dict[UUID, TenantSpace] = {}
+        # Pending events in commit order; published rows leave, dead ones move to dead_letters.
+        self.outbox: dict[UUID, OutboxRow] = {}
+        self.dead_letters: dict[UUID, OutboxRow] = {}
+        self._empty = TenantSpace(is_empty_stand_in=True)
+
+    def space(self, tenant_id: UUID) -> TenantSpace:
+        """The tenant's space, created on its first commit."""
+        space = self._spaces.get(tenant_id)
+        if space is None:
+            space = self._spaces[tenant_id] = TenantSpace()
+        return space
+
+    def peek(self, tenant_id: UUID) -> TenantSpace:
+        """The tenant's space for reading; an empty one (never written) if it has none yet.
+
+        Reads never create a space, so lookups with unknown tenant ids leave nothing behind.
+        """
+        return self._spaces.get(tenant_id, self._empty)

@@ -1,0 +1,168 @@
+"""Committed rows of one kind, the writes a unit of work stages on them, and the checks between.
+
+A :class:`Table` holds what is committed; a :class:`Pending` holds one unit of work's
+added or changed rows plus the version each change was based on. Reads overlay the
+pending rows on the table; :meth:`Pending.verify` re-checks versions and unique keys
+against the table at commit, and :meth:`Pending.apply` writes the rows in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Generic, Protocol, TypeVar
+from uuid import UUID
+
+from attrs import frozen
+
+from lana_core.errors import Conflict
+
+
+class Entity(Protocol):
+    @property
+    def id(self) -> UUID: ...
+
+
+E = TypeVar("E", bound=Entity)
+
+# Base versions recorded for a staged row: NEW must not exist yet, ANY exists at any version.
+NEW = 0
+ANY = -1
+
+_NO_CHILDREN: dict[UUID, None] = {}
+
+
+@frozen
+class Kind(Generic[E]):
+    """How rows of one kind are keyed: a name for messages, an optional unique key, parent and version."""
+
+    name: str
+    version: Callable[[E], int] | None = None
+    unique: Callable[[E], str | None] | None = None
+    unique_name: str = ""
+    parent: Callable[[E], UUID] | None = None
+
+
+class Table(Generic[E]):
+    """The committed rows of one kind in one scope, with the indexes reads need."""
+
+    __slots__ = ("children", "kind", "rows", "unique")
+
+    def __init__(self, kind: Kind[E]) -> None:
+        self.kind = kind
+        self.rows: dict[UUID, E] = {}
+        self.unique: dict[str, UUID] = {}
+        # parent id -> child ids in insertion order (a dict used as an ordered set)
+        self.children: dict[UUID, dict[UUID, None]] = {}
+
+
+class Pending(Generic[E]):
+    """One unit of work's staged rows of one kind; nothing here is visible to other units."""
+
+    __slots__ = ("base", "rows")
+
+    def __init__(self) -> None:
+        self.rows: dict[UUID, E] = {}
+        self.base: dict[UUID, int] = {}
+
+    def get(self, table: Table[E], row_id: UUID) -> E | None:
+        # Hashing a UUID runs Python code: skip the lookup when nothing is staged.
+        if self.rows:
+            row = self.rows.get(row_id)
+            if row is not None:
+                return row
+        return table.rows.get(row_id)
+
+    def find(self, table: Table[E], key: str) -> E | None:
+        """The visible row whose unique key is ``key``."""
+        key_of = table.kind.unique
+        assert key_of is not None
+        for row in self.rows.values():
+            if key_of(row) == key:
+                return row
+        holder = table.unique.get(key)
+        found = None if holder is None else self.get(table, holder)
+        return found if found is not None and key_of(found) == key else None
+
+    def values(self, table: Table[E]) -> Iterable[E]:
+        if not self.rows:
+            return table.rows.values()
+        merged = dict(table.rows)
+        merged.update(self.rows)
+        return merged.values()
+
+    def children(self, table: Table[E], parent_id: UUID) -> list[E]:
+        committed = table.children.get(parent_id, _NO_CHILDREN)
+        if not committed and not self.rows:
+            return []
+        rows = [self.rows[row_id] if row_id in self.rows else table.rows[row_id] for row_id in committed]
+        parent_of = table.kind.parent
+        if self.rows and parent_of is not None:
+            rows.extend(r for r in self.rows.values() if r.id not in committed and parent_of(r) == parent_id)
+        return rows
+
+    def add(self, table: Table[E], row: E) -> None:
+        if self.get(table, row.id) is not None:
+            raise Conflict(f"{table.kind.name} {row.id} already exists")
+        self._check_unique(table, row)
+        self.rows[row.id] = row
+        self.base[row.id] = NEW
+
+    def update(self, table: Table[E], row: E) -> None:
+        current = self.get(table, row.id)
+        version_of = table.kind.version
+        if current is None or (version_of is not None and version_of(current) != version_of(row) - 1):
+            raise _stale(table, row.id)
+        self._check_unique(table, row)
+        self.rows[row.id] = row
+        self.base.setdefault(row.id, ANY if version_of is None else version_of(current))
+
+    def verify(self, table: Table[E]) -> None:
+        """Raise Conflict if another unit of work committed a clashing change since staging."""
+        version_of = table.kind.version
+        for row_id, base in self.base.items():
+            stored = table.rows.get(row_id)
+            if base == NEW and stored is not None:
+                raise Conflict(f"{table.kind.name} {row_id} already exists")
+            if base != NEW and (stored is None or (version_of is not None and version_of(stored) != base)):
+                raise _stale(table, row_id)
+        for row in self.rows.values():
+            self._check_unique(table, row)
+
+    def apply(self, table: Table[E]) -> None:
+        key_of, parent_of = table.kind.unique, table.kind.parent
+        if key_of is not None:
+            # Release every old key first so two rows may swap keys in one commit.
+            for row_id, row in self.rows.items():
+                old = table.rows.get(row_id)
+                old_key = None if old is None else key_of(old)
+                if old_key is not None and old_key != key_of(row) and table.unique.get(old_key) == row_id:
+                    del table.unique[old_key]
+        for row_id, row in self.rows.items():
+            is_new = row_id not in table.rows
+            table.rows[row_id] = row
+            key = None if key_of is None else key_of(row)
+            if key is not None:
+                table.unique[key] = row_id
+            if is_new and parent_of is not None:
+                table.children.setdefault(parent_of(row), {})[row_id] = None
+
+    def _check_unique(self, table: Table[E], row: E) -> None:
+        key_of = table.kind.unique
+        key = None if key_of is None else key_of(row)
+        if key_of is None or key is None:
+            return
+        holder = table.unique.get(key)
+        if holder is not None and holder != row.id:
+            staged = self.rows.get(holder)
+            if staged is None or key_of(staged) == key:
+                raise _taken(table)
+        if any(other.id != row.id and key_of(other) == key for other in self.rows.values()):
+            raise _taken(table)
+
+
+def _stale(table: Table[E], row_id: UUID) -> Conflict:
+    return Conflict(f"{table.kind.name} {row_id} was changed by someone else; reload and retry")
+
+
+def _taken(table: Table[E]) -> Conflict:
+    return Conflict(f"a {table.kind.name} with this {table.kind.unique_name} already exists")
