@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import TracebackType
-from typing import Generic, TypeVar, cast, overload
+from typing import Any, Generic, TypeVar, overload
 from uuid import UUID
 
 from lana_core.memory._repositories.analytics import InMemoryAnalyticsStore
@@ -56,10 +56,10 @@ class _Repository(Generic[R]):
     def __get__(self, uow: InMemoryUnitOfWork | None, owner: type) -> _Repository[R] | R:
         if uow is None:
             return self
-        repository = uow._repositories.get(self._name)
+        repository: R | None = uow._repositories.get(self._name)
         if repository is None:
             repository = uow._repositories[self._name] = self._make(uow._scope)
-        return cast("R", repository)
+        return repository
 
     def __set__(self, uow: InMemoryUnitOfWork, repository: R) -> None:
         uow._repositories[self._name] = repository
@@ -90,7 +90,7 @@ class InMemoryUnitOfWork:
 
     def __init__(self, store: InMemoryStore, tenant_id: UUID) -> None:
         self._scope = Scope(store, tenant_id)
-        self._repositories: dict[str, object] = {}
+        self._repositories: dict[str, Any] = {}
 
     async def __aenter__(self) -> InMemoryUnitOfWork:
         return self
