@@ -42,9 +42,7 @@ class Errors:
             raise ValidationError(self._errors)
 
 
-def text(
-    errors: Errors, field: str, value: object, *, max_length: int, required: bool = False
-) -> str | None:
+def text(errors: Errors, field: str, value: object, *, max_length: int, required: bool = False) -> str | None:
     """Strip ``value``; empty becomes None, which is an error when ``required``.
 
     Inputs are typed ``object``: library callers are not type-checked, so a wrong type

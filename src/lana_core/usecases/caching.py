@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 DASHBOARD = "dashboard"
@@ -22,7 +23,15 @@ def stale_namespaces(event_types: Iterable[str]) -> tuple[str, ...]:
     """The cache namespaces that events of these types change, each named once."""
     found: dict[str, None] = {}
     for event_type in event_types:
-        for prefix, namespaces in _BY_PREFIX.items():
-            if event_type.startswith(prefix):
-                found.update(dict.fromkeys(namespaces))
+        found.update(dict.fromkeys(_namespaces_of(event_type)))
     return tuple(found)
+
+
+@functools.cache
+def _namespaces_of(event_type: str) -> tuple[str, ...]:
+    return tuple(
+        namespace
+        for prefix, namespaces in _BY_PREFIX.items()
+        if event_type.startswith(prefix)
+        for namespace in namespaces
+    )
