@@ -7,6 +7,7 @@ import pytest
 from lana_core.domain.pagination import PageRequest
 from lana_core.domain.tenancy import Actor, Role, TenantSettings
 from lana_core.errors import Conflict, NotFound, PermissionDenied, Unauthenticated, ValidationError
+from lana_core.memory import InMemoryOutboxRelayStore, InMemoryStore
 from lana_core.usecases._base import Kernel
 from lana_core.usecases.tenants import (
     Authenticate,
@@ -142,3 +143,18 @@ async def test_tenants_are_separate_sign_in_spaces(kernel: Kernel, admin: Actor)
     assert (await _sign_in(kernel, "globex", "admin@globex.example.com")).tenant_id == other.tenant_id
     with pytest.raises(Unauthenticated):
         await _sign_in(kernel, "globex", "admin@acme.example.com")
+
+
+async def test_a_settings_change_is_audited_and_published(
+    kernel: Kernel, admin: Actor, store: InMemoryStore
+) -> None:
+    relay = InMemoryOutboxRelayStore(store, kernel.clock)
+    before = {record.event.type for record in await relay.claim(100, 60)}
+    await ChangeTenantSettingsHandler(kernel)(
+        admin, ChangeTenantSettings(settings=TenantSettings(agents_see_only_own_customers=True))
+    )
+    published = [record.event for record in await relay.claim(100, 60)]
+    assert "tenant.settings_changed" not in before
+    (event,) = [e for e in published if e.type == "tenant.settings_changed"]
+    assert event.payload["settings"]["agents_see_only_own_customers"] is True
+    assert event.actor_id == admin.user_id

@@ -28,6 +28,7 @@ TASK_REOPENED: Final = "task.reopened"
 INTERACTION_RECORDED: Final = "interaction.recorded"
 INSIGHT_GENERATED: Final = "insight.generated"
 TENANT_CREATED: Final = "tenant.created"
+TENANT_SETTINGS_CHANGED: Final = "tenant.settings_changed"
 USER_CREATED: Final = "user.created"
 USER_UPDATED: Final = "user.updated"
 
@@ -51,6 +52,7 @@ EVENT_TYPES: Final = frozenset(
         INTERACTION_RECORDED,
         INSIGHT_GENERATED,
         TENANT_CREATED,
+        TENANT_SETTINGS_CHANGED,
         USER_CREATED,
         USER_UPDATED,
     }

@@ -1,13 +1,15 @@
 """The permission policy: one function decides every action of every role.
 
-| role    | read                         | create                      | update / delete        |
-|---------|------------------------------|-----------------------------|------------------------|
-| viewer  | everything*                  | nothing                     | nothing                |
-| agent   | everything* (own customers   | customers; projects, tasks  | what it owns or is     |
-|         | only when the tenant says so)| and interactions on records | assigned to            |
-|         |                              | it owns; analytics events   |                        |
-| manager | everything                   | everything but users        | everything but users   |
-| admin   | everything                   | everything                  | everything             |
+| role    | read                         | create                      | update / delete             |
+|---------|------------------------------|-----------------------------|-----------------------------|
+| viewer  | everything*                  | nothing                     | nothing                     |
+| agent   | everything* (own customers   | customers; projects, tasks  | customers, projects, tasks  |
+|         | only when the tenant says so)| and interactions on records | and interactions it owns or |
+|         |                              | it owns; analytics events;  | is assigned to              |
+|         |                              | insights                    |                             |
+| manager | everything*                  | everything but users and    | everything but users and    |
+|         |                              | settings                    | settings                    |
+| admin   | everything                   | everything                  | everything                  |
 
 (*) users and settings are read by admins only; insights are generated (CREATE) by agents and up.
 """

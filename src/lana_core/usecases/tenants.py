@@ -98,7 +98,7 @@ class CreateTenantHandler(_WithHasher):
                 self._kernel,
                 actor,
                 now,
-                _tenant_change(tenant),
+                _tenant_change(tenant, events.TENANT_CREATED, None),
                 _user_change(events.USER_CREATED, admin, None),
             )
             await uow.commit()
@@ -124,6 +124,7 @@ class ChangeTenantSettingsHandler(UseCase):
     __slots__ = ()
 
     async def __call__(self, actor: Actor, command: ChangeTenantSettings) -> Tenant:
+        now = self._now()
         async with self._kernel.uow(actor.tenant_id) as uow:
             await authorize_in(uow, actor, Action.UPDATE, Resource.SETTINGS)
             tenant = await uow.tenants.get(actor.tenant_id)
@@ -131,6 +132,9 @@ class ChangeTenantSettingsHandler(UseCase):
                 raise NotFound("tenant", actor.tenant_id)
             changed = tenant.with_settings(command.settings)
             await uow.tenants.update(changed)
+            await record(
+                uow, self._kernel, actor, now, _tenant_change(changed, events.TENANT_SETTINGS_CHANGED, tenant)
+            )
             await uow.commit()
         return changed
 
@@ -232,14 +236,14 @@ class AuthenticateHandler(_WithHasher):
             return await uow.users.get_by_email((email or "").strip().lower())
 
 
-def _tenant_change(tenant: Tenant) -> Change:
+def _tenant_change(tenant: Tenant, event_type: str, before: Tenant | None) -> Change:
     return Change(
-        event_type=events.TENANT_CREATED,
+        event_type=event_type,
         aggregate_type="tenant",
         aggregate_id=tenant.id,
         aggregate_version=1,
         customer_id=None,
-        before=None,
+        before=None if before is None else snapshot(before),
         after=snapshot(tenant),
     )
 
