@@ -59,6 +59,9 @@ class Staging:
         for entry in self.audit:
             space.audit.setdefault(entry.customer_id, []).append(entry)
         space.analytics.extend(self.analytics)
+        for fact in self.analytics:
+            if fact.subject_id is not None:
+                space.analytics_by_subject.setdefault(fact.subject_id, []).append(fact)
         for event in self.outbox:
             store.outbox[event.id] = OutboxRow(event)
 

@@ -32,6 +32,7 @@ class TenantSpace:
 
     __slots__ = (
         "analytics",
+        "analytics_by_subject",
         "audit",
         "customers",
         "insights",
@@ -53,6 +54,8 @@ class TenantSpace:
         self.insights: dict[UUID, list[Insight]] = {}
         self.audit: dict[UUID | None, list[AuditEntry]] = {}
         self.analytics: list[AnalyticsEvent] = []
+        # Insights count a customer's recent events; without this index that is a scan of the tenant.
+        self.analytics_by_subject: dict[UUID, list[AnalyticsEvent]] = {}
 
 
 @define

@@ -57,7 +57,9 @@ class InMemoryAnalyticsStore:
         )
 
     async def count_for_subject(self, subject_id: UUID, since: datetime) -> int:
-        return sum(1 for e in self._all() if e.subject_id == subject_id and e.occurred_at >= since)
+        committed = self._scope.space().analytics_by_subject.get(subject_id, ())
+        candidates = (*committed, *self._scope.staged.analytics)
+        return sum(1 for e in candidates if e.subject_id == subject_id and e.occurred_at >= since)
 
     def _all(self) -> Iterable[AnalyticsEvent]:
         committed = self._scope.space().analytics
