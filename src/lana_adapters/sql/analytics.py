@@ -1,0 +1,132 @@
+"""Product analytics of one tenant, aggregated by the database; windows are [since, until)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, Select, bindparam, func, literal_column, select
+
+from lana_adapters.sql.records import analytics_of, analytics_values
+from lana_adapters.sql.tables import analytics_events
+from lana_adapters.sql.tx import Tx
+from lana_adapters.sql.writes import check_tenant
+from lana_core.domain.analytics import AnalyticsEvent, EventCount, Interval, Metrics, TimeBucket, UserMetrics
+
+e = analytics_events.c
+_IN_WINDOW = (
+    e.tenant_id == bindparam("tenant"),
+    e.occurred_at >= bindparam("since"),
+    e.occurred_at < bindparam("until"),
+)
+_OF_USER = e.user_id == bindparam("user")
+_TOTALS = select(func.count(), func.count(e.user_id.distinct()), func.count(e.session_id.distinct())).where(
+    *_IN_WINDOW
+)
+_USER_TOTALS = select(func.count(), func.count(e.session_id.distinct())).where(*_IN_WINDOW, _OF_USER)
+_USER_RECENT = (
+    select(analytics_events)
+    .where(*_IN_WINDOW, _OF_USER)
+    .order_by(e.occurred_at.desc(), e.id.desc())
+    .limit(bindparam("recent"))
+)
+_SUBJECT_COUNT = select(func.count()).where(
+    e.tenant_id == bindparam("tenant"),
+    e.subject_id == bindparam("subject"),
+    e.occurred_at >= bindparam("since"),
+)
+# SQLite keeps UTC text; these modifiers cut it to the start of an hour, a day or an ISO week.
+_SQLITE_BUCKETS: dict[Interval, tuple[str, ...]] = {
+    Interval.HOUR: ("strftime", "'%Y-%m-%d %H:00:00'"),
+    Interval.DAY: ("date",),
+    Interval.WEEK: ("date", "'-6 days'", "'weekday 1'"),
+}
+
+
+def _ranked(*conditions: ColumnElement[bool]) -> Select[Any]:
+    count = func.count().label("count")
+    return select(e.name, count).where(*conditions).group_by(e.name).order_by(count.desc(), e.name)
+
+
+_TOP = _ranked(*_IN_WINDOW).limit(bindparam("limit"))
+_USER_EVENTS = _ranked(*_IN_WINDOW, _OF_USER)
+
+
+class SqlAnalyticsStore:
+    """The tenant's analytics events; every aggregate is computed by one query."""
+
+    __slots__ = ("_tx",)
+
+    def __init__(self, tx: Tx) -> None:
+        self._tx = tx
+
+    async def add_many(self, events: Sequence[AnalyticsEvent]) -> None:
+        for event in events:
+            check_tenant(self._tx, event.tenant_id, "analytics event")
+        if events:
+            await self._tx.execute(analytics_events.insert(), [analytics_values(event) for event in events])
+
+    async def metrics(self, since: datetime, until: datetime, top: int) -> Metrics:
+        window = self._window(since, until)
+        row = await self._tx.first(_TOTALS, window)
+        assert row is not None
+        total, users, sessions = row
+        return Metrics(
+            total_events=total,
+            unique_users=users,
+            unique_sessions=sessions,
+            top_events=await self._counts(_TOP, {**window, "limit": top}),
+            average_events_per_user=total / users if users else 0.0,
+        )
+
+    async def time_series(self, since: datetime, until: datetime, interval: Interval) -> Sequence[TimeBucket]:
+        """Event counts per bucket start (UTC), oldest first; empty buckets are omitted."""
+        bucket = self._bucket(interval)
+        statement = select(bucket, func.count()).where(*_IN_WINDOW).group_by(bucket).order_by(bucket)
+        rows = await self._tx.rows(statement, self._window(since, until))
+        return [TimeBucket(_utc(start), count) for start, count in rows]
+
+    async def top_events(self, since: datetime, until: datetime, limit: int) -> Sequence[EventCount]:
+        """Most frequent event names, ties broken by name."""
+        return await self._counts(_TOP, {**self._window(since, until), "limit": limit})
+
+    async def user_metrics(self, user_id: str, since: datetime, until: datetime, recent: int) -> UserMetrics:
+        params = {**self._window(since, until), "user": user_id}
+        row = await self._tx.first(_USER_TOTALS, params)
+        assert row is not None
+        latest = await self._tx.rows(_USER_RECENT, {**params, "recent": recent})
+        return UserMetrics(
+            user_id=user_id,
+            total_events=row[0],
+            unique_sessions=row[1],
+            by_event=await self._counts(_USER_EVENTS, params),
+            recent=[analytics_of(event) for event in latest],
+        )
+
+    async def count_for_subject(self, subject_id: UUID, since: datetime) -> int:
+        params = {"tenant": self._tx.tenant_id, "subject": subject_id, "since": since}
+        count: int = await self._tx.scalar(_SUBJECT_COUNT, params)
+        return count
+
+    async def _counts(self, statement: Select[Any], params: dict[str, Any]) -> list[EventCount]:
+        return [EventCount(name, count) for name, count in await self._tx.rows(statement, params)]
+
+    def _window(self, since: datetime, until: datetime) -> dict[str, Any]:
+        return {"tenant": self._tx.tenant_id, "since": since, "until": until}
+
+    def _bucket(self, interval: Interval) -> ColumnElement[Any]:
+        if self._tx.postgres:
+            unit: ColumnElement[str] = literal_column(f"'{Interval(interval).value}'")
+            return func.date_trunc(unit, func.timezone(literal_column("'UTC'"), e.occurred_at))
+        name, *modifiers = _SQLITE_BUCKETS[Interval(interval)]
+        arguments: list[ColumnElement[str]] = [literal_column(m) for m in modifiers]
+        if name == "strftime":
+            return func.strftime(*arguments, e.occurred_at)
+        return func.date(e.occurred_at, *arguments)
+
+
+def _utc(start: datetime | str) -> datetime:
+    parsed = start if isinstance(start, datetime) else datetime.fromisoformat(start)
+    return parsed.replace(tzinfo=UTC)

@@ -1,0 +1,156 @@
+"""The customers of one tenant: unique emails, versioned updates, filtered keyset lists, counts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, Date, Select, bindparam, cast, func, literal_column, select, type_coerce
+from sqlalchemy.dialects.postgresql import JSONB
+
+from lana_adapters.sql import search
+from lana_adapters.sql.paging import KeyKind, after, order_by, page_of
+from lana_adapters.sql.rows import customer_of, customer_values
+from lana_adapters.sql.tables import customers
+from lana_adapters.sql.tx import Features, Tx
+from lana_adapters.sql.writes import check_tenant, insert_one, update_versioned, versioned_update
+from lana_core.domain.analytics import CustomerCounts, DayCount
+from lana_core.domain.customers import Customer, CustomerStatus, CustomerValue
+from lana_core.domain.pagination import Page
+from lana_core.domain.queries import Archived, CustomerQuery
+
+c = customers.c
+COLUMNS = tuple(col for col in customers.c if not col.name.startswith("search_"))
+_GET = select(*COLUMNS).where(c.tenant_id == bindparam("tenant"), c.id == bindparam("id"))
+_UPDATE = versioned_update(customers)
+_COUNTS = (
+    select(c.status, c.value, func.count(), func.count(c.activated_at))
+    .where(c.tenant_id == bindparam("tenant"), c.archived_at.is_(None))
+    .group_by(c.status, c.value)
+)
+_SORTS: dict[str, tuple[ColumnElement[Any], KeyKind]] = {
+    "created_at": (c.created_at, datetime),
+    "updated_at": (c.updated_at, datetime),
+    "name": (c.name, str),
+}
+
+
+class SqlCustomerRepository:
+    """The customers of the unit of work's tenant, archived or not."""
+
+    __slots__ = ("_tx",)
+
+    def __init__(self, tx: Tx) -> None:
+        self._tx = tx
+
+    async def add(self, customer: Customer) -> None:
+        """Store a new customer; raises Conflict if its id or email is taken in the tenant."""
+        check_tenant(self._tx, customer.tenant_id, "customer")
+        await insert_one(self._tx, customers, customer_values(customer))
+
+    async def add_many(self, batch: Sequence[Customer]) -> None:
+        """Store new customers in one statement; raises Conflict if any id or email is taken."""
+        for customer in batch:
+            check_tenant(self._tx, customer.tenant_id, "customer")
+        if batch:
+            await self._tx.execute(customers.insert(), [customer_values(one) for one in batch])
+
+    async def get(self, customer_id: UUID) -> Customer | None:
+        row = await self._tx.first(_GET, {"tenant": self._tx.tenant_id, "id": customer_id})
+        return None if row is None else customer_of(row)
+
+    async def update(self, customer: Customer) -> None:
+        """Store ``customer``; raises Conflict unless the stored version is ``customer.version - 1``
+        or if its new email is taken."""
+        check_tenant(self._tx, customer.tenant_id, "customer")
+        await update_versioned(self._tx, _UPDATE, customer_values(customer), "customer")
+
+    async def list(self, query: CustomerQuery) -> Page[Customer]:
+        """Matching customers in the query's stable order, one page at a time."""
+        key, kind = _sort_key(self._tx.features, query)
+        statement = select(*COLUMNS).where(*_filters(self._tx, query))
+        if query.page.after is not None:
+            statement = statement.where(after(key, c.id, query.order, query.page.after, kind))
+        statement = statement.order_by(*order_by(key, c.id, query.order)).limit(query.page.limit + 1)
+        if kind is int:
+            return await self._ranked_page(statement, key, query)
+        rows = await self._tx.rows(statement)
+        return page_of(rows, query.page, customer_of, lambda customer: getattr(customer, query.sort))
+
+    async def counts(self) -> CustomerCounts:
+        """Counts over live customers; every status and value is present, zero or not."""
+        by_status = dict.fromkeys((s.value for s in CustomerStatus), 0)
+        by_value = dict.fromkeys((v.value for v in CustomerValue), 0)
+        total = activated = 0
+        for status, value, count, ever_active in await self._tx.rows(_COUNTS, {"tenant": self._tx.tenant_id}):
+            by_status[status] += count
+            by_value[value] += count
+            total += count
+            activated += ever_active
+        return CustomerCounts(total=total, by_status=by_status, by_value=by_value, ever_activated=activated)
+
+    async def created_per_day(self, since: datetime) -> Sequence[DayCount]:
+        """Live customers created since ``since``, counted per UTC day, oldest first."""
+        day = _utc_day(self._tx.features, c.created_at)
+        statement = (
+            select(day, func.count())
+            .where(c.tenant_id == self._tx.tenant_id, c.archived_at.is_(None), c.created_at >= since)
+            .group_by(day)
+            .order_by(day)
+        )
+        return [DayCount(_as_date(when), count) for when, count in await self._tx.rows(statement)]
+
+    async def _ranked_page(
+        self, statement: Select[Any], key: ColumnElement[Any], query: CustomerQuery
+    ) -> Page[Customer]:
+        rows = await self._tx.rows(statement.add_columns(key.label("rank")))
+        ranks = {row.id: row.rank for row in rows}
+        return page_of(rows, query.page, customer_of, lambda customer: ranks[customer.id])
+
+
+def _sort_key(features: Features, query: CustomerQuery) -> tuple[ColumnElement[Any], KeyKind]:
+    if query.sort == search.RELEVANCE and query.text:
+        return search.relevance(features, query.text), int
+    return _SORTS.get(query.sort, _SORTS["created_at"])
+
+
+def _filters(tx: Tx, query: CustomerQuery) -> list[ColumnElement[bool]]:
+    found: list[ColumnElement[bool]] = [c.tenant_id == tx.tenant_id]
+    if query.archived == Archived.EXCLUDE:
+        found.append(c.archived_at.is_(None))
+    elif query.archived == Archived.ONLY:
+        found.append(c.archived_at.is_not(None))
+    if query.status is not None:
+        found.append(c.status == query.status.value)
+    if query.value is not None:
+        found.append(c.value == query.value.value)
+    if query.owner_id is not None:
+        found.append(c.owner_id == query.owner_id)
+    if query.tag is not None:
+        found.append(_has_tag(tx.features, query.tag))
+    if query.created_after is not None:
+        found.append(c.created_at >= query.created_after)
+    if query.created_before is not None:
+        found.append(c.created_at < query.created_before)
+    if query.text:
+        found.append(search.matches(tx.features, query.text, fuzzy=query.sort == search.RELEVANCE))
+    return found
+
+
+def _has_tag(features: Features, tag: str) -> ColumnElement[bool]:
+    if features.postgres:
+        return type_coerce(c.tags, JSONB).contains([tag])
+    elements = func.json_each(c.tags).table_valued("value")
+    return select(elements.c.value).where(elements.c.value == tag).exists()
+
+
+def _utc_day(features: Features, column: ColumnElement[datetime]) -> ColumnElement[Any]:
+    if features.postgres:
+        return cast(func.timezone(literal_column("'UTC'"), column), Date)
+    return func.date(column)
+
+
+def _as_date(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)

@@ -1,0 +1,136 @@
+"""Append-only records of one tenant: interactions, insights and audit entries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import bindparam, func, select
+
+from lana_adapters.sql.paging import after, order_by, page_of
+from lana_adapters.sql.records import (
+    audit_of,
+    audit_values,
+    insight_of,
+    insight_values,
+    interaction_of,
+    interaction_values,
+)
+from lana_adapters.sql.tables import audit_log, insights, interactions
+from lana_adapters.sql.tx import Tx
+from lana_adapters.sql.writes import check_tenant, insert_one
+from lana_core.domain.audit import AuditEntry
+from lana_core.domain.insights import Insight, InsightSource
+from lana_core.domain.interactions import Interaction
+from lana_core.domain.pagination import Page, PageRequest, SortOrder
+
+i, n, a = interactions.c, insights.c, audit_log.c
+_OF_CUSTOMER = (i.tenant_id == bindparam("tenant"), i.customer_id == bindparam("customer"))
+_INTERACTION_COUNT = select(func.count()).where(*_OF_CUSTOMER)
+_LAST_INTERACTION = (
+    select(interactions).where(*_OF_CUSTOMER).order_by(i.occurred_at.desc(), i.id.desc()).limit(1)
+)
+_LATEST_INSIGHT = (
+    select(insights)
+    .where(n.tenant_id == bindparam("tenant"), n.customer_id == bindparam("customer"))
+    .order_by(n.created_at.desc(), n.id.desc())
+    .limit(1)
+)
+_MODEL_INSIGHTS = select(func.count()).where(
+    n.tenant_id == bindparam("tenant"),
+    n.source == InsightSource.LLM.value,
+    n.created_at >= bindparam("since"),
+)
+_AUDIT = (
+    select(audit_log)
+    .where(a.tenant_id == bindparam("tenant"), a.customer_id == bindparam("customer"))
+    .order_by(a.occurred_at.desc(), a.id.desc())
+    .limit(bindparam("limit"))
+)
+
+
+class SqlInteractionRepository:
+    """The tenant's interactions with its customers."""
+
+    __slots__ = ("_tx",)
+
+    def __init__(self, tx: Tx) -> None:
+        self._tx = tx
+
+    async def add(self, interaction: Interaction) -> None:
+        """Store an interaction; raises ValidationError if its customer does not exist."""
+        check_tenant(self._tx, interaction.tenant_id, "interaction")
+        await insert_one(self._tx, interactions, interaction_values(interaction))
+
+    async def list_for_customer(self, customer_id: UUID, page: PageRequest) -> Page[Interaction]:
+        """The customer's interactions, newest ``occurred_at`` first (ties: larger id first)."""
+        statement = select(interactions).where(
+            i.tenant_id == self._tx.tenant_id, i.customer_id == customer_id
+        )
+        if page.after is not None:
+            statement = statement.where(after(i.occurred_at, i.id, SortOrder.DESC, page.after, datetime))
+        statement = statement.order_by(*order_by(i.occurred_at, i.id, SortOrder.DESC)).limit(page.limit + 1)
+        rows = await self._tx.rows(statement)
+        return page_of(rows, page, interaction_of, lambda interaction: interaction.occurred_at)
+
+    async def count_for_customer(self, customer_id: UUID) -> int:
+        count: int = await self._tx.scalar(
+            _INTERACTION_COUNT, {"tenant": self._tx.tenant_id, "customer": customer_id}
+        )
+        return count
+
+    async def last_for_customer(self, customer_id: UUID) -> Interaction | None:
+        row = await self._tx.first(_LAST_INTERACTION, {"tenant": self._tx.tenant_id, "customer": customer_id})
+        return None if row is None else interaction_of(row)
+
+
+class SqlInsightRepository:
+    """The tenant's stored insights."""
+
+    __slots__ = ("_tx",)
+
+    def __init__(self, tx: Tx) -> None:
+        self._tx = tx
+
+    async def add(self, insight: Insight) -> None:
+        """Store an insight; raises ValidationError if its customer does not exist."""
+        check_tenant(self._tx, insight.tenant_id, "insight")
+        await insert_one(self._tx, insights, insight_values(insight))
+
+    async def latest_for_customer(self, customer_id: UUID) -> Insight | None:
+        row = await self._tx.first(_LATEST_INSIGHT, {"tenant": self._tx.tenant_id, "customer": customer_id})
+        return None if row is None else insight_of(row)
+
+    async def list_for_customer(self, customer_id: UUID, page: PageRequest) -> Page[Insight]:
+        """The customer's insights, newest first (ties: larger id first)."""
+        statement = select(insights).where(n.tenant_id == self._tx.tenant_id, n.customer_id == customer_id)
+        if page.after is not None:
+            statement = statement.where(after(n.created_at, n.id, SortOrder.DESC, page.after, datetime))
+        statement = statement.order_by(*order_by(n.created_at, n.id, SortOrder.DESC)).limit(page.limit + 1)
+        return page_of(await self._tx.rows(statement), page, insight_of, lambda insight: insight.created_at)
+
+    async def count_since(self, since: datetime) -> int:
+        """Insights in this tenant created since ``since`` by a model (source = llm)."""
+        count: int = await self._tx.scalar(_MODEL_INSIGHTS, {"tenant": self._tx.tenant_id, "since": since})
+        return count
+
+
+class SqlAuditLog:
+    """The tenant's audit trail, written in the same transaction as the changes it describes."""
+
+    __slots__ = ("_tx",)
+
+    def __init__(self, tx: Tx) -> None:
+        self._tx = tx
+
+    async def append(self, entries: Sequence[AuditEntry]) -> None:
+        for entry in entries:
+            check_tenant(self._tx, entry.tenant_id, "audit entry")
+        if entries:
+            await self._tx.execute(audit_log.insert(), [audit_values(entry) for entry in entries])
+
+    async def list_for_customer(self, customer_id: UUID, limit: int) -> Sequence[AuditEntry]:
+        """Entries about the customer or its projects and tasks, newest first (ties: larger id first)."""
+        params = {"tenant": self._tx.tenant_id, "customer": customer_id, "limit": limit}
+        return [audit_of(row) for row in await self._tx.rows(_AUDIT, params)]

@@ -1,0 +1,157 @@
+"""The outbox: events written in the unit of work's transaction, and the relay's view of them.
+
+Rows are claimed by state with a lease, never by ``id > last_seen``, so an event whose
+transaction commits after a later one's is still delivered. On PostgreSQL the claim
+skips rows another relay holds locked (``FOR UPDATE SKIP LOCKED``), so several relays
+can run; an insert trigger sends ``NOTIFY lana_outbox`` as a wake-up hint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
+from typing import TypeVar
+from uuid import UUID
+
+from sqlalchemy import Executable, bindparam, func, select, text, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from lana_adapters.sql.errors import DRIVER_ERRORS, is_retryable, translate
+from lana_adapters.sql.records import event_of, event_values
+from lana_adapters.sql.settings import RELAY_ROLE
+from lana_adapters.sql.tables import outbox
+from lana_adapters.sql.tx import Tx
+from lana_adapters.sql.writes import check_tenant
+from lana_core.domain.events import DomainEvent
+from lana_core.ports import Clock, OutboxRecord
+from lana_core.system import SystemClock
+
+NOTIFY_CHANNEL = "lana_outbox"
+PENDING, PUBLISHED, DEAD = "pending", "published", "dead"
+T = TypeVar("T")
+
+o = outbox.c
+_AS_ROLE = text("SELECT set_config('role', :role, true)")
+_PUBLISHED = (
+    outbox.update()
+    .where(o.id.in_(bindparam("ids", expanding=True)), o.state == PENDING)
+    .values(state=PUBLISHED, published_at=bindparam("now"), leased_until=None)
+)
+_FAILED = (
+    outbox.update()
+    .where(o.id == bindparam("event_id"), o.state == PENDING)
+    .values(attempts=o.attempts + 1, last_error=bindparam("error"), state=bindparam("new_state"))
+)
+_PENDING_COUNT = select(func.count()).where(o.state == PENDING)
+# PostgreSQL numbers rows from the identity; SQLite, whose writer holds the only write lock,
+# continues from the highest number.
+_INSERT_POSTGRES = outbox.insert()
+_INSERT_SQLITE = outbox.insert().values(seq=select(func.coalesce(func.max(o.seq), 0) + 1).scalar_subquery())
+
+
+class SqlOutbox:
+    """Stores a unit of work's events in its transaction; nothing leaves before commit."""
+
+    __slots__ = ("_tx",)
+
+    def __init__(self, tx: Tx) -> None:
+        self._tx = tx
+
+    async def append(self, events: Sequence[DomainEvent]) -> None:
+        """Store events to publish after the transaction commits."""
+        for event in events:
+            check_tenant(self._tx, event.tenant_id, "event")
+        if events:
+            statement = _INSERT_POSTGRES if self._tx.postgres else _INSERT_SQLITE
+            await self._tx.execute(statement, [event_values(event) for event in events])
+
+
+class SqlOutboxRelayStore:
+    """An :class:`~lana_core.ports.OutboxRelayStore` over the ``outbox`` table of every tenant.
+
+    Each call is one short transaction, run as ``role`` on PostgreSQL (the relay role
+    row-level security lets see every tenant's outbox rows). A serialization failure or
+    deadlock is retried up to ``retries`` times, then raised as Conflict; a lost
+    database as Unavailable. A failed row keeps its lease, so it is retried once the
+    lease ends; a dead row is never claimed again.
+    """
+
+    __slots__ = ("_clock", "_engine", "_retries", "_role")
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        clock: Clock | None = None,
+        *,
+        role: str | None = RELAY_ROLE,
+        retries: int = 3,
+    ) -> None:
+        self._engine = engine
+        self._role = role if engine.dialect.name == "postgresql" else None
+        self._clock = clock or SystemClock()
+        self._retries = retries
+
+    async def claim(self, limit: int, lease_seconds: float) -> Sequence[OutboxRecord]:
+        """Pending rows not leased by another relay, oldest first."""
+        now = self._clock.now()
+        statement = _CLAIM_POSTGRES if self._engine.dialect.name == "postgresql" else _CLAIM_SQLITE
+        params = {"now": now, "until": now + timedelta(seconds=lease_seconds), "limit": limit}
+
+        async def run(conn: AsyncConnection) -> list[OutboxRecord]:
+            rows = sorted((await conn.execute(statement, params)).all(), key=lambda row: row.seq)
+            return [
+                OutboxRecord(event=event_of(r), attempts=r.attempts, last_error=r.last_error) for r in rows
+            ]
+
+        return await self._run(run)
+
+    async def mark_published(self, event_ids: Sequence[UUID]) -> None:
+        if not event_ids:
+            return
+        params = {"ids": list(event_ids), "now": self._clock.now()}
+        await self._run(lambda conn: conn.execute(_PUBLISHED, params))
+
+    async def mark_failed(self, event_id: UUID, error: str, *, dead: bool) -> None:
+        """Record a failed publish; a ``dead`` row is never claimed again."""
+        params = {"event_id": event_id, "error": error, "new_state": DEAD if dead else PENDING}
+        await self._run(lambda conn: conn.execute(_FAILED, params))
+
+    async def pending_count(self) -> int:
+        """Rows neither published nor dead, leased or not."""
+
+        async def run(conn: AsyncConnection) -> int:
+            return int((await conn.execute(_PENDING_COUNT)).scalar_one())
+
+        return await self._run(run)
+
+    async def _run(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+        for attempt in range(self._retries + 1):
+            try:
+                async with self._engine.begin() as conn:
+                    if self._role is not None:
+                        await conn.execute(_AS_ROLE, {"role": self._role})
+                    return await work(conn)
+            except DRIVER_ERRORS as error:
+                if attempt < self._retries and is_retryable(error):
+                    continue
+                raise translate(error) from error
+        raise AssertionError("unreachable")
+
+
+def _claim(*, skip_locked: bool) -> Executable:
+    """Lease the oldest due pending rows; with ``skip_locked``, rows another relay is
+    claiming right now are passed over instead of waited for."""
+    due = (o.leased_until.is_(None)) | (o.leased_until <= bindparam("now"))
+    oldest = select(o.tenant_id, o.id).where(o.state == PENDING, due).order_by(o.seq).limit(bindparam("limit"))
+    if skip_locked:
+        oldest = oldest.with_for_update(skip_locked=True)
+    return (
+        outbox.update()
+        .where(tuple_(o.tenant_id, o.id).in_(oldest))
+        .values(leased_until=bindparam("until"))
+        .returning(*outbox.c)
+    )
+
+
+_CLAIM_POSTGRES = _claim(skip_locked=True)
+_CLAIM_SQLITE = _claim(skip_locked=False)

@@ -1,0 +1,30 @@
+"""How the SQL adapter connects: the database URL, pool limits, timeouts and roles."""
+
+from __future__ import annotations
+
+from attrs import frozen
+
+DEFAULT_URL = "sqlite+aiosqlite:///./lana.db"
+APP_ROLE = "lana_app"
+RELAY_ROLE = "lana_relay"
+
+
+@frozen(kw_only=True)
+class SqlSettings:
+    """Connection settings; the defaults run the embedded SQLite mode with no setup.
+
+    ``app_role`` and ``relay_role`` are the PostgreSQL roles every transaction of the
+    units of work and of the outbox relay switches to (``SET LOCAL ROLE``), so row-level
+    security applies even when the login user owns the tables; None keeps the login
+    user. Pool and statement limits apply to PostgreSQL; ``busy_timeout_ms`` to SQLite.
+    """
+
+    url: str = DEFAULT_URL
+    pool_size: int = 10
+    max_overflow: int = 10
+    pool_timeout_seconds: float = 5.0
+    connect_timeout_seconds: float = 5.0
+    statement_timeout_ms: int = 5_000
+    busy_timeout_ms: int = 5_000
+    app_role: str | None = APP_ROLE
+    relay_role: str | None = RELAY_ROLE

@@ -1,0 +1,322 @@
+"""The schema as SQLAlchemy Core tables; Alembic migrations build exactly this.
+
+Every tenant-owned table leads its primary key with ``tenant_id`` and references other
+tables through ``(tenant_id, id)``, so no row can point into another tenant and each
+table can be distributed by tenant without a schema change.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Computed,
+    Date,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+
+from lana_adapters.sql.coltypes import (
+    JsonDocument,
+    JsonTags,
+    SearchDocument,
+    SearchVector,
+    SortableText,
+    UtcDateTime,
+)
+from lana_core.domain.customers import CustomerStatus, CustomerValue
+from lana_core.domain.insights import ChurnRisk, InsightSource
+from lana_core.domain.interactions import InteractionType
+from lana_core.domain.projects import Priority, ProjectStatus
+from lana_core.domain.tenancy import Role
+
+metadata = MetaData(
+    naming_convention={
+        "pk": "pk_%(table_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(referred_table_name)s",
+    }
+)
+
+# Tables that hold one tenant's rows (row-level security applies to each).
+TENANT_TABLES = (
+    "users",
+    "customers",
+    "projects",
+    "tasks",
+    "interactions",
+    "insights",
+    "audit_log",
+    "outbox",
+    "analytics_events",
+)
+
+
+def one_of(column: str, values: type[enum.StrEnum]) -> CheckConstraint:
+    allowed = ", ".join(f"'{member.value}'" for member in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=column)
+
+
+def _tenant_id(*, references_tenants: bool = False) -> Column[object]:
+    if references_tenants:
+        return Column("tenant_id", Uuid, ForeignKey("tenants.id"), nullable=False)
+    return Column("tenant_id", Uuid, nullable=False)
+
+
+def _parent(table: str, column: str) -> ForeignKeyConstraint:
+    return ForeignKeyConstraint(
+        ["tenant_id", column], [f"{table}.tenant_id", f"{table}.id"], ondelete="CASCADE"
+    )
+
+
+tenants = Table(
+    "tenants",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("slug", Text, nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("settings", JsonDocument, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    _tenant_id(references_tenants=True),
+    Column("id", Uuid, nullable=False),
+    Column("email", SortableText, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("role", Text, nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "id"),
+    UniqueConstraint("tenant_id", "email"),
+    one_of("role", Role),
+)
+
+customers = Table(
+    "customers",
+    metadata,
+    _tenant_id(references_tenants=True),
+    Column("id", Uuid, nullable=False),
+    Column("name", SortableText, nullable=False),
+    Column("email", Text),
+    Column("phone", Text),
+    Column("company", Text),
+    Column("notes", Text),
+    Column("tags", JsonTags, nullable=False),
+    Column("attributes", JsonDocument, nullable=False),
+    Column("value", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("owner_id", Uuid),
+    Column("version", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("activated_at", UtcDateTime),
+    Column("archived_at", UtcDateTime),
+    # Case-folded name, email and company: substring search compares this.
+    Column("search_text", Text, nullable=False),
+    Column("search_vector", SearchVector, Computed(SearchDocument(), persisted=True)),
+    PrimaryKeyConstraint("tenant_id", "id"),
+    UniqueConstraint("tenant_id", "email"),
+    one_of("status", CustomerStatus),
+    one_of("value", CustomerValue),
+    Index("ix_customers_created", "tenant_id", "created_at", "id"),
+    Index("ix_customers_updated", "tenant_id", "updated_at", "id"),
+    Index("ix_customers_name", "tenant_id", "name", "id"),
+    Index("ix_customers_status", "tenant_id", "status", "created_at"),
+    Index("ix_customers_value", "tenant_id", "value", "created_at"),
+    Index("ix_customers_owner", "tenant_id", "owner_id", "created_at"),
+    Index(
+        "ix_customers_tags", "tags", postgresql_using="gin", postgresql_ops={"tags": "jsonb_path_ops"}
+    ).ddl_if(dialect="postgresql"),
+    Index(
+        "ix_customers_search_trgm",
+        "search_text",
+        postgresql_using="gin",
+        postgresql_ops={"search_text": "gin_trgm_ops"},
+    ).ddl_if(dialect="postgresql"),
+    Index("ix_customers_search_vector", "search_vector", postgresql_using="gin").ddl_if(dialect="postgresql"),
+)
+
+projects = Table(
+    "projects",
+    metadata,
+    _tenant_id(),
+    Column("id", Uuid, nullable=False),
+    Column("customer_id", Uuid, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("description", Text),
+    Column("status", Text, nullable=False),
+    Column("priority", Text, nullable=False),
+    Column("due_date", Date),
+    Column("assignee_id", Uuid),
+    Column("created_by", Uuid, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("completed_at", UtcDateTime),
+    Column("archived_at", UtcDateTime),
+    PrimaryKeyConstraint("tenant_id", "id"),
+    _parent("customers", "customer_id"),
+    one_of("status", ProjectStatus),
+    one_of("priority", Priority),
+    Index("ix_projects_created", "tenant_id", "created_at", "id"),
+    Index("ix_projects_due", "tenant_id", "due_date", "id"),
+    Index("ix_projects_customer", "tenant_id", "customer_id", "created_at"),
+    Index("ix_projects_status", "tenant_id", "status", "due_date"),
+    Index("ix_projects_priority", "tenant_id", "priority", "created_at"),
+    Index("ix_projects_assignee", "tenant_id", "assignee_id", "created_at"),
+)
+
+tasks = Table(
+    "tasks",
+    metadata,
+    _tenant_id(),
+    Column("id", Uuid, nullable=False),
+    Column("project_id", Uuid, nullable=False),
+    Column("customer_id", Uuid, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("description", Text),
+    Column("assignee_id", Uuid),
+    Column("due_date", Date),
+    Column("completed", Boolean, nullable=False),
+    Column("completed_at", UtcDateTime),
+    Column("version", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "id"),
+    _parent("projects", "project_id"),
+    Index("ix_tasks_created", "tenant_id", "created_at", "id"),
+    Index("ix_tasks_project", "tenant_id", "project_id", "created_at"),
+    Index("ix_tasks_customer", "tenant_id", "customer_id", "completed"),
+    Index("ix_tasks_completed", "tenant_id", "completed", "created_at"),
+    Index("ix_tasks_assignee", "tenant_id", "assignee_id", "created_at"),
+)
+
+interactions = Table(
+    "interactions",
+    metadata,
+    _tenant_id(),
+    Column("id", Uuid, nullable=False),
+    Column("customer_id", Uuid, nullable=False),
+    Column("type", Text, nullable=False),
+    Column("subject", Text),
+    Column("content", Text),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("author_id", Uuid, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "id"),
+    _parent("customers", "customer_id"),
+    one_of("type", InteractionType),
+    Index("ix_interactions_customer", "tenant_id", "customer_id", "occurred_at", "id"),
+)
+
+insights = Table(
+    "insights",
+    metadata,
+    _tenant_id(),
+    Column("id", Uuid, nullable=False),
+    Column("customer_id", Uuid, nullable=False),
+    Column("health_score", Integer, nullable=False),
+    Column("churn_risk", Text, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("recommendations", JsonDocument, nullable=False),
+    Column("signals", JsonDocument, nullable=False),
+    Column("model", Text, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("fallback_reason", Text),
+    Column("latency_ms", Float, nullable=False),
+    Column("prompt_tokens", Integer, nullable=False),
+    Column("completion_tokens", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "id"),
+    _parent("customers", "customer_id"),
+    one_of("churn_risk", ChurnRisk),
+    one_of("source", InsightSource),
+    Index("ix_insights_customer", "tenant_id", "customer_id", "created_at", "id"),
+    Index("ix_insights_source", "tenant_id", "source", "created_at"),
+)
+
+# The logs below keep no foreign keys: they outlive purged records and stay cheap to append.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    _tenant_id(),
+    Column("id", Uuid, nullable=False),
+    Column("actor_id", Uuid),
+    Column("aggregate_type", Text, nullable=False),
+    Column("aggregate_id", Uuid, nullable=False),
+    Column("customer_id", Uuid),
+    Column("action", Text, nullable=False),
+    Column("changes", JsonDocument, nullable=False),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "id"),
+    Index("ix_audit_log_customer", "tenant_id", "customer_id", "occurred_at"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    _tenant_id(),
+    Column("id", Uuid, nullable=False),
+    # Insertion order, which claims follow; SQLite has no identity columns, so the adapter
+    # numbers rows itself there (one writer at a time).
+    Column("seq", BigInteger, Identity(), nullable=False),
+    Column("type", Text, nullable=False),
+    Column("aggregate_type", Text, nullable=False),
+    Column("aggregate_id", Uuid, nullable=False),
+    Column("aggregate_version", Integer, nullable=False),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("actor_id", Uuid),
+    Column("payload", JsonDocument, nullable=False),
+    Column("envelope_version", Integer, nullable=False),
+    Column("trace_context", JsonDocument, nullable=False),
+    Column("state", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text),
+    Column("leased_until", UtcDateTime),
+    Column("published_at", UtcDateTime),
+    PrimaryKeyConstraint("tenant_id", "id"),
+    CheckConstraint("state IN ('pending', 'published', 'dead')", name="state"),
+    Index("ix_outbox_id", "id"),
+    Index("ix_outbox_state", "state", "seq"),
+    Index("ix_outbox_seq", "seq", unique=True),
+)
+
+# Partition-friendly: the key holds occurred_at, the column a monthly range splits on.
+analytics_events = Table(
+    "analytics_events",
+    metadata,
+    _tenant_id(),
+    Column("id", Uuid, nullable=False),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("name", SortableText, nullable=False),
+    Column("user_id", Text),
+    Column("session_id", Text),
+    Column("subject_type", Text),
+    Column("subject_id", Uuid),
+    Column("properties", JsonDocument, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "occurred_at", "id"),
+    Index("ix_analytics_events_user", "tenant_id", "user_id", "occurred_at"),
+    Index("ix_analytics_events_subject", "tenant_id", "subject_id", "occurred_at"),
+)

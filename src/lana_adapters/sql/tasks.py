@@ -1,0 +1,79 @@
+"""The tasks of one tenant: versioned updates, oldest-first lists, per-customer completion."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, bindparam, func, select
+
+from lana_adapters.sql.paging import after, order_by, page_of
+from lana_adapters.sql.rows import task_of, task_values
+from lana_adapters.sql.tables import projects, tasks
+from lana_adapters.sql.tx import Tx
+from lana_adapters.sql.writes import check_tenant, insert_one, update_versioned, versioned_update
+from lana_core.domain.pagination import Page, SortOrder
+from lana_core.domain.projects import Task, TaskStats
+from lana_core.domain.queries import TaskQuery
+
+t = tasks.c
+_GET = select(tasks).where(t.tenant_id == bindparam("tenant"), t.id == bindparam("id"))
+_UPDATE = versioned_update(tasks)
+# Tasks of archived projects do not count.
+_STATS = (
+    select(func.count(), func.count().filter(t.completed))
+    .select_from(
+        tasks.join(projects, (projects.c.tenant_id == t.tenant_id) & (projects.c.id == t.project_id))
+    )
+    .where(t.tenant_id == bindparam("tenant"), t.customer_id == bindparam("customer"))
+    .where(projects.c.archived_at.is_(None))
+)
+
+
+class SqlTaskRepository:
+    """The tasks of the unit of work's tenant."""
+
+    __slots__ = ("_tx",)
+
+    def __init__(self, tx: Tx) -> None:
+        self._tx = tx
+
+    async def add(self, task: Task) -> None:
+        """Store a new task; raises Conflict if its id exists, ValidationError if its project does not."""
+        check_tenant(self._tx, task.tenant_id, "task")
+        await insert_one(self._tx, tasks, task_values(task))
+
+    async def get(self, task_id: UUID) -> Task | None:
+        row = await self._tx.first(_GET, {"tenant": self._tx.tenant_id, "id": task_id})
+        return None if row is None else task_of(row)
+
+    async def update(self, task: Task) -> None:
+        """Store ``task``; raises Conflict unless the stored version is ``task.version - 1``."""
+        check_tenant(self._tx, task.tenant_id, "task")
+        await update_versioned(self._tx, _UPDATE, task_values(task), "task")
+
+    async def list(self, query: TaskQuery) -> Page[Task]:
+        """Matching tasks, oldest first by (created_at, id)."""
+        statement = select(tasks).where(*_filters(self._tx, query))
+        if query.page.after is not None:
+            statement = statement.where(after(t.created_at, t.id, SortOrder.ASC, query.page.after, datetime))
+        statement = statement.order_by(*order_by(t.created_at, t.id, SortOrder.ASC)).limit(
+            query.page.limit + 1
+        )
+        return page_of(await self._tx.rows(statement), query.page, task_of, lambda task: task.created_at)
+
+    async def stats_for_customer(self, customer_id: UUID) -> TaskStats:
+        row = await self._tx.first(_STATS, {"tenant": self._tx.tenant_id, "customer": customer_id})
+        assert row is not None
+        return TaskStats(total=row[0], completed=row[1])
+
+
+def _filters(tx: Tx, query: TaskQuery) -> list[ColumnElement[bool]]:
+    found: list[ColumnElement[bool]] = [t.tenant_id == tx.tenant_id]
+    if query.project_id is not None:
+        found.append(t.project_id == query.project_id)
+    if query.completed is not None:
+        found.append(t.completed == query.completed)
+    if query.assignee_id is not None:
+        found.append(t.assignee_id == query.assignee_id)
+    return found

@@ -1,0 +1,92 @@
+"""Tenants (read across tenants, by id or slug) and the users of one tenant."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from sqlalchemy import bindparam, select
+
+from lana_adapters.sql.paging import after, order_by, page_of
+from lana_adapters.sql.rows import tenant_of, tenant_values, user_of, user_values
+from lana_adapters.sql.tables import tenants, users
+from lana_adapters.sql.tx import Tx
+from lana_adapters.sql.writes import check_tenant, insert_one, update_versioned, versioned_update
+from lana_core.domain.pagination import Page, PageRequest, SortOrder
+from lana_core.domain.tenancy import Tenant, User
+from lana_core.errors import Conflict
+
+_TENANT = select(tenants).where(tenants.c.id == bindparam("id"))
+_TENANT_BY_SLUG = select(tenants).where(tenants.c.slug == bindparam("slug"))
+_UPDATE_TENANT = tenants.update().where(tenants.c.id == bindparam("w_id"))
+_USER = select(users).where(users.c.tenant_id == bindparam("tenant"), users.c.id == bindparam("id"))
+_USER_BY_EMAIL = select(users).where(
+    users.c.tenant_id == bindparam("tenant"), users.c.email == bindparam("email")
+)
+_UPDATE_USER = versioned_update(users)
+
+
+class SqlTenantRepository:
+    """Tenants of the whole database; the one repository not limited to its unit of work's tenant."""
+
+    __slots__ = ("_tx",)
+
+    def __init__(self, tx: Tx) -> None:
+        self._tx = tx
+
+    async def add(self, tenant: Tenant) -> None:
+        """Store a new tenant; raises Conflict if the slug or id is taken."""
+        await insert_one(self._tx, tenants, tenant_values(tenant))
+
+    async def get(self, tenant_id: UUID) -> Tenant | None:
+        row = await self._tx.first(_TENANT, {"id": tenant_id})
+        return None if row is None else tenant_of(row)
+
+    async def get_by_slug(self, slug: str) -> Tenant | None:
+        row = await self._tx.first(_TENANT_BY_SLUG, {"slug": slug})
+        return None if row is None else tenant_of(row)
+
+    async def update(self, tenant: Tenant) -> None:
+        """Store the tenant's new state; raises Conflict if it does not exist."""
+        values = tenant_values(tenant)
+        params = {key: value for key, value in values.items() if key not in ("id", "created_at")}
+        result = await self._tx.execute(_UPDATE_TENANT, {**params, "w_id": tenant.id})
+        if result.rowcount != 1:
+            raise Conflict(f"tenant {tenant.id} does not exist")
+
+
+class SqlUserRepository:
+    """The users of the unit of work's tenant; emails are unique within it."""
+
+    __slots__ = ("_tx",)
+
+    def __init__(self, tx: Tx) -> None:
+        self._tx = tx
+
+    async def add(self, user: User) -> None:
+        """Store a new user; raises Conflict if the email is taken in the tenant."""
+        check_tenant(self._tx, user.tenant_id, "user")
+        await insert_one(self._tx, users, user_values(user))
+
+    async def get(self, user_id: UUID) -> User | None:
+        row = await self._tx.first(_USER, {"tenant": self._tx.tenant_id, "id": user_id})
+        return None if row is None else user_of(row)
+
+    async def get_by_email(self, email: str) -> User | None:
+        row = await self._tx.first(_USER_BY_EMAIL, {"tenant": self._tx.tenant_id, "email": email})
+        return None if row is None else user_of(row)
+
+    async def update(self, user: User) -> None:
+        """Store ``user``; raises Conflict unless the stored version is ``user.version - 1``
+        or if its new email is taken."""
+        check_tenant(self._tx, user.tenant_id, "user")
+        await update_versioned(self._tx, _UPDATE_USER, user_values(user), "user")
+
+    async def list(self, page: PageRequest) -> Page[User]:
+        """Users ordered by email."""
+        statement = select(users).where(users.c.tenant_id == self._tx.tenant_id)
+        if page.after is not None:
+            statement = statement.where(after(users.c.email, users.c.id, SortOrder.ASC, page.after, str))
+        statement = statement.order_by(*order_by(users.c.email, users.c.id, SortOrder.ASC)).limit(
+            page.limit + 1
+        )
+        return page_of(await self._tx.rows(statement), page, user_of, lambda user: user.email)

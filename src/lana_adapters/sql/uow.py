@@ -1,0 +1,145 @@
+"""The SQL unit of work: one connection, one transaction, one tenant."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from uuid import UUID
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from lana_adapters.sql.analytics import SqlAnalyticsStore
+from lana_adapters.sql.customers import SqlCustomerRepository
+from lana_adapters.sql.errors import DRIVER_ERRORS, translate
+from lana_adapters.sql.history import SqlAuditLog, SqlInsightRepository, SqlInteractionRepository
+from lana_adapters.sql.outbox import SqlOutbox
+from lana_adapters.sql.projects import SqlProjectRepository
+from lana_adapters.sql.settings import APP_ROLE
+from lana_adapters.sql.tasks import SqlTaskRepository
+from lana_adapters.sql.tenancy import SqlTenantRepository, SqlUserRepository
+from lana_adapters.sql.tx import Features, Tx
+
+_HAS_FTS = text("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'customers_fts'")
+
+
+class SqlUnitOfWork:
+    """A :class:`~lana_core.ports.UnitOfWork` on one pooled connection.
+
+    The transaction begins with the first statement (on PostgreSQL scoped to the tenant
+    and the application role) and is rolled back on leaving the block unless
+    :meth:`commit` was called. Raises Unavailable when no connection can be had.
+    """
+
+    __slots__ = (
+        "_conn",
+        "_engine",
+        "_features",
+        "_role",
+        "_tenant_id",
+        "_tx",
+        "analytics",
+        "audit",
+        "customers",
+        "insights",
+        "interactions",
+        "outbox",
+        "projects",
+        "tasks",
+        "tenants",
+        "users",
+    )
+
+    def __init__(
+        self, engine: AsyncEngine, tenant_id: UUID, features: _FeatureProbe, role: str | None
+    ) -> None:
+        self._engine = engine
+        self._tenant_id = tenant_id
+        self._features = features
+        self._role = role
+        self._conn: AsyncConnection | None = None
+        self._tx: Tx | None = None
+
+    async def __aenter__(self) -> SqlUnitOfWork:
+        try:
+            self._conn = await self._engine.connect()
+            features = await self._features.on(self._conn)
+        except DRIVER_ERRORS as error:
+            await self._release()
+            raise translate(error) from error
+        self._tx = tx = Tx(self._conn, self._tenant_id, features, self._role)
+        self.tenants = SqlTenantRepository(tx)
+        self.users = SqlUserRepository(tx)
+        self.customers = SqlCustomerRepository(tx)
+        self.projects = SqlProjectRepository(tx)
+        self.tasks = SqlTaskRepository(tx)
+        self.interactions = SqlInteractionRepository(tx)
+        self.insights = SqlInsightRepository(tx)
+        self.audit = SqlAuditLog(tx)
+        self.outbox = SqlOutbox(tx)
+        self.analytics = SqlAnalyticsStore(tx)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._release()
+
+    async def commit(self) -> None:
+        """Make the changes durable; raises Conflict on a clash found at commit time."""
+        await self._active().commit()
+
+    async def rollback(self) -> None:
+        await self._active().rollback()
+
+    async def _release(self) -> None:
+        conn, self._conn, self._tx = self._conn, None, None
+        if conn is None:
+            return
+        try:
+            await conn.rollback()
+            await conn.close()
+        except DRIVER_ERRORS:
+            # The connection is gone: the server rolled back; the pool drops it.
+            await conn.invalidate()
+
+    def _active(self) -> Tx:
+        if self._tx is None:
+            raise RuntimeError("use the unit of work inside 'async with'")
+        return self._tx
+
+
+class SqlUnitOfWorkFactory:
+    """Opens a :class:`SqlUnitOfWork` per tenant on a shared engine.
+
+    ``app_role`` is the PostgreSQL role transactions run as (None: the login role).
+    """
+
+    __slots__ = ("_engine", "_features", "_role")
+
+    def __init__(self, engine: AsyncEngine, *, app_role: str | None = APP_ROLE) -> None:
+        self._engine = engine
+        self._role = app_role if engine.dialect.name == "postgresql" else None
+        self._features = _FeatureProbe(postgres=engine.dialect.name == "postgresql")
+
+    def __call__(self, tenant_id: UUID) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self._engine, tenant_id, self._features, self._role)
+
+
+class _FeatureProbe:
+    """What the database offers, learnt on first use: SQLite has the FTS5 table only
+    where it was built with FTS5."""
+
+    __slots__ = ("_known", "_postgres")
+
+    def __init__(self, *, postgres: bool) -> None:
+        self._postgres = postgres
+        self._known: Features | None = Features(postgres=True, fts=True) if postgres else None
+
+    async def on(self, conn: AsyncConnection) -> Features:
+        if self._known is None:
+            has_fts = bool((await conn.execute(_HAS_FTS)).scalar())
+            self._known = Features(postgres=False, fts=has_fts)
+        return self._known

@@ -1,0 +1,1 @@
+"""Tests of the SQL adapter against real SQLite and PostgreSQL databases."""

@@ -1,0 +1,105 @@
+"""Alembic owns the schema: the migrations build exactly the tables module, and undo cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from lana_adapters.sql import alembic_config, create_engine_from, ensure_schema, migrate
+from lana_adapters.sql.engine import create_sync_engine
+from lana_adapters.sql.schema import include_object, schema_metadata
+from lana_adapters.sql.settings import SqlSettings
+from tests.integration.sql.databases import fresh_postgres_database, postgres_unavailable
+
+
+def _drift(url: str) -> list[Any]:
+    """What autogenerate would change to make the database match ``tables.metadata``."""
+    engine = create_sync_engine(url)
+    try:
+        with engine.connect() as conn, warnings.catch_warnings():
+            warnings.simplefilter("error")  # a computed-column mismatch is only a warning
+            context = MigrationContext.configure(
+                conn, opts={"include_object": include_object(conn.dialect.name), "compare_type": True}
+            )
+            return list(compare_metadata(context, schema_metadata()))
+    finally:
+        engine.dispose()
+
+
+def _tables(url: str) -> set[str]:
+    engine = create_sync_engine(url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=[pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of a database with no tables at all."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'lana.db'}"
+    reason = postgres_unavailable()
+    if reason is not None:
+        pytest.skip(reason)
+    return fresh_postgres_database()
+
+
+def test_the_migrations_build_exactly_the_tables_module(empty_database: str) -> None:
+    migrate(empty_database)
+
+    assert _drift(empty_database) == []
+    assert {t.name for t in schema_metadata().sorted_tables} <= _tables(empty_database)
+
+
+def test_downgrading_to_base_removes_everything_and_upgrading_again_has_no_drift(empty_database: str) -> None:
+    migrate(empty_database)
+
+    command.downgrade(alembic_config(empty_database), "base")
+    assert _tables(empty_database) <= {"alembic_version"}
+
+    migrate(empty_database)
+    assert _drift(empty_database) == []
+
+
+async def test_ensure_schema_migrates_an_empty_sqlite_file_once(tmp_path: Path) -> None:
+    engine = create_engine_from(SqlSettings(url=f"sqlite+aiosqlite:///{tmp_path / 'embedded.db'}"))
+    try:
+        await ensure_schema(engine)
+        await ensure_schema(engine)  # already at head: nothing to do, nothing breaks
+    finally:
+        await engine.dispose()
+
+    assert _drift(f"sqlite+aiosqlite:///{tmp_path / 'embedded.db'}") == []
+
+
+async def test_concurrent_starts_migrate_one_sqlite_file_without_clashing(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'embedded.db'}"
+    engines = [create_engine_from(SqlSettings(url=url)) for _ in range(3)]
+    try:
+        await asyncio.gather(*(ensure_schema(engine) for engine in engines))
+    finally:
+        for engine in engines:
+            await engine.dispose()
+
+    assert _drift(url) == []
+
+
+async def test_a_plain_async_engine_is_migrated_too(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'plain.db'}"
+    engine = create_async_engine(url)
+    try:
+        await ensure_schema(engine)
+    finally:
+        await engine.dispose()
+
+    assert _drift(url) == []

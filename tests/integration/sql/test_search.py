@@ -1,0 +1,110 @@
+"""Customer text search: exact substring matching everywhere, ranked and typo-tolerant on PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from lana_adapters.sql import RELEVANCE
+from lana_core.domain.customers import Customer
+from lana_core.domain.pagination import PageRequest
+from lana_core.domain.queries import CustomerQuery
+from lana_core.domain.tenancy import Actor
+from lana_core.usecases._base import Kernel
+from lana_core.usecases.customers import (
+    CreateCustomer,
+    CreateCustomerHandler,
+    ListCustomersHandler,
+    UpdateCustomer,
+    UpdateCustomerHandler,
+)
+
+PEOPLE = (
+    CreateCustomer(name="Émile Zola", email="emile@paris.example.com", company="Les Éditions"),
+    CreateCustomer(name="100% Pure_Honey", company="Bees & Co"),
+    CreateCustomer(name="Grace Hopper", email="grace@navy.mil", company="US Navy"),
+    CreateCustomer(name="Ada Lovelace", company="Analytical Engines Ltd"),
+    CreateCustomer(name="Initech Buyer", company="Initech Corporation"),
+)
+
+
+async def _people(kernel: Kernel, admin: Actor) -> dict[str, Customer]:
+    create = CreateCustomerHandler(kernel)
+    return {command.name: await create(admin, command) for command in PEOPLE}
+
+
+async def _names(kernel: Kernel, admin: Actor, text: str, **query: object) -> list[str]:
+    page = await ListCustomersHandler(kernel)(
+        admin, CustomerQuery(text=text, page=PageRequest(limit=200), **query)  # type: ignore[arg-type]
+    )
+    return [customer.name for customer in page.items]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ÉMILE", {"Émile Zola"}),  # accents fold to lower case like the core's str.lower
+        ("% p", {"100% Pure_Honey"}),  # LIKE's wildcards are plain characters
+        ("e_h", {"100% Pure_Honey"}),
+        ("NAVY", {"Grace Hopper"}),  # in the email and the company
+        ("ace", {"Grace Hopper", "Ada Lovelace"}),
+        ("zz", set()),
+        ("a", {"Grace Hopper", "Ada Lovelace", "Émile Zola", "Initech Buyer"}),
+        ("ltd", {"Ada Lovelace"}),
+    ],
+)
+async def test_text_finds_exactly_the_customers_containing_it_in_any_case(
+    kernel: Kernel, admin: Actor, text: str, expected: set[str]
+) -> None:
+    await _people(kernel, admin)
+
+    assert set(await _names(kernel, admin, text)) == expected
+
+
+async def test_a_renamed_customer_is_found_by_its_new_name_only(kernel: Kernel, admin: Actor) -> None:
+    people = await _people(kernel, admin)
+    await UpdateCustomerHandler(kernel)(
+        admin, UpdateCustomer(customer_id=people["Ada Lovelace"].id, name="Augusta King")
+    )
+
+    assert await _names(kernel, admin, "augusta") == ["Augusta King"]
+    assert await _names(kernel, admin, "lovelace") == []
+
+
+async def test_relevance_pages_return_every_match_once_best_first(kernel: Kernel, admin: Actor) -> None:
+    create = CreateCustomerHandler(kernel)
+    for index in range(7):
+        await create(admin, CreateCustomer(name=f"Acme buyer {index}", company="Acme" if index % 2 else None))
+    await create(admin, CreateCustomer(name="Acme"))
+
+    seen: list[str] = []
+    cursor: str | None = None
+    while True:
+        page = await ListCustomersHandler(kernel)(
+            admin, CustomerQuery(text="acme", sort=RELEVANCE, page=PageRequest.of(3, cursor))  # type: ignore[arg-type]
+        )
+        seen.extend(customer.name for customer in page.items)
+        if (cursor := page.next_cursor) is None:
+            break
+
+    assert sorted(seen) == sorted(["Acme", *(f"Acme buyer {index}" for index in range(7))])
+    assert seen[0] == "Acme"  # the name that is the needle itself ranks first
+
+
+@pytest.mark.postgres
+async def test_a_misspelt_company_still_finds_the_customer_ranked_after_exact_matches(
+    pg_kernel: Kernel, pg_admin: Actor
+) -> None:
+    await _people(pg_kernel, pg_admin)
+    await CreateCustomerHandler(pg_kernel)(pg_admin, CreateCustomer(name="Initech Corporaton"))
+
+    ranked = await _names(pg_kernel, pg_admin, "Initech Corporaton", sort=RELEVANCE)
+
+    assert ranked == ["Initech Corporaton", "Initech Buyer"]
+    assert await _names(pg_kernel, pg_admin, "Analyticl Engines", sort=RELEVANCE) == ["Ada Lovelace"]
+
+
+@pytest.mark.postgres
+async def test_without_relevance_sort_a_typo_matches_nothing(pg_kernel: Kernel, pg_admin: Actor) -> None:
+    await _people(pg_kernel, pg_admin)
+
+    assert await _names(pg_kernel, pg_admin, "Analyticl Engines") == []
