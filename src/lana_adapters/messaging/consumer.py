@@ -1,0 +1,60 @@
+"""The n8n consumer: events from its durable queue POSTed to the webhook of their route.
+
+Delivery is at least once; the inbox turns redeliveries into no-ops, and the receiver
+gets the event id as ``Idempotency-Key`` to dedupe its own side.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from lana_adapters.messaging.handling import Handling
+from lana_adapters.messaging.inbox import Inbox
+from lana_adapters.messaging.settings import MessagingSettings
+from lana_adapters.messaging.topology import Topology
+from lana_adapters.messaging.webhook import HttpPoster, Routes, WebhookDelivery
+from lana_adapters.messaging.worker import QueueWorker, WorkerStats
+from lana_core.ports import Clock
+from lana_core.system import SystemClock
+
+
+class WebhookConsumer:
+    """Consumes ``settings.queue`` (bound to the routes' patterns) and POSTs each event, signed,
+    to the first route matching its type.
+
+    Manual acks; failed calls retry through the retry queues (``retry_delays_ms``) and go
+    to ``<queue>.dlq`` after ``max_attempts`` with the last error in their headers; a 410
+    disables the route; poison and stale messages go to the dead-letter queue at once.
+    """
+
+    def __init__(
+        self,
+        settings: MessagingSettings,
+        inbox: Inbox,
+        *,
+        clock: Clock | None = None,
+        on_loop: Callable[[], None] | None = None,
+    ) -> None:
+        self.routes = Routes(settings.webhook_routes)
+        self._poster = HttpPoster(settings.webhook_timeout_seconds, threads=settings.lanes)
+        handling = Handling(
+            consumer=settings.consumer_name,
+            inbox=inbox,
+            deliver=WebhookDelivery(self.routes, self._poster, settings.signing_secret),
+            delays_ms=settings.retry_delays_ms,
+            max_attempts=settings.max_attempts,
+            clock=clock or SystemClock(),
+        )
+        self._worker = QueueWorker(settings, Topology.of(settings), handling, on_loop=on_loop)
+
+    @property
+    def stats(self) -> WorkerStats:
+        return self._worker.stats
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Consume until ``stop`` is set; reconnects after broker failures, never raises for them."""
+        try:
+            await self._worker.run(stop)
+        finally:
+            self._poster.close()

@@ -1,0 +1,208 @@
+"""Domain events to a RabbitMQ topic exchange through kombu, confirmed one by one.
+
+kombu is synchronous and its connections are not thread-safe, so every broker call runs
+on one dedicated thread; the asyncio side only hands work to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from lana_adapters.messaging._kombu import Connection, Exchange, MessageNacked, OperationalError, Producer
+from lana_adapters.messaging.codec import CONTENT_ENCODING, CONTENT_TYPE, encode
+from lana_adapters.messaging.outcome import BatchOutcome, Recorder
+from lana_adapters.messaging.settings import MessagingSettings
+from lana_core.domain.events import DomainEvent
+from lana_core.errors import Unavailable
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+PERSISTENT = 2
+
+
+class PublishRefused(Unavailable):
+    """The broker refused events (unroutable or nacked); they were not delivered."""
+
+
+def connect(settings: MessagingSettings, *, heartbeat: float | None = None) -> Any:
+    """A kombu connection with publisher confirms on every channel; nothing is opened yet."""
+    return Connection(
+        settings.broker_url,
+        heartbeat=settings.heartbeat_seconds if heartbeat is None else heartbeat,
+        connect_timeout=settings.connect_timeout_seconds,
+        transport_options={"confirm_publish": True},
+    )
+
+
+def events_exchange(settings: MessagingSettings) -> Any:
+    return Exchange(settings.exchange, type="topic", durable=True)
+
+
+class KombuEventPublisher:
+    """An :class:`~lana_core.ports.EventPublisher` (and batch publisher) on a topic exchange.
+
+    Each event is published persistent and ``mandatory`` with its type as routing key and
+    its id as ``message_id``, then waits for the broker's confirm: an unroutable message
+    comes back and a nacked one raises, so neither counts as published. Connection
+    failures are retried ``publish_max_retries`` times (``Connection.ensure``); a retried
+    publish may duplicate a message whose confirm was lost, which consumers absorb by id.
+    """
+
+    __slots__ = (
+        "_conn",
+        "_error_types",
+        "_exchange",
+        "_loop_thread",
+        "_producer",
+        "_publish",
+        "_returned",
+        "_settings",
+    )
+
+    def __init__(self, settings: MessagingSettings) -> None:
+        self._settings = settings
+        self._exchange = events_exchange(settings)
+        self._loop_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lana-publisher")
+        self._conn: Any = None
+        self._producer: Any = None
+        self._publish: Callable[..., Any] | None = None
+        self._returned: list[str] = []
+        probe = connect(settings)
+        self._error_types = (*probe.connection_errors, *probe.channel_errors, OperationalError, OSError)
+
+    async def publish(self, events: Sequence[DomainEvent]) -> None:
+        """Publish and confirm every event; raises PublishRefused or Unavailable otherwise."""
+        outcome = await self.publish_batch(events, lambda: False)
+        if outcome.failed:
+            reasons = "; ".join(reason for _, reason in outcome.failed)
+            raise PublishRefused(f"{len(outcome.failed)} event(s) refused by the broker: {reasons}")
+        if outcome.broken is not None:
+            raise Unavailable(f"the broker is unavailable: {outcome.broken}")
+
+    async def publish_batch(self, events: Sequence[DomainEvent], stop: Callable[[], bool]) -> BatchOutcome:
+        """Publish in order, each confirmed before the next; see :class:`BatchOutcome`."""
+        return await self._run(self._publish_all, list(events), stop)
+
+    async def tick(self) -> None:
+        """Keep an idle connection alive (AMQP heartbeats); a lost one reconnects on next publish."""
+        await self._run(self._heartbeat)
+
+    async def declare(self) -> None:
+        """Declare the exchange; raises Unavailable when the broker cannot be reached."""
+
+        def declare() -> None:
+            try:
+                self._ready()
+            except self._errors() as error:
+                self._drop()
+                raise Unavailable(f"the broker is unavailable: {error}") from error
+
+        await self._run(declare)
+
+    async def close(self) -> None:
+        await self._run(self._drop)
+        self._loop_thread.shutdown(wait=True)
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._loop_thread, fn, *args)
+
+    def _publish_all(self, events: list[DomainEvent], stop: Callable[[], bool]) -> BatchOutcome:
+        recorder = Recorder()
+        for event in events:
+            if not recorder.may_send(event, stop):
+                continue
+            try:
+                self._publish_one(event)
+            except (TypeError, ValueError) as error:
+                recorder.refused(event, f"cannot encode: {error}")
+            except _Unroutable as error:
+                recorder.refused(event, str(error))
+            except self._errors() as error:
+                self._drop()
+                if _nacked(error):
+                    recorder.refused(event, "nacked by the broker")
+                else:
+                    log.warning("broker failed while publishing: %r", error)
+                    recorder.broke(event, f"{type(error).__name__}: {error}")
+            else:
+                recorder.sent(event)
+        return recorder.outcome()
+
+    def _publish_one(self, event: DomainEvent) -> None:
+        encoded = encode(event)
+        publish = self._ready()
+        self._returned.clear()
+        publish(
+            encoded.body,
+            routing_key=encoded.routing_key,
+            exchange=self._exchange,
+            mandatory=True,
+            delivery_mode=PERSISTENT,
+            content_type=CONTENT_TYPE,
+            content_encoding=CONTENT_ENCODING,
+            headers=encoded.headers,
+            message_id=encoded.message_id,
+            type=event.type,
+            confirm_timeout=self._settings.confirm_timeout_seconds,
+        )
+        if self._returned:
+            raise _Unroutable(f"unroutable: {self._returned[-1]}")
+
+    def _ready(self) -> Callable[..., Any]:
+        if self._publish is not None:
+            return self._publish
+        conn = self._conn = self._conn or connect(self._settings)
+        conn.ensure_connection(
+            max_retries=self._settings.publish_max_retries, interval_start=0.2, interval_max=2
+        )
+        channel = conn.channel()
+        self._exchange(channel).declare()
+        self._producer = Producer(channel, exchange=self._exchange, on_return=self._on_return)
+        self._publish = conn.ensure(
+            self._producer,
+            self._producer.publish,
+            max_retries=self._settings.publish_max_retries,
+            interval_start=0.2,
+            interval_step=0.5,
+            interval_max=2,
+        )
+        return self._publish
+
+    def _on_return(self, error: Exception, exchange: str, routing_key: str, _message: Any) -> None:
+        self._returned.append(f"{error} ({exchange or '(default)'} / {routing_key})")
+
+    def _heartbeat(self) -> None:
+        if self._conn is None or not self._conn.connected:
+            return
+        try:
+            self._conn.heartbeat_check()
+        except self._errors():
+            self._drop()
+
+    def _errors(self) -> tuple[type[BaseException], ...]:
+        return self._error_types
+
+    def _drop(self) -> None:
+        conn, self._conn, self._producer, self._publish = self._conn, None, None, None
+        if conn is not None:
+            try:
+                conn.release()
+            except Exception as error:  # already broken: nothing left to close cleanly
+                log.debug("closing a broken broker connection: %r", error)
+
+
+class _Unroutable(Exception):
+    pass
+
+
+def _nacked(error: BaseException | None) -> bool:
+    """Whether ``error`` is a nack, maybe wrapped by kombu after its retries ran out."""
+    while error is not None:
+        if isinstance(error, MessageNacked):
+            return True
+        error = error.__cause__ or error.__context__
+    return False

@@ -1,0 +1,113 @@
+"""The long-running processes behind ``lana relay`` and ``lana consume``, built from settings.
+
+Each runs until its stop event is set (``run_until_signalled`` sets it on SIGTERM or
+SIGINT) and returns its counters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import TypeVar
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from lana_adapters.messaging.consumer import WebhookConsumer
+from lana_adapters.messaging.health import HeartbeatFile
+from lana_adapters.messaging.inbox import Inbox, SqlInbox
+from lana_adapters.messaging.lifecycle import stop_on_signals
+from lana_adapters.messaging.publisher import KombuEventPublisher
+from lana_adapters.messaging.relay import OutboxRelay, RelayOptions, RelayStats
+from lana_adapters.messaging.settings import MessagingSettings
+from lana_adapters.messaging.wakeup import wakeup_for
+from lana_adapters.messaging.worker import WorkerStats
+from lana_adapters.sql import SqlOutboxRelayStore, SqlSettings, create_engine_from, ensure_schema
+from lana_core.ports import OutboxRelayStore
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+async def run_relay(
+    settings: MessagingSettings, stop: asyncio.Event, *, store: OutboxRelayStore | None = None
+) -> RelayStats:
+    """Relay the outbox of ``settings.database_url`` (or ``store``) to the broker until ``stop`` is set.
+
+    The database must have its schema (the application creates it); outages of the
+    database or the broker pause the relay, they do not end it.
+    """
+    publisher = KombuEventPublisher(settings)
+    wakeup = wakeup_for(settings.database_url)
+    try:
+        async with _engine(settings, needed=store is None, migrate=False) as engine:
+            if store is None:
+                assert engine is not None
+                store = SqlOutboxRelayStore(engine, role=SqlSettings().relay_role)
+            relay = OutboxRelay(
+                store, publisher, RelayOptions.of(settings), wakeup=wakeup, on_loop=_beat(settings)
+            )
+            log.info("relay started: %s -> %s", _safe(settings.database_url), settings.exchange)
+            await relay.run(stop)
+            return relay.stats
+    finally:
+        await wakeup.close()
+        await publisher.close()
+
+
+async def run_consumer(
+    settings: MessagingSettings, stop: asyncio.Event, *, inbox: Inbox | None = None
+) -> WorkerStats:
+    """POST events from ``settings.queue`` to their webhooks until ``stop`` is set.
+
+    The inbox is the ``inbox`` table of ``settings.database_url`` unless one is given.
+    """
+    async with _engine(settings, needed=inbox is None, migrate=True) as engine:
+        if inbox is None:
+            assert engine is not None
+            inbox = SqlInbox(engine)
+        consumer = WebhookConsumer(settings, inbox, on_loop=_beat(settings))
+        log.info("consumer started on queue %s", settings.queue)
+        await consumer.run(stop)
+        return consumer.stats
+
+
+def run_until_signalled(main: Callable[[asyncio.Event], Awaitable[T]]) -> T:
+    """Run ``main(stop)`` in a new event loop; SIGTERM or SIGINT sets ``stop`` (a clean stop)."""
+
+    async def runner() -> T:
+        stop = asyncio.Event()
+        undo = stop_on_signals(stop)
+        try:
+            return await main(stop)
+        finally:
+            undo()
+
+    return asyncio.run(runner())
+
+
+@asynccontextmanager
+async def _engine(
+    settings: MessagingSettings, *, needed: bool, migrate: bool
+) -> AsyncIterator[AsyncEngine | None]:
+    if not needed:
+        yield None
+        return
+    engine = create_engine_from(SqlSettings(url=settings.database_url))
+    try:
+        if migrate and engine.dialect.name == "sqlite":
+            # The embedded database may be new (its inbox table too); PostgreSQL is migrated by deploys.
+            await ensure_schema(engine)
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+def _beat(settings: MessagingSettings) -> Callable[[], None] | None:
+    return HeartbeatFile(settings.health_file).touch if settings.health_file else None
+
+
+def _safe(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)

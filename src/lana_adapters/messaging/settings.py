@@ -1,0 +1,178 @@
+"""Configuration of event delivery, read from ``LANA_BROKER_*``, ``LANA_WEBHOOK_*``,
+``LANA_CONSUMER_*`` and ``LANA_RELAY_*`` variables."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from attrs import field, frozen, validators
+
+DEFAULT_ROUTES = "customer.created.high_value=http://127.0.0.1:5678/webhook/high-value-customer"
+
+
+@frozen
+class WebhookRoute:
+    """Events whose type matches ``pattern`` (AMQP topic syntax) are POSTed to ``url``."""
+
+    pattern: str = field(validator=validators.min_len(1))
+    url: str = field(validator=validators.matches_re(r"https?://\S+"))
+
+
+def parse_routes(raw: str) -> tuple[WebhookRoute, ...]:
+    """``pattern=url`` pairs separated by commas; raises ValueError on a malformed pair."""
+    routes = []
+    for pair in filter(None, (part.strip() for part in raw.split(","))):
+        pattern, sep, url = pair.partition("=")
+        if not sep:
+            raise ValueError(f"webhook route {pair!r} is not pattern=url")
+        routes.append(WebhookRoute(pattern.strip(), url.strip()))
+    return tuple(routes)
+
+
+def parse_delays(raw: str) -> tuple[int, ...]:
+    """Retry delays in milliseconds separated by commas; raises ValueError if any is not positive."""
+    delays = tuple(int(part) for part in raw.split(",") if part.strip())
+    if not delays or any(delay <= 0 for delay in delays):
+        raise ValueError(f"retry delays must be positive milliseconds, got {raw!r}")
+    return delays
+
+
+def _positive_delays(_instance: object, _attribute: object, value: tuple[int, ...]) -> None:
+    if not value or any(delay <= 0 for delay in value):
+        raise ValueError("retry_delays_ms needs at least one positive delay")
+
+
+@frozen(kw_only=True)
+class MessagingSettings:
+    """How events travel: broker, exchange, the consumer's queue and webhooks, and the relay.
+
+    The defaults are the embedded mode (``memory://`` broker, SQLite outbox). The consumer's
+    queue ``queue`` has one retry queue per entry of ``retry_delays_ms`` and a dead-letter
+    queue ``<queue>.dlq``. Raises ValueError on an invalid value.
+    """
+
+    broker_url: str = "memory://"
+    database_url: str = "sqlite+aiosqlite:///./lana.db"
+    exchange: str = field(default="lana.events", validator=validators.min_len(1))
+    queue: str = field(default="lana.n8n", validator=validators.min_len(1))
+    webhook_routes: tuple[WebhookRoute, ...] = field(default=parse_routes(DEFAULT_ROUTES))
+    # Kept out of repr so a logged settings object never shows the secret.
+    signing_secret: str | None = field(default=None, repr=False)
+    webhook_timeout_seconds: float = field(default=10.0, validator=[validators.gt(0), validators.le(300)])
+    heartbeat_seconds: float = field(default=30.0, validator=validators.ge(0))
+    connect_timeout_seconds: float = field(default=5.0, validator=validators.gt(0))
+    retry_delays_ms: tuple[int, ...] = field(
+        default=(1_000, 10_000, 60_000, 300_000), validator=_positive_delays
+    )
+    max_attempts: int = field(default=6, validator=validators.ge(1))
+    prefetch: int = field(default=64, validator=validators.ge(1))
+    lanes: int = field(default=8, validator=validators.ge(1))
+    relay_batch_size: int = field(default=200, validator=validators.ge(1))
+    relay_poll_seconds: float = field(default=0.2, validator=validators.gt(0))
+    relay_lease_seconds: float = field(default=10.0, validator=validators.gt(0))
+    relay_max_attempts: int = field(default=10, validator=validators.ge(1))
+    publish_max_retries: int = field(default=3, validator=validators.ge(0))
+    confirm_timeout_seconds: float = field(default=10.0, validator=validators.gt(0))
+    backoff_max_seconds: float = field(default=30.0, validator=validators.gt(0))
+    health_file: str | None = None
+
+    @property
+    def consumer_name(self) -> str:
+        """The name the inbox records deliveries under: one per queue."""
+        return self.queue
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> MessagingSettings:
+        """Settings from ``environ``; unset variables keep their defaults.
+
+        Raises ValueError naming the variable whose value cannot be used.
+        """
+        values: dict[str, Any] = {}
+        for name, (variable, parse) in _VARIABLES.items():
+            raw = environ.get(variable)
+            if raw is None or (raw.strip() == "" and name not in _MAY_BE_EMPTY):
+                continue
+            try:
+                values[name] = parse(raw.strip())
+            except ValueError as error:
+                raise ValueError(f"invalid {variable}: {error}") from None
+        try:
+            return cls(**values)
+        except ValueError as error:
+            raise ValueError(f"invalid messaging setting: {error}") from None
+
+    def as_env(self) -> dict[str, str]:
+        """The ``LANA_*`` variables that :meth:`from_env` reads back into these settings."""
+        return {variable: _render(getattr(self, name)) for name, (variable, _) in _VARIABLES.items()}
+
+
+def _render(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, tuple) and all(isinstance(v, WebhookRoute) for v in value):
+        return ",".join(f"{route.pattern}={route.url}" for route in value)
+    if isinstance(value, tuple):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def _optional(raw: str) -> str | None:
+    return raw or None
+
+
+_VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "broker_url": ("LANA_BROKER_URL", str),
+    "database_url": ("LANA_DATABASE_URL", str),
+    "exchange": ("LANA_EVENTS_EXCHANGE", str),
+    "queue": ("LANA_CONSUMER_QUEUE", str),
+    "webhook_routes": ("LANA_WEBHOOK_ROUTES", parse_routes),
+    "signing_secret": ("LANA_WEBHOOK_SECRET", _optional),
+    "webhook_timeout_seconds": ("LANA_WEBHOOK_TIMEOUT_SECONDS", float),
+    "heartbeat_seconds": ("LANA_BROKER_HEARTBEAT_SECONDS", float),
+    "connect_timeout_seconds": ("LANA_BROKER_CONNECT_TIMEOUT_SECONDS", float),
+    "retry_delays_ms": ("LANA_CONSUMER_RETRY_DELAYS_MS", parse_delays),
+    "max_attempts": ("LANA_CONSUMER_MAX_ATTEMPTS", int),
+    "prefetch": ("LANA_CONSUMER_PREFETCH", int),
+    "lanes": ("LANA_CONSUMER_LANES", int),
+    "relay_batch_size": ("LANA_RELAY_BATCH_SIZE", int),
+    "relay_poll_seconds": ("LANA_RELAY_POLL_SECONDS", float),
+    "relay_lease_seconds": ("LANA_RELAY_LEASE_SECONDS", float),
+    "relay_max_attempts": ("LANA_RELAY_MAX_ATTEMPTS", int),
+    "publish_max_retries": ("LANA_BROKER_PUBLISH_RETRIES", int),
+    "confirm_timeout_seconds": ("LANA_BROKER_CONFIRM_TIMEOUT_SECONDS", float),
+    "backoff_max_seconds": ("LANA_RECONNECT_BACKOFF_MAX_SECONDS", float),
+    "health_file": ("LANA_HEALTH_FILE", _optional),
+}
+_MAY_BE_EMPTY = frozenset({"signing_secret", "health_file", "webhook_routes"})
+
+# (variable, meaning) for the documentation table.
+DOCUMENTATION: tuple[tuple[str, str], ...] = (
+    ("LANA_BROKER_URL", "`amqp://user:pass@host:5672//` (RabbitMQ) or `memory://` (one process)."),
+    ("LANA_DATABASE_URL", "The database whose outbox the relay reads and where the SQL inbox lives."),
+    ("LANA_EVENTS_EXCHANGE", "Topic exchange events are published to."),
+    ("LANA_CONSUMER_QUEUE", "The webhook consumer's durable queue; also names its retry queues and DLQ."),
+    ("LANA_WEBHOOK_ROUTES", "`pattern=url,...`: the first matching pattern's URL receives the event."),
+    ("LANA_WEBHOOK_SECRET", "HMAC-SHA256 key signing every webhook request (unset: unsigned)."),
+    ("LANA_WEBHOOK_TIMEOUT_SECONDS", "Whole-request timeout of one webhook call."),
+    ("LANA_BROKER_HEARTBEAT_SECONDS", "AMQP heartbeat (0 disables it)."),
+    ("LANA_BROKER_CONNECT_TIMEOUT_SECONDS", "Timeout of one connection attempt to the broker."),
+    (
+        "LANA_CONSUMER_RETRY_DELAYS_MS",
+        "One retry queue per delay; retry n waits the n-th (the last repeats).",
+    ),
+    ("LANA_CONSUMER_MAX_ATTEMPTS", "Deliveries of one event before it goes to the dead-letter queue."),
+    ("LANA_CONSUMER_PREFETCH", "Unacknowledged messages the consumer holds at once."),
+    ("LANA_CONSUMER_LANES", "Webhook calls in flight at once (one aggregate always uses one lane)."),
+    ("LANA_RELAY_BATCH_SIZE", "Outbox rows the relay claims at once."),
+    ("LANA_RELAY_POLL_SECONDS", "Idle wait between outbox polls (PostgreSQL wakes the relay at once)."),
+    (
+        "LANA_RELAY_LEASE_SECONDS",
+        "How long a claimed row is hidden from other relays; a relay waits one lease at start.",
+    ),
+    ("LANA_RELAY_MAX_ATTEMPTS", "Failed publishes of one row before it is marked dead."),
+    ("LANA_BROKER_PUBLISH_RETRIES", "Reconnect-and-retry attempts of one publish."),
+    ("LANA_BROKER_CONFIRM_TIMEOUT_SECONDS", "Wait for the broker's publisher confirm."),
+    ("LANA_RECONNECT_BACKOFF_MAX_SECONDS", "Ceiling of the exponential reconnect backoff."),
+    ("LANA_HEALTH_FILE", "File the relay and consumer touch on every loop (a liveness probe reads it)."),
+)
