@@ -1,0 +1,150 @@
+"""The Litestar application: routes under /api/v1, health, OpenAPI docs, errors as problems."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+
+from litestar import Controller, Litestar
+from litestar.config.cors import CORSConfig
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from lana_adapters.container import Container, start, stop
+from lana_http.auth.controller import AuthController
+from lana_http.auth.middleware import PUBLIC_PATHS, BearerAuthMiddleware
+from lana_http.auth.sessions import token_service
+from lana_http.controllers.analytics import AnalyticsController
+from lana_http.controllers.customers import CustomerController
+from lana_http.controllers.history import InsightBatchController, InsightController, InteractionController
+from lana_http.controllers.tenancy import SignupController, TenantController, UserController
+from lana_http.controllers.work import ProjectController, TaskController
+from lana_http.health import HealthController
+from lana_http.middleware.headers import add_security_headers
+from lana_http.middleware.hosts import AllowedHostsMiddleware
+from lana_http.middleware.idempotency import IdempotencyMiddleware
+from lana_http.middleware.rate_limit import LimitBy, RateLimitMiddleware
+from lana_http.problems import EXCEPTION_HANDLERS
+from lana_http.runtime import STATE_KEY, Runtime, provide_actor, provide_lana, provide_runtime
+from lana_http.settings import HttpSettings
+
+DOCS_PATH = "/schema"
+
+_EXPOSED_HEADERS = [
+    "ETag",
+    "Location",
+    "Retry-After",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+    "RateLimit-Policy",
+    "Idempotent-Replayed",
+]
+
+
+def create_app(container: Container, http: HttpSettings | None = None) -> Litestar:
+    """The API over the container's adapters; resources open at start-up and close at shutdown.
+
+    ``http`` defaults to :meth:`HttpSettings.from_settings` over the container's settings.
+    """
+    settings = http or HttpSettings.from_settings(container.settings())
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        services = await start(container)
+        try:
+            tokens = token_service(services, settings)
+            app.state[STATE_KEY] = Runtime(services=services, tokens=tokens, http=settings)
+            yield
+        finally:
+            await stop(container)
+
+    return Litestar(
+        route_handlers=[HealthController, *_api(settings)],
+        lifespan=[lifespan],
+        dependencies={
+            "lana": Provide(provide_lana, sync_to_thread=False),
+            "actor": Provide(provide_actor, sync_to_thread=False),
+            "runtime": Provide(provide_runtime, sync_to_thread=False),
+        },
+        middleware=_middleware(settings),
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        before_send=[add_security_headers],
+        cors_config=_cors(settings),
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=_openapi(),
+        debug=False,
+    )
+
+
+def _api(settings: HttpSettings) -> list[type[Controller]]:
+    # Controllers carry the /api/v1 prefix themselves: a Router around them would be
+    # deep-copied at registration, which makes every app take noticeably longer to build.
+    handlers: list[type[Controller]] = [
+        AuthController,
+        TenantController,
+        UserController,
+        CustomerController,
+        InteractionController,
+        InsightController,
+        InsightBatchController,
+        ProjectController,
+        TaskController,
+        AnalyticsController,
+    ]
+    if settings.allow_signup:
+        handlers.append(SignupController)
+    return handlers
+
+
+def _middleware(settings: HttpSettings) -> list[DefineMiddleware]:
+    # Outermost first: refuse foreign hosts, count the client, authenticate, count the
+    # tenant, then answer retries of creates from the idempotency store.
+    return [
+        DefineMiddleware(AllowedHostsMiddleware, allowed=settings.allowed_hosts),
+        DefineMiddleware(RateLimitMiddleware, by=LimitBy.CLIENT),
+        DefineMiddleware(BearerAuthMiddleware, exclude=PUBLIC_PATHS),
+        DefineMiddleware(RateLimitMiddleware, by=LimitBy.TENANT),
+        DefineMiddleware(IdempotencyMiddleware),
+    ]
+
+
+def _cors(settings: HttpSettings) -> CORSConfig | None:
+    if not settings.cors_origins:
+        return None
+    return CORSConfig(
+        allow_origins=list(settings.cors_origins),
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key"],
+        expose_headers=_EXPOSED_HEADERS,
+        allow_credentials=False,
+        max_age=600,
+    )
+
+
+def _openapi() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="Lana API",
+        version=_version(),
+        description="Lana CRM over HTTP. Errors are RFC 9457 problem documents (application/problem+json).",
+        path=DOCS_PATH,
+        render_plugins=[ScalarRenderPlugin(path="/")],
+        components=Components(
+            security_schemes={
+                "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
+            }
+        ),
+        security=[{"bearer": []}],
+        use_handler_docstrings=True,
+    )
+
+
+def _version() -> str:
+    try:
+        return version("lana")
+    except PackageNotFoundError:
+        return "0.0.0"

@@ -1,0 +1,1 @@
+"""Authentication: signed tokens, the middleware that checks them, and the sign-in routes."""

@@ -1,0 +1,29 @@
+"""The ``lana`` command: serve the API, migrate the database, load demo data, manage users."""
+
+from __future__ import annotations
+
+import click
+
+from lana_http.cli.demo import demo
+from lana_http.cli.migrate import migrate
+from lana_http.cli.serve import serve
+from lana_http.cli.users import users
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Lana CRM. Configuration comes from LANA_* environment variables."""
+
+
+cli.add_command(serve)
+cli.add_command(migrate)
+cli.add_command(demo)
+cli.add_command(users)
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    cli(prog_name="lana")
+
+
+__all__ = ["cli", "main"]

@@ -1,0 +1,106 @@
+"""``lana serve``: prepare the database, create the first tenant on first run, then serve HTTP."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import shlex
+
+import click
+import uvicorn
+from attrs import frozen
+
+from lana_adapters.container import start, stop
+from lana_adapters.settings import Settings
+from lana_core.errors import Conflict
+from lana_core.usecases.tenants import CreateTenant
+from lana_http.auth.secret import signing_secret
+from lana_http.cli._context import container_for, load_settings, migrate_database
+from lana_http.cli._errors import failure, run
+from lana_http.settings import HttpSettings
+
+WORKER_START_SECONDS = 60
+
+
+@frozen(kw_only=True)
+class FirstRun:
+    """What the first start created; ``password`` is None when the operator chose it."""
+
+    slug: str
+    email: str
+    password: str | None
+
+
+@click.command()
+@click.option("--host", default=None, help="Address to listen on [default: LANA_HOST or 127.0.0.1].")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=None, help="Port [default: LANA_PORT or 8000]."
+)
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes.")
+def serve(host: str | None, port: int | None, workers: int) -> None:
+    """Serve the API; on the first run, create a tenant and its admin."""
+    settings, http = load_settings()
+    address, listen = host or http.host, port or http.port
+    try:
+        signing_secret(http.jwt_secret, settings.database_url)
+        migrate_database(settings)
+    except Exception as error:
+        raise failure(error) from None
+    created = run(lambda: _first_run(settings, http))
+    _announce(address, listen, http, created)
+    uvicorn.run(
+        "lana_http.asgi:app_from_env",
+        factory=True,
+        host=address,
+        port=listen,
+        workers=workers,
+        log_level="info",
+        server_header=False,
+        # A busy machine can take longer than uvicorn's 5 s to start a worker; a worker killed
+        # for that is restarted and killed again, forever.
+        timeout_worker_healthcheck=WORKER_START_SECONDS,
+    )
+
+
+async def _first_run(settings: Settings, http: HttpSettings) -> FirstRun | None:
+    """Create the default tenant and its admin unless the tenant exists already."""
+    container = container_for(settings)
+    services = await start(container)
+    try:
+        password = http.admin_password or secrets.token_urlsafe(18)
+        command = CreateTenant(
+            slug=http.tenant_slug,
+            name="Lana",
+            admin_email=http.admin_email,
+            admin_name="Administrator",
+            admin_password=password,
+        )
+        try:
+            await services.lana.create_tenant(command)
+        except Conflict:
+            return None
+        shown = None if http.admin_password else password
+        return FirstRun(slug=http.tenant_slug, email=http.admin_email, password=shown)
+    finally:
+        await stop(container)
+
+
+def _announce(host: str, port: int, http: HttpSettings, created: FirstRun | None) -> None:
+    shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - recognising, not binding
+    base = f"http://{shown_host}:{port}"
+    lines = [f"Lana API docs: {base}/schema"]
+    if created is not None:
+        lines.append(f"First run: created tenant {created.slug!r} with admin {created.email}")
+        if created.password is not None:
+            lines.append(f"Admin password (shown once, store it now): {created.password}")
+    body = json.dumps({"tenant": http.tenant_slug, "email": http.admin_email, "password": _shown(created)})
+    login = f"{base}/api/v1/auth/login -H 'Content-Type: application/json'"
+    lines += ["Sign in:", f"  curl -s -X POST {login} -d {shlex.quote(body)}"]
+    click.echo("\n".join(lines))
+
+
+def _shown(created: FirstRun | None) -> str:
+    """The password to put in the sign-in line: the generated one, or where to find it."""
+    if created is None:
+        return "<your password>"
+    return created.password or "$LANA_ADMIN_PASSWORD"

@@ -1,0 +1,106 @@
+"""Optimistic concurrency over HTTP: versions travel as ETags, changes name theirs in If-Match."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+from litestar import Response
+from litestar.datastructures import ResponseHeader
+from litestar.params import HeaderParameter
+
+from lana_core.errors import Conflict, LanaError
+from lana_http.problems import HttpProblem
+
+T = TypeVar("T")
+
+IfMatch = Annotated[
+    str | None,
+    HeaderParameter(
+        name="If-Match",
+        max_length=100,
+        description="The ETag of the version the change is based on (`*`: any version).",
+    ),
+]
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        max_length=255,
+        description="Retrying with the same key returns the first response instead of creating again.",
+    ),
+]
+
+ETAG_HEADER = ResponseHeader(
+    name="ETag", description="The record's version, for If-Match.", documentation_only=True
+)
+LOCATION_HEADER = ResponseHeader(
+    name="Location", description="Where the new record is read.", documentation_only=True
+)
+
+# Messages the stores use for a lost race on a version (no dedicated error type exists).
+_STALE_HINTS = ("version", "changed by someone else", "concurrent change")
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def required_version(if_match: str | None) -> int | None:
+    """The version If-Match names (None for ``*``); raises 428 without the header, 412 when it
+    names no version of any record."""
+    if if_match is None:
+        raise HttpProblem(428, "precondition_required", "send If-Match with the ETag of the version you read")
+    return _parse(if_match)
+
+
+def optional_version(if_match: str | None) -> int | None:
+    """Like :func:`required_version`, but a missing If-Match means 'whatever version is stored'."""
+    return None if if_match is None else _parse(if_match)
+
+
+async def guarded(
+    expected: int | None,
+    change: Awaitable[T],
+    current: Callable[[], Awaitable[int]] | None = None,
+) -> T:
+    """Run ``change``; a Conflict while the stored version is not ``expected`` becomes 412.
+
+    ``current`` reads the stored version; without it the conflict's message decides.
+    """
+    try:
+        return await change
+    except Conflict as error:
+        if expected is not None and await _is_stale(error, expected, current):
+            raise HttpProblem(
+                412, "precondition_failed", "the record changed since you read it; read it again"
+            ) from None
+        raise
+
+
+def with_etag(body: T, version: int, *, status: int = 200, location: str | None = None) -> Response[T]:
+    headers = {"ETag": etag(version)}
+    if location is not None:
+        headers["Location"] = location
+    return Response(body, status_code=status, headers=headers)
+
+
+async def _is_stale(error: Conflict, expected: int, current: Callable[[], Awaitable[int]] | None) -> bool:
+    if current is None:
+        return any(hint in error.message for hint in _STALE_HINTS)
+    try:
+        return await current() != expected
+    except LanaError:
+        return False
+
+
+def _parse(raw: str) -> int | None:
+    tag = raw.strip()
+    if tag == "*":
+        return None
+    if tag.startswith("W/"):
+        tag = tag[2:]
+    tag = tag.strip('"')
+    if not tag.isdigit() or len(tag) > 18:
+        raise HttpProblem(412, "precondition_failed", "If-Match names no version of this record")
+    return int(tag)

@@ -1,0 +1,43 @@
+"""Parameters and checks every controller shares."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+from litestar.params import QueryParameter
+
+from lana_core.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
+from lana_core.errors import ValidationError
+
+API = "/api/v1"
+
+Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT, description="Page size.")]
+Cursor = Annotated[
+    str | None, QueryParameter(max_length=512, description="`next_cursor` of the previous page.")
+]
+DEFAULT_PAGE = DEFAULT_LIMIT
+
+
+def page_of(limit: int, cursor: str | None) -> PageRequest:
+    """The page a list asks for; raises ValidationError for a cursor this API did not issue."""
+    return PageRequest.of(limit, cursor)
+
+
+def aware(value: datetime | None, field: str) -> datetime | None:
+    """Refuse a time without a zone: comparing it with stored UTC times has no meaning."""
+    if value is not None and value.tzinfo is None:
+        raise ValidationError.single(
+            field, "naive_datetime", "must carry a time zone, e.g. 2026-01-01T00:00:00Z"
+        )
+    return value
+
+
+def sent_fields(body: msgspec.Struct) -> dict[str, Any]:
+    """The fields a partial edit sent (lists as tuples, as the commands hold them)."""
+    return {
+        name: tuple(value) if isinstance(value, list) else value
+        for name, value in msgspec.structs.asdict(body).items()
+        if value is not msgspec.UNSET
+    }

@@ -1,0 +1,235 @@
+"""Customers: list, create, read (with stats), edit, change status or value, archive, restore."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Response, delete, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from lana_core.app import Lana
+from lana_core.domain.customers import CustomerStatus, CustomerValue
+from lana_core.domain.pagination import SortOrder
+from lana_core.domain.queries import Archived, CustomerQuery, CustomerSort
+from lana_core.domain.tenancy import Actor
+from lana_core.usecases.customers import (
+    ChangeCustomerStatus,
+    ChangeCustomerValue,
+    CreateCustomer,
+    UpdateCustomer,
+)
+from lana_http.concurrency import (
+    ETAG_HEADER,
+    LOCATION_HEADER,
+    IdempotencyKey,
+    IfMatch,
+    guarded,
+    optional_version,
+    required_version,
+    with_etag,
+)
+from lana_http.controllers._common import API, DEFAULT_PAGE, Cursor, Limit, aware, page_of, sent_fields
+from lana_http.problems import GUARDED_WRITE, READ, WRITE, documented
+from lana_http.schemas.customers import (
+    CustomerCreate,
+    CustomerDetailOut,
+    CustomerOut,
+    CustomerPage,
+    CustomerPatch,
+    CustomerStatusChange,
+    CustomerValueChange,
+)
+
+ID = "/{customer_id:uuid}"
+
+
+class CustomerController(Controller):
+    """Customers and their lifecycle."""
+
+    path = f"{API}/customers"
+    tags = ("customers",)
+
+    @get("/", operation_id="listCustomers", responses=documented(*READ))
+    async def list_customers(
+        self,
+        *,
+        lana: NamedDependency[Lana],
+        actor: NamedDependency[Actor],
+        status: FromQuery[CustomerStatus | None] = None,
+        value: FromQuery[CustomerValue | None] = None,
+        tag: FromQuery[str | None] = None,
+        owner_id: FromQuery[UUID | None] = None,
+        q: FromQuery[str | None] = None,
+        created_after: FromQuery[datetime | None] = None,
+        created_before: FromQuery[datetime | None] = None,
+        archived: FromQuery[Archived] = Archived.EXCLUDE,
+        sort: FromQuery[CustomerSort] = CustomerSort.CREATED_AT,
+        order: FromQuery[SortOrder] = SortOrder.DESC,
+        limit: Limit = DEFAULT_PAGE,
+        cursor: Cursor = None,
+    ) -> CustomerPage:
+        """Customers matching every filter given, one page at a time; `q` searches name, email and company."""
+        query = CustomerQuery(
+            status=status,
+            value=value,
+            tag=tag,
+            owner_id=owner_id,
+            text=q,
+            created_after=aware(created_after, "created_after"),
+            created_before=aware(created_before, "created_before"),
+            archived=archived,
+            sort=sort,
+            order=order,
+            page=page_of(limit, cursor),
+        )
+        return CustomerPage.of(await lana.list_customers(actor, query))
+
+    @post(
+        "/",
+        operation_id="createCustomer",
+        responses=documented(*WRITE),
+        response_headers=[ETAG_HEADER, LOCATION_HEADER],
+        opt={"idempotent": True},
+    )
+    async def create_customer(
+        self,
+        *,
+        lana: NamedDependency[Lana],
+        actor: NamedDependency[Actor],
+        data: JSONBody[CustomerCreate],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[CustomerOut]:
+        """Create a customer; an agent's customers are its own. Send `Idempotency-Key` to retry safely."""
+        command = CreateCustomer(**{**sent_fields(data), "tags": tuple(data.tags)})
+        customer = await lana.create_customer(actor, command)
+        location = f"/api/v1/customers/{customer.id}"
+        return with_etag(CustomerOut.of(customer), customer.version, status=201, location=location)
+
+    @get(ID, operation_id="getCustomer", responses=documented(*READ), response_headers=[ETAG_HEADER])
+    async def get_customer(
+        self, *, lana: NamedDependency[Lana], actor: NamedDependency[Actor], customer_id: FromPath[UUID]
+    ) -> Response[CustomerDetailOut]:
+        """One customer with its project and task figures."""
+        view = await lana.get_customer(actor, customer_id)
+        return with_etag(CustomerDetailOut.of_view(view), view.customer.version)
+
+    @patch(
+        ID,
+        operation_id="updateCustomer",
+        responses=documented(*GUARDED_WRITE),
+        response_headers=[ETAG_HEADER],
+    )
+    async def update_customer(
+        self,
+        *,
+        if_match: IfMatch = None,
+        lana: NamedDependency[Lana],
+        actor: NamedDependency[Actor],
+        customer_id: FromPath[UUID],
+        data: JSONBody[CustomerPatch],
+    ) -> Response[CustomerOut]:
+        """Edit contact details, tags, attributes or owner. Requires `If-Match`."""
+        expected = required_version(if_match)
+        command = UpdateCustomer(customer_id=customer_id, expected_version=expected, **sent_fields(data))
+        customer = await guarded(
+            expected, lana.update_customer(actor, command), _version(lana, actor, customer_id)
+        )
+        return with_etag(CustomerOut.of(customer), customer.version)
+
+    @delete(
+        ID,
+        operation_id="archiveCustomer",
+        status_code=200,
+        responses=documented(*GUARDED_WRITE),
+        response_headers=[ETAG_HEADER],
+    )
+    async def archive_customer(
+        self,
+        *,
+        if_match: IfMatch = None,
+        lana: NamedDependency[Lana],
+        actor: NamedDependency[Actor],
+        customer_id: FromPath[UUID],
+    ) -> Response[CustomerOut]:
+        """Archive (soft-delete) a customer; its history stays. Requires `If-Match`."""
+        expected = required_version(if_match)
+        change = lana.archive_customer(actor, customer_id, expected)
+        customer = await guarded(expected, change, _version(lana, actor, customer_id))
+        return with_etag(CustomerOut.of(customer), customer.version)
+
+    @post(
+        f"{ID}/restore",
+        operation_id="restoreCustomer",
+        status_code=200,
+        responses=documented(*GUARDED_WRITE),
+        response_headers=[ETAG_HEADER],
+    )
+    async def restore_customer(
+        self,
+        *,
+        if_match: IfMatch = None,
+        lana: NamedDependency[Lana],
+        actor: NamedDependency[Actor],
+        customer_id: FromPath[UUID],
+    ) -> Response[CustomerOut]:
+        """Bring an archived customer back; `If-Match` is checked when sent."""
+        expected = optional_version(if_match)
+        change = lana.restore_customer(actor, customer_id, expected)
+        customer = await guarded(expected, change, _version(lana, actor, customer_id))
+        return with_etag(CustomerOut.of(customer), customer.version)
+
+    @post(
+        f"{ID}/status",
+        operation_id="changeCustomerStatus",
+        status_code=200,
+        responses=documented(*GUARDED_WRITE),
+        response_headers=[ETAG_HEADER],
+    )
+    async def change_status(
+        self,
+        *,
+        if_match: IfMatch = None,
+        lana: NamedDependency[Lana],
+        actor: NamedDependency[Actor],
+        customer_id: FromPath[UUID],
+        data: JSONBody[CustomerStatusChange],
+    ) -> Response[CustomerOut]:
+        """Move a customer along prospect → active ⇄ inactive; `If-Match` is checked when sent."""
+        expected = optional_version(if_match)
+        command = ChangeCustomerStatus(customer_id=customer_id, status=data.status, expected_version=expected)
+        change = lana.change_customer_status(actor, command)
+        customer = await guarded(expected, change, _version(lana, actor, customer_id))
+        return with_etag(CustomerOut.of(customer), customer.version)
+
+    @post(
+        f"{ID}/value",
+        operation_id="changeCustomerValue",
+        status_code=200,
+        responses=documented(*GUARDED_WRITE),
+        response_headers=[ETAG_HEADER],
+    )
+    async def change_value(
+        self,
+        *,
+        if_match: IfMatch = None,
+        lana: NamedDependency[Lana],
+        actor: NamedDependency[Actor],
+        customer_id: FromPath[UUID],
+        data: JSONBody[CustomerValueChange],
+    ) -> Response[CustomerOut]:
+        """Change a customer's value tier; `If-Match` is checked when sent."""
+        expected = optional_version(if_match)
+        command = ChangeCustomerValue(customer_id=customer_id, value=data.value, expected_version=expected)
+        change = lana.change_customer_value(actor, command)
+        customer = await guarded(expected, change, _version(lana, actor, customer_id))
+        return with_etag(CustomerOut.of(customer), customer.version)
+
+
+def _version(lana: Lana, actor: Actor, customer_id: UUID) -> Any:
+    async def read() -> int:
+        return (await lana.get_customer(actor, customer_id)).customer.version
+
+    return read

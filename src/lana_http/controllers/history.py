@@ -1,0 +1,163 @@
+"""A customer's interactions, timeline and insights, and insights for many customers at once."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from lana_core.app import Lana
+from lana_core.domain.pagination import MAX_LIMIT
+from lana_core.domain.queries import CustomerQuery
+from lana_core.domain.tenancy import Actor
+from lana_core.usecases.insights import GenerateInsight, GenerateInsightsBatch
+from lana_core.usecases.interactions import RecordInteraction
+from lana_core.usecases.timeline import DEFAULT_TIMELINE_LIMIT
+from lana_http.concurrency import IdempotencyKey
+from lana_http.controllers._common import API, DEFAULT_PAGE, Cursor, Limit, page_of
+from lana_http.problems import READ, WRITE, documented
+from lana_http.schemas.history import (
+    BatchItemOut,
+    BatchResult,
+    InsightOut,
+    InsightPage,
+    InsightRequest,
+    InteractionCreate,
+    InteractionOut,
+    InteractionPage,
+    Timeline,
+    TimelineEntryOut,
+)
+from lana_http.schemas.insights import InsightBatchRequest
+
+CUSTOMER = "/customers/{customer_id:uuid}"
+
+
+class InteractionController(Controller):
+    """A customer's interactions and timeline."""
+
+    path = f"{API}{CUSTOMER}"
+    tags = ("interactions",)
+
+    @get("/interactions", operation_id="listInteractions", responses=documented(*READ))
+    async def list_interactions(
+        self,
+        *,
+        lana: NamedDependency[Lana],
+        actor: NamedDependency[Actor],
+        customer_id: FromPath[UUID],
+        limit: Limit = DEFAULT_PAGE,
+        cursor: Cursor = None,
+    ) -> InteractionPage:
+        """The customer's emails, calls, meetings and notes, newest first."""
+        page = await lana.list_interactions(actor, customer_id, page_of(limit, cursor))
+        return InteractionPage.of(page)
+
+    @post(
+        "/interactions",
+        operation_id="recordInteraction",
+        responses=documented(*WRITE),
+        opt={"idempotent": True},
+    )
+    async def record_interaction(
+        self,
+        *,
+        lana: NamedDependency[Lana],
+        actor: NamedDependency[Actor],
+        customer_id: FromPath[UUID],
+        data: JSONBody[InteractionCreate],
+        idempotency_key: IdempotencyKey = None,
+    ) -> InteractionOut:
+        """Record an email, call, meeting or note; a subject or content is required."""
+        command = RecordInteraction(
+            customer_id=customer_id,
+            type=data.type,
+            subject=data.subject,
+            content=data.content,
+            occurred_at=data.occurred_at,
+        )
+        return InteractionOut.of(await lana.record_interaction(actor, command))
+
+    @get("/timeline", operation_id="getCustomerTimeline", responses=documented(*READ))
+    async def timeline(
+        self,
+        *,
+        lana: NamedDependency[Lana],
+        actor: NamedDependency[Actor],
+        customer_id: FromPath[UUID],
+        limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = DEFAULT_TIMELINE_LIMIT,
+    ) -> Timeline:
+        """The customer's recorded changes and interactions, newest first."""
+        entries = await lana.get_timeline(actor, customer_id, limit)
+        return Timeline(items=[TimelineEntryOut.of(entry) for entry in entries])
+
+
+class InsightController(Controller):
+    """A customer's insights: generate, read the latest, list."""
+
+    path = f"{API}{CUSTOMER}/insights"
+    tags = ("insights",)
+
+    @get("/", operation_id="listInsights", responses=documented(*READ))
+    async def list_insights(
+        self,
+        *,
+        lana: NamedDependency[Lana],
+        actor: NamedDependency[Actor],
+        customer_id: FromPath[UUID],
+        limit: Limit = DEFAULT_PAGE,
+        cursor: Cursor = None,
+    ) -> InsightPage:
+        """The customer's insights, newest first."""
+        return InsightPage.of(await lana.list_insights(actor, customer_id, page_of(limit, cursor)))
+
+    @get("/latest", operation_id="getLatestInsight", responses=documented(*READ))
+    async def latest(
+        self, *, lana: NamedDependency[Lana], actor: NamedDependency[Actor], customer_id: FromPath[UUID]
+    ) -> InsightOut:
+        """The customer's most recent insight (404 before the first one)."""
+        return InsightOut.of(await lana.get_latest_insight(actor, customer_id))
+
+    @post("/", operation_id="generateInsight", status_code=200, responses=documented(*WRITE))
+    async def generate(
+        self,
+        *,
+        lana: NamedDependency[Lana],
+        actor: NamedDependency[Actor],
+        customer_id: FromPath[UUID],
+        data: JSONBody[InsightRequest | None] = None,
+    ) -> Response[InsightOut]:
+        """Assess the customer; a stored insight still fresh is returned unless `refresh` is true."""
+        refresh = data.refresh if data is not None else False
+        insight = await lana.generate_insight(
+            actor, GenerateInsight(customer_id=customer_id, refresh=refresh)
+        )
+        return Response(InsightOut.of(insight), status_code=200)
+
+
+class InsightBatchController(Controller):
+    """Insights for many customers in one call."""
+
+    path = f"{API}/insights"
+    tags = ("insights",)
+
+    @post("/batch", operation_id="generateInsightsBatch", status_code=200, responses=documented(*WRITE))
+    async def batch(
+        self,
+        *,
+        lana: NamedDependency[Lana],
+        actor: NamedDependency[Actor],
+        data: JSONBody[InsightBatchRequest],
+    ) -> BatchResult:
+        """Assess up to 500 customers, named or matching a filter; each item carries its insight or error."""
+        query = None
+        if data.filter is not None:
+            f = data.filter
+            query = CustomerQuery(status=f.status, value=f.value, tag=f.tag, owner_id=f.owner_id, text=f.q)
+        ids = None if data.customer_ids is None else tuple(data.customer_ids)
+        command = GenerateInsightsBatch(customer_ids=ids, query=query, refresh=data.refresh)
+        items = await lana.generate_insights_batch(actor, command)
+        return BatchResult(items=[BatchItemOut.of(item) for item in items])

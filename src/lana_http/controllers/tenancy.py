@@ -1,0 +1,121 @@
+"""The actor's tenant and its settings, its users, and (when enabled) self-service sign-up."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from litestar import Controller, get, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+
+from lana_core.app import Lana
+from lana_core.domain.tenancy import Actor
+from lana_core.usecases.tenants import ChangeTenantSettings, CreateTenant, CreateUser
+from lana_http.concurrency import IdempotencyKey
+from lana_http.controllers._common import API, DEFAULT_PAGE, Cursor, Limit, page_of
+from lana_http.problems import READ, WRITE, documented
+from lana_http.schemas.tenancy import (
+    TenantCreate,
+    TenantCreated,
+    TenantOut,
+    TenantSettingsBody,
+    UserCreate,
+    UserOut,
+    UserPage,
+)
+
+
+class TenantController(Controller):
+    """The signed-in user's tenant and its settings."""
+
+    path = f"{API}/tenant"
+    tags = ("tenant",)
+
+    @get("/", operation_id="getTenant", responses=documented(*READ))
+    async def get_tenant(self, *, lana: NamedDependency[Lana], actor: NamedDependency[Actor]) -> TenantOut:
+        """The signed-in user's tenant."""
+        return TenantOut.of(await lana.get_tenant(actor))
+
+    @put("/settings", operation_id="changeTenantSettings", responses=documented(*WRITE))
+    async def change_settings(
+        self,
+        *,
+        lana: NamedDependency[Lana],
+        actor: NamedDependency[Actor],
+        data: JSONBody[TenantSettingsBody],
+    ) -> TenantOut:
+        """Replace the tenant's settings (admins only)."""
+        tenant = await lana.change_tenant_settings(actor, ChangeTenantSettings(settings=data.settings()))
+        return TenantOut.of(tenant)
+
+
+class UserController(Controller):
+    """The tenant's users (admins only)."""
+
+    path = f"{API}/users"
+    tags = ("users",)
+
+    @get("/", operation_id="listUsers", responses=documented(*READ))
+    async def list_users(
+        self,
+        *,
+        lana: NamedDependency[Lana],
+        actor: NamedDependency[Actor],
+        limit: Limit = DEFAULT_PAGE,
+        cursor: Cursor = None,
+    ) -> UserPage:
+        """The tenant's users by email (admins only)."""
+        return UserPage.of(await lana.list_users(actor, page_of(limit, cursor)))
+
+    @post("/", operation_id="createUser", responses=documented(*WRITE), opt={"idempotent": True})
+    async def create_user(
+        self,
+        *,
+        lana: NamedDependency[Lana],
+        actor: NamedDependency[Actor],
+        data: JSONBody[UserCreate],
+        idempotency_key: IdempotencyKey = None,
+    ) -> UserOut:
+        """Add a user to the tenant (admins only); the password needs 12 characters or more."""
+        command = CreateUser(email=data.email, name=data.name, role=data.role, password=data.password)
+        return UserOut.of(await lana.create_user(actor, command))
+
+    @post(
+        "/{user_id:uuid}/deactivate",
+        operation_id="deactivateUser",
+        status_code=200,
+        responses=documented(*WRITE),
+    )
+    async def deactivate_user(
+        self, *, lana: NamedDependency[Lana], actor: NamedDependency[Actor], user_id: FromPath[UUID]
+    ) -> UserOut:
+        """Stop a user from signing in (admins only; not oneself)."""
+        return UserOut.of(await lana.deactivate_user(actor, user_id))
+
+
+class SignupController(Controller):
+    """Self-service creation of tenants, mounted only when sign-up is allowed."""
+
+    path = f"{API}/tenants"
+    tags = ("tenant",)
+
+    @post(
+        "/",
+        operation_id="createTenant",
+        security=[{}],
+        opt={"exclude_from_auth": True},
+        responses=documented(*WRITE),
+    )
+    async def create_tenant(
+        self, *, lana: NamedDependency[Lana], data: JSONBody[TenantCreate]
+    ) -> TenantCreated:
+        """Create a tenant and its first admin."""
+        command = CreateTenant(
+            slug=data.slug,
+            name=data.name,
+            admin_email=data.admin_email,
+            admin_name=data.admin_name,
+            admin_password=data.admin_password,
+        )
+        tenant, admin = await lana.create_tenant(command)
+        return TenantCreated(tenant=TenantOut.of(tenant), admin_id=admin.user_id)

@@ -1,0 +1,289 @@
+"""Projects and their tasks."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Response, delete, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from lana_core.app import Lana
+from lana_core.domain.pagination import SortOrder
+from lana_core.domain.projects import Priority, ProjectStatus
+from lana_core.domain.queries import ProjectQuery, ProjectSort, TaskQuery
+from lana_core.domain.tenancy import Actor
+from lana_core.usecases.projects import ChangeProjectStatus, CreateProject, UpdateProject
+from lana_core.usecases.tasks import CreateTask, UpdateTask
+from lana_http.concurrency import (
+    ETAG_HEADER,
+    LOCATION_HEADER,
+    IdempotencyKey,
+    IfMatch,
+    guarded,
+    optional_version,
+    required_version,
+    with_etag,
+)
+from lana_http.controllers._common import API, DEFAULT_PAGE, Cursor, Limit, page_of, sent_fields
+from lana_http.problems import GUARDED_WRITE, READ, WRITE, documented
+from lana_http.schemas.work import (
+    ProjectCreate,
+    ProjectOut,
+    ProjectPage,
+    ProjectPatch,
+    ProjectStatusChange,
+    TaskCreate,
+    TaskOut,
+    TaskPage,
+    TaskPatch,
+)
+
+PROJECT = "/{project_id:uuid}"
+TASK = "/{task_id:uuid}"
+
+
+class ProjectController(Controller):
+    """Projects: list, create, read, edit, move along the board, archive."""
+
+    path = f"{API}/projects"
+    tags = ("projects",)
+
+    @get("/", operation_id="listProjects", responses=documented(*READ))
+    async def list_projects(
+        self,
+        *,
+        lana: NamedDependency[Lana],
+        actor: NamedDependency[Actor],
+        customer_id: FromQuery[UUID | None] = None,
+        status: FromQuery[ProjectStatus | None] = None,
+        priority: FromQuery[Priority | None] = None,
+        assignee_id: FromQuery[UUID | None] = None,
+        due_before: FromQuery[date | None] = None,
+        due_after: FromQuery[date | None] = None,
+        overdue_on: FromQuery[date | None] = None,
+        sort: FromQuery[ProjectSort] = ProjectSort.CREATED_AT,
+        order: FromQuery[SortOrder] = SortOrder.DESC,
+        limit: Limit = DEFAULT_PAGE,
+        cursor: Cursor = None,
+    ) -> ProjectPage:
+        """Live projects matching every filter given, one page at a time."""
+        query = ProjectQuery(
+            customer_id=customer_id,
+            status=status,
+            priority=priority,
+            assignee_id=assignee_id,
+            due_before=due_before,
+            due_after=due_after,
+            overdue_on=overdue_on,
+            sort=sort,
+            order=order,
+            page=page_of(limit, cursor),
+        )
+        return ProjectPage.of(await lana.list_projects(actor, query))
+
+    @post(
+        "/",
+        operation_id="createProject",
+        responses=documented(*WRITE),
+        response_headers=[ETAG_HEADER, LOCATION_HEADER],
+        opt={"idempotent": True},
+    )
+    async def create_project(
+        self,
+        *,
+        lana: NamedDependency[Lana],
+        actor: NamedDependency[Actor],
+        data: JSONBody[ProjectCreate],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[ProjectOut]:
+        """Create a project for a customer, in status `todo`."""
+        project = await lana.create_project(actor, CreateProject(**sent_fields(data)))
+        location = f"/api/v1/projects/{project.id}"
+        return with_etag(ProjectOut.of(project), project.version, status=201, location=location)
+
+    @get(PROJECT, operation_id="getProject", responses=documented(*READ), response_headers=[ETAG_HEADER])
+    async def get_project(
+        self, *, lana: NamedDependency[Lana], actor: NamedDependency[Actor], project_id: FromPath[UUID]
+    ) -> Response[ProjectOut]:
+        """One project, archived or not."""
+        project = await lana.get_project(actor, project_id)
+        return with_etag(ProjectOut.of(project), project.version)
+
+    @patch(
+        PROJECT,
+        operation_id="updateProject",
+        responses=documented(*GUARDED_WRITE),
+        response_headers=[ETAG_HEADER],
+    )
+    async def update_project(
+        self,
+        *,
+        if_match: IfMatch = None,
+        lana: NamedDependency[Lana],
+        actor: NamedDependency[Actor],
+        project_id: FromPath[UUID],
+        data: JSONBody[ProjectPatch],
+    ) -> Response[ProjectOut]:
+        """Edit title, description, priority, due date or assignee. Requires `If-Match`."""
+        expected = required_version(if_match)
+        command = UpdateProject(project_id=project_id, expected_version=expected, **sent_fields(data))
+        project = await guarded(
+            expected, lana.update_project(actor, command), _project_version(lana, actor, project_id)
+        )
+        return with_etag(ProjectOut.of(project), project.version)
+
+    @delete(
+        PROJECT,
+        operation_id="archiveProject",
+        status_code=200,
+        responses=documented(*GUARDED_WRITE),
+        response_headers=[ETAG_HEADER],
+    )
+    async def archive_project(
+        self,
+        *,
+        if_match: IfMatch = None,
+        lana: NamedDependency[Lana],
+        actor: NamedDependency[Actor],
+        project_id: FromPath[UUID],
+    ) -> Response[ProjectOut]:
+        """Archive (soft-delete) a project. Requires `If-Match`."""
+        expected = required_version(if_match)
+        change = lana.archive_project(actor, project_id, expected)
+        project = await guarded(expected, change, _project_version(lana, actor, project_id))
+        return with_etag(ProjectOut.of(project), project.version)
+
+    @post(
+        f"{PROJECT}/status",
+        operation_id="changeProjectStatus",
+        status_code=200,
+        responses=documented(*GUARDED_WRITE),
+        response_headers=[ETAG_HEADER],
+    )
+    async def change_status(
+        self,
+        *,
+        if_match: IfMatch = None,
+        lana: NamedDependency[Lana],
+        actor: NamedDependency[Actor],
+        project_id: FromPath[UUID],
+        data: JSONBody[ProjectStatusChange],
+    ) -> Response[ProjectOut]:
+        """Move a project along todo → in_progress → review → done; `If-Match` is checked when sent."""
+        expected = optional_version(if_match)
+        command = ChangeProjectStatus(project_id=project_id, status=data.status, expected_version=expected)
+        change = lana.change_project_status(actor, command)
+        project = await guarded(expected, change, _project_version(lana, actor, project_id))
+        return with_etag(ProjectOut.of(project), project.version)
+
+
+class TaskController(Controller):
+    """Tasks: list, create, edit, complete, reopen."""
+
+    path = f"{API}/tasks"
+    tags = ("tasks",)
+
+    @get("/", operation_id="listTasks", responses=documented(*READ))
+    async def list_tasks(
+        self,
+        *,
+        lana: NamedDependency[Lana],
+        actor: NamedDependency[Actor],
+        project_id: FromQuery[UUID | None] = None,
+        completed: FromQuery[bool | None] = None,
+        assignee_id: FromQuery[UUID | None] = None,
+        limit: Limit = DEFAULT_PAGE,
+        cursor: Cursor = None,
+    ) -> TaskPage:
+        """Tasks matching every filter given, oldest first."""
+        query = TaskQuery(
+            project_id=project_id, completed=completed, assignee_id=assignee_id, page=page_of(limit, cursor)
+        )
+        return TaskPage.of(await lana.list_tasks(actor, query))
+
+    @post(
+        "/",
+        operation_id="createTask",
+        responses=documented(*WRITE),
+        response_headers=[ETAG_HEADER],
+        opt={"idempotent": True},
+    )
+    async def create_task(
+        self,
+        *,
+        lana: NamedDependency[Lana],
+        actor: NamedDependency[Actor],
+        data: JSONBody[TaskCreate],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[TaskOut]:
+        """Add a task to a project."""
+        task = await lana.create_task(actor, CreateTask(**sent_fields(data)))
+        return with_etag(TaskOut.of(task), task.version, status=201)
+
+    @patch(
+        TASK, operation_id="updateTask", responses=documented(*GUARDED_WRITE), response_headers=[ETAG_HEADER]
+    )
+    async def update_task(
+        self,
+        *,
+        if_match: IfMatch = None,
+        lana: NamedDependency[Lana],
+        actor: NamedDependency[Actor],
+        task_id: FromPath[UUID],
+        data: JSONBody[TaskPatch],
+    ) -> Response[TaskOut]:
+        """Edit title, description, assignee or due date. Requires `If-Match`."""
+        expected = required_version(if_match)
+        command = UpdateTask(task_id=task_id, expected_version=expected, **sent_fields(data))
+        task = await guarded(expected, lana.update_task(actor, command))
+        return with_etag(TaskOut.of(task), task.version)
+
+    @post(
+        f"{TASK}/complete",
+        operation_id="completeTask",
+        status_code=200,
+        responses=documented(*GUARDED_WRITE),
+        response_headers=[ETAG_HEADER],
+    )
+    async def complete_task(
+        self,
+        *,
+        if_match: IfMatch = None,
+        lana: NamedDependency[Lana],
+        actor: NamedDependency[Actor],
+        task_id: FromPath[UUID],
+    ) -> Response[TaskOut]:
+        """Mark a task done; `If-Match` is checked when sent."""
+        expected = optional_version(if_match)
+        task = await guarded(expected, lana.complete_task(actor, task_id, expected))
+        return with_etag(TaskOut.of(task), task.version)
+
+    @post(
+        f"{TASK}/reopen",
+        operation_id="reopenTask",
+        status_code=200,
+        responses=documented(*GUARDED_WRITE),
+        response_headers=[ETAG_HEADER],
+    )
+    async def reopen_task(
+        self,
+        *,
+        if_match: IfMatch = None,
+        lana: NamedDependency[Lana],
+        actor: NamedDependency[Actor],
+        task_id: FromPath[UUID],
+    ) -> Response[TaskOut]:
+        """Mark a completed task as not done; `If-Match` is checked when sent."""
+        expected = optional_version(if_match)
+        task = await guarded(expected, lana.reopen_task(actor, task_id, expected))
+        return with_etag(TaskOut.of(task), task.version)
+
+
+def _project_version(lana: Lana, actor: Actor, project_id: UUID) -> Any:
+    async def read() -> int:
+        return (await lana.get_project(actor, project_id)).version
+
+    return read

@@ -1,0 +1,1 @@
+"""ASGI middleware of the API: allowed hosts, rate limits, idempotency keys, security headers."""

@@ -1,0 +1,266 @@
+"""RFC 9457 problem details: every error the API returns, with a stable ``type`` per kind."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
+
+from lana_core.errors import (
+    Conflict,
+    FieldError,
+    LanaError,
+    LimitExceeded,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+    Unavailable,
+    ValidationError,
+)
+
+PROBLEM_BASE = "https://lana.dev/problems/"
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+_log = logging.getLogger("lana.http")
+
+
+class FieldProblem(msgspec.Struct, frozen=True):
+    """One offending field: where it is, a machine-readable code, a sentence for people."""
+
+    field: str
+    code: str
+    message: str
+
+
+class Problem(msgspec.Struct, frozen=True, omit_defaults=True):
+    """An RFC 9457 problem document; ``code`` is stable across releases, ``errors`` lists fields."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    instance: str | None = None
+    errors: list[FieldProblem] | None = None
+
+
+class HttpProblem(Exception):
+    """An error only HTTP knows (preconditions, idempotency, limits), rendered as a problem."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        errors: Sequence[FieldError] = (),
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.headers = dict(headers or {})
+        self.errors = tuple(errors)
+
+
+_TITLES = {
+    "validation_error": "Invalid input",
+    "invalid_request": "Malformed request",
+    "bad_request": "Bad request",
+    "unauthenticated": "Authentication required",
+    "permission_denied": "Permission denied",
+    "not_found": "Not found",
+    "method_not_allowed": "Method not allowed",
+    "conflict": "Conflict",
+    "precondition_failed": "Precondition failed",
+    "precondition_required": "Precondition required",
+    "payload_too_large": "Payload too large",
+    "unsupported_media_type": "Unsupported media type",
+    "idempotency_key_reused": "Idempotency key reused",
+    "idempotency_in_flight": "Request already in progress",
+    "rate_limited": "Too many requests",
+    "invalid_host": "Invalid host",
+    "internal_error": "Internal server error",
+    "unavailable": "Service unavailable",
+}
+
+_DOMAIN: tuple[tuple[type[LanaError], int, str], ...] = (
+    (ValidationError, 422, "validation_error"),
+    (NotFound, 404, "not_found"),
+    (Conflict, 409, "conflict"),
+    (PermissionDenied, 403, "permission_denied"),
+    (Unauthenticated, 401, "unauthenticated"),
+    (LimitExceeded, 429, "rate_limited"),
+    (Unavailable, 503, "unavailable"),
+)
+
+_BY_STATUS = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    412: "precondition_failed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    428: "precondition_required",
+    429: "rate_limited",
+}
+
+
+def problem_type(code: str) -> str:
+    """The ``type`` URI of a problem code: ``not_found`` → ``https://lana.dev/problems/not-found``."""
+    return PROBLEM_BASE + code.replace("_", "-")
+
+
+def problem_response(
+    request: Request[Any, Any, Any],
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    errors: Sequence[FieldError] = (),
+) -> Response[Problem]:
+    body = Problem(
+        type=problem_type(code),
+        title=_TITLES.get(code, "Error"),
+        status=status,
+        detail=detail,
+        code=code,
+        instance=request.url.path,
+        errors=[FieldProblem(e.field, e.code, e.message) for e in errors] or None,
+    )
+    return Response(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=dict(headers or {}))
+
+
+def handle_lana_error(request: Request[Any, Any, Any], error: Exception) -> Response[Problem]:
+    assert isinstance(error, LanaError)
+    for kind, status, code in _DOMAIN:
+        if isinstance(error, kind):
+            errors = error.errors if isinstance(error, ValidationError) else ()
+            detail = _detail(error, code)
+            return problem_response(request, status, code, detail, headers=_headers(error), errors=errors)
+    return problem_response(request, 400, "bad_request", error.message)
+
+
+def handle_http_problem(request: Request[Any, Any, Any], error: Exception) -> Response[Problem]:
+    assert isinstance(error, HttpProblem)
+    return problem_response(
+        request, error.status, error.code, error.detail, headers=error.headers, errors=error.errors
+    )
+
+
+def handle_validation_exception(request: Request[Any, Any, Any], error: Exception) -> Response[Problem]:
+    assert isinstance(error, ValidationException)
+    errors = [_field_error(item) for item in error.extra or [] if isinstance(item, dict)]
+    detail = "; ".join(f"{e.field}: {e.message}" for e in errors) or "the request does not match its schema"
+    return problem_response(request, 400, "invalid_request", detail, errors=errors)
+
+
+def handle_http_exception(request: Request[Any, Any, Any], error: Exception) -> Response[Problem]:
+    assert isinstance(error, HTTPException)
+    if error.status_code >= 500:
+        return handle_unexpected(request, error)
+    code = _BY_STATUS.get(error.status_code, "bad_request")
+    headers = {k: v for k, v in (error.headers or {}).items() if k.lower() == "allow"}
+    return problem_response(request, error.status_code, code, str(error.detail), headers=headers)
+
+
+def handle_unexpected(request: Request[Any, Any, Any], error: Exception) -> Response[Problem]:
+    _log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
+    return problem_response(request, 500, "internal_error", "an unexpected error occurred")
+
+
+EXCEPTION_HANDLERS = {
+    LanaError: handle_lana_error,
+    HttpProblem: handle_http_problem,
+    ValidationException: handle_validation_exception,
+    HTTPException: handle_http_exception,
+    Exception: handle_unexpected,
+}
+
+
+def _detail(error: LanaError, code: str) -> str:
+    if code == "unavailable":
+        # The cause (a driver's message) is for the logs, not for callers.
+        _log.warning("dependency unavailable: %s", error.message)
+        return "a service Lana depends on is unavailable; retry later"
+    return error.message
+
+
+def _headers(error: LanaError) -> dict[str, str]:
+    if isinstance(error, Unauthenticated):
+        return {"WWW-Authenticate": 'Bearer realm="lana"'}
+    if isinstance(error, LimitExceeded) and error.retry_after is not None:
+        return {"Retry-After": str(max(1, round(error.retry_after)))}
+    if isinstance(error, Unavailable):
+        return {"Retry-After": "5"}
+    return {}
+
+
+_UNKNOWN = re.compile(r"unknown field `([^`]+)`")
+_MISSING = re.compile(r"missing required field `([^`]+)`")
+_AT = re.compile(r" - at `\$\.?([^`]*)`")
+
+
+def _field_error(item: Mapping[str, Any]) -> FieldError:
+    message = str(item.get("message", "is invalid"))
+    key = str(item.get("key") or "body")
+    prefix = "" if key == "data" else key
+    for pattern, code in ((_UNKNOWN, "unknown_field"), (_MISSING, "required")):
+        match = pattern.search(message)
+        if match:
+            return FieldError(_join(prefix, match.group(1)), code, message)
+    match = _AT.search(message)
+    field = _join(prefix, match.group(1)) if match else (prefix or "body")
+    return FieldError(field, "invalid", _AT.sub("", message))
+
+
+def _join(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix and name else (prefix or name or "body")
+
+
+def documented(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI entries for the problem responses a route may return."""
+    return {
+        status: ResponseSpec(
+            data_container=Problem,
+            description=_TITLES[_BY_STATUS.get(status, _STATUS_CODES.get(status, "bad_request"))],
+            media_type=PROBLEM_MEDIA_TYPE,
+            generate_examples=False,
+        )
+        for status in statuses
+    }
+
+
+# The problems a route can answer, by kind of route; every route documents one of these sets.
+READ = (400, 401, 403, 404, 429, 500, 503)
+WRITE = (*READ, 409, 413, 415, 422)
+GUARDED_WRITE = (*WRITE, 412, 428)
+
+_STATUS_CODES = {422: "validation_error", 500: "internal_error", 503: "unavailable"}
+
+
+__all__ = [
+    "GUARDED_WRITE",
+    "READ",
+    "WRITE",
+    "EXCEPTION_HANDLERS",
+    "PROBLEM_BASE",
+    "PROBLEM_MEDIA_TYPE",
+    "FieldProblem",
+    "HttpProblem",
+    "Problem",
+    "documented",
+    "problem_response",
+    "problem_type",
+]

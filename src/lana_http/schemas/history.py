@@ -1,0 +1,162 @@
+"""Interaction, timeline and insight bodies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from lana_core.domain.insights import ChurnRisk, Insight, InsightSource
+from lana_core.domain.interactions import Interaction, InteractionType
+from lana_core.domain.pagination import Page
+from lana_core.usecases.insights import BatchItem
+from lana_core.usecases.timeline import TimelineEntry, TimelineKind
+from lana_http.schemas.base import Body, Out
+
+
+class InteractionCreate(Body):
+    """``occurred_at`` (with a time zone) defaults to now."""
+
+    type: InteractionType
+    subject: str | None = None
+    content: str | None = None
+    occurred_at: datetime | None = None
+
+
+class InteractionOut(Out):
+    id: UUID
+    customer_id: UUID
+    type: InteractionType
+    subject: str | None
+    content: str | None
+    occurred_at: datetime
+    author_id: UUID
+    created_at: datetime
+
+    @classmethod
+    def of(cls, interaction: Interaction) -> InteractionOut:
+        return cls(
+            id=interaction.id,
+            customer_id=interaction.customer_id,
+            type=interaction.type,
+            subject=interaction.subject,
+            content=interaction.content,
+            occurred_at=interaction.occurred_at,
+            author_id=interaction.author_id,
+            created_at=interaction.created_at,
+        )
+
+
+class InteractionPage(Out):
+    items: list[InteractionOut]
+    next_cursor: str | None
+
+    @classmethod
+    def of(cls, page: Page[Interaction]) -> InteractionPage:
+        return cls(items=[InteractionOut.of(i) for i in page.items], next_cursor=page.next_cursor)
+
+
+class FieldChangeOut(Out):
+    field: str
+    old: Any
+    new: Any
+
+
+class TimelineEntryOut(Out):
+    id: UUID
+    occurred_at: datetime
+    kind: TimelineKind
+    action: str
+    summary: str
+    actor_id: UUID | None
+    aggregate_type: str
+    aggregate_id: UUID
+    changes: list[FieldChangeOut]
+    interaction: InteractionOut | None
+
+    @classmethod
+    def of(cls, entry: TimelineEntry) -> TimelineEntryOut:
+        return cls(
+            id=entry.id,
+            occurred_at=entry.occurred_at,
+            kind=entry.kind,
+            action=entry.action,
+            summary=entry.summary,
+            actor_id=entry.actor_id,
+            aggregate_type=entry.aggregate_type,
+            aggregate_id=entry.aggregate_id,
+            changes=[FieldChangeOut(field=c.field, old=c.old, new=c.new) for c in entry.changes],
+            interaction=None if entry.interaction is None else InteractionOut.of(entry.interaction),
+        )
+
+
+class Timeline(Out):
+    items: list[TimelineEntryOut]
+
+
+class SignalOut(Out):
+    name: str
+    detail: str
+    weight: int
+
+
+class InsightOut(Out):
+    id: UUID
+    customer_id: UUID
+    health_score: int
+    churn_risk: ChurnRisk
+    summary: str
+    recommendations: list[str]
+    signals: list[SignalOut]
+    model: str
+    source: InsightSource
+    fallback_reason: str | None
+    latency_ms: float
+    created_at: datetime
+
+    @classmethod
+    def of(cls, insight: Insight) -> InsightOut:
+        return cls(
+            id=insight.id,
+            customer_id=insight.customer_id,
+            health_score=insight.health_score,
+            churn_risk=insight.churn_risk,
+            summary=insight.summary,
+            recommendations=list(insight.recommendations),
+            signals=[SignalOut(name=s.name, detail=s.detail, weight=s.weight) for s in insight.signals],
+            model=insight.model,
+            source=insight.source,
+            fallback_reason=insight.fallback_reason,
+            latency_ms=insight.latency_ms,
+            created_at=insight.created_at,
+        )
+
+
+class InsightPage(Out):
+    items: list[InsightOut]
+    next_cursor: str | None
+
+    @classmethod
+    def of(cls, page: Page[Insight]) -> InsightPage:
+        return cls(items=[InsightOut.of(i) for i in page.items], next_cursor=page.next_cursor)
+
+
+class InsightRequest(Body):
+    """``refresh`` asks for a new assessment even when a fresh one is stored."""
+
+    refresh: bool = False
+
+
+class BatchItemOut(Out):
+    customer_id: UUID
+    insight: InsightOut | None
+    error: str | None
+
+    @classmethod
+    def of(cls, item: BatchItem) -> BatchItemOut:
+        insight = None if item.insight is None else InsightOut.of(item.insight)
+        return cls(customer_id=item.customer_id, insight=insight, error=item.error)
+
+
+class BatchResult(Out):
+    items: list[BatchItemOut]

@@ -1,0 +1,30 @@
+"""The body of a batch insight request."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from msgspec import Meta
+
+from lana_core.domain.customers import CustomerStatus, CustomerValue
+from lana_core.usecases.insights import MAX_BATCH_CUSTOMERS
+from lana_http.schemas.base import Body
+
+
+class CustomerFilter(Body):
+    """The live customers to assess: those matching every field given."""
+
+    status: CustomerStatus | None = None
+    value: CustomerValue | None = None
+    tag: str | None = None
+    owner_id: UUID | None = None
+    q: str | None = None
+
+
+class InsightBatchRequest(Body):
+    """Either ``customer_ids`` or ``filter``; at most 500 customers."""
+
+    customer_ids: Annotated[list[UUID], Meta(max_length=MAX_BATCH_CUSTOMERS)] | None = None
+    filter: CustomerFilter | None = None
+    refresh: bool = False

@@ -1,0 +1,110 @@
+"""The first run of ``lana serve`` in an empty directory, then a restart that keeps the data."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+LANA = str(Path(sys.executable).with_name("lana"))
+START_TIMEOUT_SECONDS = 60
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _environment() -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("LANA_")}
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+@contextmanager
+def serving(directory: Path, port: int) -> Iterator[tuple[str, list[str]]]:
+    """Run ``lana serve`` in ``directory``; yields its base URL and the lines it printed."""
+    process = subprocess.Popen(
+        [LANA, "serve", "--port", str(port)],
+        cwd=directory,
+        env=_environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        lines = _read_banner(process)
+        _wait_ready(base, process)
+        yield base, lines
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _read_banner(process: subprocess.Popen[str]) -> list[str]:
+    assert process.stdout is not None
+    lines: list[str] = []
+    for line in process.stdout:
+        lines.append(line.rstrip("\n"))
+        if line.lstrip().startswith("curl "):
+            return lines
+    raise AssertionError(f"lana serve printed no sign-in line: {lines}")
+
+
+def _wait_ready(base: str, process: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "lana serve exited"
+        try:
+            if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("lana serve never became ready")
+
+
+def _sign_in(base: str, password: str) -> dict[str, str]:
+    body = {"tenant": "default", "email": "admin@lana.localhost", "password": password}
+    response = httpx.post(f"{base}/api/v1/auth/login", json=body, timeout=10)
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def test_first_run_creates_an_admin_and_the_data_survives_a_restart(tmp_path: Path) -> None:
+    port = _free_port()
+    with serving(tmp_path, port) as (base, banner):
+        text = "\n".join(banner)
+        assert f"{base}/schema" in text
+        password = re.search(r"Admin password \(shown once, store it now\): (\S+)", text)
+        assert password is not None, text
+        headers = _sign_in(base, password.group(1))
+        created = httpx.post(
+            f"{base}/api/v1/customers", json={"name": "Persistent Ltd"}, headers=headers, timeout=10
+        )
+        assert created.status_code == 201, created.text
+        assert httpx.get(f"{base}/schema", timeout=10).status_code == 200
+    assert (tmp_path / "lana.db").exists()
+    assert (tmp_path / "lana.db.secret").stat().st_mode & 0o777 == 0o600
+
+    with serving(tmp_path, port) as (base, banner):
+        assert not any("Admin password" in line for line in banner)
+        headers = _sign_in(base, password.group(1))
+        customer = httpx.get(f"{base}/api/v1/customers/{created.json()['id']}", headers=headers, timeout=10)
+        assert customer.status_code == 200
+        assert customer.json()["name"] == "Persistent Ltd"

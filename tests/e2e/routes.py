@@ -1,0 +1,143 @@
+"""Every operation of the API as one valid call, and the policy question each one asks.
+
+Tests that must cover every route (tenant isolation, the role matrix) build their calls
+from here and check that the table names every operation of the OpenAPI schema.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from attrs import frozen
+
+from lana_core.domain.policy import Action, Resource
+from tests.support import PASSWORD
+
+ANY_VERSION = {"If-Match": "*"}
+
+
+@frozen(kw_only=True)
+class Ids:
+    """Records of one tenant that calls point at."""
+
+    customer: str
+    project: str
+    task: str
+    user: str
+
+
+@frozen
+class Call:
+    method: str
+    path: str
+    json: Any = None
+    headers: dict[str, str] | None = None
+
+
+def calls(ids: Ids) -> dict[str, Call]:
+    """One call per operation id, each valid for a caller allowed to make it."""
+    c, p, t, u = ids.customer, ids.project, ids.task, ids.user
+    return {
+        "listCustomers": Call("GET", "/customers"),
+        "createCustomer": Call("POST", "/customers", {"name": "New Customer"}),
+        "getCustomer": Call("GET", f"/customers/{c}"),
+        "updateCustomer": Call("PATCH", f"/customers/{c}", {"notes": "edited"}, ANY_VERSION),
+        "archiveCustomer": Call("DELETE", f"/customers/{c}", None, ANY_VERSION),
+        "restoreCustomer": Call("POST", f"/customers/{c}/restore"),
+        "changeCustomerStatus": Call("POST", f"/customers/{c}/status", {"status": "active"}),
+        "changeCustomerValue": Call("POST", f"/customers/{c}/value", {"value": "high"}),
+        "getCustomerTimeline": Call("GET", f"/customers/{c}/timeline"),
+        "listInteractions": Call("GET", f"/customers/{c}/interactions"),
+        "recordInteraction": Call("POST", f"/customers/{c}/interactions", {"type": "note", "subject": "Hi"}),
+        "listInsights": Call("GET", f"/customers/{c}/insights"),
+        "getLatestInsight": Call("GET", f"/customers/{c}/insights/latest"),
+        "generateInsight": Call("POST", f"/customers/{c}/insights", {"refresh": False}),
+        "generateInsightsBatch": Call("POST", "/insights/batch", {"customer_ids": [c]}),
+        "listProjects": Call("GET", "/projects"),
+        "createProject": Call("POST", "/projects", {"customer_id": c, "title": "New Project"}),
+        "getProject": Call("GET", f"/projects/{p}"),
+        "updateProject": Call("PATCH", f"/projects/{p}", {"title": "Edited"}, ANY_VERSION),
+        "archiveProject": Call("DELETE", f"/projects/{p}", None, ANY_VERSION),
+        "changeProjectStatus": Call("POST", f"/projects/{p}/status", {"status": "in_progress"}),
+        "listTasks": Call("GET", "/tasks"),
+        "createTask": Call("POST", "/tasks", {"project_id": p, "title": "New Task"}),
+        "updateTask": Call("PATCH", f"/tasks/{t}", {"title": "Edited"}, ANY_VERSION),
+        "completeTask": Call("POST", f"/tasks/{t}/complete"),
+        "reopenTask": Call("POST", f"/tasks/{t}/reopen"),
+        "ingestEvent": Call("POST", "/analytics/events", {"name": "viewed"}),
+        "ingestEvents": Call("POST", "/analytics/events/batch", {"events": [{"name": "viewed"}]}),
+        "getMetrics": Call("GET", "/analytics/metrics"),
+        "getTimeSeries": Call("GET", "/analytics/timeseries"),
+        "getTopEvents": Call("GET", "/analytics/top-events"),
+        "getUserMetrics": Call("GET", "/analytics/users/visitor-1"),
+        "getDashboard": Call("GET", "/analytics/dashboard"),
+        "getTenant": Call("GET", "/tenant"),
+        "changeTenantSettings": Call(
+            "PUT",
+            "/tenant/settings",
+            {
+                "agents_see_only_own_customers": False,
+                "insight_max_age_seconds": 60,
+                "daily_model_call_budget": 5,
+            },
+        ),
+        "listUsers": Call("GET", "/users"),
+        "createUser": Call(
+            "POST",
+            "/users",
+            {"email": "new.user@example.com", "name": "New", "role": "viewer", "password": PASSWORD},
+        ),
+        "deactivateUser": Call("POST", f"/users/{u}/deactivate"),
+        "whoAmI": Call("GET", "/auth/me"),
+    }
+
+
+# The policy question each operation ends on, for records the caller neither owns nor is
+# assigned to; None: no policy decision (sign-in, health, one's own identity and tenant).
+DECISIONS: dict[str, tuple[Action, Resource, bool] | None] = {
+    "listCustomers": (Action.READ, Resource.CUSTOMER, True),
+    "createCustomer": (Action.CREATE, Resource.CUSTOMER, False),
+    "getCustomer": (Action.READ, Resource.CUSTOMER, False),
+    "updateCustomer": (Action.UPDATE, Resource.CUSTOMER, False),
+    "archiveCustomer": (Action.DELETE, Resource.CUSTOMER, False),
+    "restoreCustomer": (Action.UPDATE, Resource.CUSTOMER, False),
+    "changeCustomerStatus": (Action.UPDATE, Resource.CUSTOMER, False),
+    "changeCustomerValue": (Action.UPDATE, Resource.CUSTOMER, False),
+    "getCustomerTimeline": (Action.READ, Resource.INTERACTION, False),
+    "listInteractions": (Action.READ, Resource.INTERACTION, False),
+    "recordInteraction": (Action.CREATE, Resource.INTERACTION, False),
+    "listInsights": (Action.READ, Resource.INSIGHT, False),
+    "getLatestInsight": (Action.READ, Resource.INSIGHT, False),
+    "generateInsight": (Action.CREATE, Resource.INSIGHT, False),
+    "generateInsightsBatch": (Action.CREATE, Resource.INSIGHT, False),
+    "listProjects": (Action.READ, Resource.PROJECT, True),
+    "createProject": (Action.CREATE, Resource.PROJECT, False),
+    "getProject": (Action.READ, Resource.CUSTOMER, False),
+    "updateProject": (Action.UPDATE, Resource.PROJECT, False),
+    "archiveProject": (Action.DELETE, Resource.PROJECT, False),
+    "changeProjectStatus": (Action.UPDATE, Resource.PROJECT, False),
+    "listTasks": (Action.READ, Resource.TASK, True),
+    "createTask": (Action.CREATE, Resource.TASK, False),
+    "updateTask": (Action.UPDATE, Resource.TASK, False),
+    "completeTask": (Action.UPDATE, Resource.TASK, False),
+    "reopenTask": (Action.UPDATE, Resource.TASK, False),
+    "ingestEvent": (Action.CREATE, Resource.ANALYTICS, False),
+    "ingestEvents": (Action.CREATE, Resource.ANALYTICS, False),
+    "getMetrics": (Action.READ, Resource.ANALYTICS, False),
+    "getTimeSeries": (Action.READ, Resource.ANALYTICS, False),
+    "getTopEvents": (Action.READ, Resource.ANALYTICS, False),
+    "getUserMetrics": (Action.READ, Resource.ANALYTICS, False),
+    "getDashboard": (Action.READ, Resource.ANALYTICS, False),
+    "getTenant": None,
+    "changeTenantSettings": (Action.UPDATE, Resource.SETTINGS, False),
+    "listUsers": (Action.READ, Resource.USER, False),
+    "createUser": (Action.CREATE, Resource.USER, False),
+    "deactivateUser": (Action.UPDATE, Resource.USER, False),
+    "whoAmI": None,
+    "login": None,
+    "refreshTokens": None,
+    "logout": None,
+    "createTenant": None,
+    "live": None,
+    "ready": None,
+}
