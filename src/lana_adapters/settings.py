@@ -23,6 +23,11 @@ def _setting(env: str, default: Any, doc: str) -> Any:
     return attrs.field(default=default, metadata={_ENV: env, _DOC: doc})
 
 
+def _secret(env: str, doc: str) -> Any:
+    """A setting kept out of ``repr`` so it never reaches a log line."""
+    return attrs.field(default=None, repr=False, metadata={_ENV: env, _DOC: doc})
+
+
 @frozen(kw_only=True)
 class Settings:
     """Read with :meth:`from_env`; see ``docs/configuration.md`` for the table."""
@@ -47,8 +52,8 @@ class Settings:
         "lana_app",
         "PostgreSQL role transactions run as, so row-level security applies (empty: connect role).",
     )
-    openai_api_key: str | None = _setting(
-        "LANA_OPENAI_API_KEY", None, "API key of an OpenAI-compatible server; unset: rules engine only."
+    openai_api_key: str | None = _secret(
+        "LANA_OPENAI_API_KEY", "API key of an OpenAI-compatible server; unset: rules engine only."
     )
     openai_model: str = _setting("LANA_OPENAI_MODEL", "gpt-4o-mini", "Model name sent to the server.")
     openai_base_url: str | None = _setting(
@@ -61,6 +66,51 @@ class Settings:
     openai_send_contact_details: bool = _setting(
         "LANA_OPENAI_SEND_CONTACT_DETAILS", False, "Send customers' email and phone to the model."
     )
+
+    jwt_secret: str | None = _secret(
+        "LANA_JWT_SECRET",
+        "HS256 token key (32+ characters); unset with SQLite: generated in `<db file>.secret` (mode 0600).",
+    )
+    jwt_issuer: str = _setting("LANA_JWT_ISSUER", "lana", "`iss` of issued tokens.")
+    jwt_audience: str = _setting("LANA_JWT_AUDIENCE", "lana-api", "`aud` of issued tokens.")
+    access_token_ttl_seconds: int = _setting("LANA_ACCESS_TOKEN_TTL_SECONDS", 900, "Access token lifetime.")
+    refresh_token_ttl_seconds: int = _setting(
+        "LANA_REFRESH_TOKEN_TTL_SECONDS", 1_209_600, "Refresh token lifetime."
+    )
+    cors_origins: str = _setting(
+        "LANA_CORS_ORIGINS", "", "Comma-separated origins allowed by CORS (empty: none)."
+    )
+    allowed_hosts: str = _setting(
+        "LANA_ALLOWED_HOSTS",
+        "localhost,127.0.0.1,::1",
+        "Comma-separated Host names served; `*.example.com` patterns; `*` for any.",
+    )
+    max_body_bytes: int = _setting("LANA_MAX_BODY_BYTES", 1_048_576, "Largest request body (413 above).")
+    rate_limit_per_minute: int = _setting(
+        "LANA_RATE_LIMIT_PER_MINUTE", 600, "Requests per client address a minute (0: off)."
+    )
+    tenant_rate_limit_per_minute: int = _setting(
+        "LANA_TENANT_RATE_LIMIT_PER_MINUTE", 3_000, "Requests per tenant a minute (0: off)."
+    )
+    login_rate_limit_per_minute: int = _setting(
+        "LANA_LOGIN_RATE_LIMIT_PER_MINUTE", 10, "Sign-in attempts per account a minute."
+    )
+    login_ip_rate_limit_per_minute: int = _setting(
+        "LANA_LOGIN_IP_RATE_LIMIT_PER_MINUTE", 30, "Sign-in attempts per client address a minute."
+    )
+    idempotency_ttl_seconds: int = _setting(
+        "LANA_IDEMPOTENCY_TTL_SECONDS", 86_400, "How long a create's answer is kept for retries."
+    )
+    allow_signup: bool = _setting("LANA_ALLOW_SIGNUP", False, "Expose POST /api/v1/tenants.")
+    admin_email: str = _setting(
+        "LANA_ADMIN_EMAIL", "admin@lana.localhost", "First admin created by `lana serve`."
+    )
+    admin_password: str | None = _secret(
+        "LANA_ADMIN_PASSWORD", "First admin's password (unset: generated and printed once)."
+    )
+    tenant_slug: str = _setting("LANA_TENANT_SLUG", "default", "First tenant created by `lana serve`.")
+    host: str = _setting("LANA_HOST", "127.0.0.1", "Address `lana serve` listens on.")
+    port: int = _setting("LANA_PORT", 8000, "Port `lana serve` listens on.")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

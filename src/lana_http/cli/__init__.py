@@ -1,10 +1,11 @@
-"""The ``lana`` command: serve the API, migrate the database, load demo data, manage users."""
+"""The ``lana`` command: serve the API, migrate, load demo data, manage users, run the event workers."""
 
 from __future__ import annotations
 
 import click
 
 from lana_http.cli.demo import demo
+from lana_http.cli.events import consume, dlq, relay
 from lana_http.cli.migrate import migrate
 from lana_http.cli.serve import serve
 from lana_http.cli.users import users
@@ -19,6 +20,9 @@ cli.add_command(serve)
 cli.add_command(migrate)
 cli.add_command(demo)
 cli.add_command(users)
+cli.add_command(relay)
+cli.add_command(consume)
+cli.add_command(dlq)
 
 
 def main() -> None:
