@@ -158,10 +158,11 @@ def _parse(raw: str, kind: Any) -> Any:
         if text.lower() in {"0", "false", "no", "off", ""}:
             return False
         raise ValueError(f"expected true or false, got {raw!r}")
-    if base in ("int", int):
-        return int(text)
-    if base in ("float", float):
-        return float(text)
+    if base in ("int", int, "float", float):
+        number = int(text) if base in ("int", int) else float(text)
+        if not number >= 0:  # every count, size and timeout here is non-negative; also rejects NaN
+            raise ValueError(f"must not be negative, got {raw!r}")
+        return number
     return text
 
 

@@ -18,7 +18,7 @@ from lana_http.settings import HttpSettings
 
 
 def test_http_settings_default_to_a_closed_embedded_setup() -> None:
-    http = HttpSettings.from_settings(Settings(), environ={})
+    http = HttpSettings.from_settings(Settings.from_env({}))
     assert http.cors_origins == ()
     assert "*" not in http.allowed_hosts
     assert http.access_token_ttl_seconds == 900
@@ -31,7 +31,7 @@ def test_http_settings_read_lists_flags_and_numbers_from_the_environment() -> No
         "LANA_ALLOW_SIGNUP": "yes",
         "LANA_MAX_BODY_BYTES": "2048",
     }
-    http = HttpSettings.from_settings(Settings(), environ=environ)
+    http = HttpSettings.from_settings(Settings.from_env(environ))
     assert http.cors_origins == ("https://app.example.com", "https://admin.example.com")
     assert http.allow_signup is True
     assert http.max_body_bytes == 2048
@@ -39,7 +39,7 @@ def test_http_settings_read_lists_flags_and_numbers_from_the_environment() -> No
 
 def test_a_setting_that_does_not_parse_is_named() -> None:
     with pytest.raises(ValidationError) as caught:
-        HttpSettings.from_settings(Settings(), environ={"LANA_PORT": "eighty", "LANA_ALLOW_SIGNUP": "maybe"})
+        Settings.from_env({"LANA_PORT": "eighty", "LANA_ALLOW_SIGNUP": "maybe"})
     assert {error.field for error in caught.value.errors} == {"LANA_PORT", "LANA_ALLOW_SIGNUP"}
 
 
@@ -77,3 +77,10 @@ def test_if_match_forms() -> None:
     with pytest.raises(HttpProblem) as garbage:
         required_version('"v3"')
     assert garbage.value.status == 412
+
+
+@pytest.mark.parametrize("raw", ["-1", "nan"])
+def test_a_negative_or_nan_number_is_refused(raw: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Settings.from_env({"LANA_DATABASE_POOL_TIMEOUT_SECONDS": raw})
+    assert caught.value.errors[0].field == "LANA_DATABASE_POOL_TIMEOUT_SECONDS"
