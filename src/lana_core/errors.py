@@ -17,6 +17,7 @@ __all__ = [
     "LimitExceeded",
     "NotFound",
     "PermissionDenied",
+    "StaleVersion",
     "Unauthenticated",
     "Unavailable",
     "ValidationError",
@@ -72,6 +73,12 @@ class ValidationError(LanaError):
     @classmethod
     def single(cls, field: str, code: str, message: str) -> ValidationError:
         return cls([FieldError(field, code, message)])
+
+
+class StaleVersion(Conflict):
+    """The change was made against an older version than the stored one: reload and retry."""
+
+    code = "stale_version"
 
 
 class PermissionDenied(LanaError):

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import Annotated, TypeVar
 
 from litestar import Response
 from litestar.datastructures import ResponseHeader
 from litestar.params import HeaderParameter
 
-from lana_core.errors import Conflict, LanaError
+from lana_core.errors import StaleVersion
 from lana_http.problems import HttpProblem
 
 T = TypeVar("T")
@@ -38,9 +38,6 @@ LOCATION_HEADER = ResponseHeader(
     name="Location", description="Where the new record is read.", documentation_only=True
 )
 
-# Messages the stores use for a lost race on a version (no dedicated error type exists).
-_STALE_HINTS = ("version", "changed by someone else", "concurrent change")
-
 
 def etag(version: int) -> str:
     return f'"{version}"'
@@ -59,23 +56,16 @@ def optional_version(if_match: str | None) -> int | None:
     return None if if_match is None else _parse(if_match)
 
 
-async def guarded(
-    expected: int | None,
-    change: Awaitable[T],
-    current: Callable[[], Awaitable[int]] | None = None,
-) -> T:
-    """Run ``change``; a Conflict while the stored version is not ``expected`` becomes 412.
-
-    ``current`` reads the stored version; without it the conflict's message decides.
-    """
+async def guarded(expected: int | None, change: Awaitable[T]) -> T:
+    """Run ``change``; a stale version (If-Match older than the stored record) becomes 412."""
     try:
         return await change
-    except Conflict as error:
-        if expected is not None and await _is_stale(error, expected, current):
-            raise HttpProblem(
-                412, "precondition_failed", "the record changed since you read it; read it again"
-            ) from None
-        raise
+    except StaleVersion:
+        if expected is None:
+            raise
+        raise HttpProblem(
+            412, "precondition_failed", "the record changed since you read it; read it again"
+        ) from None
 
 
 def with_etag(body: T, version: int, *, status: int = 200, location: str | None = None) -> Response[T]:
@@ -83,15 +73,6 @@ def with_etag(body: T, version: int, *, status: int = 200, location: str | None 
     if location is not None:
         headers["Location"] = location
     return Response(body, status_code=status, headers=headers)
-
-
-async def _is_stale(error: Conflict, expected: int, current: Callable[[], Awaitable[int]] | None) -> bool:
-    if current is None:
-        return any(hint in error.message for hint in _STALE_HINTS)
-    try:
-        return await current() != expected
-    except LanaError:
-        return False
 
 
 def _parse(raw: str) -> int | None:

@@ -8,7 +8,7 @@ from uuid import UUID
 from sqlalchemy import Table, Update, bindparam
 
 from lana_adapters.sql.tx import Tx
-from lana_core.errors import Conflict
+from lana_core.errors import StaleVersion
 
 # Never rewritten by an update: the row's identity and birth.
 _FIXED = frozenset({"tenant_id", "id", "created_at"})
@@ -40,4 +40,4 @@ async def update_versioned(tx: Tx, statement: Update, values: dict[str, Any], ki
     params.update(w_tenant=values["tenant_id"], w_id=values["id"], w_version=values["version"] - 1)
     result = await tx.execute(statement, params)
     if result.rowcount != 1:
-        raise Conflict(f"{kind} {values['id']} was changed by someone else; reload and retry")
+        raise StaleVersion(f"{kind} {values['id']} was changed by someone else; reload and retry")

@@ -11,7 +11,7 @@ from attrs import evolve, frozen
 
 from lana_core.domain import validation
 from lana_core.domain.validation import JsonScalar
-from lana_core.errors import Conflict, ValidationError
+from lana_core.errors import Conflict, StaleVersion, ValidationError
 
 
 class CustomerStatus(enum.StrEnum):
@@ -153,7 +153,7 @@ class Customer:
     def check_version(self, expected: int | None) -> None:
         """Refuse a change made against another version than the stored one."""
         if expected is not None and expected != self.version:
-            raise Conflict(
+            raise StaleVersion(
                 f"customer {self.id} is at version {self.version}, not {expected}; reload and retry"
             )
 

@@ -10,7 +10,7 @@ from uuid import UUID
 from attrs import evolve, frozen
 
 from lana_core.domain import validation
-from lana_core.errors import Conflict, ValidationError
+from lana_core.errors import Conflict, StaleVersion, ValidationError
 
 
 class ProjectStatus(enum.StrEnum):
@@ -105,7 +105,7 @@ class Project:
 
     def check_version(self, expected: int | None) -> None:
         if expected is not None and expected != self.version:
-            raise Conflict(f"project {self.id} is at version {self.version}, not {expected}")
+            raise StaleVersion(f"project {self.id} is at version {self.version}, not {expected}")
 
     def edit(
         self,
@@ -208,7 +208,7 @@ class Task:
 
     def check_version(self, expected: int | None) -> None:
         if expected is not None and expected != self.version:
-            raise Conflict(f"task {self.id} is at version {self.version}, not {expected}")
+            raise StaleVersion(f"task {self.id} is at version {self.version}, not {expected}")
 
     def edit(
         self,

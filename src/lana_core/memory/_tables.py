@@ -14,7 +14,7 @@ from uuid import UUID
 
 from attrs import frozen
 
-from lana_core.errors import Conflict
+from lana_core.errors import Conflict, StaleVersion
 
 
 class Entity(Protocol):
@@ -160,8 +160,8 @@ class Pending(Generic[E]):
             raise _taken(table)
 
 
-def _stale(table: Table[E], row_id: UUID) -> Conflict:
-    return Conflict(f"{table.kind.name} {row_id} was changed by someone else; reload and retry")
+def _stale(table: Table[E], row_id: UUID) -> StaleVersion:
+    return StaleVersion(f"{table.kind.name} {row_id} was changed by someone else; reload and retry")
 
 
 def _taken(table: Table[E]) -> Conflict:

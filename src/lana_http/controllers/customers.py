@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Response, delete, get, patch, post
@@ -134,9 +133,7 @@ class CustomerController(Controller):
         """Edit contact details, tags, attributes or owner. Requires `If-Match`."""
         expected = required_version(if_match)
         command = UpdateCustomer(customer_id=customer_id, expected_version=expected, **sent_fields(data))
-        customer = await guarded(
-            expected, lana.update_customer(actor, command), _version(lana, actor, customer_id)
-        )
+        customer = await guarded(expected, lana.update_customer(actor, command))
         return with_etag(CustomerOut.of(customer), customer.version)
 
     @delete(
@@ -157,7 +154,7 @@ class CustomerController(Controller):
         """Archive (soft-delete) a customer; its history stays. Requires `If-Match`."""
         expected = required_version(if_match)
         change = lana.archive_customer(actor, customer_id, expected)
-        customer = await guarded(expected, change, _version(lana, actor, customer_id))
+        customer = await guarded(expected, change)
         return with_etag(CustomerOut.of(customer), customer.version)
 
     @post(
@@ -178,7 +175,7 @@ class CustomerController(Controller):
         """Bring an archived customer back; `If-Match` is checked when sent."""
         expected = optional_version(if_match)
         change = lana.restore_customer(actor, customer_id, expected)
-        customer = await guarded(expected, change, _version(lana, actor, customer_id))
+        customer = await guarded(expected, change)
         return with_etag(CustomerOut.of(customer), customer.version)
 
     @post(
@@ -201,7 +198,7 @@ class CustomerController(Controller):
         expected = optional_version(if_match)
         command = ChangeCustomerStatus(customer_id=customer_id, status=data.status, expected_version=expected)
         change = lana.change_customer_status(actor, command)
-        customer = await guarded(expected, change, _version(lana, actor, customer_id))
+        customer = await guarded(expected, change)
         return with_etag(CustomerOut.of(customer), customer.version)
 
     @post(
@@ -224,12 +221,5 @@ class CustomerController(Controller):
         expected = optional_version(if_match)
         command = ChangeCustomerValue(customer_id=customer_id, value=data.value, expected_version=expected)
         change = lana.change_customer_value(actor, command)
-        customer = await guarded(expected, change, _version(lana, actor, customer_id))
+        customer = await guarded(expected, change)
         return with_etag(CustomerOut.of(customer), customer.version)
-
-
-def _version(lana: Lana, actor: Actor, customer_id: UUID) -> Any:
-    async def read() -> int:
-        return (await lana.get_customer(actor, customer_id)).customer.version
-
-    return read

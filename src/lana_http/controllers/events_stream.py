@@ -14,12 +14,12 @@ import asyncio
 import math
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Annotated, Any, Final, cast
+from typing import Any, Final, cast
 
 from litestar import Controller, Request, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from litestar.params import Dependency
+from litestar.params import SkipValidation
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from lana_adapters.messaging.codec import encode_body
@@ -48,7 +48,7 @@ _RESOURCES = {
 
 
 def provide_event_stream(state: State) -> EventStream:
-    """The stream the app's lifespan put in ``app.state[EVENT_STREAM_KEY]``; raises Unavailable without one."""
+    """The stream put in ``app.state[EVENT_STREAM_KEY]`` at start-up; raises Unavailable without one."""
     stream = state.get(EVENT_STREAM_KEY)
     if stream is None:
         raise Unavailable("live events are not enabled on this server")
@@ -100,7 +100,7 @@ class EventStreamController(Controller):
         lana: NamedDependency[Lana],
         actor: NamedDependency[Actor],
         # A Protocol cannot be checked at run time: the provider returns the configured stream.
-        event_stream: Annotated[EventStream, Dependency(skip_validation=True)],
+        event_stream: NamedDependency[SkipValidation[EventStream]],
         request: Request[Any, Any, Any],
     ) -> ServerSentEvent:
         """Server-sent events: the domain events of your tenant that you may read, as they happen."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Response, delete, get, patch, post
@@ -130,9 +129,7 @@ class ProjectController(Controller):
         """Edit title, description, priority, due date or assignee. Requires `If-Match`."""
         expected = required_version(if_match)
         command = UpdateProject(project_id=project_id, expected_version=expected, **sent_fields(data))
-        project = await guarded(
-            expected, lana.update_project(actor, command), _project_version(lana, actor, project_id)
-        )
+        project = await guarded(expected, lana.update_project(actor, command))
         return with_etag(ProjectOut.of(project), project.version)
 
     @delete(
@@ -153,7 +150,7 @@ class ProjectController(Controller):
         """Archive (soft-delete) a project. Requires `If-Match`."""
         expected = required_version(if_match)
         change = lana.archive_project(actor, project_id, expected)
-        project = await guarded(expected, change, _project_version(lana, actor, project_id))
+        project = await guarded(expected, change)
         return with_etag(ProjectOut.of(project), project.version)
 
     @post(
@@ -176,7 +173,7 @@ class ProjectController(Controller):
         expected = optional_version(if_match)
         command = ChangeProjectStatus(project_id=project_id, status=data.status, expected_version=expected)
         change = lana.change_project_status(actor, command)
-        project = await guarded(expected, change, _project_version(lana, actor, project_id))
+        project = await guarded(expected, change)
         return with_etag(ProjectOut.of(project), project.version)
 
 
@@ -280,10 +277,3 @@ class TaskController(Controller):
         expected = optional_version(if_match)
         task = await guarded(expected, lana.reopen_task(actor, task_id, expected))
         return with_etag(TaskOut.of(task), task.version)
-
-
-def _project_version(lana: Lana, actor: Actor, project_id: UUID) -> Any:
-    async def read() -> int:
-        return (await lana.get_project(actor, project_id)).version
-
-    return read
