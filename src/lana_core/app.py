@@ -42,6 +42,7 @@ from lana_core.usecases.projects import (
 from lana_core.usecases.tasks import (
     CompleteTaskHandler,
     CreateTaskHandler,
+    GetTaskHandler,
     ListTasksHandler,
     ReopenTaskHandler,
     UpdateTaskHandler,
@@ -123,6 +124,7 @@ class Lana:
         self.change_project_status = ChangeProjectStatusHandler(kernel)
         self.archive_project = ArchiveProjectHandler(kernel)
         self.create_task = CreateTaskHandler(kernel)
+        self.get_task = GetTaskHandler(kernel)
         self.update_task = UpdateTaskHandler(kernel)
         self.complete_task = CompleteTaskHandler(kernel)
         self.reopen_task = ReopenTaskHandler(kernel)

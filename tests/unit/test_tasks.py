@@ -21,6 +21,7 @@ from lana_core.usecases.tasks import (
     CompleteTaskHandler,
     CreateTask,
     CreateTaskHandler,
+    GetTaskHandler,
     ListTasksHandler,
     ReopenTaskHandler,
     UpdateTask,
@@ -205,3 +206,16 @@ async def test_completed_tasks_count_in_the_customers_completion_rate(kernel: Ke
     view = await GetCustomerHandler(kernel)(admin, project.customer_id)
     assert (view.task_stats.total, view.task_stats.completed) == (2, 1)
     assert view.task_stats.completion_rate == 0.5
+
+
+async def test_a_task_reads_back_in_its_tenant_and_nowhere_else(kernel: Kernel, admin: Actor) -> None:
+    other = await make_tenant(kernel, slug="initech")
+    project = await new_project(kernel, admin)
+    task = await new_task(kernel, admin, project.id)
+    done = await CompleteTaskHandler(kernel)(admin, task.id)
+
+    assert await GetTaskHandler(kernel)(admin, task.id) == done
+    with pytest.raises(NotFound):
+        await GetTaskHandler(kernel)(other, task.id)
+    with pytest.raises(NotFound):
+        await GetTaskHandler(kernel)(admin, uuid4())

@@ -33,6 +33,7 @@ __all__ = [
     "CompleteTaskHandler",
     "CreateTask",
     "CreateTaskHandler",
+    "GetTaskHandler",
     "ListTasksHandler",
     "ReopenTaskHandler",
     "UpdateTask",
@@ -173,6 +174,18 @@ class ReopenTaskHandler(UseCase):
             event_type=events.TASK_REOPENED,
             apply=lambda task, now: task.reopen(now),
         )
+
+
+class GetTaskHandler(UseCase):
+    """Read one task. Raises NotFound (also when its project's customer is hidden)."""
+
+    __slots__ = ()
+
+    async def __call__(self, actor: Actor, task_id: UUID) -> Task:
+        async with self._kernel.uow(actor.tenant_id) as uow:
+            settings = await tenant_settings(uow, actor)
+            task, _, _ = await load_task(uow, actor, task_id, settings)
+            return task
 
 
 class ListTasksHandler(UseCase):

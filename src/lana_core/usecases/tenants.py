@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from uuid import UUID
 
 from attrs import frozen
@@ -65,6 +66,14 @@ class _WithHasher(UseCase):
         super().__init__(kernel)
         self._hasher = hasher
 
+    # Password hashing is deliberately slow (tens of ms): off the event loop, so one
+    # sign-in does not stall every other request of the process.
+    async def _hash(self, password: str) -> str:
+        return await asyncio.to_thread(self._hasher.hash, password)
+
+    async def _verify(self, password_hash: str, password: str) -> bool:
+        return await asyncio.to_thread(self._hasher.verify, password_hash, password)
+
 
 class CreateTenantHandler(_WithHasher):
     """Create a tenant and its first admin in one transaction; returns the admin's actor.
@@ -84,7 +93,7 @@ class CreateTenantHandler(_WithHasher):
             email=command.admin_email,
             name=command.admin_name,
             role=Role.ADMIN,
-            password_hash=self._hasher.hash(command.admin_password),
+            password_hash=await self._hash(command.admin_password),
             now=now,
         )
         actor = Actor(tenant.id, admin.id, Role.ADMIN)
@@ -149,6 +158,10 @@ class CreateUserHandler(_WithHasher):
 
     async def __call__(self, actor: Actor, command: CreateUser) -> User:
         check_password_strength(command.password)
+        async with self._kernel.uow(actor.tenant_id) as uow:
+            # Checked before the slow hash, so a refused caller costs nothing.
+            await authorize_in(uow, actor, Action.CREATE, Resource.USER)
+        password_hash = await self._hash(command.password)
         now = self._now()
         async with self._kernel.uow(actor.tenant_id) as uow:
             await authorize_in(uow, actor, Action.CREATE, Resource.USER)
@@ -158,7 +171,7 @@ class CreateUserHandler(_WithHasher):
                 email=command.email,
                 name=command.name,
                 role=command.role,
-                password_hash=self._hasher.hash(command.password),
+                password_hash=password_hash,
                 now=now,
             )
             await uow.users.add(user)
@@ -220,7 +233,7 @@ class AuthenticateHandler(_WithHasher):
     async def __call__(self, command: Authenticate) -> Actor:
         user = await self._find_user(command.tenant_slug, command.email)
         password_hash = user.password_hash if user is not None else self._decoy_hash
-        matches = self._hasher.verify(password_hash, command.password)
+        matches = await self._verify(password_hash, command.password)
         if user is None or not user.active or not matches:
             raise Unauthenticated("unknown account or wrong password")
         return Actor(user.tenant_id, user.id, user.role)

@@ -178,7 +178,7 @@ class ProjectController(Controller):
 
 
 class TaskController(Controller):
-    """Tasks: list, create, edit, complete, reopen."""
+    """Tasks: list, read, create, edit, complete, reopen."""
 
     path = f"{API}/tasks"
     tags = ("tasks",)
@@ -218,7 +218,15 @@ class TaskController(Controller):
     ) -> Response[TaskOut]:
         """Add a task to a project."""
         task = await lana.create_task(actor, CreateTask(**sent_fields(data)))
-        return with_etag(TaskOut.of(task), task.version, status=201)
+        return with_etag(TaskOut.of(task), task.version, status=201, location=f"{API}/tasks/{task.id}")
+
+    @get(TASK, operation_id="getTask", responses=documented(*READ), response_headers=[ETAG_HEADER])
+    async def get_task(
+        self, *, lana: NamedDependency[Lana], actor: NamedDependency[Actor], task_id: FromPath[UUID]
+    ) -> Response[TaskOut]:
+        """One task, with its ETag for a later `If-Match`."""
+        task = await lana.get_task(actor, task_id)
+        return with_etag(TaskOut.of(task), task.version)
 
     @patch(
         TASK, operation_id="updateTask", responses=documented(*GUARDED_WRITE), response_headers=[ETAG_HEADER]
