@@ -1,0 +1,136 @@
+"""The Redis cache fails open: while Redis is down, hung or gone, reads are computed and served,
+each slowed by at most the configured timeout; when Redis is back, caching resumes."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from uuid import uuid4
+
+import pytest
+
+from lana_adapters.redis import RedisCache, connect
+from lana_core.ports import CacheKey
+from tests.integration.redis.servers import PrivateRedis, free_port, settings_for, unique_prefix
+
+pytestmark = pytest.mark.redis
+
+TIMEOUT = 0.2
+CIRCUIT = 0.5
+# Event-loop scheduling on a busy machine: what a read may take beyond the timeout
+# (less than a second timeout, so two waits in one read would fail the tests).
+SLACK = 0.1
+KEY = CacheKey(uuid4(), "dashboard", "summary")
+
+
+class Counter:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def __call__(self) -> int:
+        self.calls += 1
+        return self.calls
+
+
+def cache_on(url: str) -> RedisCache:
+    settings = settings_for(url, unique_prefix(), timeout_seconds=TIMEOUT, circuit_open_seconds=CIRCUIT)
+    return RedisCache(connect(settings), settings)
+
+
+@pytest.fixture
+async def cache(private_redis: PrivateRedis) -> AsyncIterator[RedisCache]:
+    opened = cache_on(private_redis.url)
+    yield opened
+    await opened.aclose()
+
+
+async def timed(call: Callable[[], object]) -> tuple[object, float]:
+    started = time.perf_counter()
+    result = await call()  # type: ignore[misc]
+    return result, time.perf_counter() - started
+
+
+async def test_a_closed_port_reads_as_a_miss_and_the_value_is_served(redis_url: str) -> None:
+    cache = cache_on(f"redis://127.0.0.1:{free_port()}/0")
+    compute = Counter()
+    try:
+        for expected in (1, 2, 3):
+            value, took = await timed(lambda: cache.get_or_compute(KEY, int, compute, 30))
+            assert value == expected
+            assert took <= TIMEOUT + SLACK
+        assert await cache.ping() is False
+    finally:
+        await cache.aclose()
+
+
+async def test_a_hung_redis_costs_each_read_at_most_the_timeout(
+    cache: RedisCache, private_redis: PrivateRedis
+) -> None:
+    compute = Counter()
+    await cache.get_or_compute(KEY, int, compute, 30)
+    private_redis.pause()
+    durations = []
+    for _ in range(5):
+        _, took = await timed(lambda: cache.get_or_compute(KEY, int, compute, 30))
+        durations.append(took)
+    assert compute.calls == 6  # every read during the outage was computed and answered
+    assert max(durations) <= TIMEOUT + SLACK
+    assert sorted(durations)[-2] < TIMEOUT / 2  # only the first read waited: the circuit opened
+    assert await cache.ping() is False
+
+
+async def test_concurrent_reads_during_an_outage_all_succeed_within_the_timeout(
+    cache: RedisCache, private_redis: PrivateRedis
+) -> None:
+    compute = Counter()
+    private_redis.pause()
+
+    async def one() -> float:
+        _, took = await timed(
+            lambda: cache.get_or_compute(CacheKey(uuid4(), "dashboard", "x"), int, compute, 30)
+        )
+        return took
+
+    durations = sorted(await asyncio.gather(*(one() for _ in range(50))))
+    assert compute.calls == 50
+    # Fifty commands queue for the connections of a busy event loop: the timeout counts from
+    # when each could be sent, so the slowest may exceed it, never by a second timeout.
+    assert durations[len(durations) // 2] <= TIMEOUT + SLACK
+    assert durations[-1] < 2 * TIMEOUT
+
+
+async def test_caching_resumes_after_a_pause_without_a_restart(
+    cache: RedisCache, private_redis: PrivateRedis
+) -> None:
+    compute = Counter()
+    private_redis.pause()
+    await cache.get_or_compute(KEY, int, compute, 30)
+    private_redis.resume()
+    await asyncio.sleep(CIRCUIT + 0.05)
+    await cache.get_or_compute(KEY, int, compute, 30)  # the probe: a miss, stored
+    assert await cache.get_or_compute(KEY, int, compute, 30) == 2
+    assert compute.calls == 2
+    assert await cache.ping() is True
+
+
+async def test_caching_resumes_after_redis_restarts(cache: RedisCache, private_redis: PrivateRedis) -> None:
+    compute = Counter()
+    private_redis.stop()
+    assert await cache.get_or_compute(KEY, int, compute, 30) == 1
+    private_redis.start()
+    await asyncio.sleep(CIRCUIT + 0.05)
+    assert await cache.get_or_compute(KEY, int, compute, 30) == 2
+    assert await cache.get_or_compute(KEY, int, compute, 30) == 2
+
+
+async def test_an_invalidation_missed_during_an_outage_applies_before_the_next_read(
+    cache: RedisCache, private_redis: PrivateRedis
+) -> None:
+    compute = Counter()
+    await cache.get_or_compute(KEY, int, compute, 30)
+    private_redis.pause()
+    await cache.invalidate(KEY.tenant_id, [KEY.namespace])  # a write committed while Redis hung
+    private_redis.resume()
+    await asyncio.sleep(CIRCUIT + 0.05)
+    assert await cache.get_or_compute(KEY, int, compute, 30) == 2
