@@ -7,7 +7,9 @@ starting it.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
+import os
 from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
@@ -25,15 +27,36 @@ from lana_adapters.security import (
     RefreshTokenStore,
 )
 from lana_adapters.settings import Settings
+from lana_adapters.telemetry import (
+    CountingCache,
+    CountingModel,
+    LanaMetrics,
+    Telemetry,
+    configure_telemetry,
+)
 from lana_core.app import Lana
-from lana_core.memory import InMemoryCache, InMemoryStore, InMemoryUnitOfWorkFactory
-from lana_core.ports import Cache, Clock, IdFactory, InsightModel, PasswordHasher, UnitOfWorkFactory
+from lana_core.memory import (
+    InMemoryCache,
+    InMemoryOutboxRelayStore,
+    InMemoryStore,
+    InMemoryUnitOfWorkFactory,
+)
+from lana_core.ports import (
+    Cache,
+    Clock,
+    IdFactory,
+    InsightModel,
+    OutboxRelayStore,
+    PasswordHasher,
+    UnitOfWorkFactory,
+)
 from lana_core.system import SystemClock, TimeOrderedIds
 from lana_core.usecases._base import Kernel
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
+    from lana_adapters.redis import EventStream, LiveCounters, RedisAdapters
     from lana_adapters.sql import SqlSettings
 
 MEMORY_URL = "memory://"
@@ -66,13 +89,31 @@ class Database:
 
     uow: UnitOfWorkFactory
     probe: ReadinessProbe
+    relay_store: OutboxRelayStore
 
     @classmethod
     def in_memory(cls, store: InMemoryStore | None = None) -> Database:
-        return cls(uow=InMemoryUnitOfWorkFactory(store or InMemoryStore()), probe=AlwaysReady("database"))
+        store = store or InMemoryStore()
+        return cls(
+            uow=InMemoryUnitOfWorkFactory(store),
+            probe=AlwaysReady("database"),
+            relay_store=InMemoryOutboxRelayStore(store, SystemClock()),
+        )
 
 
-async def open_database(settings: Settings) -> AsyncIterator[Database]:
+async def open_telemetry(settings: Settings, metrics: LanaMetrics) -> AsyncIterator[Telemetry]:
+    """Tracing as the settings say, and the broker's DLQ gauge; exporters are flushed at shutdown."""
+    from lana_adapters.telemetry.broker import dead_letter_gauge
+
+    telemetry = configure_telemetry(settings)
+    try:
+        with dead_letter_gauge(os.environ, metrics):
+            yield telemetry
+    finally:
+        telemetry.shutdown()
+
+
+async def open_database(settings: Settings, metrics: LanaMetrics | None = None) -> AsyncIterator[Database]:
     """The database named by ``LANA_DATABASE_URL``; an embedded SQLite file gets its schema on first use.
 
     ``memory://`` keeps everything in this process. Raises ValueError for an unsupported
@@ -81,17 +122,21 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
     if settings.database_url.startswith(MEMORY_URL):
         yield Database.in_memory()
         return
-    from lana_adapters.sql import SqlUnitOfWorkFactory, create_engine_from, ensure_schema
+    from lana_adapters.sql import SqlOutboxRelayStore, SqlUnitOfWorkFactory, create_engine_from, ensure_schema
+    from lana_adapters.telemetry.outbox import outbox_gauges
+    from lana_adapters.telemetry.sql import trace_sql
 
     sql = sql_settings(settings)
     engine = create_engine_from(sql)
+    trace_sql(engine)
     try:
         if engine.dialect.name == "sqlite":
             await ensure_schema(engine, app_role=sql.app_role)
         # SqlUnitOfWork declares its repositories by concrete type, which the Protocol's
         # settable attributes do not accept; it satisfies the port at run time.
         uow = cast("UnitOfWorkFactory", SqlUnitOfWorkFactory(engine, app_role=sql.app_role))
-        yield Database(uow=uow, probe=EngineProbe(engine))
+        with outbox_gauges(engine, metrics):
+            yield Database(uow=uow, probe=EngineProbe(engine), relay_store=SqlOutboxRelayStore(engine))
     finally:
         await engine.dispose()
 
@@ -132,7 +177,9 @@ class EngineProbe:
             raise translate(error) from error
 
 
-async def open_insight_model(settings: Settings) -> AsyncIterator[InsightModel | None]:
+async def open_insight_model(
+    settings: Settings, metrics: LanaMetrics | None = None
+) -> AsyncIterator[InsightModel | None]:
     """The OpenAI-compatible model when ``LANA_OPENAI_API_KEY`` is set; otherwise None (rules only)."""
     if not settings.openai_api_key:
         yield None
@@ -150,17 +197,63 @@ async def open_insight_model(settings: Settings) -> AsyncIterator[InsightModel |
         )
     )
     try:
-        yield model
+        yield model if metrics is None else CountingModel(model, metrics)
     finally:
         await model.aclose()
 
 
-def _kernel(database: Database, clock: Clock, ids: IdFactory, cache: Cache) -> Kernel:
-    return Kernel(uow=database.uow, clock=clock, ids=ids, cache=cache)
+async def open_redis(settings: Settings) -> AsyncIterator[RedisAdapters | None]:
+    """Every Redis adapter on one client when ``LANA_REDIS_URL`` is set; otherwise None (in-process)."""
+    if not settings.redis_url:
+        yield None
+        return
+    from lana_adapters.redis import RedisSettings, redis_adapters
+
+    redis_settings = RedisSettings.from_env({**os.environ, "LANA_REDIS_URL": settings.redis_url})
+    assert redis_settings is not None
+    async with redis_adapters(redis_settings) as adapters:
+        yield adapters
 
 
-def _probes(database: Database) -> tuple[ReadinessProbe, ...]:
-    return (database.probe,)
+def _shared_or_local(redis: RedisAdapters | None, pick: str, local: Any) -> Any:
+    """The Redis adapter named ``pick`` when Redis is configured, else the in-process one."""
+    return local() if redis is None else getattr(redis, pick)
+
+
+def _event_stream(redis: RedisAdapters | None) -> EventStream:
+    from lana_adapters.redis import InMemoryEventStream
+
+    return InMemoryEventStream() if redis is None else redis.events
+
+
+async def open_embedded_relay(
+    settings: Settings, database: Database, stream: EventStream
+) -> AsyncIterator[asyncio.Task[None] | None]:
+    """With no broker configured (``memory://``), relay committed events to the live stream in
+    this process, so the embedded server shows its events without a broker or a `lana relay`."""
+    from lana_adapters.messaging.relay import OutboxRelay, RelayOptions
+    from lana_adapters.messaging.settings import MessagingSettings
+    from lana_adapters.redis import StreamPublisher
+
+    if MessagingSettings.from_env(os.environ).broker_url != MEMORY_URL:
+        yield None
+        return
+    stop = asyncio.Event()
+    relay = OutboxRelay(database.relay_store, StreamPublisher(stream), RelayOptions(poll_seconds=0.1))
+    task = asyncio.create_task(relay.run(stop), name="lana-embedded-relay")
+    try:
+        yield task
+    finally:
+        stop.set()
+        await task
+
+
+def _kernel(database: Database, clock: Clock, ids: IdFactory, cache: Cache, metrics: LanaMetrics) -> Kernel:
+    return Kernel(uow=database.uow, clock=clock, ids=ids, cache=CountingCache(cache, metrics))
+
+
+def _probes(database: Database, redis: RedisAdapters | None) -> tuple[ReadinessProbe, ...]:
+    return (database.probe,) if redis is None else (database.probe, redis.probe)
 
 
 class Container(containers.DeclarativeContainer):
@@ -169,16 +262,23 @@ class Container(containers.DeclarativeContainer):
     settings = providers.Singleton(Settings.from_env)
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(TimeOrderedIds)
-    cache = providers.Singleton(InMemoryCache)
+    redis = providers.Resource(open_redis, settings)
+    cache = providers.Singleton(_shared_or_local, redis, "cache", InMemoryCache)
     hasher = providers.Singleton(Argon2Hasher)
-    database = providers.Resource(open_database, settings)
-    insight_model = providers.Resource(open_insight_model, settings)
-    kernel = providers.Singleton(_kernel, database, clock, ids, cache)
+    metrics = providers.Singleton(LanaMetrics)
+    telemetry = providers.Resource(open_telemetry, settings, metrics)
+    database = providers.Resource(open_database, settings, metrics)
+    insight_model = providers.Resource(open_insight_model, settings, metrics)
+    kernel = providers.Singleton(_kernel, database, clock, ids, cache, metrics)
     lana = providers.Singleton(Lana, kernel, hasher=hasher, insight_model=insight_model)
-    tokens = providers.Singleton(InMemoryTokenStore)
-    idempotency = providers.Singleton(InMemoryIdempotencyStore)
-    rate_limiter = providers.Singleton(InMemoryRateLimiter)
-    probes = providers.Singleton(_probes, database)
+    local_tokens = providers.Singleton(InMemoryTokenStore)
+    refresh_tokens = providers.Singleton(_shared_or_local, redis, "refresh_tokens", local_tokens.provider)
+    revocations = providers.Singleton(_shared_or_local, redis, "revocations", local_tokens.provider)
+    idempotency = providers.Singleton(_shared_or_local, redis, "idempotency", InMemoryIdempotencyStore)
+    rate_limiter = providers.Singleton(_shared_or_local, redis, "rate_limiter", InMemoryRateLimiter)
+    event_stream = providers.Singleton(_event_stream, redis)
+    embedded_relay = providers.Resource(open_embedded_relay, settings, database, event_stream)
+    probes = providers.Singleton(_probes, database, redis)
 
 
 @frozen(kw_only=True)
@@ -193,6 +293,8 @@ class Services:
     revocations: AccessTokenRevocations
     idempotency: IdempotencyStore
     rate_limiter: RateLimiter
+    event_stream: EventStream
+    counters: LiveCounters | None
     probes: Sequence[ReadinessProbe]
 
 
@@ -210,16 +312,18 @@ async def start(container: Container) -> Services:
     """
     try:
         await _maybe_await(container.init_resources())
-        tokens = await resolve(container.tokens)
+        redis = await resolve(container.redis)
         return Services(
             settings=await resolve(container.settings),
             lana=await resolve(container.lana),
             clock=await resolve(container.clock),
             hasher=await resolve(container.hasher),
-            refresh_tokens=tokens,
-            revocations=tokens,
+            refresh_tokens=await resolve(container.refresh_tokens),
+            revocations=await resolve(container.revocations),
             idempotency=await resolve(container.idempotency),
             rate_limiter=await resolve(container.rate_limiter),
+            event_stream=await resolve(container.event_stream),
+            counters=None if redis is None else redis.counters,
             probes=tuple(await resolve(container.probes)),
         )
     except BaseException:
@@ -246,6 +350,7 @@ __all__ = [
     "ReadinessProbe",
     "Services",
     "open_database",
+    "open_telemetry",
     "open_insight_model",
     "resolve",
     "sql_settings",

@@ -52,6 +52,12 @@ class Settings:
         "lana_app",
         "PostgreSQL role transactions run as, so row-level security applies (empty: connect role).",
     )
+    redis_url: str | None = _setting(
+        "LANA_REDIS_URL",
+        None,
+        "Redis: cache, rate limits, sessions, idempotency keys and live events shared by every process;"
+        " unset: in-process only.",
+    )
     openai_api_key: str | None = _secret(
         "LANA_OPENAI_API_KEY", "API key of an OpenAI-compatible server; unset: rules engine only."
     )
@@ -111,6 +117,20 @@ class Settings:
     tenant_slug: str = _setting("LANA_TENANT_SLUG", "default", "First tenant created by `lana serve`.")
     host: str = _setting("LANA_HOST", "127.0.0.1", "Address `lana serve` listens on.")
     port: int = _setting("LANA_PORT", 8000, "Port `lana serve` listens on.")
+    otel_service_name: str = _setting("LANA_OTEL_SERVICE_NAME", "lana", "`service.name` of traces.")
+    otel_exporter_otlp_endpoint: str | None = _setting(
+        "LANA_OTEL_EXPORTER_OTLP_ENDPOINT",
+        None,
+        "OTLP/HTTP collector base URL, e.g. `http://jaeger:4318` (unset: spans are not exported).",
+    )
+    otel_console: bool = _setting("LANA_OTEL_CONSOLE", False, "Print finished spans to stdout.")
+    log_format: str = _setting(
+        "LANA_LOG_FORMAT", "auto", "`json` (one event a line), `text`, or `auto` (text on a terminal)."
+    )
+    log_level: str = _setting("LANA_LOG_LEVEL", "INFO", "Lowest level logged (`DEBUG` … `ERROR`).")
+    metrics_token: str | None = _secret(
+        "LANA_METRICS_TOKEN", "Bearer token `GET /metrics` requires (unset: open)."
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

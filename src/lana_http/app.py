@@ -8,6 +8,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from litestar import Controller, Litestar
 from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
@@ -15,12 +16,15 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from lana_adapters.container import Container, start, stop
+from lana_adapters.telemetry import configure_logging
 from lana_http.auth.controller import AuthController
 from lana_http.auth.middleware import PUBLIC_PATHS, BearerAuthMiddleware
 from lana_http.auth.sessions import token_service
 from lana_http.controllers.analytics import AnalyticsController
 from lana_http.controllers.customers import CustomerController
+from lana_http.controllers.events_stream import EVENT_STREAM_KEY, EventStreamController
 from lana_http.controllers.history import InsightBatchController, InsightController, InteractionController
+from lana_http.controllers.metrics import MetricsController
 from lana_http.controllers.tenancy import SignupController, TenantController, UserController
 from lana_http.controllers.work import ProjectController, TaskController
 from lana_http.health import HealthController
@@ -28,6 +32,7 @@ from lana_http.middleware.headers import add_security_headers
 from lana_http.middleware.hosts import AllowedHostsMiddleware
 from lana_http.middleware.idempotency import IdempotencyMiddleware
 from lana_http.middleware.rate_limit import LimitBy, RateLimitMiddleware
+from lana_http.observability import METRICS_STATE_KEY, ObservabilityMiddleware
 from lana_http.problems import EXCEPTION_HANDLERS
 from lana_http.runtime import STATE_KEY, Runtime, provide_actor, provide_lana, provide_runtime
 from lana_http.settings import HttpSettings
@@ -52,26 +57,31 @@ def create_app(container: Container, http: HttpSettings | None = None) -> Litest
     ``http`` defaults to :meth:`HttpSettings.from_settings` over the container's settings.
     """
     settings = http or HttpSettings.from_settings(container.settings())
+    metrics = container.metrics()
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         services = await start(container)
+        # The HTTP server owns the process's log output; commands keep theirs.
+        configure_logging(services.settings)
         try:
             tokens = token_service(services, settings)
             app.state[STATE_KEY] = Runtime(services=services, tokens=tokens, http=settings)
+            app.state[EVENT_STREAM_KEY] = services.event_stream
             yield
         finally:
             await stop(container)
 
     return Litestar(
-        route_handlers=[HealthController, *_api(settings)],
+        route_handlers=[HealthController, MetricsController, *_api(settings)],
         lifespan=[lifespan],
         dependencies={
             "lana": Provide(provide_lana, sync_to_thread=False),
             "actor": Provide(provide_actor, sync_to_thread=False),
             "runtime": Provide(provide_runtime, sync_to_thread=False),
         },
-        middleware=_middleware(settings),
+        middleware=[DefineMiddleware(ObservabilityMiddleware, metrics=metrics), *_middleware(settings)],
+        state=State({METRICS_STATE_KEY: metrics}),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         before_send=[add_security_headers],
         cors_config=_cors(settings),
@@ -95,6 +105,7 @@ def _api(settings: HttpSettings) -> list[type[Controller]]:
         ProjectController,
         TaskController,
         AnalyticsController,
+        EventStreamController,
     ]
     if settings.allow_signup:
         handlers.append(SignupController)
