@@ -1,0 +1,57 @@
+"""Consumer and dead-letter gauges: the worker's counters and the DLQ depth read from the broker."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from lana_adapters.messaging.settings import MessagingSettings
+from lana_adapters.telemetry.instruments import LanaMetrics
+from lana_adapters.telemetry.metrics import Collector
+
+if TYPE_CHECKING:
+    from lana_adapters.messaging.worker import WorkerStats
+
+
+@contextmanager
+def dead_letter_gauge(environ: Mapping[str, str], metrics: LanaMetrics) -> Iterator[None]:
+    """While open, scrapes read the DLQ depth from ``LANA_BROKER_URL`` (unless it is ``memory://``,
+    whose queues live in another process)."""
+    settings = MessagingSettings.from_env(environ)
+    if "LANA_BROKER_URL" not in environ or settings.broker_url.startswith("memory://"):
+        yield
+        return
+    collector = dlq_collector(settings, metrics)
+    metrics.registry.add_collector(collector)
+    try:
+        yield
+    finally:
+        metrics.registry.remove_collector(collector)
+
+
+def dlq_collector(settings: MessagingSettings, metrics: LanaMetrics) -> Collector:
+    """Sets ``lana_consumer_dlq_messages`` from the consumer's dead-letter queue at each scrape."""
+
+    from lana_adapters.messaging.health import dlq_size  # kombu: only where a broker is configured
+
+    async def collect() -> None:
+        metrics.dlq_size.set(await asyncio.to_thread(dlq_size, settings))
+
+    return collect
+
+
+def consumer_collector(stats: WorkerStats, metrics: LanaMetrics) -> Collector:
+    """Mirrors a consumer running in this process into the delivery and retry counters."""
+
+    async def collect() -> None:
+        for outcome, total in (
+            ("delivered", stats.delivered),
+            ("duplicate", stats.duplicates),
+            ("dead_lettered", stats.dead_lettered),
+        ):
+            metrics.deliveries.set_total(total, outcome=outcome)
+        metrics.retries.set_total(stats.retried)
+
+    return collect

@@ -1,0 +1,115 @@
+"""Lana's metrics: HTTP, outbox, consumer, cache and insight model, on one :class:`Registry`."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from typing import TypeVar
+from uuid import UUID
+
+from lana_adapters.telemetry.metrics import Registry
+from lana_core.domain.insights import InsightContext, InsightDraft
+from lana_core.errors import Unavailable
+from lana_core.ports import Cache, CacheKey, InsightModel
+
+T = TypeVar("T")
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+
+class LanaMetrics:
+    """Every instrument Lana records; one instance per process."""
+
+    def __init__(self, registry: Registry | None = None) -> None:
+        r = self.registry = registry or Registry()
+        self.http_requests = r.counter(
+            "lana_http_requests_total", "HTTP requests answered.", ("method", "route", "status")
+        )
+        self.http_errors = r.counter(
+            "lana_http_request_errors_total", "HTTP requests answered with a 5xx.", ("method", "route")
+        )
+        self.http_latency = r.histogram(
+            "lana_http_request_duration_seconds", "Time to answer.", ("method", "route"), LATENCY_BUCKETS
+        )
+        self.outbox_pending = r.gauge("lana_outbox_pending_events", "Outbox rows not yet published.")
+        self.outbox_lag = r.gauge(
+            "lana_outbox_lag_seconds", "Age of the oldest pending outbox row (0 when none)."
+        )
+        self.outbox_dead = r.gauge("lana_outbox_dead_events", "Outbox rows the relay gave up on.")
+        self.deliveries = r.counter(
+            "lana_consumer_deliveries_total", "Messages the consumer settled.", ("outcome",)
+        )
+        self.retries = r.counter("lana_consumer_retries_total", "Deliveries scheduled for a retry.")
+        self.dlq_size = r.gauge("lana_consumer_dlq_messages", "Messages in the dead-letter queue.")
+        self.cache = r.counter("lana_cache_requests_total", "Cache lookups.", ("result",))
+        self.model_calls = r.counter("lana_model_calls_total", "Insight model calls.", ("outcome",))
+        self.model_fallbacks = r.counter(
+            "lana_model_fallbacks_total", "Model calls the rules engine answered instead.", ("reason",)
+        )
+
+
+class CountingCache:
+    """A :class:`~lana_core.ports.Cache` that counts hits and misses of the cache it wraps."""
+
+    __slots__ = ("_inner", "_metrics")
+
+    def __init__(self, inner: Cache, metrics: LanaMetrics) -> None:
+        self._inner = inner
+        self._metrics = metrics
+
+    async def get_or_compute(
+        self, key: CacheKey, kind: type[T], compute: Callable[[], Awaitable[T]], ttl_seconds: float
+    ) -> T:
+        computed = False
+
+        async def counted() -> T:
+            nonlocal computed
+            computed = True
+            return await compute()
+
+        value = await self._inner.get_or_compute(key, kind, counted, ttl_seconds)
+        self._metrics.cache.inc(result="miss" if computed else "hit")
+        return value
+
+    async def invalidate(self, tenant_id: UUID, namespaces: Sequence[str]) -> None:
+        await self._inner.invalidate(tenant_id, namespaces)
+
+
+class CountingModel:
+    """An :class:`~lana_core.ports.InsightModel` that counts the calls of the model it wraps and why
+    they failed (each failure is answered by the rules engine)."""
+
+    __slots__ = ("_inner", "_metrics", "name")
+
+    def __init__(self, inner: InsightModel, metrics: LanaMetrics) -> None:
+        self._inner = inner
+        self._metrics = metrics
+        self.name = inner.name
+
+    async def assess(self, context: InsightContext) -> InsightDraft:
+        try:
+            draft = await self._inner.assess(context)
+        except asyncio.CancelledError:
+            self._failed("timeout")
+            raise
+        except Unavailable:
+            self._failed("model_unavailable")
+            raise
+        except Exception as error:
+            self._failed(f"model_error: {type(error).__name__}")
+            raise
+        self._metrics.model_calls.inc(outcome="ok")
+        return draft
+
+    def _failed(self, reason: str) -> None:
+        self._metrics.model_calls.inc(outcome="failed")
+        self._metrics.model_fallbacks.inc(reason=reason)
+
+
+def seconds_since(moment: datetime | None, now: datetime | None = None) -> float:
+    """Age of ``moment`` in seconds, 0 for None."""
+    if moment is None:
+        return 0.0
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, ((now or datetime.now(UTC)) - moment).total_seconds())

@@ -1,0 +1,54 @@
+"""Secrets never reach a log line: tokens, passwords, API keys and Authorization headers are masked."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+
+MASK = "[REDACTED]"
+_KEYS = (
+    r"password|passwd|secret|api[_-]?key|token|access_token|refresh_token|authorization|"
+    r"x-lana-signature|signing_secret|client_secret"
+)
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # JSON or repr: "password": "..." / 'token': '...'
+    (re.compile(rf"""(["']?(?:{_KEYS})["']?\s*:\s*)(["'])(?:\\.|(?!\2).)*\2""", re.I), rf"\1\2{MASK}\2"),
+    # key=value, key: value (headers, query strings, env dumps)
+    (re.compile(rf"""\b((?:{_KEYS})\b\s*[=:]\s*)(?:(?:bearer|basic)\s+)?[^\s"',&;]+""", re.I), rf"\1{MASK}"),
+    (re.compile(r"\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}", re.I), rf"\1 {MASK}"),
+    (re.compile(r"\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"), MASK),  # JWTs
+    (re.compile(r"\bsk-[A-Za-z0-9_-]{8,}"), MASK),  # OpenAI-style API keys
+    (re.compile(r"\$argon2[a-z]*\$[^\s\"']+"), MASK),  # password hashes
+)
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """``text`` with every known secret value and every secret-looking token masked."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, MASK)
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class RedactSecrets(logging.Filter):
+    """Masks secrets in a record's message (arguments merged in) before any handler formats it.
+
+    ``secrets`` are exact values to mask too (configured keys and passwords).
+    """
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        self._secrets = tuple(s for s in secrets if s and len(s) >= 4)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message, self._secrets)
+        if cleaned != message or record.args:
+            record.msg, record.args = cleaned, None
+        return True
+
+    def clean(self, text: str) -> str:
+        return redact(text, self._secrets)

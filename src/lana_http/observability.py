@@ -1,0 +1,101 @@
+"""Per-request telemetry: a server span continuing the caller's trace, the ``X-Request-ID`` header
+in and out, log lines tagged with the request and tenant, and the route's metrics."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
+from lana_adapters.telemetry import REQUEST_CONTEXT, LanaMetrics, RequestContext, context_from, tracer
+
+log = logging.getLogger("lana.http")
+REQUEST_ID_HEADER = "X-Request-ID"
+_ACCEPTED_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+METRICS_STATE_KEY = "lana_metrics"
+
+
+class ObservabilityMiddleware:
+    """Wraps each routed request in a span named ``METHOD /route/{template}`` and counts it."""
+
+    def __init__(self, app: ASGIApp, metrics: LanaMetrics) -> None:
+        self._app = app
+        self._metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await self._app(scope, receive, send)
+            return
+        headers = _headers(scope)
+        request_id = _request_id(headers.get("x-request-id"))
+        method = str(scope.get("method", "GET"))
+        route = str(scope.get("path_template") or scope.get("path", ""))
+        status = [500]
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = int(message["status"])
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        started = time.perf_counter()
+        token = REQUEST_CONTEXT.set(RequestContext(request_id, lambda: _tenant(scope)))
+        try:
+            with tracer().start_as_current_span(
+                f"{method} {route}",
+                context=context_from(headers),
+                kind=SpanKind.SERVER,
+                attributes={
+                    "http.request.method": method,
+                    "http.route": route,
+                    "lana.request_id": request_id,
+                },
+                record_exception=True,
+                set_status_on_exception=True,
+            ) as span:
+                await self._app(scope, receive, send_with_id)
+                _finish(span, status[0], scope)
+                log.info("%s %s %d %.1fms", method, route, status[0], (time.perf_counter() - started) * 1000)
+        finally:
+            REQUEST_CONTEXT.reset(token)
+            self._count(method, route, status[0], time.perf_counter() - started)
+
+    def _count(self, method: str, route: str, status: int, seconds: float) -> None:
+        self._metrics.http_requests.inc(method=method, route=route, status=str(status))
+        self._metrics.http_latency.observe(seconds, method=method, route=route)
+        if status >= 500:
+            self._metrics.http_errors.inc(method=method, route=route)
+
+
+def _finish(span: trace.Span, status: int, scope: Scope) -> None:
+    span.set_attribute("http.response.status_code", status)
+    tenant = _tenant(scope)
+    if tenant:
+        span.set_attribute("lana.tenant_id", tenant)
+    if status >= 500:
+        span.set_status(Status(StatusCode.ERROR))
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    return {
+        name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope.get("headers", [])
+    }
+
+
+def _request_id(offered: str | None) -> str:
+    if offered and _ACCEPTED_ID.fullmatch(offered):
+        return offered
+    return uuid.uuid4().hex
+
+
+def _tenant(scope: Scope) -> str | None:
+    user: Any = scope.get("user")
+    tenant = getattr(user, "tenant_id", None)
+    return None if tenant is None else str(tenant)
