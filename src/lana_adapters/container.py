@@ -16,6 +16,9 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 from attrs import frozen
 from dependency_injector import containers, providers
 
+# Runtime imports: Litestar resolves the annotations of Services when it injects them.
+from lana_adapters.redis.counters import LiveCounters
+from lana_adapters.redis.stream import EventStream
 from lana_adapters.security import (
     AccessTokenRevocations,
     Argon2Hasher,
@@ -56,7 +59,7 @@ from lana_core.usecases._base import Kernel
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
-    from lana_adapters.redis import EventStream, LiveCounters, RedisAdapters
+    from lana_adapters.redis import RedisAdapters
     from lana_adapters.sql import SqlSettings
 
 MEMORY_URL = "memory://"

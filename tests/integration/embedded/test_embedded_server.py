@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 from dependency_injector import providers
+from litestar.testing import AsyncTestClient
 
 from lana_adapters.container import Container, start, stop
 from lana_adapters.settings import Settings
 from lana_core.usecases.customers import CreateCustomer
 from lana_core.usecases.tenants import CreateTenant
+from lana_http.app import create_app
 from tests.support import FAST_HASHER
 
 
@@ -58,3 +60,12 @@ def _tenant(slug: str) -> CreateTenant:
         admin_name="Admin",
         admin_password="a long enough password",
     )
+
+
+async def test_the_app_on_embedded_defaults_is_ready(settings: Settings) -> None:
+    container = Container()
+    container.settings.override(providers.Object(settings))
+    async with AsyncTestClient(create_app(container), base_url="http://localhost") as client:
+        response = await client.get("/health/ready")
+    assert response.status_code == 200
+    assert response.json()["checks"]["database"] == "ok"
