@@ -103,4 +103,4 @@ def _shown(created: FirstRun | None) -> str:
     """The password to put in the sign-in line: the generated one, or where to find it."""
     if created is None:
         return "<your password>"
-    return created.password or "$LANA_ADMIN_PASSWORD"
+    return created.password or "<the LANA_ADMIN_PASSWORD you set>"
