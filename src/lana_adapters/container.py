@@ -54,6 +54,7 @@ from lana_core.ports import (
     UnitOfWorkFactory,
 )
 from lana_core.system import SystemClock, TimeOrderedIds
+from lana_core.usecases._insight_resilience import InsightOptions
 from lana_core.usecases._base import Kernel
 
 if TYPE_CHECKING:
@@ -251,6 +252,13 @@ async def open_embedded_relay(
         await task
 
 
+def _insight_options(settings: Settings) -> InsightOptions:
+    return InsightOptions(
+        deadline_seconds=settings.insight_deadline_seconds,
+        batch_concurrency=max(1, settings.insight_batch_concurrency),
+    )
+
+
 def _kernel(database: Database, clock: Clock, ids: IdFactory, cache: Cache, metrics: LanaMetrics) -> Kernel:
     return Kernel(uow=database.uow, clock=clock, ids=ids, cache=CountingCache(cache, metrics))
 
@@ -273,7 +281,10 @@ class Container(containers.DeclarativeContainer):
     database = providers.Resource(open_database, settings, metrics)
     insight_model = providers.Resource(open_insight_model, settings, metrics)
     kernel = providers.Singleton(_kernel, database, clock, ids, cache, metrics)
-    lana = providers.Singleton(Lana, kernel, hasher=hasher, insight_model=insight_model)
+    insight_options = providers.Singleton(_insight_options, settings)
+    lana = providers.Singleton(
+        Lana, kernel, hasher=hasher, insight_model=insight_model, insight_options=insight_options
+    )
     local_tokens = providers.Singleton(InMemoryTokenStore)
     refresh_tokens = providers.Singleton(_shared_or_local, redis, "refresh_tokens", local_tokens.provider)
     revocations = providers.Singleton(_shared_or_local, redis, "revocations", local_tokens.provider)

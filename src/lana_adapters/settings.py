@@ -73,6 +73,12 @@ class Settings:
         "LANA_OPENAI_SEND_CONTACT_DETAILS", False, "Send customers' email and phone to the model."
     )
 
+    insight_deadline_seconds: float = _setting(
+        "LANA_INSIGHT_DEADLINE_SECONDS", 10.0, "How long an insight waits for the model before the rules answer."
+    )
+    insight_batch_concurrency: int = _setting(
+        "LANA_INSIGHT_BATCH_CONCURRENCY", 8, "Insights generated at once by a batch."
+    )
     jwt_secret: str | None = _secret(
         "LANA_JWT_SECRET",
         "HS256 token key (32+ characters); unset with SQLite: generated in `<db file>.secret` (mode 0600).",

@@ -7,9 +7,11 @@ from collections.abc import Mapping
 from typing import Any, Final, Protocol
 
 from attrs import frozen
+from opentelemetry.trace import SpanKind
 
 from lana_adapters.messaging.codec import PoisonMessage, decode
 from lana_adapters.messaging.inbox import Inbox, Verdict
+from lana_adapters.telemetry import context_from, tracer
 from lana_core.domain.events import DomainEvent
 from lana_core.errors import Unavailable
 from lana_core.ports import Clock
@@ -105,6 +107,17 @@ class Handling:
         self._clock = clock
 
     async def __call__(self, incoming: Incoming) -> Settlement:
+        with tracer().start_as_current_span(
+            f"consume {incoming.routing_key}",
+            context=context_from(incoming.headers),
+            kind=SpanKind.CONSUMER,
+            attributes={"messaging.consumer.group.name": self._consumer, "lana.attempts": incoming.attempts},
+        ) as span:
+            settlement = await self._handle(incoming)
+            span.set_attribute("lana.settlement", type(settlement).__name__)
+            return settlement
+
+    async def _handle(self, incoming: Incoming) -> Settlement:
         try:
             event = decode(incoming.body, incoming.headers)
         except PoisonMessage as poison:

@@ -12,10 +12,13 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from opentelemetry.trace import SpanKind
+
 from lana_adapters.messaging._kombu import Connection, Exchange, MessageNacked, OperationalError, Producer
 from lana_adapters.messaging.codec import CONTENT_ENCODING, CONTENT_TYPE, encode
 from lana_adapters.messaging.outcome import BatchOutcome, Recorder
 from lana_adapters.messaging.settings import MessagingSettings
+from lana_adapters.telemetry import context_from, current_trace_context, tracer
 from lana_core.domain.events import DomainEvent
 from lana_core.errors import Unavailable
 
@@ -133,7 +136,20 @@ class KombuEventPublisher:
         return recorder.outcome()
 
     def _publish_one(self, event: DomainEvent) -> None:
+        # The span continues the trace of the request that recorded the event; the message
+        # then carries the span's own context, so consuming it nests under the publish.
+        # An event recorded outside any trace travels without one, exactly as it was stored.
+        with tracer().start_as_current_span(
+            f"publish {event.type}",
+            context=context_from(event.trace_context),
+            kind=SpanKind.PRODUCER,
+            attributes={"messaging.system": "rabbitmq", "messaging.message.id": str(event.id)},
+        ):
+            self._send(event)
+
+    def _send(self, event: DomainEvent) -> None:
         encoded = encode(event)
+        headers = {**encoded.headers, **current_trace_context()} if event.trace_context else encoded.headers
         publish = self._ready()
         self._returned.clear()
         publish(
@@ -144,7 +160,7 @@ class KombuEventPublisher:
             delivery_mode=PERSISTENT,
             content_type=CONTENT_TYPE,
             content_encoding=CONTENT_ENCODING,
-            headers=encoded.headers,
+            headers=headers,
             message_id=encoded.message_id,
             type=event.type,
             confirm_timeout=self._settings.confirm_timeout_seconds,

@@ -18,8 +18,11 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
+from opentelemetry.trace import SpanKind, StatusCode
+
 from lana_adapters.messaging.handling import Permanent, Transient
 from lana_adapters.messaging.settings import WebhookRoute
+from lana_adapters.telemetry import current_trace_context, tracer
 from lana_core.domain.events import DomainEvent, matches
 
 log = logging.getLogger(__name__)
@@ -165,6 +168,18 @@ class WebhookDelivery:
             raise Transient(f"HTTP {status} from {route.url}")
 
     async def _post(self, route: WebhookRoute, event: DomainEvent, body: bytes) -> int:
+        with tracer().start_as_current_span(
+            f"POST {route.pattern}",
+            kind=SpanKind.CLIENT,
+            attributes={"http.request.method": "POST", "url.full": route.url},
+        ) as span:
+            status = await self._exchange(route, event, body)
+            span.set_attribute("http.response.status_code", status)
+            if status >= 400:
+                span.set_status(StatusCode.ERROR)
+            return status
+
+    async def _exchange(self, route: WebhookRoute, event: DomainEvent, body: bytes) -> int:
         headers = self._headers(event, body)
         call = asyncio.get_running_loop().run_in_executor(
             self._poster.executor, self._poster.post, route.url, body, headers
@@ -183,7 +198,8 @@ class WebhookDelivery:
             "X-Lana-Event-Type": event.type,
             "X-Lana-Event-Id": str(event.id),
         }
-        traceparent = event.trace_context.get("traceparent")
+        # The receiver's spans nest under this call; without a live span, under the recording request.
+        traceparent = current_trace_context().get("traceparent") or event.trace_context.get("traceparent")
         if traceparent:
             headers["traceparent"] = traceparent
         if self._secret:

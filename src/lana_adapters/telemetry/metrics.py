@@ -141,6 +141,10 @@ class Registry:
         """Run ``collector`` before each render (it sets gauges from a database or broker)."""
         self._collectors.append(collector)
 
+    @property
+    def collectors(self) -> tuple[Collector, ...]:
+        return tuple(self._collectors)
+
     def remove_collector(self, collector: Collector) -> None:
         if collector in self._collectors:
             self._collectors.remove(collector)

@@ -6,6 +6,7 @@ import click
 
 from lana_http.cli.demo import demo
 from lana_http.cli.events import consume, dlq, relay
+from lana_http.cli.insights import insights
 from lana_http.cli.migrate import migrate
 from lana_http.cli.serve import serve
 from lana_http.cli.users import users
@@ -23,6 +24,7 @@ cli.add_command(users)
 cli.add_command(relay)
 cli.add_command(consume)
 cli.add_command(dlq)
+cli.add_command(insights)
 
 
 def main() -> None:

@@ -1,0 +1,64 @@
+"""Spans of the whole process land in one in-memory exporter the tests read."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from dependency_injector import providers
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from lana_adapters.container import Container
+from lana_adapters.settings import Settings
+from lana_http import create_app
+from tests.e2e.conftest import http_settings
+from tests.integration.sql.databases import sqlite_database
+from tests.support import FAST_HASHER
+
+METRICS_TOKEN = "metrics-token-for-tests"
+
+
+@pytest.fixture(scope="session")
+def exporter() -> InMemorySpanExporter:
+    provider = trace.get_tracer_provider()
+    if not isinstance(provider, TracerProvider):
+        provider = TracerProvider()
+        trace.set_tracer_provider(provider)
+    memory = InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(memory))
+    return memory
+
+
+@pytest.fixture
+def spans(exporter: InMemorySpanExporter) -> Iterator[InMemorySpanExporter]:
+    exporter.clear()
+    yield exporter
+    exporter.clear()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    return sqlite_database(tmp_path)
+
+
+@pytest.fixture
+def app(database_url: str, spans: InMemorySpanExporter) -> Litestar:
+    container = Container()
+    settings = Settings(database_url=database_url, metrics_token=METRICS_TOKEN, log_format="json")
+    container.settings.override(providers.Object(settings))
+    container.hasher.override(providers.Object(FAST_HASHER))
+    # The tests relay the outbox through kombu themselves.
+    container.embedded_relay.override(providers.Object(None))
+    return create_app(container, http_settings())
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app) as client:
+        yield client

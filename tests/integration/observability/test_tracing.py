@@ -1,0 +1,96 @@
+"""One trace follows a customer from the HTTP request through the outbox and the broker to n8n."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
+
+from lana_adapters.messaging.consumer import WebhookConsumer
+from lana_adapters.messaging.inbox import InMemoryInbox
+from lana_adapters.messaging.publisher import KombuEventPublisher
+from lana_adapters.messaging.relay import OutboxRelay, RelayOptions
+from lana_adapters.messaging.settings import MessagingSettings, WebhookRoute
+from lana_adapters.sql import SqlOutboxRelayStore, SqlSettings, create_engine_from
+from tests.e2e.api import Api
+from tests.integration.messaging.receiver import Receiver
+from tests.integration.messaging.running import running, until
+
+
+def _named(spans: Sequence[ReadableSpan], name: str) -> ReadableSpan:
+    found = [s for s in spans if s.name == name]
+    assert found, f"no span {name!r} among {sorted({s.name for s in spans})}"
+    return found[0]
+
+
+def _trace_of(spans: Sequence[ReadableSpan], trace_id: int) -> list[ReadableSpan]:
+    return [s for s in spans if s.context is not None and s.context.trace_id == trace_id]
+
+
+async def test_a_customer_creation_is_one_trace_from_the_request_to_the_webhook(
+    client: AsyncTestClient[Litestar], database_url: str, spans: InMemorySpanExporter
+) -> None:
+    api = await Api.signup(client)
+    spans.clear()
+    await api.customer(name="Ada Lovelace")
+    server = _named(spans.get_finished_spans(), "POST /api/v1/customers")
+    assert server.kind is SpanKind.SERVER
+    assert server.context is not None
+    assert server.attributes is not None
+    assert server.attributes["http.response.status_code"] == 201
+    trace_id = server.context.trace_id
+
+    unique = uuid.uuid4().hex[:8]
+    with Receiver() as receiver:
+        settings = MessagingSettings(
+            database_url=database_url,
+            exchange=f"test.otel.{unique}",
+            queue=f"test.otel.{unique}.n8n",
+            webhook_routes=(WebhookRoute("customer.created", receiver.url("/hook")),),
+        )
+        consumer = WebhookConsumer(settings, InMemoryInbox())
+        engine = create_engine_from(SqlSettings(url=database_url))
+        publisher = KombuEventPublisher(settings)
+        try:
+            async with running(consumer):
+                await until(lambda: consumer.stats.sessions >= 1)
+                relay = OutboxRelay(SqlOutboxRelayStore(engine), publisher, RelayOptions(lease_seconds=1))
+                await relay.run_once()
+                await until(lambda: receiver.ids("/hook"), what=lambda: (relay.stats, consumer.stats))
+                await until(
+                    lambda: any(s.name == "POST customer.created" for s in spans.get_finished_spans())
+                )
+        finally:
+            await publisher.close()
+            await engine.dispose()
+
+    in_trace = _trace_of(spans.get_finished_spans(), trace_id)
+    names = {s.name for s in in_trace}
+    assert {"publish customer.created", "consume customer.created", "POST customer.created"} <= names
+    sql = [s for s in in_trace if s.attributes and "db.query.text" in s.attributes]
+    assert any(s.name == "INSERT" for s in sql), names
+    assert not [s for s in sql if "Ada Lovelace" in str(s.attributes)]  # statements, never values
+    assert all(s.parent is not None for s in in_trace if s is not server)
+    assert receiver.received[0].headers["traceparent"].split("-")[1] == format(trace_id, "032x")
+
+
+async def test_the_request_id_is_echoed_or_made_up(client: AsyncTestClient[Litestar]) -> None:
+    echoed = await client.get("/health/live", headers={"X-Request-ID": "req-42"})
+    made_up = await client.get("/health/live", headers={"X-Request-ID": "no spaces allowed"})
+    assert echoed.headers["x-request-id"] == "req-42"
+    assert len(made_up.headers["x-request-id"]) == 32
+
+
+async def test_an_incoming_traceparent_is_continued(
+    client: AsyncTestClient[Litestar], spans: InMemorySpanExporter
+) -> None:
+    parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    await client.get("/health/live", headers={"traceparent": parent})
+    server = _named(spans.get_finished_spans(), "GET /health/live")
+    assert server.context is not None
+    assert format(server.context.trace_id, "032x") == "0af7651916cd43dd8448eb211c80319c"
