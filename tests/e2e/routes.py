@@ -136,6 +136,8 @@ DECISIONS: dict[str, tuple[Action, Resource, bool] | None] = {
     "createUser": (Action.CREATE, Resource.USER, False),
     "deactivateUser": (Action.UPDATE, Resource.USER, False),
     "whoAmI": None,
+    # Any signed-in role may watch; each event is filtered by whether the caller may read it.
+    "streamEvents": None,
     "login": None,
     "refreshTokens": None,
     "logout": None,

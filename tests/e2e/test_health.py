@@ -7,7 +7,8 @@ from litestar.testing import AsyncTestClient
 
 from lana_adapters.container import Database
 from lana_core.errors import Unavailable
-from lana_core.memory import InMemoryStore, InMemoryUnitOfWorkFactory
+from lana_core.memory import InMemoryOutboxRelayStore, InMemoryStore, InMemoryUnitOfWorkFactory
+from lana_core.system import SystemClock
 from lana_http import create_app
 from tests.e2e.conftest import http_settings, make_container
 
@@ -30,7 +31,12 @@ async def test_live_and_ready_answer_without_a_token(client: AsyncTestClient) ->
 
 async def test_ready_is_503_naming_the_adapter_that_is_down(database_url: str) -> None:
     container = make_container(database_url)
-    down = Database(uow=InMemoryUnitOfWorkFactory(InMemoryStore()), probe=_DownProbe())
+    store = InMemoryStore()
+    down = Database(
+        uow=InMemoryUnitOfWorkFactory(store),
+        probe=_DownProbe(),
+        relay_store=InMemoryOutboxRelayStore(store, SystemClock()),
+    )
     container.database.override(providers.Object(down))
     async with AsyncTestClient(create_app(container, http_settings())) as client:
         response = await client.get("/health/ready")

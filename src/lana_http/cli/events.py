@@ -11,6 +11,8 @@ import click
 from lana_adapters.messaging.dlq import dlq_list, dlq_purge, dlq_replay
 from lana_adapters.messaging.runtime import run_consumer, run_relay, run_until_signalled
 from lana_adapters.messaging.settings import MessagingSettings
+from lana_adapters.settings import Settings
+from lana_adapters.telemetry import configure_logging, configure_telemetry
 from lana_http.cli._errors import failure
 
 T = TypeVar("T")
@@ -21,6 +23,17 @@ def _settings() -> MessagingSettings:
         return MessagingSettings.from_env(os.environ)
     except ValueError as error:
         raise click.UsageError(str(error)) from None
+
+
+def _observed(work: Callable[[], T]) -> T:
+    """Run a worker with its logs and traces set up as LANA_LOG_* and LANA_OTEL_* say."""
+    settings = Settings.from_env()
+    configure_logging(settings)
+    telemetry = configure_telemetry(settings)
+    try:
+        return _one_line(work)
+    finally:
+        telemetry.shutdown()
 
 
 def _one_line(work: Callable[[], T]) -> T:
@@ -37,7 +50,7 @@ def _one_line(work: Callable[[], T]) -> T:
 def relay() -> None:
     """Publish committed outbox events to LANA_BROKER_URL until SIGTERM."""
     settings = _settings()
-    stats = _one_line(lambda: run_until_signalled(lambda stop: run_relay(settings, stop)))
+    stats = _observed(lambda: run_until_signalled(lambda stop: run_relay(settings, stop)))
     click.echo(f"relay stopped: {stats.published} published, {stats.dead} dead")
 
 
@@ -45,7 +58,7 @@ def relay() -> None:
 def consume() -> None:
     """POST events from LANA_CONSUMER_QUEUE to their n8n webhooks until SIGTERM."""
     settings = _settings()
-    stats = _one_line(lambda: run_until_signalled(lambda stop: run_consumer(settings, stop)))
+    stats = _observed(lambda: run_until_signalled(lambda stop: run_consumer(settings, stop)))
     click.echo(f"consumer stopped: {stats.delivered} delivered, {stats.dead_lettered} dead-lettered")
 
 
