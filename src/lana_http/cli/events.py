@@ -27,7 +27,7 @@ def _settings() -> MessagingSettings:
 
 def _observed(work: Callable[[], T]) -> T:
     """Run a worker with its logs and traces set up as LANA_LOG_* and LANA_OTEL_* say."""
-    settings = Settings.from_env()
+    settings = _one_line(Settings.from_env)
     configure_logging(settings)
     telemetry = configure_telemetry(settings)
     try:
