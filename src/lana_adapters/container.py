@@ -54,8 +54,8 @@ from lana_core.ports import (
     UnitOfWorkFactory,
 )
 from lana_core.system import SystemClock, TimeOrderedIds
-from lana_core.usecases._insight_resilience import InsightOptions
 from lana_core.usecases._base import Kernel
+from lana_core.usecases._insight_resilience import InsightOptions
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine

@@ -74,7 +74,9 @@ class Settings:
     )
 
     insight_deadline_seconds: float = _setting(
-        "LANA_INSIGHT_DEADLINE_SECONDS", 10.0, "How long an insight waits for the model before the rules answer."
+        "LANA_INSIGHT_DEADLINE_SECONDS",
+        10.0,
+        "How long an insight waits for the model before the rules answer.",
     )
     insight_batch_concurrency: int = _setting(
         "LANA_INSIGHT_BATCH_CONCURRENCY", 8, "Insights generated at once by a batch."

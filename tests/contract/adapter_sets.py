@@ -41,6 +41,13 @@ from attrs import field, frozen
 from lana_core.memory import InMemoryOutboxRelayStore, InMemoryStore, ManualClock
 from lana_core.ports import OutboxRelayStore
 from lana_core.usecases._base import Kernel
+from tests.integration.sql.databases import (
+    kernel_on,
+    postgres_engine,
+    postgres_unavailable,
+    relay_on,
+    sqlite_engine,
+)
 from tests.support import make_kernel
 
 
@@ -84,7 +91,24 @@ async def _in_memory(clock: ManualClock) -> AsyncIterator[Adapters]:
 
 IN_MEMORY = AdapterSet("memory", _in_memory)
 
-ADAPTER_SETS: list[AdapterSet] = [IN_MEMORY]
+
+@asynccontextmanager
+async def _sqlite(clock: ManualClock) -> AsyncIterator[Adapters]:
+    async with sqlite_engine() as engine:
+        yield Adapters(kernel=kernel_on(engine, clock), relay=relay_on(engine, clock), clock=clock)
+
+
+@asynccontextmanager
+async def _postgres(clock: ManualClock) -> AsyncIterator[Adapters]:
+    async with postgres_engine() as engine:
+        yield Adapters(kernel=kernel_on(engine, clock), relay=relay_on(engine, clock), clock=clock)
+
+
+ADAPTER_SETS: list[AdapterSet] = [
+    IN_MEMORY,
+    AdapterSet("sqlite", _sqlite),
+    AdapterSet("postgres", _postgres, marks=(pytest.mark.postgres,), unavailable=postgres_unavailable),
+]
 
 
 def adapter_params() -> list[object]:

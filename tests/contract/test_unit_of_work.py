@@ -216,13 +216,16 @@ async def test_many_interleaved_units_from_one_version_exactly_one_wins(
     kernel: Kernel, admin: Actor, clock: ManualClock
 ) -> None:
     original = await _stored(kernel, admin, clock)
+    # Every unit reads before any writes: on a real database a slow unit could otherwise
+    # read after the winner committed and win too, which is not the race under test.
+    everyone_has_read = asyncio.Barrier(8)
 
     async def rename(name: str) -> bool:
         try:
             async with kernel.uow(admin.tenant_id) as uow:
                 current = await uow.customers.get(original.id)
                 assert current is not None
-                await asyncio.sleep(0)
+                await everyone_has_read.wait()
                 await uow.customers.update(attrs.evolve(current, name=name, version=current.version + 1))
                 await asyncio.sleep(0)
                 await uow.commit()

@@ -9,10 +9,11 @@ from uuid import UUID
 
 from sqlalchemy import ColumnElement, Select, bindparam, func, literal_column, select
 
+from lana_adapters.sql.prepared import Prepared
 from lana_adapters.sql.records import analytics_of, analytics_values
 from lana_adapters.sql.tables import analytics_events
 from lana_adapters.sql.tx import Tx
-from lana_adapters.sql.writes import check_tenant
+from lana_adapters.sql.writes import add, check_tenant, insert
 from lana_core.domain.analytics import AnalyticsEvent, EventCount, Interval, Metrics, TimeBucket, UserMetrics
 
 e = analytics_events.c
@@ -22,20 +23,27 @@ _IN_WINDOW = (
     e.occurred_at < bindparam("until"),
 )
 _OF_USER = e.user_id == bindparam("user")
-_TOTALS = select(func.count(), func.count(e.user_id.distinct()), func.count(e.session_id.distinct())).where(
-    *_IN_WINDOW
+_INSERT = insert(analytics_events)
+_TOTALS = Prepared(
+    select(func.count(), func.count(e.user_id.distinct()), func.count(e.session_id.distinct())).where(
+        *_IN_WINDOW
+    )
 )
-_USER_TOTALS = select(func.count(), func.count(e.session_id.distinct())).where(*_IN_WINDOW, _OF_USER)
-_USER_RECENT = (
+_USER_TOTALS = Prepared(
+    select(func.count(), func.count(e.session_id.distinct())).where(*_IN_WINDOW, _OF_USER)
+)
+_USER_RECENT = Prepared(
     select(analytics_events)
     .where(*_IN_WINDOW, _OF_USER)
     .order_by(e.occurred_at.desc(), e.id.desc())
     .limit(bindparam("recent"))
 )
-_SUBJECT_COUNT = select(func.count()).where(
-    e.tenant_id == bindparam("tenant"),
-    e.subject_id == bindparam("subject"),
-    e.occurred_at >= bindparam("since"),
+_SUBJECT_COUNT = Prepared(
+    select(func.count()).where(
+        e.tenant_id == bindparam("tenant"),
+        e.subject_id == bindparam("subject"),
+        e.occurred_at >= bindparam("since"),
+    )
 )
 # SQLite keeps UTC text; these modifiers cut it to the start of an hour, a day or an ISO week.
 _SQLITE_BUCKETS: dict[Interval, tuple[str, ...]] = {
@@ -50,8 +58,8 @@ def _ranked(*conditions: ColumnElement[bool]) -> Select[Any]:
     return select(e.name, count).where(*conditions).group_by(e.name).order_by(count.desc(), e.name)
 
 
-_TOP = _ranked(*_IN_WINDOW).limit(bindparam("limit"))
-_USER_EVENTS = _ranked(*_IN_WINDOW, _OF_USER)
+_TOP = Prepared(_ranked(*_IN_WINDOW).limit(bindparam("limit")))
+_USER_EVENTS = Prepared(_ranked(*_IN_WINDOW, _OF_USER))
 
 
 class SqlAnalyticsStore:
@@ -65,8 +73,7 @@ class SqlAnalyticsStore:
     async def add_many(self, events: Sequence[AnalyticsEvent]) -> None:
         for event in events:
             check_tenant(self._tx, event.tenant_id, "analytics event")
-        if events:
-            await self._tx.execute(analytics_events.insert(), [analytics_values(event) for event in events])
+        await add(self._tx, _INSERT, [analytics_values(event) for event in events])
 
     async def metrics(self, since: datetime, until: datetime, top: int) -> Metrics:
         window = self._window(since, until)
@@ -110,7 +117,7 @@ class SqlAnalyticsStore:
         count: int = await self._tx.scalar(_SUBJECT_COUNT, params)
         return count
 
-    async def _counts(self, statement: Select[Any], params: dict[str, Any]) -> list[EventCount]:
+    async def _counts(self, statement: Prepared, params: dict[str, Any]) -> list[EventCount]:
         return [EventCount(name, count) for name, count in await self._tx.rows(statement, params)]
 
     def _window(self, since: datetime, until: datetime) -> dict[str, Any]:

@@ -12,10 +12,11 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from lana_adapters.sql import search
 from lana_adapters.sql.paging import KeyKind, after, order_by, page_of
+from lana_adapters.sql.prepared import Prepared
 from lana_adapters.sql.rows import customer_of, customer_values
 from lana_adapters.sql.tables import customers
 from lana_adapters.sql.tx import Features, Tx
-from lana_adapters.sql.writes import check_tenant, insert_one, update_versioned, versioned_update
+from lana_adapters.sql.writes import add, check_tenant, insert, update_versioned, versioned_update
 from lana_core.domain.analytics import CustomerCounts, DayCount
 from lana_core.domain.customers import Customer, CustomerStatus, CustomerValue
 from lana_core.domain.pagination import Page
@@ -23,9 +24,10 @@ from lana_core.domain.queries import Archived, CustomerQuery
 
 c = customers.c
 COLUMNS = tuple(col for col in customers.c if not col.name.startswith("search_"))
-_GET = select(*COLUMNS).where(c.tenant_id == bindparam("tenant"), c.id == bindparam("id"))
+_GET = Prepared(select(*COLUMNS).where(c.tenant_id == bindparam("tenant"), c.id == bindparam("id")))
+_INSERT = insert(customers)
 _UPDATE = versioned_update(customers)
-_COUNTS = (
+_COUNTS = Prepared(
     select(c.status, c.value, func.count(), func.count(c.activated_at))
     .where(c.tenant_id == bindparam("tenant"), c.archived_at.is_(None))
     .group_by(c.status, c.value)
@@ -48,14 +50,14 @@ class SqlCustomerRepository:
     async def add(self, customer: Customer) -> None:
         """Store a new customer; raises Conflict if its id or email is taken in the tenant."""
         check_tenant(self._tx, customer.tenant_id, "customer")
-        await insert_one(self._tx, customers, customer_values(customer))
+        await add(self._tx, _INSERT, customer_values(customer))
 
     async def add_many(self, batch: Sequence[Customer]) -> None:
-        """Store new customers in one statement; raises Conflict if any id or email is taken."""
+        """Store new customers in one batch of inserts (not in the port: for batch use cases);
+        raises Conflict if any id or email is taken."""
         for customer in batch:
             check_tenant(self._tx, customer.tenant_id, "customer")
-        if batch:
-            await self._tx.execute(customers.insert(), [customer_values(one) for one in batch])
+        await add(self._tx, _INSERT, [customer_values(one) for one in batch])
 
     async def get(self, customer_id: UUID) -> Customer | None:
         row = await self._tx.first(_GET, {"tenant": self._tx.tenant_id, "id": customer_id})
@@ -69,15 +71,26 @@ class SqlCustomerRepository:
 
     async def list(self, query: CustomerQuery) -> Page[Customer]:
         """Matching customers in the query's stable order, one page at a time."""
-        key, kind = _sort_key(self._tx.features, query)
+        ranked = query.sort == search.RELEVANCE
+        found = search.text_search(self._tx.features, query.text, fuzzy=ranked) if query.text else None
+        key, kind = (
+            (found.rank, int)
+            if found is not None and ranked
+            else _SORTS.get(query.sort, _SORTS["created_at"])
+        )
         statement = select(*COLUMNS).where(*_filters(self._tx, query))
+        if found is not None and found.matches is not None:
+            statement = statement.join_from(customers, found.matches, found.matches.c.customer_id == c.id)
+        if found is not None and found.condition is not None:
+            statement = statement.where(found.condition)
         if query.page.after is not None:
             statement = statement.where(after(key, c.id, query.order, query.page.after, kind))
         statement = statement.order_by(*order_by(key, c.id, query.order)).limit(query.page.limit + 1)
         if kind is int:
             return await self._ranked_page(statement, key, query)
         rows = await self._tx.rows(statement)
-        return page_of(rows, query.page, customer_of, lambda customer: getattr(customer, query.sort))
+        field = query.sort if query.sort in _SORTS else "created_at"
+        return page_of(rows, query.page, customer_of, lambda customer: getattr(customer, field))
 
     async def counts(self) -> CustomerCounts:
         """Counts over live customers; every status and value is present, zero or not."""
@@ -110,12 +123,6 @@ class SqlCustomerRepository:
         return page_of(rows, query.page, customer_of, lambda customer: ranks[customer.id])
 
 
-def _sort_key(features: Features, query: CustomerQuery) -> tuple[ColumnElement[Any], KeyKind]:
-    if query.sort == search.RELEVANCE and query.text:
-        return search.relevance(features, query.text), int
-    return _SORTS.get(query.sort, _SORTS["created_at"])
-
-
 def _filters(tx: Tx, query: CustomerQuery) -> list[ColumnElement[bool]]:
     found: list[ColumnElement[bool]] = [c.tenant_id == tx.tenant_id]
     if query.archived == Archived.EXCLUDE:
@@ -134,8 +141,6 @@ def _filters(tx: Tx, query: CustomerQuery) -> list[ColumnElement[bool]]:
         found.append(c.created_at >= query.created_after)
     if query.created_before is not None:
         found.append(c.created_at < query.created_before)
-    if query.text:
-        found.append(search.matches(tx.features, query.text, fuzzy=query.sort == search.RELEVANCE))
     return found
 
 

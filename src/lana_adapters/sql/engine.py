@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
@@ -15,6 +17,10 @@ SQLITE = "sqlite"
 POSTGRESQL = "postgresql"
 # Set in a SQLite connection's ``info`` to make its next transaction take the write lock at once.
 BEGIN_IMMEDIATE = "lana_begin_immediate"
+# Set in a PostgreSQL connection's ``info`` to (tenant id or None, role or None): its next
+# transaction begins scoped to them.
+SCOPE = "lana_scope"
+_ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
 def create_engine_from(settings: SqlSettings) -> AsyncEngine:
@@ -33,20 +39,55 @@ def create_engine_from(settings: SqlSettings) -> AsyncEngine:
 
 def _postgres_engine(url: URL, settings: SqlSettings) -> AsyncEngine:
     options = f"-c statement_timeout={settings.statement_timeout_ms} -c TimeZone=UTC"
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_size=settings.pool_size,
         max_overflow=settings.max_overflow,
         pool_timeout=settings.pool_timeout_seconds,
         # A connection broken by a server restart is replaced on checkout instead of failing a request.
-        pool_pre_ping=True,
+        pool_pre_ping=settings.pool_pre_ping,
         pool_recycle=1800,
         connect_args={
             # libpq counts whole seconds and treats anything below 2 as 2.
             "connect_timeout": max(2, math.ceil(settings.connect_timeout_seconds)),
             "options": options,
+            # Lists and searches are planned for their actual values (a generic plan picks
+            # one index for every search text); the fixed hot statements prepare themselves.
+            "prepare_threshold": None,
         },
     )
+    configure_postgres(engine.sync_engine)
+    return engine
+
+
+def configure_postgres(engine: Engine) -> None:
+    """Begin each transaction ourselves, in the same round trip as its scope: the driver
+    runs in autocommit mode, and BEGIN travels with the ``set_config`` calls."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.autocommit = True
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        tenant_id, role = connection.info.pop(SCOPE, (None, None))
+        connection.exec_driver_sql(begin_statement(tenant_id, role))
+
+
+def begin_statement(tenant_id: UUID | None, role: str | None) -> str:
+    """``BEGIN`` and, in the same simple query, the transaction's tenant and role.
+
+    Both are inlined (the simple protocol takes no parameters): a UUID renders as hex and
+    dashes only, and role names are checked to be plain identifiers. Raises ValueError.
+    """
+    settings = []
+    if tenant_id is not None:
+        settings.append(f"set_config('app.tenant_id', '{UUID(str(tenant_id))}', true)")
+    if role is not None:
+        if not _ROLE_NAME.match(role):
+            raise ValueError(f"role name {role!r} must be a lower-case SQL identifier")
+        settings.append(f"set_config('role', '{role}', true)")
+    return "BEGIN" if not settings else f"BEGIN; SELECT {', '.join(settings)}"
 
 
 def _sqlite_engine(url: URL, settings: SqlSettings) -> AsyncEngine:

@@ -46,7 +46,7 @@ def _from_dbapi(error: exc.DBAPIError) -> LanaError:
         return Unavailable("the database connection was lost")
     state = _sqlstate(error)
     if state is not None:
-        return _from_sqlstate(state, error)
+        return _from_sqlstate(state, error.orig)
     if isinstance(error, exc.DataError):  # refused by the driver before it reached the server
         return _invalid(str(error.orig))
     name = _sqlite_name(error.orig)
@@ -59,15 +59,25 @@ def _from_dbapi(error: exc.DBAPIError) -> LanaError:
     return Unavailable(f"the database failed: {type(error.orig).__name__}")
 
 
-def _from_sqlstate(state: str, error: exc.DBAPIError) -> LanaError:
+def translate_psycopg(error: Exception) -> LanaError:
+    """The core error a psycopg error raised outside SQLAlchemy stands for."""
+    state = getattr(error, "sqlstate", None)
+    if isinstance(state, str):
+        return _from_sqlstate(state, error)
+    if type(error).__name__ == "DataError":  # refused by the driver before it reached the server
+        return _invalid(str(error))
+    return Unavailable(f"the database failed: {type(error).__name__}")
+
+
+def _from_sqlstate(state: str, orig: Any) -> LanaError:
     if state == _UNIQUE:
         return Conflict("a record with this key already exists")
     if state in _RETRYABLE or state == _LOCK_TIMEOUT:
         return Conflict("a concurrent change got in the way; retry")
     if state == _FOREIGN_KEY:
-        return _invalid(_detail(error.orig), field=_constraint_field(error.orig))
+        return _invalid(_detail(orig), field=_constraint_field(orig))
     if state.startswith(_BAD_INPUT_CLASSES):
-        return _invalid(_detail(error.orig))
+        return _invalid(_detail(orig))
     if state.startswith(_UNAVAILABLE_CLASSES):
         return Unavailable(f"the database cannot serve the request ({state})")
     return Unavailable(f"the database failed ({state})")

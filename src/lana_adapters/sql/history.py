@@ -9,6 +9,7 @@ from uuid import UUID
 from sqlalchemy import bindparam, func, select
 
 from lana_adapters.sql.paging import after, order_by, page_of
+from lana_adapters.sql.prepared import Prepared
 from lana_adapters.sql.records import (
     audit_of,
     audit_values,
@@ -19,7 +20,7 @@ from lana_adapters.sql.records import (
 )
 from lana_adapters.sql.tables import audit_log, insights, interactions
 from lana_adapters.sql.tx import Tx
-from lana_adapters.sql.writes import check_tenant, insert_one
+from lana_adapters.sql.writes import add, check_tenant, insert
 from lana_core.domain.audit import AuditEntry
 from lana_core.domain.insights import Insight, InsightSource
 from lana_core.domain.interactions import Interaction
@@ -27,22 +28,29 @@ from lana_core.domain.pagination import Page, PageRequest, SortOrder
 
 i, n, a = interactions.c, insights.c, audit_log.c
 _OF_CUSTOMER = (i.tenant_id == bindparam("tenant"), i.customer_id == bindparam("customer"))
-_INTERACTION_COUNT = select(func.count()).where(*_OF_CUSTOMER)
-_LAST_INTERACTION = (
+_INSERT_INTERACTION, _INSERT_INSIGHT, _INSERT_AUDIT = (
+    insert(interactions),
+    insert(insights),
+    insert(audit_log),
+)
+_INTERACTION_COUNT = Prepared(select(func.count()).where(*_OF_CUSTOMER))
+_LAST_INTERACTION = Prepared(
     select(interactions).where(*_OF_CUSTOMER).order_by(i.occurred_at.desc(), i.id.desc()).limit(1)
 )
-_LATEST_INSIGHT = (
+_LATEST_INSIGHT = Prepared(
     select(insights)
     .where(n.tenant_id == bindparam("tenant"), n.customer_id == bindparam("customer"))
     .order_by(n.created_at.desc(), n.id.desc())
     .limit(1)
 )
-_MODEL_INSIGHTS = select(func.count()).where(
-    n.tenant_id == bindparam("tenant"),
-    n.source == InsightSource.LLM.value,
-    n.created_at >= bindparam("since"),
+_MODEL_INSIGHTS = Prepared(
+    select(func.count()).where(
+        n.tenant_id == bindparam("tenant"),
+        n.source == InsightSource.LLM.value,
+        n.created_at >= bindparam("since"),
+    )
 )
-_AUDIT = (
+_AUDIT = Prepared(
     select(audit_log)
     .where(a.tenant_id == bindparam("tenant"), a.customer_id == bindparam("customer"))
     .order_by(a.occurred_at.desc(), a.id.desc())
@@ -61,7 +69,7 @@ class SqlInteractionRepository:
     async def add(self, interaction: Interaction) -> None:
         """Store an interaction; raises ValidationError if its customer does not exist."""
         check_tenant(self._tx, interaction.tenant_id, "interaction")
-        await insert_one(self._tx, interactions, interaction_values(interaction))
+        await add(self._tx, _INSERT_INTERACTION, interaction_values(interaction))
 
     async def list_for_customer(self, customer_id: UUID, page: PageRequest) -> Page[Interaction]:
         """The customer's interactions, newest ``occurred_at`` first (ties: larger id first)."""
@@ -96,7 +104,7 @@ class SqlInsightRepository:
     async def add(self, insight: Insight) -> None:
         """Store an insight; raises ValidationError if its customer does not exist."""
         check_tenant(self._tx, insight.tenant_id, "insight")
-        await insert_one(self._tx, insights, insight_values(insight))
+        await add(self._tx, _INSERT_INSIGHT, insight_values(insight))
 
     async def latest_for_customer(self, customer_id: UUID) -> Insight | None:
         row = await self._tx.first(_LATEST_INSIGHT, {"tenant": self._tx.tenant_id, "customer": customer_id})
@@ -127,8 +135,7 @@ class SqlAuditLog:
     async def append(self, entries: Sequence[AuditEntry]) -> None:
         for entry in entries:
             check_tenant(self._tx, entry.tenant_id, "audit entry")
-        if entries:
-            await self._tx.execute(audit_log.insert(), [audit_values(entry) for entry in entries])
+        await add(self._tx, _INSERT_AUDIT, [audit_values(entry) for entry in entries])
 
     async def list_for_customer(self, customer_id: UUID, limit: int) -> Sequence[AuditEntry]:
         """Entries about the customer or its projects and tasks, newest first (ties: larger id first)."""

@@ -19,7 +19,9 @@ HEAD = "head"
 _ONE_AT_A_TIME = threading.Lock()
 
 
-def alembic_config(url: str, *, app_role: str | None = APP_ROLE, relay_role: str | None = RELAY_ROLE) -> Config:
+def alembic_config(
+    url: str, *, app_role: str | None = APP_ROLE, relay_role: str | None = RELAY_ROLE
+) -> Config:
     """An Alembic configuration for Lana's migrations on ``url`` (async URLs are accepted)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
@@ -30,23 +32,28 @@ def alembic_config(url: str, *, app_role: str | None = APP_ROLE, relay_role: str
     return config
 
 
-def migrate(url: str, revision: str = HEAD, *, app_role: str | None = APP_ROLE) -> None:
+def migrate(
+    url: str, revision: str = HEAD, *, app_role: str | None = APP_ROLE, relay_role: str | None = RELAY_ROLE
+) -> None:
     """Upgrade the database at ``url`` to ``revision``; a no-op when it is there already.
 
-    Raises Unavailable when the database cannot be reached.
+    ``app_role`` and ``relay_role`` name the PostgreSQL roles row-level security is
+    granted to. Raises Unavailable when the database cannot be reached.
     """
     with _ONE_AT_A_TIME:
         try:
-            command.upgrade(alembic_config(url, app_role=app_role), revision)
+            command.upgrade(alembic_config(url, app_role=app_role, relay_role=relay_role), revision)
         except DRIVER_ERRORS as error:
             raise translate(error) from error
 
 
-async def ensure_schema(engine: AsyncEngine, *, app_role: str | None = APP_ROLE) -> None:
+async def ensure_schema(
+    engine: AsyncEngine, *, app_role: str | None = APP_ROLE, relay_role: str | None = RELAY_ROLE
+) -> None:
     """Bring the engine's database to the newest schema, off the event loop.
 
     The embedded SQLite mode calls this at start-up. Concurrent callers, in one process or
     several, are safe. Raises Unavailable.
     """
     url = engine.url.render_as_string(hide_password=False)
-    await asyncio.to_thread(migrate, url, app_role=app_role)
+    await asyncio.to_thread(migrate, url, app_role=app_role, relay_role=relay_role)

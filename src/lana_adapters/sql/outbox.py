@@ -13,17 +13,20 @@ from datetime import timedelta
 from typing import TypeVar
 from uuid import UUID
 
-from sqlalchemy import Executable, bindparam, func, select, text, tuple_
+import attrs
+from sqlalchemy import Executable, bindparam, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from lana_adapters.sql.engine import SCOPE
 from lana_adapters.sql.errors import DRIVER_ERRORS, is_retryable, translate
 from lana_adapters.sql.records import event_of, event_values
 from lana_adapters.sql.settings import RELAY_ROLE
 from lana_adapters.sql.tables import outbox
 from lana_adapters.sql.tx import Tx
-from lana_adapters.sql.writes import check_tenant
+from lana_adapters.sql.writes import check_tenant, insert
+from lana_adapters.telemetry.context import current_trace_context
 from lana_core.domain.events import DomainEvent
-from lana_core.ports import Clock, OutboxRecord
+from lana_core.ports import Clock, OutboxRecord, OutboxRelayStore
 from lana_core.system import SystemClock
 
 NOTIFY_CHANNEL = "lana_outbox"
@@ -31,7 +34,6 @@ PENDING, PUBLISHED, DEAD = "pending", "published", "dead"
 T = TypeVar("T")
 
 o = outbox.c
-_AS_ROLE = text("SELECT set_config('role', :role, true)")
 _PUBLISHED = (
     outbox.update()
     .where(o.id.in_(bindparam("ids", expanding=True)), o.state == PENDING)
@@ -45,7 +47,7 @@ _FAILED = (
 _PENDING_COUNT = select(func.count()).where(o.state == PENDING)
 # PostgreSQL numbers rows from the identity; SQLite, whose writer holds the only write lock,
 # continues from the highest number.
-_INSERT_POSTGRES = outbox.insert()
+_INSERT_POSTGRES = insert(outbox)
 _INSERT_SQLITE = outbox.insert().values(seq=select(func.coalesce(func.max(o.seq), 0) + 1).scalar_subquery())
 
 
@@ -63,7 +65,15 @@ class SqlOutbox:
             check_tenant(self._tx, event.tenant_id, "event")
         if events:
             statement = _INSERT_POSTGRES if self._tx.postgres else _INSERT_SQLITE
-            await self._tx.execute(statement, [event_values(event) for event in events])
+            await self._tx.write(statement, [event_values(_traced(event)) for event in events])
+
+
+def _traced(event: DomainEvent) -> DomainEvent:
+    """``event`` carrying the active trace, so its publish and delivery join the recording request's trace."""
+    if event.trace_context:
+        return event
+    carried = current_trace_context()
+    return attrs.evolve(event, trace_context=carried) if carried else event
 
 
 class SqlOutboxRelayStore:
@@ -127,10 +137,10 @@ class SqlOutboxRelayStore:
     async def _run(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
         for attempt in range(self._retries + 1):
             try:
-                async with self._engine.begin() as conn:
-                    if self._role is not None:
-                        await conn.execute(_AS_ROLE, {"role": self._role})
-                    return await work(conn)
+                async with self._engine.connect() as conn:
+                    conn.info[SCOPE] = (None, self._role)
+                    async with conn.begin():
+                        return await work(conn)
             except DRIVER_ERRORS as error:
                 if attempt < self._retries and is_retryable(error):
                     continue
@@ -142,7 +152,8 @@ def _claim(*, skip_locked: bool) -> Executable:
     """Lease the oldest due pending rows; with ``skip_locked``, rows another relay is
     claiming right now are passed over instead of waited for."""
     due = (o.leased_until.is_(None)) | (o.leased_until <= bindparam("now"))
-    oldest = select(o.tenant_id, o.id).where(o.state == PENDING, due).order_by(o.seq).limit(bindparam("limit"))
+    oldest = select(o.tenant_id, o.id).where(o.state == PENDING, due)
+    oldest = oldest.order_by(o.seq).limit(bindparam("limit"))
     if skip_locked:
         oldest = oldest.with_for_update(skip_locked=True)
     return (
@@ -155,3 +166,8 @@ def _claim(*, skip_locked: bool) -> Executable:
 
 _CLAIM_POSTGRES = _claim(skip_locked=True)
 _CLAIM_SQLITE = _claim(skip_locked=False)
+
+
+def _satisfies_the_port(store: SqlOutboxRelayStore) -> OutboxRelayStore:
+    """Never called: mypy checks here that the relay store satisfies the core's Protocol."""
+    return store

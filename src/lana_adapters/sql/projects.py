@@ -10,10 +10,11 @@ from uuid import UUID
 from sqlalchemy import ColumnElement, and_, bindparam, func, select
 
 from lana_adapters.sql.paging import KeyKind, after, order_by, page_of
+from lana_adapters.sql.prepared import Prepared
 from lana_adapters.sql.rows import project_of, project_values
 from lana_adapters.sql.tables import projects
 from lana_adapters.sql.tx import Tx
-from lana_adapters.sql.writes import check_tenant, insert_one, update_versioned, versioned_update
+from lana_adapters.sql.writes import add, check_tenant, insert, update_versioned, versioned_update
 from lana_core.domain.analytics import ProjectCounts
 from lana_core.domain.pagination import Page
 from lana_core.domain.projects import Project, ProjectStats, ProjectStatus
@@ -21,22 +22,25 @@ from lana_core.domain.queries import ProjectQuery
 
 p = projects.c
 _LIVE = p.archived_at.is_(None)
-_GET = select(projects).where(p.tenant_id == bindparam("tenant"), p.id == bindparam("id"))
+_GET = Prepared(select(projects).where(p.tenant_id == bindparam("tenant"), p.id == bindparam("id")))
+_INSERT = insert(projects)
 _UPDATE = versioned_update(projects)
 _OVERDUE = and_(p.due_date < bindparam("today"), p.status != ProjectStatus.DONE.value)
-_STATS = select(
-    func.count(),
-    func.count().filter(p.status == ProjectStatus.DONE.value),
-    func.count().filter(p.status == ProjectStatus.IN_PROGRESS.value),
-    func.count().filter(_OVERDUE),
-).where(p.tenant_id == bindparam("tenant"), p.customer_id == bindparam("customer"), _LIVE)
-_RECENT = (
+_STATS = Prepared(
+    select(
+        func.count(),
+        func.count().filter(p.status == ProjectStatus.DONE.value),
+        func.count().filter(p.status == ProjectStatus.IN_PROGRESS.value),
+        func.count().filter(_OVERDUE),
+    ).where(p.tenant_id == bindparam("tenant"), p.customer_id == bindparam("customer"), _LIVE)
+)
+_RECENT = Prepared(
     select(projects)
     .where(p.tenant_id == bindparam("tenant"), p.customer_id == bindparam("customer"), _LIVE)
     .order_by(p.created_at.desc(), p.id.desc())
     .limit(bindparam("limit"))
 )
-_COUNTS = (
+_COUNTS = Prepared(
     select(p.status, func.count(), func.count().filter(_OVERDUE))
     .where(p.tenant_id == bindparam("tenant"), _LIVE)
     .group_by(p.status)
@@ -59,7 +63,7 @@ class SqlProjectRepository:
         """Store a new project; raises Conflict if its id exists, ValidationError if its
         customer does not."""
         check_tenant(self._tx, project.tenant_id, "project")
-        await insert_one(self._tx, projects, project_values(project))
+        await add(self._tx, _INSERT, project_values(project))
 
     async def get(self, project_id: UUID) -> Project | None:
         row = await self._tx.first(_GET, {"tenant": self._tx.tenant_id, "id": project_id})

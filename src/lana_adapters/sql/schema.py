@@ -9,12 +9,12 @@ from sqlalchemy import MetaData
 
 from lana_adapters.sql.tables import metadata
 
-
 # Indexes only PostgreSQL has (GIN); tables only SQLite has (the FTS5 index and its shadows).
-POSTGRES_ONLY_INDEXES = frozenset(
-    {"ix_customers_tags", "ix_customers_search_trgm", "ix_customers_search_vector"}
-)
-SQLITE_ONLY_TABLE_PREFIX = "customers_fts"
+POSTGRES_ONLY_INDEXES = frozenset({"ix_customers_tags"})
+# Search indexes the migrations keep outside the metadata: SQLite's FTS5 table (and its
+# shadow tables), PostgreSQL's customer_search.
+SEARCH_TABLE_PREFIXES = ("customers_fts", "customer_search")
+
 
 def schema_metadata() -> MetaData:
     """Every table the migrations create, including those other adapters declare on
@@ -32,7 +32,7 @@ def include_object(dialect: str) -> IncludeObject:
     """Alembic's filter: leave out the objects that exist on the other database only."""
 
     def include(_obj: Any, name: str | None, type_: str, _reflected: bool, _compare_to: Any) -> bool:
-        if type_ == "table" and name is not None and name.startswith(SQLITE_ONLY_TABLE_PREFIX):
+        if type_ == "table" and name is not None and name.startswith(SEARCH_TABLE_PREFIXES):
             return False
         return not (type_ == "index" and dialect != "postgresql" and name in POSTGRES_ONLY_INDEXES)
 

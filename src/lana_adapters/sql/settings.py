@@ -26,5 +26,9 @@ class SqlSettings:
     connect_timeout_seconds: float = 5.0
     statement_timeout_ms: int = 5_000
     busy_timeout_ms: int = 5_000
+    # On, a pooled connection is checked before use (one more round trip per unit of work)
+    # so a server restart fails no request. Off, the first request on a dead connection
+    # fails fast with Unavailable and the pool replaces every connection of that age.
+    pool_pre_ping: bool = False
     app_role: str | None = APP_ROLE
     relay_role: str | None = RELAY_ROLE

@@ -148,13 +148,6 @@ customers = Table(
     Index(
         "ix_customers_tags", "tags", postgresql_using="gin", postgresql_ops={"tags": "jsonb_path_ops"}
     ).ddl_if(dialect="postgresql"),
-    Index(
-        "ix_customers_search_trgm",
-        "search_text",
-        postgresql_using="gin",
-        postgresql_ops={"search_text": "gin_trgm_ops"},
-    ).ddl_if(dialect="postgresql"),
-    Index("ix_customers_search_vector", "search_vector", postgresql_using="gin").ddl_if(dialect="postgresql"),
 )
 
 projects = Table(

@@ -8,19 +8,21 @@ from uuid import UUID
 from sqlalchemy import ColumnElement, bindparam, func, select
 
 from lana_adapters.sql.paging import after, order_by, page_of
+from lana_adapters.sql.prepared import Prepared
 from lana_adapters.sql.rows import task_of, task_values
 from lana_adapters.sql.tables import projects, tasks
 from lana_adapters.sql.tx import Tx
-from lana_adapters.sql.writes import check_tenant, insert_one, update_versioned, versioned_update
+from lana_adapters.sql.writes import add, check_tenant, insert, update_versioned, versioned_update
 from lana_core.domain.pagination import Page, SortOrder
 from lana_core.domain.projects import Task, TaskStats
 from lana_core.domain.queries import TaskQuery
 
 t = tasks.c
-_GET = select(tasks).where(t.tenant_id == bindparam("tenant"), t.id == bindparam("id"))
+_GET = Prepared(select(tasks).where(t.tenant_id == bindparam("tenant"), t.id == bindparam("id")))
+_INSERT = insert(tasks)
 _UPDATE = versioned_update(tasks)
 # Tasks of archived projects do not count.
-_STATS = (
+_STATS = Prepared(
     select(func.count(), func.count().filter(t.completed))
     .select_from(
         tasks.join(projects, (projects.c.tenant_id == t.tenant_id) & (projects.c.id == t.project_id))
@@ -41,7 +43,7 @@ class SqlTaskRepository:
     async def add(self, task: Task) -> None:
         """Store a new task; raises Conflict if its id exists, ValidationError if its project does not."""
         check_tenant(self._tx, task.tenant_id, "task")
-        await insert_one(self._tx, tasks, task_values(task))
+        await add(self._tx, _INSERT, task_values(task))
 
     async def get(self, task_id: UUID) -> Task | None:
         row = await self._tx.first(_GET, {"tenant": self._tx.tenant_id, "id": task_id})

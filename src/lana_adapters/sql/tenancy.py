@@ -7,20 +7,33 @@ from uuid import UUID
 from sqlalchemy import bindparam, select
 
 from lana_adapters.sql.paging import after, order_by, page_of
+from lana_adapters.sql.prepared import Prepared
 from lana_adapters.sql.rows import tenant_of, tenant_values, user_of, user_values
 from lana_adapters.sql.tables import tenants, users
 from lana_adapters.sql.tx import Tx
-from lana_adapters.sql.writes import check_tenant, insert_one, update_versioned, versioned_update
+from lana_adapters.sql.writes import (
+    add,
+    check_tenant,
+    insert,
+    update_unversioned,
+    update_versioned,
+    versioned_update,
+    writable,
+)
 from lana_core.domain.pagination import Page, PageRequest, SortOrder
 from lana_core.domain.tenancy import Tenant, User
-from lana_core.errors import Conflict
 
-_TENANT = select(tenants).where(tenants.c.id == bindparam("id"))
-_TENANT_BY_SLUG = select(tenants).where(tenants.c.slug == bindparam("slug"))
-_UPDATE_TENANT = tenants.update().where(tenants.c.id == bindparam("w_id"))
-_USER = select(users).where(users.c.tenant_id == bindparam("tenant"), users.c.id == bindparam("id"))
-_USER_BY_EMAIL = select(users).where(
-    users.c.tenant_id == bindparam("tenant"), users.c.email == bindparam("email")
+_TENANT = Prepared(select(tenants).where(tenants.c.id == bindparam("id")))
+_TENANT_BY_SLUG = Prepared(select(tenants).where(tenants.c.slug == bindparam("slug")))
+_UPDATE_TENANT = Prepared(
+    tenants.update().where(tenants.c.id == bindparam("w_id")),
+    table=tenants,
+    keys=[k for k in writable(tenants) if k not in ("id", "created_at")],
+)
+_INSERT_TENANT, _INSERT_USER = insert(tenants), insert(users)
+_USER = Prepared(select(users).where(users.c.tenant_id == bindparam("tenant"), users.c.id == bindparam("id")))
+_USER_BY_EMAIL = Prepared(
+    select(users).where(users.c.tenant_id == bindparam("tenant"), users.c.email == bindparam("email"))
 )
 _UPDATE_USER = versioned_update(users)
 
@@ -35,7 +48,7 @@ class SqlTenantRepository:
 
     async def add(self, tenant: Tenant) -> None:
         """Store a new tenant; raises Conflict if the slug or id is taken."""
-        await insert_one(self._tx, tenants, tenant_values(tenant))
+        await add(self._tx, _INSERT_TENANT, tenant_values(tenant))
 
     async def get(self, tenant_id: UUID) -> Tenant | None:
         row = await self._tx.first(_TENANT, {"id": tenant_id})
@@ -47,11 +60,7 @@ class SqlTenantRepository:
 
     async def update(self, tenant: Tenant) -> None:
         """Store the tenant's new state; raises Conflict if it does not exist."""
-        values = tenant_values(tenant)
-        params = {key: value for key, value in values.items() if key not in ("id", "created_at")}
-        result = await self._tx.execute(_UPDATE_TENANT, {**params, "w_id": tenant.id})
-        if result.rowcount != 1:
-            raise Conflict(f"tenant {tenant.id} does not exist")
+        await update_unversioned(self._tx, _UPDATE_TENANT, tenant_values(tenant), "tenant")
 
 
 class SqlUserRepository:
@@ -65,7 +74,7 @@ class SqlUserRepository:
     async def add(self, user: User) -> None:
         """Store a new user; raises Conflict if the email is taken in the tenant."""
         check_tenant(self._tx, user.tenant_id, "user")
-        await insert_one(self._tx, users, user_values(user))
+        await add(self._tx, _INSERT_USER, user_values(user))
 
     async def get(self, user_id: UUID) -> User | None:
         row = await self._tx.first(_USER, {"tenant": self._tx.tenant_id, "id": user_id})

@@ -9,26 +9,28 @@ meanwhile is seen instead of failing the snapshot.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 from uuid import UUID
 
 from attrs import frozen
-from sqlalchemy import Executable, Row, text
+from sqlalchemy import Executable
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lana_adapters.sql.engine import BEGIN_IMMEDIATE
+from lana_adapters.sql.engine import BEGIN_IMMEDIATE, SCOPE
 from lana_adapters.sql.errors import DRIVER_ERRORS, translate
+from lana_adapters.sql.prepared import Prepared
 from lana_core.errors import Unavailable
 
-# One round trip scopes a PostgreSQL transaction: the tenant row-level security checks and
-# the role it runs as. Both are local to the transaction, so a pooled connection keeps neither.
-_SCOPE = text("SELECT set_config('app.tenant_id', :tenant, true), set_config('role', :role, true)")
-_SCOPE_TENANT_ONLY = text("SELECT set_config('app.tenant_id', :tenant, true)")
+if TYPE_CHECKING:
+    from lana_adapters.sql.pgraw import PgRunner
 
-AnyRow: TypeAlias = Row[*tuple[Any, ...]]
+# A row read by column name: a SQLAlchemy Row, or a psycopg named tuple on the fast path.
+AnyRow: TypeAlias = Any
 Params = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
+Statement = Executable | Prepared
 
 
 @frozen
@@ -39,15 +41,48 @@ class Features:
     fts: bool
 
 
+class WriteQueue:
+    """The writers of one SQLite database in this process, served first come, first served.
+
+    SQLite's own busy handler polls with growing sleeps, so under load one writer can
+    starve; queueing here leaves it only the writers of other processes to wait for.
+    """
+
+    __slots__ = ("_lock", "_timeout")
+
+    def __init__(self, timeout_seconds: float) -> None:
+        self._lock = asyncio.Lock()
+        self._timeout = timeout_seconds
+
+    async def enter(self) -> None:
+        """Wait for this writer's turn; raises Unavailable after the busy timeout."""
+        try:
+            await asyncio.wait_for(self._lock.acquire(), self._timeout)
+        except TimeoutError:
+            raise Unavailable("the database is busy; retry shortly") from None
+
+    def leave(self) -> None:
+        self._lock.release()
+
+
 class Tx:
     """Statements of one tenant's unit of work; a transaction begins (and is scoped) lazily."""
 
-    __slots__ = ("_conn", "_role", "_writing", "features", "tenant_id")
+    __slots__ = ("_conn", "_queue", "_role", "_runner", "_writing", "features", "tenant_id")
 
-    def __init__(self, conn: AsyncConnection, tenant_id: UUID, features: Features, role: str | None) -> None:
+    def __init__(
+        self,
+        conn: AsyncConnection,
+        tenant_id: UUID,
+        features: Features,
+        role: str | None,
+        queue: WriteQueue | None = None,
+    ) -> None:
         self._conn = conn
         self._role = role
+        self._queue = queue
         self._writing = False
+        self._runner: PgRunner | None = None
         self.features = features
         self.tenant_id = tenant_id
 
@@ -55,8 +90,53 @@ class Tx:
     def postgres(self) -> bool:
         return self.features.postgres
 
-    async def execute(self, statement: Executable, params: Params = None) -> CursorResult[Any]:
-        """Run ``statement``; raises the core error matching any driver failure."""
+    async def rows(self, statement: Statement, params: Mapping[str, Any] | None = None) -> Sequence[AnyRow]:
+        """Every row ``statement`` returns; raises the core error matching any driver failure."""
+        if isinstance(statement, Prepared) and self.features.postgres:
+            rows: Sequence[AnyRow] = await (await self._fast(statement, params)).fetchall()
+            return rows
+        return (await self._execute(_plain(statement), params)).all()
+
+    async def first(self, statement: Statement, params: Mapping[str, Any] | None = None) -> AnyRow | None:
+        if isinstance(statement, Prepared) and self.features.postgres:
+            return await (await self._fast(statement, params)).fetchone()
+        return (await self._execute(_plain(statement), params)).first()
+
+    async def scalar(self, statement: Statement, params: Mapping[str, Any] | None = None) -> Any:
+        row = await self.first(statement, params)
+        return None if row is None else row[0]
+
+    async def write(self, statement: Statement, params: Params = None) -> int:
+        """Run an INSERT, UPDATE or DELETE (once per mapping of a list); the rows it touched."""
+        if isinstance(statement, Prepared) and self.features.postgres:
+            count: int = (await self._fast(statement, params)).rowcount
+            return count
+        return (await self._execute(_plain(statement), params)).rowcount
+
+    async def commit(self) -> None:
+        """Make the transaction durable; raises Conflict or Unavailable as the driver reports."""
+        try:
+            await self._conn.commit()
+        except DRIVER_ERRORS as error:
+            raise translate(error) from error
+        finally:
+            self.done_writing()
+
+    async def rollback(self) -> None:
+        try:
+            await self._conn.rollback()
+        except DRIVER_ERRORS as error:
+            raise translate(error) from error
+        finally:
+            self.done_writing()
+
+    def done_writing(self) -> None:
+        """The transaction ended: let the next writer of this process in."""
+        if self._writing and self._queue is not None:
+            self._queue.leave()
+        self._writing = False
+
+    async def _execute(self, statement: Executable, params: Params) -> CursorResult[Any]:
         try:
             if not self._writing and not self.features.postgres and getattr(statement, "is_dml", False):
                 await self._take_write_lock()
@@ -66,49 +146,40 @@ class Tx:
         except DRIVER_ERRORS as error:
             raise translate(error) from error
 
-    async def rows(self, statement: Executable, params: Mapping[str, Any] | None = None) -> Sequence[AnyRow]:
-        return (await self.execute(statement, params)).all()
+    async def _fast(self, prepared: Prepared, params: Params) -> Any:
+        if not self._conn.in_transaction():
+            try:
+                await self._begin()
+            except DRIVER_ERRORS as error:
+                raise translate(error) from error
+        if self._runner is None:
+            from lana_adapters.sql.pgraw import PgRunner
 
-    async def first(self, statement: Executable, params: Mapping[str, Any] | None = None) -> AnyRow | None:
-        return (await self.execute(statement, params)).first()
-
-    async def scalar(self, statement: Executable, params: Mapping[str, Any] | None = None) -> Any:
-        return (await self.execute(statement, params)).scalar()
-
-    async def commit(self) -> None:
-        """Make the transaction durable; raises Conflict or Unavailable as the driver reports."""
-        self._writing = False
-        try:
-            await self._conn.commit()
-        except DRIVER_ERRORS as error:
-            raise translate(error) from error
-
-    async def rollback(self) -> None:
-        self._writing = False
-        try:
-            await self._conn.rollback()
-        except DRIVER_ERRORS as error:
-            raise translate(error) from error
+            self._runner = PgRunner(self._conn)
+        return await self._runner.run(prepared, params)
 
     async def _take_write_lock(self) -> None:
+        if self._queue is not None:
+            await self._queue.enter()
+        self._writing = True
         if self._conn.in_transaction():
             await self._conn.rollback()  # only reads so far: nothing is lost
         self._conn.info[BEGIN_IMMEDIATE] = True
-        self._writing = True
 
     async def _begin(self) -> None:
-        await self._conn.begin()
-        if self.features.postgres:
-            await self._scope()
-
-    async def _scope(self) -> None:
-        tenant = str(self.tenant_id)
+        if not self.features.postgres:
+            await self._conn.begin()
+            return
+        # The tenant row-level security checks and the role the transaction runs as travel
+        # with BEGIN; both are local to the transaction, so a pooled connection keeps neither.
+        self._conn.info[SCOPE] = (self.tenant_id, self._role)
         try:
-            if self._role is None:
-                await self._conn.execute(_SCOPE_TENANT_ONLY, {"tenant": tenant})
-            else:
-                await self._conn.execute(_SCOPE, {"tenant": tenant, "role": self._role})
+            await self._conn.begin()
         except DRIVER_ERRORS as error:
             if translate(error).code == Unavailable.code:
                 raise
             raise Unavailable(f"cannot run as role {self._role!r}; has the schema been migrated?") from error
+
+
+def _plain(statement: Statement) -> Executable:
+    return statement.statement if isinstance(statement, Prepared) else statement

@@ -17,7 +17,20 @@ from lana_adapters.sql.projects import SqlProjectRepository
 from lana_adapters.sql.settings import APP_ROLE
 from lana_adapters.sql.tasks import SqlTaskRepository
 from lana_adapters.sql.tenancy import SqlTenantRepository, SqlUserRepository
-from lana_adapters.sql.tx import Features, Tx
+from lana_adapters.sql.tx import Features, Tx, WriteQueue
+from lana_core.ports import (
+    AnalyticsStore,
+    AuditLog,
+    CustomerRepository,
+    InsightRepository,
+    InteractionRepository,
+    Outbox,
+    ProjectRepository,
+    TaskRepository,
+    TenantRepository,
+    UnitOfWorkFactory,
+    UserRepository,
+)
 
 _HAS_FTS = text("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'customers_fts'")
 
@@ -32,8 +45,8 @@ class SqlUnitOfWork:
 
     __slots__ = (
         "_conn",
+        "_database",
         "_engine",
-        "_features",
         "_role",
         "_tenant_id",
         "_tx",
@@ -49,12 +62,21 @@ class SqlUnitOfWork:
         "users",
     )
 
-    def __init__(
-        self, engine: AsyncEngine, tenant_id: UUID, features: _FeatureProbe, role: str | None
-    ) -> None:
+    tenants: TenantRepository
+    users: UserRepository
+    customers: CustomerRepository
+    projects: ProjectRepository
+    tasks: TaskRepository
+    interactions: InteractionRepository
+    insights: InsightRepository
+    audit: AuditLog
+    outbox: Outbox
+    analytics: AnalyticsStore
+
+    def __init__(self, engine: AsyncEngine, tenant_id: UUID, database: _Database, role: str | None) -> None:
         self._engine = engine
         self._tenant_id = tenant_id
-        self._features = features
+        self._database = database
         self._role = role
         self._conn: AsyncConnection | None = None
         self._tx: Tx | None = None
@@ -62,11 +84,11 @@ class SqlUnitOfWork:
     async def __aenter__(self) -> SqlUnitOfWork:
         try:
             self._conn = await self._engine.connect()
-            features = await self._features.on(self._conn)
+            features = await self._database.features(self._conn)
         except DRIVER_ERRORS as error:
             await self._release()
             raise translate(error) from error
-        self._tx = tx = Tx(self._conn, self._tenant_id, features, self._role)
+        self._tx = tx = Tx(self._conn, self._tenant_id, features, self._role, self._database.writers)
         self.tenants = SqlTenantRepository(tx)
         self.users = SqlUserRepository(tx)
         self.customers = SqlCustomerRepository(tx)
@@ -95,7 +117,7 @@ class SqlUnitOfWork:
         await self._active().rollback()
 
     async def _release(self) -> None:
-        conn, self._conn, self._tx = self._conn, None, None
+        conn, tx, self._conn, self._tx = self._conn, self._tx, None, None
         if conn is None:
             return
         try:
@@ -104,6 +126,9 @@ class SqlUnitOfWork:
         except DRIVER_ERRORS:
             # The connection is gone: the server rolled back; the pool drops it.
             await conn.invalidate()
+        finally:
+            if tx is not None:
+                tx.done_writing()
 
     def _active(self) -> Tx:
         if self._tx is None:
@@ -115,31 +140,43 @@ class SqlUnitOfWorkFactory:
     """Opens a :class:`SqlUnitOfWork` per tenant on a shared engine.
 
     ``app_role`` is the PostgreSQL role transactions run as (None: the login role).
+    On SQLite, writers of this process queue for the write lock for at most
+    ``busy_timeout_seconds``, then fail with Unavailable.
     """
 
-    __slots__ = ("_engine", "_features", "_role")
+    __slots__ = ("_database", "_engine", "_role")
 
-    def __init__(self, engine: AsyncEngine, *, app_role: str | None = APP_ROLE) -> None:
+    def __init__(
+        self, engine: AsyncEngine, *, app_role: str | None = APP_ROLE, busy_timeout_seconds: float = 5.0
+    ) -> None:
+        postgres = engine.dialect.name == "postgresql"
         self._engine = engine
-        self._role = app_role if engine.dialect.name == "postgresql" else None
-        self._features = _FeatureProbe(postgres=engine.dialect.name == "postgresql")
+        self._role = app_role if postgres else None
+        self._database = _Database(postgres=postgres, busy_timeout_seconds=busy_timeout_seconds)
 
     def __call__(self, tenant_id: UUID) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._engine, tenant_id, self._features, self._role)
+        return SqlUnitOfWork(self._engine, tenant_id, self._database, self._role)
 
 
-class _FeatureProbe:
-    """What the database offers, learnt on first use: SQLite has the FTS5 table only
-    where it was built with FTS5."""
+class _Database:
+    """What the units of work of one engine share: the database's features, learnt on
+    first use (SQLite has the FTS5 table only where it was built with FTS5), and on
+    SQLite the queue of writers."""
 
-    __slots__ = ("_known", "_postgres")
+    __slots__ = ("_known", "writers")
 
-    def __init__(self, *, postgres: bool) -> None:
-        self._postgres = postgres
+    def __init__(self, *, postgres: bool, busy_timeout_seconds: float) -> None:
         self._known: Features | None = Features(postgres=True, fts=True) if postgres else None
+        self.writers = None if postgres else WriteQueue(busy_timeout_seconds)
 
-    async def on(self, conn: AsyncConnection) -> Features:
+    async def features(self, conn: AsyncConnection) -> Features:
         if self._known is None:
             has_fts = bool((await conn.execute(_HAS_FTS)).scalar())
             self._known = Features(postgres=False, fts=has_fts)
         return self._known
+
+
+def _satisfies_the_port(factory: SqlUnitOfWorkFactory) -> UnitOfWorkFactory:
+    """Never called: mypy checks here that the factory, its unit of work and every
+    repository satisfy the core's Protocols exactly."""
+    return factory

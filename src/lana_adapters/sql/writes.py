@@ -1,14 +1,15 @@
-"""Inserts and version-checked updates shared by the repositories."""
+"""Inserts and version-checked updates shared by the repositories, prepared once per table."""
 
 from __future__ import annotations
 
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Table, Update, bindparam
+from sqlalchemy import Table, bindparam
 
+from lana_adapters.sql.prepared import Prepared
 from lana_adapters.sql.tx import Tx
-from lana_core.errors import StaleVersion
+from lana_core.errors import Conflict, StaleVersion
 
 # Never rewritten by an update: the row's identity and birth.
 _FIXED = frozenset({"tenant_id", "id", "created_at"})
@@ -20,24 +21,44 @@ def check_tenant(tx: Tx, tenant_id: UUID, kind: str) -> None:
         raise ValueError(f"this unit of work is for tenant {tx.tenant_id}, not this {kind}'s tenant")
 
 
-async def insert_one(tx: Tx, table: Table, values: dict[str, Any]) -> None:
-    """Insert one row; raises Conflict if its key is taken."""
-    await tx.execute(table.insert(), values)
+def writable(table: Table) -> list[str]:
+    """The columns a row's values name: all but generated and identity ones."""
+    return [c.name for c in table.columns if c.computed is None and c.identity is None]
 
 
-def versioned_update(table: Table) -> Update:
+def insert(table: Table) -> Prepared:
+    """An INSERT of every writable column of ``table``, one row or many."""
+    return Prepared(table.insert(), table=table, keys=writable(table))
+
+
+def versioned_update(table: Table) -> Prepared:
     """``UPDATE`` of one row of the tenant, only while it is at the version before the new one."""
-    return table.update().where(
+    statement = table.update().where(
         table.c.tenant_id == bindparam("w_tenant"),
         table.c.id == bindparam("w_id"),
         table.c.version == bindparam("w_version"),
     )
+    return Prepared(statement, table=table, keys=[k for k in writable(table) if k not in _FIXED])
 
 
-async def update_versioned(tx: Tx, statement: Update, values: dict[str, Any], kind: str) -> None:
-    """Run a :func:`versioned_update`; raises Conflict when the stored version is not the one before."""
+async def add(tx: Tx, statement: Prepared, values: dict[str, Any] | list[dict[str, Any]]) -> None:
+    """Insert one row or many; raises Conflict if a key is taken, ValidationError if a
+    referenced record does not exist."""
+    if values:
+        await tx.write(statement, values)
+
+
+async def update_versioned(tx: Tx, statement: Prepared, values: dict[str, Any], kind: str) -> None:
+    """Run a :func:`versioned_update`; raises StaleVersion when the stored version is not the
+    one before, Conflict when a unique key is taken."""
     params = {key: value for key, value in values.items() if key not in _FIXED}
     params.update(w_tenant=values["tenant_id"], w_id=values["id"], w_version=values["version"] - 1)
-    result = await tx.execute(statement, params)
-    if result.rowcount != 1:
+    if await tx.write(statement, params) != 1:
         raise StaleVersion(f"{kind} {values['id']} was changed by someone else; reload and retry")
+
+
+async def update_unversioned(tx: Tx, statement: Prepared, values: dict[str, Any], kind: str) -> None:
+    """Run an update keyed by ``w_id``; raises Conflict when the row does not exist."""
+    params = {key: value for key, value in values.items() if key not in ("id", "created_at")}
+    if await tx.write(statement, {**params, "w_id": values["id"]}) != 1:
+        raise Conflict(f"{kind} {values['id']} does not exist")

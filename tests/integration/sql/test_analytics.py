@@ -44,10 +44,14 @@ Query = Callable[[AnalyticsStore], Awaitable[Any]]
 WINDOW = (START - timedelta(hours=1), START + timedelta(hours=30))
 QUERIES: dict[str, Query] = {
     "metrics": lambda s: s.metrics(*WINDOW, top=3),
-    "metrics of an empty window": lambda s: s.metrics(START - timedelta(days=9), START - timedelta(days=8), top=3),
+    "metrics of an empty window": lambda s: s.metrics(
+        START - timedelta(days=9), START - timedelta(days=8), top=3
+    ),
     "hourly series": lambda s: s.time_series(*WINDOW, Interval.HOUR),
     "daily series": lambda s: s.time_series(*WINDOW, Interval.DAY),
-    "weekly series": lambda s: s.time_series(START - timedelta(days=8), START + timedelta(days=9), Interval.WEEK),
+    "weekly series": lambda s: s.time_series(
+        START - timedelta(days=8), START + timedelta(days=9), Interval.WEEK
+    ),
     "top events with ties": lambda s: s.top_events(*WINDOW, limit=4),
     "a user's metrics": lambda s: s.user_metrics("u1", *WINDOW, recent=4),
     "an unknown user's metrics": lambda s: s.user_metrics("nobody", *WINDOW, recent=4),
@@ -65,7 +69,9 @@ async def _answer(kernel: Kernel, tenant_id: UUID, events: list[AnalyticsEvent],
 
 
 @pytest.mark.parametrize("name", QUERIES)
-async def test_each_aggregate_matches_the_in_memory_store(kernel: Kernel, clock: ManualClock, name: str) -> None:
+async def test_each_aggregate_matches_the_in_memory_store(
+    kernel: Kernel, clock: ManualClock, name: str
+) -> None:
     memory = make_kernel(clock=clock)
     sql_admin, memory_admin = await make_tenant(kernel, "sql"), await make_tenant(memory, "memory")
     events = _events(sql_admin.tenant_id)

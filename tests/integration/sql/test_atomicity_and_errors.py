@@ -41,13 +41,12 @@ async def test_a_transaction_failing_after_the_change_outbox_and_audit_rows_keep
     customer = builders.customer(admin.tenant_id, NOW)
     orphan = builders.project(admin.tenant_id, uuid4(), NOW, admin.user_id)
 
-    with pytest.raises(ValidationError):
-        async with kernel.uow(admin.tenant_id) as uow:
-            await uow.customers.add(customer)
-            await uow.outbox.append([builders.event(admin.tenant_id, customer.id, NOW)])
-            await uow.audit.append([builders.audit_entry(admin.tenant_id, customer.id, NOW)])
+    async with kernel.uow(admin.tenant_id) as uow:
+        await uow.customers.add(customer)
+        await uow.outbox.append([builders.event(admin.tenant_id, customer.id, NOW)])
+        await uow.audit.append([builders.audit_entry(admin.tenant_id, customer.id, NOW)])
+        with pytest.raises(ValidationError):
             await uow.projects.add(orphan)  # its customer does not exist: the database refuses
-            await uow.commit()
 
     assert await _rows(engine, customer.id) == (0, 0, 0)
 
@@ -82,7 +81,9 @@ async def test_a_record_of_another_tenant_is_refused_before_any_sql(kernel: Kern
 
 
 @pytest.mark.postgres
-async def test_text_postgres_cannot_store_is_a_validation_error(pg_engine: AsyncEngine, admin_pg: Actor) -> None:
+async def test_text_postgres_cannot_store_is_a_validation_error(
+    pg_engine: AsyncEngine, admin_pg: Actor
+) -> None:
     factory = SqlUnitOfWorkFactory(pg_engine)
     with pytest.raises(ValidationError):
         async with factory(admin_pg.tenant_id) as uow:
@@ -121,14 +122,17 @@ async def test_an_exhausted_pool_is_unavailable_after_the_pool_timeout(postgres_
 async def test_a_statement_over_the_timeout_is_unavailable(postgres_url: str) -> None:
     from sqlalchemy import text
 
+    from lana_adapters.sql.prepared import Prepared
     from lana_adapters.sql.tx import Features, Tx
 
     engine = create_engine_from(SqlSettings(url=postgres_url, statement_timeout_ms=50))
+    slow = text("SELECT pg_sleep(1)")
     try:
-        async with engine.connect() as conn:
-            tx = Tx(conn, uuid4(), Features(postgres=True, fts=True), "lana_app")
-            with pytest.raises(Unavailable):
-                await tx.execute(text("SELECT pg_sleep(1)"))
+        for statement in (slow, Prepared(slow)):  # through SQLAlchemy, and straight on psycopg
+            async with engine.connect() as conn:
+                tx = Tx(conn, uuid4(), Features(postgres=True, fts=True), "lana_app")
+                with pytest.raises(Unavailable):
+                    await tx.rows(statement)
     finally:
         await engine.dispose()
 
@@ -142,7 +146,9 @@ async def admin_pg(pg_engine: AsyncEngine) -> Actor:
     return await make_tenant(kernel_on(pg_engine, ManualClock(NOW)))
 
 
-async def test_units_of_work_release_their_connections(engine: AsyncEngine, kernel: Kernel, admin: Actor) -> None:
+async def test_units_of_work_release_their_connections(
+    engine: AsyncEngine, kernel: Kernel, admin: Actor
+) -> None:
     async def read() -> None:
         async with kernel.uow(admin.tenant_id) as uow:
             await uow.customers.counts()

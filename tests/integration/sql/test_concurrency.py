@@ -35,7 +35,9 @@ async def test_fifty_concurrent_updates_from_one_version_let_exactly_one_through
 
     async def rename(writer: int) -> bool:
         try:
-            await update(admin, UpdateCustomer(customer_id=grace.id, expected_version=1, name=f"Writer {writer}"))
+            await update(
+                admin, UpdateCustomer(customer_id=grace.id, expected_version=1, name=f"Writer {writer}")
+            )
         except Conflict:
             return False
         return True

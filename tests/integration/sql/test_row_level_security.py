@@ -40,7 +40,9 @@ async def acme(pg_engine: AsyncEngine) -> Actor:
     """A tenant with a row in every tenant table."""
     kernel = kernel_on(pg_engine, ManualClock(NOW))
     admin = await make_tenant(kernel, "acme")
-    customer = await CreateCustomerHandler(kernel)(admin, CreateCustomer(name="Grace", email="grace@navy.mil"))
+    customer = await CreateCustomerHandler(kernel)(
+        admin, CreateCustomer(name="Grace", email="grace@navy.mil")
+    )
     project = builders.project(admin.tenant_id, customer.id, NOW, admin.user_id)
     async with kernel.uow(admin.tenant_id) as uow:
         await uow.projects.add(project)
@@ -60,7 +62,7 @@ async def as_app(pg_engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
 
 
 async def _count(conn: AsyncConnection, table: str) -> int:
-    return int((await conn.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one())  # noqa: S608
+    return int((await conn.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one())
 
 
 async def _set_tenant(conn: AsyncConnection, tenant_id: UUID) -> None:
@@ -85,7 +87,7 @@ async def test_a_query_for_another_tenant_sees_none_of_this_tenants_rows(
     await _set_tenant(as_app, globex.tenant_id)
 
     for table in TENANT_TABLES:
-        rows = await as_app.execute(text(f"SELECT tenant_id FROM {table}"))  # noqa: S608
+        rows = await as_app.execute(text(f"SELECT tenant_id FROM {table}"))
         assert acme.tenant_id not in {row.tenant_id for row in rows}, table
 
 
@@ -105,7 +107,9 @@ async def test_another_tenant_can_neither_change_nor_add_this_tenants_rows(
     assert changed.rowcount == 0
     with pytest.raises(Exception, match="row-level security"):
         await as_app.execute(
-            text("INSERT INTO audit_log VALUES (:t, :id, NULL, 'customer', :id, NULL, 'forged', '[]', now())"),
+            text(
+                "INSERT INTO audit_log VALUES (:t, :id, NULL, 'customer', :id, NULL, 'forged', '[]', now())"
+            ),
             {"t": acme.tenant_id, "id": builders.tenant(NOW).id},
         )
 
@@ -116,9 +120,26 @@ async def test_tenants_are_readable_before_any_tenant_is_known(as_app: AsyncConn
     assert row.id == acme.tenant_id
 
 
-async def test_the_relay_role_sees_every_outbox_row_and_no_customer(pg_engine: AsyncEngine, acme: Actor) -> None:
+async def test_the_relay_role_sees_every_outbox_row_and_no_customer(
+    pg_engine: AsyncEngine, acme: Actor
+) -> None:
     async with pg_engine.connect() as conn:
         await conn.execute(text(f"SET LOCAL ROLE {RELAY_ROLE}"))
         assert await _count(conn, "outbox") > 0
         with pytest.raises(Exception, match="permission denied"):
             await _count(conn, "customers")
+
+
+async def test_the_search_index_is_reached_only_through_the_tenant_scoped_function(
+    pg_engine: AsyncEngine, as_app: AsyncConnection, acme: Actor
+) -> None:
+    globex = await make_tenant(kernel_on(pg_engine, ManualClock(NOW)), "globex")
+    matches = text("SELECT count(*) FROM lana_customer_matches('grace', false)")
+
+    assert int((await as_app.execute(matches)).scalar_one()) == 0  # no tenant set
+    await _set_tenant(as_app, globex.tenant_id)
+    assert int((await as_app.execute(matches)).scalar_one()) == 0
+    await _set_tenant(as_app, acme.tenant_id)
+    assert int((await as_app.execute(matches)).scalar_one()) == 1
+    with pytest.raises(Exception, match="permission denied"):
+        await _count(as_app, "customer_search")

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lana_adapters.sql import RELEVANCE
 from lana_core.domain.customers import Customer
 from lana_core.domain.pagination import PageRequest
 from lana_core.domain.queries import CustomerQuery
 from lana_core.domain.tenancy import Actor
+from lana_core.memory import ManualClock
 from lana_core.usecases._base import Kernel
 from lana_core.usecases.customers import (
     CreateCustomer,
@@ -17,6 +22,8 @@ from lana_core.usecases.customers import (
     UpdateCustomer,
     UpdateCustomerHandler,
 )
+from tests.integration.sql.databases import kernel_on
+from tests.support import make_tenant
 
 PEOPLE = (
     CreateCustomer(name="Émile Zola", email="emile@paris.example.com", company="Les Éditions"),
@@ -34,7 +41,8 @@ async def _people(kernel: Kernel, admin: Actor) -> dict[str, Customer]:
 
 async def _names(kernel: Kernel, admin: Actor, text: str, **query: object) -> list[str]:
     page = await ListCustomersHandler(kernel)(
-        admin, CustomerQuery(text=text, page=PageRequest(limit=200), **query)  # type: ignore[arg-type]
+        admin,
+        CustomerQuery(text=text, page=PageRequest(limit=200), **query),  # type: ignore[arg-type]
     )
     return [customer.name for customer in page.items]
 
@@ -80,7 +88,8 @@ async def test_relevance_pages_return_every_match_once_best_first(kernel: Kernel
     cursor: str | None = None
     while True:
         page = await ListCustomersHandler(kernel)(
-            admin, CustomerQuery(text="acme", sort=RELEVANCE, page=PageRequest.of(3, cursor))  # type: ignore[arg-type]
+            admin,
+            CustomerQuery(text="acme", sort=RELEVANCE, page=PageRequest.of(3, cursor)),  # type: ignore[arg-type]
         )
         seen.extend(customer.name for customer in page.items)
         if (cursor := page.next_cursor) is None:
@@ -108,3 +117,31 @@ async def test_without_relevance_sort_a_typo_matches_nothing(pg_kernel: Kernel, 
     await _people(pg_kernel, pg_admin)
 
     assert await _names(pg_kernel, pg_admin, "Analyticl Engines") == []
+
+
+async def test_a_sqlite_without_fts5_finds_the_same_customers_by_scanning(
+    lite_engine: AsyncEngine, clock: ManualClock
+) -> None:
+    async with lite_engine.begin() as conn:
+        for operation in ("insert", "update", "delete"):
+            await conn.execute(text(f"DROP TRIGGER customers_fts_{operation}"))
+        await conn.execute(text("DROP TABLE customers_fts"))
+    kernel = kernel_on(lite_engine, clock)
+    admin = await make_tenant(kernel)
+    await _people(kernel, admin)
+
+    assert set(await _names(kernel, admin, "navy")) == {"Grace Hopper"}
+    assert set(await _names(kernel, admin, "% p")) == {"100% Pure_Honey"}
+
+
+async def test_relevance_without_text_lists_newest_first(
+    kernel: Kernel, admin: Actor, clock: ManualClock
+) -> None:
+    for command in PEOPLE[:3]:
+        clock.advance(timedelta(minutes=1))
+        await CreateCustomerHandler(kernel)(admin, command)
+
+    page = await ListCustomersHandler(kernel)(admin, CustomerQuery(sort=RELEVANCE, page=PageRequest(limit=2)))  # type: ignore[arg-type]
+
+    assert [c.name for c in page.items] == [PEOPLE[2].name, PEOPLE[1].name]
+    assert page.next_cursor is not None

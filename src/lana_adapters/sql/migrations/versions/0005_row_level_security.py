@@ -79,6 +79,7 @@ def upgrade() -> None:
         op.execute(f"GRANT USAGE ON SCHEMA {_schema()} TO {role}")
     op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON tenants, {', '.join(TENANT_TABLES)} TO {app}")
     op.execute(f"GRANT SELECT, UPDATE ON outbox TO {relay}")
+    op.execute(f"GRANT EXECUTE ON FUNCTION lana_customer_matches(text, boolean) TO {app}")
     _tenant_policies()
     for table in TENANT_TABLES:
         _protect(table)
@@ -129,4 +130,5 @@ def downgrade() -> None:
         op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
     op.execute(f"REVOKE ALL ON tenants, {', '.join(TENANT_TABLES)} FROM {app}")
     op.execute(f"REVOKE ALL ON outbox FROM {relay}")
+    op.execute(f"REVOKE ALL ON FUNCTION lana_customer_matches(text, boolean) FROM {app}")
     op.execute(f"REVOKE USAGE ON SCHEMA {_schema()} FROM {app}, {relay}")
