@@ -28,7 +28,6 @@ from lana_core.domain.events import DomainEvent
 from lana_core.memory import InMemoryOutboxRelayStore, InMemoryStore
 from lana_core.system import SystemClock
 from lana_http import create_app
-from lana_http.controllers.events_stream import EVENT_STREAM_KEY, EventStreamController
 from tests.e2e.api import Api
 from tests.e2e.conftest import http_settings, make_container
 from tests.integration.redis.servers import free_port
@@ -128,9 +127,10 @@ async def serving(store: InMemoryStore, stream: EventStream) -> AsyncIterator[st
     """A real HTTP server on the in-memory store with the live stream registered."""
     container = make_container("memory://")
     container.database.override(providers.Object(Database.in_memory(store)))
+    container.event_stream.override(providers.Object(stream))
+    # The test relays the outbox itself, through the fan-out under test.
+    container.embedded_relay.override(providers.Object(None))
     app = create_app(container, http_settings())
-    app.register(EventStreamController)
-    app.state[EVENT_STREAM_KEY] = stream
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     task = asyncio.create_task(server.serve())
