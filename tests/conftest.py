@@ -25,8 +25,8 @@ settings.register_profile(
 )
 settings.register_profile(
     "ci",
-    max_examples=200,
-    stateful_step_count=50,
+    max_examples=40,
+    stateful_step_count=30,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
     print_blob=True,
