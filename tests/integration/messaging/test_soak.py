@@ -57,6 +57,9 @@ async def _write(kernel: Kernel, admin: Actor, writes: int, rng: random.Random) 
             await asyncio.sleep(0)  # let the chaos in
 
 
+MIN_KILLS = 3
+
+
 class Chaos:
     """Kills the relay process at random moments (SIGKILL: no clean stop) and drops connections."""
 
@@ -85,8 +88,10 @@ class Chaos:
         self._relay.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(self._relay.wait(), timeout=30) == 0
 
-    async def run_while(self, busy: asyncio.Task[None]) -> None:
-        while not busy.done():
+    async def run_while(self, busy: asyncio.Task[None], *, at_least: int = MIN_KILLS) -> None:
+        """Kill the relay again and again while ``busy`` runs, and ``at_least`` times in all:
+        a fast machine must not finish the writes before the chaos has had its turn."""
+        while not busy.done() or self.kills < at_least:
             await self._until_publishing(busy)
             await asyncio.sleep(self._rng.uniform(0, 0.03))  # most kills land mid-batch
             await self.kill_relay()
@@ -146,7 +151,7 @@ async def test_crash_soak_loses_nothing_and_applies_each_event_once_in_order(
     assert report["unexpected"] == 0
     assert report["duplicate_posts"] == 0  # every redelivery was absorbed by the inbox
     assert report["order_regressions"] == 0
-    assert chaos.kills >= 3
+    assert chaos.kills >= MIN_KILLS
 
 
 async def _written(backend: Backend) -> dict[str, tuple[str, int]]:
