@@ -45,6 +45,7 @@ from lana_core.memory import (
     InMemoryUnitOfWorkFactory,
 )
 from lana_core.ports import (
+    ActivityCounters,
     Cache,
     Clock,
     IdFactory,
@@ -54,6 +55,7 @@ from lana_core.ports import (
     UnitOfWorkFactory,
 )
 from lana_core.system import SystemClock, TimeOrderedIds
+from lana_core.usecases._activity import NoActivityCounters
 from lana_core.usecases._base import Kernel
 from lana_core.usecases._insight_resilience import InsightOptions
 
@@ -135,12 +137,13 @@ async def open_database(settings: Settings, metrics: LanaMetrics | None = None) 
     trace_sql(engine)
     try:
         if engine.dialect.name == "sqlite":
-            await ensure_schema(engine, app_role=sql.app_role)
-        # SqlUnitOfWork declares its repositories by concrete type, which the Protocol's
-        # settable attributes do not accept; it satisfies the port at run time.
-        uow = cast("UnitOfWorkFactory", SqlUnitOfWorkFactory(engine, app_role=sql.app_role))
+            await ensure_schema(engine, app_role=sql.app_role, relay_role=sql.relay_role)
+        uow = SqlUnitOfWorkFactory(
+            engine, app_role=sql.app_role, busy_timeout_seconds=sql.busy_timeout_ms / 1000
+        )
+        relay_store = SqlOutboxRelayStore(engine, role=sql.relay_role)
         with outbox_gauges(engine, metrics):
-            yield Database(uow=uow, probe=EngineProbe(engine), relay_store=SqlOutboxRelayStore(engine))
+            yield Database(uow=uow, probe=EngineProbe(engine), relay_store=relay_store)
     finally:
         await engine.dispose()
 
@@ -155,7 +158,11 @@ def sql_settings(settings: Settings) -> SqlSettings:
         max_overflow=settings.database_max_overflow,
         pool_timeout_seconds=settings.database_pool_timeout_seconds,
         statement_timeout_ms=settings.database_statement_timeout_ms,
+        connect_timeout_seconds=settings.database_connect_timeout_seconds,
+        busy_timeout_ms=settings.database_busy_timeout_ms,
+        pool_pre_ping=settings.database_pool_pre_ping,
         app_role=settings.database_app_role or None,
+        relay_role=settings.database_relay_role or None,
     )
 
 
@@ -252,15 +259,28 @@ async def open_embedded_relay(
         await task
 
 
-def _insight_options(settings: Settings) -> InsightOptions:
+def _insight_options(settings: Settings, metrics: LanaMetrics) -> InsightOptions:
     return InsightOptions(
         deadline_seconds=settings.insight_deadline_seconds,
         batch_concurrency=max(1, settings.insight_batch_concurrency),
+        on_fallback=metrics.count_fallback,
     )
 
 
-def _kernel(database: Database, clock: Clock, ids: IdFactory, cache: Cache, metrics: LanaMetrics) -> Kernel:
-    return Kernel(uow=database.uow, clock=clock, ids=ids, cache=CountingCache(cache, metrics))
+def _kernel(
+    database: Database,
+    clock: Clock,
+    ids: IdFactory,
+    cache: Cache,
+    metrics: LanaMetrics,
+    *,
+    redis: RedisAdapters | None,
+) -> Kernel:
+    # Without Redis the analytics store answers "today" itself.
+    counters: ActivityCounters = NoActivityCounters() if redis is None else redis.counters
+    return Kernel(
+        uow=database.uow, clock=clock, ids=ids, cache=CountingCache(cache, metrics), counters=counters
+    )
 
 
 def _probes(database: Database, redis: RedisAdapters | None) -> tuple[ReadinessProbe, ...]:
@@ -280,8 +300,8 @@ class Container(containers.DeclarativeContainer):
     telemetry = providers.Resource(open_telemetry, settings, metrics)
     database = providers.Resource(open_database, settings, metrics)
     insight_model = providers.Resource(open_insight_model, settings, metrics)
-    kernel = providers.Singleton(_kernel, database, clock, ids, cache, metrics)
-    insight_options = providers.Singleton(_insight_options, settings)
+    kernel = providers.Singleton(_kernel, database, clock, ids, cache, metrics, redis=redis)
+    insight_options = providers.Singleton(_insight_options, settings, metrics)
     lana = providers.Singleton(
         Lana, kernel, hasher=hasher, insight_model=insight_model, insight_options=insight_options
     )

@@ -52,6 +52,27 @@ class Settings:
         "lana_app",
         "PostgreSQL role transactions run as, so row-level security applies (empty: connect role).",
     )
+    database_relay_role: str | None = _setting(
+        "LANA_DATABASE_RELAY_ROLE",
+        "lana_relay",
+        "PostgreSQL role the outbox relay's transactions run as (empty: connect role).",
+    )
+    database_connect_timeout_seconds: float = _setting(
+        "LANA_DATABASE_CONNECT_TIMEOUT_SECONDS",
+        5.0,
+        "PostgreSQL connect timeout (whole seconds, at least 2); a refused connect is retried twice.",
+    )
+    database_pool_pre_ping: bool = _setting(
+        "LANA_DATABASE_POOL_PRE_PING",
+        False,
+        "Check each pooled connection before use (one more round trip); off, one found dead at BEGIN"
+        " is replaced.",
+    )
+    database_busy_timeout_ms: int = _setting(
+        "LANA_DATABASE_BUSY_TIMEOUT_MS",
+        5_000,
+        "SQLite: how long a writer waits for the write lock (then 503).",
+    )
     redis_url: str | None = _setting(
         "LANA_REDIS_URL",
         None,
@@ -125,6 +146,12 @@ class Settings:
     tenant_slug: str = _setting("LANA_TENANT_SLUG", "default", "First tenant created by `lana serve`.")
     host: str = _setting("LANA_HOST", "127.0.0.1", "Address `lana serve` listens on.")
     port: int = _setting("LANA_PORT", 8000, "Port `lana serve` listens on.")
+    trusted_proxies: str = _setting(
+        "LANA_TRUSTED_PROXIES",
+        "127.0.0.1",
+        "Comma-separated proxy addresses or networks whose `X-Forwarded-For` names the client "
+        "(rate limits count that client); `*` trusts any.",
+    )
     otel_service_name: str = _setting("LANA_OTEL_SERVICE_NAME", "lana", "`service.name` of traces.")
     otel_exporter_otlp_endpoint: str | None = _setting(
         "LANA_OTEL_EXPORTER_OTLP_ENDPOINT",
@@ -138,6 +165,22 @@ class Settings:
     log_level: str = _setting("LANA_LOG_LEVEL", "INFO", "Lowest level logged (`DEBUG` … `ERROR`).")
     metrics_token: str | None = _secret(
         "LANA_METRICS_TOKEN", "Bearer token `GET /metrics` requires (unset: open)."
+    )
+    worker_metrics_port: int | None = _setting(
+        "LANA_WORKER_METRICS_PORT",
+        None,
+        "Port of the `/metrics` and `/health/live` endpoint of `lana relay` and `lana consume`"
+        " (unset: off; `0`: any free port).",
+    )
+    worker_metrics_host: str = _setting(
+        "LANA_WORKER_METRICS_HOST",
+        "127.0.0.1",
+        "Address the workers' endpoint listens on (`0.0.0.0` lets another container scrape it).",
+    )
+    worker_stale_seconds: float = _setting(
+        "LANA_WORKER_STALE_SECONDS",
+        60.0,
+        "A worker whose loop has not run for this long answers 503 on `/health/live`.",
     )
 
     @classmethod

@@ -13,6 +13,7 @@ from lana_core.usecases.analytics import (
     IngestEventHandler,
     IngestEventsBatchHandler,
 )
+from lana_core.usecases.customer_batch import CreateCustomersBatchHandler
 from lana_core.usecases.customers import (
     ArchiveCustomerHandler,
     ChangeCustomerStatusHandler,
@@ -107,6 +108,7 @@ class Lana:
 
     def _customers(self, kernel: Kernel) -> None:
         self.create_customer = CreateCustomerHandler(kernel)
+        self.create_customers_batch = CreateCustomersBatchHandler(kernel)
         self.get_customer = GetCustomerHandler(kernel)
         self.list_customers = ListCustomersHandler(kernel)
         self.update_customer = UpdateCustomerHandler(kernel)

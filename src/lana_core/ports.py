@@ -17,6 +17,7 @@ from attrs import frozen
 from lana_core.domain.analytics import (
     AnalyticsEvent,
     CustomerCounts,
+    DayActivity,
     DayCount,
     EventCount,
     Interval,
@@ -26,7 +27,7 @@ from lana_core.domain.analytics import (
     UserMetrics,
 )
 from lana_core.domain.audit import AuditEntry
-from lana_core.domain.customers import Customer
+from lana_core.domain.customers import Customer, CustomerView
 from lana_core.domain.events import DomainEvent
 from lana_core.domain.insights import Insight, InsightContext, InsightDraft
 from lana_core.domain.interactions import Interaction
@@ -97,8 +98,18 @@ class CustomerRepository(Protocol):
         """Store a new customer; raises Conflict if its email is taken in the tenant."""
         ...
 
+    async def add_many(self, batch: Sequence[Customer]) -> None:
+        """Store new customers together; raises Conflict if any email is taken in the tenant
+        or repeated among them (the unit of work must then be rolled back)."""
+        ...
+
     async def get(self, customer_id: UUID) -> Customer | None:
         """The customer, archived or not; None when it is not in this tenant."""
+        ...
+
+    async def get_view(self, customer_id: UUID, today: date) -> CustomerView | None:
+        """The customer with the stats of its live projects (overdue as of ``today``) and of
+        their tasks, read together; None when it is not in this tenant."""
         ...
 
     async def update(self, customer: Customer) -> None:
@@ -211,6 +222,19 @@ class AnalyticsStore(Protocol):
     ) -> UserMetrics: ...
 
     async def count_for_subject(self, subject_id: UUID, since: datetime) -> int: ...
+
+
+class ActivityCounters(Protocol):
+    """Live counts of committed analytics events per tenant and UTC day: a fast, derived view
+    of the :class:`AnalyticsStore`, which stays the source of truth."""
+
+    async def record(self, events: Sequence[AnalyticsEvent]) -> None:
+        """Count events that were just committed. Never raises: a missed count is repaired by a rebuild."""
+        ...
+
+    async def activity(self, tenant_id: UUID, day: date) -> DayActivity | None:
+        """The tenant's counts on ``day``; None when unknown, so the caller asks the store."""
+        ...
 
 
 class UnitOfWork(Protocol):

@@ -40,6 +40,7 @@ def calls(ids: Ids) -> dict[str, Call]:
     return {
         "listCustomers": Call("GET", "/customers"),
         "createCustomer": Call("POST", "/customers", {"name": "New Customer"}),
+        "createCustomersBatch": Call("POST", "/customers/batch", {"customers": [{"name": "New Customer"}]}),
         "getCustomer": Call("GET", f"/customers/{c}"),
         "updateCustomer": Call("PATCH", f"/customers/{c}", {"notes": "edited"}, ANY_VERSION),
         "archiveCustomer": Call("DELETE", f"/customers/{c}", None, ANY_VERSION),
@@ -98,6 +99,7 @@ def calls(ids: Ids) -> dict[str, Call]:
 DECISIONS: dict[str, tuple[Action, Resource, bool] | None] = {
     "listCustomers": (Action.READ, Resource.CUSTOMER, True),
     "createCustomer": (Action.CREATE, Resource.CUSTOMER, False),
+    "createCustomersBatch": (Action.CREATE, Resource.CUSTOMER, False),
     "getCustomer": (Action.READ, Resource.CUSTOMER, False),
     "updateCustomer": (Action.UPDATE, Resource.CUSTOMER, False),
     "archiveCustomer": (Action.DELETE, Resource.CUSTOMER, False),

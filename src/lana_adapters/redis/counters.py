@@ -26,8 +26,9 @@ from redis.typing import EncodableT
 from lana_adapters.redis.connection import Guard, RedisDown
 from lana_adapters.redis.settings import RedisSettings
 from lana_adapters.redis.stores import strict
-from lana_core.domain.analytics import AnalyticsEvent, Interval
+from lana_core.domain.analytics import AnalyticsEvent, DayActivity
 from lana_core.ports import UnitOfWorkFactory
+from lana_core.usecases._activity import day_activity_in
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +36,13 @@ RETENTION_DAYS = 30
 MAX_NAMES_PER_DAY = 10_000
 
 _Day = tuple[UUID, date]
+# A day's total, hours and names as Redis returns them.
+_StoredDay = tuple[bytes | None, dict[bytes, bytes], dict[bytes, bytes]]
 
 
 class LiveCounters:
-    """Counts committed analytics events per tenant; see the module for the keys."""
+    """Counts committed analytics events per tenant; see the module for the keys. An
+    :class:`~lana_core.ports.ActivityCounters` shared by every process on the Redis."""
 
     __slots__ = ("_guard", "_prefix", "_redis", "_retention")
 
@@ -63,6 +67,27 @@ class LiveCounters:
             await self._guard.run(lambda: self._increment(days, hours, names))
         except RedisDown as error:
             log.warning("live counters missed %d events (rebuild to repair): %s", len(events), error)
+
+    async def activity(self, tenant_id: UUID, day: date) -> DayActivity | None:
+        """The tenant's counts on ``day`` in one pipelined round trip, as the
+        :class:`~lana_core.ports.ActivityCounters` port reads them.
+
+        None (ask the store) when Redis fails or holds no count of that day (never
+        counted, expired, or lost): a missing key is not proof of a quiet day.
+        """
+        try:
+            found = await self._guard.run(lambda: self._read_day(tenant_id, day))
+        except RedisDown as error:
+            log.warning("live counters unreadable, the store answers: %s", error)
+            return None
+        total, hours, names = found
+        if total is None:
+            return None
+        return DayActivity(
+            day=day,
+            per_hour={int(hour): int(count) for hour, count in hours.items()},
+            per_name={name.decode(): int(count) for name, count in names.items()},
+        )
 
     async def day(self, tenant_id: UUID, day: date) -> int:
         """Events of the tenant counted on ``day`` (UTC). Raises Unavailable when Redis fails."""
@@ -96,6 +121,20 @@ class LiveCounters:
         hours, names = await _from_store(uow_factory, tenant_id, day)
         await strict(self._guard, lambda: self._replace(tenant_id, day, hours, names), _WHAT)
 
+    async def _read_day(
+        self, tenant: UUID, day: date
+    ) -> tuple[bytes | None, dict[bytes, bytes], dict[bytes, bytes]]:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.get(self._key(tenant, "day", day))
+            pipe.hgetall(self._key(tenant, "hour", day))
+            pipe.hgetall(self._key(tenant, "events", day))
+            total, hours, names = await pipe.execute()
+        return (
+            cast("bytes | None", total),
+            cast("dict[bytes, bytes]", hours),
+            cast("dict[bytes, bytes]", names),
+        )
+
     async def _increment(
         self,
         days: Counter[_Day],
@@ -118,8 +157,9 @@ class LiveCounters:
         keys = {kind: self._key(tenant, kind, day) for kind in ("day", "hour", "events")}
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.delete(*keys.values())
+            # The total is set even when zero: a rebuilt quiet day is known, not unknown.
+            pipe.set(keys["day"], sum(hours.values()))
             if hours:
-                pipe.set(keys["day"], sum(hours.values()))
                 pipe.hset(keys["hour"], mapping={f"{hour:02d}": count for hour, count in hours.items()})
             if names:
                 pipe.hset(keys["events"], mapping=cast("dict[EncodableT, EncodableT]", names))
@@ -143,25 +183,24 @@ _WHAT = "the live counters"
 def _tally(
     events: Sequence[AnalyticsEvent],
 ) -> tuple[Counter[_Day], Counter[tuple[UUID, date, int]], Counter[tuple[UUID, date, str]]]:
+    # Counted as they come first (in C), then placed on their UTC day and hour once per
+    # distinct moment: a batch mostly shares one.
+    seen = Counter((event.tenant_id, event.occurred_at, event.name) for event in events)
     days: Counter[_Day] = Counter()
     hours: Counter[tuple[UUID, date, int]] = Counter()
     names: Counter[tuple[UUID, date, str]] = Counter()
-    for event in events:
-        moment = event.occurred_at.astimezone(UTC)
+    for (tenant, occurred_at, name), count in seen.items():
+        moment = occurred_at.astimezone(UTC)
         day = moment.date()
-        days[event.tenant_id, day] += 1
-        hours[event.tenant_id, day, moment.hour] += 1
-        names[event.tenant_id, day, event.name] += 1
+        days[tenant, day] += count
+        hours[tenant, day, moment.hour] += count
+        names[tenant, day, name] += count
     return days, hours, names
 
 
 async def _from_store(
     uow_factory: UnitOfWorkFactory, tenant_id: UUID, day: date
 ) -> tuple[dict[int, int], dict[str, int]]:
-    since = datetime.combine(day, time(), tzinfo=UTC)
-    until = since + timedelta(days=1)
     async with uow_factory(tenant_id) as uow:
-        buckets = await uow.analytics.time_series(since, until, Interval.HOUR)
-        top = await uow.analytics.top_events(since, until, MAX_NAMES_PER_DAY)
-    hours = {bucket.start.astimezone(UTC).hour: bucket.count for bucket in buckets if bucket.count}
-    return hours, {event.name: event.count for event in top}
+        found = await day_activity_in(uow.analytics, day, MAX_NAMES_PER_DAY)
+    return dict(found.per_hour), dict(found.per_name)

@@ -7,10 +7,23 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Date, Select, bindparam, cast, func, literal_column, select, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Select,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    select,
+    true,
+    type_coerce,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 
+from lana_adapters.sql import projects as project_rows
 from lana_adapters.sql import search
+from lana_adapters.sql import tasks as task_rows
 from lana_adapters.sql.paging import KeyKind, after, order_by, page_of
 from lana_adapters.sql.prepared import Prepared
 from lana_adapters.sql.rows import customer_of, customer_values
@@ -18,13 +31,26 @@ from lana_adapters.sql.tables import customers
 from lana_adapters.sql.tx import Features, Tx
 from lana_adapters.sql.writes import add, check_tenant, insert, update_versioned, versioned_update
 from lana_core.domain.analytics import CustomerCounts, DayCount
-from lana_core.domain.customers import Customer, CustomerStatus, CustomerValue
+from lana_core.domain.customers import Customer, CustomerStatus, CustomerValue, CustomerView
 from lana_core.domain.pagination import Page
+from lana_core.domain.projects import ProjectStats, TaskStats
 from lana_core.domain.queries import Archived, CustomerQuery
 
 c = customers.c
 COLUMNS = tuple(col for col in customers.c if not col.name.startswith("search_"))
 _GET = Prepared(select(*COLUMNS).where(c.tenant_id == bindparam("tenant"), c.id == bindparam("id")))
+_PROJECT_STATS = project_rows.STATS.subquery("project_stats")
+_TASK_STATS = task_rows.STATS.subquery("task_stats")
+# The customer and its stats in one round trip: each stats query yields exactly one row.
+_VIEW = Prepared(
+    select(
+        *COLUMNS,
+        *(column.label(f"project_{column.name}") for column in _PROJECT_STATS.c),
+        *(column.label(f"task_{column.name}") for column in _TASK_STATS.c),
+    )
+    .select_from(customers.join(_PROJECT_STATS, true()).join(_TASK_STATS, true()))
+    .where(c.tenant_id == bindparam("tenant"), c.id == bindparam("customer"))
+)
 _INSERT = insert(customers)
 _UPDATE = versioned_update(customers)
 _COUNTS = Prepared(
@@ -53,8 +79,9 @@ class SqlCustomerRepository:
         await add(self._tx, _INSERT, customer_values(customer))
 
     async def add_many(self, batch: Sequence[Customer]) -> None:
-        """Store new customers in one batch of inserts (not in the port: for batch use cases);
-        raises Conflict if any id or email is taken."""
+        """Store new customers in one statement on PostgreSQL (see :meth:`Prepared.bulk`), one
+        batch of inserts on SQLite; raises Conflict if any id or email is taken in the tenant
+        or repeated among them."""
         for customer in batch:
             check_tenant(self._tx, customer.tenant_id, "customer")
         await add(self._tx, _INSERT, [customer_values(one) for one in batch])
@@ -62,6 +89,22 @@ class SqlCustomerRepository:
     async def get(self, customer_id: UUID) -> Customer | None:
         row = await self._tx.first(_GET, {"tenant": self._tx.tenant_id, "id": customer_id})
         return None if row is None else customer_of(row)
+
+    async def get_view(self, customer_id: UUID, today: date) -> CustomerView | None:
+        params = {"tenant": self._tx.tenant_id, "customer": customer_id, "today": today}
+        row = await self._tx.first(_VIEW, params)
+        if row is None:
+            return None
+        return CustomerView(
+            customer=customer_of(row),
+            project_stats=ProjectStats(
+                total=row.project_total,
+                done=row.project_done,
+                in_progress=row.project_in_progress,
+                overdue=row.project_overdue,
+            ),
+            task_stats=TaskStats(total=row.task_total, completed=row.task_completed),
+        )
 
     async def update(self, customer: Customer) -> None:
         """Store ``customer``; raises Conflict unless the stored version is ``customer.version - 1``

@@ -16,6 +16,8 @@ _RETRYABLE = frozenset({"40001", "40P01"})  # serialization failure, deadlock
 _LOCK_TIMEOUT = "55P03"
 _BAD_INPUT_CLASSES = ("22", "23")  # data exception, integrity constraint
 _UNAVAILABLE_CLASSES = ("08", "53", "57", "58")  # connection, resources, operator, system
+_CONNECTION_CLASS = "08"
+_SERVER_GOING_AWAY = frozenset({"57P01", "57P02", "57P03"})  # admin or crash shutdown, starting up
 
 _SQLITE_UNIQUE = frozenset({"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"})
 _SQLITE_BAD_INPUT = frozenset(
@@ -26,6 +28,23 @@ _SQLITE_BAD_INPUT = frozenset(
 def is_retryable(error: BaseException) -> bool:
     """Whether running the whole transaction again may succeed (serialization failure, deadlock)."""
     return isinstance(error, exc.DBAPIError) and _sqlstate(error) in _RETRYABLE
+
+
+def is_connection_lost(error: BaseException) -> bool:
+    """Whether ``error`` means the connection could not be made or was lost (server restart,
+    network blip), not that the database refused the work: before anything ran on the
+    connection, trying again on a fresh one is safe."""
+    if isinstance(error, OSError):
+        return True
+    if not isinstance(error, exc.DBAPIError):
+        return False  # a pool timeout included: it has already waited
+    if error.connection_invalidated:
+        return True
+    state = _sqlstate(error)
+    if state is None:
+        # psycopg reports a refused or reset connection without a SQLSTATE.
+        return isinstance(error, exc.OperationalError) and _sqlite_name(error.orig) is None
+    return state.startswith(_CONNECTION_CLASS) or state in _SERVER_GOING_AWAY
 
 
 # What the adapter catches around every database call.
@@ -72,8 +91,13 @@ def translate_psycopg(error: Exception) -> LanaError:
 def _from_sqlstate(state: str, orig: Any) -> LanaError:
     if state == _UNIQUE:
         return Conflict("a record with this key already exists")
-    if state in _RETRYABLE or state == _LOCK_TIMEOUT:
-        return Conflict("a concurrent change got in the way; retry")
+    if state in _RETRYABLE:
+        return Conflict(
+            "the change clashed with a concurrent one (serialization failure or deadlock) and was"
+            " rolled back; nothing was saved, retry it"
+        )
+    if state == _LOCK_TIMEOUT:
+        return Conflict("a record stayed locked by a concurrent change too long; nothing was saved, retry")
     if state == _FOREIGN_KEY:
         return _invalid(_detail(orig), field=_constraint_field(orig))
     if state.startswith(_BAD_INPUT_CLASSES):

@@ -135,7 +135,7 @@ class SqlAuditLog:
     async def append(self, entries: Sequence[AuditEntry]) -> None:
         for entry in entries:
             check_tenant(self._tx, entry.tenant_id, "audit entry")
-        await add(self._tx, _INSERT_AUDIT, [audit_values(entry) for entry in entries])
+        await self._tx.append(_INSERT_AUDIT, [audit_values(entry) for entry in entries])
 
     async def list_for_customer(self, customer_id: UUID, limit: int) -> Sequence[AuditEntry]:
         """Entries about the customer or its projects and tasks, newest first (ties: larger id first)."""

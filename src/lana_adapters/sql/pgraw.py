@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from lana_adapters.sql.errors import translate_psycopg
 from lana_adapters.sql.prepared import Prepared
 
+Params = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
+
 
 class PgRunner:
     """Executes prepared statements on the psycopg connection under one pooled connection,
@@ -26,23 +28,52 @@ class PgRunner:
         self._conn = conn
         self._driver: psycopg.AsyncConnection[Any] | None = None
 
-    async def run(
-        self, prepared: Prepared, params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
-    ) -> psycopg.AsyncCursor[Any]:
+    async def run(self, prepared: Prepared, params: Params) -> psycopg.AsyncCursor[Any]:
         """Run ``prepared`` once, or once per mapping of a list; raises the matching core error."""
         driver = self._driver or await self._driver_connection()
-        dialect = self._conn.dialect
-        sql = prepared.sql(dialect)
         cursor = driver.cursor(row_factory=namedtuple_row)
         try:
-            if isinstance(params, Sequence):
-                await cursor.executemany(sql, [prepared.adapt(dialect, row) for row in params])
-            else:
-                # Fixed statements whose best plan does not depend on their values.
-                await cursor.execute(sql, prepared.adapt(dialect, params or {}), prepare=True)
+            await self._execute(cursor, prepared, params)
         except psycopg.Error as error:
             raise translate_psycopg(error) from error
         return cursor
+
+    async def run_pipelined(
+        self, statements: Sequence[tuple[Prepared, Params]], *, commit: bool = False
+    ) -> None:
+        """Run ``statements`` (then COMMIT, if asked) in one round trip: all are sent before
+        any result is read. Raises the core error matching the first failure; the
+        transaction is then aborted."""
+        driver = self._driver or await self._driver_connection()
+        try:
+            async with driver.pipeline():
+                for prepared, params in statements:
+                    await self._execute(driver.cursor(), prepared, params)
+                if commit:
+                    await driver.commit()
+        except psycopg.Error as error:
+            raise translate_psycopg(error) from error
+
+    async def _execute(self, cursor: psycopg.AsyncCursor[Any], prepared: Prepared, params: Params) -> None:
+        if isinstance(params, Sequence):
+            await self._many(cursor, prepared, params)
+        else:
+            # Fixed statements whose best plan does not depend on their values.
+            dialect = self._conn.dialect
+            await cursor.execute(prepared.sql(dialect), prepared.adapt(dialect, params or {}), prepare=True)
+
+    async def _many(
+        self, cursor: psycopg.AsyncCursor[Any], prepared: Prepared, rows: Sequence[Mapping[str, Any]]
+    ) -> None:
+        """Many rows: one INSERT of column arrays when the statement allows it (one round
+        trip, one plan), else the statement once per row in one pipeline."""
+        dialect = self._conn.dialect
+        bulk = prepared.bulk(dialect, rows) if len(rows) > 1 else None
+        if bulk is not None:
+            await cursor.execute(*bulk, prepare=True)
+        else:
+            sql = prepared.sql(dialect)
+            await cursor.executemany(sql, [prepared.adapt(dialect, row) for row in rows])
 
     async def _driver_connection(self) -> psycopg.AsyncConnection[Any]:
         raw = await self._conn.get_raw_connection()

@@ -26,14 +26,14 @@ _GET = Prepared(select(projects).where(p.tenant_id == bindparam("tenant"), p.id 
 _INSERT = insert(projects)
 _UPDATE = versioned_update(projects)
 _OVERDUE = and_(p.due_date < bindparam("today"), p.status != ProjectStatus.DONE.value)
-_STATS = Prepared(
-    select(
-        func.count(),
-        func.count().filter(p.status == ProjectStatus.DONE.value),
-        func.count().filter(p.status == ProjectStatus.IN_PROGRESS.value),
-        func.count().filter(_OVERDUE),
-    ).where(p.tenant_id == bindparam("tenant"), p.customer_id == bindparam("customer"), _LIVE)
-)
+# One row, whatever the customer has: also joined into the customer view (sql/customers.py).
+STATS = select(
+    func.count().label("total"),
+    func.count().filter(p.status == ProjectStatus.DONE.value).label("done"),
+    func.count().filter(p.status == ProjectStatus.IN_PROGRESS.value).label("in_progress"),
+    func.count().filter(_OVERDUE).label("overdue"),
+).where(p.tenant_id == bindparam("tenant"), p.customer_id == bindparam("customer"), _LIVE)
+_STATS = Prepared(STATS)
 _RECENT = Prepared(
     select(projects)
     .where(p.tenant_id == bindparam("tenant"), p.customer_id == bindparam("customer"), _LIVE)

@@ -26,8 +26,11 @@ from sqlalchemy import (
     column,
     func,
     literal_column,
+    select,
     text,
+    union,
 )
+from sqlalchemy.sql.selectable import TableValuedAlias
 
 from lana_adapters.sql.tables import customers
 from lana_adapters.sql.tx import Features
@@ -36,6 +39,11 @@ SEPARATOR = "\x1f"
 # A sort value a query may carry to page by relevance, most relevant first.
 RELEVANCE = "relevance"
 _TRIGRAM = 3
+# How many customers a relevance list ranks at most: its pages run through these alone.
+RANKED_CANDIDATES = 1_000
+# Near matches rescue a misspelt or half-remembered text; one found in this many customers
+# already was typed as meant, and scoring near matches costs a scan of every shared trigram.
+NEAR_MATCHES_BELOW = 100
 _RANK_SCALE = 1_000_000
 _FTS_CANDIDATES = text("SELECT rowid FROM customers_fts WHERE customers_fts MATCH :phrase").columns(
     column("rowid", Integer)
@@ -54,7 +62,7 @@ def search_text(name: str, email: str | None, company: str | None) -> str:
 @frozen
 class TextSearch:
     """How a customer list narrows to a text: a condition on ``customers``, or on PostgreSQL
-    the matches to join (``customer_id``, ``closeness``); and the relevance score."""
+    the matches to join (``customer_id``); and the relevance score."""
 
     condition: ColumnElement[bool] | None
     matches: FromClause | None
@@ -63,18 +71,59 @@ class TextSearch:
 
 def text_search(features: Features, needle: str, *, fuzzy: bool) -> TextSearch:
     """Customers whose name, email or company contains ``needle`` (case-insensitively);
-    ``fuzzy`` adds, on PostgreSQL, near matches (shared words, small typos)."""
+    ``fuzzy`` adds, on PostgreSQL, near matches (shared words, small typos) when few
+    customers contain the text, and ranks a capped set (see :func:`_ranked_candidates`)."""
     folded = fold(needle)
     tier = _tier(features, folded)
-    if features.postgres:
-        found = func.lana_customer_matches(folded, fuzzy).table_valued(
-            column("customer_id", Uuid), column("closeness", Float)
-        )
-        matches = found.alias("matches")
-        # closeness is below 2 and a tier counts 3: a better tier always ranks first.
-        score = cast(tier, Float) * 3 + matches.c.closeness
-        return TextSearch(None, matches, cast(func.floor(score * _RANK_SCALE), Integer))
-    return TextSearch(_sqlite_condition(features, folded), None, tier)
+    if not features.postgres:
+        return TextSearch(_sqlite_condition(features, folded), None, tier)
+    if not fuzzy:
+        return TextSearch(None, _matches(folded, fuzzy=False).alias("matches"), tier)
+    # closeness is below 2 and a tier counts 3: a better tier always ranks first.
+    score = cast(tier, Float) * 3 + _closeness(folded)
+    return TextSearch(None, _ranked_candidates(folded), cast(func.floor(score * _RANK_SCALE), Integer))
+
+
+def _matches(folded: str, *, fuzzy: bool) -> TableValuedAlias:
+    return func.lana_customer_matches(folded, fuzzy).table_valued(
+        column("customer_id", Uuid), column("closeness", Float)
+    )
+
+
+def _ranked_candidates(folded: str) -> FromClause:
+    """The customers a relevance list ranks: the newest ``RANKED_CANDIDATES`` containing the
+    text, and, only when fewer than ``NEAR_MATCHES_BELOW`` contain it, the
+    ``RANKED_CANDIDATES`` nearest other matches.
+
+    Scoring a match costs a trigram and a text-rank comparison; a word shared by thousands
+    of customers would cost seconds a page. Exact matches always rank above near ones,
+    which are looked for (the expensive call) only when the text finds few customers.
+    The set depends on the data alone, so cursors page through it exactly.
+    """
+    exact_found = _matches(folded, fuzzy=False)
+    exact = (
+        select(exact_found.c.customer_id)
+        .order_by(exact_found.c.customer_id.desc())
+        .limit(RANKED_CANDIDATES)
+        .cte("exact_candidates")
+    )
+    room = select(func.count()).select_from(exact).scalar_subquery() < NEAR_MATCHES_BELOW
+    near_found = _matches(folded, fuzzy=True)
+    near = (
+        select(near_found.c.customer_id)
+        .where(room)
+        .order_by(near_found.c.closeness.desc(), near_found.c.customer_id.desc())
+        .limit(RANKED_CANDIDATES)
+    )
+    return union(select(exact.c.customer_id), near).subquery("matches")
+
+
+def _closeness(folded: str) -> ColumnElement[float]:
+    """How near a customer's text is to the needle, as ``lana_customer_matches`` scores it:
+    the weighted text rank normalised into [0, 1) plus trigram word similarity."""
+    query = func.plainto_tsquery(literal_column("'simple'"), folded)
+    rank = func.ts_rank(customers.c.search_vector, query, 32)
+    return cast(rank + func.word_similarity(folded, customers.c.search_text), Float)
 
 
 def _sqlite_condition(features: Features, folded: str) -> ColumnElement[bool]:

@@ -22,14 +22,16 @@ _GET = Prepared(select(tasks).where(t.tenant_id == bindparam("tenant"), t.id == 
 _INSERT = insert(tasks)
 _UPDATE = versioned_update(tasks)
 # Tasks of archived projects do not count.
-_STATS = Prepared(
-    select(func.count(), func.count().filter(t.completed))
+# One row, whatever the customer has: also joined into the customer view (sql/customers.py).
+STATS = (
+    select(func.count().label("total"), func.count().filter(t.completed).label("completed"))
     .select_from(
         tasks.join(projects, (projects.c.tenant_id == t.tenant_id) & (projects.c.id == t.project_id))
     )
     .where(t.tenant_id == bindparam("tenant"), t.customer_id == bindparam("customer"))
     .where(projects.c.archived_at.is_(None))
 )
+_STATS = Prepared(STATS)
 
 
 class SqlTaskRepository:

@@ -10,7 +10,7 @@ meanwhile is seen instead of failing the snapshot.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 from uuid import UUID
 
@@ -20,7 +20,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lana_adapters.sql.engine import BEGIN_IMMEDIATE, SCOPE
-from lana_adapters.sql.errors import DRIVER_ERRORS, translate
+from lana_adapters.sql.errors import DRIVER_ERRORS, is_connection_lost, translate
 from lana_adapters.sql.prepared import Prepared
 from lana_core.errors import Unavailable
 
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 # A row read by column name: a SQLAlchemy Row, or a psycopg named tuple on the fast path.
 AnyRow: TypeAlias = Any
+# Hands a unit of work's transaction a fresh connection in place of one found lost.
+Reconnect = Callable[[], Awaitable[AsyncConnection]]
 Params = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
 Statement = Executable | Prepared
 
@@ -65,10 +67,43 @@ class WriteQueue:
         self._lock.release()
 
 
-class Tx:
-    """Statements of one tenant's unit of work; a transaction begins (and is scoped) lazily."""
+@frozen(kw_only=True)
+class Retries:
+    """How a unit of work gets a usable connection: a connect that fails fast, or a pooled
+    connection found dead at BEGIN, is tried again up to ``attempts`` times in all, pausing
+    ``first_pause_seconds``, then twice as long each time. A connect failing slower than
+    ``slow_failure_seconds`` has waited out its own timeout and is not tried again. Nothing
+    has run in the transaction then, so trying again is always safe; a failure later in a
+    unit of work is the caller's to retry (see docs/persistence.md)."""
 
-    __slots__ = ("_conn", "_queue", "_role", "_runner", "_writing", "features", "tenant_id")
+    attempts: int = 3
+    first_pause_seconds: float = 0.05
+    slow_failure_seconds: float = 1.0
+
+    def pause(self, attempt: int) -> float:
+        return self.first_pause_seconds * 2.0 ** (attempt - 1)
+
+
+class Tx:
+    """Statements of one tenant's unit of work; a transaction begins (and is scoped) lazily.
+
+    On PostgreSQL, a BEGIN that finds the connection lost (a pooled connection the server
+    dropped) is tried again on a fresh one from ``reconnect``, a few times: nothing has run
+    in the transaction yet, so no work is repeated.
+    """
+
+    __slots__ = (
+        "_appended",
+        "_conn",
+        "_queue",
+        "_reconnect",
+        "_retries",
+        "_role",
+        "_runner",
+        "_writing",
+        "features",
+        "tenant_id",
+    )
 
     def __init__(
         self,
@@ -76,13 +111,19 @@ class Tx:
         tenant_id: UUID,
         features: Features,
         role: str | None,
+        *,
         queue: WriteQueue | None = None,
+        reconnect: Reconnect | None = None,
+        retries: Retries | None = None,
     ) -> None:
         self._conn = conn
         self._role = role
         self._queue = queue
+        self._reconnect = reconnect
+        self._retries = retries or Retries()
         self._writing = False
         self._runner: PgRunner | None = None
+        self._appended: list[tuple[Prepared, Params]] = []
         self.features = features
         self.tenant_id = tenant_id
 
@@ -113,9 +154,28 @@ class Tx:
             return count
         return (await self._execute(_plain(statement), params)).rowcount
 
+    async def append(self, statement: Statement, params: Params) -> None:
+        """Insert rows into an append-only log (outbox, audit, analytics) that nobody reads back
+        in this unit of work and whose row count nobody needs.
+
+        On PostgreSQL the rows travel with the unit's next statement or with its COMMIT, in
+        one round trip (a psycopg pipeline); a failure is then reported by that statement or
+        by :meth:`commit`. Elsewhere they are written at once.
+        """
+        if params is not None and not params:
+            return
+        if isinstance(statement, Prepared) and self.features.postgres:
+            self._appended.append((statement, params))
+            return
+        await self.write(statement, params)
+
     async def commit(self) -> None:
         """Make the transaction durable; raises Conflict or Unavailable as the driver reports."""
         try:
+            if self._appended:
+                # COMMIT joins the appended rows' round trip; SQLAlchemy's own commit below
+                # then finds the transaction ended and sends nothing.
+                await (await self._runner_in_transaction()).run_pipelined(self._take_appended(), commit=True)
             await self._conn.commit()
         except DRIVER_ERRORS as error:
             raise translate(error) from error
@@ -123,6 +183,7 @@ class Tx:
             self.done_writing()
 
     async def rollback(self) -> None:
+        self._appended.clear()
         try:
             await self._conn.rollback()
         except DRIVER_ERRORS as error:
@@ -140,6 +201,8 @@ class Tx:
         try:
             if not self._writing and not self.features.postgres and getattr(statement, "is_dml", False):
                 await self._take_write_lock()
+            if self._appended:
+                await (await self._runner_in_transaction()).run_pipelined(self._take_appended())
             if not self._conn.in_transaction():
                 await self._begin()
             return await self._conn.execute(statement, params)
@@ -147,6 +210,13 @@ class Tx:
             raise translate(error) from error
 
     async def _fast(self, prepared: Prepared, params: Params) -> Any:
+        runner = await self._runner_in_transaction()
+        if self._appended:
+            await runner.run_pipelined(self._take_appended())
+        return await runner.run(prepared, params)
+
+    async def _runner_in_transaction(self) -> PgRunner:
+        """The psycopg runner of this unit's connection, its transaction begun."""
         if not self._conn.in_transaction():
             try:
                 await self._begin()
@@ -156,7 +226,11 @@ class Tx:
             from lana_adapters.sql.pgraw import PgRunner
 
             self._runner = PgRunner(self._conn)
-        return await self._runner.run(prepared, params)
+        return self._runner
+
+    def _take_appended(self) -> list[tuple[Prepared, Params]]:
+        appended, self._appended = self._appended, []
+        return appended
 
     async def _take_write_lock(self) -> None:
         if self._queue is not None:
@@ -167,6 +241,21 @@ class Tx:
         self._conn.info[BEGIN_IMMEDIATE] = True
 
     async def _begin(self) -> None:
+        attempts = self._retries.attempts
+        for attempt in range(1, attempts + 1):
+            try:
+                await self._begin_once()
+                return
+            except DRIVER_ERRORS as error:
+                retry = self.features.postgres and self._reconnect is not None and is_connection_lost(error)
+                if not retry or attempt == attempts:
+                    raise
+            await asyncio.sleep(self._retries.pause(attempt))
+            assert self._reconnect is not None
+            self._conn = await self._reconnect()
+            self._runner = None
+
+    async def _begin_once(self) -> None:
         if not self.features.postgres:
             await self._conn.begin()
             return

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
 from types import TracebackType
 from uuid import UUID
 
@@ -10,14 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from lana_adapters.sql.analytics import SqlAnalyticsStore
 from lana_adapters.sql.customers import SqlCustomerRepository
-from lana_adapters.sql.errors import DRIVER_ERRORS, translate
+from lana_adapters.sql.errors import DRIVER_ERRORS, is_connection_lost, translate
 from lana_adapters.sql.history import SqlAuditLog, SqlInsightRepository, SqlInteractionRepository
 from lana_adapters.sql.outbox import SqlOutbox
 from lana_adapters.sql.projects import SqlProjectRepository
 from lana_adapters.sql.settings import APP_ROLE
 from lana_adapters.sql.tasks import SqlTaskRepository
 from lana_adapters.sql.tenancy import SqlTenantRepository, SqlUserRepository
-from lana_adapters.sql.tx import Features, Tx, WriteQueue
+from lana_adapters.sql.tx import Features, Retries, Tx, WriteQueue
 from lana_core.ports import (
     AnalyticsStore,
     AuditLog,
@@ -83,12 +86,20 @@ class SqlUnitOfWork:
 
     async def __aenter__(self) -> SqlUnitOfWork:
         try:
-            self._conn = await self._engine.connect()
+            self._conn = await self._connect()
             features = await self._database.features(self._conn)
         except DRIVER_ERRORS as error:
             await self._release()
             raise translate(error) from error
-        self._tx = tx = Tx(self._conn, self._tenant_id, features, self._role, self._database.writers)
+        self._tx = tx = Tx(
+            self._conn,
+            self._tenant_id,
+            features,
+            self._role,
+            queue=self._database.writers,
+            reconnect=self._reconnect,
+            retries=self._database.retries,
+        )
         self.tenants = SqlTenantRepository(tx)
         self.users = SqlUserRepository(tx)
         self.customers = SqlCustomerRepository(tx)
@@ -116,6 +127,30 @@ class SqlUnitOfWork:
     async def rollback(self) -> None:
         await self._active().rollback()
 
+    async def _connect(self) -> AsyncConnection:
+        """A pooled connection; a connect that failed fast (server restarting, connection
+        reset) is tried again after a short pause, up to ``retries.attempts`` times."""
+        retries = self._database.retries
+        for attempt in range(1, retries.attempts + 1):
+            started = time.monotonic()
+            try:
+                return await self._engine.connect()
+            except DRIVER_ERRORS as error:
+                timed_out = time.monotonic() - started > retries.slow_failure_seconds
+                if attempt == retries.attempts or timed_out or not is_connection_lost(error):
+                    raise
+            await asyncio.sleep(retries.pause(attempt))
+        raise AssertionError("unreachable")
+
+    async def _reconnect(self) -> AsyncConnection:
+        """Drop the connection whose BEGIN failed for a fresh one (see :class:`Tx`)."""
+        lost, self._conn = self._conn, None
+        if lost is not None:
+            with contextlib.suppress(*DRIVER_ERRORS):
+                await lost.invalidate()
+        self._conn = await self._connect()
+        return self._conn
+
     async def _release(self) -> None:
         conn, tx, self._conn, self._tx = self._conn, self._tx, None, None
         if conn is None:
@@ -141,18 +176,26 @@ class SqlUnitOfWorkFactory:
 
     ``app_role`` is the PostgreSQL role transactions run as (None: the login role).
     On SQLite, writers of this process queue for the write lock for at most
-    ``busy_timeout_seconds``, then fail with Unavailable.
+    ``busy_timeout_seconds``, then fail with Unavailable. ``retries`` bounds the tries
+    for a usable connection.
     """
 
     __slots__ = ("_database", "_engine", "_role")
 
     def __init__(
-        self, engine: AsyncEngine, *, app_role: str | None = APP_ROLE, busy_timeout_seconds: float = 5.0
+        self,
+        engine: AsyncEngine,
+        *,
+        app_role: str | None = APP_ROLE,
+        busy_timeout_seconds: float = 5.0,
+        retries: Retries | None = None,
     ) -> None:
         postgres = engine.dialect.name == "postgresql"
         self._engine = engine
         self._role = app_role if postgres else None
-        self._database = _Database(postgres=postgres, busy_timeout_seconds=busy_timeout_seconds)
+        self._database = _Database(
+            postgres=postgres, busy_timeout_seconds=busy_timeout_seconds, retries=retries or Retries()
+        )
 
     def __call__(self, tenant_id: UUID) -> SqlUnitOfWork:
         return SqlUnitOfWork(self._engine, tenant_id, self._database, self._role)
@@ -163,11 +206,12 @@ class _Database:
     first use (SQLite has the FTS5 table only where it was built with FTS5), and on
     SQLite the queue of writers."""
 
-    __slots__ = ("_known", "writers")
+    __slots__ = ("_known", "retries", "writers")
 
-    def __init__(self, *, postgres: bool, busy_timeout_seconds: float) -> None:
+    def __init__(self, *, postgres: bool, busy_timeout_seconds: float, retries: Retries) -> None:
         self._known: Features | None = Features(postgres=True, fts=True) if postgres else None
         self.writers = None if postgres else WriteQueue(busy_timeout_seconds)
+        self.retries = retries
 
     async def features(self, conn: AsyncConnection) -> Features:
         if self._known is None:

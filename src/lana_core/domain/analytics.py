@@ -152,8 +152,23 @@ class ProjectCounts:
 
 
 @frozen(kw_only=True)
+class DayActivity:
+    """A tenant's analytics events on one UTC day: counts per hour (0-23) and per event name,
+    hours and names without events left out."""
+
+    day: date
+    per_hour: Mapping[int, int]
+    per_name: Mapping[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.per_hour.values())
+
+
+@frozen(kw_only=True)
 class Dashboard:
-    """The CRM dashboard of one tenant at ``generated_at``."""
+    """The CRM dashboard of one tenant at ``generated_at``; the ``*_today`` figures count
+    analytics events of the current UTC day up to that moment."""
 
     total_customers: int
     customers_by_status: Mapping[str, int]
@@ -166,6 +181,9 @@ class Dashboard:
     new_customers_per_day: Sequence[DayCount]
     conversion_rate: float
     generated_at: datetime
+    events_today: int = 0
+    events_per_hour_today: Sequence[TimeBucket] = ()
+    top_events_today: Sequence[EventCount] = ()
 
 
 def conversion_rate(counts: CustomerCounts) -> float:

@@ -10,6 +10,7 @@ from uuid import UUID
 from attrs import evolve, frozen
 
 from lana_core.domain import validation
+from lana_core.domain.projects import ProjectStats, TaskStats
 from lana_core.domain.validation import JsonScalar
 from lana_core.errors import Conflict, StaleVersion, ValidationError
 
@@ -203,3 +204,12 @@ class Customer:
     def _ensure_not_archived(self) -> None:
         if self.is_archived:
             raise Conflict(f"customer {self.id} is archived; restore it before changing it")
+
+
+@frozen(kw_only=True)
+class CustomerView:
+    """A customer with the original's derived ``project_stats`` and ``task_stats``."""
+
+    customer: Customer
+    project_stats: ProjectStats
+    task_stats: TaskStats

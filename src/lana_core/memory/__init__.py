@@ -8,6 +8,7 @@ never copied.
 from lana_core.memory._bus import HandlerFailures, InMemoryEventBus
 from lana_core.memory._cache import InMemoryCache
 from lana_core.memory._clock import ManualClock
+from lana_core.memory._counters import InMemoryActivityCounters
 from lana_core.memory._hashing import ScryptHasher
 from lana_core.memory._outbox import InMemoryOutboxRelayStore
 from lana_core.memory._store import InMemoryStore
@@ -15,6 +16,7 @@ from lana_core.memory._uow import InMemoryUnitOfWork, InMemoryUnitOfWorkFactory
 
 __all__ = [
     "HandlerFailures",
+    "InMemoryActivityCounters",
     "InMemoryCache",
     "InMemoryEventBus",
     "InMemoryOutboxRelayStore",

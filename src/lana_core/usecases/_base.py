@@ -17,17 +17,33 @@ from lana_core.domain.events import DomainEvent
 from lana_core.domain.policy import Action, Resource, authorize
 from lana_core.domain.tenancy import Actor, TenantSettings
 from lana_core.errors import NotFound
-from lana_core.ports import Cache, Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
+from lana_core.ports import ActivityCounters, Cache, Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
+from lana_core.usecases._activity import CountingUnitOfWorkFactory, NoActivityCounters
 
 
 @frozen(kw_only=True)
 class Kernel:
-    """The ports every use case needs; built once by the composition root."""
+    """The ports every use case needs; built once by the composition root.
+
+    With live ``counters``, ``uow`` counts the analytics events every unit commits into them.
+    """
 
     uow: UnitOfWorkFactory
     clock: Clock
     ids: IdFactory
     cache: Cache
+    counters: ActivityCounters = attrs.field(factory=NoActivityCounters)
+
+    def __attrs_post_init__(self) -> None:
+        if isinstance(self.counters, NoActivityCounters):
+            return
+        uow = self.uow
+        if isinstance(uow, CountingUnitOfWorkFactory):
+            if uow.counters is self.counters:
+                return  # another kernel's units already count into these counters
+            uow = uow.inner
+        # Frozen: set once here, so no unit of work of this kernel bypasses the counters.
+        object.__setattr__(self, "uow", CountingUnitOfWorkFactory(uow, self.counters))
 
 
 class UseCase:

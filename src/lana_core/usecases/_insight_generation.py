@@ -168,9 +168,15 @@ class ModelGate:
 
     async def _fall_back(self, context: InsightContext, reason: str, started: float) -> Assessment:
         draft = await self._fallback.assess(context)
+        self._options.on_fallback(reason_code(reason))
         return Assessment(
             draft=draft, source=InsightSource.RULES, fallback_reason=reason, latency_ms=_since(started)
         )
+
+
+def reason_code(reason: str) -> str:
+    """The stable code of a fallback reason: ``model_unavailable: refused`` → ``model_unavailable``."""
+    return reason.partition(":")[0]
 
 
 def _checked(answer: object) -> InsightDraft:

@@ -18,14 +18,21 @@ from lana_core.ports import UnitOfWorkFactory
 T = TypeVar("T")
 
 
+def ignore_fallback(_reason: str) -> None:
+    """The default fallback observer: nobody is told."""
+
+
 @frozen(kw_only=True)
 class InsightOptions:
-    """How insight generation treats the model: deadline, breaker, batch parallelism."""
+    """How insight generation treats the model: deadline, breaker, batch parallelism, and who
+    hears of each insight the fallback answered (``on_fallback`` gets its stable reason code,
+    ``timeout`` or ``circuit_open``, never the detail; adapters count them)."""
 
     deadline_seconds: float = field(default=10.0, validator=gt(0))
     breaker_threshold: int = field(default=5, validator=ge(1))
     breaker_cooldown_seconds: float = field(default=60.0, validator=ge(0))
     batch_concurrency: int = field(default=4, validator=ge(1))
+    on_fallback: Callable[[str], None] = field(default=ignore_fallback, eq=False, repr=False)
 
 
 class BreakerState(enum.StrEnum):

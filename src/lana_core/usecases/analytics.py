@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Protocol, TypeVar
 from uuid import UUID
 
 from attrs import field, frozen
@@ -36,6 +36,7 @@ from lana_core.usecases.caching import ANALYTICS
 
 __all__ = [
     "MAX_TOP_LIMIT",
+    "EventFields",
     "GetMetricsHandler",
     "GetTimeSeriesHandler",
     "GetTopEventsHandler",
@@ -73,9 +74,29 @@ class IngestEvent:
     occurred_at: datetime | None = None
 
 
+class EventFields(Protocol):
+    """What an event to ingest says: :class:`IngestEvent`, or any object with these fields
+    (a driver's decoded request item is taken as is, without a copy per event)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def user_id(self) -> str | None: ...
+    @property
+    def session_id(self) -> str | None: ...
+    @property
+    def subject_type(self) -> str | None: ...
+    @property
+    def subject_id(self) -> UUID | None: ...
+    @property
+    def properties(self) -> Mapping[str, JsonScalar]: ...
+    @property
+    def occurred_at(self) -> datetime | None: ...
+
+
 @frozen(kw_only=True)
 class IngestEventsBatch:
-    events: Sequence[IngestEvent]
+    events: Sequence[EventFields]
 
 
 @frozen
@@ -99,7 +120,7 @@ class IngestEventHandler(UseCase):
 
     async def __call__(self, actor: Actor, command: IngestEvent) -> AnalyticsEvent:
         now = self._now()
-        event = _build(self, actor, command, now, prefix="")
+        event = _build(self, actor, command, now, prefix="", latest=now + MAX_FUTURE_SKEW)
         await _store(self, actor, (event,))
         return event
 
@@ -120,17 +141,19 @@ class IngestEventsBatchHandler(UseCase):
         if len(commands) > MAX_BATCH:
             raise ValidationError.single("events", "too_many", f"at most {MAX_BATCH} events per batch")
         now = self._now()
+        latest = now + MAX_FUTURE_SKEW
         built: list[AnalyticsEvent] = []
         problems: list[FieldError] = []
         for index, item in enumerate(commands):
             try:
-                built.append(_build(self, actor, item, now, prefix=f"events[{index}]."))
+                built.append(_build(self, actor, item, now, prefix=f"events[{index}].", latest=latest))
             except ValidationError as error:
                 problems.extend(error.errors)
         if problems:
             raise ValidationError(problems)
-        await _store(self, actor, tuple(built))
-        return tuple(built)
+        stored = tuple(built)
+        await _store(self, actor, stored)
+        return stored
 
 
 class GetMetricsHandler(UseCase):
@@ -226,7 +249,7 @@ class GetUserMetricsHandler(UseCase):
 
 
 def _build(
-    use_case: UseCase, actor: Actor, command: IngestEvent, now: datetime, *, prefix: str
+    use_case: UseCase, actor: Actor, command: EventFields, now: datetime, *, prefix: str, latest: datetime
 ) -> AnalyticsEvent:
     event = AnalyticsEvent.create(
         id=use_case._kernel.ids.new_id(),
@@ -241,7 +264,7 @@ def _build(
         now=now,
         field_prefix=prefix,
     )
-    if event.occurred_at > now + MAX_FUTURE_SKEW:
+    if event.occurred_at > latest:
         raise ValidationError([FieldError(f"{prefix}occurred_at", "in_future", "must not be in the future")])
     return event
 

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 from uuid import UUID
 
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
+from msgspec import Meta
 
 from lana_core.app import Lana
 from lana_core.domain.customers import CustomerStatus, CustomerValue
 from lana_core.domain.pagination import SortOrder
 from lana_core.domain.queries import Archived, CustomerQuery, CustomerSort
 from lana_core.domain.tenancy import Actor
+from lana_core.usecases.customer_batch import MAX_CUSTOMERS_PER_BATCH, CreateCustomersBatch
 from lana_core.usecases.customers import (
     ChangeCustomerStatus,
     ChangeCustomerValue,
@@ -32,6 +35,7 @@ from lana_http.concurrency import (
 )
 from lana_http.controllers._common import API, DEFAULT_PAGE, Cursor, Limit, aware, page_of, sent_fields
 from lana_http.problems import GUARDED_WRITE, READ, WRITE, documented
+from lana_http.schemas.base import Body, Out
 from lana_http.schemas.customers import (
     CustomerCreate,
     CustomerDetailOut,
@@ -43,6 +47,16 @@ from lana_http.schemas.customers import (
 )
 
 ID = "/{customer_id:uuid}"
+
+
+class CustomerBatchCreate(Body):
+    customers: Annotated[list[CustomerCreate], Meta(min_length=1, max_length=MAX_CUSTOMERS_PER_BATCH)]
+
+
+class CustomerBatchOut(Out):
+    """The created customers, in the order they were sent."""
+
+    items: list[CustomerOut]
 
 
 class CustomerController(Controller):
@@ -102,10 +116,26 @@ class CustomerController(Controller):
         idempotency_key: IdempotencyKey = None,
     ) -> Response[CustomerOut]:
         """Create a customer; an agent's customers are its own. Send `Idempotency-Key` to retry safely."""
-        command = CreateCustomer(**{**sent_fields(data), "tags": tuple(data.tags)})
-        customer = await lana.create_customer(actor, command)
+        customer = await lana.create_customer(actor, _create_command(data))
         location = f"/api/v1/customers/{customer.id}"
         return with_etag(CustomerOut.of(customer), customer.version, status=201, location=location)
+
+    @post(
+        "/batch", operation_id="createCustomersBatch", responses=documented(*WRITE), opt={"idempotent": True}
+    )
+    async def create_customers_batch(
+        self,
+        *,
+        lana: NamedDependency[Lana],
+        actor: NamedDependency[Actor],
+        data: JSONBody[CustomerBatchCreate],
+        idempotency_key: IdempotencyKey = None,
+    ) -> CustomerBatchOut:
+        """Create 1 to 1000 customers, all or none; errors name the item (`customers[3].email`).
+        Send `Idempotency-Key` to retry safely."""
+        command = CreateCustomersBatch(customers=[_create_command(item) for item in data.customers])
+        made = await lana.create_customers_batch(actor, command)
+        return CustomerBatchOut(items=[CustomerOut.of(customer) for customer in made])
 
     @get(ID, operation_id="getCustomer", responses=documented(*READ), response_headers=[ETAG_HEADER])
     async def get_customer(
@@ -223,3 +253,7 @@ class CustomerController(Controller):
         change = lana.change_customer_value(actor, command)
         customer = await guarded(expected, change)
         return with_etag(CustomerOut.of(customer), customer.version)
+
+
+def _create_command(data: CustomerCreate) -> CreateCustomer:
+    return CreateCustomer(**{**sent_fields(data), "tags": tuple(data.tags)})

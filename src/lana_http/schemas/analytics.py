@@ -157,6 +157,11 @@ class DashboardOut(Out):
     new_customers_per_day: list[DayCountOut]
     conversion_rate: float
     generated_at: datetime
+    events_today: Annotated[int, Meta(description="Analytics events of the current UTC day, live.")]
+    events_per_hour_today: Annotated[
+        list[BucketOut], Meta(description="Today's events per hour, from midnight UTC to the current hour.")
+    ]
+    top_events_today: Annotated[list[EventCountOut], Meta(description="Today's 5 most frequent event names.")]
 
     @classmethod
     def of(cls, board: Dashboard) -> DashboardOut:
@@ -174,4 +179,9 @@ class DashboardOut(Out):
             ],
             conversion_rate=board.conversion_rate,
             generated_at=board.generated_at,
+            events_today=board.events_today,
+            events_per_hour_today=[
+                BucketOut(start=b.start, count=b.count) for b in board.events_per_hour_today
+            ],
+            top_events_today=[EventCountOut.of(e) for e in board.top_events_today],
         )

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from lana_core.domain.analytics import (
     AnalyticsEvent,
     Dashboard,
+    DayActivity,
     DayCount,
     EventCount,
     Metrics,
@@ -71,7 +72,11 @@ SAMPLES: dict[type[Any], Any] = {
         new_customers_per_day=(DayCount(date(2026, 3, 3), 0), DayCount(date(2026, 3, 4), 5)),
         conversion_rate=0.6,
         generated_at=AT,
+        events_today=7,
+        events_per_hour_today=(TimeBucket(AT, 7),),
+        top_events_today=(EventCount("page.view", 7),),
     ),
+    DayActivity: DayActivity(day=date(2026, 3, 4), per_hour={0: 2, 5: 5}, per_name={"page.view": 7}),
     Insight: Insight(
         id=UUID("0190f5b2-4444-7000-8000-000000000004"),
         tenant_id=TENANT,
@@ -145,5 +150,14 @@ cached_values: st.SearchStrategy[Any] = st.one_of(
         new_customers_per_day=st.lists(st.builds(DayCount, st.dates(), _counts), max_size=3).map(tuple),
         conversion_rate=st.floats(min_value=0, max_value=1),
         generated_at=_times,
+        events_today=_counts,
+        events_per_hour_today=st.lists(st.builds(TimeBucket, _times, _counts), max_size=3).map(tuple),
+        top_events_today=st.lists(_event_counts, max_size=3).map(tuple),
+    ),
+    st.builds(
+        DayActivity,
+        day=st.dates(),
+        per_hour=st.dictionaries(st.integers(0, 23), _counts, max_size=4),
+        per_name=st.dictionaries(_texts, _counts, max_size=4),
     ),
 )

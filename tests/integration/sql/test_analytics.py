@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -105,3 +105,49 @@ def _without_tenant(answer: Any) -> Any:
         recent = [(e.name, e.occurred_at, e.user_id, e.session_id) for e in answer.recent]
         return attrs.evolve(answer, recent=recent)
     return answer
+
+
+def _stored_as_given(tenant_id: UUID, index: int, **changes: Any) -> AnalyticsEvent:
+    event = builders.analytics_event(tenant_id, START + timedelta(seconds=index), "roundtrip", user_id="rt")
+    return attrs.evolve(event, **changes)
+
+
+async def test_every_field_of_a_batch_is_stored_as_given(kernel: Kernel) -> None:
+    admin = await make_tenant(kernel)
+    tenant = admin.tenant_id
+    paris = timezone(timedelta(hours=1))
+    batch = [
+        _stored_as_given(
+            tenant,
+            0,
+            properties={"plan": "pro", "seats": 3, "ratio": 0.25, "trial": True, "coupon": None},
+            subject_type="customer",
+            subject_id=SUBJECT,
+            session_id="s-1",
+        ),
+        _stored_as_given(tenant, 1, properties={"emoji": 'ünï ☃ "quoted" \\ tab\t', "big": 2**53}),
+        _stored_as_given(
+            tenant, 2, occurred_at=(START + timedelta(seconds=2, microseconds=7)).astimezone(paris)
+        ),
+        _stored_as_given(tenant, 3, properties={}, user_id="rt", session_id=None, subject_type=None),
+    ]
+    async with kernel.uow(tenant) as uow:
+        await uow.analytics.add_many(batch)
+        await uow.analytics.add_many(batch[:0])
+        await uow.commit()
+    async with kernel.uow(tenant) as uow:
+        found = await uow.analytics.user_metrics("rt", START, START + timedelta(minutes=1), recent=10)
+    stored = sorted(found.recent, key=lambda event: event.occurred_at)
+    assert [attrs.evolve(e, properties=dict(e.properties)) for e in stored] == batch
+    # Stored as given, not normalised: the keys come back in the order they were sent.
+    assert list(stored[0].properties) == ["plan", "seats", "ratio", "trial", "coupon"]
+
+
+async def test_a_batch_holding_another_tenants_event_stores_nothing(kernel: Kernel) -> None:
+    mine, theirs = await make_tenant(kernel, "mine"), await make_tenant(kernel, "theirs")
+    batch = [_stored_as_given(mine.tenant_id, 0), _stored_as_given(theirs.tenant_id, 1)]
+    async with kernel.uow(mine.tenant_id) as uow:
+        with pytest.raises(ValueError, match="tenant"):
+            await uow.analytics.add_many(batch)
+    async with kernel.uow(mine.tenant_id) as uow:
+        assert (await uow.analytics.metrics(*WINDOW, top=1)).total_events == 0

@@ -51,6 +51,31 @@ async def test_a_transaction_failing_after_the_change_outbox_and_audit_rows_keep
     assert await _rows(engine, customer.id) == (0, 0, 0)
 
 
+async def test_a_log_row_refused_at_commit_fails_the_commit_and_keeps_nothing(
+    engine: AsyncEngine, kernel: Kernel, admin: Actor
+) -> None:
+    # On PostgreSQL, outbox and audit rows travel with COMMIT: their failure must still undo all.
+    customer = builders.customer(admin.tenant_id, NOW)
+    event = builders.event(admin.tenant_id, customer.id, NOW)
+
+    async with kernel.uow(admin.tenant_id) as uow:
+        await uow.customers.add(customer)
+        with pytest.raises(Conflict):  # at once on SQLite, at commit on PostgreSQL
+            await uow.outbox.append([event, event])  # the same event id twice: the database refuses
+            await uow.audit.append([builders.audit_entry(admin.tenant_id, customer.id, NOW)])
+            await uow.commit()
+
+    assert await _rows(engine, customer.id) == (0, 0, 0)
+
+
+async def test_log_rows_appended_before_a_read_are_seen_by_it(kernel: Kernel, admin: Actor) -> None:
+    customer = builders.customer(admin.tenant_id, NOW)
+    async with kernel.uow(admin.tenant_id) as uow:
+        await uow.customers.add(customer)
+        await uow.audit.append([builders.audit_entry(admin.tenant_id, customer.id, NOW)])
+        assert len(await uow.audit.list_for_customer(customer.id, 10)) == 1
+
+
 async def test_a_committed_change_keeps_all_three(engine: AsyncEngine, kernel: Kernel, admin: Actor) -> None:
     created = await CreateCustomerHandler(kernel)(admin, CreateCustomer(name="Grace"))
 

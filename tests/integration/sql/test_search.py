@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from lana_adapters.sql import RELEVANCE
+from lana_adapters.sql import RELEVANCE, search
 from lana_core.domain.customers import Customer
 from lana_core.domain.pagination import PageRequest
 from lana_core.domain.queries import CustomerQuery
@@ -145,3 +145,50 @@ async def test_relevance_without_text_lists_newest_first(
 
     assert [c.name for c in page.items] == [PEOPLE[2].name, PEOPLE[1].name]
     assert page.next_cursor is not None
+
+
+async def _relevance_walk(kernel: Kernel, admin: Actor, text: str, limit: int) -> list[str]:
+    seen: list[str] = []
+    cursor: str | None = None
+    while True:
+        page = await ListCustomersHandler(kernel)(
+            admin,
+            CustomerQuery(text=text, sort=RELEVANCE, page=PageRequest.of(limit, cursor)),  # type: ignore[arg-type]
+        )
+        seen.extend(customer.name for customer in page.items)
+        if (cursor := page.next_cursor) is None:
+            return seen
+
+
+@pytest.mark.postgres
+async def test_relevance_ranks_a_capped_set_of_the_newest_matches_closest_first(
+    pg_kernel: Kernel, pg_admin: Actor, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "RANKED_CANDIDATES", 4)
+    create = CreateCustomerHandler(pg_kernel)
+    for index in range(6):
+        clock.advance(timedelta(minutes=1))
+        await create(pg_admin, CreateCustomer(name=f"Shared Word {index}", company="Acme"))
+    await create(pg_admin, CreateCustomer(name="Acme"))
+
+    for limit in (1, 2, 3, 5):
+        seen = await _relevance_walk(pg_kernel, pg_admin, "acme", limit)
+        assert seen[0] == "Acme"
+        assert len(seen) == len(set(seen)) == 4
+        assert set(seen) == {"Acme", "Shared Word 5", "Shared Word 4", "Shared Word 3"}
+
+
+@pytest.mark.postgres
+async def test_near_matches_are_looked_for_only_when_few_customers_contain_the_text(
+    pg_kernel: Kernel, pg_admin: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _people(pg_kernel, pg_admin)
+    await CreateCustomerHandler(pg_kernel)(pg_admin, CreateCustomer(name="Initech Corporaton"))
+
+    monkeypatch.setattr(search, "NEAR_MATCHES_BELOW", 1)
+    assert await _names(pg_kernel, pg_admin, "Initech Corporaton", sort=RELEVANCE) == ["Initech Corporaton"]
+    monkeypatch.setattr(search, "NEAR_MATCHES_BELOW", 2)
+    assert await _names(pg_kernel, pg_admin, "Initech Corporaton", sort=RELEVANCE) == [
+        "Initech Corporaton",
+        "Initech Buyer",
+    ]

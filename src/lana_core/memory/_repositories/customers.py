@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
 from lana_core.domain.analytics import CustomerCounts, DayCount
-from lana_core.domain.customers import Customer, CustomerStatus, CustomerValue
+from lana_core.domain.customers import Customer, CustomerStatus, CustomerValue, CustomerView
 from lana_core.domain.pagination import Page
 from lana_core.domain.queries import Archived, CustomerQuery, CustomerSort
 from lana_core.memory._listing import paginate
+from lana_core.memory._repositories.projects import InMemoryProjectRepository, InMemoryTaskRepository
 from lana_core.memory._staging import Scope
 
 _SORT_KEYS: dict[CustomerSort, tuple[Callable[[Customer], Any], type[datetime | str]]] = {
@@ -35,8 +36,27 @@ class InMemoryCustomerRepository:
         self._scope.check_tenant(customer.tenant_id, "customer")
         self._scope.writing().customers.add(self._scope.space().customers, customer)
 
+    async def add_many(self, batch: Sequence[Customer]) -> None:
+        """Stage new customers; raises Conflict if any email is taken in the tenant or repeated
+        among them (the unit of work must then be rolled back, as on a database)."""
+        for customer in batch:
+            self._scope.check_tenant(customer.tenant_id, "customer")
+        staged, table = self._scope.writing().customers, self._scope.space().customers
+        for customer in batch:
+            staged.add(table, customer)
+
     async def get(self, customer_id: UUID) -> Customer | None:
         return self._scope.staged.customers.get(self._scope.space().customers, customer_id)
+
+    async def get_view(self, customer_id: UUID, today: date) -> CustomerView | None:
+        customer = await self.get(customer_id)
+        if customer is None:
+            return None
+        return CustomerView(
+            customer=customer,
+            project_stats=await InMemoryProjectRepository(self._scope).stats_for_customer(customer_id, today),
+            task_stats=await InMemoryTaskRepository(self._scope).stats_for_customer(customer_id),
+        )
 
     async def update(self, customer: Customer) -> None:
         """Stage ``customer``; raises Conflict unless the stored version is ``customer.version - 1``
