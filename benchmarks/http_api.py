@@ -1,6 +1,6 @@
 """Requests per second, latency and memory of the HTTP API next to bare reference endpoints.
 
-    uv run --no-sync python -m benchmarks.http_api [--seconds 10] [--connections 32]
+    uv run --no-sync python -m benchmarks.http_api [--seconds 10] [--connections 64]
 
 Each database (SQLite always; PostgreSQL when ``LANA_BENCH_POSTGRES_URL`` or
 ``LANA_TEST_POSTGRES_URL`` names a server) gets two servers of 2 worker processes each:
@@ -354,7 +354,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--connections", type=int, default=64)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="lana_bench_") as directory:
         work = Path(directory)

@@ -32,6 +32,7 @@ from lana_http.middleware.headers import add_security_headers
 from lana_http.middleware.hosts import AllowedHostsMiddleware
 from lana_http.middleware.idempotency import IdempotencyMiddleware
 from lana_http.middleware.rate_limit import LimitBy, RateLimitMiddleware
+from lana_http.middleware.request_metrics import request_counter
 from lana_http.observability import METRICS_STATE_KEY, ObservabilityMiddleware
 from lana_http.problems import EXCEPTION_HANDLERS
 from lana_http.runtime import STATE_KEY, Runtime, provide_actor, provide_lana, provide_runtime
@@ -80,13 +81,16 @@ def create_app(container: Container, http: HttpSettings | None = None) -> Litest
             "actor": Provide(provide_actor, sync_to_thread=False),
             "runtime": Provide(provide_runtime, sync_to_thread=False),
         },
-        middleware=[DefineMiddleware(ObservabilityMiddleware, metrics=metrics), *_middleware(settings)],
+        middleware=[DefineMiddleware(ObservabilityMiddleware), *_middleware(settings)],
         state=State({METRICS_STATE_KEY: metrics}),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        before_send=[add_security_headers],
+        before_send=[add_security_headers, request_counter(metrics)],
         cors_config=_cors(settings),
         request_max_body_size=settings.max_body_bytes,
         openapi_config=_openapi(),
+        # configure_logging owns the root logger; Litestar's own config would add a second
+        # handler that prints every line again.
+        logging_config=None,
         debug=False,
     )
 

@@ -14,7 +14,8 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from lana_adapters.telemetry import REQUEST_CONTEXT, LanaMetrics, RequestContext, context_from, tracer
+from lana_adapters.telemetry import REQUEST_CONTEXT, RequestContext, context_from, tracer
+from lana_http.middleware.request_metrics import mark_started
 
 log = logging.getLogger("lana.http")
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -23,11 +24,11 @@ METRICS_STATE_KEY = "lana_metrics"
 
 
 class ObservabilityMiddleware:
-    """Wraps each routed request in a span named ``METHOD /route/{template}`` and counts it."""
+    """Wraps each routed request in a span named ``METHOD /route/{template}``; the response is
+    counted by :func:`~lana_http.middleware.request_metrics.request_counter`."""
 
-    def __init__(self, app: ASGIApp, metrics: LanaMetrics) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self._app = app
-        self._metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
@@ -46,6 +47,7 @@ class ObservabilityMiddleware:
             await send(message)
 
         started = time.perf_counter()
+        mark_started(scope)
         token = REQUEST_CONTEXT.set(RequestContext(request_id, lambda: _tenant(scope)))
         try:
             with tracer().start_as_current_span(
@@ -65,13 +67,6 @@ class ObservabilityMiddleware:
                 log.info("%s %s %d %.1fms", method, route, status[0], (time.perf_counter() - started) * 1000)
         finally:
             REQUEST_CONTEXT.reset(token)
-            self._count(method, route, status[0], time.perf_counter() - started)
-
-    def _count(self, method: str, route: str, status: int, seconds: float) -> None:
-        self._metrics.http_requests.inc(method=method, route=route, status=str(status))
-        self._metrics.http_latency.observe(seconds, method=method, route=route)
-        if status >= 500:
-            self._metrics.http_errors.inc(method=method, route=route)
 
 
 def _finish(span: trace.Span, status: int, scope: Scope) -> None:

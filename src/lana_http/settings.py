@@ -43,6 +43,7 @@ class HttpSettings:
     tenant_slug: str = "default"
     host: str = "127.0.0.1"
     port: int = 8000
+    trusted_proxies: tuple[str, ...] = field(default=("127.0.0.1",), converter=_csv)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> HttpSettings:

@@ -25,19 +25,20 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _environment() -> dict[str, str]:
+def _environment(**settings: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("LANA_")}
     env["PYTHONUNBUFFERED"] = "1"
-    return env
+    return {**env, **settings}
 
 
 @contextmanager
-def serving(directory: Path, port: int) -> Iterator[tuple[str, list[str]]]:
-    """Run ``lana serve`` in ``directory``; yields its base URL and the lines it printed."""
+def serving(directory: Path, port: int, **settings: str) -> Iterator[tuple[str, list[str]]]:
+    """Run ``lana serve`` in ``directory`` with the given ``LANA_*`` settings; yields its base
+    URL and the lines it printed."""
     process = subprocess.Popen(
         [LANA, "serve", "--port", str(port)],
         cwd=directory,
-        env=_environment(),
+        env=_environment(**settings),
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -108,3 +109,26 @@ def test_first_run_creates_an_admin_and_the_data_survives_a_restart(tmp_path: Pa
         customer = httpx.get(f"{base}/api/v1/customers/{created.json()['id']}", headers=headers, timeout=10)
         assert customer.status_code == 200
         assert customer.json()["name"] == "Persistent Ltd"
+
+
+def _statuses_from(base: str, clients: list[str]) -> list[int]:
+    """Statuses of one unauthenticated request per client, each sent as if through a proxy."""
+    return [
+        httpx.get(f"{base}/api/v1/customers", headers={"X-Forwarded-For": client}, timeout=10).status_code
+        for client in clients
+    ]
+
+
+def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_rate_limit(tmp_path: Path) -> None:
+    with serving(tmp_path, _free_port(), LANA_RATE_LIMIT_PER_MINUTE="2") as (base, _):
+        first = _statuses_from(base, ["203.0.113.1"] * 3)
+        other = _statuses_from(base, ["203.0.113.2"])
+    assert first == [401, 401, 429]
+    assert other == [401]
+
+
+def test_an_untrusted_peer_cannot_pick_its_rate_limit_key(tmp_path: Path) -> None:
+    settings = {"LANA_RATE_LIMIT_PER_MINUTE": "2", "LANA_TRUSTED_PROXIES": "192.0.2.99"}
+    with serving(tmp_path, _free_port(), **settings) as (base, _):
+        statuses = _statuses_from(base, ["203.0.113.1", "203.0.113.2", "203.0.113.3"])
+    assert statuses == [401, 401, 429]

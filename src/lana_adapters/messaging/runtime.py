@@ -25,6 +25,8 @@ from lana_adapters.messaging.settings import MessagingSettings
 from lana_adapters.messaging.wakeup import wakeup_for
 from lana_adapters.messaging.worker import WorkerStats
 from lana_adapters.sql import SqlOutboxRelayStore, SqlSettings, create_engine_from, ensure_schema
+from lana_adapters.telemetry.exposition import EndpointOptions, Heartbeat
+from lana_adapters.telemetry.workers import consumer_endpoint, relay_endpoint
 from lana_core.ports import OutboxRelayStore
 
 log = logging.getLogger(__name__)
@@ -32,12 +34,17 @@ T = TypeVar("T")
 
 
 async def run_relay(
-    settings: MessagingSettings, stop: asyncio.Event, *, store: OutboxRelayStore | None = None
+    settings: MessagingSettings,
+    stop: asyncio.Event,
+    *,
+    store: OutboxRelayStore | None = None,
+    endpoint: EndpointOptions | None = None,
 ) -> RelayStats:
     """Relay the outbox of ``settings.database_url`` (or ``store``) to the broker until ``stop`` is set.
 
     The database must have its schema (the application creates it); outages of the
-    database or the broker pause the relay, they do not end it.
+    database or the broker pause the relay, they do not end it. With ``endpoint`` the
+    relay serves its metrics and liveness over HTTP (OSError when the port is taken).
     """
     publisher = KombuEventPublisher(settings)
     wakeup = wakeup_for(settings.database_url)
@@ -46,11 +53,13 @@ async def run_relay(
             if store is None:
                 assert engine is not None
                 store = SqlOutboxRelayStore(engine, role=SqlSettings().relay_role)
+            heartbeat = Heartbeat(_beat(settings))
             relay = OutboxRelay(
-                store, publisher, RelayOptions.of(settings), wakeup=wakeup, on_loop=_beat(settings)
+                store, publisher, RelayOptions.of(settings), wakeup=wakeup, on_loop=heartbeat.beat
             )
             log.info("relay started: %s -> %s", _safe(settings.database_url), settings.exchange)
-            await relay.run(stop)
+            async with relay_endpoint(endpoint, heartbeat, engine):
+                await relay.run(stop)
             return relay.stats
     finally:
         await wakeup.close()
@@ -58,19 +67,27 @@ async def run_relay(
 
 
 async def run_consumer(
-    settings: MessagingSettings, stop: asyncio.Event, *, inbox: Inbox | None = None
+    settings: MessagingSettings,
+    stop: asyncio.Event,
+    *,
+    inbox: Inbox | None = None,
+    endpoint: EndpointOptions | None = None,
 ) -> WorkerStats:
     """POST events from ``settings.queue`` to their webhooks until ``stop`` is set.
 
     The inbox is the ``inbox`` table of ``settings.database_url`` unless one is given.
+    With ``endpoint`` the consumer serves its metrics and liveness over HTTP (OSError
+    when the port is taken).
     """
     async with _engine(settings, needed=inbox is None, migrate=True) as engine:
         if inbox is None:
             assert engine is not None
             inbox = SqlInbox(engine)
-        consumer = WebhookConsumer(settings, inbox, on_loop=_beat(settings))
+        heartbeat = Heartbeat(_beat(settings))
+        consumer = WebhookConsumer(settings, inbox, on_loop=heartbeat.beat)
         log.info("consumer started on queue %s", settings.queue)
-        await consumer.run(stop)
+        async with consumer_endpoint(endpoint, heartbeat, settings, consumer.stats):
+            await consumer.run(stop)
         return consumer.stats
 
 

@@ -10,7 +10,6 @@ from uuid import UUID
 
 from lana_adapters.telemetry.metrics import Registry
 from lana_core.domain.insights import InsightContext, InsightDraft
-from lana_core.errors import Unavailable
 from lana_core.ports import Cache, CacheKey, InsightModel
 
 T = TypeVar("T")
@@ -44,8 +43,14 @@ class LanaMetrics:
         self.cache = r.counter("lana_cache_requests_total", "Cache lookups.", ("result",))
         self.model_calls = r.counter("lana_model_calls_total", "Insight model calls.", ("outcome",))
         self.model_fallbacks = r.counter(
-            "lana_model_fallbacks_total", "Model calls the rules engine answered instead.", ("reason",)
+            "lana_model_fallbacks_total",
+            "Insights the rules engine answered instead of a model.",
+            ("reason",),
         )
+
+    def count_fallback(self, reason: str) -> None:
+        """One insight answered by the rules, by its stable reason code (``InsightOptions.on_fallback``)."""
+        self.model_fallbacks.inc(reason=reason)
 
 
 class CountingCache:
@@ -76,8 +81,9 @@ class CountingCache:
 
 
 class CountingModel:
-    """An :class:`~lana_core.ports.InsightModel` that counts the calls of the model it wraps and why
-    they failed (each failure is answered by the rules engine)."""
+    """An :class:`~lana_core.ports.InsightModel` that counts the calls of the model it wraps, ``ok``
+    or ``failed``; the fallbacks that follow are counted where insights are generated, with
+    those the model never saw (``circuit_open``, ``budget_exhausted``)."""
 
     __slots__ = ("_inner", "_metrics", "name")
 
@@ -89,21 +95,11 @@ class CountingModel:
     async def assess(self, context: InsightContext) -> InsightDraft:
         try:
             draft = await self._inner.assess(context)
-        except asyncio.CancelledError:
-            self._failed("timeout")
-            raise
-        except Unavailable:
-            self._failed("model_unavailable")
-            raise
-        except Exception as error:
-            self._failed(f"model_error: {type(error).__name__}")
+        except (asyncio.CancelledError, Exception):  # cancelled: the insight's deadline passed
+            self._metrics.model_calls.inc(outcome="failed")
             raise
         self._metrics.model_calls.inc(outcome="ok")
         return draft
-
-    def _failed(self, reason: str) -> None:
-        self._metrics.model_calls.inc(outcome="failed")
-        self._metrics.model_fallbacks.inc(reason=reason)
 
 
 def seconds_since(moment: datetime | None, now: datetime | None = None) -> float:

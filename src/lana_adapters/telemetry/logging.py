@@ -56,12 +56,13 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
+            # The handler's RedactSecrets filter has already cleaned the message.
             "message": record.getMessage(),
             **correlation(),
         }
         if record.exc_info:
-            event["exception"] = self.formatException(record.exc_info)
-        return self._redactor.clean(json.dumps(event, ensure_ascii=False, default=str))
+            event["exception"] = self._redactor.clean(self.formatException(record.exc_info))
+        return json.dumps(event, ensure_ascii=False, default=str)
 
 
 class TextFormatter(logging.Formatter):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from attrs import frozen
 from opentelemetry import trace
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
@@ -58,4 +60,10 @@ def _exporters(settings: Settings) -> list[SpanExporter]:
 
 def tracer() -> trace.Tracer:
     """Lana's tracer on whichever provider is installed (a no-op one until telemetry is configured)."""
-    return trace.get_tracer(TRACER_NAME)
+    return _tracer_of(trace.get_tracer_provider())
+
+
+# Building a tracer costs more than the span it starts: one per provider, the current one kept.
+@functools.lru_cache(maxsize=1)
+def _tracer_of(provider: trace.TracerProvider) -> trace.Tracer:
+    return provider.get_tracer(TRACER_NAME)

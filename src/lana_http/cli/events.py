@@ -13,6 +13,7 @@ from lana_adapters.messaging.runtime import run_consumer, run_relay, run_until_s
 from lana_adapters.messaging.settings import MessagingSettings
 from lana_adapters.settings import Settings
 from lana_adapters.telemetry import configure_logging, configure_telemetry
+from lana_adapters.telemetry.exposition import EndpointOptions
 from lana_http.cli._errors import failure
 
 T = TypeVar("T")
@@ -25,13 +26,14 @@ def _settings() -> MessagingSettings:
         raise click.UsageError(str(error)) from None
 
 
-def _observed(work: Callable[[], T]) -> T:
-    """Run a worker with its logs and traces set up as LANA_LOG_* and LANA_OTEL_* say."""
+def _observed(work: Callable[[EndpointOptions | None], T]) -> T:
+    """Run a worker with its logs and traces set up as LANA_LOG_* and LANA_OTEL_* say, and
+    its HTTP endpoint (metrics, liveness) as LANA_WORKER_METRICS_* say."""
     settings = _one_line(Settings.from_env)
     configure_logging(settings)
     telemetry = configure_telemetry(settings)
     try:
-        return _one_line(work)
+        return _one_line(lambda: work(EndpointOptions.of(settings)))
     finally:
         telemetry.shutdown()
 
@@ -50,7 +52,9 @@ def _one_line(work: Callable[[], T]) -> T:
 def relay() -> None:
     """Publish committed outbox events to LANA_BROKER_URL until SIGTERM."""
     settings = _settings()
-    stats = _observed(lambda: run_until_signalled(lambda stop: run_relay(settings, stop)))
+    stats = _observed(
+        lambda endpoint: run_until_signalled(lambda stop: run_relay(settings, stop, endpoint=endpoint))
+    )
     click.echo(f"relay stopped: {stats.published} published, {stats.dead} dead")
 
 
@@ -58,7 +62,9 @@ def relay() -> None:
 def consume() -> None:
     """POST events from LANA_CONSUMER_QUEUE to their n8n webhooks until SIGTERM."""
     settings = _settings()
-    stats = _observed(lambda: run_until_signalled(lambda stop: run_consumer(settings, stop)))
+    stats = _observed(
+        lambda endpoint: run_until_signalled(lambda stop: run_consumer(settings, stop, endpoint=endpoint))
+    )
     click.echo(f"consumer stopped: {stats.delivered} delivered, {stats.dead_lettered} dead-lettered")
 
 

@@ -56,6 +56,12 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
         workers=workers,
         log_level="info",
         server_header=False,
+        # Each request is logged once, by the app, with its trace and tenant.
+        access_log=False,
+        # Behind a trusted proxy the client is the one X-Forwarded-For names, so per-client
+        # rate limits count clients, not the proxy.
+        proxy_headers=True,
+        forwarded_allow_ips=list(http.trusted_proxies),
         # A busy machine can take longer than uvicorn's 5 s to start a worker; a worker killed
         # for that is restarted and killed again, forever.
         timeout_worker_healthcheck=WORKER_START_SECONDS,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 from litestar import Controller, Request, Response, get
 from litestar.status_codes import HTTP_401_UNAUTHORIZED
 
 from lana_adapters.telemetry import CONTENT_TYPE, LanaMetrics
+from lana_adapters.telemetry.exposition import bearer_matches
 from lana_http.observability import METRICS_STATE_KEY
 from lana_http.runtime import runtime_of
 
@@ -23,7 +23,7 @@ class MetricsController(Controller):
     async def scrape(self, request: Request[Any, Any, Any]) -> Response[str]:
         """Every metric, rendered now; 401 without the configured token."""
         expected = runtime_of(request).services.settings.metrics_token
-        if expected and not _bearer_matches(request.headers.get("authorization", ""), expected):
+        if expected and not bearer_matches(request.headers.get("authorization", ""), expected):
             return Response(
                 "a metrics token is required\n",
                 status_code=HTTP_401_UNAUTHORIZED,
@@ -32,8 +32,3 @@ class MetricsController(Controller):
             )
         metrics: LanaMetrics = request.app.state[METRICS_STATE_KEY]
         return Response(await metrics.registry.render(), media_type=CONTENT_TYPE)
-
-
-def _bearer_matches(header: str, expected: str) -> bool:
-    scheme, _, token = header.partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(), expected.encode())

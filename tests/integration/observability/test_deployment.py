@@ -44,6 +44,17 @@ def test_compose_points_the_workers_at_the_compose_services() -> None:
     assert env["LANA_OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://jaeger:4318"
 
 
+def test_the_workers_serve_metrics_and_their_healthcheck_asks_their_liveness() -> None:
+    services = _compose()["services"]
+    for name in ("relay", "consumer"):
+        env = services[name]["environment"]
+        port = env["LANA_WORKER_METRICS_PORT"]
+        assert env["LANA_WORKER_METRICS_HOST"] == "0.0.0.0"  # a scraper in another container
+        assert port in services[name]["expose"]
+        probe = " ".join(services[name]["healthcheck"]["test"])
+        assert f"http://127.0.0.1:{port}/health/live" in probe
+
+
 def test_the_image_runs_as_a_non_root_user_and_checks_liveness() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "FROM python:3.11-slim AS build" in dockerfile

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
+from collections.abc import AsyncIterator
 
 import pytest
+from dependency_injector import providers
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from lana_adapters.container import Container
+from lana_adapters.settings import Settings
 from lana_adapters.sql import SqlOutboxRelayStore, SqlSettings, create_engine_from
 from lana_adapters.telemetry import LanaMetrics
 from lana_adapters.telemetry.instruments import CountingCache, CountingModel
@@ -17,9 +22,14 @@ from lana_core.errors import Unavailable
 from lana_core.memory import InMemoryCache
 from lana_core.ports import CacheKey
 from lana_core.rules_engine import RulesInsightModel
+from lana_core.usecases.customers import CreateCustomer, CreateCustomerHandler
+from lana_core.usecases.insights import GenerateInsight, GenerateInsightHandler, InsightOptions
+from lana_http import create_app
 from tests.e2e.api import Api
+from tests.e2e.conftest import http_settings
 from tests.integration.observability.conftest import METRICS_TOKEN
 from tests.integration.openai.conftest import make_context
+from tests.support import FAST_HASHER, make_kernel, make_tenant
 
 BEARER = {"Authorization": f"Bearer {METRICS_TOKEN}"}
 
@@ -94,7 +104,7 @@ class _DownModel:
         raise Unavailable("connection refused")
 
 
-async def test_model_calls_and_fallbacks_are_counted_with_their_reason() -> None:
+async def test_model_calls_are_counted_ok_or_failed() -> None:
     metrics = LanaMetrics()
     working, down = CountingModel(RulesInsightModel(), metrics), CountingModel(_DownModel(), metrics)
     await working.assess(make_context())
@@ -103,4 +113,113 @@ async def test_model_calls_and_fallbacks_are_counted_with_their_reason() -> None
     text = await metrics.registry.render()
     assert _value(text, 'lana_model_calls_total{outcome="ok"}') == 1
     assert _value(text, 'lana_model_calls_total{outcome="failed"}') == 1
-    assert _value(text, 'lana_model_fallbacks_total{reason="model_unavailable"}') == 1
+    # The fallback is counted where the insight is generated, once, with its reason.
+    assert "lana_model_fallbacks_total{" not in text
+
+
+async def test_unknown_paths_share_one_route_label_with_their_status(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    for n in range(3):
+        assert (await client.get(f"/wp-admin/{n}.php")).status_code == 404
+    assert (await client.delete("/metrics", headers=BEARER)).status_code == 405
+    assert (await client.request("BREW", "/coffee")).status_code in (404, 405)
+    text = await _scrape(client)
+    assert _value(text, 'lana_http_requests_total{method="GET",route="unmatched",status="404"}') == 3
+    assert _value(text, 'lana_http_requests_total{method="DELETE",route="unmatched",status="405"}') == 1
+    assert 'method="OTHER",route="unmatched"' in text
+    assert "wp-admin" not in text
+    assert "BREW" not in text
+
+
+async def test_client_errors_are_counted_per_route_with_their_real_status(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    api = await Api.signup(client)
+    missing = "01890000-0000-7000-8000-000000000000"
+    assert (await api.get(f"/customers/{missing}")).status_code == 404
+    assert (await client.get("/api/v1/customers")).status_code == 401  # refused by a middleware
+    text = await _scrape(client)
+    customer = 'method="GET",route="/api/v1/customers/{customer_id}"'
+    assert _value(text, f'lana_http_requests_total{{{customer},status="404"}}') == 1
+    assert _value(text, f"lana_http_request_duration_seconds_count{{{customer}}}") == 1
+    listing = 'method="GET",route="/api/v1/customers"'
+    assert _value(text, f'lana_http_requests_total{{{listing},status="401"}}') == 1
+    assert f'lana_http_requests_total{{{listing},status="500"}}' not in text
+    assert "lana_http_request_errors_total{" not in text
+
+
+@pytest.fixture
+async def down_model_client(database_url: str) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    """The API with a model that always refuses, counted like the configured one is."""
+    container = Container()
+    settings = Settings(database_url=database_url, metrics_token=METRICS_TOKEN, log_format="json")
+    container.settings.override(providers.Object(settings))
+    container.hasher.override(providers.Object(FAST_HASHER))
+    container.embedded_relay.override(providers.Object(None))
+    container.insight_model.override(providers.Object(CountingModel(_DownModel(), container.metrics())))
+    async with AsyncTestClient(create_app(container, http_settings())) as client:
+        yield client
+
+
+async def test_every_rules_answered_insight_counts_as_a_fallback_with_its_reason(
+    down_model_client: AsyncTestClient[Litestar],
+) -> None:
+    api = await Api.signup(down_model_client)
+    customer = (await api.customer(name="Ada Lovelace"))["id"]
+    reasons = [await _insight_reason(api, customer, budget=0)]
+    for _ in range(6):  # five refusals open the breaker; the sixth insight never asks the model
+        reasons.append(await _insight_reason(api, customer, budget=100))
+    assert reasons == ["budget_exhausted", *["model_unavailable: connection refused"] * 5, "circuit_open"]
+    text = await _scrape(down_model_client)
+    assert _value(text, 'lana_model_fallbacks_total{reason="budget_exhausted"}') == 1
+    assert _value(text, 'lana_model_fallbacks_total{reason="model_unavailable"}') == 5
+    assert _value(text, 'lana_model_fallbacks_total{reason="circuit_open"}') == 1
+    assert _value(text, 'lana_model_calls_total{outcome="failed"}') == 5
+
+
+async def _insight_reason(api: Api, customer_id: str, *, budget: int) -> str:
+    settings = {"agents_see_only_own_customers": False, "insight_max_age_seconds": 0}
+    changed = await api.request(
+        "PUT", "/tenant/settings", json={**settings, "daily_model_call_budget": budget}
+    )
+    assert changed.status_code == 200, changed.text
+    response = await api.post(f"/customers/{customer_id}/insights", json={"refresh": True})
+    assert response.status_code in (200, 201), response.text
+    assert response.json()["source"] == "rules"
+    return str(response.json()["fallback_reason"])
+
+
+class _MisbehavingModel:
+    """Fails the way ``behaviour`` says: too slow, raising, or answering something that is no draft."""
+
+    name = "misbehaving"
+
+    def __init__(self, behaviour: str) -> None:
+        self.behaviour = behaviour
+
+    async def assess(self, context: InsightContext) -> InsightDraft:
+        if self.behaviour == "slow":
+            await asyncio.sleep(1)
+        if self.behaviour == "raise":
+            raise RuntimeError("boom")
+        return "not a draft"  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "reason"), [("slow", "timeout"), ("raise", "model_error"), ("garbage", "invalid_output")]
+)
+async def test_a_fallback_is_counted_under_its_stable_reason_code(behaviour: str, reason: str) -> None:
+    metrics = LanaMetrics()
+    kernel = make_kernel()
+    admin = await make_tenant(kernel)
+    customer = await CreateCustomerHandler(kernel)(admin, CreateCustomer(name="Ada"))
+    options = InsightOptions(deadline_seconds=0.05, on_fallback=metrics.count_fallback)
+    generate = GenerateInsightHandler(kernel, _MisbehavingModel(behaviour), options=options)
+    insight = await generate(admin, GenerateInsight(customer_id=customer.id))
+    assert insight.fallback_reason is not None
+    assert insight.fallback_reason.startswith(reason)
+    text = await metrics.registry.render()
+    assert re.findall(r"^lana_model_fallbacks_total\{.*$", text, re.M) == [
+        f'lana_model_fallbacks_total{{reason="{reason}"}} 1'
+    ]
