@@ -1,6 +1,7 @@
 """Event delivery throughput and latency against a real RabbitMQ and database.
 
-    uv run python -m benchmarks.events [--events 3000] [--broker amqp://...] [--database URL]
+    uv run python -m benchmarks.events [--events 3000] [--latency-events 1000]
+        [--broker amqp://...] [--database URL]
 
 Figures, all in one run on the same broker:
 - raw kombu confirmed-publish loop (persistent, mandatory, one confirm per message);
@@ -320,7 +321,7 @@ async def main(args: argparse.Namespace) -> None:
             print(f"database: {make_url(url).get_backend_name()}, {args.events} events")
             print(f"raw kombu confirmed publish: {raw:8.0f} events/s")
             print(f"relay outbox -> confirmed:   {relayed:8.0f} events/s ({relayed / raw:.0%} of raw)")
-            p50, p99 = await latency(_phase(settings, "latency"), engine, url, 1_000)
+            p50, p99 = await latency(_phase(settings, "latency"), engine, url, args.latency_events)
             print(f"commit -> webhook at ~100/s: p50 {p50:.1f} ms, p99 {p99:.1f} ms")
         rate = await consumer_rate(_phase(settings, "consumer"), args.events)
         print(f"consumer -> local webhook:   {rate:8.0f} events/s")
@@ -334,6 +335,7 @@ if __name__ == "__main__":
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--events", type=int, default=3_000)
+    parser.add_argument("--latency-events", type=int, default=1_000, help="events of the ~100/s latency run")
     parser.add_argument(
         "--broker", default=os.environ.get("LANA_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
     )

@@ -8,15 +8,17 @@ consumer never applies a lower version after a higher one.
 from __future__ import annotations
 
 import enum
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Protocol, TypeVar
 from uuid import UUID
 
-from sqlalchemy import Insert, bindparam, func, select
+from sqlalchemy import bindparam, func, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql.dml import ReturningInsert
 
+from lana_adapters.messaging.coalesce import Coalescer
 from lana_adapters.messaging.inbox_table import inbox
 from lana_adapters.sql.errors import DRIVER_ERRORS, translate
 from lana_core.domain.events import DomainEvent
@@ -72,53 +74,91 @@ class InMemoryInbox:
 
 
 i = inbox.c
-_SEEN = select(i.event_id).where(i.consumer == bindparam("consumer"), i.event_id == bindparam("event_id"))
-_TOP = select(func.max(i.aggregate_version)).where(
-    i.consumer == bindparam("consumer"), i.aggregate_id == bindparam("aggregate_id")
+_SEEN = select(i.consumer, i.event_id).where(
+    tuple_(i.consumer, i.event_id).in_(bindparam("keys", expanding=True))
 )
-_VERDICT = select(_SEEN.exists().label("seen"), _TOP.scalar_subquery().label("top"))
+_TOPS = (
+    select(i.consumer, i.aggregate_id, func.max(i.aggregate_version).label("top"))
+    .where(tuple_(i.consumer, i.aggregate_id).in_(bindparam("aggregates", expanding=True)))
+    .group_by(i.consumer, i.aggregate_id)
+)
+_Asked = tuple[str, DomainEvent]
+_Done = tuple[str, DomainEvent, datetime]
+
+
+def _verdict(
+    seen: set[tuple[str, UUID]], tops: dict[tuple[str, UUID], int], consumer: str, event: DomainEvent
+) -> Verdict:
+    if (consumer, event.id) in seen:
+        return Verdict.DUPLICATE
+    top = tops.get((consumer, event.aggregate_id))
+    return Verdict.STALE if top is not None and top > event.aggregate_version else Verdict.NEW
+
+
+def _row(consumer: str, event: DomainEvent, at: datetime) -> dict[str, object]:
+    return {
+        "consumer": consumer,
+        "event_id": event.id,
+        "tenant_id": event.tenant_id,
+        "event_type": event.type,
+        "aggregate_id": event.aggregate_id,
+        "aggregate_version": event.aggregate_version,
+        "processed_at": at,
+    }
 
 
 class SqlInbox:
-    """An :class:`Inbox` in the ``inbox`` table (SQLite or PostgreSQL), one short transaction a call.
+    """An :class:`Inbox` in the ``inbox`` table (SQLite or PostgreSQL).
 
-    Database failures raise Unavailable; the consumer then leaves the message unacknowledged.
+    Concurrent calls (the consumer's lanes) are answered together: the verdicts waiting
+    take one query pair, the records waiting one INSERT and one commit. Database failures
+    raise Unavailable; the consumer then leaves the message unacknowledged.
     """
 
-    __slots__ = ("_engine", "_insert")
+    __slots__ = ("_engine", "_insert", "_recorder", "_verdicts")
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
-        self._insert: Insert = dialect.insert(inbox).on_conflict_do_nothing(
-            index_elements=["consumer", "event_id"]
+        # Run with many rows at once (executemany), it reports which were new.
+        self._insert: ReturningInsert[tuple[str, UUID]] = (
+            dialect.insert(inbox)
+            .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+            .returning(i.consumer, i.event_id)
         )
+        self._verdicts: Coalescer[_Asked, Verdict] = Coalescer(self._verdict_batch)
+        self._recorder: Coalescer[_Done, bool] = Coalescer(self._record_batch)
 
     async def verdict(self, consumer: str, event: DomainEvent) -> Verdict:
-        params = {"consumer": consumer, "event_id": event.id, "aggregate_id": event.aggregate_id}
+        return await self._verdicts((consumer, event))
 
-        async def run(conn: AsyncConnection) -> Verdict:
-            row = (await conn.execute(_VERDICT, params)).one()
-            if row.seen:
-                return Verdict.DUPLICATE
-            stale = row.top is not None and row.top > event.aggregate_version
-            return Verdict.STALE if stale else Verdict.NEW
+    async def record(self, consumer: str, event: DomainEvent, at: datetime) -> bool:
+        return await self._recorder((consumer, event, at))
+
+    async def _verdict_batch(self, asked: Sequence[_Asked]) -> list[Verdict]:
+        keys = list({(consumer, event.id) for consumer, event in asked})
+        aggregates = list({(consumer, event.aggregate_id) for consumer, event in asked})
+
+        async def run(conn: AsyncConnection) -> list[Verdict]:
+            seen = {(r.consumer, r.event_id) for r in await conn.execute(_SEEN, {"keys": keys})}
+            rows = await conn.execute(_TOPS, {"aggregates": aggregates})
+            tops = {(r.consumer, r.aggregate_id): r.top for r in rows}
+            return [_verdict(seen, tops, consumer, event) for consumer, event in asked]
 
         return await self._run(run)
 
-    async def record(self, consumer: str, event: DomainEvent, at: datetime) -> bool:
-        values = {
-            "consumer": consumer,
-            "event_id": event.id,
-            "tenant_id": event.tenant_id,
-            "event_type": event.type,
-            "aggregate_id": event.aggregate_id,
-            "aggregate_version": event.aggregate_version,
-            "processed_at": at,
-        }
+    async def _record_batch(self, done: Sequence[_Done]) -> list[bool]:
+        rows = list(
+            {(consumer, event.id): _row(consumer, event, at) for consumer, event, at in done}.values()
+        )
 
-        async def run(conn: AsyncConnection) -> bool:
-            return (await conn.execute(self._insert, values)).rowcount == 1
+        async def run(conn: AsyncConnection) -> list[bool]:
+            added = {(r.consumer, r.event_id) for r in await conn.execute(self._insert, rows)}
+            firsts: list[bool] = []
+            for consumer, event, _ in done:  # a copy twice in one batch is new only once
+                firsts.append((consumer, event.id) in added)
+                added.discard((consumer, event.id))
+            return firsts
 
         return await self._run(run)
 

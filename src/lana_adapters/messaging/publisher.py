@@ -1,4 +1,4 @@
-"""Domain events to a RabbitMQ topic exchange through kombu, confirmed one by one.
+"""Domain events to a RabbitMQ topic exchange through kombu, confirmed a window at a time.
 
 kombu is synchronous and its connections are not thread-safe, so every broker call runs
 on one dedicated thread; the asyncio side only hands work to it.
@@ -11,11 +11,13 @@ import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
+from uuid import UUID
 
 from opentelemetry.trace import SpanKind
 
 from lana_adapters.messaging._kombu import Connection, Exchange, MessageNacked, OperationalError, Producer
 from lana_adapters.messaging.codec import CONTENT_ENCODING, CONTENT_TYPE, encode
+from lana_adapters.messaging.confirms import ConfirmTracker, await_confirms, windows
 from lana_adapters.messaging.outcome import BatchOutcome, Recorder
 from lana_adapters.messaging.settings import MessagingSettings
 from lana_adapters.telemetry import context_from, current_trace_context, tracer
@@ -31,13 +33,14 @@ class PublishRefused(Unavailable):
     """The broker refused events (unroutable or nacked); they were not delivered."""
 
 
-def connect(settings: MessagingSettings, *, heartbeat: float | None = None) -> Any:
-    """A kombu connection with publisher confirms on every channel; nothing is opened yet."""
+def connect(settings: MessagingSettings, *, heartbeat: float | None = None, confirm_each: bool = True) -> Any:
+    """A kombu connection, by default waiting for the confirm of each publish on every channel;
+    nothing is opened yet."""
     return Connection(
         settings.broker_url,
         heartbeat=settings.heartbeat_seconds if heartbeat is None else heartbeat,
         connect_timeout=settings.connect_timeout_seconds,
-        transport_options={"confirm_publish": True},
+        transport_options={"confirm_publish": confirm_each},
     )
 
 
@@ -49,10 +52,12 @@ class KombuEventPublisher:
     """An :class:`~lana_core.ports.EventPublisher` (and batch publisher) on a topic exchange.
 
     Each event is published persistent and ``mandatory`` with its type as routing key and
-    its id as ``message_id``, then waits for the broker's confirm: an unroutable message
-    comes back and a nacked one raises, so neither counts as published. Connection
-    failures are retried ``publish_max_retries`` times (``Connection.ensure``); a retried
-    publish may duplicate a message whose confirm was lost, which consumers absorb by id.
+    its id as ``message_id`` and counts as published only once the broker confirmed it: an
+    unroutable message comes back and a nacked one is refused. On RabbitMQ a window of
+    events (one per aggregate at most, see :mod:`~lana_adapters.messaging.confirms`) is
+    published before their confirms are awaited together; other transports confirm one by
+    one. Connection failures are retried ``publish_max_retries`` times; a retried publish
+    may duplicate a message whose confirm was lost, which consumers absorb by id.
     """
 
     __slots__ = (
@@ -60,10 +65,12 @@ class KombuEventPublisher:
         "_error_types",
         "_exchange",
         "_loop_thread",
+        "_pipelined",
         "_producer",
         "_publish",
         "_returned",
         "_settings",
+        "_tracker",
     )
 
     def __init__(self, settings: MessagingSettings) -> None:
@@ -74,8 +81,10 @@ class KombuEventPublisher:
         self._producer: Any = None
         self._publish: Callable[..., Any] | None = None
         self._returned: list[str] = []
+        self._tracker: ConfirmTracker | None = None
         probe = connect(settings)
         self._error_types = (*probe.connection_errors, *probe.channel_errors, OperationalError, OSError)
+        self._pipelined = probe.transport.driver_type == "amqp"
 
     async def publish(self, events: Sequence[DomainEvent]) -> None:
         """Publish and confirm every event; raises PublishRefused or Unavailable otherwise."""
@@ -99,7 +108,7 @@ class KombuEventPublisher:
 
         def declare() -> None:
             try:
-                self._ready()
+                self._ready_window() if self._pipelined else self._ready()
             except self._errors() as error:
                 self._drop()
                 raise Unavailable(f"the broker is unavailable: {error}") from error
@@ -114,6 +123,8 @@ class KombuEventPublisher:
         return await asyncio.get_running_loop().run_in_executor(self._loop_thread, fn, *args)
 
     def _publish_all(self, events: list[DomainEvent], stop: Callable[[], bool]) -> BatchOutcome:
+        if self._pipelined:
+            return self._publish_windows(events, stop)
         recorder = Recorder()
         for event in events:
             if not recorder.may_send(event, stop):
@@ -135,7 +146,65 @@ class KombuEventPublisher:
                 recorder.sent(event)
         return recorder.outcome()
 
-    def _publish_one(self, event: DomainEvent) -> None:
+    def _publish_windows(self, events: list[DomainEvent], stop: Callable[[], bool]) -> BatchOutcome:
+        recorder = Recorder()
+        for window in windows(events):
+            ready = [event for event in window if recorder.may_send(event, stop)]
+            if ready:
+                self._publish_window(ready, recorder)
+        return recorder.outcome()
+
+    def _publish_window(self, events: list[DomainEvent], recorder: Recorder) -> None:
+        """Publish ``events`` and settle each in ``recorder``; a failed connection is retried
+        with the whole window (a message confirmed before the failure goes twice)."""
+        failure: BaseException | None = None
+        for _attempt in range(self._settings.publish_max_retries + 1):
+            try:
+                answers = self._confirm_window(events)
+            except self._errors() as error:
+                self._drop()
+                failure = error
+                log.warning("broker failed while publishing: %r", error)
+                continue
+            for event in events:
+                reason = answers[event.id]
+                if reason is None:
+                    recorder.sent(event)
+                else:
+                    recorder.refused(event, reason)
+            return
+        recorder.broke(events[0], f"{type(failure).__name__}: {failure}")
+        for event in events[1:]:
+            recorder.may_send(event, lambda: True)  # recorded as unsent
+
+    def _confirm_window(self, events: list[DomainEvent]) -> dict[UUID, str | None]:
+        """Each event's answer from the broker: None when confirmed, else why it was refused."""
+        producer, tracker = self._ready_window()
+        sent: list[tuple[DomainEvent, int]] = []
+        answers: dict[UUID, str | None] = {}
+        for event in events:
+            try:
+                self._publish_one(event, producer.publish, wait=False)
+            except (TypeError, ValueError) as error:
+                answers[event.id] = f"cannot encode: {error}"
+                continue
+            sent.append((event, tracker.sent()))
+        tags = [tag for _, tag in sent]
+        conn = self._conn
+        await_confirms(
+            lambda seconds: conn.drain_events(timeout=seconds),
+            tracker,
+            tags,
+            self._settings.confirm_timeout_seconds,
+        )
+        for event, tag in sent:
+            answers[event.id] = tracker.returned.get(str(event.id)) or tracker.answers.get(tag)
+        tracker.forget(tags, [str(event.id) for event, _ in sent])
+        return answers
+
+    def _publish_one(
+        self, event: DomainEvent, publish: Callable[..., Any] | None = None, *, wait: bool = True
+    ) -> None:
         # The span continues the trace of the request that recorded the event; the message
         # then carries the span's own context, so consuming it nests under the publish.
         # An event recorded outside any trace travels without one, exactly as it was stored.
@@ -145,13 +214,13 @@ class KombuEventPublisher:
             kind=SpanKind.PRODUCER,
             attributes={"messaging.system": "rabbitmq", "messaging.message.id": str(event.id)},
         ):
-            self._send(event)
+            self._send(event, publish or self._ready(), wait=wait)
 
-    def _send(self, event: DomainEvent) -> None:
+    def _send(self, event: DomainEvent, publish: Callable[..., Any], *, wait: bool) -> None:
         encoded = encode(event)
         headers = {**encoded.headers, **current_trace_context()} if event.trace_context else encoded.headers
-        publish = self._ready()
         self._returned.clear()
+        confirm = {"confirm_timeout": self._settings.confirm_timeout_seconds} if wait else {}
         publish(
             encoded.body,
             routing_key=encoded.routing_key,
@@ -163,10 +232,25 @@ class KombuEventPublisher:
             headers=headers,
             message_id=encoded.message_id,
             type=event.type,
-            confirm_timeout=self._settings.confirm_timeout_seconds,
+            **confirm,
         )
         if self._returned:
             raise _Unroutable(f"unroutable: {self._returned[-1]}")
+
+    def _ready_window(self) -> tuple[Any, ConfirmTracker]:
+        """The producer on a confirm-mode channel, and the tracker of its confirms."""
+        if self._tracker is not None:
+            return self._producer, self._tracker
+        conn = self._conn = self._conn or connect(self._settings, confirm_each=False)
+        conn.ensure_connection(
+            max_retries=self._settings.publish_max_retries, interval_start=0.2, interval_max=2
+        )
+        channel = conn.channel()
+        self._exchange(channel).declare()
+        tracker = ConfirmTracker(channel)
+        self._producer = Producer(channel, exchange=self._exchange, on_return=tracker.on_return)
+        self._tracker = tracker
+        return self._producer, tracker
 
     def _ready(self) -> Callable[..., Any]:
         if self._publish is not None:
@@ -204,6 +288,7 @@ class KombuEventPublisher:
 
     def _drop(self) -> None:
         conn, self._conn, self._producer, self._publish = self._conn, None, None, None
+        self._tracker = None
         if conn is not None:
             try:
                 conn.release()

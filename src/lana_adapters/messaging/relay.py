@@ -68,12 +68,14 @@ class OutboxRelay:
     when its lease ends and marked dead after ``max_attempts``. Broker or database
     failures back off exponentially; a stop set mid-batch ends the batch after the
     event in flight, marks what was confirmed, and leaves the rest leased for the next
-    run. Several relays may run at once: the store's leases keep them apart.
+    run. Several relays may run at once: the store's leases keep them apart, and the SQL
+    store's claim skips rows whose aggregate has an earlier row pending elsewhere, so
+    they keep each aggregate's order too.
 
     A relay that replaces a crashed one should wait ``start_delay_seconds`` (one lease)
-    before its first claim: until the predecessor's leases end, the rows it held stay
-    hidden while later events of the same aggregates would be claimable, and would
-    overtake them.
+    before its first claim: with a store whose claim does not skip such rows (the
+    in-memory one), the rows the predecessor held stay hidden until its leases end
+    while later events of the same aggregates would be claimable, and would overtake them.
     """
 
     def __init__(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -81,6 +82,24 @@ class Session:
         # Deliveries may also arrive while a settle waits for a confirm: they wait here too.
         received, self._received = self._received, []
         return received
+
+    def settle_and_poll(
+        self, settlements: Sequence[tuple[Incoming, Settlement]], seconds: float
+    ) -> tuple[list[BaseException | None], list[Incoming]]:
+        """Settle a batch (one hop to this thread for many messages), then :meth:`poll`.
+
+        Each settlement's failure is returned in its place: that message stays unacknowledged
+        and the broker redelivers it. A broken connection raises from the poll.
+        """
+        failures: list[BaseException | None] = []
+        for incoming, settlement in settlements:
+            try:
+                self.settle(incoming, settlement)
+            except Exception as error:  # reported in its place, see above
+                failures.append(error)
+            else:
+                failures.append(None)
+        return failures, self.poll(seconds)
 
     def settle(self, incoming: Incoming, settlement: Settlement) -> None:
         """Ack, or publish the retry or dead-letter copy (confirmed) and then ack."""

@@ -104,7 +104,9 @@ class QueueWorker:
         self._grace = grace_seconds if grace_seconds is not None else settings.webhook_timeout_seconds * 2 + 1
         self._on_loop = on_loop or (lambda: None)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lana-consumer")
-        self._settling: set[asyncio.Task[None]] = set()
+        # Decided but not yet sent to the broker: the connection's thread settles them in
+        # batches between polls, one hop for many messages.
+        self._decided: list[tuple[Incoming, Settlement]] = []
         self._timers: set[asyncio.Task[None]] = set()
         self.stats = WorkerStats()
 
@@ -124,18 +126,19 @@ class QueueWorker:
                 if not await self._consume(session, stop):
                     await self._pause(stop, backoff, "connection lost")
         finally:
-            for task in (*self._settling, *self._timers):
+            for task in self._timers:
                 task.cancel()
             self._thread.shutdown(wait=True)
 
     async def _consume(self, session: Session, stop: asyncio.Event) -> bool:
         """Run one connection until stop (True) or its failure (False)."""
         lanes = Lanes(self._settings.lanes, lambda incoming: self._process(session, incoming))
+        self._decided = []
         healthy = True
         try:
             while not stop.is_set():
                 self._on_loop()
-                for incoming in await self._k(session.poll, POLL_SECONDS):
+                for incoming in await self._settle_and_poll(session):
                     self.stats.received += 1
                     lanes.submit(incoming)
             await self._k(session.cancel)
@@ -146,6 +149,8 @@ class QueueWorker:
             healthy = False
             lanes.drop_waiting()
             await self._finish(session, lanes, keep_alive=False)
+            self._unsettled(len(self._decided), "the connection is gone")
+            self._decided = []
         finally:
             await lanes.close()
             await self._k(session.close)
@@ -154,11 +159,18 @@ class QueueWorker:
     async def _finish(self, session: Session, lanes: Lanes, *, keep_alive: bool) -> None:
         """Wait for the messages in progress, keeping heartbeats going when the connection is up."""
         deadline = asyncio.get_running_loop().time() + self._grace
-        while not (lanes.idle and not self._settling) and asyncio.get_running_loop().time() < deadline:
+
+        def busy() -> bool:
+            # Without a connection, decided settlements can never be sent: only the lanes count.
+            return not lanes.idle or (keep_alive and bool(self._decided))
+
+        while busy() and asyncio.get_running_loop().time() < deadline:
             if keep_alive:
-                await self._k(session.poll, POLL_SECONDS)  # deliveries still in flight stay unacked
+                await self._settle_and_poll(session)  # deliveries still in flight stay unacked
             else:
                 await asyncio.sleep(POLL_SECONDS)
+        if keep_alive and self._decided:  # the grace ran out: send what was decided anyway
+            await self._settle_and_poll(session)
 
     async def _process(self, session: Session, incoming: Incoming) -> None:
         settlement = await self._handle(incoming)
@@ -166,23 +178,30 @@ class QueueWorker:
             self._retry_in_process(session, incoming, settlement)
             return
         # The lane moves on while the connection's thread settles: the effect already happened.
-        self._track(self._settling, self._settle(session, incoming, settlement))
+        self._decided.append((incoming, settlement))
 
-    async def _settle(self, session: Session, incoming: Incoming, settlement: Settlement) -> None:
-        try:
-            await self._k(session.settle, incoming, settlement)
-        except Exception as error:  # the connection is gone: the broker redelivers the message
-            self.stats.unsettled += 1
-            log.info("message %s left unsettled: %r", incoming.message_id, error)
-            return
-        self._count(settlement)
+    async def _settle_and_poll(self, session: Session) -> list[Incoming]:
+        """Send the settlements decided so far, then take what arrived within a poll."""
+        decided, self._decided = self._decided, []
+        failures, received = await self._k(session.settle_and_poll, decided, POLL_SECONDS)
+        for (incoming, settlement), failure in zip(decided, failures, strict=True):
+            if failure is None:
+                self._count(settlement)
+            else:  # the broker redelivers the message
+                self._unsettled(1, f"message {incoming.message_id}: {failure!r}")
+        return received
+
+    def _unsettled(self, count: int, why: str) -> None:
+        if count:
+            self.stats.unsettled += count
+            log.info("%d message(s) left unsettled: %s", count, why)
 
     def _retry_in_process(self, session: Session, incoming: Incoming, retry: Retry) -> None:
         """Transports without per-queue TTLs (``memory://``) wait in this process instead."""
 
         async def later() -> None:
             await asyncio.sleep(retry.delay_ms / 1000)
-            await self._settle(session, incoming, retry)
+            self._decided.append((incoming, retry))
 
         self._track(self._timers, later())
 
