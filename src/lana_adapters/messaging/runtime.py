@@ -52,7 +52,7 @@ async def run_relay(
         async with _engine(settings, needed=store is None, migrate=False) as engine:
             if store is None:
                 assert engine is not None
-                store = SqlOutboxRelayStore(engine, role=SqlSettings().relay_role)
+                store = SqlOutboxRelayStore(engine, role=settings.database_relay_role)
             heartbeat = Heartbeat(_beat(settings))
             relay = OutboxRelay(
                 store, publisher, RelayOptions.of(settings), wakeup=wakeup, on_loop=heartbeat.beat

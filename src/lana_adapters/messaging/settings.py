@@ -54,6 +54,8 @@ class MessagingSettings:
 
     broker_url: str = "memory://"
     database_url: str = "sqlite+aiosqlite:///./lana.db"
+    # PostgreSQL: the role the relay's transactions run as (None: the connect role).
+    database_relay_role: str | None = "lana_relay"
     exchange: str = field(default="lana.events", validator=validators.min_len(1))
     queue: str = field(default="lana.n8n", validator=validators.min_len(1))
     webhook_routes: tuple[WebhookRoute, ...] = field(default=parse_routes(DEFAULT_ROUTES))
@@ -124,6 +126,7 @@ def _optional(raw: str) -> str | None:
 _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "broker_url": ("LANA_BROKER_URL", str),
     "database_url": ("LANA_DATABASE_URL", str),
+    "database_relay_role": ("LANA_DATABASE_RELAY_ROLE", _optional),
     "exchange": ("LANA_EVENTS_EXCHANGE", str),
     "queue": ("LANA_CONSUMER_QUEUE", str),
     "webhook_routes": ("LANA_WEBHOOK_ROUTES", parse_routes),
@@ -144,12 +147,13 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "backoff_max_seconds": ("LANA_RECONNECT_BACKOFF_MAX_SECONDS", float),
     "health_file": ("LANA_HEALTH_FILE", _optional),
 }
-_MAY_BE_EMPTY = frozenset({"signing_secret", "health_file", "webhook_routes"})
+_MAY_BE_EMPTY = frozenset({"signing_secret", "health_file", "webhook_routes", "database_relay_role"})
 
 # (variable, meaning) for the documentation table.
 DOCUMENTATION: tuple[tuple[str, str], ...] = (
     ("LANA_BROKER_URL", "`amqp://user:pass@host:5672//` (RabbitMQ) or `memory://` (one process)."),
     ("LANA_DATABASE_URL", "The database whose outbox the relay reads and where the SQL inbox lives."),
+    ("LANA_DATABASE_RELAY_ROLE", "PostgreSQL role the relay's transactions run as (empty: connect role)."),
     ("LANA_EVENTS_EXCHANGE", "Topic exchange events are published to."),
     ("LANA_CONSUMER_QUEUE", "The webhook consumer's durable queue; also names its retry queues and DLQ."),
     ("LANA_WEBHOOK_ROUTES", "`pattern=url,...`: the first matching pattern's URL receives the event."),

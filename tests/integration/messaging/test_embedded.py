@@ -101,6 +101,8 @@ async def test_settings_from_the_environment() -> None:
     assert [r.pattern for r in settings.webhook_routes] == ["customer.*", "#.high_value"]
     assert settings.retry_delays_ms == (100, 200)
     assert settings.broker_url == "amqp://rabbit//"
+    assert settings.database_relay_role == "lana_relay"
+    assert MessagingSettings.from_env({"LANA_DATABASE_RELAY_ROLE": ""}).database_relay_role is None
     assert "very-secret-value" not in repr(evolve(settings, signing_secret="very-secret-value"))
     with pytest.raises(ValueError, match="LANA_CONSUMER_MAX_ATTEMPTS"):
         MessagingSettings.from_env({"LANA_CONSUMER_MAX_ATTEMPTS": "many"})
