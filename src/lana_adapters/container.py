@@ -12,12 +12,12 @@ import inspect
 import os
 from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, cast
+from uuid import UUID
 
 from attrs import frozen
 from dependency_injector import containers, providers
 
 # Runtime imports: Litestar resolves the annotations of Services when it injects them.
-from lana_adapters.redis.counters import LiveCounters
 from lana_adapters.redis.stream import EventStream
 from lana_adapters.security import (
     AccessTokenRevocations,
@@ -37,6 +37,7 @@ from lana_adapters.telemetry import (
     Telemetry,
     configure_telemetry,
 )
+from lana_adapters.telemetry.usecases import trace_use_cases
 from lana_core.app import Lana
 from lana_core.memory import (
     InMemoryCache,
@@ -283,6 +284,10 @@ def _kernel(
     )
 
 
+def _traced_lana(kernel: Kernel, **parts: Any) -> Lana:
+    return trace_use_cases(Lana(kernel, **parts))
+
+
 def _probes(database: Database, redis: RedisAdapters | None) -> tuple[ReadinessProbe, ...]:
     return (database.probe,) if redis is None else (database.probe, redis.probe)
 
@@ -303,7 +308,7 @@ class Container(containers.DeclarativeContainer):
     kernel = providers.Singleton(_kernel, database, clock, ids, cache, metrics, redis=redis)
     insight_options = providers.Singleton(_insight_options, settings, metrics)
     lana = providers.Singleton(
-        Lana, kernel, hasher=hasher, insight_model=insight_model, insight_options=insight_options
+        _traced_lana, kernel, hasher=hasher, insight_model=insight_model, insight_options=insight_options
     )
     local_tokens = providers.Singleton(InMemoryTokenStore)
     refresh_tokens = providers.Singleton(_shared_or_local, redis, "refresh_tokens", local_tokens.provider)
@@ -313,6 +318,13 @@ class Container(containers.DeclarativeContainer):
     event_stream = providers.Singleton(_event_stream, redis)
     embedded_relay = providers.Resource(open_embedded_relay, settings, database, event_stream)
     probes = providers.Singleton(_probes, database, redis)
+
+
+class CounterRebuilder(Protocol):
+    """The live counters' rebuild from the store (Redis's LiveCounters), named by what drivers
+    use so that resolving Services never imports the Redis client."""
+
+    async def rebuild_counters(self, tenant_id: UUID, uow_factory: UnitOfWorkFactory, days: int) -> None: ...
 
 
 @frozen(kw_only=True)
@@ -328,7 +340,7 @@ class Services:
     idempotency: IdempotencyStore
     rate_limiter: RateLimiter
     event_stream: EventStream
-    counters: LiveCounters | None
+    counters: CounterRebuilder | None
     probes: Sequence[ReadinessProbe]
 
 

@@ -1,23 +1,33 @@
 """Redis adapters: the shared cache, live analytics counters, rate limits, token and
-idempotency stores, and the fan-out of domain events across server processes."""
+idempotency stores, and the fan-out of domain events across server processes.
 
-from lana_adapters.redis.bundle import RedisAdapters, RedisProbe, redis_adapters
-from lana_adapters.redis.cache import RedisCache
-from lana_adapters.redis.codec import UndecodableValue, ValueCodec
-from lana_adapters.redis.connection import Circuit, Guard, RedisDown, connect
-from lana_adapters.redis.counters import LiveCounters
-from lana_adapters.redis.idempotency import RedisIdempotencyStore
-from lana_adapters.redis.pubsub import RedisEventStream
-from lana_adapters.redis.rate_limit import RedisRateLimiter
-from lana_adapters.redis.settings import RedisSettings
-from lana_adapters.redis.stream import (
-    EventStream,
-    InMemoryEventStream,
-    StreamPublisher,
-    Subscription,
-    TeePublisher,
-)
-from lana_adapters.redis.tokens import RedisAccessTokenRevocations, RedisRefreshTokenStore
+Names load on first use, so a process without Redis never imports the client library
+(about 17 MiB per process); its settings and stream types stay importable on their own.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lana_adapters.redis.bundle import RedisAdapters, RedisProbe, redis_adapters
+    from lana_adapters.redis.cache import RedisCache
+    from lana_adapters.redis.codec import UndecodableValue, ValueCodec
+    from lana_adapters.redis.connection import Circuit, Guard, RedisDown, connect
+    from lana_adapters.redis.counters import LiveCounters
+    from lana_adapters.redis.idempotency import RedisIdempotencyStore
+    from lana_adapters.redis.pubsub import RedisEventStream
+    from lana_adapters.redis.rate_limit import RedisRateLimiter
+    from lana_adapters.redis.settings import RedisSettings
+    from lana_adapters.redis.stream import (
+        EventStream,
+        InMemoryEventStream,
+        StreamPublisher,
+        Subscription,
+        TeePublisher,
+    )
+    from lana_adapters.redis.tokens import RedisAccessTokenRevocations, RedisRefreshTokenStore
 
 __all__ = [
     "Circuit",
@@ -43,3 +53,37 @@ __all__ = [
     "connect",
     "redis_adapters",
 ]
+
+_HOMES = {
+    "Circuit": "lana_adapters.redis.connection",
+    "EventStream": "lana_adapters.redis.stream",
+    "Guard": "lana_adapters.redis.connection",
+    "InMemoryEventStream": "lana_adapters.redis.stream",
+    "LiveCounters": "lana_adapters.redis.counters",
+    "RedisAccessTokenRevocations": "lana_adapters.redis.tokens",
+    "RedisAdapters": "lana_adapters.redis.bundle",
+    "RedisCache": "lana_adapters.redis.cache",
+    "RedisDown": "lana_adapters.redis.connection",
+    "RedisEventStream": "lana_adapters.redis.pubsub",
+    "RedisIdempotencyStore": "lana_adapters.redis.idempotency",
+    "RedisProbe": "lana_adapters.redis.bundle",
+    "RedisRateLimiter": "lana_adapters.redis.rate_limit",
+    "RedisRefreshTokenStore": "lana_adapters.redis.tokens",
+    "RedisSettings": "lana_adapters.redis.settings",
+    "StreamPublisher": "lana_adapters.redis.stream",
+    "Subscription": "lana_adapters.redis.stream",
+    "TeePublisher": "lana_adapters.redis.stream",
+    "UndecodableValue": "lana_adapters.redis.codec",
+    "ValueCodec": "lana_adapters.redis.codec",
+    "connect": "lana_adapters.redis.connection",
+    "redis_adapters": "lana_adapters.redis.bundle",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value

@@ -10,14 +10,19 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.client import Pipeline
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from lana_adapters.redis.settings import RedisSettings
+from lana_adapters.telemetry.setup import tracer
 
 T = TypeVar("T")
 
@@ -52,7 +57,36 @@ def connect(settings: RedisSettings) -> Redis:
         # No CLIENT SETINFO on connect: less work for every new connection.
         driver_info=None,
     )
-    return Redis.from_pool(pool)
+    return TracedRedis.from_pool(pool)
+
+
+class TracedRedis(Redis):
+    """A client whose every command, and every pipeline as a whole, is a client span under
+    the current one. Spans name the command only: arguments can hold keys and tokens."""
+
+    async def execute_command(self, *args: Any, **options: Any) -> Any:
+        with _command_span(str(args[0]).upper() if args else "COMMAND"):
+            return await super().execute_command(*args, **options)  # type: ignore[no-untyped-call]
+
+    def pipeline(self, transaction: bool = True, shard_hint: str | None = None) -> Pipeline:
+        return TracedPipeline(self.connection_pool, self.response_callbacks, transaction, shard_hint)
+
+
+class TracedPipeline(Pipeline):
+    """A pipeline sent as one span, ``db.operation.batch.size`` commands long."""
+
+    async def execute(self, raise_on_error: bool = True) -> list[Any]:
+        with _command_span("PIPELINE") as span:
+            span.set_attribute("db.operation.batch.size", len(self.command_stack))
+            return await super().execute(raise_on_error)
+
+
+def _command_span(operation: str) -> AbstractContextManager[trace.Span]:
+    return tracer().start_as_current_span(
+        operation,
+        kind=SpanKind.CLIENT,
+        attributes={"db.system": "redis", "db.operation.name": operation},
+    )
 
 
 def _forget(abandoned: set[asyncio.Future[Any]]) -> Callable[[asyncio.Future[Any]], None]:

@@ -6,6 +6,7 @@ Imported only on PostgreSQL, where psycopg is installed.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
 from typing import Any
 
 import psycopg
@@ -14,7 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lana_adapters.sql.errors import translate_psycopg
 from lana_adapters.sql.prepared import Prepared
+from lana_adapters.telemetry.sql import statement_span
 
+_SYSTEM = "postgresql"
 Params = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
 
 
@@ -33,7 +36,8 @@ class PgRunner:
         driver = self._driver or await self._driver_connection()
         cursor = driver.cursor(row_factory=namedtuple_row)
         try:
-            await self._execute(cursor, prepared, params)
+            with statement_span(prepared.sql(self._conn.dialect), _SYSTEM):
+                await self._execute(cursor, prepared, params)
         except psycopg.Error as error:
             raise translate_psycopg(error) from error
         return cursor
@@ -46,11 +50,14 @@ class PgRunner:
         transaction is then aborted."""
         driver = self._driver or await self._driver_connection()
         try:
-            async with driver.pipeline():
-                for prepared, params in statements:
-                    await self._execute(driver.cursor(), prepared, params)
-                if commit:
-                    await driver.commit()
+            # Each statement's span lasts until the round trip that answers them all.
+            with ExitStack() as spans:
+                async with driver.pipeline():
+                    for prepared, params in statements:
+                        spans.enter_context(statement_span(prepared.sql(self._conn.dialect), _SYSTEM))
+                        await self._execute(driver.cursor(), prepared, params)
+                    if commit:
+                        await driver.commit()
         except psycopg.Error as error:
             raise translate_psycopg(error) from error
 

@@ -1,7 +1,10 @@
-"""One client span per SQL statement, from the engine's cursor events."""
+"""One client span per SQL statement: from the engine's cursor events, and around the
+statements the PostgreSQL fast path sends on psycopg directly."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from opentelemetry import trace
@@ -28,17 +31,35 @@ def trace_sql(engine: AsyncEngine) -> None:
     event.listen(sync, "handle_error", _failed)
 
 
-def _before(conn: Any, _cursor: Any, statement: str, _params: Any, context: Any, _executemany: bool) -> None:
+def start_statement_span(statement: str, system: str) -> trace.Span:
+    """A client span for one statement (its text with placeholders, never its values)."""
     operation = statement.lstrip().split(" ", 1)[0].upper() or "SQL"
-    span = tracer().start_span(
+    return tracer().start_span(
         operation,
         kind=SpanKind.CLIENT,
         attributes={
-            "db.system": conn.engine.dialect.name,
+            "db.system": system,
             "db.operation.name": operation,
             "db.query.text": statement[:_MAX_STATEMENT],
         },
     )
+
+
+@contextmanager
+def statement_span(statement: str, system: str) -> Iterator[trace.Span]:
+    """:func:`start_statement_span` for the block; a failure is recorded on the span."""
+    span = start_statement_span(statement, system)
+    try:
+        yield span
+    except Exception as error:
+        _record_failure(span, error)
+        raise
+    finally:
+        span.end()
+
+
+def _before(conn: Any, _cursor: Any, statement: str, _params: Any, context: Any, _executemany: bool) -> None:
+    span = start_statement_span(statement, conn.engine.dialect.name)
     if context is not None:
         # The execution context lives exactly as long as the statement: the span rides on it.
         setattr(context, _SPAN_KEY, span)
@@ -53,10 +74,13 @@ def _after(_conn: Any, _cursor: Any, _statement: str, _params: Any, context: Any
 def _failed(exception_context: Any) -> None:
     span = _span_of(exception_context.execution_context)
     if span is not None:
-        error = exception_context.original_exception
-        span.record_exception(error)
-        span.set_status(trace.Status(trace.StatusCode.ERROR, type(error).__name__))
+        _record_failure(span, exception_context.original_exception)
         span.end()
+
+
+def _record_failure(span: trace.Span, error: BaseException) -> None:
+    span.record_exception(error)
+    span.set_status(trace.Status(trace.StatusCode.ERROR, type(error).__name__))
 
 
 def _span_of(context: Any) -> trace.Span | None:
