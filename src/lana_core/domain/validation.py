@@ -133,10 +133,42 @@ def attributes(errors: Errors, field: str, values: object) -> dict[str, JsonScal
             errors.add(f"{field}.{key}", "invalid_value", "values are strings, numbers, booleans or null")
             return {}
     cleaned = dict(values)
-    if len(json.dumps(cleaned, ensure_ascii=False).encode()) > MAX_ATTRIBUTES_BYTES:
+    if _encoded_size_bound(cleaned) > MAX_ATTRIBUTES_BYTES and _encoded_size(cleaned) > MAX_ATTRIBUTES_BYTES:
         errors.add(field, "too_large", f"must encode to at most {MAX_ATTRIBUTES_BYTES} bytes of JSON")
         return {}
     return cleaned
+
+
+# Bytes one character may take in JSON: a control character becomes "\u001f".
+_WORST_BYTES_PER_CHAR = 6
+# Quotes, colon and comma around a key and its value; the longest literal, float or
+# integer below _SMALL_INT.
+_PAIR_OVERHEAD_BYTES = 6
+_SCALAR_BYTES = 32
+_SMALL_INT = 10**30
+
+
+def _encoded_size(values: Mapping[str, JsonScalar]) -> float:
+    try:
+        return len(json.dumps(values, ensure_ascii=False).encode())
+    except ValueError:  # an integer with more digits than Python will print
+        return math.inf
+
+
+def _encoded_size_bound(values: Mapping[str, JsonScalar]) -> int:
+    """An upper bound of the mapping's JSON size, cheap enough to spare most mappings the
+    encoding itself (ingestion checks every event's properties); a huge integer makes the
+    bound useless, so the caller encodes."""
+    size = 2
+    for key, value in values.items():
+        size += _PAIR_OVERHEAD_BYTES + _WORST_BYTES_PER_CHAR * len(key)
+        if isinstance(value, str):
+            size += _WORST_BYTES_PER_CHAR * len(value)
+        elif isinstance(value, int) and not -_SMALL_INT < value < _SMALL_INT:
+            return MAX_ATTRIBUTES_BYTES + 1
+        else:
+            size += _SCALAR_BYTES
+    return size
 
 
 def _is_json_scalar(value: object) -> bool:
