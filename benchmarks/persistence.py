@@ -8,8 +8,9 @@ the use cases; list-page latency with a text query over ``--rows`` customers (a 
 name, newest first; the same by relevance, a tenth as many samples; a word shared by a
 sixth of the customers); bulk creation
 throughput (customers/s) one transaction per customer (sequential and 16 in flight) and in
-batches of ``--batch`` (the batch use case proposed for the core, sketched here); and, on
-PostgreSQL, a raw psycopg COPY of the same rows as the reference. PostgreSQL runs in a
+batches of ``--batch`` through the CreateCustomersBatch use case; and, on PostgreSQL, raw
+psycopg COPYs as the reference: of the customers alone, and of every row the use case
+writes (customers with their outbox, audit and analytics rows). PostgreSQL runs in a
 scratch database created next to the one ``--postgres`` (default ``LANA_TEST_POSTGRES_URL``)
 names, dropped afterwards; SQLite in a temporary file.
 """

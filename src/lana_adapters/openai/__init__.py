@@ -6,8 +6,9 @@ OpenAI library (about 16 MiB per process).
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from lana_adapters._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from lana_adapters.openai.model import OpenAIInsightModel
@@ -21,10 +22,4 @@ _HOMES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _HOMES)

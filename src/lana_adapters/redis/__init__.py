@@ -7,8 +7,9 @@ Names load on first use, so a process without Redis never imports the client lib
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from lana_adapters._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from lana_adapters.redis.bundle import RedisAdapters, RedisProbe, redis_adapters
@@ -80,10 +81,4 @@ _HOMES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _HOMES)
