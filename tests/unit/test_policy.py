@@ -12,7 +12,7 @@ from uuid import uuid4
 
 import pytest
 
-from lana_core.domain.policy import Action, Resource, authorize, is_allowed
+from lana_core.domain.policy import Action, Resource, authorize, depends_on_settings, is_allowed
 from lana_core.domain.tenancy import Actor, Role, TenantSettings
 from lana_core.errors import PermissionDenied
 
@@ -97,3 +97,23 @@ def test_authorize_raises_exactly_when_the_policy_refuses() -> None:
     authorize(viewer, Action.READ, Resource.CUSTOMER, settings=settings)
     with pytest.raises(PermissionDenied, match="viewer"):
         authorize(viewer, Action.UPDATE, Resource.CUSTOMER, owned=True, settings=settings)
+
+
+def test_depends_on_settings_is_true_exactly_where_a_setting_changes_the_answer() -> None:
+    # Readers without settings (the dashboard, analytics) skip loading them on its word.
+    for role, action, resource, owned in itertools.product(Role, Action, Resource, (False, True)):
+        actor = Actor(tenant_id=uuid4(), user_id=uuid4(), role=role)
+        answers = {
+            is_allowed(
+                actor,
+                action,
+                resource,
+                owned=owned,
+                settings=TenantSettings(agents_see_only_own_customers=flag),
+            )
+            for flag in (False, True)
+        }
+        if not depends_on_settings(actor, action, resource):
+            assert len(answers) == 1, (role, action, resource, owned)
+    agent = Actor(tenant_id=uuid4(), user_id=uuid4(), role=Role.AGENT)
+    assert depends_on_settings(agent, Action.READ, Resource.CUSTOMER)

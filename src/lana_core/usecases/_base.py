@@ -14,7 +14,7 @@ from attrs import frozen
 from lana_core.domain.analytics import AnalyticsEvent
 from lana_core.domain.audit import AuditEntry, diff
 from lana_core.domain.events import DomainEvent
-from lana_core.domain.policy import Action, Resource, authorize
+from lana_core.domain.policy import Action, Resource, authorize, depends_on_settings
 from lana_core.domain.tenancy import Actor, TenantSettings
 from lana_core.errors import NotFound
 from lana_core.ports import ActivityCounters, Cache, Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
@@ -66,6 +66,20 @@ async def tenant_settings(uow: UnitOfWork, actor: Actor) -> TenantSettings:
     if tenant is None:
         raise NotFound("tenant", actor.tenant_id)
     return tenant.settings
+
+
+async def authorize_read(kernel: Kernel, actor: Actor, resource: Resource) -> None:
+    """Check the policy for a read of ``resource`` as a whole (no record, so no ownership);
+    the tenant's settings are loaded only when the answer depends on them."""
+    if depends_on_settings(actor, Action.READ, resource):
+        async with kernel.uow(actor.tenant_id) as uow:
+            await authorize_in(uow, actor, Action.READ, resource)
+        return
+    authorize(actor, Action.READ, resource, settings=_SETTINGS_UNUSED)
+
+
+# Handed to the policy only when depends_on_settings says it will not look at them.
+_SETTINGS_UNUSED = TenantSettings()
 
 
 async def authorize_in(

@@ -31,7 +31,7 @@ from lana_core.domain.validation import JsonScalar
 from lana_core.errors import FieldError, ValidationError
 from lana_core.ports import CacheKey
 from lana_core.usecases._analytics_windows import filled_series, parse_interval, parse_timeframe
-from lana_core.usecases._base import UseCase, authorize_in
+from lana_core.usecases._base import UseCase, authorize_in, authorize_read
 from lana_core.usecases.caching import ANALYTICS
 
 __all__ = [
@@ -289,8 +289,7 @@ async def _cached(
 ) -> T:
     """Authorize the read, then serve it from the tenant's analytics cache."""
     kernel = use_case._kernel
-    async with kernel.uow(actor.tenant_id) as uow:
-        await authorize_in(uow, actor, Action.READ, Resource.ANALYTICS)
+    await authorize_read(kernel, actor, Resource.ANALYTICS)
     key = CacheKey(actor.tenant_id, ANALYTICS, params)
     return await kernel.cache.get_or_compute(key, kind, compute, ttl_seconds)
 

@@ -17,11 +17,11 @@ from lana_core.domain.analytics import (
     TimeBucket,
     conversion_rate,
 )
-from lana_core.domain.policy import Action, Resource
+from lana_core.domain.policy import Resource
 from lana_core.domain.tenancy import Actor
 from lana_core.ports import CacheKey
 from lana_core.usecases._activity import day_activity_in
-from lana_core.usecases._base import UseCase, authorize_in
+from lana_core.usecases._base import UseCase, authorize_read
 from lana_core.usecases.caching import ANALYTICS, DASHBOARD
 
 __all__ = ["DASHBOARD_TTL_SECONDS", "NEW_CUSTOMER_DAYS", "TOP_EVENTS_TODAY", "GetDashboardHandler"]
@@ -53,21 +53,15 @@ class GetDashboardHandler(UseCase):
     __slots__ = ()
 
     async def __call__(self, actor: Actor) -> Dashboard:
+        await authorize_read(self._kernel, actor, Resource.ANALYTICS)
         day = self._now().date()
-        # The live counts are fetched while the actor is authorized (one round trip off the
-        # warm path); nothing is read from the cache or the store, or returned, before that.
-        counting = asyncio.ensure_future(self._kernel.counters.activity(actor.tenant_id, day))
-        try:
-            async with self._kernel.uow(actor.tenant_id) as uow:
-                await authorize_in(uow, actor, Action.READ, Resource.ANALYTICS)
-        except BaseException:
-            counting.cancel()
-            raise
         key = CacheKey(actor.tenant_id, DASHBOARD, "summary", _SUMMARY_SCHEMA)
-        summary = await self._kernel.cache.get_or_compute(
+        # The cached part and the live counts are separate round trips: make them together.
+        cached = self._kernel.cache.get_or_compute(
             key, Dashboard, lambda: self._compute(actor), DASHBOARD_TTL_SECONDS
         )
-        today = await self._today(actor, day, await counting)
+        summary, counted = await asyncio.gather(cached, self._kernel.counters.activity(actor.tenant_id, day))
+        today = await self._today(actor, day, counted)
         return _with_today(summary, today, self._now())
 
     async def _today(self, actor: Actor, day: date, counted: DayActivity | None) -> DayActivity:
