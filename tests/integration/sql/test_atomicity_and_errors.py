@@ -58,12 +58,15 @@ async def test_a_log_row_refused_at_commit_fails_the_commit_and_keeps_nothing(
     customer = builders.customer(admin.tenant_id, NOW)
     event = builders.event(admin.tenant_id, customer.id, NOW)
 
-    async with kernel.uow(admin.tenant_id) as uow:
-        await uow.customers.add(customer)
-        with pytest.raises(Conflict):  # at once on SQLite, at commit on PostgreSQL
+    async def write_twice_and_commit() -> None:
+        async with kernel.uow(admin.tenant_id) as uow:
+            await uow.customers.add(customer)
             await uow.outbox.append([event, event])  # the same event id twice: the database refuses
             await uow.audit.append([builders.audit_entry(admin.tenant_id, customer.id, NOW)])
             await uow.commit()
+
+    with pytest.raises(Conflict):  # at once on SQLite, at commit on PostgreSQL
+        await write_twice_and_commit()
 
     assert await _rows(engine, customer.id) == (0, 0, 0)
 
