@@ -12,6 +12,7 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from lana_adapters.sql.settings import SqlSettings
+from lana_adapters.sql.writers import WRITERS, new_write_queue
 
 SQLITE = "sqlite"
 POSTGRESQL = "postgresql"
@@ -91,7 +92,19 @@ def begin_statement(tenant_id: UUID | None, role: str | None) -> str:
 
 
 def _sqlite_engine(url: URL, settings: SqlSettings) -> AsyncEngine:
-    engine = create_async_engine(url, connect_args={"timeout": settings.busy_timeout_ms / 1000})
+    # Every user of the engine (units of work, the outbox relay) joins one queue of writers.
+    writers = new_write_queue(url, settings.busy_timeout_ms / 1000)
+    engine = create_async_engine(
+        url,
+        connect_args={"timeout": settings.busy_timeout_ms / 1000},
+        execution_options={WRITERS: writers},
+        # Never wait for a pooled connection: readers need no turn in WAL mode, and writers
+        # take theirs in order in the write queue. A bounded pool lets a task returning a
+        # connection take it straight back ahead of tasks waiting for one, which starved
+        # some of them for seconds under load.
+        pool_size=settings.pool_size,
+        max_overflow=-1,
+    )
     configure_sqlite(engine.sync_engine, settings.busy_timeout_ms)
     return engine
 

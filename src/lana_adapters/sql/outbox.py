@@ -17,12 +17,13 @@ import attrs
 from sqlalchemy import Executable, Index, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from lana_adapters.sql.engine import SCOPE
+from lana_adapters.sql.engine import BEGIN_IMMEDIATE, SCOPE
 from lana_adapters.sql.errors import DRIVER_ERRORS, is_retryable, translate
 from lana_adapters.sql.records import event_of, event_values
-from lana_adapters.sql.settings import RELAY_ROLE
+from lana_adapters.sql.settings import RELAY_ROLE, SqlSettings
 from lana_adapters.sql.tables import outbox
 from lana_adapters.sql.tx import Tx
+from lana_adapters.sql.writers import write_queue_of
 from lana_adapters.sql.writes import check_tenant, insert
 from lana_adapters.telemetry.context import current_trace_context
 from lana_core.domain.events import DomainEvent
@@ -92,10 +93,11 @@ class SqlOutboxRelayStore:
     row-level security lets see every tenant's outbox rows). A serialization failure or
     deadlock is retried up to ``retries`` times, then raised as Conflict; a lost
     database as Unavailable. A failed row keeps its lease, so it is retried once the
-    lease ends; a dead row is never claimed again.
+    lease ends; a dead row is never claimed again. On SQLite, claims and marks queue with
+    the units of work for the write lock (see :mod:`lana_adapters.sql.writers`).
     """
 
-    __slots__ = ("_clock", "_engine", "_retries", "_role")
+    __slots__ = ("_clock", "_engine", "_retries", "_role", "_writers")
 
     def __init__(
         self,
@@ -109,6 +111,7 @@ class SqlOutboxRelayStore:
         self._role = role if engine.dialect.name == "postgresql" else None
         self._clock = clock or SystemClock()
         self._retries = retries
+        self._writers = write_queue_of(engine, SqlSettings().busy_timeout_ms / 1000)
 
     async def claim(self, limit: int, lease_seconds: float) -> Sequence[OutboxRecord]:
         """Pending rows not leased by another relay, oldest first."""
@@ -122,18 +125,18 @@ class SqlOutboxRelayStore:
                 OutboxRecord(event=event_of(r), attempts=r.attempts, last_error=r.last_error) for r in rows
             ]
 
-        return await self._run(run)
+        return await self._run(run, writes=True)
 
     async def mark_published(self, event_ids: Sequence[UUID]) -> None:
         if not event_ids:
             return
         params = {"ids": list(event_ids), "now": self._clock.now()}
-        await self._run(lambda conn: conn.execute(_PUBLISHED, params))
+        await self._run(lambda conn: conn.execute(_PUBLISHED, params), writes=True)
 
     async def mark_failed(self, event_id: UUID, error: str, *, dead: bool) -> None:
         """Record a failed publish; a ``dead`` row is never claimed again."""
         params = {"event_id": event_id, "error": error, "new_state": DEAD if dead else PENDING}
-        await self._run(lambda conn: conn.execute(_FAILED, params))
+        await self._run(lambda conn: conn.execute(_FAILED, params), writes=True)
 
     async def pending_count(self) -> int:
         """Rows neither published nor dead, leased or not."""
@@ -143,18 +146,31 @@ class SqlOutboxRelayStore:
 
         return await self._run(run)
 
-    async def _run(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+    async def _run(self, work: Callable[[AsyncConnection], Awaitable[T]], *, writes: bool = False) -> T:
         for attempt in range(self._retries + 1):
             try:
-                async with self._engine.connect() as conn:
-                    conn.info[SCOPE] = (None, self._role)
-                    async with conn.begin():
-                        return await work(conn)
+                return await self._once(work, writes=writes)
             except DRIVER_ERRORS as error:
                 if attempt < self._retries and is_retryable(error):
                     continue
                 raise translate(error) from error
         raise AssertionError("unreachable")
+
+    async def _once(self, work: Callable[[AsyncConnection], Awaitable[T]], *, writes: bool) -> T:
+        queue = self._writers if writes else None
+        async with self._engine.connect() as conn:
+            # Queue only once holding a connection, as a unit of work does: a writer whose
+            # turn came must never wait for a connection that writers behind it hold.
+            if queue is not None:
+                await queue.enter()
+                conn.info[BEGIN_IMMEDIATE] = True
+            try:
+                conn.info[SCOPE] = (None, self._role)
+                async with conn.begin():
+                    return await work(conn)
+            finally:
+                if queue is not None:
+                    queue.leave()
 
 
 def _claim(*, skip_locked: bool) -> Executable:

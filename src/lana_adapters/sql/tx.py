@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from lana_adapters.sql.engine import BEGIN_IMMEDIATE, SCOPE
 from lana_adapters.sql.errors import DRIVER_ERRORS, is_connection_lost, translate
 from lana_adapters.sql.prepared import Prepared
+from lana_adapters.sql.writers import WriteQueue
 from lana_core.errors import Unavailable
 
 if TYPE_CHECKING:
@@ -41,30 +42,6 @@ class Features:
 
     postgres: bool
     fts: bool
-
-
-class WriteQueue:
-    """The writers of one SQLite database in this process, served first come, first served.
-
-    SQLite's own busy handler polls with growing sleeps, so under load one writer can
-    starve; queueing here leaves it only the writers of other processes to wait for.
-    """
-
-    __slots__ = ("_lock", "_timeout")
-
-    def __init__(self, timeout_seconds: float) -> None:
-        self._lock = asyncio.Lock()
-        self._timeout = timeout_seconds
-
-    async def enter(self) -> None:
-        """Wait for this writer's turn; raises Unavailable after the busy timeout."""
-        try:
-            await asyncio.wait_for(self._lock.acquire(), self._timeout)
-        except TimeoutError:
-            raise Unavailable("the database is busy; retry shortly") from None
-
-    def leave(self) -> None:
-        self._lock.release()
 
 
 @frozen(kw_only=True)
@@ -233,11 +210,13 @@ class Tx:
         return appended
 
     async def _take_write_lock(self) -> None:
+        if self._conn.in_transaction():
+            # Only reads so far: nothing is lost, and no snapshot is held while queueing
+            # (one would keep WAL checkpoints from finishing).
+            await self._conn.rollback()
         if self._queue is not None:
             await self._queue.enter()
         self._writing = True
-        if self._conn.in_transaction():
-            await self._conn.rollback()  # only reads so far: nothing is lost
         self._conn.info[BEGIN_IMMEDIATE] = True
 
     async def _begin(self) -> None:

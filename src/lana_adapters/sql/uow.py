@@ -20,7 +20,8 @@ from lana_adapters.sql.projects import SqlProjectRepository
 from lana_adapters.sql.settings import APP_ROLE
 from lana_adapters.sql.tasks import SqlTaskRepository
 from lana_adapters.sql.tenancy import SqlTenantRepository, SqlUserRepository
-from lana_adapters.sql.tx import Features, Retries, Tx, WriteQueue
+from lana_adapters.sql.tx import Features, Retries, Tx
+from lana_adapters.sql.writers import WriteQueue, write_queue_of
 from lana_core.ports import (
     AnalyticsStore,
     AuditLog,
@@ -175,9 +176,10 @@ class SqlUnitOfWorkFactory:
     """Opens a :class:`SqlUnitOfWork` per tenant on a shared engine.
 
     ``app_role`` is the PostgreSQL role transactions run as (None: the login role).
-    On SQLite, writers of this process queue for the write lock for at most
-    ``busy_timeout_seconds``, then fail with Unavailable. ``retries`` bounds the tries
-    for a usable connection.
+    On SQLite, writers queue for the write lock (see :mod:`lana_adapters.sql.writers`) for
+    at most the busy timeout, then fail with Unavailable: the engine's own when it was made
+    by :func:`create_engine_from`, else ``busy_timeout_seconds``. ``retries`` bounds the
+    tries for a usable connection.
     """
 
     __slots__ = ("_database", "_engine", "_role")
@@ -194,7 +196,9 @@ class SqlUnitOfWorkFactory:
         self._engine = engine
         self._role = app_role if postgres else None
         self._database = _Database(
-            postgres=postgres, busy_timeout_seconds=busy_timeout_seconds, retries=retries or Retries()
+            postgres=postgres,
+            writers=write_queue_of(engine, busy_timeout_seconds),
+            retries=retries or Retries(),
         )
 
     def __call__(self, tenant_id: UUID) -> SqlUnitOfWork:
@@ -208,9 +212,9 @@ class _Database:
 
     __slots__ = ("_known", "retries", "writers")
 
-    def __init__(self, *, postgres: bool, busy_timeout_seconds: float, retries: Retries) -> None:
+    def __init__(self, *, postgres: bool, writers: WriteQueue | None, retries: Retries) -> None:
         self._known: Features | None = Features(postgres=True, fts=True) if postgres else None
-        self.writers = None if postgres else WriteQueue(busy_timeout_seconds)
+        self.writers = writers
         self.retries = retries
 
     async def features(self, conn: AsyncConnection) -> Features:
