@@ -98,12 +98,10 @@ def _sqlite_engine(url: URL, settings: SqlSettings) -> AsyncEngine:
         url,
         connect_args={"timeout": settings.busy_timeout_ms / 1000},
         execution_options={WRITERS: writers},
-        # Never wait for a pooled connection: readers need no turn in WAL mode, and writers
-        # take theirs in order in the write queue. A bounded pool lets a task returning a
-        # connection take it straight back ahead of tasks waiting for one, which starved
-        # some of them for seconds under load.
+        # Bounded like PostgreSQL's: each connection is a thread, and with one per request
+        # (64 at once) two workers answered 25-35 % fewer requests than with 20.
         pool_size=settings.pool_size,
-        max_overflow=-1,
+        max_overflow=settings.max_overflow,
     )
     configure_sqlite(engine.sync_engine, settings.busy_timeout_ms)
     return engine
