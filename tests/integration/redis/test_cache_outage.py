@@ -21,6 +21,9 @@ CIRCUIT = 0.5
 # Event-loop scheduling on a busy machine: what a read may take beyond the timeout
 # (less than a second timeout, so two waits in one read would fail the tests).
 SLACK = 0.1
+# A tick longer than this is a stall of the whole process (a full garbage collection,
+# another process on the core), which no Redis timeout can prevent.
+STALL_TICK = 0.005
 KEY = CacheKey(uuid4(), "dashboard", "summary")
 
 
@@ -51,21 +54,47 @@ async def timed(call: Callable[[], object]) -> tuple[object, float]:
     return result, time.perf_counter() - started
 
 
-async def test_a_closed_port_reads_as_a_miss_and_the_value_is_served(redis_url: str) -> None:
+class Stalls:
+    """Sums how late the event loop ran a short timer while it watched, so the timing
+    assertions judge the cache, not the machine: a read's allowance grows by the stalls."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    async def watch(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            before = loop.time()
+            await asyncio.sleep(STALL_TICK)
+            self.seconds += max(0.0, loop.time() - before - 2 * STALL_TICK)
+
+    def allowance(self) -> float:
+        return TIMEOUT + SLACK + self.seconds
+
+
+@pytest.fixture
+async def stalls() -> AsyncIterator[Stalls]:
+    watched = Stalls()
+    watcher = asyncio.ensure_future(watched.watch())
+    yield watched
+    watcher.cancel()
+
+
+async def test_a_closed_port_reads_as_a_miss_and_the_value_is_served(redis_url: str, stalls: Stalls) -> None:
     cache = cache_on(f"redis://127.0.0.1:{free_port()}/0")
     compute = Counter()
     try:
         for expected in (1, 2, 3):
             value, took = await timed(lambda: cache.get_or_compute(KEY, int, compute, 30))
             assert value == expected
-            assert took <= TIMEOUT + SLACK
+            assert took <= stalls.allowance()
         assert await cache.ping() is False
     finally:
         await cache.aclose()
 
 
 async def test_a_hung_redis_costs_each_read_at_most_the_timeout(
-    cache: RedisCache, private_redis: PrivateRedis
+    cache: RedisCache, private_redis: PrivateRedis, stalls: Stalls
 ) -> None:
     compute = Counter()
     await cache.get_or_compute(KEY, int, compute, 30)
@@ -75,13 +104,15 @@ async def test_a_hung_redis_costs_each_read_at_most_the_timeout(
         _, took = await timed(lambda: cache.get_or_compute(KEY, int, compute, 30))
         durations.append(took)
     assert compute.calls == 6  # every read during the outage was computed and answered
-    assert max(durations) <= TIMEOUT + SLACK
-    assert sorted(durations)[-2] < TIMEOUT / 2  # only the first read waited: the circuit opened
+    assert max(durations) <= stalls.allowance()
+    assert (
+        sorted(durations)[-2] < TIMEOUT / 2 + stalls.seconds
+    )  # only the first read waited: the circuit opened
     assert await cache.ping() is False
 
 
 async def test_concurrent_reads_during_an_outage_all_succeed_within_the_timeout(
-    cache: RedisCache, private_redis: PrivateRedis
+    cache: RedisCache, private_redis: PrivateRedis, stalls: Stalls
 ) -> None:
     compute = Counter()
     private_redis.pause()
@@ -96,8 +127,8 @@ async def test_concurrent_reads_during_an_outage_all_succeed_within_the_timeout(
     assert compute.calls == 50
     # Fifty commands queue for the connections of a busy event loop: the timeout counts from
     # when each could be sent, so the slowest may exceed it, never by a second timeout.
-    assert durations[len(durations) // 2] <= TIMEOUT + SLACK
-    assert durations[-1] < 2 * TIMEOUT
+    assert durations[len(durations) // 2] <= stalls.allowance()
+    assert durations[-1] < 2 * TIMEOUT + stalls.seconds
 
 
 async def test_caching_resumes_after_a_pause_without_a_restart(
