@@ -10,10 +10,11 @@ import asyncio
 from collections.abc import Callable
 
 from lana_adapters.messaging.handling import Handling
+from lana_adapters.messaging.http_client import HttpClient
 from lana_adapters.messaging.inbox import Inbox
 from lana_adapters.messaging.settings import MessagingSettings
 from lana_adapters.messaging.topology import Topology
-from lana_adapters.messaging.webhook import HttpPoster, Routes, WebhookDelivery
+from lana_adapters.messaging.webhook import Routes, WebhookDelivery
 from lana_adapters.messaging.worker import QueueWorker, WorkerStats
 from lana_core.ports import Clock
 from lana_core.system import SystemClock
@@ -37,11 +38,12 @@ class WebhookConsumer:
         on_loop: Callable[[], None] | None = None,
     ) -> None:
         self.routes = Routes(settings.webhook_routes)
-        self._poster = HttpPoster(settings.webhook_timeout_seconds, threads=settings.lanes)
+        # One request at a time per lane: at most ``lanes`` connections to an origin.
+        self._client = HttpClient(settings.webhook_timeout_seconds, keep_alive=settings.lanes)
         handling = Handling(
             consumer=settings.consumer_name,
             inbox=inbox,
-            deliver=WebhookDelivery(self.routes, self._poster, settings.signing_secret),
+            deliver=WebhookDelivery(self.routes, self._client, settings.signing_secret),
             delays_ms=settings.retry_delays_ms,
             max_attempts=settings.max_attempts,
             clock=clock or SystemClock(),
@@ -57,4 +59,4 @@ class WebhookConsumer:
         try:
             await self._worker.run(stop)
         finally:
-            self._poster.close()
+            self._client.close()
