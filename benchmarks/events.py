@@ -46,6 +46,7 @@ from lana_adapters.messaging.relay import OutboxRelay, RelayOptions
 from lana_adapters.messaging.settings import MessagingSettings, WebhookRoute
 from lana_adapters.messaging.topology import Topology
 from lana_adapters.messaging.wakeup import wakeup_for
+from lana_adapters.settings import Settings
 from lana_adapters.sql import (
     SqlOutboxRelayStore,
     SqlSettings,
@@ -53,6 +54,7 @@ from lana_adapters.sql import (
     create_engine_from,
     migrate,
 )
+from lana_adapters.telemetry import configure_telemetry
 from lana_core.domain.events import CUSTOMER_UPDATED, DomainEvent
 from lana_core.system import TimeOrderedIds
 
@@ -340,4 +342,10 @@ if __name__ == "__main__":
         "--broker", default=os.environ.get("LANA_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
     )
     parser.add_argument("--database", default=os.environ.get("LANA_TEST_POSTGRES_URL"))
-    asyncio.run(main(parser.parse_args()))
+    arguments = parser.parse_args()
+    # Traced as the relay and worker processes are: LANA_OTEL_* decide what leaves the process.
+    telemetry = configure_telemetry(Settings.from_env())
+    try:
+        asyncio.run(main(arguments))
+    finally:
+        telemetry.shutdown()
