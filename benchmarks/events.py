@@ -244,7 +244,7 @@ async def consumer_rate(settings: MessagingSettings, count: int) -> float:
 
 
 async def _consumer_rate(settings: MessagingSettings, count: int, received: Callable[[], int]) -> float:
-    settings = evolve(settings, prefetch=256, lanes=16)
+    # The default prefetch (64) and lanes (8): what a worker runs with unless told otherwise.
     publisher = KombuEventPublisher(settings)
     _declare(settings)  # fill the queue first, with nobody consuming
     await publisher.publish([_event(n) for n in range(count)])

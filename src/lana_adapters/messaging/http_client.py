@@ -1,25 +1,40 @@
 """A small HTTP/1.1 client on the event loop for webhook calls: kept-alive connections per
-origin, h11 for the protocol.
+origin; answers parsed by llhttp (through httptools).
 
 A webhook call on a worker thread cost the consumer as much CPU again as the rest of
 its work on a message (the hop there and back, and the GIL handed between sixteen
-threads); on the event loop a call is a write and a read.
+threads); on the event loop a call is a write and a read. The request is a few lines
+this module writes; reading answers (chunked bodies, keep-alive rules, malformed
+input) is left to the parser.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import re
 import ssl
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-import h11
+import httptools
 from attrs import frozen
 
 _READ_SIZE = 64 * 1024
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_UNSAFE_VALUE = re.compile(r"[\r\n\0]")
+
+
+class ServerClosed(ConnectionError):
+    """The server closed the connection before its answer was complete."""
+
+
+class BadResponse(Exception):
+    """The server's answer is not HTTP/1.x this client can read."""
+
+
 # Errors of a kept-alive connection the server had closed before our request reached it.
-_STALE = (ConnectionResetError, BrokenPipeError, h11.RemoteProtocolError)
+_STALE = (ConnectionResetError, BrokenPipeError, ServerClosed)
 
 
 class ResponseTooLarge(Exception):
@@ -56,44 +71,73 @@ def target_of(url: str) -> Target:
     return Target(secure, parts.hostname, parts.port or (443 if secure else 80), parts.netloc, path)
 
 
-class _Connection:
-    """One connection and its protocol state; reusable once an exchange ended cleanly."""
+def request_bytes(target: Target, body: bytes, headers: Mapping[str, str]) -> bytes:
+    """A POST of ``body``; raises ValueError for a header that could split the request."""
+    lines = [f"POST {target.path} HTTP/1.1", f"Host: {target.authority}", f"Content-Length: {len(body)}"]
+    for name, value in headers.items():
+        if not _HEADER_NAME.fullmatch(name) or _UNSAFE_VALUE.search(value):
+            raise ValueError(f"header {name!r} is not a valid HTTP header")
+        lines.append(f"{name}: {value}")
+    lines.append("\r\n")
+    return "\r\n".join(lines).encode("ascii") + body
 
-    __slots__ = ("_protocol", "_reader", "_writer")
+
+class _Answer:
+    """The parser's callbacks for the answers on one connection, one at a time."""
+
+    __slots__ = ("complete", "keep_alive", "parser", "size", "status")
+
+    def __init__(self) -> None:
+        self.parser = httptools.HttpResponseParser(self)
+        self.start()
+
+    def start(self) -> None:
+        self.complete, self.keep_alive, self.size, self.status = False, False, 0, 0
+
+    def feed(self, data: bytes) -> None:
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError as error:
+            raise BadResponse(str(error) or type(error).__name__) from None
+
+    def on_headers_complete(self) -> None:
+        self.status = self.parser.get_status_code()
+        self.keep_alive = self.parser.should_keep_alive()
+
+    def on_body(self, body: bytes) -> None:
+        self.size += len(body)
+
+    def on_message_complete(self) -> None:
+        # An interim answer (100 Continue) is followed by the real one.
+        self.complete = self.status >= 200
+
+
+class _Connection:
+    """One connection; reusable once an exchange ended with a complete kept-alive answer."""
+
+    __slots__ = ("_answer", "_reader", "_writer")
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._reader = reader
         self._writer = writer
-        self._protocol = h11.Connection(h11.CLIENT)
+        self._answer = _Answer()
 
-    async def exchange(self, request: h11.Request, body: bytes, max_response: int) -> int:
-        protocol = self._protocol
-        self._writer.write(
-            protocol.send(request) + protocol.send(h11.Data(data=body)) + protocol.send(h11.EndOfMessage())
-        )
+    async def exchange(self, request: bytes, max_response: int) -> int:
+        answer = self._answer
+        answer.start()
+        self._writer.write(request)
         await self._writer.drain()
-        status, size = 0, 0
-        while True:
-            event = protocol.next_event()
-            if event is h11.NEED_DATA:
-                protocol.receive_data(await self._reader.read(_READ_SIZE))
-            elif isinstance(event, h11.Response):
-                status = event.status_code
-            elif isinstance(event, h11.Data):
-                size += len(event.data)
-                if size > max_response:
-                    raise ResponseTooLarge(status)
-            elif isinstance(event, h11.EndOfMessage):
-                return status
-            elif isinstance(event, h11.ConnectionClosed):
-                raise h11.RemoteProtocolError("the server closed the connection")
+        while not answer.complete:
+            data = await self._reader.read(_READ_SIZE)
+            if not data:
+                raise ServerClosed("the server closed the connection")
+            answer.feed(data)
+            if answer.size > max_response:
+                raise ResponseTooLarge(answer.status)
+        return answer.status
 
-    def reuse(self) -> bool:
-        """Ready the connection for the next request; False when it must be closed instead."""
-        if self._protocol.our_state is not h11.DONE or self._protocol.their_state is not h11.DONE:
-            return False
-        self._protocol.start_next_cycle()
-        return True
+    def reusable(self) -> bool:
+        return self._answer.keep_alive
 
     def close(self) -> None:
         self._writer.close()
@@ -121,21 +165,17 @@ class HttpClient:
         self._tls = tls  # the system's trust store unless given; made on first use
 
     async def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> int:
-        """The response status; raises OSError (TimeoutError included) or h11.ProtocolError."""
+        """The response status; raises OSError (TimeoutError included) or BadResponse."""
         target = target_of(url)
-        request = h11.Request(
-            method="POST",
-            target=target.path,
-            headers=[("Host", target.authority), ("Content-Length", str(len(body))), *headers.items()],
-        )
+        request = request_bytes(target, body, headers)
         async with asyncio.timeout(self._timeout):
             idle = self._idle.get(target.origin)
             if idle:
                 try:
-                    return await self._exchange(idle.pop(), target, request, body)
+                    return await self._exchange(idle.pop(), target, request)
                 except _STALE:
                     pass  # its server had closed it: once more on a new connection
-            return await self._exchange(await self._connect(target), target, request, body)
+            return await self._exchange(await self._connect(target), target, request)
 
     def close(self) -> None:
         for idle in self._idle.values():
@@ -143,11 +183,9 @@ class HttpClient:
                 connection.close()
         self._idle.clear()
 
-    async def _exchange(
-        self, connection: _Connection, target: Target, request: h11.Request, body: bytes
-    ) -> int:
+    async def _exchange(self, connection: _Connection, target: Target, request: bytes) -> int:
         try:
-            status = await connection.exchange(request, body, self._max_response)
+            status = await connection.exchange(request, self._max_response)
         except ResponseTooLarge as too_large:
             connection.close()
             return too_large.status
@@ -166,7 +204,7 @@ class HttpClient:
 
     def _release(self, target: Target, connection: _Connection) -> None:
         idle = self._idle.setdefault(target.origin, [])
-        if len(idle) < self._keep_alive and connection.reuse():
+        if len(idle) < self._keep_alive and connection.reusable():
             idle.append(connection)
         else:
             connection.close()

@@ -13,11 +13,10 @@ import logging
 import time
 from collections.abc import Sequence
 
-import h11
 from opentelemetry.trace import SpanKind, StatusCode
 
 from lana_adapters.messaging.handling import Permanent, Transient
-from lana_adapters.messaging.http_client import HttpClient
+from lana_adapters.messaging.http_client import BadResponse, HttpClient
 from lana_adapters.messaging.settings import WebhookRoute
 from lana_adapters.telemetry import current_trace_context, tracer
 from lana_core.domain.events import DomainEvent, matches
@@ -110,7 +109,7 @@ class WebhookDelivery:
     async def _exchange(self, route: WebhookRoute, event: DomainEvent, body: bytes) -> int:
         try:
             return await self._client.post(route.url, body, self._headers(event, body))
-        except (OSError, h11.ProtocolError) as error:  # TimeoutError is an OSError
+        except (OSError, BadResponse, ValueError) as error:  # TimeoutError is an OSError
             raise Transient(f"{type(error).__name__} calling {route.url}: {error}") from None
 
     def _headers(self, event: DomainEvent, body: bytes) -> dict[str, str]:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from lana_adapters.messaging.http_client import HttpClient, target_of
+from lana_adapters.messaging.http_client import BadResponse, HttpClient, target_of
 from tests.integration.redis.servers import free_port
 
 
@@ -58,12 +58,8 @@ class Server:
             def answer_keep_alive(self) -> None:
                 self._plain(201, b"created")
 
-            def answer_close(self) -> None:
-                self.send_response(200)
-                self.send_header("Connection", "close")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                self.close_connection = True
+            def answer_close(self) -> None:  # says close, yet would serve more on the connection
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
 
             def answer_hang_up(self) -> None:  # answers as if keeping the connection, then drops it
                 self._plain(200, b"")
@@ -80,6 +76,10 @@ class Server:
                 for piece in (b"hello ", b"world"):
                     self.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
                 self.wfile.write(b"0\r\n\r\n")
+
+            def answer_garbage(self) -> None:
+                self.wfile.write(b"this is not HTTP\r\n\r\n")
+                self.close_connection = True
 
             def answer_huge(self) -> None:
                 self._plain(200, b"x" * 200_000)
@@ -163,6 +163,20 @@ async def test_concurrent_requests_keep_at_most_keep_alive_idle_connections(serv
     assert await posts(client, server.url(), 10) == [201] * 10
     assert server.connections == before  # the two kept ones served them all
     client.close()
+
+
+async def test_an_answer_that_is_not_http_is_a_bad_response(server: Server) -> None:
+    server.behaviour = "garbage"
+    with pytest.raises(BadResponse):
+        await HttpClient(5, keep_alive=1).post(server.url(), b"{}", {})
+
+
+async def test_a_header_that_could_split_the_request_is_refused_before_sending(server: Server) -> None:
+    client = HttpClient(5, keep_alive=1)
+    for name, value in (("X-Evil", "a\r\nX-Injected: 1"), ("Bad Name", "v"), ("X-Nul", "a\0b")):
+        with pytest.raises(ValueError, match="not a valid HTTP header"):
+            await client.post(server.url(), b"{}", {name: value})
+    assert server.bodies == []
 
 
 async def test_a_refused_connection_is_an_os_error() -> None:
