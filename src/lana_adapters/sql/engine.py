@@ -72,14 +72,25 @@ def configure_postgres(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
         tenant_id, role = connection.info.pop(SCOPE, (None, None))
-        connection.exec_driver_sql(begin_statement(tenant_id, role))
+        if _begun_by_the_driver(connection):
+            return  # in the round trip of its first statement (see PgRunner.begin_and_run)
+        scope = scope_statement(tenant_id, role)
+        connection.exec_driver_sql("BEGIN" if scope is None else f"BEGIN; {scope}")
 
 
-def begin_statement(tenant_id: UUID | None, role: str | None) -> str:
-    """``BEGIN`` and, in the same simple query, the transaction's tenant and role.
+def _begun_by_the_driver(connection: Connection) -> bool:
+    from psycopg.pq import TransactionStatus
 
-    Both are inlined (the simple protocol takes no parameters): a UUID renders as hex and
-    dashes only, and role names are checked to be plain identifiers. Raises ValueError.
+    driver: Any = connection.connection.driver_connection
+    return bool(driver.info.transaction_status != TransactionStatus.IDLE)
+
+
+def scope_statement(tenant_id: UUID | None, role: str | None) -> str | None:
+    """The ``SELECT`` setting the transaction's tenant and role, None when neither is set.
+
+    Both are inlined (it travels in BEGIN's simple query, which takes no parameters): a
+    UUID renders as hex and dashes only, and role names are checked to be plain
+    identifiers. Raises ValueError.
     """
     settings = []
     if tenant_id is not None:
@@ -88,7 +99,7 @@ def begin_statement(tenant_id: UUID | None, role: str | None) -> str:
         if not _ROLE_NAME.match(role):
             raise ValueError(f"role name {role!r} must be a lower-case SQL identifier")
         settings.append(f"set_config('role', '{role}', true)")
-    return "BEGIN" if not settings else f"BEGIN; SELECT {', '.join(settings)}"
+    return f"SELECT {', '.join(settings)}" if settings else None
 
 
 def _sqlite_engine(url: URL, settings: SqlSettings) -> AsyncEngine:

@@ -48,6 +48,21 @@ def is_connection_lost(error: BaseException) -> bool:
 
 
 # What the adapter catches around every database call.
+def is_psycopg_connection_lost(error: BaseException) -> bool:
+    """:func:`is_connection_lost` for a psycopg error raised outside SQLAlchemy."""
+    if isinstance(error, OSError):
+        return True
+    state = getattr(error, "sqlstate", None)
+    if state is None:
+        return type(error).__name__ in {"OperationalError", "InterfaceError"}
+    return isinstance(state, str) and (state.startswith(_CONNECTION_CLASS) or state in _SERVER_GOING_AWAY)
+
+
+class ConnectionLost(Unavailable):
+    """The connection was lost before the transaction's first statement ran: trying the
+    whole transaction again on a fresh connection repeats no work."""
+
+
 DRIVER_ERRORS = (exc.SQLAlchemyError, OSError)
 
 

@@ -13,9 +13,10 @@ import psycopg
 from psycopg.rows import namedtuple_row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lana_adapters.sql.errors import translate_psycopg
+from lana_adapters.sql.errors import ConnectionLost, is_psycopg_connection_lost, translate_psycopg
 from lana_adapters.sql.prepared import Prepared
 from lana_adapters.telemetry.sql import statement_span
+from lana_core.errors import Unavailable
 
 _SYSTEM = "postgresql"
 Params = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
@@ -60,6 +61,41 @@ class PgRunner:
                         await driver.commit()
         except psycopg.Error as error:
             raise translate_psycopg(error) from error
+
+    async def begin_and_run(
+        self,
+        scope: str | None,
+        appended: Sequence[tuple[Prepared, Params]],
+        prepared: Prepared,
+        params: Params,
+    ) -> psycopg.AsyncCursor[Any]:
+        """BEGIN, ``scope`` (the transaction's settings), the ``appended`` statements and
+        ``prepared`` in one round trip; read ``prepared``'s rows from the cursor returned.
+
+        Raises ConnectionLost when the connection was found dead (nothing ran), otherwise
+        the core error matching the first failure; the transaction is then aborted.
+        """
+        driver = self._driver or await self._driver_connection()
+        cursor = driver.cursor(row_factory=namedtuple_row)
+        dialect = self._conn.dialect
+        try:
+            with ExitStack() as spans:
+                async with driver.pipeline():
+                    await driver.execute(b"BEGIN")
+                    if scope is not None:
+                        await driver.execute(scope.encode())
+                    for statement, values in appended:
+                        spans.enter_context(statement_span(statement.sql(dialect), _SYSTEM))
+                        await self._execute(driver.cursor(), statement, values)
+                    spans.enter_context(statement_span(prepared.sql(dialect), _SYSTEM))
+                    await self._execute(cursor, prepared, params)
+        except psycopg.Error as error:
+            if is_psycopg_connection_lost(error):
+                raise ConnectionLost(f"the database connection was lost: {error}") from error
+            if isinstance(error, psycopg.errors.InvalidParameterValue) and "role" in str(error):
+                raise Unavailable(f"{error}; has the schema been migrated?") from error
+            raise translate_psycopg(error) from error
+        return cursor
 
     async def _execute(self, cursor: psycopg.AsyncCursor[Any], prepared: Prepared, params: Params) -> None:
         if isinstance(params, Sequence):

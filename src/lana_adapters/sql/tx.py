@@ -19,11 +19,11 @@ from sqlalchemy import Executable
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lana_adapters.sql.engine import BEGIN_IMMEDIATE, SCOPE
-from lana_adapters.sql.errors import DRIVER_ERRORS, is_connection_lost, translate
+from lana_adapters.sql.engine import BEGIN_IMMEDIATE, SCOPE, scope_statement
+from lana_adapters.sql.errors import DRIVER_ERRORS, ConnectionLost, is_connection_lost, translate
 from lana_adapters.sql.prepared import Prepared
 from lana_adapters.sql.writers import WriteQueue
-from lana_core.errors import Unavailable
+from lana_core.errors import LanaError, Unavailable
 
 if TYPE_CHECKING:
     from lana_adapters.sql.pgraw import PgRunner
@@ -187,10 +187,42 @@ class Tx:
             raise translate(error) from error
 
     async def _fast(self, prepared: Prepared, params: Params) -> Any:
+        if not self._conn.in_transaction():
+            return await self._begin_with(prepared, params)
         runner = await self._runner_in_transaction()
         if self._appended:
             await runner.run_pipelined(self._take_appended())
         return await runner.run(prepared, params)
+
+    async def _begin_with(self, prepared: Prepared, params: Params) -> Any:
+        """Run the transaction's first statement in BEGIN's round trip (with its scope and the
+        rows appended so far); a connection found dead is replaced as :meth:`_begin` does."""
+        appended = self._take_appended()
+        scope = scope_statement(self.tenant_id, self._role)
+        attempts = self._retries.attempts
+        for attempt in range(1, attempts + 1):
+            try:
+                cursor = await self._pg_runner().begin_and_run(scope, appended, prepared, params)
+            except ConnectionLost:
+                if self._reconnect is None or attempt == attempts:
+                    raise
+            except LanaError:
+                await self._conn.begin()  # so that the aborted transaction is rolled back
+                raise
+            else:
+                await self._conn.begin()  # SQLAlchemy takes over the transaction psycopg began
+                return cursor
+            await asyncio.sleep(self._retries.pause(attempt))
+            self._conn = await self._reconnect()
+            self._runner = None
+        raise AssertionError("unreachable")
+
+    def _pg_runner(self) -> PgRunner:
+        if self._runner is None:
+            from lana_adapters.sql.pgraw import PgRunner
+
+            self._runner = PgRunner(self._conn)
+        return self._runner
 
     async def _runner_in_transaction(self) -> PgRunner:
         """The psycopg runner of this unit's connection, its transaction begun."""
@@ -199,11 +231,7 @@ class Tx:
                 await self._begin()
             except DRIVER_ERRORS as error:
                 raise translate(error) from error
-        if self._runner is None:
-            from lana_adapters.sql.pgraw import PgRunner
-
-            self._runner = PgRunner(self._conn)
-        return self._runner
+        return self._pg_runner()
 
     def _take_appended(self) -> list[tuple[Prepared, Params]]:
         appended, self._appended = self._appended, []
