@@ -7,7 +7,8 @@ Figures, all in one run on the same broker:
 - raw kombu confirmed-publish loop (persistent, mandatory, one confirm per message);
 - relay throughput: committed outbox rows to confirmed publishes (target: >= 80 % of raw);
 - end-to-end latency commit -> webhook receipt at ~100 events/s, p50 / p99 (target p99 <= 100 ms);
-- consumer throughput into a fast local HTTP receiver (target >= 1,000 events/s).
+- consumer throughput into a fast local HTTP receiver (target >= 1,000 events/s), with the
+  inbox in the database (as ``lana worker consumer`` runs) and in memory.
 
 The database defaults to ``LANA_TEST_POSTGRES_URL`` (a scratch database is created and
 dropped) and falls back to a temporary SQLite file.
@@ -40,7 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from lana_adapters.messaging._kombu import Connection, Exchange, Producer, Queue
 from lana_adapters.messaging.codec import encode
 from lana_adapters.messaging.consumer import WebhookConsumer
-from lana_adapters.messaging.inbox import InMemoryInbox
+from lana_adapters.messaging.inbox import Inbox, InMemoryInbox, SqlInbox
 from lana_adapters.messaging.publisher import KombuEventPublisher
 from lana_adapters.messaging.relay import OutboxRelay, RelayOptions
 from lana_adapters.messaging.settings import MessagingSettings, WebhookRoute
@@ -158,8 +159,10 @@ async def relay_rate(settings: MessagingSettings, engine: AsyncEngine, count: in
     return relay.stats.published / elapsed
 
 
-async def _consume(settings: MessagingSettings, stop: asyncio.Event) -> WebhookConsumer:
-    consumer = WebhookConsumer(settings, InMemoryInbox())
+async def _consume(
+    settings: MessagingSettings, stop: asyncio.Event, inbox: Inbox | None = None
+) -> WebhookConsumer:
+    consumer = WebhookConsumer(settings, inbox or InMemoryInbox())
     asyncio.get_running_loop().create_task(consumer.run(stop))
     await _until(lambda: consumer.stats.sessions >= 1)
     return consumer
@@ -236,14 +239,16 @@ def counting_receiver() -> Iterator[tuple[str, Callable[[], int]]]:
         process.wait()
 
 
-async def consumer_rate(settings: MessagingSettings, count: int) -> float:
+async def consumer_rate(settings: MessagingSettings, count: int, inbox: Inbox) -> float:
     with counting_receiver() as (url, received):
         return await _consumer_rate(
-            evolve(settings, webhook_routes=(WebhookRoute("#", url),)), count, received
+            evolve(settings, webhook_routes=(WebhookRoute("#", url),)), count, received, inbox
         )
 
 
-async def _consumer_rate(settings: MessagingSettings, count: int, received: Callable[[], int]) -> float:
+async def _consumer_rate(
+    settings: MessagingSettings, count: int, received: Callable[[], int], inbox: Inbox
+) -> float:
     # The default prefetch (64) and lanes (8): what a worker runs with unless told otherwise.
     publisher = KombuEventPublisher(settings)
     _declare(settings)  # fill the queue first, with nobody consuming
@@ -251,7 +256,7 @@ async def _consumer_rate(settings: MessagingSettings, count: int, received: Call
     await publisher.close()
     stop = asyncio.Event()
     began = time.perf_counter()
-    await _consume(settings, stop)
+    await _consume(settings, stop, inbox)
     for _ in range(10_000):
         if await asyncio.to_thread(received) >= count:
             break
@@ -325,10 +330,13 @@ async def main(args: argparse.Namespace) -> None:
             print(f"relay outbox -> confirmed:   {relayed:8.0f} events/s ({relayed / raw:.0%} of raw)")
             p50, p99 = await latency(_phase(settings, "latency"), engine, url, args.latency_events)
             print(f"commit -> webhook at ~100/s: p50 {p50:.1f} ms, p99 {p99:.1f} ms")
-        rate = await consumer_rate(_phase(settings, "consumer"), args.events)
-        print(f"consumer -> local webhook:   {rate:8.0f} events/s")
+            rate = await consumer_rate(_phase(settings, "stored"), args.events, SqlInbox(engine))
+            backend = make_url(url).get_backend_name()
+            print(f"consumer -> local webhook:   {rate:8.0f} events/s (inbox in {backend}, as workers run)")
+        rate = await consumer_rate(_phase(settings, "consumer"), args.events, InMemoryInbox())
+        print(f"consumer -> local webhook:   {rate:8.0f} events/s (inbox in memory)")
     finally:
-        for phase in (settings, _phase(settings, "latency"), _phase(settings, "consumer")):
+        for phase in (settings, *(_phase(settings, name) for name in ("latency", "stored", "consumer"))):
             _cleanup(phase)
 
 
