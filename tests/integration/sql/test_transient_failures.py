@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any, cast
 from uuid import uuid4
 
@@ -16,9 +17,11 @@ from lana_adapters.sql import SqlSettings, SqlUnitOfWorkFactory, create_engine_f
 from lana_adapters.sql.prepared import Prepared
 from lana_adapters.sql.tx import Features, Tx
 from lana_adapters.sql.uow import Retries
-from lana_core.errors import Conflict, Unavailable
+from lana_core.errors import Conflict, Unavailable, ValidationError
+from tests.contract import builders
 
 pytestmark = pytest.mark.postgres
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -110,3 +113,29 @@ async def test_a_serialization_failure_or_deadlock_is_a_conflict_saying_to_retry
             with pytest.raises(Conflict, match=reason) as raised:
                 await tx.write(statement)
             assert "retry" in raised.value.message
+
+
+async def test_a_first_statement_refused_leaves_the_pooled_connection_clean(
+    one_connection: AsyncEngine,
+) -> None:
+    """The first statement travels with BEGIN: its failure, in the driver or on the server,
+    must still end that transaction before the connection returns to the pool."""
+    factory = SqlUnitOfWorkFactory(one_connection)
+    tenant = uuid4()
+    refused = (
+        builders.customer(tenant, NOW, name="nul \x00 byte"),  # refused by the driver
+        builders.customer(tenant, NOW),  # refused by the server: no such tenant
+    )
+    for customer in refused:
+        with pytest.raises(ValidationError):
+            async with factory(tenant) as uow:
+                await uow.customers.add(customer)
+        async with factory(tenant) as uow:  # the same, only, connection: not left aborted
+            assert await uow.tenants.get(uuid4()) is None
+
+
+async def test_a_role_the_schema_lacks_is_unavailable_and_says_so(one_connection: AsyncEngine) -> None:
+    factory = SqlUnitOfWorkFactory(one_connection, app_role="lana_nobody")
+    with pytest.raises(Unavailable, match="has the schema been migrated"):
+        async with factory(uuid4()) as uow:
+            await uow.tenants.get(uuid4())
