@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 from uuid import UUID
 
 from sqlalchemy import bindparam, func, select, tuple_
@@ -22,6 +22,9 @@ from lana_adapters.messaging.coalesce import Coalescer
 from lana_adapters.messaging.inbox_table import inbox
 from lana_adapters.sql.errors import DRIVER_ERRORS, translate
 from lana_core.domain.events import DomainEvent
+
+if TYPE_CHECKING:
+    from lana_adapters.messaging.inbox_pg import PgInboxStatements
 
 T = TypeVar("T")
 
@@ -95,6 +98,15 @@ def _verdict(
     return Verdict.STALE if top is not None and top > event.aggregate_version else Verdict.NEW
 
 
+def _firsts(done: Sequence[_Done], added: set[tuple[str, UUID]]) -> list[bool]:
+    """For each of ``done``, whether it was newly recorded: a copy twice in a batch is new once."""
+    firsts: list[bool] = []
+    for consumer, event, _ in done:
+        firsts.append((consumer, event.id) in added)
+        added.discard((consumer, event.id))
+    return firsts
+
+
 def _row(consumer: str, event: DomainEvent, at: datetime) -> dict[str, object]:
     return {
         "consumer": consumer,
@@ -111,14 +123,20 @@ class SqlInbox:
     """An :class:`Inbox` in the ``inbox`` table (SQLite or PostgreSQL).
 
     Concurrent calls (the consumer's lanes) are answered together: the verdicts waiting
-    take one query pair, the records waiting one INSERT and one commit. Database failures
-    raise Unavailable; the consumer then leaves the message unacknowledged.
+    take one query pair, the records waiting one INSERT and one commit (on PostgreSQL one
+    prepared statement each, see :mod:`~lana_adapters.messaging.inbox_pg`). Database
+    failures raise Unavailable; the consumer then leaves the message unacknowledged.
     """
 
-    __slots__ = ("_engine", "_insert", "_recorder", "_verdicts")
+    __slots__ = ("_engine", "_insert", "_postgres", "_recorder", "_verdicts")
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self._postgres: PgInboxStatements | None = None
+        if engine.dialect.name == "postgresql":
+            from lana_adapters.messaging.inbox_pg import PgInboxStatements
+
+            self._postgres = PgInboxStatements(engine)
         dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
         # Run with many rows at once (executemany), it reports which were new.
         self._insert: ReturningInsert[tuple[str, UUID]] = (
@@ -136,6 +154,9 @@ class SqlInbox:
         return await self._recorder((consumer, event, at))
 
     async def _verdict_batch(self, asked: Sequence[_Asked]) -> list[Verdict]:
+        if self._postgres is not None:
+            seen, tops = await self._postgres.facts(asked)
+            return [_verdict(seen, tops, consumer, event) for consumer, event in asked]
         keys = list({(consumer, event.id) for consumer, event in asked})
         aggregates = list({(consumer, event.aggregate_id) for consumer, event in asked})
 
@@ -148,17 +169,14 @@ class SqlInbox:
         return await self._run(run)
 
     async def _record_batch(self, done: Sequence[_Done]) -> list[bool]:
-        rows = list(
-            {(consumer, event.id): _row(consumer, event, at) for consumer, event, at in done}.values()
-        )
+        unique = list({(consumer, event.id): (consumer, event, at) for consumer, event, at in done}.values())
+        if self._postgres is not None:
+            return _firsts(done, await self._postgres.record(unique))
+        rows = [_row(consumer, event, at) for consumer, event, at in unique]
 
         async def run(conn: AsyncConnection) -> list[bool]:
             added = {(r.consumer, r.event_id) for r in await conn.execute(self._insert, rows)}
-            firsts: list[bool] = []
-            for consumer, event, _ in done:  # a copy twice in one batch is new only once
-                firsts.append((consumer, event.id) in added)
-                added.discard((consumer, event.id))
-            return firsts
+            return _firsts(done, added)
 
         return await self._run(run)
 
