@@ -10,6 +10,7 @@ meanwhile is seen instead of failing the snapshot.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 from uuid import UUID
@@ -207,7 +208,9 @@ class Tx:
                 if self._reconnect is None or attempt == attempts:
                     raise
             except LanaError:
-                await self._conn.begin()  # so that the aborted transaction is rolled back
+                # SQLAlchemy then rolls the aborted transaction back; the error is the one to tell.
+                with contextlib.suppress(*DRIVER_ERRORS):
+                    await self._conn.begin()
                 raise
             else:
                 await self._conn.begin()  # SQLAlchemy takes over the transaction psycopg began
