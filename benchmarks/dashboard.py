@@ -12,9 +12,11 @@ measured, and dropped. Every figure goes through the use cases as a library user
 them, wired as the container wires them with Redis: the Redis cache and the Redis live
 counters. ``get_dashboard`` cold (the dashboard namespace dropped before each read) and
 warm (served from Redis; today's figures read from the counters on every call);
-``get_metrics`` likewise. Ingestion: ``ingest_events`` in batches of 1,000 by
-``--lib-clients`` concurrent callers (one transaction each; the counters are incremented and
-the cache dropped after each commit), then the same over HTTP: ``lana serve`` (one worker)
+``get_metrics`` likewise. Ingestion: ``ingest_events`` in batches of 1,000, once for each
+count of concurrent callers in ``--lib-clients`` (one transaction per batch; the counters are
+incremented and the cache dropped after each commit), next to the reference: the same number
+of rows written by raw ``COPY`` on one connection, one transaction per batch, as the
+superuser (no row-level security). Then the same over HTTP: ``lana serve`` (one worker)
 on the scratch database, batches POSTed to ``/api/v1/analytics/events/batch`` by
 ``--http-clients`` concurrent clients.
 Targets: warm p99 <= 5 ms, cold <= 250 ms, library ingestion >= 50,000 events/s, HTTP
@@ -108,6 +110,8 @@ CUSTOMER_COLUMNS = (
 EVENT_COLUMNS = (
     "tenant_id, id, occurred_at, name, user_id, session_id, subject_type, subject_id, properties, received_at"
 )
+COPY_EVENTS = b"COPY analytics_events (tenant_id, id, occurred_at, name, user_id, properties, received_at)"
+COPY_EVENTS += b" FROM STDIN"
 
 
 def _percentiles(samples: list[float]) -> str:
@@ -152,9 +156,9 @@ def _batch(size: int) -> list[dict[str, str]]:
     return [{"name": NAMES[n % len(NAMES)], "user_id": f"u{n % 500}"} for n in range(size)]
 
 
-async def _ingestion(lana: Lana, admin: Actor, args: argparse.Namespace) -> None:
+async def _ingestion(lana: Lana, admin: Actor, args: argparse.Namespace, callers: int) -> None:
     commands = [IngestEvent(name=fields["name"], user_id=fields["user_id"]) for fields in _batch(args.batch)]
-    batches = max(args.lib_clients, args.ingest // args.batch)
+    batches = max(callers, args.ingest // args.batch)
     queue = list(range(batches))
 
     async def caller() -> None:
@@ -163,13 +167,31 @@ async def _ingestion(lana: Lana, admin: Actor, args: argparse.Namespace) -> None
             await lana.ingest_events(admin, IngestEventsBatch(events=commands))
 
     start = time.perf_counter()
-    await asyncio.gather(*(caller() for _ in range(args.lib_clients)))
+    await asyncio.gather(*(caller() for _ in range(callers)))
     elapsed = time.perf_counter() - start
     rate = batches * args.batch / elapsed
-    print(
-        f"ingestion lib    {rate:9.0f} events/s  ({batches} batches of {args.batch},"
-        f" {args.lib_clients} concurrent callers)"
-    )
+    shape = f"{batches} batches of {args.batch}, {callers} concurrent callers"
+    print(f"ingestion lib    {rate:9.0f} events/s  ({shape})")
+
+
+def _copy_ingestion(url: str, tenant: uuid.UUID, args: argparse.Namespace) -> None:
+    """The reference: the library's batches as raw COPY, one transaction per batch."""
+    plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    now = datetime.now(UTC).isoformat()
+    batches = max(1, args.ingest // args.batch)
+    with psycopg.connect(plain) as conn:
+        start = time.perf_counter()
+        for _ in range(batches):
+            rows = "".join(
+                f"{tenant}\t{uuid.uuid4()}\t{now}\t{fields['name']}\t{fields['user_id']}\t{{}}\t{now}\n"
+                for fields in _batch(args.batch)
+            )
+            with conn.cursor() as cursor, cursor.copy(COPY_EVENTS) as copy:
+                copy.write(rows)
+            conn.commit()
+        elapsed = time.perf_counter() - start
+    rate = batches * args.batch / elapsed
+    print(f"ingestion COPY   {rate:9.0f} rows/s    ({batches} batches of {args.batch}, one connection)")
 
 
 def _http_ingestion(url: str, redis_url: str, prefix: str, args: argparse.Namespace) -> None:
@@ -264,7 +286,9 @@ async def run(args: argparse.Namespace) -> None:
         took = time.perf_counter() - started
         print(f"loaded {args.customers:,} customers and {args.events:,} events in {took:.1f}s")
         await _latencies(lana, cache, admin, args.reads)
-        await _ingestion(lana, admin, args)
+        for callers in args.lib_clients:
+            await _ingestion(lana, admin, args, callers)
+        await asyncio.to_thread(_copy_ingestion, url, admin.tenant_id, args)
         if args.http_ingest:
             await asyncio.to_thread(_http_ingestion, url, redis_url, f"{name}:", args)
     finally:
@@ -274,6 +298,13 @@ async def run(args: argparse.Namespace) -> None:
             await client.delete(*keys)
         await client.aclose()
         _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _counts(text: str) -> tuple[int, ...]:
+    counts = tuple(int(part) for part in text.split(","))
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError("expected positive counts separated by commas, e.g. 1,4")
+    return counts
 
 
 def main() -> None:
@@ -287,7 +318,12 @@ def main() -> None:
     parser.add_argument(
         "--http-ingest", type=int, default=100_000, help="events POSTed for the HTTP figure (0: skip)"
     )
-    parser.add_argument("--lib-clients", type=int, default=1, help="concurrent library callers")
+    parser.add_argument(
+        "--lib-clients",
+        type=_counts,
+        default=(1, 4),
+        help="concurrent library callers, one ingestion run per count (default: 1,4)",
+    )
     parser.add_argument("--http-clients", type=int, default=4, help="concurrent HTTP clients")
     parser.add_argument("--batch", type=int, default=1_000)
     parser.add_argument("--postgres-url", default=os.environ.get("LANA_TEST_POSTGRES_URL"))

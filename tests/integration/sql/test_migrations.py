@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import warnings
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
+from sqlalchemy.schema import CreateIndex
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from lana_adapters.sql import alembic_config, create_engine_from, ensure_schema, migrate
@@ -33,6 +35,41 @@ def _drift(url: str) -> list[Any]:
             return list(compare_metadata(context, schema_metadata()))
     finally:
         engine.dispose()
+
+
+def _predicate(where: object) -> str:
+    """A partial index's condition in one spelling: PostgreSQL reflects it in parentheses,
+    with the types of its literals spelt out."""
+    unwrapped = str(where).strip().removeprefix("(").removesuffix(")")
+    return " ".join(re.sub(r"::\w+", "", unwrapped).split()).lower()
+
+
+def _partial_indexes(url: str) -> dict[str, str]:
+    """Each partial index of the database, by name, with its condition; autogenerate
+    compares neither the conditions nor whether an index has one."""
+    engine = create_sync_engine(url)
+    where = f"{engine.dialect.name}_where"
+    try:
+        inspector = inspect(engine)
+        return {
+            index["name"]: _predicate(index["dialect_options"][where])
+            for table in inspector.get_table_names()
+            for index in inspector.get_indexes(table)
+            if index["name"] and where in index.get("dialect_options", {})
+        }
+    finally:
+        engine.dispose()
+
+
+def _declared_partial_indexes(url: str) -> dict[str, str]:
+    """Each partial index of the tables module, with its condition as its DDL spells it."""
+    dialect = create_sync_engine(url).dialect
+    return {
+        index.name: _predicate(str(CreateIndex(index).compile(dialect=dialect)).partition(" WHERE ")[2])
+        for table in schema_metadata().sorted_tables
+        for index in table.indexes
+        if index.name and index.dialect_options[dialect.name]["where"] is not None
+    }
 
 
 def _tables(url: str) -> set[str]:
@@ -59,6 +96,7 @@ def test_the_migrations_build_exactly_the_tables_module(empty_database: str) -> 
 
     assert _drift(empty_database) == []
     assert {t.name for t in schema_metadata().sorted_tables} <= _tables(empty_database)
+    assert _partial_indexes(empty_database) == _declared_partial_indexes(empty_database)
 
 
 def test_downgrading_to_base_removes_everything_and_upgrading_again_has_no_drift(empty_database: str) -> None:
