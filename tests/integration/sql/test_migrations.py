@@ -13,8 +13,8 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
-from sqlalchemy.schema import CreateIndex
 from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.schema import CreateIndex
 
 from lana_adapters.sql import alembic_config, create_engine_from, ensure_schema, migrate
 from lana_adapters.sql.engine import create_sync_engine
