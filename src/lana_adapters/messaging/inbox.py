@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, Self, TypeVar
 from uuid import UUID
 
 from sqlalchemy import bindparam, func, select, tuple_
@@ -126,6 +126,8 @@ class SqlInbox:
     take one query pair, the records waiting one INSERT and one commit (on PostgreSQL one
     prepared statement each, see :mod:`~lana_adapters.messaging.inbox_pg`). Database
     failures raise Unavailable; the consumer then leaves the message unacknowledged.
+    On PostgreSQL it keeps two of the engine's connections until :meth:`aclose` (or the
+    end of ``async with``).
     """
 
     __slots__ = ("_engine", "_insert", "_postgres", "_recorder", "_verdicts")
@@ -146,6 +148,17 @@ class SqlInbox:
         )
         self._verdicts: Coalescer[_Asked, Verdict] = Coalescer(self._verdict_batch)
         self._recorder: Coalescer[_Done, bool] = Coalescer(self._record_batch)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Give back the connections the inbox keeps; it may be used again afterwards."""
+        if self._postgres is not None:
+            await self._postgres.aclose()
 
     async def verdict(self, consumer: str, event: DomainEvent) -> Verdict:
         return await self._verdicts((consumer, event))

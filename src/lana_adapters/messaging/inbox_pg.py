@@ -4,21 +4,26 @@ Through SQLAlchemy a batch of verdicts took four round trips (BEGIN, two SELECTs
 COMMIT) and a batch of records three, with each statement's IN list rendered anew; here
 the keys travel as arrays, the SQL never changes, and each statement is its own
 transaction (the driver runs in autocommit: a single statement is atomic by itself).
+Each kind of statement keeps one pooled connection while the inbox is open: checking a
+connection out and in for every batch took more CPU than the statement itself, and a
+kind runs one batch at a time anyway (see :class:`~lana_adapters.messaging.coalesce.Coalescer`).
 
 Imported only on PostgreSQL, where psycopg is installed.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import psycopg
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from lana_adapters.sql.errors import DRIVER_ERRORS, translate, translate_psycopg
+from lana_adapters.sql.errors import DRIVER_ERRORS, is_psycopg_connection_lost, translate, translate_psycopg
 from lana_core.domain.events import DomainEvent
 
 _VERDICT_FACTS = b"""
@@ -45,12 +50,13 @@ Tops = dict[tuple[str, UUID], int]
 
 
 class PgInboxStatements:
-    """Runs the inbox's batches on a pooled connection's psycopg connection."""
+    """Runs the inbox's batches, each kind on the connection it keeps until :meth:`aclose`."""
 
-    __slots__ = ("_engine",)
+    __slots__ = ("_facts", "_records")
 
     def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+        self._facts = _KeptConnection(engine)
+        self._records = _KeptConnection(engine)
 
     async def facts(self, asked: Sequence[tuple[str, DomainEvent]]) -> tuple[Seen, Tops]:
         """The asked events already recorded, and the highest recorded version of their aggregates."""
@@ -61,7 +67,7 @@ class PgInboxStatements:
         }
         seen: Seen = set()
         tops: Tops = {}
-        for is_seen, consumer, key, top in await self._run(_VERDICT_FACTS, params):
+        for is_seen, consumer, key, top in await self._facts.fetch(_VERDICT_FACTS, params):
             if is_seen:
                 seen.add((consumer, key))
             else:
@@ -76,16 +82,66 @@ class PgInboxStatements:
                    event.aggregate_version, at)  # fmt: skip
             for column, value in zip(columns, row, strict=True):
                 column.append(value)
-        return {(consumer, key) for consumer, key in await self._run(_RECORD, columns)}
+        return {(consumer, key) for consumer, key in await self._records.fetch(_RECORD, columns)}
 
-    async def _run(self, sql: bytes, params: Any) -> list[Any]:
+    async def aclose(self) -> None:
+        """Give the kept connections back to the pool."""
+        await self._facts.aclose()
+        await self._records.aclose()
+
+
+class _KeptConnection:
+    """A pooled connection taken on first use and kept; dropped after any failure, so the
+    next statement starts on a fresh one."""
+
+    __slots__ = ("_connection", "_engine")
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._connection: AsyncConnection | None = None
+
+    async def fetch(self, sql: bytes, params: Any) -> list[Any]:
         try:
-            async with self._engine.connect() as conn:
-                raw = await conn.get_raw_connection()
-                driver: psycopg.AsyncConnection[Any] = raw.driver_connection  # type: ignore[assignment]
-                cursor = await driver.execute(sql, params, prepare=True)
-                return await cursor.fetchall()
+            kept = self._connection is not None
+            try:
+                return await self._fetch(sql, params)
+            except (psycopg.Error, OSError) as error:
+                if not (kept and is_psycopg_connection_lost(error)):
+                    raise
+                # It died while kept (a server restart, an idle timeout). Both statements
+                # may run twice: a read, and an insert that skips rows already there.
+                return await self._fetch(sql, params)
         except psycopg.Error as error:
             raise translate_psycopg(error) from error
         except DRIVER_ERRORS as error:
             raise translate(error) from error
+
+    async def _fetch(self, sql: bytes, params: Any) -> list[Any]:
+        if self._connection is None:
+            self._connection = await self._engine.connect()
+        try:
+            raw = await self._connection.get_raw_connection()
+            driver: psycopg.AsyncConnection[Any] = raw.driver_connection  # type: ignore[assignment]
+            cursor = await driver.execute(sql, params, prepare=True)
+            return await cursor.fetchall()
+        except BaseException:
+            # Failed or cancelled mid-statement, the connection's state is unknown.
+            await self._drop()
+            raise
+
+    async def aclose(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            await connection.close()
+
+    async def _drop(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            await asyncio.shield(_discard(connection))
+
+
+async def _discard(connection: AsyncConnection) -> None:
+    """Close ``connection`` for good rather than give it back to the pool."""
+    with contextlib.suppress(Exception):
+        await connection.invalidate()
+        await connection.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import TypeVar
 
 from sqlalchemy.engine import make_url
@@ -79,10 +79,10 @@ async def run_consumer(
     With ``endpoint`` the consumer serves its metrics and liveness over HTTP (OSError
     when the port is taken).
     """
-    async with _engine(settings, needed=inbox is None, migrate=True) as engine:
+    async with _engine(settings, needed=inbox is None, migrate=True) as engine, AsyncExitStack() as stack:
         if inbox is None:
             assert engine is not None
-            inbox = SqlInbox(engine)
+            inbox = await stack.enter_async_context(SqlInbox(engine))
         heartbeat = Heartbeat(_beat(settings))
         consumer = WebhookConsumer(settings, inbox, on_loop=heartbeat.beat)
         log.info("consumer started on queue %s", settings.queue)

@@ -50,7 +50,8 @@ async def inbox(request: pytest.FixtureRequest, tmp_path: object) -> AsyncIterat
     import pathlib
 
     engine = create_engine_from(SqlSettings(url=sqlite_database(pathlib.Path(str(tmp_path)))))
-    yield SqlInbox(engine)
+    async with SqlInbox(engine) as inbox:
+        yield inbox
     await engine.dispose()
 
 

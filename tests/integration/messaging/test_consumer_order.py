@@ -63,12 +63,13 @@ async def test_a_consumer_never_applies_a_lower_version_after_a_higher_one(
     receiver.script("/hook", applier)
     settings = evolve(messaging, webhook_routes=(WebhookRoute("#", receiver.url("/hook")),), max_attempts=10)
     engine = create_engine_from(SqlSettings(url=sqlite_database(tmp_path)))
-    consumer = WebhookConsumer(settings, SqlInbox(engine))
-    async with running(consumer):
-        await until(lambda: consumer.stats.sessions >= 1)
-        await publish(settings, sent)
-        settled = lambda: consumer.stats.delivered + consumer.stats.dead_lettered  # noqa: E731
-        await until(lambda: settled() >= len(sent), within=300, what=lambda: consumer.stats)
+    async with SqlInbox(engine) as inbox:
+        consumer = WebhookConsumer(settings, inbox)
+        async with running(consumer):
+            await until(lambda: consumer.stats.sessions >= 1)
+            await publish(settings, sent)
+            settled = lambda: consumer.stats.delivered + consumer.stats.dead_lettered  # noqa: E731
+            await until(lambda: settled() >= len(sent), within=300, what=lambda: consumer.stats)
     await engine.dispose()
     top: dict[UUID, int] = {}
     regressions = 0

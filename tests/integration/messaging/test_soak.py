@@ -133,18 +133,19 @@ async def test_crash_soak_loses_nothing_and_applies_each_event_once_in_order(
     )
     rng = random.Random(7)
     admin = await make_tenant(backend.kernel)
-    consumer = WebhookConsumer(settings, SqlInbox(backend.engine))
-    chaos = Chaos(settings, backend.store, rng)
-    async with running(consumer):
-        await until(lambda: consumer.stats.sessions >= 1)
-        await chaos.start_relay()
-        writing = asyncio.create_task(_write(backend.kernel, admin, WRITES, rng))
-        await chaos.run_while(writing)
-        await writing
-        await until_drained(backend.store, within=120)
-        expected = await _written(backend)
-        await until(lambda: set(receiver.ids()) >= set(expected), within=120, what=lambda: consumer.stats)
-        await chaos.stop_relay()
+    async with SqlInbox(backend.engine) as inbox:
+        consumer = WebhookConsumer(settings, inbox)
+        chaos = Chaos(settings, backend.store, rng)
+        async with running(consumer):
+            await until(lambda: consumer.stats.sessions >= 1)
+            await chaos.start_relay()
+            writing = asyncio.create_task(_write(backend.kernel, admin, WRITES, rng))
+            await chaos.run_while(writing)
+            await writing
+            await until_drained(backend.store, within=120)
+            expected = await _written(backend)
+            await until(lambda: set(receiver.ids()) >= set(expected), within=120, what=lambda: consumer.stats)
+            await chaos.stop_relay()
     report = _report(expected, receiver, consumer, chaos)
     print(f"\ncrash soak ({backend.name}, {WRITES} writes): {report}")  # the figures the docs quote
     assert report["lost"] == 0
