@@ -26,6 +26,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -324,7 +325,11 @@ def _customer(kernel: Kernel, admin: Actor, c: CreateCustomer, now: Any) -> Cust
 async def seed(kernel: Kernel, admin: Actor, rows: int, dsn: str | None) -> None:
     """``rows`` customers to list and search; COPY on PostgreSQL, batched inserts on SQLite."""
     start, now = time.perf_counter(), kernel.clock.now()
-    made = [_customer(kernel, admin, command(SEED_BASE + n), now) for n in range(rows)]
+    # A second apart, as customers arrive: lists sorted by time walk distinct keys.
+    made = [
+        _customer(kernel, admin, command(SEED_BASE + n), now - timedelta(seconds=rows - n))
+        for n in range(rows)
+    ]
     if dsn is not None:
         with psycopg.connect(dsn) as conn:
             _copy(conn, "customers", [customer_values(c) for c in made])

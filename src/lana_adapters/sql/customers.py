@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -37,6 +37,7 @@ from lana_core.domain.projects import ProjectStats, TaskStats
 from lana_core.domain.queries import Archived, CustomerQuery
 
 c = customers.c
+_Read = Callable[[Select[Any]], Awaitable[Sequence[Any]]]
 COLUMNS = tuple(col for col in customers.c if not col.name.startswith("search_"))
 _GET = Prepared(select(*COLUMNS).where(c.tenant_id == bindparam("tenant"), c.id == bindparam("id")))
 _PROJECT_STATS = project_rows.STATS.subquery("project_stats")
@@ -115,7 +116,7 @@ class SqlCustomerRepository:
     async def list(self, query: CustomerQuery) -> Page[Customer]:
         """Matching customers in the query's stable order, one page at a time."""
         ranked = query.sort == search.RELEVANCE
-        found = search.text_search(self._tx.features, query.text, fuzzy=ranked) if query.text else None
+        found = await search.text_search(self._tx, query.text, fuzzy=ranked) if query.text else None
         key, kind = (
             (found.rank, int)
             if found is not None and ranked
@@ -129,9 +130,10 @@ class SqlCustomerRepository:
         if query.page.after is not None:
             statement = statement.where(after(key, c.id, query.order, query.page.after, kind))
         statement = statement.order_by(*order_by(key, c.id, query.order)).limit(query.page.limit + 1)
+        read = self._tx.rows_in_index_order if found is not None and found.common else self._tx.rows
         if kind is int:
-            return await self._ranked_page(statement, key, query)
-        rows = await self._tx.rows(statement)
+            return await self._ranked_page(read, statement, key, query)
+        rows = await read(statement)
         field = query.sort if query.sort in _SORTS else "created_at"
         return page_of(rows, query.page, customer_of, lambda customer: getattr(customer, field))
 
@@ -159,9 +161,9 @@ class SqlCustomerRepository:
         return [DayCount(_as_date(when), count) for when, count in await self._tx.rows(statement)]
 
     async def _ranked_page(
-        self, statement: Select[Any], key: ColumnElement[Any], query: CustomerQuery
+        self, read: _Read, statement: Select[Any], key: ColumnElement[Any], query: CustomerQuery
     ) -> Page[Customer]:
-        rows = await self._tx.rows(statement.add_columns(key.label("rank")))
+        rows = await read(statement.add_columns(key.label("rank")))
         ranks = {row.id: row.rank for row in rows}
         return page_of(rows, query.page, customer_of, lambda customer: ranks[customer.id])
 

@@ -3,24 +3,31 @@ ranked, typo-tolerant matching on PostgreSQL when a list is sorted by relevance.
 
 ``search_text`` holds the lower-cased name, email and company joined by a separator no
 folded value contains, so "contains the text" is one comparison with the lower-cased
-needle, exactly as the core defines it. On PostgreSQL the ``lana_customer_matches``
-function answers it from trigram and full-text GIN indexes on ``customer_search`` (row-level
+needle, exactly as the core defines it. On PostgreSQL the ``lana_customer_matches*``
+functions answer it from trigram and full-text GIN indexes on ``customer_search`` (row-level
 security would keep the planner from using them on ``customers``: their operators are not
 leakproof), adding, when fuzzy, words of the weighted ``search_vector`` and trigram word
-similarity. SQLite narrows candidates through an FTS5 trigram index when the needle is
-long enough.
+similarity. A capped probe first tells a rare text from a common one: the few customers
+containing a rare text are joined by id, while a common one is tested row by row along
+the list's own index, which meets a page's worth of matches within a few thousand rows.
+SQLite narrows candidates through an FTS5 trigram index when the needle is long enough.
 """
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from attrs import frozen
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
     Float,
     FromClause,
     Integer,
     Uuid,
     and_,
+    any_,
+    bindparam,
     case,
     cast,
     column,
@@ -30,21 +37,27 @@ from sqlalchemy import (
     text,
     union,
 )
-from sqlalchemy.sql.selectable import TableValuedAlias
 
+from lana_adapters.sql.prepared import Prepared
 from lana_adapters.sql.tables import customers
-from lana_adapters.sql.tx import Features
+from lana_adapters.sql.tx import Features, Tx
 
 SEPARATOR = "\x1f"
 # A sort value a query may carry to page by relevance, most relevant first.
 RELEVANCE = "relevance"
 _TRIGRAM = 3
 # How many customers a relevance list ranks at most: its pages run through these alone.
+# Also the probe's cap: a text found in fewer customers is joined by id, one found in more
+# is tested along the list's index (a page meets its matches within a few thousand rows).
 RANKED_CANDIDATES = 1_000
 # Near matches rescue a misspelt or half-remembered text; one found in this many customers
 # already was typed as meant, and scoring near matches costs a scan of every shared trigram.
 NEAR_MATCHES_BELOW = 100
 _RANK_SCALE = 1_000_000
+_FIRST = func.lana_customer_matches_first(bindparam("needle"), bindparam("max_rows")).table_valued(
+    column("customer_id", Uuid)
+)
+_FIRST_MATCHES = Prepared(select(_FIRST.c.customer_id))
 _FTS_CANDIDATES = text("SELECT rowid FROM customers_fts WHERE customers_fts MATCH :phrase").columns(
     column("rowid", Integer)
 )
@@ -62,60 +75,72 @@ def search_text(name: str, email: str | None, company: str | None) -> str:
 @frozen
 class TextSearch:
     """How a customer list narrows to a text: a condition on ``customers``, or on PostgreSQL
-    the matches to join (``customer_id``); and the relevance score."""
+    the matches to join (``customer_id``); the relevance score; and whether the text is
+    common, so the list should walk an index (see :meth:`Tx.rows_in_index_order`)."""
 
     condition: ColumnElement[bool] | None
     matches: FromClause | None
     rank: ColumnElement[int]
+    common: bool = False
 
 
-def text_search(features: Features, needle: str, *, fuzzy: bool) -> TextSearch:
+async def text_search(tx: Tx, needle: str, *, fuzzy: bool) -> TextSearch:
     """Customers whose name, email or company contains ``needle`` (case-insensitively);
     ``fuzzy`` adds, on PostgreSQL, near matches (shared words, small typos) when few
     customers contain the text, and ranks a capped set (see :func:`_ranked_candidates`)."""
     folded = fold(needle)
-    tier = _tier(features, folded)
-    if not features.postgres:
-        return TextSearch(_sqlite_condition(features, folded), None, tier)
+    tier = _tier(tx.features, folded)
+    if not tx.features.postgres:
+        return TextSearch(_sqlite_condition(tx.features, folded), None, tier)
+    probe = {"needle": folded, "max_rows": RANKED_CANDIDATES}
+    found = [row.customer_id for row in await tx.rows(_FIRST_MATCHES, probe)]
+    few = found if len(found) < RANKED_CANDIDATES else None
+    common = few is None
     if not fuzzy:
-        return TextSearch(None, _matches(folded, fuzzy=False).alias("matches"), tier)
+        return TextSearch(_contains(folded) if few is None else _one_of(few), None, tier, common)
     # closeness is below 2 and a tier counts 3: a better tier always ranks first.
     score = cast(tier, Float) * 3 + _closeness(folded)
-    return TextSearch(None, _ranked_candidates(folded), cast(func.floor(score * _RANK_SCALE), Integer))
+    candidates = _ranked_candidates(tx, folded, few)
+    return TextSearch(None, candidates, cast(func.floor(score * _RANK_SCALE), Integer), common)
 
 
-def _matches(folded: str, *, fuzzy: bool) -> TableValuedAlias:
-    return func.lana_customer_matches(folded, fuzzy).table_valued(
-        column("customer_id", Uuid), column("closeness", Float)
-    )
+def _contains(folded: str) -> ColumnElement[bool]:
+    return customers.c.search_text.contains(folded, autoescape=True)
 
 
-def _ranked_candidates(folded: str) -> FromClause:
+def _one_of(ids: list[UUID]) -> ColumnElement[bool]:
+    return customers.c.id == any_(bindparam("matched", ids, type_=ARRAY(Uuid)))
+
+
+def _ranked_candidates(tx: Tx, folded: str, few: list[UUID] | None) -> FromClause:
     """The customers a relevance list ranks: the newest ``RANKED_CANDIDATES`` containing the
     text, and, only when fewer than ``NEAR_MATCHES_BELOW`` contain it, the
     ``RANKED_CANDIDATES`` nearest other matches.
 
-    Scoring a match costs a trigram and a text-rank comparison; a word shared by thousands
-    of customers would cost seconds a page. Exact matches always rank above near ones,
-    which are looked for (the expensive call) only when the text finds few customers.
-    The set depends on the data alone, so cursors page through it exactly.
+    ``few`` holds every customer containing the text when there are fewer than
+    ``RANKED_CANDIDATES``; otherwise (None) the newest are met walking the primary key
+    backwards (ids grow with time). Scoring a match costs a trigram and a text-rank
+    comparison; a word shared by thousands of customers would cost seconds a page. Exact
+    matches always rank above near ones, which are looked for (the expensive call) only
+    when the text finds few customers. The set depends on the data alone, so cursors page
+    through it exactly.
     """
-    exact_found = _matches(folded, fuzzy=False)
-    exact = (
-        select(exact_found.c.customer_id)
-        .order_by(exact_found.c.customer_id.desc())
-        .limit(RANKED_CANDIDATES)
-        .cte("exact_candidates")
+    c = customers.c
+    if few is None:
+        newest = select(c.id.label("customer_id")).where(c.tenant_id == tx.tenant_id, _contains(folded))
+        return newest.order_by(c.id.desc()).limit(RANKED_CANDIDATES).subquery("matches")
+    exact = select(func.unnest(bindparam("matched", few, type_=ARRAY(Uuid))).label("customer_id"))
+    if len(few) >= NEAR_MATCHES_BELOW:
+        return exact.subquery("matches")
+    near_found = func.lana_customer_matches(folded, True).table_valued(
+        column("customer_id", Uuid), column("closeness", Float)
     )
-    room = select(func.count()).select_from(exact).scalar_subquery() < NEAR_MATCHES_BELOW
-    near_found = _matches(folded, fuzzy=True)
     near = (
         select(near_found.c.customer_id)
-        .where(room)
         .order_by(near_found.c.closeness.desc(), near_found.c.customer_id.desc())
         .limit(RANKED_CANDIDATES)
     )
-    return union(select(exact.c.customer_id), near).subquery("matches")
+    return union(exact, near).subquery("matches")
 
 
 def _closeness(folded: str) -> ColumnElement[float]:

@@ -14,11 +14,9 @@ Create Date: 2026-01-01
 
 from __future__ import annotations
 
-import re
-
 from alembic import op
 
-from lana_adapters.sql.settings import APP_ROLE, RELAY_ROLE
+from lana_adapters.sql.migrations.roles import roles
 
 revision = "0005"
 down_revision = "0004"
@@ -37,7 +35,6 @@ TENANT_TABLES = (
     "analytics_events",
 )
 _CURRENT_TENANT = "NULLIF(current_setting('app.tenant_id', true), '')::uuid"
-_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 # Roles belong to the cluster: another database's migration may create one at the same
 # moment. The login role switches to them per transaction, so it must be a member.
 _CREATE_ROLE = """
@@ -60,20 +57,10 @@ $$
 """
 
 
-def _roles() -> tuple[str, str]:
-    config = op.get_context().config
-    attributes = config.attributes if config is not None else {}
-    app, relay = attributes.get("app_role") or APP_ROLE, attributes.get("relay_role") or RELAY_ROLE
-    for role in (app, relay):
-        if not _IDENTIFIER.match(role):
-            raise ValueError(f"role name {role!r} must be a lower-case SQL identifier")
-    return app, relay
-
-
 def upgrade() -> None:
     if op.get_context().dialect.name != "postgresql":
         return
-    app, relay = _roles()
+    app, relay = roles()
     for role in (app, relay):
         op.execute(_CREATE_ROLE.format(role=role))
         op.execute(f"GRANT USAGE ON SCHEMA {_schema()} TO {role}")
@@ -117,7 +104,7 @@ def _schema() -> str:
 def downgrade() -> None:
     if op.get_context().dialect.name != "postgresql":
         return
-    app, relay = _roles()
+    app, relay = roles()
     op.execute("DROP TRIGGER IF EXISTS outbox_notify ON outbox")
     op.execute("DROP FUNCTION IF EXISTS lana_outbox_notify()")
     op.execute("DROP POLICY IF EXISTS relay_sees_all ON outbox")
