@@ -34,6 +34,13 @@ PEOPLE = (
 )
 
 
+@pytest.fixture(params=[1_000, 1], ids=["few-matches-joined", "common-text-walked"])
+def probe_cap(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On PostgreSQL a text found in at least this many customers is tested row by row along
+    the list's index instead of joined by id; both ways must find the same customers."""
+    monkeypatch.setattr(search, "RANKED_CANDIDATES", request.param)
+
+
 async def _people(kernel: Kernel, admin: Actor) -> dict[str, Customer]:
     create = CreateCustomerHandler(kernel)
     return {command.name: await create(admin, command) for command in PEOPLE}
@@ -60,13 +67,10 @@ async def _names(kernel: Kernel, admin: Actor, text: str, **query: object) -> li
         ("ltd", {"Ada Lovelace"}),
     ],
 )
-@pytest.mark.parametrize("probe_cap", [1_000, 1], ids=["few-matches-joined", "common-text-walked"])
+@pytest.mark.usefixtures("probe_cap")
 async def test_text_finds_exactly_the_customers_containing_it_in_any_case(
-    kernel: Kernel, admin: Actor, text: str, expected: set[str], probe_cap: int, monkeypatch: pytest.MonkeyPatch
+    kernel: Kernel, admin: Actor, text: str, expected: set[str]
 ) -> None:
-    # On PostgreSQL a text found in at least the cap's number of customers is tested row by
-    # row instead of joined by id; both ways must find the same customers.
-    monkeypatch.setattr(search, "RANKED_CANDIDATES", probe_cap)
     await _people(kernel, admin)
 
     assert set(await _names(kernel, admin, text)) == expected
