@@ -69,12 +69,18 @@ def is_allowed(
     return False
 
 
+def settings_matter_for(actor: Actor) -> bool:
+    """Whether any of :func:`is_allowed`'s answers for ``actor`` can depend on the tenant's
+    settings: only an agent's reads can be restricted by them."""
+    return actor.role is Role.AGENT
+
+
 def depends_on_settings(actor: Actor, action: Action, resource: Resource) -> bool:
     """Whether the tenant's settings can change :func:`is_allowed`'s answer for ``actor``
     doing ``action`` on ``resource``; when they cannot, any settings give the same answer
     and a caller may decide without loading them."""
     return (
-        actor.role is Role.AGENT
+        settings_matter_for(actor)
         and action is Action.READ
         and resource not in _ADMIN_ONLY
         and resource is not Resource.ANALYTICS

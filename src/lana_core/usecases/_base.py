@@ -14,7 +14,7 @@ from attrs import frozen
 from lana_core.domain.analytics import AnalyticsEvent
 from lana_core.domain.audit import AuditEntry, diff
 from lana_core.domain.events import DomainEvent
-from lana_core.domain.policy import Action, Resource, authorize, depends_on_settings
+from lana_core.domain.policy import Action, Resource, authorize, depends_on_settings, settings_matter_for
 from lana_core.domain.tenancy import Actor, TenantSettings
 from lana_core.errors import NotFound
 from lana_core.ports import ActivityCounters, Cache, Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
@@ -68,6 +68,15 @@ async def tenant_settings(uow: UnitOfWork, actor: Actor) -> TenantSettings:
     return tenant.settings
 
 
+async def policy_settings(uow: UnitOfWork, actor: Actor) -> TenantSettings:
+    """The settings the permission policy is to judge ``actor`` by: the tenant's, read only
+    when they can change an answer (see ``settings_matter_for``), which spares most use
+    cases of a manager or an admin a query."""
+    if settings_matter_for(actor):
+        return await tenant_settings(uow, actor)
+    return _SETTINGS_UNUSED
+
+
 async def authorize_read(kernel: Kernel, actor: Actor, resource: Resource) -> None:
     """Check the policy for a read of ``resource`` as a whole (no record, so no ownership);
     the tenant's settings are loaded only when the answer depends on them."""
@@ -78,15 +87,16 @@ async def authorize_read(kernel: Kernel, actor: Actor, resource: Resource) -> No
     authorize(actor, Action.READ, resource, settings=_SETTINGS_UNUSED)
 
 
-# Handed to the policy only when depends_on_settings says it will not look at them.
+# Handed to the policy only when it will not look at them (depends_on_settings, settings_matter_for).
 _SETTINGS_UNUSED = TenantSettings()
 
 
 async def authorize_in(
     uow: UnitOfWork, actor: Actor, action: Action, resource: Resource, *, owned: bool = False
 ) -> TenantSettings:
-    """Check the policy with the tenant's settings; returns them for further checks."""
-    settings = await tenant_settings(uow, actor)
+    """Check the policy with the tenant's settings; returns them for further policy checks
+    (see :func:`policy_settings`: they are a stand-in where no answer depends on them)."""
+    settings = await policy_settings(uow, actor)
     authorize(actor, action, resource, owned=owned, settings=settings)
     return settings
 

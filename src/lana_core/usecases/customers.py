@@ -18,7 +18,7 @@ from lana_core.domain.tenancy import Actor, Role, TenantSettings
 from lana_core.domain.validation import JsonScalar
 from lana_core.errors import NotFound, ValidationError
 from lana_core.ports import UnitOfWork
-from lana_core.usecases._base import Change, UseCase, authorize_in, record, snapshot, tenant_settings
+from lana_core.usecases._base import Change, UseCase, authorize_in, policy_settings, record, snapshot
 from lana_core.usecases.caching import stale_namespaces
 
 __all__ = [
@@ -160,7 +160,7 @@ class GetCustomerHandler(UseCase):
 
     async def __call__(self, actor: Actor, customer_id: UUID) -> CustomerView:
         async with self._kernel.uow(actor.tenant_id) as uow:
-            settings = await tenant_settings(uow, actor)
+            settings = await policy_settings(uow, actor)
             # One read for the customer and its stats: the stats are only wasted on a refusal.
             view = await uow.customers.get_view(customer_id, self._now().date())
         if view is None or not is_allowed(
@@ -202,7 +202,7 @@ class UpdateCustomerHandler(UseCase):
     async def __call__(self, actor: Actor, command: UpdateCustomer) -> Customer:
         now = self._now()
         async with self._kernel.uow(actor.tenant_id) as uow:
-            settings = await tenant_settings(uow, actor)
+            settings = await policy_settings(uow, actor)
             before = await load_customer(uow, actor, command.customer_id, settings)
             authorize(actor, Action.UPDATE, Resource.CUSTOMER, owned=owns(actor, before), settings=settings)
             before.check_version(command.expected_version)
@@ -235,7 +235,7 @@ class _CustomerChange(UseCase):
     ) -> Customer:
         now = self._now()
         async with self._kernel.uow(actor.tenant_id) as uow:
-            settings = await tenant_settings(uow, actor)
+            settings = await policy_settings(uow, actor)
             before = await load_customer(uow, actor, customer_id, settings)
             authorize(actor, self.action, Resource.CUSTOMER, owned=owns(actor, before), settings=settings)
             before.check_version(expected_version)

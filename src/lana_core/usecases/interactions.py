@@ -12,7 +12,7 @@ from lana_core.domain.interactions import Interaction, InteractionType
 from lana_core.domain.pagination import Page, PageRequest
 from lana_core.domain.policy import Action, Resource, authorize
 from lana_core.domain.tenancy import Actor
-from lana_core.usecases._base import Change, UseCase, authorize_in, record, snapshot, tenant_settings
+from lana_core.usecases._base import Change, UseCase, authorize_in, policy_settings, record, snapshot
 from lana_core.usecases.caching import stale_namespaces
 from lana_core.usecases.customers import load_customer, owns
 from lana_core.usecases.work_access import ensure_open
@@ -84,7 +84,7 @@ class ListInteractionsHandler(UseCase):
         self, actor: Actor, customer_id: UUID, page: PageRequest | None = None
     ) -> Page[Interaction]:
         async with self._kernel.uow(actor.tenant_id) as uow:
-            settings = await tenant_settings(uow, actor)
+            settings = await policy_settings(uow, actor)
             customer = await load_customer(uow, actor, customer_id, settings)
             owned = owns(actor, customer)
             authorize(actor, Action.READ, Resource.INTERACTION, owned=owned, settings=settings)

@@ -16,7 +16,7 @@ from lana_core.domain.projects import Priority, Project, ProjectStatus
 from lana_core.domain.queries import ProjectQuery
 from lana_core.domain.tenancy import Actor
 from lana_core.errors import ValidationError
-from lana_core.usecases._base import Change, UseCase, authorize_in, record, snapshot, tenant_settings
+from lana_core.usecases._base import Change, UseCase, authorize_in, policy_settings, record, snapshot
 from lana_core.usecases.caching import stale_namespaces
 from lana_core.usecases.customers import UNSET, load_customer, owns
 from lana_core.usecases.work_access import (
@@ -117,7 +117,7 @@ class GetProjectHandler(UseCase):
 
     async def __call__(self, actor: Actor, project_id: UUID) -> Project:
         async with self._kernel.uow(actor.tenant_id) as uow:
-            settings = await tenant_settings(uow, actor)
+            settings = await policy_settings(uow, actor)
             project, _ = await load_project(uow, actor, project_id, settings)
             return project
 
@@ -160,7 +160,7 @@ class UpdateProjectHandler(UseCase):
     async def __call__(self, actor: Actor, command: UpdateProject) -> Project:
         now = self._now()
         async with self._kernel.uow(actor.tenant_id) as uow:
-            settings = await tenant_settings(uow, actor)
+            settings = await policy_settings(uow, actor)
             before, customer = await load_project(uow, actor, command.project_id, settings)
             owned = owns_project(actor, before, customer)
             authorize(actor, Action.UPDATE, Resource.PROJECT, owned=owned, settings=settings)
@@ -237,7 +237,7 @@ async def _transition(
     kernel = use_case._kernel
     now = kernel.clock.now()
     async with kernel.uow(actor.tenant_id) as uow:
-        settings = await tenant_settings(uow, actor)
+        settings = await policy_settings(uow, actor)
         before, customer = await load_project(uow, actor, project_id, settings)
         action = Action.DELETE if event_type == events.PROJECT_ARCHIVED else Action.UPDATE
         owned = owns_project(actor, before, customer)

@@ -15,7 +15,7 @@ from lana_core.domain.projects import Task
 from lana_core.domain.queries import TaskQuery
 from lana_core.domain.tenancy import Actor
 from lana_core.errors import ValidationError
-from lana_core.usecases._base import Change, UseCase, authorize_in, record, snapshot, tenant_settings
+from lana_core.usecases._base import Change, UseCase, authorize_in, policy_settings, record, snapshot
 from lana_core.usecases.caching import stale_namespaces
 from lana_core.usecases.customers import UNSET
 from lana_core.usecases.work_access import (
@@ -115,7 +115,7 @@ class UpdateTaskHandler(UseCase):
     async def __call__(self, actor: Actor, command: UpdateTask) -> Task:
         now = self._now()
         async with self._kernel.uow(actor.tenant_id) as uow:
-            settings = await tenant_settings(uow, actor)
+            settings = await policy_settings(uow, actor)
             before, project, customer = await load_task(uow, actor, command.task_id, settings)
             owned = owns_task(actor, before, project, customer)
             authorize(actor, Action.UPDATE, Resource.TASK, owned=owned, settings=settings)
@@ -183,7 +183,7 @@ class GetTaskHandler(UseCase):
 
     async def __call__(self, actor: Actor, task_id: UUID) -> Task:
         async with self._kernel.uow(actor.tenant_id) as uow:
-            settings = await tenant_settings(uow, actor)
+            settings = await policy_settings(uow, actor)
             task, _, _ = await load_task(uow, actor, task_id, settings)
             return task
 
@@ -224,7 +224,7 @@ async def _transition(
     kernel = use_case._kernel
     now = kernel.clock.now()
     async with kernel.uow(actor.tenant_id) as uow:
-        settings = await tenant_settings(uow, actor)
+        settings = await policy_settings(uow, actor)
         before, project, customer = await load_task(uow, actor, task_id, settings)
         owned = owns_task(actor, before, project, customer)
         authorize(actor, Action.UPDATE, Resource.TASK, owned=owned, settings=settings)

@@ -17,7 +17,7 @@ from lana_core.domain.policy import Action, Resource, authorize
 from lana_core.domain.tenancy import Actor
 from lana_core.errors import ValidationError
 from lana_core.ports import UnitOfWork
-from lana_core.usecases._base import UseCase, tenant_settings
+from lana_core.usecases._base import UseCase, policy_settings
 from lana_core.usecases.customers import load_customer, owns
 
 __all__ = [
@@ -98,7 +98,7 @@ class GetTimelineHandler(UseCase):
     ) -> Sequence[TimelineEntry]:
         _check_limit(limit)
         async with self._kernel.uow(actor.tenant_id) as uow:
-            settings = await tenant_settings(uow, actor)
+            settings = await policy_settings(uow, actor)
             customer = await load_customer(uow, actor, customer_id, settings)
             owned = owns(actor, customer)
             authorize(actor, Action.READ, Resource.INTERACTION, owned=owned, settings=settings)
