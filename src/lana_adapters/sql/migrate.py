@@ -5,16 +5,22 @@ from __future__ import annotations
 import asyncio
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lana_adapters.sql.errors import DRIVER_ERRORS, translate
 from lana_adapters.sql.settings import APP_ROLE, RELAY_ROLE
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 HEAD = "head"
+# Revisions are numbered like their files (0001_name.py, 0002_name.py), one after another.
+PACKAGED_HEAD = max(path.name.partition("_")[0] for path in (MIGRATIONS / "versions").glob("[0-9]*_*.py"))
+_STAMP = text("SELECT version_num FROM alembic_version")
 # Alembic keeps its migration context in module globals: one upgrade per process at a time.
 _ONE_AT_A_TIME = threading.Lock()
 
@@ -23,6 +29,8 @@ def alembic_config(
     url: str, *, app_role: str | None = APP_ROLE, relay_role: str | None = RELAY_ROLE
 ) -> Config:
     """An Alembic configuration for Lana's migrations on ``url`` (async URLs are accepted)."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     # ConfigParser treats '%' as interpolation; a password may contain one.
@@ -40,6 +48,8 @@ def migrate(
     ``app_role`` and ``relay_role`` name the PostgreSQL roles row-level security is
     granted to. Raises Unavailable when the database cannot be reached.
     """
+    from alembic import command
+
     with _ONE_AT_A_TIME:
         try:
             command.upgrade(alembic_config(url, app_role=app_role, relay_role=relay_role), revision)
@@ -55,5 +65,18 @@ async def ensure_schema(
     The embedded SQLite mode calls this at start-up. Concurrent callers, in one process or
     several, are safe. Raises Unavailable.
     """
+    if await _stamped_at_head(engine):
+        # Every start of every worker lands here once the schema is current: a query instead
+        # of loading Alembic (and the megabytes it imports) into each process.
+        return
     url = engine.url.render_as_string(hide_password=False)
     await asyncio.to_thread(migrate, url, app_role=app_role, relay_role=relay_role)
+
+
+async def _stamped_at_head(engine: AsyncEngine) -> bool:
+    try:
+        async with engine.connect() as conn:
+            stamped = (await conn.execute(_STAMP)).scalars().all()
+    except DRIVER_ERRORS:
+        return False  # no version table yet (a new database): Alembic will say more if it is worse
+    return stamped == [PACKAGED_HEAD]

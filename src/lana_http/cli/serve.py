@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import shlex
 
@@ -20,6 +21,10 @@ from lana_http.cli._errors import failure, run
 from lana_http.settings import HttpSettings
 
 WORKER_START_SECONDS = 60
+# glibc gives each thread that allocates its own malloc arena (up to eight per core) and
+# seldom hands their memory back; the database driver's threads made a worker's resident
+# memory grow by tens of megabytes under load. Two arenas cost no measurable throughput.
+WORKER_MALLOC_ARENAS = "2"
 
 
 @frozen(kw_only=True)
@@ -48,6 +53,8 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
         raise failure(error) from None
     created = run(lambda: _first_run(settings, http))
     _announce(address, listen, http, created)
+    # Read by each worker's C library when it starts; an operator's own setting wins.
+    os.environ.setdefault("MALLOC_ARENA_MAX", WORKER_MALLOC_ARENAS)
     uvicorn.run(
         "lana_http.asgi:app_from_env",
         factory=True,

@@ -18,6 +18,7 @@ from sqlalchemy.schema import CreateIndex
 
 from lana_adapters.sql import alembic_config, create_engine_from, ensure_schema, migrate
 from lana_adapters.sql.engine import create_sync_engine
+from lana_adapters.sql.migrate import PACKAGED_HEAD
 from lana_adapters.sql.schema import include_object, schema_metadata
 from lana_adapters.sql.settings import SqlSettings
 from tests.integration.sql.databases import fresh_postgres_database, postgres_unavailable
@@ -141,3 +142,10 @@ async def test_a_plain_async_engine_is_migrated_too(tmp_path: Path) -> None:
         await engine.dispose()
 
     assert _drift(url) == []
+
+
+def test_the_packaged_head_is_alembics_head() -> None:
+    # ensure_schema compares a database's stamp with PACKAGED_HEAD, read off the file names.
+    from alembic.script import ScriptDirectory
+
+    assert ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head() == PACKAGED_HEAD
