@@ -37,9 +37,9 @@ class Settings:
         "sqlite+aiosqlite:///./lana.db",
         "SQLAlchemy URL: `sqlite+aiosqlite:///path` (embedded) or `postgresql+psycopg://user@host/db`.",
     )
-    database_pool_size: int = _setting("LANA_DATABASE_POOL_SIZE", 10, "Connections kept open per process.")
+    database_pool_size: int = _setting("LANA_DATABASE_POOL_SIZE", 20, "Connections kept open per process.")
     database_max_overflow: int = _setting(
-        "LANA_DATABASE_MAX_OVERFLOW", 10, "Extra connections allowed under load."
+        "LANA_DATABASE_MAX_OVERFLOW", 0, "Extra connections allowed under load, each closed after use."
     )
     database_pool_timeout_seconds: float = _setting(
         "LANA_DATABASE_POOL_TIMEOUT_SECONDS", 5.0, "Wait for a free connection before failing with 503."
