@@ -15,6 +15,7 @@ SQLite narrows candidates through an FTS5 trigram index when the needle is long 
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from attrs import frozen
@@ -37,6 +38,7 @@ from sqlalchemy import (
     text,
     union,
 )
+from sqlalchemy.sql.elements import BindParameter
 
 from lana_adapters.sql.prepared import Prepared
 from lana_adapters.sql.tables import customers
@@ -95,21 +97,22 @@ async def text_search(tx: Tx, needle: str, *, fuzzy: bool) -> TextSearch:
     probe = {"needle": folded, "max_rows": RANKED_CANDIDATES}
     found = [row.customer_id for row in await tx.rows(_FIRST_MATCHES, probe)]
     few = found if len(found) < RANKED_CANDIDATES else None
-    common = few is None
     if not fuzzy:
-        return TextSearch(_contains(folded) if few is None else _one_of(few), None, tier, common)
+        condition = _contains(folded) if few is None else customers.c.id == any_(_matched(few))
+        return TextSearch(condition, None, tier, common=few is None)
     # closeness is below 2 and a tier counts 3: a better tier always ranks first.
     score = cast(tier, Float) * 3 + _closeness(folded)
     candidates = _ranked_candidates(tx, folded, few)
-    return TextSearch(None, candidates, cast(func.floor(score * _RANK_SCALE), Integer), common)
+    return TextSearch(None, candidates, cast(func.floor(score * _RANK_SCALE), Integer), common=few is None)
 
 
 def _contains(folded: str) -> ColumnElement[bool]:
     return customers.c.search_text.contains(folded, autoescape=True)
 
 
-def _one_of(ids: list[UUID]) -> ColumnElement[bool]:
-    return customers.c.id == any_(bindparam("matched", ids, type_=ARRAY(Uuid)))
+def _matched(ids: list[UUID]) -> BindParameter[Any]:
+    """The ids the probe found, bound as one array parameter."""
+    return bindparam("matched", ids, type_=ARRAY(Uuid))
 
 
 def _ranked_candidates(tx: Tx, folded: str, few: list[UUID] | None) -> FromClause:
@@ -129,7 +132,7 @@ def _ranked_candidates(tx: Tx, folded: str, few: list[UUID] | None) -> FromClaus
     if few is None:
         newest = select(c.id.label("customer_id")).where(c.tenant_id == tx.tenant_id, _contains(folded))
         return newest.order_by(c.id.desc()).limit(RANKED_CANDIDATES).subquery("matches")
-    exact = select(func.unnest(bindparam("matched", few, type_=ARRAY(Uuid))).label("customer_id"))
+    exact = select(func.unnest(_matched(few)).label("customer_id"))
     if len(few) >= NEAR_MATCHES_BELOW:
         return exact.subquery("matches")
     near_found = func.lana_customer_matches(folded, True).table_valued(
