@@ -209,7 +209,9 @@ async def open_insight_model(
         )
     )
     try:
-        yield model if metrics is None else CountingModel(model, metrics)
+        yield (
+            model if metrics is None else CountingModel(model, metrics, requested_model=settings.openai_model)
+        )
     finally:
         await model.aclose()
 

@@ -8,12 +8,19 @@ from datetime import UTC, datetime
 from typing import TypeVar
 from uuid import UUID
 
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.util.types import AttributeValue
+
 from lana_adapters.telemetry.metrics import Registry
+from lana_adapters.telemetry.setup import tracer
 from lana_core.domain.insights import InsightContext, InsightDraft
+from lana_core.errors import Unavailable
 from lana_core.ports import Cache, CacheKey, InsightModel
 
 T = TypeVar("T")
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+MODEL_SPAN = "model assess"
 
 
 class LanaMetrics:
@@ -83,23 +90,71 @@ class CountingCache:
 class CountingModel:
     """An :class:`~lana_core.ports.InsightModel` that counts the calls of the model it wraps, ``ok``
     or ``failed``; the fallbacks that follow are counted where insights are generated, with
-    those the model never saw (``circuit_open``, ``budget_exhausted``)."""
+    those the model never saw (``circuit_open``, ``budget_exhausted``).
 
-    __slots__ = ("_inner", "_metrics", "name")
+    Each call is also a client span ``model assess`` carrying the GenAI semantic conventions'
+    attributes: the model asked for (``requested_model``), the one that answered and the tokens
+    it used. Failures, a cancelled call included, leave the span with an error status.
+    """
 
-    def __init__(self, inner: InsightModel, metrics: LanaMetrics) -> None:
+    __slots__ = ("_inner", "_metrics", "_request_attributes", "name")
+
+    def __init__(
+        self, inner: InsightModel, metrics: LanaMetrics, *, requested_model: str | None = None
+    ) -> None:
         self._inner = inner
         self._metrics = metrics
         self.name = inner.name
+        self._request_attributes = _request_attributes(inner.name, requested_model)
 
     async def assess(self, context: InsightContext) -> InsightDraft:
-        try:
-            draft = await self._inner.assess(context)
-        except (asyncio.CancelledError, Exception):  # cancelled: the insight's deadline passed
-            self._metrics.model_calls.inc(outcome="failed")
-            raise
-        self._metrics.model_calls.inc(outcome="ok")
-        return draft
+        # The status is set below: the SDK's own handling would skip a cancelled call.
+        with tracer().start_as_current_span(
+            MODEL_SPAN,
+            kind=SpanKind.CLIENT,
+            attributes=self._request_attributes,
+            set_status_on_exception=False,
+        ) as span:
+            try:
+                draft = await self._inner.assess(context)
+            except (asyncio.CancelledError, Exception) as error:  # cancelled: the insight's deadline passed
+                self._metrics.model_calls.inc(outcome="failed")
+                _record_failure(span, error)
+                raise
+            self._metrics.model_calls.inc(outcome="ok")
+            span.set_attributes(_response_attributes(draft))
+            return draft
+
+
+def _request_attributes(provider: str, requested_model: str | None) -> dict[str, AttributeValue]:
+    # Lana's one model adapter asks for a chat completion.
+    attributes: dict[str, AttributeValue] = {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": provider,
+    }
+    if requested_model:
+        attributes["gen_ai.request.model"] = requested_model
+    return attributes
+
+
+def _response_attributes(answer: object) -> dict[str, AttributeValue]:
+    # A model's answer is untrusted: checking it is the insight generation's job, so a span
+    # reports only what a real draft tells (typed ``object`` for that reason).
+    if not isinstance(answer, InsightDraft):
+        return {}
+    return {
+        "gen_ai.response.model": answer.model,
+        "gen_ai.usage.input_tokens": answer.usage.prompt_tokens,
+        "gen_ai.usage.output_tokens": answer.usage.completion_tokens,
+    }
+
+
+def _record_failure(span: trace.Span, error: BaseException) -> None:
+    kind = type(error).__name__
+    span.set_attribute("error.type", kind)
+    # Unavailable's message is its stable reason code (what the insight's fallback reason
+    # records); anything else is named by its type, which keeps the status short.
+    span.set_status(Status(StatusCode.ERROR, error.message if isinstance(error, Unavailable) else kind))
 
 
 def seconds_since(moment: datetime | None, now: datetime | None = None) -> float:
