@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
@@ -30,6 +31,9 @@ REQUEST_CONTEXT: ContextVar[RequestContext | None] = ContextVar("lana_request_co
 _HANDLER_NAME = "lana"
 _COLOURS = {"DEBUG": "\x1b[2m", "INFO": "\x1b[32m", "WARNING": "\x1b[33m", "ERROR": "\x1b[31m"}
 _RESET = "\x1b[0m"
+# Secrets of settings outside :class:`Settings` (event delivery reads its own from the
+# environment), masked by value in every process: any of them may log a line quoting one.
+_OTHER_SECRETS = ("LANA_WEBHOOK_SECRET",)
 
 
 def correlation() -> dict[str, str | None]:
@@ -89,8 +93,9 @@ class TextFormatter(logging.Formatter):
 def configure_logging(settings: Settings, stream: TextIO | None = None) -> logging.Handler:
     """Route the root logger through one handler formatted per ``LANA_LOG_FORMAT`` at ``LANA_LOG_LEVEL``.
 
-    Calling it again replaces the handler it installed before. Raises ValueError for an
-    unknown format or level.
+    The secrets of ``settings``, and those other settings read from the environment
+    (``LANA_WEBHOOK_SECRET``), are masked wherever they appear. Calling it again replaces
+    the handler it installed before. Raises ValueError for an unknown format or level.
     """
     target = stream or sys.stderr
     redactor = RedactSecrets(_secrets_of(settings))
@@ -128,5 +133,6 @@ def _secrets_of(settings: Settings) -> Iterable[str]:
         settings.openai_api_key,
         settings.admin_password,
         settings.metrics_token,
+        *(os.environ.get(name) for name in _OTHER_SECRETS),
     )
     return [v for v in values if v]

@@ -1,4 +1,5 @@
-"""Secrets never reach a log line: tokens, passwords, API keys and Authorization headers are masked."""
+"""Secrets never reach a log line: tokens, passwords (URLs' included), API keys and Authorization
+headers are masked."""
 
 from __future__ import annotations
 
@@ -22,6 +23,13 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\$argon2[a-z]*\$[^\s\"']+"), MASK),  # password hashes
 )
 
+# scheme://user:password@host: the password up to the last "@" before the path. RFC 3986
+# allows no raw "/", "?" or "#" in the user info, so the match cannot run into the path;
+# a raw "@" it forbids too, but a password that holds one unencoded is still masked whole.
+_URL_PASSWORD = re.compile(r"\b([a-z][a-z0-9+.-]*://[^\s:/?#@]*:)[^\s/?#]+@", re.I)
+# SQLAlchemy renders a URL's hidden password the same way: the line still reads as a URL.
+URL_MASK = "***"
+
 
 # Every pattern above needs one of these (lower-cased) words or prefixes: a line without any,
 # like most access log lines, is returned after a few substring scans instead of six regexes.
@@ -41,10 +49,13 @@ _SUSPECT_WORDS = (
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """``text`` with every known secret value and every secret-looking token masked."""
+    """``text`` with every known secret value, every secret-looking token and every password
+    inside a URL masked (``postgresql://lana:***@db/lana``)."""
     for secret in secrets:
         if secret:
             text = text.replace(secret, MASK)
+    if "://" in text:
+        text = _URL_PASSWORD.sub(rf"\1{URL_MASK}@", text)
     lowered = text.lower()
     if not any(word in lowered for word in _SUSPECT_WORDS):
         return text
