@@ -38,6 +38,9 @@ def create_engine_from(settings: SqlSettings) -> AsyncEngine:
     raise ValueError(f"unsupported database {backend!r}: use sqlite+aiosqlite or postgresql+psycopg")
 
 
+_NEVER_BY_COUNT = 2**62
+
+
 def _postgres_engine(url: URL, settings: SqlSettings) -> AsyncEngine:
     options = f"-c statement_timeout={settings.statement_timeout_ms} -c TimeZone=UTC"
     engine = create_async_engine(
@@ -53,8 +56,10 @@ def _postgres_engine(url: URL, settings: SqlSettings) -> AsyncEngine:
             "connect_timeout": max(2, math.ceil(settings.connect_timeout_seconds)),
             "options": options,
             # Lists and searches are planned for their actual values (a generic plan picks
-            # one index for every search text); the fixed hot statements prepare themselves.
-            "prepare_threshold": None,
+            # one index for every search text): psycopg never prepares a statement for being
+            # run often. The fixed hot statements ask to be prepared (``Prepared``); None
+            # here would refuse them too.
+            "prepare_threshold": _NEVER_BY_COUNT,
         },
     )
     configure_postgres(engine.sync_engine)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from uuid import UUID
 
 from attrs import frozen
-from sqlalchemy import Executable, text
+from sqlalchemy import Executable, column, text
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -37,13 +37,15 @@ Params = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
 Statement = Executable | Prepared
 
 
+# Typed as SELECTs (``.columns``): they change settings local to the transaction, not data,
+# so a unit that ran them has still changed nothing (see :meth:`Tx.leave`).
 _SORTING_OFF = text(
     "SELECT set_config('enable_sort', 'off', true), set_config('enable_incremental_sort', 'off', true)"
-)
+).columns(column("sort"), column("incremental_sort"))
 _SORTING_BACK = text(
     "SELECT set_config(name, reset_val, true) FROM pg_settings"
     " WHERE name IN ('enable_sort', 'enable_incremental_sort')"
-)
+).columns(column("setting"))
 
 
 @frozen
@@ -81,6 +83,7 @@ class Tx:
 
     __slots__ = (
         "_appended",
+        "_changed",
         "_conn",
         "_queue",
         "_reconnect",
@@ -109,6 +112,8 @@ class Tx:
         self._reconnect = reconnect
         self._retries = retries or Retries()
         self._writing = False
+        # Whether any statement but a SELECT ran: such a transaction must end in ROLLBACK.
+        self._changed = False
         self._runner: PgRunner | None = None
         self._appended: list[tuple[Prepared, Params]] = []
         self.features = features
@@ -167,6 +172,7 @@ class Tx:
         """
         if params is not None and not params:
             return
+        self._changed = True
         if isinstance(statement, Prepared) and self.features.postgres:
             self._appended.append((statement, params))
             return
@@ -194,6 +200,32 @@ class Tx:
         finally:
             self.done_writing()
 
+    async def leave(self) -> None:
+        """End the transaction, keeping nothing that was not committed.
+
+        On PostgreSQL a healthy transaction that ran only SELECTs ends with COMMIT, which
+        for it does what ROLLBACK does: psycopg forgets every prepared statement of the
+        connection on ROLLBACK, so the next units on it would parse and plan their
+        statements again (the customer view: 0.06 ms of server CPU prepared, 0.4 ms not).
+        Raises the driver's error; the caller then drops the connection.
+        """
+        self._appended.clear()
+        try:
+            if self.features.postgres and not self._changed and self._driver_in_healthy_transaction():
+                await self._conn.commit()
+            else:
+                await self._conn.rollback()
+        finally:
+            self.done_writing()
+
+    def _driver_in_healthy_transaction(self) -> bool:
+        from psycopg.pq import TransactionStatus
+
+        if not self._conn.in_transaction():
+            return False
+        driver: Any = self._conn.sync_connection.connection.driver_connection  # type: ignore[union-attr]
+        return bool(driver.info.transaction_status == TransactionStatus.INTRANS)
+
     def done_writing(self) -> None:
         """The transaction ended: let the next writer of this process in."""
         if self._writing and self._queue is not None:
@@ -201,6 +233,7 @@ class Tx:
         self._writing = False
 
     async def _execute(self, statement: Executable, params: Params) -> CursorResult[Any]:
+        self._note(statement)
         try:
             if not self._writing and not self.features.postgres and getattr(statement, "is_dml", False):
                 await self._take_write_lock()
@@ -213,6 +246,7 @@ class Tx:
             raise translate(error) from error
 
     async def _fast(self, prepared: Prepared, params: Params) -> Any:
+        self._note(prepared.statement)
         if not self._conn.in_transaction():
             return await self._begin_with(prepared, params)
         runner = await self._runner_in_transaction()
@@ -244,6 +278,9 @@ class Tx:
             self._conn = await self._reconnect()
             self._runner = None
         raise AssertionError("unreachable")
+
+    def _note(self, statement: Executable) -> None:
+        self._changed = self._changed or not getattr(statement, "is_select", False)
 
     def _pg_runner(self) -> PgRunner:
         if self._runner is None:

@@ -157,7 +157,10 @@ class SqlUnitOfWork:
         if conn is None:
             return
         try:
-            await conn.rollback()
+            if tx is not None:
+                await tx.leave()
+            else:
+                await conn.rollback()
             await conn.close()
         except DRIVER_ERRORS:
             # The connection is gone: the server rolled back; the pool drops it.
