@@ -72,6 +72,9 @@ async def test_a_customer_creation_is_one_trace_from_the_request_to_the_webhook(
     in_trace = _trace_of(spans.get_finished_spans(), trace_id)
     names = {s.name for s in in_trace}
     assert {"publish customer.created", "consume customer.created", "POST customer.created"} <= names
+    use_case = _named(in_trace, "use case create_customer")
+    assert use_case.parent is not None
+    assert use_case.parent.span_id == server.context.span_id  # the core's work, inside the request
     sql = [s for s in in_trace if s.attributes and "db.query.text" in s.attributes]
     assert any(s.name == "INSERT" for s in sql), names
     assert not [s for s in sql if "Ada Lovelace" in str(s.attributes)]  # statements, never values
