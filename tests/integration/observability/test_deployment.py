@@ -11,6 +11,15 @@ from lana_adapters.telemetry import catalog_names, config_catalog
 
 ROOT = Path(__file__).resolve().parents[3]
 LANA_SERVICES = ("api", "relay", "consumer")
+# Each infrastructure service's healthcheck, by a word of the probe it runs.
+INFRASTRUCTURE_PROBES = {
+    "postgres": "pg_isready",
+    "redis": "ping",
+    "rabbitmq": "ping",
+    "jaeger": "16686",
+    "n8n-db": "pg_isready",
+    "n8n": "/healthz",
+}
 
 
 def _compose() -> dict[str, Any]:
@@ -28,6 +37,44 @@ def test_compose_runs_the_api_and_both_workers_next_to_the_infrastructure() -> N
         assert service["healthcheck"]["test"][0] == "CMD"
         assert service["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
     assert "/health/live" in " ".join(services["api"]["healthcheck"]["test"])
+
+
+def test_every_infrastructure_service_has_a_healthcheck_its_dependants_wait_for() -> None:
+    services = _compose()["services"]
+    for name, probe in INFRASTRUCTURE_PROBES.items():
+        test = services[name]["healthcheck"]["test"]
+        assert test[0] in ("CMD", "CMD-SHELL"), name
+        assert probe in " ".join(test[1:]), f"{name}'s healthcheck does not run {probe}"
+    healthy = {"condition": "service_healthy"}
+    assert services["migrate"]["depends_on"]["postgres"] == healthy
+    assert services["api"]["depends_on"]["redis"] == healthy
+    assert services["relay"]["depends_on"]["rabbitmq"] == healthy
+    assert services["consumer"]["depends_on"]["n8n"] == healthy
+    assert services["n8n"]["depends_on"]["n8n-db"] == healthy
+
+
+def test_the_trace_and_broker_uis_and_the_otlp_port_are_published() -> None:
+    services = _compose()["services"]
+    assert {"4318:4318", "16686:16686"} <= set(services["jaeger"]["ports"])  # OTLP/HTTP, UI
+    assert "15672:15672" in services["rabbitmq"]["ports"]
+    # Only the management image serves the UI and API on 15672.
+    assert services["rabbitmq"]["image"].endswith("-management")
+
+
+def test_n8n_keeps_its_data_in_a_database_server_of_its_own() -> None:
+    services = _compose()["services"]
+    n8n = services["n8n"]["environment"]
+    assert n8n["DB_TYPE"] == "postgresdb"
+    host = n8n["DB_POSTGRESDB_HOST"]
+    assert host in services
+    assert host != "postgres"
+    n8n_db, lana_db = services[host], services["postgres"]
+    assert n8n_db["environment"]["POSTGRES_DB"] == n8n["DB_POSTGRESDB_DATABASE"]
+    assert n8n_db["environment"]["POSTGRES_USER"] == n8n["DB_POSTGRESDB_USER"]
+    assert n8n_db["environment"]["POSTGRES_DB"] != lana_db["environment"]["POSTGRES_DB"]
+    assert n8n_db["environment"]["POSTGRES_USER"] != lana_db["environment"]["POSTGRES_USER"]
+    assert not set(n8n_db.get("volumes", [])) & set(lana_db.get("volumes", []))
+    assert f"@{host}:" not in _compose()["x-lana-env"]["LANA_DATABASE_URL"]
 
 
 def test_every_lana_variable_compose_sets_is_a_real_setting() -> None:
