@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import TypeVar
 
 import pytest
 from dependency_injector import providers
@@ -32,12 +33,18 @@ from tests.integration.openai.conftest import make_context
 from tests.support import FAST_HASHER, make_kernel, make_tenant
 
 BEARER = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+T = TypeVar("T")
 
 
 def _value(text: str, series: str) -> float:
     match = re.search(rf"^{re.escape(series)} (\S+)$", text, re.M)
     assert match, f"{series} not in\n{text}"
     return float(match.group(1))
+
+
+def _value_or_zero(text: str, series: str) -> float:
+    """A counter's value, 0 while it has not been incremented (the series is not shown yet)."""
+    return _value(text, series) if re.search(rf"^{re.escape(series)} ", text, re.M) else 0.0
 
 
 async def _scrape(client: AsyncTestClient[Litestar]) -> str:
@@ -80,6 +87,59 @@ async def test_outbox_backlog_and_dead_rows_are_reported(
     assert _value(text, "lana_outbox_pending_events") == pending - 1
     assert _value(text, "lana_outbox_dead_events") == 1
     assert _value(text, "lana_outbox_lag_seconds") >= 0
+
+
+async def test_a_cached_read_shows_its_miss_then_its_hit_on_the_scrape(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    api = await Api.signup(client)
+    before = await _scrape(client)
+    for _ in range(2):  # the first computes the figures, the second is served from the cache
+        assert (await api.get("/analytics/metrics")).status_code == 200
+    after = await _scrape(client)
+    for result in ("miss", "hit"):
+        series = f'lana_cache_requests_total{{result="{result}"}}'
+        assert _value_or_zero(after, series) - _value_or_zero(before, series) == 1, result
+
+
+class _BrokenCache:
+    """A cache whose every lookup fails the way an unexpected bug would."""
+
+    async def get_or_compute(
+        self, key: CacheKey, kind: type[T], compute: Callable[[], Awaitable[T]], ttl_seconds: float
+    ) -> T:
+        raise RuntimeError("cache bug")
+
+    async def invalidate(self, tenant_id: uuid.UUID, namespaces: Sequence[str]) -> None:
+        return None
+
+
+@pytest.fixture
+async def broken_cache_client(database_url: str) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    """The API on a cache that raises, so cached reads answer 500."""
+    container = Container()
+    settings = Settings(database_url=database_url, metrics_token=METRICS_TOKEN, log_format="json")
+    container.settings.override(providers.Object(settings))
+    container.hasher.override(providers.Object(FAST_HASHER))
+    container.embedded_relay.override(providers.Object(None))
+    container.cache.override(providers.Object(_BrokenCache()))
+    async with AsyncTestClient(create_app(container, http_settings())) as client:
+        yield client
+
+
+async def test_a_request_failing_with_a_5xx_is_counted_as_an_error_of_its_route(
+    broken_cache_client: AsyncTestClient[Litestar],
+) -> None:
+    api = await Api.signup(broken_cache_client)
+    assert (await api.get("/analytics/metrics")).status_code == 500
+    text = await _scrape(broken_cache_client)
+    route = 'method="GET",route="/api/v1/analytics/metrics"'
+    assert _value(text, f"lana_http_request_errors_total{{{route}}}") == 1
+    assert _value(text, f'lana_http_requests_total{{{route},status="500"}}') == 1
+    # Only that route failed: the sign-up and sign-in before it are no errors.
+    assert re.findall(r"^lana_http_request_errors_total\{.*$", text, re.M) == [
+        f"lana_http_request_errors_total{{{route}}} 1"
+    ]
 
 
 async def test_cache_lookups_count_hits_and_misses() -> None:
