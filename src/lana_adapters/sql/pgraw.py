@@ -97,6 +97,15 @@ class PgRunner:
             raise translate_psycopg(error) from error
         return cursor
 
+    async def commit(self) -> None:
+        """COMMIT on psycopg directly, for a transaction SQLAlchemy will find ended when it
+        closes the connection (its rollback then sends nothing)."""
+        driver = self._driver or await self._driver_connection()
+        try:
+            await driver.commit()
+        except psycopg.Error as error:
+            raise translate_psycopg(error) from error
+
     async def _execute(self, cursor: psycopg.AsyncCursor[Any], prepared: Prepared, params: Params) -> None:
         if isinstance(params, Sequence):
             await self._many(cursor, prepared, params)

@@ -212,7 +212,7 @@ class Tx:
         self._appended.clear()
         try:
             if self.features.postgres and not self._changed and self._driver_in_healthy_transaction():
-                await self._conn.commit()
+                await self._pg_runner().commit()
             else:
                 await self._conn.rollback()
         finally:

@@ -22,6 +22,7 @@ from lana_adapters.sql.tasks import SqlTaskRepository
 from lana_adapters.sql.tenancy import SqlTenantRepository, SqlUserRepository
 from lana_adapters.sql.tx import Features, Retries, Tx
 from lana_adapters.sql.writers import WriteQueue, write_queue_of
+from lana_core.errors import LanaError
 from lana_core.ports import (
     AnalyticsStore,
     AuditLog,
@@ -162,8 +163,9 @@ class SqlUnitOfWork:
             else:
                 await conn.rollback()
             await conn.close()
-        except DRIVER_ERRORS:
-            # The connection is gone: the server rolled back; the pool drops it.
+        except (*DRIVER_ERRORS, LanaError):
+            # The connection is gone: the server rolled back (a unit that only read had
+            # nothing to keep); the pool drops it.
             await conn.invalidate()
         finally:
             if tx is not None:

@@ -32,7 +32,14 @@ def trace_sql(engine: AsyncEngine) -> None:
 
 
 def start_statement_span(statement: str, system: str) -> trace.Span:
-    """A client span for one statement (its text with placeholders, never its values)."""
+    """A client span for one statement (its text with placeholders, never its values).
+
+    Under a span that is not recorded it is not recorded either (samplers follow the
+    parent), so none is made: a statement span is never current, nothing reads its ids.
+    """
+    parent = trace.get_current_span()
+    if not parent.is_recording() and parent.get_span_context().is_valid:
+        return trace.INVALID_SPAN
     operation = statement.lstrip().split(" ", 1)[0].upper() or "SQL"
     return tracer().start_span(
         operation,
