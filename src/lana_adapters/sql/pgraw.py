@@ -68,9 +68,15 @@ class PgRunner:
         appended: Sequence[tuple[Prepared, Params]],
         prepared: Prepared,
         params: Params,
+        *,
+        explicit: bool = True,
     ) -> psycopg.AsyncCursor[Any]:
         """BEGIN, ``scope`` (the transaction's settings), the ``appended`` statements and
         ``prepared`` in one round trip; read ``prepared``'s rows from the cursor returned.
+
+        Without ``explicit`` no BEGIN is sent: the connection is in autocommit mode, so the
+        statements run as one implicit transaction that ends with the round trip, ``scope``
+        included (its settings are local to the transaction).
 
         Raises ConnectionLost when the connection was found dead (nothing ran), otherwise
         the core error matching the first failure; the transaction is then aborted.
@@ -81,7 +87,8 @@ class PgRunner:
         try:
             with ExitStack() as spans:
                 async with driver.pipeline():
-                    await driver.execute(b"BEGIN")
+                    if explicit:
+                        await driver.execute(b"BEGIN")
                     if scope is not None:
                         await driver.execute(scope.encode())
                     for statement, values in appended:

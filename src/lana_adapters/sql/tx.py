@@ -76,6 +76,10 @@ class Retries:
 class Tx:
     """Statements of one tenant's unit of work; a transaction begins (and is scoped) lazily.
 
+    On PostgreSQL the prepared reads run before the unit first changes anything are each
+    an implicit transaction of one round trip (scope and statement); the first write, or
+    any statement through SQLAlchemy, begins the unit's transaction.
+
     On PostgreSQL, a BEGIN that finds the connection lost (a pooled connection the server
     dropped) is tried again on a fresh one from ``reconnect``, a few times: nothing has run
     in the transaction yet, so no work is repeated.
@@ -211,6 +215,8 @@ class Tx:
         """
         self._appended.clear()
         try:
+            if not self._conn.in_transaction():
+                return  # nothing began, or every read was a transaction of its own
             if self.features.postgres and not self._changed and self._driver_in_healthy_transaction():
                 await self._pg_runner().commit()
             else:
@@ -248,31 +254,42 @@ class Tx:
     async def _fast(self, prepared: Prepared, params: Params) -> Any:
         self._note(prepared.statement)
         if not self._conn.in_transaction():
-            return await self._begin_with(prepared, params)
+            # Until the unit first changes something, each read is a transaction of its own,
+            # which under READ COMMITTED sees what one long transaction would: the newest
+            # committed rows. It then needs neither BEGIN nor an ending round trip.
+            return await self._begin_with(prepared, params, explicit=self._changed)
         runner = await self._runner_in_transaction()
         if self._appended:
             await runner.run_pipelined(self._take_appended())
         return await runner.run(prepared, params)
 
-    async def _begin_with(self, prepared: Prepared, params: Params) -> Any:
+    async def _begin_with(self, prepared: Prepared, params: Params, *, explicit: bool) -> Any:
         """Run the transaction's first statement in BEGIN's round trip (with its scope and the
-        rows appended so far); a connection found dead is replaced as :meth:`_begin` does."""
+        rows appended so far); a connection found dead is replaced as :meth:`_begin` does.
+
+        Not ``explicit``: the scope and the statement run as one implicit transaction, over
+        when they are answered, and the unit stays outside a transaction.
+        """
         appended = self._take_appended()
         scope = scope_statement(self.tenant_id, self._role)
         attempts = self._retries.attempts
         for attempt in range(1, attempts + 1):
             try:
-                cursor = await self._pg_runner().begin_and_run(scope, appended, prepared, params)
+                cursor = await self._pg_runner().begin_and_run(
+                    scope, appended, prepared, params, explicit=explicit
+                )
             except ConnectionLost:
                 if self._reconnect is None or attempt == attempts:
                     raise
             except LanaError:
-                # SQLAlchemy then rolls the aborted transaction back; the error is the one to tell.
-                with contextlib.suppress(*DRIVER_ERRORS):
-                    await self._conn.begin()
+                if explicit:
+                    # SQLAlchemy then rolls the aborted transaction back; the error is the one to tell.
+                    with contextlib.suppress(*DRIVER_ERRORS):
+                        await self._conn.begin()
                 raise
             else:
-                await self._conn.begin()  # SQLAlchemy takes over the transaction psycopg began
+                if explicit:
+                    await self._conn.begin()  # SQLAlchemy takes over the transaction psycopg began
                 return cursor
             await asyncio.sleep(self._retries.pause(attempt))
             self._conn = await self._reconnect()
@@ -280,7 +297,9 @@ class Tx:
         raise AssertionError("unreachable")
 
     def _note(self, statement: Executable) -> None:
-        self._changed = self._changed or not getattr(statement, "is_select", False)
+        # A SELECT ... FOR UPDATE keeps its locks only inside the unit's transaction.
+        reads = getattr(statement, "is_select", False) and getattr(statement, "_for_update_arg", None) is None
+        self._changed = self._changed or not reads
 
     def _pg_runner(self) -> PgRunner:
         if self._runner is None:

@@ -45,7 +45,9 @@ class SqlUnitOfWork:
 
     The transaction begins with the first statement (on PostgreSQL scoped to the tenant
     and the application role) and is rolled back on leaving the block unless
-    :meth:`commit` was called. Raises Unavailable when no connection can be had.
+    :meth:`commit` was called; on PostgreSQL the hot reads before the first change are
+    transactions of their own (see :class:`Tx`). Raises Unavailable when no connection
+    can be had.
     """
 
     __slots__ = (

@@ -16,6 +16,7 @@ from lana_adapters.sql.prepared import Prepared
 from lana_adapters.sql.settings import APP_ROLE
 from lana_adapters.sql.tables import customers
 from lana_adapters.sql.tx import Features, Tx
+from lana_core.domain.queries import CustomerQuery
 from lana_core.errors import LanaError
 from lana_core.memory import ManualClock
 from tests.contract import builders
@@ -58,9 +59,24 @@ async def test_a_unit_that_only_read_keeps_the_statements_it_prepared(one_connec
 
     async with kernel.uow(admin.tenant_id) as uow:
         assert await uow.customers.get_view(customer.id, date(2026, 1, 1)) is not None
+        # A list page runs in a transaction the unit must end: with COMMIT, as it changed nothing.
+        assert (await uow.customers.list(CustomerQuery())).items
 
     # Ending with ROLLBACK would have made the driver deallocate them all.
     assert any("project_stats" in statement for statement in await _prepared_statements(one_connection))
+
+
+async def test_reads_leave_no_tenant_or_role_on_the_pooled_connection(one_connection: AsyncEngine) -> None:
+    kernel = kernel_on(one_connection, ManualClock(NOW))
+    admin = await make_tenant(kernel)
+    async with kernel.uow(admin.tenant_id) as uow:
+        assert await uow.customers.get_view(uuid4(), date(2026, 1, 1)) is None
+
+    async with one_connection.connect() as conn:
+        found = await conn.exec_driver_sql("SELECT current_setting('app.tenant_id', true), current_user")
+        row = found.one()
+    assert not row[0]  # no tenant
+    assert row[1] != APP_ROLE
 
 
 async def test_a_change_left_uncommitted_is_undone(one_connection: AsyncEngine) -> None:
@@ -71,6 +87,9 @@ async def test_a_change_left_uncommitted_is_undone(one_connection: AsyncEngine) 
     async with kernel.uow(admin.tenant_id) as uow:
         await uow.customers.add(builders.customer(admin.tenant_id, NOW))
         assert await uow.customers.counts() is not None  # a read after the write
+    async with kernel.uow(admin.tenant_id) as uow:
+        assert await uow.customers.counts() is not None  # a read before the write
+        await uow.customers.add(builders.customer(admin.tenant_id, NOW))
 
     assert await _stored_customers(one_connection) == before
 
