@@ -127,7 +127,10 @@ class PgRunner:
         """Many rows: one INSERT of column arrays when the statement allows it (one round
         trip, one plan), else the statement once per row in one pipeline."""
         dialect = self._conn.dialect
-        bulk = prepared.bulk(dialect, rows) if len(rows) > 1 else None
+        if len(rows) == 1:  # a change's one event or audit row: execute costs less than executemany
+            await cursor.execute(prepared.sql(dialect), prepared.adapt(dialect, rows[0]), prepare=True)
+            return
+        bulk = prepared.bulk(dialect, rows) if rows else None
         if bulk is not None:
             await cursor.execute(*bulk, prepare=True)
         else:
