@@ -39,10 +39,16 @@ def http_settings(**overrides: object) -> HttpSettings:
     return HttpSettings(**values)  # type: ignore[arg-type]
 
 
-def make_container(database_url: str) -> Container:
+def make_container(settings: str | Settings, *, embedded_relay: bool = True) -> Container:
+    """A container on ``settings`` (or on a database URL alone) with a fast password hasher;
+    without ``embedded_relay``, the test relays or publishes the outbox itself."""
     container = Container()
-    container.settings.override(providers.Object(Settings(database_url=database_url)))
+    if isinstance(settings, str):
+        settings = Settings(database_url=settings)
+    container.settings.override(providers.Object(settings))
     container.hasher.override(providers.Object(FAST_HASHER))
+    if not embedded_relay:
+        container.embedded_relay.override(providers.Object(None))
     return container
 
 

@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from dependency_injector import providers
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from opentelemetry import trace
@@ -14,12 +13,10 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from lana_adapters.container import Container
 from lana_adapters.settings import Settings
 from lana_http import create_app
-from tests.e2e.conftest import http_settings
+from tests.e2e.conftest import http_settings, make_container
 from tests.integration.sql.databases import sqlite_database
-from tests.support import FAST_HASHER
 
 METRICS_TOKEN = "metrics-token-for-tests"
 
@@ -49,13 +46,9 @@ def database_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def app(database_url: str, spans: InMemorySpanExporter) -> Litestar:
-    container = Container()
     settings = Settings(database_url=database_url, metrics_token=METRICS_TOKEN, log_format="json")
-    container.settings.override(providers.Object(settings))
-    container.hasher.override(providers.Object(FAST_HASHER))
     # The tests relay the outbox through kombu themselves.
-    container.embedded_relay.override(providers.Object(None))
-    return create_app(container, http_settings())
+    return create_app(make_container(settings, embedded_relay=False), http_settings())
 
 
 @pytest.fixture

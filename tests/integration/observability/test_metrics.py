@@ -13,7 +13,6 @@ from dependency_injector import providers
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from lana_adapters.container import Container
 from lana_adapters.settings import Settings
 from lana_adapters.sql import SqlOutboxRelayStore, SqlSettings, create_engine_from
 from lana_adapters.telemetry import LanaMetrics
@@ -27,10 +26,10 @@ from lana_core.usecases.customers import CreateCustomer, CreateCustomerHandler
 from lana_core.usecases.insights import GenerateInsight, GenerateInsightHandler, InsightOptions
 from lana_http import create_app
 from tests.e2e.api import Api
-from tests.e2e.conftest import http_settings
+from tests.e2e.conftest import http_settings, make_container
 from tests.integration.observability.conftest import METRICS_TOKEN
 from tests.integration.openai.conftest import make_context
-from tests.support import FAST_HASHER, make_kernel, make_tenant
+from tests.support import make_kernel, make_tenant
 
 BEARER = {"Authorization": f"Bearer {METRICS_TOKEN}"}
 T = TypeVar("T")
@@ -117,11 +116,8 @@ class _BrokenCache:
 @pytest.fixture
 async def broken_cache_client(database_url: str) -> AsyncIterator[AsyncTestClient[Litestar]]:
     """The API on a cache that raises, so cached reads answer 500."""
-    container = Container()
     settings = Settings(database_url=database_url, metrics_token=METRICS_TOKEN, log_format="json")
-    container.settings.override(providers.Object(settings))
-    container.hasher.override(providers.Object(FAST_HASHER))
-    container.embedded_relay.override(providers.Object(None))
+    container = make_container(settings, embedded_relay=False)
     container.cache.override(providers.Object(_BrokenCache()))
     async with AsyncTestClient(create_app(container, http_settings())) as client:
         yield client
@@ -212,11 +208,8 @@ async def test_client_errors_are_counted_per_route_with_their_real_status(
 @pytest.fixture
 async def down_model_client(database_url: str) -> AsyncIterator[AsyncTestClient[Litestar]]:
     """The API with a model that always refuses, counted like the configured one is."""
-    container = Container()
     settings = Settings(database_url=database_url, metrics_token=METRICS_TOKEN, log_format="json")
-    container.settings.override(providers.Object(settings))
-    container.hasher.override(providers.Object(FAST_HASHER))
-    container.embedded_relay.override(providers.Object(None))
+    container = make_container(settings, embedded_relay=False)
     container.insight_model.override(providers.Object(CountingModel(_DownModel(), container.metrics())))
     async with AsyncTestClient(create_app(container, http_settings())) as client:
         yield client

@@ -7,24 +7,21 @@ import asyncio
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from dependency_injector import providers
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
-from lana_adapters.container import Container
 from lana_adapters.settings import Settings
 from lana_adapters.telemetry import LanaMetrics
 from lana_adapters.telemetry.instruments import MODEL_SPAN, CountingModel
 from lana_core.domain.insights import InsightContext, InsightDraft
 from lana_http import create_app
 from tests.e2e.api import Api
-from tests.e2e.conftest import http_settings
+from tests.e2e.conftest import http_settings, make_container
 from tests.integration.openai.conftest import make_context
 from tests.integration.openai.fake_server import DEFAULT_MODEL, FakeChatServer, Reply
-from tests.support import FAST_HASHER
 
 REQUESTED_MODEL = "gpt-4o-mini"
 
@@ -47,10 +44,7 @@ async def client(
         openai_model=REQUESTED_MODEL,
         openai_max_retries=0,
     )
-    container = Container()
-    container.settings.override(providers.Object(settings))
-    container.hasher.override(providers.Object(FAST_HASHER))
-    container.embedded_relay.override(providers.Object(None))
+    container = make_container(settings, embedded_relay=False)
     async with AsyncTestClient(create_app(container, http_settings())) as client:
         yield client
 

@@ -7,20 +7,17 @@ import os
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from dependency_injector import providers
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from lana_adapters.container import Container
 from lana_adapters.settings import Settings
 from lana_http import create_app
 from tests.e2e.api import Api
-from tests.e2e.conftest import http_settings
+from tests.e2e.conftest import http_settings, make_container
 from tests.integration.redis.servers import delete_prefixed, redis_unavailable, unique_prefix
 from tests.integration.sql.databases import postgres_database, postgres_unavailable
-from tests.support import FAST_HASHER
 
 
 @pytest.fixture
@@ -37,10 +34,7 @@ def redis_prefix(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 @pytest.fixture
 async def served(redis_prefix: str, spans: InMemorySpanExporter) -> AsyncIterator[AsyncTestClient[Litestar]]:
     settings = Settings(database_url=postgres_database(), redis_url=os.environ["LANA_TEST_REDIS_URL"])
-    container = Container()
-    container.settings.override(providers.Object(settings))
-    container.hasher.override(providers.Object(FAST_HASHER))
-    container.embedded_relay.override(providers.Object(None))
+    container = make_container(settings, embedded_relay=False)
     async with AsyncTestClient(create_app(container, http_settings())) as client:
         yield client
 

@@ -125,11 +125,10 @@ async def test_the_relay_streams_only_what_the_broker_confirmed() -> None:
 @asynccontextmanager
 async def serving(store: InMemoryStore, stream: EventStream) -> AsyncIterator[str]:
     """A real HTTP server on the in-memory store with the live stream registered."""
-    container = make_container("memory://")
+    # The test relays the outbox itself, through the fan-out under test.
+    container = make_container("memory://", embedded_relay=False)
     container.database.override(providers.Object(Database.in_memory(store)))
     container.event_stream.override(providers.Object(stream))
-    # The test relays the outbox itself, through the fan-out under test.
-    container.embedded_relay.override(providers.Object(None))
     app = create_app(container, http_settings())
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
