@@ -13,6 +13,7 @@ Layout (``P`` is the settings' key prefix):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import secrets
@@ -83,6 +84,7 @@ class RedisCache:
         "_random",
         "_reads",
         "_redis",
+        "_replay",
         "_settings",
         "_store_script",
     )
@@ -105,8 +107,9 @@ class RedisCache:
         self._random = rng
         # Bumped by every local invalidation: names the flights shared while Redis is down.
         self._local: dict[tuple[UUID, str], int] = {}
-        # Invalidations Redis missed; replayed before it is read again.
+        # Invalidations Redis missed; replayed before it is read again, and in the background.
         self._pending: set[tuple[UUID, str]] = set()
+        self._replay: asyncio.Task[None] | None = None
 
     @property
     def guard(self) -> Guard:
@@ -140,6 +143,7 @@ class RedisCache:
         except RedisDown as error:
             # The circuit has logged the outage; the new generations go out when Redis answers.
             log.debug("cache invalidation deferred: %s", error)
+            self._replay_soon()
 
     async def ping(self) -> bool:
         """Whether Redis answers within the timeout (the circuit is not consulted)."""
@@ -152,7 +156,22 @@ class RedisCache:
         return True
 
     async def aclose(self) -> None:
+        if self._replay is not None:
+            self._replay.cancel()
         await self._redis.aclose()
+
+    def _replay_soon(self) -> None:
+        """Until Redis hears of the missed invalidations, every other process reads the old
+        generations: replay them as soon as the circuit lets a call through, not only before
+        this process next reads."""
+        if self._replay is None or self._replay.done():
+            self._replay = asyncio.get_running_loop().create_task(self._replay_pending())
+
+    async def _replay_pending(self) -> None:
+        while self._pending:
+            await asyncio.sleep(self._settings.circuit_open_seconds)
+            with contextlib.suppress(RedisDown):
+                await self._guard.run(self._flush_pending)
 
     async def _read(self, slot: _Slot) -> _View:
         try:

@@ -177,3 +177,29 @@ async def test_an_invalidation_missed_during_an_outage_applies_before_the_next_r
     private_redis.resume()
     await asyncio.sleep(CIRCUIT + 0.05)
     assert await cache.get_or_compute(KEY, int, compute, 30) == 2
+
+
+async def test_an_invalidation_missed_during_an_outage_reaches_other_processes(
+    private_redis: PrivateRedis,
+) -> None:
+    settings = settings_for(
+        private_redis.url, unique_prefix(), timeout_seconds=TIMEOUT, circuit_open_seconds=CIRCUIT
+    )
+    # Two processes sharing one cache through Redis.
+    cache, other = RedisCache(connect(settings), settings), RedisCache(connect(settings), settings)
+    compute = Counter()
+    try:
+        await other.get_or_compute(KEY, int, compute, 30)
+        private_redis.pause()
+        await cache.invalidate(KEY.tenant_id, [KEY.namespace])  # a write committed while Redis hung
+        private_redis.resume()
+
+        # The invalidating process reads nothing more: its invalidation must still arrive.
+        for _ in range(20):
+            await asyncio.sleep(CIRCUIT + 0.05)
+            if await other.get_or_compute(KEY, int, compute, 30) == 2:
+                return
+        pytest.fail("the other process still reads the value from before the write")
+    finally:
+        await cache.aclose()
+        await other.aclose()
