@@ -1,6 +1,7 @@
 """CPU time one worker spends per API request, with no sockets in the way.
 
-    uv run --no-sync python -m benchmarks.http_inprocess [--requests 4000] [--concurrency 16] 2>/dev/null
+    uv run --no-sync python -m benchmarks.http_inprocess [--requests 4000] [--concurrency 16]
+        [--database both|sqlite|postgres] 2>/dev/null
 
 Calls the Litestar app directly as an ASGI callable, ``--concurrency`` requests at a
 time, and prints the process CPU time per request for get-customer and create-customer
@@ -145,8 +146,11 @@ async def _bench(label: str, database_url: str, args: argparse.Namespace) -> Non
 
 async def main(args: argparse.Namespace) -> None:
     print(f"{args.requests} requests per scenario, {args.concurrency} at a time, in one process")
-    with tempfile.TemporaryDirectory(prefix="lana_bench_") as directory:
-        await _bench("SQLite", f"sqlite+aiosqlite:///{Path(directory) / 'lana.db'}", args)
+    if args.database in ("both", "sqlite"):
+        with tempfile.TemporaryDirectory(prefix="lana_bench_") as directory:
+            await _bench("SQLite", f"sqlite+aiosqlite:///{Path(directory) / 'lana.db'}", args)
+    if args.database == "sqlite":
+        return
     server_url = _postgres_server()
     if server_url is None:
         print("PostgreSQL: skipped (set LANA_BENCH_POSTGRES_URL or LANA_TEST_POSTGRES_URL)")
@@ -172,4 +176,5 @@ if __name__ == "__main__":
     )
     parser.add_argument("--requests", type=int, default=4000)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--database", choices=("both", "sqlite", "postgres"), default="both")
     _loop_runner()(main(parser.parse_args()))
