@@ -18,6 +18,9 @@ SQLITE = "sqlite"
 POSTGRESQL = "postgresql"
 # Set in a SQLite connection's ``info`` to make its next transaction take the write lock at once.
 BEGIN_IMMEDIATE = "lana_begin_immediate"
+# Set in a SQLite connection's ``info`` to send no BEGIN for its next transaction: until
+# it writes, each statement is a transaction of its own (SQLite's autocommit mode).
+READS_ALONE = "lana_reads_alone"
 # Set in a PostgreSQL connection's ``info`` to (tenant id or None, role or None): its next
 # transaction begins scoped to them.
 SCOPE = "lana_scope"
@@ -154,4 +157,6 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
         immediate = connection.info.pop(BEGIN_IMMEDIATE, False)
+        if connection.info.pop(READS_ALONE, False) and not immediate:
+            return
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -2,9 +2,10 @@
 
 Both databases give each statement the newest committed data, as PostgreSQL's READ
 COMMITTED does: version checks and unique keys are decided by the write statements
-themselves. SQLite reads in a deferred transaction; the first write ends it (nothing is
-written yet) and begins again holding the write lock, so a writer that committed
-meanwhile is seen instead of failing the snapshot.
+themselves. On SQLite the reads before a unit's first write run without BEGIN, each a
+transaction of its own, so no snapshot is held from the first read; the first write
+begins the transaction holding the write lock, so a writer that committed meanwhile is
+seen instead of failing the snapshot.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy import Executable, column, text
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lana_adapters.sql.engine import BEGIN_IMMEDIATE, SCOPE, scope_statement
+from lana_adapters.sql.engine import BEGIN_IMMEDIATE, READS_ALONE, SCOPE, scope_statement
 from lana_adapters.sql.errors import DRIVER_ERRORS, ConnectionLost, is_connection_lost, translate
 from lana_adapters.sql.prepared import Prepared
 from lana_adapters.sql.writers import WriteQueue
@@ -348,7 +349,14 @@ class Tx:
 
     async def _begin_once(self) -> None:
         if not self.features.postgres:
-            await self._conn.begin()
+            if not self._changed:
+                # Reads before the first write run without BEGIN, each a transaction of its
+                # own; the first write ends this one and begins holding the write lock.
+                self._conn.info[READS_ALONE] = True
+            try:
+                await self._conn.begin()
+            finally:
+                self._conn.info.pop(READS_ALONE, None)  # never left for the connection's next user
             return
         # The tenant row-level security checks and the role the transaction runs as travel
         # with BEGIN; both are local to the transaction, so a pooled connection keeps neither.

@@ -69,3 +69,14 @@ async def test_fifty_concurrent_creates_with_one_email_store_exactly_one_custome
     assert sum(outcomes) == 1
     assert await _count(engine, select(func.count()).where(customers.c.email == "same@example.com")) == 1
     assert await _count(engine, select(func.count()).where(outbox.c.type == "customer.created")) == 1
+
+
+async def test_each_read_of_a_unit_sees_what_was_committed_before_it(kernel: Kernel, admin: Actor) -> None:
+    # As under PostgreSQL's READ COMMITTED, on both databases: a unit that has only read
+    # holds no snapshot from its first read.
+    async with kernel.uow(admin.tenant_id) as reader:
+        before = await reader.customers.counts()
+        await CreateCustomerHandler(kernel)(admin, CreateCustomer(name="Grace"))
+        after = await reader.customers.counts()
+
+    assert after.total == before.total + 1
