@@ -7,6 +7,7 @@ from typing import Any, cast
 from attrs import frozen
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 
 from lana_adapters.container import Services
 from lana_core.app import Lana
@@ -44,7 +45,7 @@ def provide_runtime(state: State) -> Runtime:
     return cast("Runtime", state[STATE_KEY])
 
 
-def provide_actor(request: ASGIConnection[Any, Any, Any, Any], lana: Lana) -> Actor:
+def provide_actor(request: ASGIConnection[Any, Any, Any, Any], lana: NamedDependency[Lana]) -> Actor:
     """The signed-in actor; raises Unauthenticated.
 
     It takes ``lana`` only to be resolved after it: Litestar resolves the dependencies of one
