@@ -32,7 +32,7 @@ import statistics
 import subprocess
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -330,6 +330,22 @@ def _postgres_server() -> str | None:
     return os.environ.get("LANA_BENCH_POSTGRES_URL") or os.environ.get("LANA_TEST_POSTGRES_URL")
 
 
+@contextmanager
+def temporary_postgres() -> Iterator[tuple[str, str] | None]:
+    """(Lana's URL, the plain driver's URL) of a new database dropped afterwards; None, with a
+    line saying so, when no PostgreSQL server is configured."""
+    server_url = _postgres_server()
+    if server_url is None:
+        print("\nPostgreSQL: skipped (set LANA_BENCH_POSTGRES_URL or LANA_TEST_POSTGRES_URL)")
+        yield None
+        return
+    lana_url, plain_url, drop = _postgres_databases(server_url)
+    try:
+        yield lana_url, plain_url
+    finally:
+        drop()
+
+
 def _postgres_databases(server_url: str) -> tuple[str, str, Callable[[], None]]:
     import psycopg
     from sqlalchemy.engine import make_url
@@ -361,15 +377,9 @@ def main() -> None:
         bench_database(
             "SQLite", f"sqlite+aiosqlite:///{work / 'lana.db'}", str(work / "reference.db"), args, work
         )
-        server_url = _postgres_server()
-        if server_url is None:
-            print("\nPostgreSQL: skipped (set LANA_BENCH_POSTGRES_URL or LANA_TEST_POSTGRES_URL)")
-            return
-        lana_url, plain_url, drop = _postgres_databases(server_url)
-        try:
-            bench_database("PostgreSQL", lana_url, plain_url, args, work)
-        finally:
-            drop()
+        with temporary_postgres() as urls:
+            if urls is not None:
+                bench_database("PostgreSQL", *urls, args, work)
 
 
 if __name__ == "__main__":

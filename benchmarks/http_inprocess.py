@@ -28,7 +28,7 @@ import httpx
 from dependency_injector import providers
 from litestar import Litestar
 
-from benchmarks.http_api import _postgres_databases, _postgres_server
+from benchmarks.http_api import temporary_postgres
 from lana_adapters.container import Container
 from lana_adapters.settings import Settings
 from lana_http import create_app
@@ -151,15 +151,9 @@ async def main(args: argparse.Namespace) -> None:
             await _bench("SQLite", f"sqlite+aiosqlite:///{Path(directory) / 'lana.db'}", args)
     if args.database == "sqlite":
         return
-    server_url = _postgres_server()
-    if server_url is None:
-        print("PostgreSQL: skipped (set LANA_BENCH_POSTGRES_URL or LANA_TEST_POSTGRES_URL)")
-        return
-    lana_url, _plain, drop = _postgres_databases(server_url)
-    try:
-        await _bench("PostgreSQL", lana_url, args)
-    finally:
-        drop()
+    with temporary_postgres() as urls:
+        if urls is not None:
+            await _bench("PostgreSQL", urls[0], args)
 
 
 def _loop_runner() -> Callable[[Any], Any]:
