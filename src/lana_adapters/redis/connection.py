@@ -25,6 +25,10 @@ from lana_adapters.redis.settings import RedisSettings
 from lana_adapters.telemetry.setup import tracer
 
 T = TypeVar("T")
+# A deadline timer firing this late means the event loop itself stalled; the grace that
+# gives back is capped at this many timeouts.
+_STALL_SECONDS = 0.02
+_MAX_STALL_GRACE = 5
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +147,8 @@ class Guard:
     from when the operation starts running: a process too busy to send the command is
     not a Redis failure. When Redis answered other calls meanwhile, the operation gets a
     second timeout, and its failure does not open the circuit: an overloaded process
-    must not also lose its cache.
+    must not also lose its cache. Time the process's own event loop stalled during the
+    wait is given back once (at most five timeouts): the answer may be waiting unread.
     """
 
     __slots__ = ("_abandoned", "_circuit", "_last_success", "_timeout")
@@ -173,6 +178,7 @@ class Guard:
         task = asyncio.ensure_future(tracked())
         try:
             await asyncio.wait((task,), timeout=self._timeout)
+            await self._after_a_stall(task, started + self._timeout, loop.time())
             # Redis gets its whole timeout from when the command could be sent, and one more
             # when it answered other calls meanwhile (this process is slow, not Redis).
             while not task.done() and (extra := self._extra_wait(started, began, loop.time())) > 0:
@@ -181,6 +187,14 @@ class Guard:
             self._abandon(task)  # our caller was cancelled: so is its operation
             raise
         return self._outcome(task, started, loop.time())
+
+    async def _after_a_stall(self, task: asyncio.Future[Any], due: float, woke: float) -> None:
+        """A deadline timer that fired late says this process stalled (a busy core, a garbage
+        collection) while Redis's answer may have been waiting unread: the operation gets
+        the time it lost back, once, before it is judged."""
+        lost = min(woke - due, _MAX_STALL_GRACE * self._timeout)
+        if not task.done() and lost > _STALL_SECONDS:
+            await asyncio.wait((task,), timeout=lost)
 
     def _extra_wait(self, started: float, began: list[float], now: float) -> float:
         if not began:
