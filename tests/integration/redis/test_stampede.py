@@ -20,6 +20,7 @@ from tests.support import START, make_kernel, make_tenant
 pytestmark = pytest.mark.redis
 
 PROCESSES = 4
+EXPIRING_TTL_SECONDS = 1.5
 
 
 @pytest.fixture
@@ -56,13 +57,15 @@ async def test_200_concurrent_reads_of_a_cold_dashboard_aggregate_once(caches: l
 async def test_1000_concurrent_reads_of_an_expired_key_recompute_at_most_once(
     caches: list[RedisCache], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("lana_core.usecases.dashboard.DASHBOARD_TTL_SECONDS", 0.2)
+    # Long enough that the value stored by the stampede outlives the stampede itself on a
+    # busy machine (with 0.2 s, a slow run saw it expire mid-stampede and recomputed).
+    monkeypatch.setattr("lana_core.usecases.dashboard.DASHBOARD_TTL_SECONDS", EXPIRING_TTL_SECONDS)
     clock = ManualClock(START)
     uow = CountingUnitOfWorkFactory(memory_uow())
     admin = await tenant_with_customers(uow, clock)
     handlers = [GetDashboardHandler(kernel_with(cache, uow, clock)) for cache in caches]
     await handlers[0](admin)
-    await asyncio.sleep(0.25)
+    await asyncio.sleep(EXPIRING_TTL_SECONDS + 0.05)
     before = uow.aggregates
 
     await asyncio.gather(*(handlers[i % PROCESSES](admin) for i in range(1000)))
