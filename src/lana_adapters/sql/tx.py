@@ -228,8 +228,6 @@ class Tx:
     def _driver_in_healthy_transaction(self) -> bool:
         from psycopg.pq import TransactionStatus
 
-        if not self._conn.in_transaction():
-            return False
         driver: Any = self._conn.sync_connection.connection.driver_connection  # type: ignore[union-attr]
         return bool(driver.info.transaction_status == TransactionStatus.INTRANS)
 
