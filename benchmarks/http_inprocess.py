@@ -1,7 +1,7 @@
 """CPU time one worker spends per API request, with no sockets in the way.
 
     uv run --no-sync python -m benchmarks.http_inprocess [--requests 4000] [--concurrency 16]
-        [--database both|sqlite|postgres] 2>/dev/null
+        [--database both|sqlite|postgres] [--scenario both|get|create] 2>/dev/null
 
 Calls the Litestar app directly as an ASGI callable, ``--concurrency`` requests at a
 time, and prints the process CPU time per request for get-customer and create-customer
@@ -140,6 +140,8 @@ async def _bench(label: str, database_url: str, args: argparse.Namespace) -> Non
             "create customer": _request("POST", "/api/v1/customers", token, CREATE_BODY),
         }
         for name, request in scenarios.items():
+            if args.scenario not in ("both", name.split()[0]):
+                continue
             cpu_ms, rate = await _cpu_per_request(_caller(app, request), args.requests, args.concurrency)
             print(f"{label:<12}{name:<18}{cpu_ms:>10.3f} ms CPU/request{rate:>10.0f} req/s")
 
@@ -171,4 +173,5 @@ if __name__ == "__main__":
     parser.add_argument("--requests", type=int, default=4000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--database", choices=("both", "sqlite", "postgres"), default="both")
+    parser.add_argument("--scenario", choices=("both", "get", "create"), default="both")
     _loop_runner()(main(parser.parse_args()))
