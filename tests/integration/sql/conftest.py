@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from lana_adapters.sql import SqlSettings, create_engine_from
 from lana_core.domain.tenancy import Actor
 from lana_core.memory import ManualClock
 from lana_core.usecases._base import Kernel
@@ -39,6 +40,17 @@ def postgres_url() -> str:
 async def pg_engine(postgres_url: str) -> AsyncIterator[AsyncEngine]:
     async with postgres_engine() as engine:
         yield engine
+
+
+@pytest.fixture
+async def one_connection(postgres_url: str, pg_engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
+    """An engine of one pooled connection (over the tables ``pg_engine`` emptied), so every
+    unit of work shares its session."""
+    engine = create_engine_from(SqlSettings(url=postgres_url, pool_size=1, max_overflow=0))
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
 
 
 @pytest.fixture

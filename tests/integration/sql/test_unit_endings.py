@@ -3,7 +3,6 @@ a unit that only read leaves its connection's prepared statements in place."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from uuid import uuid4
 
@@ -11,7 +10,7 @@ import pytest
 from sqlalchemy import func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from lana_adapters.sql import SqlSettings, SqlUnitOfWorkFactory, create_engine_from
+from lana_adapters.sql import SqlUnitOfWorkFactory
 from lana_adapters.sql.prepared import Prepared
 from lana_adapters.sql.settings import APP_ROLE
 from lana_adapters.sql.tables import customers
@@ -25,17 +24,6 @@ from tests.support import make_tenant
 
 pytestmark = pytest.mark.postgres
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-@pytest.fixture
-async def one_connection(postgres_url: str, pg_engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
-    """An engine of one pooled connection (over the tables ``pg_engine`` emptied), so every
-    unit of work shares its session."""
-    engine = create_engine_from(SqlSettings(url=postgres_url, pool_size=1, max_overflow=0))
-    try:
-        yield engine
-    finally:
-        await engine.dispose()
 
 
 async def _prepared_statements(engine: AsyncEngine) -> list[str]:
@@ -64,19 +52,6 @@ async def test_a_unit_that_only_read_keeps_the_statements_it_prepared(one_connec
 
     # Ending with ROLLBACK would have made the driver deallocate them all.
     assert any("project_stats" in statement for statement in await _prepared_statements(one_connection))
-
-
-async def test_reads_leave_no_tenant_or_role_on_the_pooled_connection(one_connection: AsyncEngine) -> None:
-    kernel = kernel_on(one_connection, ManualClock(NOW))
-    admin = await make_tenant(kernel)
-    async with kernel.uow(admin.tenant_id) as uow:
-        assert await uow.customers.get_view(uuid4(), date(2026, 1, 1)) is None
-
-    async with one_connection.connect() as conn:
-        found = await conn.exec_driver_sql("SELECT current_setting('app.tenant_id', true), current_user")
-        row = found.one()
-    assert not row[0]  # no tenant
-    assert row[1] != APP_ROLE
 
 
 async def test_a_change_left_uncommitted_is_undone(one_connection: AsyncEngine) -> None:
