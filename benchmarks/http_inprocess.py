@@ -33,6 +33,7 @@ from lana_adapters.container import Container
 from lana_adapters.settings import Settings
 from lana_http import create_app
 from lana_http.cli._context import migrate_database
+from lana_http.heap import settle_heap
 from lana_http.settings import HttpSettings
 
 PASSWORD = "benchmark password 123"
@@ -135,6 +136,7 @@ async def _bench(label: str, database_url: str, args: argparse.Namespace) -> Non
     app = _app(database_url)
     async with app.lifespan():
         token, customer_id = await _sign_up(app)
+        settle_heap()  # as a served worker does once started (see lana_http.asgi)
         scenarios = {
             "get customer": _request("GET", f"/api/v1/customers/{customer_id}", token),
             "create customer": _request("POST", "/api/v1/customers", token, CREATE_BODY),
