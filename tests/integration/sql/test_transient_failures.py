@@ -79,6 +79,7 @@ class _FlakyEngine:
         self._engine = engine
         self.failures = failures
         self.dialect = engine.dialect
+        self.get_execution_options = engine.get_execution_options
 
     def connect(self) -> Any:
         if self.failures > 0:
