@@ -63,18 +63,28 @@ MIN_KILLS = 3
 class Chaos:
     """Kills the relay process at random moments (SIGKILL: no clean stop) and drops connections."""
 
-    def __init__(self, settings: MessagingSettings, store: OutboxRelayStore, rng: random.Random) -> None:
+    def __init__(
+        self, settings: MessagingSettings, store: OutboxRelayStore, rng: random.Random, directory: Path
+    ) -> None:
         self._store = store
+        self._directory = directory
         self._env = {**os.environ, **settings.as_env(), "PYTHONPATH": str(ROOT)}
         self._rng = rng
         self._relay: asyncio.subprocess.Process | None = None
+        self._heartbeat: Path | None = None
         self._dropping: set[asyncio.Task[None]] = set()
         self.kills = 0
         self.drops = 0
 
     async def start_relay(self) -> None:
+        # A new file per relay: it exists once that relay's loop runs (and its signal handlers are in).
+        self._heartbeat = self._directory / f"relay-{self.kills}.heartbeat"
         self._relay = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tests.integration.messaging.relay_process", env=self._env, cwd=ROOT
+            sys.executable,
+            "-m",
+            "tests.integration.messaging.relay_process",
+            env={**self._env, "LANA_HEALTH_FILE": str(self._heartbeat)},
+            cwd=ROOT,
         )
 
     async def kill_relay(self) -> None:
@@ -84,7 +94,12 @@ class Chaos:
         self.kills += 1
 
     async def stop_relay(self) -> None:
+        """Ask the relay to stop once it runs: a SIGTERM during its imports, before it could
+        handle one, would end it like a kill."""
         assert self._relay is not None
+        assert self._heartbeat is not None
+        heartbeat = self._heartbeat
+        await until(heartbeat.exists, within=30, what=lambda: f"no heartbeat at {heartbeat}")
         self._relay.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(self._relay.wait(), timeout=30) == 0
 
@@ -116,7 +131,7 @@ class Chaos:
 
 @pytest.mark.parametrize("backend", SQL_BACKENDS, indirect=True)
 async def test_crash_soak_loses_nothing_and_applies_each_event_once_in_order(
-    backend: Backend, messaging: MessagingSettings, receiver: Receiver
+    backend: Backend, messaging: MessagingSettings, receiver: Receiver, tmp_path: Path
 ) -> None:
     assert backend.engine is not None
     assert backend.database_url is not None
@@ -135,7 +150,7 @@ async def test_crash_soak_loses_nothing_and_applies_each_event_once_in_order(
     admin = await make_tenant(backend.kernel)
     async with SqlInbox(backend.engine) as inbox:
         consumer = WebhookConsumer(settings, inbox)
-        chaos = Chaos(settings, backend.store, rng)
+        chaos = Chaos(settings, backend.store, rng, tmp_path)
         async with running(consumer):
             await until(lambda: consumer.stats.sessions >= 1)
             await chaos.start_relay()
