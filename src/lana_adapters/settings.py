@@ -30,7 +30,7 @@ def _secret(env: str, doc: str) -> Any:
 
 @frozen(kw_only=True)
 class Settings:
-    """Read with :meth:`from_env`; see ``docs/configuration.md`` for the table."""
+    """Read with :meth:`from_env`; the table of variables is in ``docs/operations.md`` and the README."""
 
     database_url: str = _setting(
         "LANA_DATABASE_URL",
