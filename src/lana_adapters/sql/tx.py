@@ -280,9 +280,10 @@ class Tx:
         with no pipeline around it.
         """
         appended = self._take_appended()
+        on_session = self._session_scope and not explicit
         attempts = self._retries.attempts
         for attempt in range(1, attempts + 1):
-            on_session = self._session_scope and not explicit
+            # Asked again after a reconnect: the fresh connection's session has no scope yet.
             scope = scope_to_send(self._conn.info, self.tenant_id, self._role, session=on_session)
             try:
                 cursor = await self._pg_runner().begin_and_run(
