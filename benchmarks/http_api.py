@@ -5,8 +5,9 @@
 Each database (SQLite always; PostgreSQL when ``LANA_BENCH_POSTGRES_URL`` or
 ``LANA_TEST_POSTGRES_URL`` names a server) gets two servers of 2 worker processes each:
 ``lana serve`` and a framework-free ASGI app with the reference endpoints (constant JSON, a
-one-row read, a one-row insert, no auth). A load generator in another process keeps
-``--connections`` keep-alive connections busy for ``--seconds`` per scenario.
+one-row read, a one-row insert, no auth). A third server puts the same read and insert behind
+bare Litestar routes, to show what the framework alone costs. A load generator in another
+process keeps ``--connections`` keep-alive connections busy for ``--seconds`` per scenario.
 """
 
 from __future__ import annotations
@@ -74,6 +75,36 @@ def reference_app() -> Callable[[Scope, Receive, Send], Awaitable[None]]:
         await send({"type": "http.response.body", "body": body})
 
     return app
+
+
+def litestar_reference_app() -> Any:
+    """The reference read and insert as bare Litestar routes: no middleware, auth or schema."""
+    from litestar import Litestar, MediaType, Response, get, post
+
+    url = os.environ["BENCH_REFERENCE_URL"]
+    state: dict[str, Any] = {}
+
+    async def startup() -> None:
+        state.update(await (_postgres(url) if url.startswith("postgresql") else _sqlite(url)))
+
+    async def shutdown() -> None:
+        await state["close"]()
+
+    @get("/ref/read", media_type=MediaType.JSON)
+    async def read() -> Response[bytes]:
+        return Response(await state["read"](random.randrange(1, ROWS + 1)))
+
+    @post("/ref/insert", media_type=MediaType.JSON, status_code=200)
+    async def insert() -> Response[bytes]:
+        return Response(await state["insert"]())
+
+    return Litestar(
+        [read, insert],
+        on_startup=[startup],
+        on_shutdown=[shutdown],
+        openapi_config=None,
+        signature_namespace={"Response": Response},  # the annotations are strings here
+    )
 
 
 async def _lifespan(receive: Receive, send: Send, url: str, state: dict[str, Any]) -> None:
@@ -277,22 +308,13 @@ def bench_database(
         "LANA_RATE_LIMIT_PER_MINUTE": "0",
         "LANA_TENANT_RATE_LIMIT_PER_MINUTE": "0",
     }
-    lana_port, ref_port = _free_port(), _free_port()
+    lana_port, ref_port, floor_port = _free_port(), _free_port(), _free_port()
     lana_cmd = [LANA, "serve", "--port", str(lana_port), "--workers", "2"]
-    ref_cmd = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "benchmarks.http_api:reference_app",
-        "--factory",
-        "--workers",
-        "2",
-    ]
-    ref_cmd += ["--port", str(ref_port), "--log-level", "warning", "--no-access-log"]
     ref_env = {**base_env, "BENCH_REFERENCE_URL": reference_url, "PYTHONPATH": str(ROOT)}
     with (
         server(lana_cmd, lana_env, lana_port, "/health/ready", work) as lana,
-        server(ref_cmd, ref_env, ref_port, "/ref/const", ROOT) as reference,
+        server(_uvicorn("reference_app", ref_port), ref_env, ref_port, "/ref/const", ROOT) as reference,
+        server(_uvicorn("litestar_reference_app", floor_port), ref_env, floor_port, "/ref/read", ROOT),
     ):
         token, customer_id = _sign_in(lana_port)
         create = json.dumps({"name": "Benchmark Customer", "company": "Load Ltd"}).encode()
@@ -300,17 +322,25 @@ def bench_database(
             ("reference: constant JSON", ref_port, _request("GET", "/ref/const")),
             ("reference: one-row read", ref_port, _request("GET", "/ref/read")),
             ("reference: one-row insert", ref_port, _request("POST", "/ref/insert")),
+            ("bare Litestar: one-row read", floor_port, _request("GET", "/ref/read")),
+            ("bare Litestar: one-row insert", floor_port, _request("POST", "/ref/insert")),
             ("lana: get customer", lana_port, _request("GET", f"/api/v1/customers/{customer_id}", token)),
             ("lana: create customer", lana_port, _request("POST", "/api/v1/customers", token, create)),
         ]
         print(f"\n{label}: 2 workers per server, {args.connections} connections, {args.seconds:g} s each")
-        print(f"{'scenario':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
+        print(f"{'scenario':<32}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
         for name, port, request in scenarios:
             result = measure(port, request, args.seconds, args.connections)
             print(
-                f"{name:<28}{result['rps']:>10.0f}{result['p50']:>10.1f}{result['p99']:>10.1f}{result['errors']:>8.0f}"
+                f"{name:<32}{result['rps']:>10.0f}{result['p50']:>10.1f}{result['p99']:>10.1f}{result['errors']:>8.0f}"
             )
         print(f"RSS per worker (MiB): lana {_rss(lana)}, reference {_rss(reference)}")
+
+
+def _uvicorn(factory: str, port: int) -> list[str]:
+    """The command serving ``benchmarks.http_api:<factory>`` as ``lana serve`` serves Lana."""
+    command = [sys.executable, "-m", "uvicorn", f"benchmarks.http_api:{factory}", "--factory"]
+    return [*command, "--workers", "2", "--port", str(port), "--log-level", "warning", "--no-access-log"]
 
 
 def _rss(process: subprocess.Popen[bytes]) -> str:
