@@ -6,6 +6,7 @@ queue depth) right before a scrape. Thread-safe: webhook calls count from worker
 
 from __future__ import annotations
 
+import bisect
 import logging
 import math
 import threading
@@ -28,9 +29,14 @@ class _Metric:
         self._lock = lock
 
     def _key(self, values: dict[str, str]) -> Labels:
-        if set(values) != set(self.labels):
-            raise ValueError(f"{self.name} takes labels {self.labels}, got {tuple(values)}")
-        return tuple(str(values[name]) for name in self.labels)
+        # Counted on every request: compare sizes, then let a missing name raise, rather
+        # than build two sets each time.
+        try:
+            if len(values) == len(self.labels):
+                return tuple([str(values[name]) for name in self.labels])
+        except KeyError:
+            pass
+        raise ValueError(f"{self.name} takes labels {self.labels}, got {tuple(values)}")
 
     def _series(self, key: Labels, suffix: str = "", extra: str = "") -> str:
         pairs = [f'{n}="{_escape(v)}"' for n, v in zip(self.labels, key, strict=True)]
@@ -98,8 +104,7 @@ class Histogram(_Metric):
         key = self._key(labels)
         with self._lock:
             counts = self._counts.setdefault(key, [0] * (len(self.buckets) + 1))
-            index = next((i for i, bound in enumerate(self.buckets) if value <= bound), len(self.buckets))
-            counts[index] += 1
+            counts[bisect.bisect_left(self.buckets, value)] += 1  # the first bound >= value
             self._sums[key] = self._sums.get(key, 0.0) + value
 
     def count(self, **labels: str) -> int:
