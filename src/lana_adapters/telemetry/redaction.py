@@ -31,20 +31,10 @@ _URL_PASSWORD = re.compile(r"\b([a-z][a-z0-9+.-]*://[^\s:/?#@]*:)[^\s/?#]+@", re
 URL_MASK = "***"
 
 
-# Every pattern above needs one of these (lower-cased) words or prefixes: a line without any,
-# like most access log lines, is returned after a few substring scans instead of six regexes.
-_SUSPECT_WORDS = (
-    "passw",
-    "secret",
-    "key",
-    "token",
-    "authorization",
-    "signature",
-    "bearer",
-    "basic",
-    "eyj",
-    "sk-",
-    "$argon2",
+# Every pattern above needs one of these words or prefixes: a line without any, like most
+# access log lines, is returned after one scan instead of six regexes.
+_SUSPECT = re.compile(
+    r"passw|secret|key|token|authorization|signature|bearer|basic|eyj|sk-|\$argon2", re.IGNORECASE
 )
 
 
@@ -56,8 +46,7 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
             text = text.replace(secret, MASK)
     if "://" in text:
         text = _URL_PASSWORD.sub(rf"\1{URL_MASK}@", text)
-    lowered = text.lower()
-    if not any(word in lowered for word in _SUSPECT_WORDS):
+    if not _SUSPECT.search(text):
         return text
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
