@@ -118,12 +118,15 @@ def _api(settings: HttpSettings) -> list[type[Controller]]:
 
 def _middleware(settings: HttpSettings) -> list[DefineMiddleware]:
     # Outermost first: refuse foreign hosts, count the client, authenticate, count the
-    # tenant, then answer retries of creates from the idempotency store.
+    # tenant, then answer retries of creates from the idempotency store. A limit switched
+    # off (0) leaves its layer out rather than have every request pass through it.
+    client_limit = settings.rate_limit_per_minute > 0
+    tenant_limit = settings.tenant_rate_limit_per_minute > 0
     return [
         DefineMiddleware(AllowedHostsMiddleware, allowed=settings.allowed_hosts),
-        DefineMiddleware(RateLimitMiddleware, by=LimitBy.CLIENT),
+        *([DefineMiddleware(RateLimitMiddleware, by=LimitBy.CLIENT)] if client_limit else []),
         DefineMiddleware(BearerAuthMiddleware, exclude=PUBLIC_PATHS),
-        DefineMiddleware(RateLimitMiddleware, by=LimitBy.TENANT),
+        *([DefineMiddleware(RateLimitMiddleware, by=LimitBy.TENANT)] if tenant_limit else []),
         DefineMiddleware(IdempotencyMiddleware),
     ]
 

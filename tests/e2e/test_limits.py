@@ -37,6 +37,21 @@ async def test_a_tenant_over_its_budget_gets_429_whoever_asks(database_url: str)
         assert (await neighbour.get("/customers")).status_code == 200
 
 
+async def test_a_limit_set_to_zero_is_off_and_the_other_still_counts(database_url: str) -> None:
+    settings = http_settings(rate_limit_per_minute=0, tenant_rate_limit_per_minute=3)
+    app = create_app(make_container(database_url), settings)
+    async with AsyncTestClient(app) as client:
+        api = await Api.signup(client)
+        answers = [await api.get("/customers") for _ in range(4)]
+        assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
+        assert not any("ratelimit-remaining" in answer.headers for answer in answers[:3])
+
+    app = create_app(make_container(database_url), http_settings(tenant_rate_limit_per_minute=0))
+    async with AsyncTestClient(app) as client:
+        api = await Api.signup(client)
+        assert {(await api.get("/customers")).status_code for _ in range(12)} == {200}
+
+
 async def test_sign_in_is_limited_per_account(database_url: str) -> None:
     app = create_app(make_container(database_url), http_settings(login_rate_limit_per_minute=3))
     async with AsyncTestClient(app) as client:
