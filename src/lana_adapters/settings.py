@@ -169,6 +169,11 @@ class Settings:
         "LANA_LOG_FORMAT", "auto", "`json` (one event a line), `text`, or `auto` (text on a terminal)."
     )
     log_level: str = _setting("LANA_LOG_LEVEL", "INFO", "Lowest level logged (`DEBUG` … `ERROR`).")
+    access_log: bool = _setting(
+        "LANA_ACCESS_LOG",
+        True,
+        "Log a line per HTTP request (off: where a proxy logs them; saves about 10 % of a read's CPU).",
+    )
     metrics_token: str | None = _secret(
         "LANA_METRICS_TOKEN", "Bearer token `GET /metrics` requires (unset: open)."
     )

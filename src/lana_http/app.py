@@ -81,7 +81,10 @@ def create_app(container: Container, http: HttpSettings | None = None) -> Litest
             "actor": Provide(provide_actor, sync_to_thread=False),
             "runtime": Provide(provide_runtime, sync_to_thread=False),
         },
-        middleware=[DefineMiddleware(ObservabilityMiddleware), *_middleware(settings)],
+        middleware=[
+            DefineMiddleware(ObservabilityMiddleware, access_log=settings.access_log),
+            *_middleware(settings),
+        ],
         state=State({METRICS_STATE_KEY: metrics}),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         before_send=[add_security_headers, request_counter(metrics)],

@@ -24,11 +24,13 @@ METRICS_STATE_KEY = "lana_metrics"
 
 
 class ObservabilityMiddleware:
-    """Wraps each routed request in a span named ``METHOD /route/{template}``; the response is
-    counted by :func:`~lana_http.middleware.request_metrics.request_counter`."""
+    """Wraps each routed request in a span named ``METHOD /route/{template}`` and, with
+    ``access_log``, logs one line for it; the response is counted by
+    :func:`~lana_http.middleware.request_metrics.request_counter`."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, access_log: bool = True) -> None:
         self._app = app
+        self._access_log = access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
@@ -64,7 +66,9 @@ class ObservabilityMiddleware:
             ) as span:
                 await self._app(scope, receive, send_with_id)
                 _finish(span, status[0], scope)
-                log.info("%s %s %d %.1fms", method, route, status[0], (time.perf_counter() - started) * 1000)
+                if self._access_log:
+                    elapsed_ms = (time.perf_counter() - started) * 1000
+                    log.info("%s %s %d %.1fms", method, route, status[0], elapsed_ms)
         finally:
             REQUEST_CONTEXT.reset(token)
 

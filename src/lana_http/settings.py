@@ -44,6 +44,7 @@ class HttpSettings:
     host: str = "127.0.0.1"
     port: int = 8000
     trusted_proxies: tuple[str, ...] = field(default=("127.0.0.1",), converter=_csv)
+    access_log: bool = True
 
     @classmethod
     def from_settings(cls, settings: Settings) -> HttpSettings:

@@ -14,7 +14,9 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from lana_adapters.settings import Settings
 from lana_adapters.telemetry import RedactSecrets, configure_logging, redact
+from lana_http import create_app
 from tests.e2e.api import PREFIX, Api
+from tests.e2e.conftest import http_settings, make_container
 from tests.integration.observability.conftest import METRICS_TOKEN
 from tests.support import PASSWORD
 
@@ -86,3 +88,25 @@ def test_text_logs_on_a_terminal_are_coloured_and_a_bad_format_is_refused() -> N
     assert "WARNING lana.test token=[REDACTED]" in line
     with pytest.raises(ValueError, match="LANA_LOG_FORMAT"):
         configure_logging(Settings(log_format="xml"))
+
+
+@pytest.mark.parametrize("access_log", [True, False])
+async def test_each_request_gets_one_access_line_unless_they_are_switched_off(
+    database_url: str, access_log: bool
+) -> None:
+    settings = Settings(database_url=database_url, log_format="json")
+    app = create_app(make_container(settings, embedded_relay=False), http_settings(access_log=access_log))
+    async with AsyncTestClient(app) as client:
+        buffer = io.StringIO()
+        handler = configure_logging(settings, stream=buffer)
+        try:
+            await client.get("/health/live", headers={"X-Request-ID": "req-access"})
+            await client.get("/health/live", headers={"X-Request-ID": "req-access"})
+        finally:
+            logging.getLogger().removeHandler(handler)
+    access = [e for e in _events(buffer) if e["logger"] == "lana.http" and e["request_id"] == "req-access"]
+    if access_log:
+        assert len(access) == 2
+        assert all(str(e["message"]).startswith("GET /health/live 200 ") for e in access)
+    else:
+        assert access == []
