@@ -121,6 +121,17 @@ def _exporters(settings: Settings) -> list[SpanExporter]:
     return exporters
 
 
+def under_unrecorded_span() -> bool:
+    """Whether the current span has ids but is not recorded.
+
+    A child would not be recorded either (samplers follow the parent, or decide by the
+    trace id as the parent's did), and the parent's ids already serve the logs and the
+    outbox: a child span would add only its cost.
+    """
+    parent = trace.get_current_span()
+    return not parent.is_recording() and parent.get_span_context().is_valid
+
+
 def tracer() -> trace.Tracer:
     """Lana's tracer on whichever provider is installed (a no-op one until telemetry is configured)."""
     return _tracer_of(trace.get_tracer_provider())

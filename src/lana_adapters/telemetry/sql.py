@@ -12,7 +12,7 @@ from opentelemetry.trace import SpanKind
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from lana_adapters.telemetry.setup import tracer
+from lana_adapters.telemetry.setup import tracer, under_unrecorded_span
 
 _SPAN_KEY = "_lana_sql_span"
 _MAX_STATEMENT = 2_000
@@ -34,11 +34,9 @@ def trace_sql(engine: AsyncEngine) -> None:
 def start_statement_span(statement: str, system: str) -> trace.Span:
     """A client span for one statement (its text with placeholders, never its values).
 
-    Under a span that is not recorded it is not recorded either (samplers follow the
-    parent), so none is made: a statement span is never current, nothing reads its ids.
+    Under a span that is not recorded none is made (see :func:`under_unrecorded_span`).
     """
-    parent = trace.get_current_span()
-    if not parent.is_recording() and parent.get_span_context().is_valid:
+    if under_unrecorded_span():
         return trace.INVALID_SPAN
     operation = statement.lstrip().split(" ", 1)[0].upper() or "SQL"
     return tracer().start_span(

@@ -7,7 +7,7 @@ from typing import Any
 
 from opentelemetry.trace import SpanKind
 
-from lana_adapters.telemetry.setup import tracer
+from lana_adapters.telemetry.setup import tracer, under_unrecorded_span
 from lana_core.app import Lana
 from lana_core.usecases._base import UseCase
 
@@ -22,7 +22,8 @@ def trace_use_cases(lana: Lana) -> Lana:
 
 
 class TracedUseCase:
-    """Calls its use case inside an internal span; anything else is the use case's own."""
+    """Calls its use case inside an internal span, unless the caller's span is not recorded
+    (see :func:`under_unrecorded_span`); anything else is the use case's own."""
 
     __slots__ = ("_handler", "_span_name")
 
@@ -31,6 +32,8 @@ class TracedUseCase:
         self._span_name = f"use case {name}"
 
     async def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if under_unrecorded_span():
+            return await self._handler(*args, **kwargs)  # type: ignore[operator]
         with tracer().start_as_current_span(self._span_name, kind=SpanKind.INTERNAL):
             return await self._handler(*args, **kwargs)  # type: ignore[operator]
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Sequence
+from typing import cast
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind
 
 from lana_adapters.messaging.consumer import WebhookConsumer
 from lana_adapters.messaging.inbox import InMemoryInbox
@@ -18,6 +20,9 @@ from lana_adapters.messaging.publisher import KombuEventPublisher
 from lana_adapters.messaging.relay import OutboxRelay, RelayOptions
 from lana_adapters.messaging.settings import MessagingSettings, WebhookRoute
 from lana_adapters.sql import SqlOutboxRelayStore, SqlSettings, create_engine_from
+from lana_adapters.telemetry.setup import tracer
+from lana_adapters.telemetry.usecases import TracedUseCase
+from lana_core.usecases._base import UseCase
 from tests.e2e.api import Api
 from tests.integration.messaging.receiver import Receiver
 from tests.integration.messaging.running import running, until
@@ -100,3 +105,40 @@ async def test_an_incoming_traceparent_is_continued(
     server = _named(spans.get_finished_spans(), "GET /health/live")
     assert server.context is not None
     assert format(server.context.trace_id, "032x") == "0af7651916cd43dd8448eb211c80319c"
+
+
+async def _span_seen_by_a_use_case(parent: trace.Span | None) -> trace.Span:
+    """The current span inside a traced use case called under ``parent`` (None: no span)."""
+    seen: list[trace.Span] = []
+
+    async def probe() -> None:
+        seen.append(trace.get_current_span())
+
+    traced = TracedUseCase("probe", cast("UseCase", probe))
+    if parent is None:
+        await traced()
+    else:
+        with trace.use_span(parent, end_on_exit=False):
+            await traced()
+    return seen[0]
+
+
+async def test_a_use_case_under_an_unrecorded_span_runs_in_that_span(spans: InMemorySpanExporter) -> None:
+    unrecorded = NonRecordingSpan(SpanContext(trace_id=0xABC, span_id=0xDEF, is_remote=False))
+
+    assert await _span_seen_by_a_use_case(unrecorded) is unrecorded
+    assert not [s for s in spans.get_finished_spans() if s.name == "use case probe"]
+
+
+async def test_a_use_case_outside_any_span_or_under_a_recorded_one_gets_its_own(
+    spans: InMemorySpanExporter,
+) -> None:
+    root = await _span_seen_by_a_use_case(None)
+    with tracer().start_as_current_span("caller") as caller:
+        child = await _span_seen_by_a_use_case(caller)
+
+    probes = [s for s in spans.get_finished_spans() if s.name == "use case probe"]
+    assert [s.context for s in probes] == [root.get_span_context(), child.get_span_context()]
+    assert probes[0].parent is None
+    assert probes[1].parent is not None
+    assert probes[1].parent.span_id == caller.get_span_context().span_id
