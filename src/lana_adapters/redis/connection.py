@@ -40,12 +40,14 @@ class RedisDown(Exception):
     """Redis did not answer in time, failed, or is being left alone after a recent failure.
 
     ``overloaded``: Redis answered other calls meanwhile, so this process was too busy
-    to get the answer in time (Redis itself is up).
+    to get the answer in time (Redis itself is up). ``left_alone``: nothing was tried,
+    the circuit is open after a recent failure.
     """
 
-    def __init__(self, reason: str, *, overloaded: bool = False) -> None:
+    def __init__(self, reason: str, *, overloaded: bool = False, left_alone: bool = False) -> None:
         super().__init__(reason)
         self.overloaded = overloaded
+        self.left_alone = left_alone
 
 
 def connect(settings: RedisSettings) -> Redis:
@@ -166,7 +168,7 @@ class Guard:
     async def run(self, operation: Callable[[], Awaitable[T]]) -> T:
         """The operation's result; raises RedisDown when the circuit is open or the operation fails."""
         if not self._circuit.allows():
-            raise RedisDown("circuit open")
+            raise RedisDown("circuit open", left_alone=True)
         loop = asyncio.get_running_loop()
         started = loop.time()
         began: list[float] = []

@@ -24,6 +24,7 @@ from redis.asyncio import Redis
 from redis.typing import EncodableT
 
 from lana_adapters.redis.connection import Guard, RedisDown
+from lana_adapters.redis.losses import LossLog
 from lana_adapters.redis.settings import RedisSettings
 from lana_adapters.redis.stores import strict
 from lana_core.domain.analytics import AnalyticsEvent, DayActivity
@@ -44,7 +45,7 @@ class LiveCounters:
     """Counts committed analytics events per tenant; see the module for the keys. An
     :class:`~lana_core.ports.ActivityCounters` shared by every process on the Redis."""
 
-    __slots__ = ("_guard", "_prefix", "_redis", "_retention")
+    __slots__ = ("_guard", "_missed", "_prefix", "_redis", "_retention", "_unreadable")
 
     def __init__(
         self, redis: Redis, settings: RedisSettings, *, guard: Guard | None = None, retention_days: int = 30
@@ -53,6 +54,8 @@ class LiveCounters:
         self._guard = guard or Guard.of(settings)
         self._prefix = f"{settings.key_prefix}lana:count:"
         self._retention = timedelta(days=retention_days)
+        self._missed = LossLog(log, "live counters missed %d events (rebuild to repair)")
+        self._unreadable = LossLog(log, "live counters unreadable for %d reads, the store answered")
 
     async def record(self, events: Sequence[AnalyticsEvent]) -> None:
         """Count events that were just committed, in one pipelined round trip.
@@ -66,7 +69,9 @@ class LiveCounters:
         try:
             await self._guard.run(lambda: self._increment(days, hours, names))
         except RedisDown as error:
-            log.warning("live counters missed %d events (rebuild to repair): %s", len(events), error)
+            self._missed.lost(len(events), error)
+        else:
+            self._missed.recovered()
 
     async def activity(self, tenant_id: UUID, day: date) -> DayActivity | None:
         """The tenant's counts on ``day`` in one pipelined round trip, as the
@@ -78,8 +83,9 @@ class LiveCounters:
         try:
             found = await self._guard.run(lambda: self._read_day(tenant_id, day))
         except RedisDown as error:
-            log.warning("live counters unreadable, the store answers: %s", error)
+            self._unreadable.lost(1, error)
             return None
+        self._unreadable.recovered()
         total, hours, names = found
         if total is None:
             return None

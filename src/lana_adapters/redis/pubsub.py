@@ -16,6 +16,7 @@ from redis.asyncio.client import PubSub
 
 from lana_adapters.redis.codec import UndecodableValue, ValueCodec
 from lana_adapters.redis.connection import REDIS_ERRORS, Circuit, Guard, RedisDown
+from lana_adapters.redis.losses import LossLog
 from lana_adapters.redis.settings import RedisSettings
 from lana_adapters.redis.stream import InMemoryEventStream, Subscription
 from lana_core.domain.events import DomainEvent
@@ -47,6 +48,7 @@ class RedisEventStream:
         "_pubsub",
         "_redis",
         "_subscribing",
+        "_unsent",
     )
 
     def __init__(self, redis: Redis, settings: RedisSettings, *, queue_size: int = 1_000) -> None:
@@ -62,6 +64,7 @@ class RedisEventStream:
         # redis-py's PubSub opens its connection on first use without a lock: two concurrent
         # first subscribes would open two, and one's confirmation would never be read.
         self._subscribing = asyncio.Lock()
+        self._unsent = LossLog(log, "%d live events not streamed")
 
     async def publish(self, events: Sequence[DomainEvent]) -> None:
         """Publish each event on its tenant's channel, in one round trip."""
@@ -70,7 +73,9 @@ class RedisEventStream:
         try:
             await self._guard.run(lambda: self._publish(events))
         except RedisDown as error:
-            log.warning("%d live events not streamed: %s", len(events), error)
+            self._unsent.lost(len(events), error)
+        else:
+            self._unsent.recovered()
 
     @asynccontextmanager
     async def subscribe(self, tenant_id: UUID) -> AsyncIterator[Subscription]:
