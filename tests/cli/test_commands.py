@@ -75,11 +75,13 @@ def test_a_wrong_admin_password_fails_in_one_line(tmp_path: Path) -> None:
 
 
 def test_an_unreachable_database_fails_in_one_line_without_a_traceback() -> None:
-    env = {"LANA_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/nothing"}
+    env = {"LANA_DATABASE_URL": "postgresql+psycopg://nobody:hunter2-secret@127.0.0.1:1/nothing"}
     result = CliRunner().invoke(cli, ["migrate"], env=env)
     assert result.exit_code == 3
     assert len(result.stderr.strip().splitlines()) == 1
     assert result.stderr.startswith("lana: unavailable")
+    assert 'server at "127.0.0.1", port 1 failed' in result.stderr  # the driver's reason, for the operator
+    assert "hunter2-secret" not in result.output
     assert "Traceback" not in result.output
 
 

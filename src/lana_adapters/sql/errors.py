@@ -18,7 +18,9 @@ _BAD_INPUT_CLASSES = ("22", "23")  # data exception, integrity constraint
 _UNAVAILABLE_CLASSES = ("08", "53", "57", "58")  # connection, resources, operator, system
 _CONNECTION_CLASS = "08"
 _SERVER_GOING_AWAY = frozenset({"57P01", "57P02", "57P03"})  # admin or crash shutdown, starting up
+_SCHEMA_BEHIND = frozenset({"42P01", "42703", "42883"})  # undefined table, column, function
 
+_SQLITE_SCHEMA_BEHIND = ("no such table", "no such column", "no such function")
 _SQLITE_UNIQUE = frozenset({"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"})
 _SQLITE_BAD_INPUT = frozenset(
     {"SQLITE_CONSTRAINT_CHECK", "SQLITE_CONSTRAINT_NOTNULL", "SQLITE_CONSTRAINT_FOREIGNKEY", "SQLITE_TOOBIG"}
@@ -90,6 +92,8 @@ def _from_dbapi(error: exc.DBAPIError) -> LanaError:
         return _invalid(str(error.orig))
     if name is not None and name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
         return Unavailable("the database is busy; retry shortly")
+    if name == "SQLITE_ERROR" and str(error.orig).startswith(_SQLITE_SCHEMA_BEHIND):
+        return _schema_behind(str(error.orig))
     return Unavailable(f"the database failed: {type(error.orig).__name__}")
 
 
@@ -119,7 +123,13 @@ def _from_sqlstate(state: str, orig: Any) -> LanaError:
         return _invalid(_detail(orig))
     if state.startswith(_UNAVAILABLE_CLASSES):
         return Unavailable(f"the database cannot serve the request ({state})")
+    if state in _SCHEMA_BEHIND:
+        return _schema_behind(state)
     return Unavailable(f"the database failed ({state})")
+
+
+def _schema_behind(reason: str) -> Unavailable:
+    return Unavailable(f"the database schema lacks what this version uses ({reason}); run `lana migrate`")
 
 
 def _invalid(message: str, field: str = "record") -> ValidationError:

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
+from lana_adapters.telemetry.redaction import redact
 from lana_core.errors import LanaError, Unavailable, ValidationError
 
 T = TypeVar("T")
@@ -55,7 +56,7 @@ def failure(error: BaseException) -> click.ClickException:
     if isinstance(error, ValidationError):
         return CommandFailed("; ".join(f"{e.field}: {e.message}" for e in error.errors))
     if isinstance(error, Unavailable):
-        return ServiceUnavailable(f"unavailable: {error.message}")
+        return ServiceUnavailable(f"unavailable: {error.message}{_root_cause(error)}")
     if isinstance(error, LanaError):
         return CommandFailed(error.message)
     if isinstance(error, OSError):
@@ -63,3 +64,14 @@ def failure(error: BaseException) -> click.ClickException:
     if isinstance(error, ValueError):
         return CommandFailed(str(error))
     return CommandFailed(f"unexpected {type(error).__name__}: {error}")
+
+
+def _root_cause(error: BaseException) -> str:
+    """`` (<first line of the driver's own message>)``, or nothing: an Unavailable says what
+    failed in words fit for an API client, while the operator at a terminal needs the
+    driver's reason (which host refused, which name did not resolve)."""
+    cause = error
+    while cause.__cause__ is not None:
+        cause = cause.__cause__
+    lines = str(cause).strip().splitlines() if cause is not error else []
+    return f" ({redact(lines[0])})" if lines else ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from uuid import uuid4
 
 import pytest
@@ -18,6 +19,7 @@ from lana_core.errors import Conflict, Unavailable, ValidationError
 from lana_core.usecases._base import Kernel
 from lana_core.usecases.customers import CreateCustomer, CreateCustomerHandler
 from tests.contract import builders
+from tests.integration.sql.databases import fresh_postgres_database, postgres_database
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -116,6 +118,24 @@ async def test_text_postgres_cannot_store_is_a_validation_error(
     with pytest.raises(ValidationError):
         async with factory(admin_pg.tenant_id) as uow:
             await uow.customers.add(builders.customer(admin_pg.tenant_id, NOW, name="nul \x00 byte"))
+
+
+@pytest.mark.parametrize("database", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def test_a_database_never_migrated_is_unavailable_and_says_to_migrate(
+    database: str, tmp_path: Path
+) -> None:
+    if database == "postgres":
+        postgres_database()  # the roles are the cluster's: only the tables are missing
+        url = fresh_postgres_database()
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+    engine = create_engine_from(SqlSettings(url=url))
+    try:
+        with pytest.raises(Unavailable, match="run `lana migrate`"):
+            async with SqlUnitOfWorkFactory(engine)(uuid4()) as uow:
+                await uow.tenants.get(uuid4())
+    finally:
+        await engine.dispose()
 
 
 async def test_an_unreachable_server_is_unavailable_quickly() -> None:
