@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Dialect, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from lana_adapters.sql.settings import SqlSettings
@@ -177,9 +177,31 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.close()
 
+    _rollback_only_what_began(engine.dialect)
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
         immediate = connection.info.pop(BEGIN_IMMEDIATE, False)
         if connection.info.pop(READS_ALONE, False) and not immediate:
             return
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _rollback_only_what_began(dialect: Dialect) -> None:
+    """Make ``dialect`` send ROLLBACK only when SQLite holds a transaction.
+
+    Reads run without BEGIN, yet a unit's end and the pool's return each ask the driver
+    to roll back: two no-ops in SQLite, but each a hop to the connection's aiosqlite
+    thread and back (a third of the hops of a get-customer). SQLAlchemy's own
+    ``skip_autocommit_rollback`` cannot tell: the driver is in autocommit mode even
+    inside the transactions we begin.
+    """
+    roll_back = dialect.do_rollback
+
+    def do_rollback(dbapi_connection: Any) -> None:
+        # sqlite3's and aiosqlite's connections both say whether a transaction is open,
+        # without a hop; the pool's proxy hands the attribute through.
+        if dbapi_connection.driver_connection.in_transaction:
+            roll_back(dbapi_connection)
+
+    dialect.do_rollback = do_rollback  # type: ignore[method-assign]
