@@ -200,7 +200,8 @@ def _rollback_only_what_began(dialect: Dialect) -> None:
 
     def do_rollback(dbapi_connection: Any) -> None:
         # sqlite3's and aiosqlite's connections both say whether a transaction is open,
-        # without a hop; the pool's proxy hands the attribute through.
+        # without a hop; the pool's proxy hands the attribute through. A closed one
+        # raises, as its rollback did: the pool then drops it.
         if dbapi_connection.driver_connection.in_transaction:
             roll_back(dbapi_connection)
 
