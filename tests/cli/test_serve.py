@@ -132,3 +132,24 @@ def test_an_untrusted_peer_cannot_pick_its_rate_limit_key(tmp_path: Path) -> Non
     with serving(tmp_path, _free_port(), **settings) as (base, _):
         statuses = _statuses_from(base, ["203.0.113.1", "203.0.113.2", "203.0.113.3"])
     assert statuses == [401, 401, 429]
+
+
+def test_a_port_in_use_fails_in_one_line_before_anything_is_created(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = int(taken.getsockname()[1])
+        result = subprocess.run(
+            [LANA, "serve", "--port", str(port)],
+            cwd=tmp_path,
+            env=_environment(),
+            capture_output=True,
+            text=True,
+            timeout=START_TIMEOUT_SECONDS,
+            check=False,
+        )
+
+    assert result.returncode != 0
+    assert result.stderr.splitlines() == [f"lana: cannot listen on 127.0.0.1:{port}: Address already in use"]
+    assert result.stdout == ""  # no password printed for an admin nobody could use yet
+    assert list(tmp_path.iterdir()) == []  # no database, no signing secret

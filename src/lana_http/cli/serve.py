@@ -6,6 +6,7 @@ import json
 import os
 import secrets
 import shlex
+import socket
 
 import click
 import uvicorn
@@ -17,7 +18,7 @@ from lana_core.errors import Conflict
 from lana_core.usecases.tenants import CreateTenant
 from lana_http.auth.secret import signing_secret
 from lana_http.cli._context import container_for, load_settings, migrate_database
-from lana_http.cli._errors import failure, run
+from lana_http.cli._errors import CommandFailed, failure, run
 from lana_http.settings import HttpSettings
 
 WORKER_START_SECONDS = 60
@@ -50,6 +51,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     """Serve the API; on the first run, create a tenant and its admin."""
     settings, http = load_settings()
     address, listen = host or http.host, port or http.port
+    ensure_free(address, listen)
     try:
         signing_secret(http.jwt_secret, settings.database_url)
         migrate_database(settings)
@@ -77,6 +79,23 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
         # for that is restarted and killed again, forever.
         timeout_worker_healthcheck=WORKER_START_SECONDS,
     )
+
+
+def ensure_free(host: str, port: int) -> None:
+    """Fail in one line, before anything is created or printed, when ``host:port`` cannot be
+    listened on (taken by another server, or an address this machine does not have).
+
+    Otherwise the first run would create the admin and print its only copy of the
+    password, and then the server would fail to bind.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As uvicorn binds: a port whose old connections linger in TIME_WAIT is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise CommandFailed(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
 
 
 async def _first_run(settings: Settings, http: HttpSettings) -> FirstRun | None:
