@@ -93,7 +93,7 @@ def _from_dbapi(error: exc.DBAPIError) -> LanaError:
     if name is not None and name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
         return Unavailable("the database is busy; retry shortly")
     if name == "SQLITE_ERROR" and str(error.orig).startswith(_SQLITE_SCHEMA_BEHIND):
-        return _schema_behind(str(error.orig))
+        return _schema_behind(str(error.orig).split(":", 1)[0])  # the kind, not the name
     return Unavailable(f"the database failed: {type(error.orig).__name__}")
 
 
