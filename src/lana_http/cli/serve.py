@@ -88,14 +88,17 @@ def ensure_free(host: str, port: int) -> None:
     Otherwise the first run would create the admin and print its only copy of the
     password, and then the server would fail to bind.
     """
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        # As uvicorn binds: a port whose old connections linger in TIME_WAIT is free.
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as error:
-            raise CommandFailed(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+    try:
+        # The address uvicorn will bind: a name is resolved as it resolves it.
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        with socket.socket(family, kind, proto) as probe:
+            # As uvicorn binds: a port whose old connections linger in TIME_WAIT is free.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as error:
+        raise CommandFailed(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
 
 
 async def _first_run(settings: Settings, http: HttpSettings) -> FirstRun | None:
