@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import weakref
 from typing import Any
 from uuid import UUID
 
@@ -87,6 +88,8 @@ def configure_postgres(engine: Engine) -> None:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.autocommit = True
 
+    _end_only_what_began(engine.dialect)
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
         wanted = connection.info.pop(SCOPE, UNSCOPED)
@@ -97,10 +100,46 @@ def configure_postgres(engine: Engine) -> None:
 
 
 def _begun_by_the_driver(connection: Connection) -> bool:
+    return _driver_in_transaction(connection.connection.driver_connection)
+
+
+def _driver_in_transaction(driver: Any) -> bool:
     from psycopg.pq import TransactionStatus
 
-    driver: Any = connection.connection.driver_connection
     return bool(driver.info.transaction_status != TransactionStatus.IDLE)
+
+
+def _end_only_what_began(dialect: Dialect) -> None:
+    """Make ``dialect`` reach psycopg's commit and rollback only when psycopg holds a
+    transaction (or has lost its connection, for the driver to report).
+
+    psycopg itself sends nothing for either on an idle connection, but SQLAlchemy's async
+    adapter reaches it through a greenlet. Checked here first, a transaction whose COMMIT
+    travelled in its last round trip (see ``Tx.commit``) is ended in SQLAlchemy with no
+    greenlet: :func:`ends_idle_without_driver` says so for the dialect.
+    """
+    commit, roll_back = dialect.do_commit, dialect.do_rollback
+
+    def do_commit(dbapi_connection: Any) -> None:
+        if _driver_in_transaction(dbapi_connection.driver_connection):
+            commit(dbapi_connection)
+
+    def do_rollback(dbapi_connection: Any) -> None:
+        if _driver_in_transaction(dbapi_connection.driver_connection):
+            roll_back(dbapi_connection)
+
+    dialect.do_commit = do_commit  # type: ignore[method-assign]
+    dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+    _IDLE_ENDS_WITHOUT_DRIVER.add(dialect)
+
+
+_IDLE_ENDS_WITHOUT_DRIVER: weakref.WeakSet[Dialect] = weakref.WeakSet()
+
+
+def ends_idle_without_driver(dialect: Dialect) -> bool:
+    """Whether ``dialect`` ends a transaction psycopg already ended without calling psycopg
+    (engines configured by :func:`configure_postgres`)."""
+    return dialect in _IDLE_ENDS_WITHOUT_DRIVER
 
 
 def scope_to_send(

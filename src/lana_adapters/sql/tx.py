@@ -18,10 +18,17 @@ from uuid import UUID
 
 from attrs import frozen
 from sqlalchemy import Executable, column, text
-from sqlalchemy.engine import CursorResult
+from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lana_adapters.sql.engine import BEGIN_IMMEDIATE, READS_ALONE, SCOPE, SESSION_SCOPE, scope_to_send
+from lana_adapters.sql.engine import (
+    BEGIN_IMMEDIATE,
+    READS_ALONE,
+    SCOPE,
+    SESSION_SCOPE,
+    ends_idle_without_driver,
+    scope_to_send,
+)
 from lana_adapters.sql.errors import DRIVER_ERRORS, ConnectionLost, is_connection_lost, translate
 from lana_adapters.sql.prepared import Prepared
 from lana_adapters.sql.writers import WriteQueue
@@ -194,11 +201,13 @@ class Tx:
     async def commit(self) -> None:
         """Make the transaction durable; raises Conflict or Unavailable as the driver reports."""
         try:
-            if self._appended:
-                # COMMIT joins the appended rows' round trip; SQLAlchemy's own commit below
-                # then finds the transaction ended and sends nothing.
+            if self._appended and ends_idle_without_driver(self._conn.dialect):
+                # COMMIT joins the appended rows' round trip; SQLAlchemy then only has to
+                # learn that the transaction ended, which needs neither I/O nor a greenlet.
                 await (await self._runner_in_transaction()).run_pipelined(self._take_appended(), commit=True)
-            await self._conn.commit()
+                self._sync().commit()
+            else:
+                await self._conn.commit()
         except DRIVER_ERRORS as error:
             raise translate(error) from error
         finally:
@@ -300,7 +309,7 @@ class Tx:
                 raise
             else:
                 if explicit:
-                    await self._conn.begin()  # SQLAlchemy takes over the transaction psycopg began
+                    self._adopt_driver_transaction()
                 elif on_session:
                     self._conn.info[SESSION_SCOPE] = (self.tenant_id, self._role)
                 return cursor
@@ -308,6 +317,17 @@ class Tx:
             self._conn = await self._reconnect()
             self._runner = None
         raise AssertionError("unreachable")
+
+    def _adopt_driver_transaction(self) -> None:
+        """SQLAlchemy takes over the transaction psycopg began. Its begin hook then sends
+        nothing (see :func:`~lana_adapters.sql.engine.configure_postgres`), so the begin runs
+        synchronously, sparing a greenlet (about 8 µs) per unit that writes."""
+        self._sync().begin()
+
+    def _sync(self) -> Connection:
+        sync = self._conn.sync_connection
+        assert sync is not None, "a unit of work's connection is open while it runs"
+        return sync
 
     def _note(self, statement: Executable) -> None:
         # A SELECT ... FOR UPDATE keeps its locks only inside the unit's transaction.

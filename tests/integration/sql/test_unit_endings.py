@@ -78,3 +78,18 @@ async def test_a_unit_whose_read_failed_leaves_a_usable_connection(one_connectio
 
     async with SqlUnitOfWorkFactory(one_connection)(uuid4()) as uow:
         assert await uow.tenants.get(uuid4()) is None
+
+
+@pytest.mark.parametrize("end", ["commit", "rollback"])
+async def test_a_transaction_the_driver_ended_ends_in_sqlalchemy_with_no_io(
+    one_connection: AsyncEngine, end: str
+) -> None:
+    # A unit's COMMIT travels in its last pipeline; SQLAlchemy then only has to learn that
+    # the transaction is over, which must not need a greenlet (no driver call at all).
+    async with one_connection.connect() as conn:
+        await conn.begin()
+        await (await conn.get_raw_connection()).driver_connection.commit()  # type: ignore[union-attr]
+        sync = conn.sync_connection
+        assert sync is not None
+        getattr(sync, end)()  # outside any greenlet: any driver call would raise MissingGreenlet
+        assert not conn.in_transaction()
