@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +40,10 @@ from lana_http.settings import HttpSettings
 PASSWORD = "benchmark password 123"
 CREATE_BODY = json.dumps({"name": "Benchmark Customer", "company": "Load Ltd"}).encode()
 Request = tuple[dict[str, Any], bytes]
+Call = Callable[[], Awaitable[None]]
 
 
-def _app(database_url: str) -> Litestar:
+def build_app(database_url: str) -> Litestar:
     container = Container()
     container.settings.override(providers.Object(Settings(database_url=database_url)))
     http = HttpSettings(
@@ -54,7 +56,7 @@ def _app(database_url: str) -> Litestar:
     return create_app(container, http)
 
 
-async def _sign_up(app: Litestar) -> tuple[str, str]:
+async def sign_up(app: Litestar) -> tuple[str, str]:
     """A tenant with its admin signed in, and one customer to read: (token, customer id)."""
     transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]  # httpx types ASGI loosely
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
@@ -67,7 +69,7 @@ async def _sign_up(app: Litestar) -> tuple[str, str]:
     return token, str(customer.json()["id"])
 
 
-def _request(method: str, path: str, token: str, body: bytes = b"") -> Request:
+def asgi_request(method: str, path: str, token: str, body: bytes = b"") -> Request:
     headers = [
         (b"host", b"127.0.0.1"),
         (b"authorization", f"Bearer {token}".encode()),
@@ -92,7 +94,7 @@ def _request(method: str, path: str, token: str, body: bytes = b"") -> Request:
     return scope, body
 
 
-def _caller(app: Litestar, request: Request) -> Callable[[], Awaitable[None]]:
+def asgi_caller(app: Litestar, request: Request) -> Call:
     scope, body = request
 
     async def call() -> None:
@@ -117,9 +119,7 @@ def _caller(app: Litestar, request: Request) -> Callable[[], Awaitable[None]]:
     return call
 
 
-async def _cpu_per_request(
-    call: Callable[[], Awaitable[None]], requests: int, concurrency: int
-) -> tuple[float, float]:
+async def _cpu_per_request(call: Call, requests: int, concurrency: int) -> tuple[float, float]:
     async def caller(count: int) -> None:
         for _ in range(count):
             await call()
@@ -131,20 +131,31 @@ async def _cpu_per_request(
     return (time.process_time() - cpu) / done * 1000, done / (time.perf_counter() - wall)
 
 
-async def _bench(label: str, database_url: str, args: argparse.Namespace) -> None:
+@contextlib.asynccontextmanager
+async def scenarios_on(database_url: str, scenario: str = "both") -> AsyncIterator[dict[str, Call]]:
+    """The app on a migrated ``database_url``, started and signed up to, with the heap
+    settled as a served worker's is: a call per scenario asked for (``get``, ``create``
+    or ``both``), by name."""
     migrate_database(Settings(database_url=database_url))
-    app = _app(database_url)
+    app = build_app(database_url)
     async with app.lifespan():
-        token, customer_id = await _sign_up(app)
+        token, customer_id = await sign_up(app)
         settle_heap()  # as a served worker does once started (see lana_http.asgi)
-        scenarios = {
-            "get customer": _request("GET", f"/api/v1/customers/{customer_id}", token),
-            "create customer": _request("POST", "/api/v1/customers", token, CREATE_BODY),
+        requests = {
+            "get customer": asgi_request("GET", f"/api/v1/customers/{customer_id}", token),
+            "create customer": asgi_request("POST", "/api/v1/customers", token, CREATE_BODY),
         }
-        for name, request in scenarios.items():
-            if args.scenario not in ("both", name.split()[0]):
-                continue
-            cpu_ms, rate = await _cpu_per_request(_caller(app, request), args.requests, args.concurrency)
+        yield {
+            name: asgi_caller(app, request)
+            for name, request in requests.items()
+            if scenario in ("both", name.split()[0])
+        }
+
+
+async def _bench(label: str, database_url: str, args: argparse.Namespace) -> None:
+    async with scenarios_on(database_url, args.scenario) as calls:
+        for name, call in calls.items():
+            cpu_ms, rate = await _cpu_per_request(call, args.requests, args.concurrency)
             print(f"{label:<12}{name:<18}{cpu_ms:>10.3f} ms CPU/request{rate:>10.0f} req/s")
 
 
@@ -160,7 +171,7 @@ async def main(args: argparse.Namespace) -> None:
             await _bench("PostgreSQL", urls[0], args)
 
 
-def _loop_runner() -> Callable[[Any], Any]:
+def loop_runner() -> Callable[[Any], Any]:
     try:
         import uvloop
     except ImportError:  # Windows: the server runs on asyncio there too
@@ -176,4 +187,4 @@ if __name__ == "__main__":
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--database", choices=("both", "sqlite", "postgres"), default="both")
     parser.add_argument("--scenario", choices=("both", "get", "create"), default="both")
-    _loop_runner()(main(parser.parse_args()))
+    loop_runner()(main(parser.parse_args()))
