@@ -50,7 +50,7 @@ class ObservabilityMiddleware:
 
         started = time.perf_counter()
         mark_started(scope)
-        token = REQUEST_CONTEXT.set(RequestContext(request_id, lambda: _tenant(scope)))
+        token = REQUEST_CONTEXT.set(RequestContext(request_id, _TenantOf(scope)))
         try:
             with tracer().start_as_current_span(
                 f"{method} {route}",
@@ -74,6 +74,8 @@ class ObservabilityMiddleware:
 
 
 def _finish(span: trace.Span, status: int, scope: Scope) -> None:
+    if not span.is_recording():
+        return  # a span nobody samples keeps nothing it is told
     span.set_attribute("http.response.status_code", status)
     tenant = _tenant(scope)
     if tenant:
@@ -100,3 +102,19 @@ def _tenant(scope: Scope) -> str | None:
     user: Any = scope.get("user")
     tenant = getattr(user, "tenant_id", None)
     return None if tenant is None else str(tenant)
+
+
+class _TenantOf:
+    """The tenant of a request's scope, for its log lines: read late, as authentication
+    sets it, and rendered once it is known (a UUID's text costs more than a line's fields)."""
+
+    __slots__ = ("_scope", "_text")
+
+    def __init__(self, scope: Scope) -> None:
+        self._scope = scope
+        self._text: str | None = None
+
+    def __call__(self) -> str | None:
+        if self._text is None:
+            self._text = _tenant(self._scope)
+        return self._text
