@@ -10,7 +10,7 @@ from contextlib import ExitStack
 from typing import Any
 
 import psycopg
-from psycopg.rows import namedtuple_row
+from psycopg.rows import RowMaker, namedtuple_row, no_result
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lana_adapters.sql.errors import ConnectionLost, is_psycopg_connection_lost, translate_psycopg
@@ -35,7 +35,7 @@ class PgRunner:
     async def run(self, prepared: Prepared, params: Params) -> psycopg.AsyncCursor[Any]:
         """Run ``prepared`` once, or once per mapping of a list; raises the matching core error."""
         driver = self._driver or await self._driver_connection()
-        cursor = driver.cursor(row_factory=namedtuple_row)
+        cursor = driver.cursor(row_factory=_named_rows(prepared))
         try:
             with statement_span(prepared.sql(self._conn.dialect), _SYSTEM):
                 await self._execute(cursor, prepared, params)
@@ -83,7 +83,7 @@ class PgRunner:
         the core error matching the first failure; the transaction is then aborted.
         """
         driver = self._driver or await self._driver_connection()
-        cursor = driver.cursor(row_factory=namedtuple_row)
+        cursor = driver.cursor(row_factory=_named_rows(prepared))
         dialect = self._conn.dialect
         try:
             with ExitStack() as spans:
@@ -154,3 +154,29 @@ class PgRunner:
         driver: psycopg.AsyncConnection[Any] = raw.driver_connection  # type: ignore[assignment]
         self._driver = driver
         return driver
+
+
+class _NamedRows:
+    """psycopg's ``namedtuple_row`` for one prepared statement. The statement names its
+    columns, so their names never change; psycopg would read and hash every name of every
+    result to find the row class again."""
+
+    __slots__ = ("_make",)
+
+    def __init__(self) -> None:
+        self._make: RowMaker[Any] | None = None
+
+    def __call__(self, cursor: psycopg.AsyncCursor[Any]) -> RowMaker[Any]:
+        if self._make is not None:
+            return self._make
+        make = namedtuple_row(cursor)
+        if make is not no_result:  # a result without rows says nothing of the columns
+            self._make = make
+        return make
+
+
+def _named_rows(prepared: Prepared) -> _NamedRows:
+    if prepared.driver_state is None:
+        prepared.driver_state = _NamedRows()
+    rows: _NamedRows = prepared.driver_state
+    return rows

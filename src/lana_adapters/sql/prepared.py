@@ -22,7 +22,7 @@ class Prepared:
     """A Core statement, its PostgreSQL SQL (compiled on first use) and the psycopg
     wrappers its JSON parameters need."""
 
-    __slots__ = ("_bulk", "_constants", "_json", "_keys", "_sql", "_table", "statement")
+    __slots__ = ("_bulk", "_constants", "_json", "_keys", "_sql", "_table", "driver_state", "statement")
 
     def __init__(
         self, statement: Executable, *, table: Table | None = None, keys: Sequence[str] = ()
@@ -35,6 +35,8 @@ class Prepared:
         self._constants: dict[str, Any] = {}
         # Bulk INSERT statements by the set of columns sent as one shared value.
         self._bulk: dict[frozenset[str], str] = {}
+        # Whatever the driver's runner keeps for this statement (see lana_adapters.sql.pgraw).
+        self.driver_state: Any = None
 
     def sql(self, dialect: Dialect) -> str:
         if self._sql is None:
