@@ -176,7 +176,7 @@ class _NamedRows:
 
 
 def _named_rows(prepared: Prepared) -> _NamedRows:
-    if prepared.driver_state is None:
-        prepared.driver_state = _NamedRows()
-    rows: _NamedRows = prepared.driver_state
+    rows: _NamedRows | None = prepared.driver_state.get(_SYSTEM)
+    if rows is None:
+        rows = prepared.driver_state[_SYSTEM] = _NamedRows()
     return rows

@@ -35,8 +35,14 @@ class Prepared:
         self._constants: dict[str, Any] = {}
         # Bulk INSERT statements by the set of columns sent as one shared value.
         self._bulk: dict[frozenset[str], str] = {}
-        # Whatever the driver's runner keeps for this statement (see lana_adapters.sql.pgraw).
-        self.driver_state: Any = None
+        # What each database's runner keeps for this statement, by dialect name (see
+        # lana_adapters.sql.pgraw and lana_adapters.sql.sqliteraw).
+        self.driver_state: dict[str, Any] = {}
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The columns an INSERT or UPDATE sets (empty for other statements)."""
+        return self._keys
 
     def sql(self, dialect: Dialect) -> str:
         if self._sql is None:

@@ -31,6 +31,7 @@ from lana_adapters.sql.engine import (
 )
 from lana_adapters.sql.errors import DRIVER_ERRORS, ConnectionLost, is_connection_lost, translate
 from lana_adapters.sql.prepared import Prepared
+from lana_adapters.sql.sqliteraw import SqliteRunner, SqliteStatement, sqlite_statement
 from lana_adapters.sql.writers import WriteQueue
 from lana_core.errors import LanaError, Unavailable
 
@@ -145,9 +146,12 @@ class Tx:
 
     async def rows(self, statement: Statement, params: Mapping[str, Any] | None = None) -> Sequence[AnyRow]:
         """Every row ``statement`` returns; raises the core error matching any driver failure."""
-        if isinstance(statement, Prepared) and self.features.postgres:
-            rows: Sequence[AnyRow] = await (await self._fast(statement, params)).fetchall()
-            return rows
+        if isinstance(statement, Prepared):
+            if self.features.postgres:
+                rows: Sequence[AnyRow] = await (await self._fast(statement, params)).fetchall()
+                return rows
+            if lite := await self._lite(statement):
+                return await SqliteRunner(self._conn).rows(lite, params)
         return (await self._execute(_plain(statement), params)).all()
 
     async def rows_in_index_order(
@@ -167,8 +171,12 @@ class Tx:
         return found
 
     async def first(self, statement: Statement, params: Mapping[str, Any] | None = None) -> AnyRow | None:
-        if isinstance(statement, Prepared) and self.features.postgres:
-            return await (await self._fast(statement, params)).fetchone()
+        if isinstance(statement, Prepared):
+            if self.features.postgres:
+                return await (await self._fast(statement, params)).fetchone()
+            if lite := await self._lite(statement):
+                found = await SqliteRunner(self._conn).rows(lite, params)
+                return found[0] if found else None
         return (await self._execute(_plain(statement), params)).first()
 
     async def scalar(self, statement: Statement, params: Mapping[str, Any] | None = None) -> Any:
@@ -177,9 +185,12 @@ class Tx:
 
     async def write(self, statement: Statement, params: Params = None) -> int:
         """Run an INSERT, UPDATE or DELETE (once per mapping of a list); the rows it touched."""
-        if isinstance(statement, Prepared) and self.features.postgres:
-            count: int = (await self._fast(statement, params)).rowcount
-            return count
+        if isinstance(statement, Prepared):
+            if self.features.postgres:
+                count: int = (await self._fast(statement, params)).rowcount
+                return count
+            if params is not None and (lite := await self._lite(statement)):
+                return await SqliteRunner(self._conn).write(lite, params)
         return (await self._execute(_plain(statement), params)).rowcount
 
     async def append(self, statement: Statement, params: Params) -> None:
@@ -193,9 +204,13 @@ class Tx:
         if params is not None and not params:
             return
         self._changed = True
-        if isinstance(statement, Prepared) and self.features.postgres:
-            self._appended.append((statement, params))
-            return
+        if isinstance(statement, Prepared):
+            if self.features.postgres:
+                self._appended.append((statement, params))
+                return
+            if isinstance(params, Mapping) and (lite := await self._lite(statement)):
+                await SqliteRunner(self._conn).rows(lite, params)  # one hop: no row count wanted
+                return
         await self.write(statement, params)
 
     async def commit(self) -> None:
@@ -255,17 +270,33 @@ class Tx:
         self._writing = False
 
     async def _execute(self, statement: Executable, params: Params) -> CursorResult[Any]:
-        self._note(statement)
         try:
-            if not self._writing and not self.features.postgres and getattr(statement, "is_dml", False):
-                await self._take_write_lock()
-            if self._appended:
-                await (await self._runner_in_transaction()).run_pipelined(self._take_appended())
-            if not self._conn.in_transaction():
-                await self._begin()
+            await self._ready_for(statement)
             return await self._conn.execute(statement, params)
         except DRIVER_ERRORS as error:
             raise translate(error) from error
+
+    async def _ready_for(self, statement: Executable) -> None:
+        """Note what ``statement`` does and begin the transaction it runs in: on SQLite a
+        write first takes the write lock; on PostgreSQL the rows appended so far go first."""
+        self._note(statement)
+        if not self._writing and not self.features.postgres and getattr(statement, "is_dml", False):
+            await self._take_write_lock()
+        if self._appended:
+            await (await self._runner_in_transaction()).run_pipelined(self._take_appended())
+        if not self._conn.in_transaction():
+            await self._begin()
+
+    async def _lite(self, prepared: Prepared) -> SqliteStatement | None:
+        """On SQLite, ``prepared`` compiled for the aiosqlite fast path with its transaction
+        begun; None when SQLAlchemy must run it (see :mod:`lana_adapters.sql.sqliteraw`)."""
+        lite = sqlite_statement(prepared, self._conn.dialect)
+        if lite is not None:
+            try:
+                await self._ready_for(prepared.statement)
+            except DRIVER_ERRORS as error:
+                raise translate(error) from error
+        return lite
 
     async def _fast(self, prepared: Prepared, params: Params) -> Any:
         self._note(prepared.statement)

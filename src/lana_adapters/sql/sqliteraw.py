@@ -1,0 +1,136 @@
+"""Run :class:`~lana_adapters.sql.prepared.Prepared` statements straight on aiosqlite.
+
+SQLAlchemy's async adapter sends each statement to the connection's thread in three or
+four hops (cursor, execute, fetch, close), after its own execution machinery; each hop
+wakes a thread and the event loop. Here a read or a row appended to a log is one hop
+(``execute_fetchall``) and a write whose row count matters two (execute, close). The SQL
+and the conversions of values (UUIDs, UTC datetimes, JSON documents) are SQLAlchemy's
+own, compiled once per statement; statements it must expand per call (``IN`` lists) are
+left to SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import namedtuple
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Dialect, Select, exc
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from lana_adapters.sql.errors import translate
+from lana_adapters.sql.prepared import Prepared
+from lana_adapters.telemetry.sql import statement_span
+
+_SYSTEM = "sqlite"
+Convert = Callable[[Any], Any] | None
+
+
+class SqliteStatement:
+    """A Prepared statement compiled for SQLite: its SQL, the names of its positional
+    parameters with their converters, and the row type of its result."""
+
+    __slots__ = ("_binds", "_constants", "_make_row", "_names", "_results", "sql")
+
+    def __init__(self, prepared: Prepared, dialect: Dialect) -> None:
+        compiled = prepared.statement.compile(dialect=dialect, column_keys=list(prepared.keys) or None)  # type: ignore[attr-defined]
+        self.sql = str(compiled)
+        self._names: tuple[str, ...] = tuple(compiled.positiontup or ())
+        self._constants = {name: value for name, value in compiled.params.items() if value is not None}
+        self._binds: tuple[Convert, ...] = tuple(
+            compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in self._names
+        )
+        statement = prepared.statement
+        if isinstance(statement, Select):
+            selected = list(statement.selected_columns)
+            self._results: tuple[Convert, ...] = tuple(
+                column.type.dialect_impl(dialect).result_processor(dialect, None) for column in selected
+            )
+            names = list(statement.selected_columns.keys())
+            # Named as SQLAlchemy names the columns of its rows (``count``, ``count_1``).
+            row_type: Any = namedtuple("Row", names, rename=True)  # type: ignore[misc]
+            self._make_row: Callable[[Sequence[Any]], Any] | None = row_type._make
+        else:
+            self._results, self._make_row = (), None
+
+    def parameters(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
+        given = {**self._constants, **values} if self._constants else values
+        return tuple(
+            given[name] if convert is None else convert(given[name])
+            for name, convert in zip(self._names, self._binds, strict=True)
+        )
+
+    def rows(self, found: Sequence[Sequence[Any]]) -> list[Any]:
+        make = self._make_row
+        if make is None:
+            return []
+        results = self._results
+        if not any(results):
+            return [make(row) for row in found]
+        return [make(_converted(row, results)) for row in found]
+
+
+def sqlite_statement(prepared: Prepared, dialect: Dialect) -> SqliteStatement | None:
+    """``prepared`` compiled for SQLite once; None when SQLAlchemy must compile it per call
+    (a list expanded into ``IN (...)``)."""
+    state = prepared.driver_state
+    if _SYSTEM not in state:
+        compiled = prepared.statement.compile(dialect=dialect)  # type: ignore[attr-defined]
+        fixed = not (compiled.literal_execute_params or compiled.post_compile_params)
+        state[_SYSTEM] = SqliteStatement(prepared, dialect) if fixed else None
+    found: SqliteStatement | None = state[_SYSTEM]
+    return found
+
+
+class SqliteRunner:
+    """Executes prepared statements on the aiosqlite connection under one pooled
+    connection, inside the transaction SQLAlchemy began; raises the matching core error."""
+
+    __slots__ = ("_conn",)
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def rows(self, statement: SqliteStatement, params: Mapping[str, Any] | None) -> list[Any]:
+        """Every row ``statement`` returns (none for a write), in one hop."""
+        values = statement.parameters(params or {})
+        try:
+            with statement_span(statement.sql, _SYSTEM):
+                found = await self._driver().execute_fetchall(statement.sql, values)
+        except sqlite3.Error as error:
+            raise _translated(statement, error) from error
+        return statement.rows(list(found))
+
+    async def write(
+        self, statement: SqliteStatement, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]
+    ) -> int:
+        """Run a write once, or once per mapping of a list, in two hops; the rows it touched."""
+        driver = self._driver()
+        try:
+            with statement_span(statement.sql, _SYSTEM):
+                if isinstance(params, Mapping):
+                    cursor = await driver.execute(statement.sql, statement.parameters(params))
+                else:
+                    many = [statement.parameters(row) for row in params]
+                    cursor = await driver.executemany(statement.sql, many)
+                try:
+                    return int(cursor.rowcount)
+                finally:
+                    await cursor.close()
+        except sqlite3.Error as error:
+            raise _translated(statement, error) from error
+
+    def _driver(self) -> Any:
+        sync = self._conn.sync_connection
+        assert sync is not None, "a unit of work's connection is open while it runs"
+        return sync.connection.driver_connection
+
+
+def _converted(row: Sequence[Any], results: Sequence[Convert]) -> list[Any]:
+    return [value if convert is None else convert(value) for value, convert in zip(row, results, strict=True)]
+
+
+def _translated(statement: SqliteStatement, error: sqlite3.Error) -> Exception:
+    wrapped = exc.DBAPIError.instance(statement.sql, None, error, sqlite3.Error)
+    return translate(wrapped)

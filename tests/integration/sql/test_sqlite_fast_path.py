@@ -1,0 +1,94 @@
+"""SQLite's fast path: prepared statements run on aiosqlite in one hop to the connection's
+thread (two for a write whose row count matters), with SQLAlchemy's own conversions."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from typing import Any
+
+import aiosqlite
+import pytest
+from sqlalchemy import bindparam, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from lana_adapters.sql import SqlUnitOfWorkFactory
+from lana_adapters.sql.prepared import Prepared
+from lana_adapters.sql.sqliteraw import sqlite_statement
+from lana_adapters.sql.tables import customers
+from lana_core.domain.queries import CustomerQuery
+from lana_core.errors import Conflict
+from lana_core.memory import ManualClock
+from tests.contract import builders
+from tests.integration.sql.databases import kernel_on, sqlite_engine
+from tests.support import make_tenant
+
+NOW = datetime(2026, 1, 1, 9, 30, 15, 123456, tzinfo=UTC)
+
+
+@pytest.fixture
+async def engine() -> AsyncIterator[AsyncEngine]:
+    async with sqlite_engine() as engine:
+        yield engine
+
+
+@contextmanager
+def hops_counted() -> Iterator[list[str]]:
+    """The name of every function sent to an aiosqlite connection's thread meanwhile."""
+    sent: list[str] = []
+    original = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        sent.append(getattr(fn, "__name__", repr(fn)))
+        return await original(self, fn, *args, **kwargs)
+
+    aiosqlite.Connection._execute = counted  # type: ignore[method-assign]
+    try:
+        yield sent
+    finally:
+        aiosqlite.Connection._execute = original  # type: ignore[method-assign]
+
+
+async def test_a_customer_view_is_read_in_one_hop_with_its_values_converted(engine: AsyncEngine) -> None:
+    admin = await make_tenant(kernel_on(engine, ManualClock(NOW)))
+    stored = builders.customer(admin.tenant_id, NOW, name="Ada", email="ada@example.com")
+    factory = SqlUnitOfWorkFactory(engine)
+    async with factory(admin.tenant_id) as uow:
+        await uow.customers.add(stored)
+        await uow.commit()
+
+    with hops_counted() as sent:
+        async with factory(admin.tenant_id) as uow:
+            view = await uow.customers.get_view(stored.id, date(2026, 1, 1))
+
+    assert sent == ["_execute_fetchall"]
+    assert view is not None
+    # UUIDs, the UTC instant to the microsecond, JSON tags and attributes come back as they went in.
+    assert view.customer == stored
+    assert view.customer.created_at.tzinfo is UTC
+
+
+async def test_a_duplicate_key_on_the_fast_path_is_a_conflict_and_keeps_nothing(engine: AsyncEngine) -> None:
+    admin = await make_tenant(kernel_on(engine, ManualClock(NOW)))
+    factory = SqlUnitOfWorkFactory(engine)
+    first = builders.customer(admin.tenant_id, NOW, name="First")
+    async with factory(admin.tenant_id) as uow:
+        await uow.customers.add(first)
+        await uow.commit()
+
+    async with factory(admin.tenant_id) as uow:
+        await uow.customers.add(builders.customer(admin.tenant_id, NOW, name="Other"))
+        with pytest.raises(Conflict):
+            await uow.customers.add(first)  # the same id again
+
+    async with factory(admin.tenant_id) as uow:
+        names = sorted(c.name for c in (await uow.customers.list(CustomerQuery())).items)
+    assert names == ["First"]
+
+
+def test_a_statement_expanded_per_call_is_left_to_sqlalchemy(engine: AsyncEngine) -> None:
+    listed = Prepared(select(customers.c.id).where(customers.c.id.in_(bindparam("ids", expanding=True))))
+    fixed = Prepared(select(customers.c.id).where(customers.c.id == bindparam("id")))
+    assert sqlite_statement(listed, engine.dialect) is None
+    assert sqlite_statement(fixed, engine.dialect) is not None
