@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import sqlite3
 import weakref
 from typing import Any
 from uuid import UUID
@@ -11,6 +12,7 @@ from uuid import UUID
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Connection, Dialect, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.util import await_only
 
 from lana_adapters.sql.settings import SqlSettings
 from lana_adapters.sql.writers import WRITERS, new_write_queue
@@ -223,7 +225,17 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         immediate = connection.info.pop(BEGIN_IMMEDIATE, False)
         if connection.info.pop(READS_ALONE, False) and not immediate:
             return
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        _send_alone(connection, "BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _send_alone(connection: Connection, sql: str) -> None:
+    """Run ``sql`` (no parameters, no rows) on SQLite's driver: on aiosqlite one hop to the
+    connection's thread, where SQLAlchemy's cursor takes three (cursor, execute, close)."""
+    driver: Any = connection.connection.driver_connection
+    if isinstance(driver, sqlite3.Connection):  # the synchronous engine (migrations)
+        driver.execute(sql)
+    else:
+        await_only(driver.execute_fetchall(sql))
 
 
 def _rollback_only_what_began(dialect: Dialect) -> None:

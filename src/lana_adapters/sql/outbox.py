@@ -19,12 +19,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from lana_adapters.sql.engine import BEGIN_IMMEDIATE, SCOPE
 from lana_adapters.sql.errors import DRIVER_ERRORS, is_retryable, translate
+from lana_adapters.sql.prepared import Prepared
 from lana_adapters.sql.records import event_of, event_values
 from lana_adapters.sql.settings import RELAY_ROLE, SqlSettings
 from lana_adapters.sql.tables import outbox
 from lana_adapters.sql.tx import Tx
 from lana_adapters.sql.writers import write_queue_of
-from lana_adapters.sql.writes import check_tenant, insert
+from lana_adapters.sql.writes import check_tenant, insert, writable
 from lana_adapters.telemetry.context import current_trace_context
 from lana_core.domain.events import DomainEvent
 from lana_core.ports import Clock, OutboxRecord, OutboxRelayStore
@@ -58,7 +59,11 @@ _PENDING_COUNT = select(func.count()).where(o.state == PENDING)
 # PostgreSQL numbers rows from the identity; SQLite, whose writer holds the only write lock,
 # continues from the highest number.
 _INSERT_POSTGRES = insert(outbox)
-_INSERT_SQLITE = outbox.insert().values(seq=select(func.coalesce(func.max(o.seq), 0) + 1).scalar_subquery())
+_INSERT_SQLITE = Prepared(
+    outbox.insert().values(seq=select(func.coalesce(func.max(o.seq), 0) + 1).scalar_subquery()),
+    table=outbox,
+    keys=writable(outbox),
+)
 
 
 class SqlOutbox:

@@ -33,8 +33,7 @@ class SqliteStatement:
 
     __slots__ = ("_binds", "_constants", "_make_row", "_names", "_results", "sql")
 
-    def __init__(self, prepared: Prepared, dialect: Dialect) -> None:
-        compiled = prepared.statement.compile(dialect=dialect, column_keys=list(prepared.keys) or None)  # type: ignore[attr-defined]
+    def __init__(self, prepared: Prepared, compiled: Any, dialect: Dialect) -> None:
         self.sql = str(compiled)
         self._names: tuple[str, ...] = tuple(compiled.positiontup or ())
         self._constants = {name: value for name, value in compiled.params.items() if value is not None}
@@ -76,9 +75,10 @@ def sqlite_statement(prepared: Prepared, dialect: Dialect) -> SqliteStatement | 
     (a list expanded into ``IN (...)``)."""
     state = prepared.driver_state
     if _SYSTEM not in state:
-        compiled = prepared.statement.compile(dialect=dialect)  # type: ignore[attr-defined]
+        keys = list(prepared.keys) or None
+        compiled = prepared.statement.compile(dialect=dialect, column_keys=keys)  # type: ignore[attr-defined]
         fixed = not (compiled.literal_execute_params or compiled.post_compile_params)
-        state[_SYSTEM] = SqliteStatement(prepared, dialect) if fixed else None
+        state[_SYSTEM] = SqliteStatement(prepared, compiled, dialect) if fixed else None
     found: SqliteStatement | None = state[_SYSTEM]
     return found
 

@@ -45,7 +45,7 @@ async def add(tx: Tx, statement: Prepared, values: dict[str, Any] | list[dict[st
     """Insert one row or many; raises Conflict if a key is taken, ValidationError if a
     referenced record does not exist."""
     if values:
-        await tx.write(statement, values)
+        await tx.insert(statement, values)
 
 
 async def update_versioned(tx: Tx, statement: Prepared, values: dict[str, Any], kind: str) -> None:

@@ -69,6 +69,25 @@ async def test_a_customer_view_is_read_in_one_hop_with_its_values_converted(engi
     assert view.customer.created_at.tzinfo is UTC
 
 
+async def test_a_write_is_one_hop_per_statement_from_begin_to_commit(engine: AsyncEngine) -> None:
+    admin = await make_tenant(kernel_on(engine, ManualClock(NOW)))
+    factory = SqlUnitOfWorkFactory(engine)
+    customer = builders.customer(admin.tenant_id, NOW)
+    async with factory(admin.tenant_id) as uow:
+        await uow.customers.get(customer.id)  # the factory learns what the database offers
+
+    with hops_counted() as sent:
+        async with factory(admin.tenant_id) as uow:
+            await uow.customers.add(customer)
+            await uow.audit.append([builders.audit_entry(admin.tenant_id, customer.id, NOW)])
+            await uow.commit()
+
+    # BEGIN IMMEDIATE, the customer, its audit entry, COMMIT.
+    assert sent == ["_execute_fetchall", "_execute_fetchall", "_execute_fetchall", "commit"]
+    async with factory(admin.tenant_id) as uow:
+        assert await uow.customers.get(customer.id) == customer
+
+
 async def test_a_duplicate_key_on_the_fast_path_is_a_conflict_and_keeps_nothing(engine: AsyncEngine) -> None:
     admin = await make_tenant(kernel_on(engine, ManualClock(NOW)))
     factory = SqlUnitOfWorkFactory(engine)
