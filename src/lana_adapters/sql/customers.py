@@ -39,7 +39,9 @@ from lana_core.domain.queries import Archived, CustomerQuery
 c = customers.c
 _Read = Callable[[Select[Any]], Awaitable[Sequence[Any]]]
 COLUMNS = tuple(col for col in customers.c if not col.name.startswith("search_"))
-_GET = Prepared(select(*COLUMNS).where(c.tenant_id == bindparam("tenant"), c.id == bindparam("id")))
+_GET = Prepared(
+    select(*COLUMNS).where(c.tenant_id == bindparam("tenant"), c.id == bindparam("id")), by_key=True
+)
 _PROJECT_STATS = project_rows.STATS.subquery("project_stats")
 _TASK_STATS = task_rows.STATS.subquery("task_stats")
 # The customer and its stats in one round trip: each stats query yields exactly one row.
@@ -50,7 +52,8 @@ _VIEW = Prepared(
         *(column.label(f"task_{column.name}") for column in _TASK_STATS.c),
     )
     .select_from(customers.join(_PROJECT_STATS, true()).join(_TASK_STATS, true()))
-    .where(c.tenant_id == bindparam("tenant"), c.id == bindparam("customer"))
+    .where(c.tenant_id == bindparam("tenant"), c.id == bindparam("customer")),
+    by_key=True,  # the stats count one customer's projects and tasks
 )
 _INSERT = insert(customers)
 _UPDATE = versioned_update(customers)

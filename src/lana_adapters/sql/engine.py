@@ -179,7 +179,9 @@ def _sqlite_engine(url: URL, settings: SqlSettings) -> AsyncEngine:
     writers = new_write_queue(url, settings.busy_timeout_ms / 1000)
     engine = create_async_engine(
         url,
-        connect_args={"timeout": settings.busy_timeout_ms / 1000},
+        # The unit of work runs statements that cannot wait on a lock on the event loop's
+        # thread, beside the aiosqlite thread that owns the connection (see sqliteraw).
+        connect_args={"timeout": settings.busy_timeout_ms / 1000, "check_same_thread": False},
         execution_options={WRITERS: writers},
         # Bounded like PostgreSQL's: each connection is a thread, and with one per request
         # (64 at once) two workers answered 25-35 % fewer requests than with 20.
@@ -187,7 +189,19 @@ def _sqlite_engine(url: URL, settings: SqlSettings) -> AsyncEngine:
         max_overflow=settings.max_overflow,
     )
     configure_sqlite(engine.sync_engine, settings.busy_timeout_ms)
+    _SHARED_WITH_THE_LOOP.add(engine.dialect)
     return engine
+
+
+# SQLite dialects of engines made by create_engine_from: their connections may be used from
+# the event loop's thread, and a unit's write transaction holds the write lock from BEGIN.
+_SHARED_WITH_THE_LOOP: weakref.WeakSet[Dialect] = weakref.WeakSet()
+
+
+def shares_connections_with_the_loop(dialect: Dialect) -> bool:
+    """Whether statements that wait on no lock may run on the event loop's thread on
+    ``dialect``'s connections (SQLite engines made by :func:`create_engine_from`)."""
+    return dialect in _SHARED_WITH_THE_LOOP
 
 
 def create_sync_engine(url: str | URL, settings: SqlSettings | None = None) -> Engine:

@@ -22,12 +22,29 @@ class Prepared:
     """A Core statement, its PostgreSQL SQL (compiled on first use) and the psycopg
     wrappers its JSON parameters need."""
 
-    __slots__ = ("_bulk", "_constants", "_json", "_keys", "_sql", "_table", "driver_state", "statement")
+    __slots__ = (
+        "_bulk",
+        "_constants",
+        "_json",
+        "_keys",
+        "_sql",
+        "_table",
+        "by_key",
+        "driver_state",
+        "statement",
+    )
 
     def __init__(
-        self, statement: Executable, *, table: Table | None = None, keys: Sequence[str] = ()
+        self,
+        statement: Executable,
+        *,
+        table: Table | None = None,
+        keys: Sequence[str] = (),
+        by_key: bool = False,
     ) -> None:
         self.statement = statement
+        # Reads a handful of rows through a key: cheap whatever the tenant's size.
+        self.by_key = by_key
         self._table = table
         self._keys = tuple(keys)
         self._sql: str | None = None

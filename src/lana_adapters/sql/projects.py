@@ -22,7 +22,9 @@ from lana_core.domain.queries import ProjectQuery
 
 p = projects.c
 _LIVE = p.archived_at.is_(None)
-_GET = Prepared(select(projects).where(p.tenant_id == bindparam("tenant"), p.id == bindparam("id")))
+_GET = Prepared(
+    select(projects).where(p.tenant_id == bindparam("tenant"), p.id == bindparam("id")), by_key=True
+)
 _INSERT = insert(projects)
 _UPDATE = versioned_update(projects)
 _OVERDUE = and_(p.due_date < bindparam("today"), p.status != ProjectStatus.DONE.value)

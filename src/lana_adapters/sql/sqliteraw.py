@@ -1,12 +1,14 @@
-"""Run :class:`~lana_adapters.sql.prepared.Prepared` statements straight on aiosqlite.
+"""Run :class:`~lana_adapters.sql.prepared.Prepared` statements straight on SQLite's driver.
 
-SQLAlchemy's async adapter sends each statement to the connection's thread in three or
-four hops (cursor, execute, fetch, close), after its own execution machinery; each hop
-wakes a thread and the event loop. Here a read or a row appended to a log is one hop
-(``execute_fetchall``) and a write whose row count matters two (execute, close). The SQL
-and the conversions of values (UUIDs, UTC datetimes, JSON documents) are SQLAlchemy's
-own, compiled once per statement; statements it must expand per call (``IN`` lists) are
-left to SQLAlchemy.
+SQLAlchemy's async adapter sends each statement to the aiosqlite connection's thread in
+three or four hops (cursor, execute, fetch, close), after its own execution machinery;
+each hop wakes a thread, hands the GIL over and back and wakes the event loop. Here a
+statement that waits on no lock and takes microseconds (a read by key, or a one-row write
+once the unit holds the write lock) runs on the event loop's thread with no hop at all,
+as the sqlite3 module's own callers do; any other is one hop (``execute_fetchall``), or
+two for a write whose row count matters (execute, close). The SQL and the conversions of
+values (UUIDs, UTC datetimes, JSON documents) are SQLAlchemy's own, compiled once per
+statement; statements it must expand per call (``IN`` lists) are left to SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -92,23 +94,39 @@ class SqliteRunner:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
-    async def rows(self, statement: SqliteStatement, params: Mapping[str, Any] | None) -> list[Any]:
-        """Every row ``statement`` returns (none for a write), in one hop."""
+    async def rows(
+        self, statement: SqliteStatement, params: Mapping[str, Any] | None, *, lock_free: bool = False
+    ) -> list[Any]:
+        """Every row ``statement`` returns (none for a write), in one hop; with ``lock_free``
+        (a read, or a write under the write lock already held) on this thread, with none."""
         values = statement.parameters(params or {})
+        driver = self._driver()
+        here = _sqlite_connection(driver) if lock_free else None
         try:
             with statement_span(statement.sql, _SYSTEM):
-                found = await self._driver().execute_fetchall(statement.sql, values)
+                if here is None:
+                    found = list(await driver.execute_fetchall(statement.sql, values))
+                else:
+                    found = _run_here(here, statement.sql, values)
         except sqlite3.Error as error:
             raise _translated(statement, error) from error
-        return statement.rows(list(found))
+        return statement.rows(found)
 
     async def write(
-        self, statement: SqliteStatement, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]
+        self,
+        statement: SqliteStatement,
+        params: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+        *,
+        lock_free: bool = False,
     ) -> int:
-        """Run a write once, or once per mapping of a list, in two hops; the rows it touched."""
+        """Run a write once, or once per mapping of a list; the rows it touched. Two hops;
+        one row with ``lock_free`` (the write lock is held) none."""
         driver = self._driver()
+        here = _sqlite_connection(driver) if lock_free and isinstance(params, Mapping) else None
         try:
             with statement_span(statement.sql, _SYSTEM):
+                if here is not None and isinstance(params, Mapping):
+                    return _count_here(here, statement.sql, statement.parameters(params))
                 if isinstance(params, Mapping):
                     cursor = await driver.execute(statement.sql, statement.parameters(params))
                 else:
@@ -125,6 +143,35 @@ class SqliteRunner:
         sync = self._conn.sync_connection
         assert sync is not None, "a unit of work's connection is open while it runs"
         return sync.connection.driver_connection
+
+
+def _sqlite_connection(driver: Any) -> sqlite3.Connection | None:
+    """The sqlite3 connection under an aiosqlite one, when it may be used from this thread."""
+    try:
+        connection = driver._conn  # as SQLAlchemy's aiosqlite dialect reaches it
+    except (AttributeError, ValueError):  # another aiosqlite, or the connection is closed
+        return None
+    return connection if isinstance(connection, sqlite3.Connection) else None
+
+
+def _run_here(connection: sqlite3.Connection, sql: str, values: Sequence[Any]) -> list[Any]:
+    """``sql`` on the event loop's thread: for a statement that takes microseconds and waits
+    on no lock, a hop to the connection's thread (a thread wake-up, the GIL handed over
+    and back, the loop woken) costs more than the statement itself."""
+    cursor = connection.execute(sql, values)
+    try:
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def _count_here(connection: sqlite3.Connection, sql: str, values: Sequence[Any]) -> int:
+    """:func:`_run_here` for a write: the rows it touched."""
+    cursor = connection.execute(sql, values)
+    try:
+        return int(cursor.rowcount)
+    finally:
+        cursor.close()
 
 
 def _converted(row: Sequence[Any], results: Sequence[Convert]) -> list[Any]:

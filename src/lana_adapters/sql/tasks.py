@@ -18,7 +18,7 @@ from lana_core.domain.projects import Task, TaskStats
 from lana_core.domain.queries import TaskQuery
 
 t = tasks.c
-_GET = Prepared(select(tasks).where(t.tenant_id == bindparam("tenant"), t.id == bindparam("id")))
+_GET = Prepared(select(tasks).where(t.tenant_id == bindparam("tenant"), t.id == bindparam("id")), by_key=True)
 _INSERT = insert(tasks)
 _UPDATE = versioned_update(tasks)
 # Tasks of archived projects do not count.

@@ -28,6 +28,7 @@ from lana_adapters.sql.engine import (
     SESSION_SCOPE,
     ends_idle_without_driver,
     scope_to_send,
+    shares_connections_with_the_loop,
 )
 from lana_adapters.sql.errors import DRIVER_ERRORS, ConnectionLost, is_connection_lost, translate
 from lana_adapters.sql.prepared import Prepared
@@ -140,6 +141,15 @@ class Tx:
         self.features = features
         self.tenant_id = tenant_id
 
+    def _lock_free(self, prepared: Prepared) -> bool:
+        """Whether ``prepared`` may run on the event loop's thread on SQLite: it waits on no
+        lock and takes microseconds. Reads by key wait on none (WAL readers never do);
+        writes of one row neither once the unit holds the write lock, taken with BEGIN
+        IMMEDIATE on engines made by create_engine_from. Aggregates stay off the loop."""
+        if not shares_connections_with_the_loop(self._conn.dialect):
+            return False
+        return self._writing if getattr(prepared.statement, "is_dml", False) else prepared.by_key
+
     @property
     def postgres(self) -> bool:
         return self.features.postgres
@@ -151,7 +161,7 @@ class Tx:
                 rows: Sequence[AnyRow] = await (await self._fast(statement, params)).fetchall()
                 return rows
             if lite := await self._lite(statement):
-                return await SqliteRunner(self._conn).rows(lite, params)
+                return await SqliteRunner(self._conn).rows(lite, params, lock_free=self._lock_free(statement))
         return (await self._execute(_plain(statement), params)).all()
 
     async def rows_in_index_order(
@@ -175,7 +185,9 @@ class Tx:
             if self.features.postgres:
                 return await (await self._fast(statement, params)).fetchone()
             if lite := await self._lite(statement):
-                found = await SqliteRunner(self._conn).rows(lite, params)
+                found = await SqliteRunner(self._conn).rows(
+                    lite, params, lock_free=self._lock_free(statement)
+                )
                 return found[0] if found else None
         return (await self._execute(_plain(statement), params)).first()
 
@@ -190,7 +202,9 @@ class Tx:
                 count: int = (await self._fast(statement, params)).rowcount
                 return count
             if params is not None and (lite := await self._lite(statement)):
-                return await SqliteRunner(self._conn).write(lite, params)
+                return await SqliteRunner(self._conn).write(
+                    lite, params, lock_free=self._lock_free(statement)
+                )
         return (await self._execute(_plain(statement), params)).rowcount
 
     async def insert(
@@ -201,7 +215,8 @@ class Tx:
         if not self.features.postgres and isinstance(statement, Prepared):
             one = params if isinstance(params, Mapping) else params[0] if len(params) == 1 else None
             if one is not None and (lite := await self._lite(statement)):
-                await SqliteRunner(self._conn).rows(lite, one)
+                # The write lock is this unit's since BEGIN IMMEDIATE: the insert waits on none.
+                await SqliteRunner(self._conn).rows(lite, one, lock_free=self._lock_free(statement))
                 return
         await self.write(statement, params)
 
