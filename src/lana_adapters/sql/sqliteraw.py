@@ -86,8 +86,8 @@ def sqlite_statement(prepared: Prepared, dialect: Dialect) -> SqliteStatement | 
 
 
 class SqliteRunner:
-    """Executes prepared statements on the aiosqlite connection under one pooled
-    connection, inside the transaction SQLAlchemy began; raises the matching core error."""
+    """Executes prepared statements on SQLite's driver under one pooled connection, inside
+    the transaction SQLAlchemy began; raises the matching core error."""
 
     __slots__ = ("_conn",)
 

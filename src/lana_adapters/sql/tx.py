@@ -141,15 +141,6 @@ class Tx:
         self.features = features
         self.tenant_id = tenant_id
 
-    def _lock_free(self, prepared: Prepared) -> bool:
-        """Whether ``prepared`` may run on the event loop's thread on SQLite: it waits on no
-        lock and takes microseconds. Reads by key wait on none (WAL readers never do);
-        writes of one row neither once the unit holds the write lock, taken with BEGIN
-        IMMEDIATE on engines made by create_engine_from. Aggregates stay off the loop."""
-        if not shares_connections_with_the_loop(self._conn.dialect):
-            return False
-        return self._writing if getattr(prepared.statement, "is_dml", False) else prepared.by_key
-
     @property
     def postgres(self) -> bool:
         return self.features.postgres
@@ -160,8 +151,8 @@ class Tx:
             if self.features.postgres:
                 rows: Sequence[AnyRow] = await (await self._fast(statement, params)).fetchall()
                 return rows
-            if lite := await self._lite(statement):
-                return await SqliteRunner(self._conn).rows(lite, params, lock_free=self._lock_free(statement))
+            if (found := await self._sqlite_rows(statement, params)) is not None:
+                return found
         return (await self._execute(_plain(statement), params)).all()
 
     async def rows_in_index_order(
@@ -184,10 +175,7 @@ class Tx:
         if isinstance(statement, Prepared):
             if self.features.postgres:
                 return await (await self._fast(statement, params)).fetchone()
-            if lite := await self._lite(statement):
-                found = await SqliteRunner(self._conn).rows(
-                    lite, params, lock_free=self._lock_free(statement)
-                )
+            if (found := await self._sqlite_rows(statement, params)) is not None:
                 return found[0] if found else None
         return (await self._execute(_plain(statement), params)).first()
 
@@ -211,12 +199,10 @@ class Tx:
         self, statement: Statement, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]
     ) -> None:
         """:meth:`write` for a statement whose row count nobody needs: on SQLite one row (or a
-        list of one) then costs one hop to the connection's thread instead of two."""
+        list of one) then asks the driver for no count, which spares a hop."""
         if not self.features.postgres and isinstance(statement, Prepared):
             one = params if isinstance(params, Mapping) else params[0] if len(params) == 1 else None
-            if one is not None and (lite := await self._lite(statement)):
-                # The write lock is this unit's since BEGIN IMMEDIATE: the insert waits on none.
-                await SqliteRunner(self._conn).rows(lite, one, lock_free=self._lock_free(statement))
+            if one is not None and await self._sqlite_rows(statement, one) is not None:
                 return
         await self.write(statement, params)
 
@@ -309,6 +295,23 @@ class Tx:
             await (await self._runner_in_transaction()).run_pipelined(self._take_appended())
         if not self._conn.in_transaction():
             await self._begin()
+
+    async def _sqlite_rows(self, prepared: Prepared, params: Mapping[str, Any] | None) -> list[AnyRow] | None:
+        """On SQLite, the rows ``prepared`` returns, run on the driver directly (none for a
+        write); None when SQLAlchemy must run it."""
+        lite = await self._lite(prepared)
+        if lite is None:
+            return None
+        return await SqliteRunner(self._conn).rows(lite, params, lock_free=self._lock_free(prepared))
+
+    def _lock_free(self, prepared: Prepared) -> bool:
+        """Whether ``prepared`` may run on the event loop's thread on SQLite: it waits on no
+        lock and takes microseconds. Reads by key wait on none (WAL readers never do);
+        writes of one row neither once the unit holds the write lock, taken with BEGIN
+        IMMEDIATE on engines made by create_engine_from. Aggregates stay off the loop."""
+        if not shares_connections_with_the_loop(self._conn.dialect):
+            return False
+        return self._writing if getattr(prepared.statement, "is_dml", False) else prepared.by_key
 
     async def _lite(self, prepared: Prepared) -> SqliteStatement | None:
         """On SQLite, ``prepared`` compiled for the aiosqlite fast path with its transaction
