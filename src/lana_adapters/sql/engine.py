@@ -79,7 +79,21 @@ def _postgres_engine(url: URL, settings: SqlSettings) -> AsyncEngine:
         execution_options={KEEPS_SESSION_SCOPE: settings.session_scope},
     )
     configure_postgres(engine.sync_engine)
+    _MADE_HERE.add(engine.dialect)
     return engine
+
+
+# Dialects of the engines create_engine_from made. On PostgreSQL they end a transaction
+# psycopg already ended without calling psycopg (see _end_only_what_began); on SQLite their
+# connections may be used from the event loop's thread, and a unit's write transaction
+# holds the write lock from its BEGIN IMMEDIATE.
+_MADE_HERE: weakref.WeakSet[Dialect] = weakref.WeakSet()
+
+
+def made_by_create_engine_from(dialect: Dialect) -> bool:
+    """Whether ``dialect`` is that of an engine :func:`create_engine_from` made, tuned as
+    the unit of work's fast paths expect (an engine made elsewhere runs without them)."""
+    return dialect in _MADE_HERE
 
 
 def configure_postgres(engine: Engine) -> None:
@@ -118,7 +132,7 @@ def _end_only_what_began(dialect: Dialect) -> None:
     psycopg itself sends nothing for either on an idle connection, but SQLAlchemy's async
     adapter reaches it through a greenlet. Checked here first, a transaction whose COMMIT
     travelled in its last round trip (see ``Tx.commit``) is ended in SQLAlchemy with no
-    greenlet: :func:`ends_idle_without_driver` says so for the dialect.
+    greenlet, on engines :func:`made_by_create_engine_from`.
     """
     commit, roll_back = dialect.do_commit, dialect.do_rollback
 
@@ -132,16 +146,6 @@ def _end_only_what_began(dialect: Dialect) -> None:
 
     dialect.do_commit = do_commit  # type: ignore[method-assign]
     dialect.do_rollback = do_rollback  # type: ignore[method-assign]
-    _IDLE_ENDS_WITHOUT_DRIVER.add(dialect)
-
-
-_IDLE_ENDS_WITHOUT_DRIVER: weakref.WeakSet[Dialect] = weakref.WeakSet()
-
-
-def ends_idle_without_driver(dialect: Dialect) -> bool:
-    """Whether ``dialect`` ends a transaction psycopg already ended without calling psycopg
-    (engines configured by :func:`configure_postgres`)."""
-    return dialect in _IDLE_ENDS_WITHOUT_DRIVER
 
 
 def scope_to_send(
@@ -189,19 +193,8 @@ def _sqlite_engine(url: URL, settings: SqlSettings) -> AsyncEngine:
         max_overflow=settings.max_overflow,
     )
     configure_sqlite(engine.sync_engine, settings.busy_timeout_ms)
-    _SHARED_WITH_THE_LOOP.add(engine.dialect)
+    _MADE_HERE.add(engine.dialect)
     return engine
-
-
-# SQLite dialects of engines made by create_engine_from: their connections may be used from
-# the event loop's thread, and a unit's write transaction holds the write lock from BEGIN.
-_SHARED_WITH_THE_LOOP: weakref.WeakSet[Dialect] = weakref.WeakSet()
-
-
-def shares_connections_with_the_loop(dialect: Dialect) -> bool:
-    """Whether statements that wait on no lock may run on the event loop's thread on
-    ``dialect``'s connections (SQLite engines made by :func:`create_engine_from`)."""
-    return dialect in _SHARED_WITH_THE_LOOP
 
 
 def create_sync_engine(url: str | URL, settings: SqlSettings | None = None) -> Engine:

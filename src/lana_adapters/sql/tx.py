@@ -26,9 +26,8 @@ from lana_adapters.sql.engine import (
     READS_ALONE,
     SCOPE,
     SESSION_SCOPE,
-    ends_idle_without_driver,
+    made_by_create_engine_from,
     scope_to_send,
-    shares_connections_with_the_loop,
 )
 from lana_adapters.sql.errors import DRIVER_ERRORS, ConnectionLost, is_connection_lost, translate
 from lana_adapters.sql.prepared import Prepared
@@ -225,13 +224,15 @@ class Tx:
     async def commit(self) -> None:
         """Make the transaction durable; raises Conflict or Unavailable as the driver reports."""
         try:
-            if self._appended and ends_idle_without_driver(self._conn.dialect):
-                # COMMIT joins the appended rows' round trip; SQLAlchemy then only has to
-                # learn that the transaction ended, which needs neither I/O nor a greenlet.
+            ended_by_driver = bool(self._appended)
+            if ended_by_driver:
+                # COMMIT joins the appended rows' round trip.
                 await (await self._runner_in_transaction()).run_pipelined(self._take_appended(), commit=True)
+            if ended_by_driver and made_by_create_engine_from(self._conn.dialect):
+                # SQLAlchemy only has to learn that the transaction ended: no I/O, no greenlet.
                 self._sync().commit()
             else:
-                await self._conn.commit()
+                await self._conn.commit()  # sends nothing when the driver ended it
         except DRIVER_ERRORS as error:
             raise translate(error) from error
         finally:
@@ -309,7 +310,7 @@ class Tx:
         lock and takes microseconds. Reads by key wait on none (WAL readers never do);
         writes of one row neither once the unit holds the write lock, taken with BEGIN
         IMMEDIATE on engines made by create_engine_from. Aggregates stay off the loop."""
-        if not shares_connections_with_the_loop(self._conn.dialect):
+        if not made_by_create_engine_from(self._conn.dialect):
             return False
         return self._writing if getattr(prepared.statement, "is_dml", False) else prepared.by_key
 

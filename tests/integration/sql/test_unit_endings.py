@@ -8,7 +8,7 @@ from uuid import uuid4
 
 import pytest
 from sqlalchemy import func, literal_column, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from lana_adapters.sql import SqlUnitOfWorkFactory
 from lana_adapters.sql.prepared import Prepared
@@ -93,3 +93,20 @@ async def test_a_transaction_the_driver_ended_ends_in_sqlalchemy_with_no_io(
         assert sync is not None
         getattr(sync, end)()  # outside any greenlet: any driver call would raise MissingGreenlet
         assert not conn.in_transaction()
+
+
+async def test_rows_appended_on_an_engine_made_elsewhere_are_committed(postgres_url: str) -> None:
+    # Such an engine lacks create_engine_from's tuning; its commit still writes the rows
+    # appended for the COMMIT's round trip.
+    engine = create_async_engine(postgres_url)
+    try:
+        admin = await make_tenant(kernel_on(engine, ManualClock(NOW)))
+        customer = builders.customer(admin.tenant_id, NOW)
+        async with SqlUnitOfWorkFactory(engine, app_role=None)(admin.tenant_id) as uow:
+            await uow.customers.add(customer)
+            await uow.audit.append([builders.audit_entry(admin.tenant_id, customer.id, NOW)])
+            await uow.commit()
+        async with SqlUnitOfWorkFactory(engine, app_role=None)(admin.tenant_id) as uow:
+            assert len(await uow.audit.list_for_customer(customer.id, 10)) == 1
+    finally:
+        await engine.dispose()
