@@ -1,6 +1,7 @@
 """Requests per second, latency and memory of the HTTP API next to bare reference endpoints.
 
     uv run --no-sync python -m benchmarks.http_api [--seconds 10] [--connections 64]
+        [--database both|sqlite|postgres]
 
 Each database (SQLite always; PostgreSQL when ``LANA_BENCH_POSTGRES_URL`` or
 ``LANA_TEST_POSTGRES_URL`` names a server) gets two servers of 2 worker processes each:
@@ -8,6 +9,10 @@ Each database (SQLite always; PostgreSQL when ``LANA_BENCH_POSTGRES_URL`` or
 one-row read, a one-row insert, no auth). A third server puts the same read and insert behind
 bare Litestar routes, to show what the framework alone costs. A load generator in another
 process keeps ``--connections`` keep-alive connections busy for ``--seconds`` per scenario.
+
+Besides requests/s and latency, each scenario prints the CPU time per request (from /proc,
+so on Linux) of the server's processes, of every PostgreSQL process on the machine and of
+the load generator: the three share the cores, so together they bound the throughput.
 """
 
 from __future__ import annotations
@@ -171,7 +176,8 @@ async def _drain(receive: Receive) -> None:
 
 
 def _load(port: int, request: bytes, seconds: float, connections: int, queue: Any) -> None:
-    queue.put(asyncio.run(_drive(port, request, seconds, connections)))
+    count, errors, latencies = asyncio.run(_drive(port, request, seconds, connections))
+    queue.put((count, errors, latencies, time.process_time()))
 
 
 async def _drive(port: int, request: bytes, seconds: float, connections: int) -> tuple[int, int, list[float]]:
@@ -213,16 +219,83 @@ def _request(method: str, path: str, token: str | None = None, body: bytes = b""
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
-def measure(port: int, request: bytes, seconds: float, connections: int) -> dict[str, float]:
+def measure(
+    port: int, request: bytes, seconds: float, connections: int, server_pid: int | None = None
+) -> dict[str, float]:
+    """Requests/s, p50/p99 (ms) and errors of one scenario; with ``server_pid``, also the CPU
+    milliseconds per request spent by that server's processes, by PostgreSQL's and by the
+    load generator."""
     queue: Any = multiprocessing.get_context("spawn").Queue()
     process = multiprocessing.get_context("spawn").Process(
         target=_load, args=(port, request, seconds, connections, queue)
     )
+    server_before = _cpu_seconds(_process_tree(server_pid)) if server_pid else 0.0
+    database_before = _cpu_seconds(_postgres_processes())
     process.start()
-    count, errors, latencies = queue.get(timeout=seconds + 120)
+    count, errors, latencies, load_cpu = queue.get(timeout=seconds + 120)
+    server_cpu = _cpu_seconds(_process_tree(server_pid)) - server_before if server_pid else 0.0
+    database_cpu = _cpu_seconds(_postgres_processes()) - database_before
     process.join()
     cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
-    return {"rps": count / seconds, "p50": cuts[49] * 1000, "p99": cuts[98] * 1000, "errors": errors}
+    per_request = 1000 / max(count, 1)
+    return {
+        "rps": count / seconds,
+        "p50": cuts[49] * 1000,
+        "p99": cuts[98] * 1000,
+        "errors": errors,
+        "server_ms": server_cpu * per_request,
+        "database_ms": database_cpu * per_request,
+        "load_ms": load_cpu * per_request,
+    }
+
+
+# --- where the CPU goes: /proc, on Linux ------------------------------------------------------
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _stat(pid: int) -> tuple[str, list[str]] | None:
+    """(command name, the fields after it) of /proc/<pid>/stat; None once the process ended."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name, in parentheses, may itself hold spaces and parentheses.
+    return stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
+
+
+def _processes() -> Iterator[tuple[int, str, list[str]]]:
+    """(pid, command name, the stat fields after the name) of every live process."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (stat := _stat(int(entry.name))) is not None:
+            yield int(entry.name), *stat
+
+
+def _process_tree(root: int) -> list[int]:
+    """``root`` and its descendants (a server's supervisor and its workers)."""
+    children: dict[int, list[int]] = {}
+    for pid, _, fields in _processes():
+        children.setdefault(int(fields[1]), []).append(pid)  # fields[1]: the parent's pid
+    tree, pending = [], [root]
+    while pending:
+        pid = pending.pop()
+        tree.append(pid)
+        pending.extend(children.get(pid, []))
+    return tree
+
+
+def _postgres_processes() -> list[int]:
+    """Every PostgreSQL server process on this machine (its backends run the queries)."""
+    return [pid for pid, name, _ in _processes() if name == "postgres"]
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time, in seconds, that the live processes ``pids`` have used."""
+    ticks = 0
+    for pid in pids:
+        if (stat := _stat(pid)) is not None:
+            ticks += int(stat[1][11]) + int(stat[1][12])  # utime, stime
+    return ticks / _TICKS
 
 
 # --- servers ---------------------------------------------------------------------------------
@@ -311,28 +384,33 @@ def bench_database(
     lana_port, ref_port, floor_port = _free_port(), _free_port(), _free_port()
     lana_cmd = [LANA, "serve", "--port", str(lana_port), "--workers", "2"]
     ref_env = {**base_env, "BENCH_REFERENCE_URL": reference_url, "PYTHONPATH": str(ROOT)}
+    floor_cmd = _uvicorn("litestar_reference_app", floor_port)
     with (
         server(lana_cmd, lana_env, lana_port, "/health/ready", work) as lana,
         server(_uvicorn("reference_app", ref_port), ref_env, ref_port, "/ref/const", ROOT) as reference,
-        server(_uvicorn("litestar_reference_app", floor_port), ref_env, floor_port, "/ref/read", ROOT),
+        server(floor_cmd, ref_env, floor_port, "/ref/read", ROOT) as floor,
     ):
         token, customer_id = _sign_in(lana_port)
         create = json.dumps({"name": "Benchmark Customer", "company": "Load Ltd"}).encode()
+        ref, bare, api = (reference.pid, ref_port), (floor.pid, floor_port), (lana.pid, lana_port)
         scenarios = [
-            ("reference: constant JSON", ref_port, _request("GET", "/ref/const")),
-            ("reference: one-row read", ref_port, _request("GET", "/ref/read")),
-            ("reference: one-row insert", ref_port, _request("POST", "/ref/insert")),
-            ("bare Litestar: one-row read", floor_port, _request("GET", "/ref/read")),
-            ("bare Litestar: one-row insert", floor_port, _request("POST", "/ref/insert")),
-            ("lana: get customer", lana_port, _request("GET", f"/api/v1/customers/{customer_id}", token)),
-            ("lana: create customer", lana_port, _request("POST", "/api/v1/customers", token, create)),
+            ("reference: constant JSON", ref, _request("GET", "/ref/const")),
+            ("reference: one-row read", ref, _request("GET", "/ref/read")),
+            ("reference: one-row insert", ref, _request("POST", "/ref/insert")),
+            ("bare Litestar: one-row read", bare, _request("GET", "/ref/read")),
+            ("bare Litestar: one-row insert", bare, _request("POST", "/ref/insert")),
+            ("lana: get customer", api, _request("GET", f"/api/v1/customers/{customer_id}", token)),
+            ("lana: create customer", api, _request("POST", "/api/v1/customers", token, create)),
         ]
         print(f"\n{label}: 2 workers per server, {args.connections} connections, {args.seconds:g} s each")
-        print(f"{'scenario':<32}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
-        for name, port, request in scenarios:
-            result = measure(port, request, args.seconds, args.connections)
+        print(f"{'':<62}{'CPU ms per request':^30}")
+        columns = ("req/s", "p50 ms", "p99 ms", "server", "database", "load", "errors")
+        print(f"{'scenario':<32}" + "".join(f"{column:>10}" for column in columns))
+        for name, (pid, port), request in scenarios:
+            r = measure(port, request, args.seconds, args.connections, pid)
             print(
-                f"{name:<32}{result['rps']:>10.0f}{result['p50']:>10.1f}{result['p99']:>10.1f}{result['errors']:>8.0f}"
+                f"{name:<32}{r['rps']:>10.0f}{r['p50']:>10.1f}{r['p99']:>10.1f}"
+                f"{r['server_ms']:>10.3f}{r['database_ms']:>10.3f}{r['load_ms']:>10.3f}{r['errors']:>10.0f}"
             )
         print(f"RSS per worker (MiB): lana {_rss(lana)}, reference {_rss(reference)}")
 
@@ -401,12 +479,15 @@ def main() -> None:
     )
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--database", choices=("both", "sqlite", "postgres"), default="both")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="lana_bench_") as directory:
         work = Path(directory)
-        bench_database(
-            "SQLite", f"sqlite+aiosqlite:///{work / 'lana.db'}", str(work / "reference.db"), args, work
-        )
+        if args.database != "postgres":
+            sqlite_url = f"sqlite+aiosqlite:///{work / 'lana.db'}"
+            bench_database("SQLite", sqlite_url, str(work / "reference.db"), args, work)
+        if args.database == "sqlite":
+            return
         with temporary_postgres() as urls:
             if urls is not None:
                 bench_database("PostgreSQL", *urls, args, work)
