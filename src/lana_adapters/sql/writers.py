@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import queue
 import threading
 import weakref
 from typing import Any
@@ -36,12 +37,14 @@ class FileLock:
     ``flock`` belongs to an open file, so two engines of one process exclude each other
     too, and the system drops the lock of a process that dies. A contended lock is waited
     for in a daemon thread blocked in ``flock``, which the system wakes the moment the lock
-    is free. A waiter marks itself with a shared ``flock`` on ``<database>.writer-wait``; a
+    is free; the thread lives as long as the lock and waits for each turn asked of it
+    (under load nearly every write asks, and starting a thread costs more than the write's
+    statements). A waiter marks itself with a shared ``flock`` on ``<database>.writer-wait``; a
     writer finding that mark queues behind it instead of taking a lock just freed, so each
     process gets its turn instead of one taking the lock again and again.
     """
 
-    __slots__ = ("__weakref__", "_fds", "_path", "_pid", "_waiter", "_waiting")
+    __slots__ = ("__weakref__", "_asks", "_fds", "_path", "_pid", "_waiter", "_waiting")
 
     def __init__(self, database_path: str) -> None:
         self._path = database_path
@@ -49,6 +52,8 @@ class FileLock:
         self._pid = 0
         self._waiter: asyncio.Future[None] | None = None
         self._waiting = False
+        # The loops the waiting thread is to hand the lock to, in turn; None stops it.
+        self._asks: queue.SimpleQueue[asyncio.AbstractEventLoop | None] | None = None
 
     async def acquire(self) -> None:
         """Wait (without blocking the event loop) until the lock is held; cancel to give up.
@@ -64,7 +69,7 @@ class FileLock:
         if not self._waiting:
             self._waiting = True
             fcntl.flock(wait_fd, fcntl.LOCK_SH)
-            threading.Thread(target=self._wait, args=(loop,), name="lana-writer-lock", daemon=True).start()
+            self._ask_thread(loop)
         try:
             await waiter
         except asyncio.CancelledError:
@@ -77,6 +82,17 @@ class FileLock:
     def release(self) -> None:
         if self._fds is not None:
             fcntl.flock(self._fds[0], fcntl.LOCK_UN)
+
+    def _ask_thread(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Have the waiting thread (started on first need) take the lock for ``loop``."""
+        if self._asks is None:
+            asks = self._asks = queue.SimpleQueue()
+            weakref.finalize(self, asks.put, None)
+            waiting = threading.Thread(
+                target=_wait_when_asked, args=(weakref.ref(self), asks), name="lana-writer-lock", daemon=True
+            )
+            waiting.start()
+        self._asks.put(loop)
 
     def _wait(self, loop: asyncio.AbstractEventLoop) -> None:
         """In the waiting thread: block until the lock is held, then hand it to the loop."""
@@ -110,7 +126,8 @@ class FileLock:
     def _open(self) -> tuple[int, int]:
         if self._pid != os.getpid():
             # A forked child shares its parent's open files, and so its flock: it opens its own.
-            self._fds, self._pid, self._waiting = None, os.getpid(), False
+            # Nor does it have the parent's waiting thread.
+            self._fds, self._pid, self._waiting, self._asks = None, os.getpid(), False, None
         if self._fds is None:
             # Owner-only: whoever may take the lock can stall every writer of the database.
             flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
@@ -174,6 +191,19 @@ def write_queue_of(engine: AsyncEngine, timeout_seconds: float) -> WriteQueue | 
         return None
     shared: Any = engine.get_execution_options().get(WRITERS)
     return shared if isinstance(shared, WriteQueue) else new_write_queue(engine.url, timeout_seconds)
+
+
+def _wait_when_asked(
+    lock: weakref.ref[FileLock], asks: queue.SimpleQueue[asyncio.AbstractEventLoop | None]
+) -> None:
+    """The waiting thread of one lock: holds it only while waiting, so that a lock nobody
+    uses any more is collected, and its thread told to end."""
+    while (loop := asks.get()) is not None:
+        alive = lock()
+        if alive is None:
+            return
+        alive._wait(loop)
+        del alive
 
 
 def _try_flock(fd: int) -> bool:
