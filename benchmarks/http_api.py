@@ -49,6 +49,11 @@ LANA = str(Path(sys.executable).with_name("lana"))
 PASSWORD = "benchmark password 123"
 SECRET = "benchmark-signing-secret-of-sufficient-length"
 ROWS = 1_000
+# Throughput targets: (Lana's scenario, the reference it is held to, the share of its req/s).
+TARGETS = (
+    ("lana: get customer", "reference: one-row read", 0.80),
+    ("lana: create customer", "reference: one-row insert", 0.60),
+)
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -406,13 +411,30 @@ def bench_database(
         print(f"{'':<62}{'CPU ms per request':^30}")
         columns = ("req/s", "p50 ms", "p99 ms", "server", "database", "load", "errors")
         print(f"{'scenario':<32}" + "".join(f"{column:>10}" for column in columns))
+        results = {}
         for name, (pid, port), request in scenarios:
-            r = measure(port, request, args.seconds, args.connections, pid)
+            r = results[name] = measure(port, request, args.seconds, args.connections, pid)
             print(
                 f"{name:<32}{r['rps']:>10.0f}{r['p50']:>10.1f}{r['p99']:>10.1f}"
                 f"{r['server_ms']:>10.3f}{r['database_ms']:>10.3f}{r['load_ms']:>10.3f}{r['errors']:>10.0f}"
             )
         print(f"RSS per worker (MiB): lana {_rss(lana)}, reference {_rss(reference)}")
+        for lana_name, reference_name, share in TARGETS:
+            print(_against_target(results[lana_name], results[reference_name], lana_name, share))
+
+
+def _cpu_ms(result: dict[str, float]) -> float:
+    return result["server_ms"] + result["database_ms"] + result["load_ms"]
+
+
+def _against_target(lana: dict[str, float], reference: dict[str, float], name: str, share: float) -> str:
+    """How ``name`` did against its target, and the CPU per request the target allows: with
+    every process of the run sharing the cores, requests/s scale as 1 / CPU per request."""
+    return (
+        f"{name.removeprefix('lana: ')}: {lana['rps'] / reference['rps']:.0%} of the reference's "
+        f"req/s (target {share:.0%}); {share:.0%} allows {_cpu_ms(reference) / share:.3f} ms of CPU "
+        f"per request in all, it used {_cpu_ms(lana):.3f}"
+    )
 
 
 def _uvicorn(factory: str, port: int) -> list[str]:
