@@ -196,8 +196,8 @@ def write_queue_of(engine: AsyncEngine, timeout_seconds: float) -> WriteQueue | 
 def _wait_when_asked(
     lock: weakref.ref[FileLock], asks: queue.SimpleQueue[asyncio.AbstractEventLoop | None]
 ) -> None:
-    """The waiting thread of one lock: holds it only while waiting, so that a lock nobody
-    uses any more is collected, and its thread told to end."""
+    """The waiting thread of one lock. It refers to the lock only while taking a turn for
+    it, so that a lock nobody uses any more is collected, and the thread then told to end."""
     while (loop := asks.get()) is not None:
         alive = lock()
         if alive is None:
