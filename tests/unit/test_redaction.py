@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lana_adapters.settings import Settings
 from lana_adapters.telemetry import configure_logging, redact
+from lana_adapters.telemetry.redaction import SUSPECT_WORDS, looks_secret
 
 WEBHOOK_SECRET = "whsec-0123456789abcdef"
 
@@ -53,3 +57,24 @@ def test_the_webhook_signing_secret_is_masked_by_value(monkeypatch: pytest.Monke
         logging.getLogger().removeHandler(handler)
     assert WEBHOOK_SECRET not in buffer.getvalue()
     assert "signed with [REDACTED]" in buffer.getvalue()
+
+
+def _any_case(word: str) -> st.SearchStrategy[str]:
+    return st.tuples(*(st.sampled_from((c.lower(), c.upper())) for c in word)).map("".join)
+
+
+_LINES = st.lists(
+    st.one_of(st.sampled_from(SUSPECT_WORDS).flatmap(_any_case), st.text(max_size=6)), max_size=6
+).map("".join)
+
+
+@given(_LINES)
+def test_the_quick_check_for_secret_words_agrees_with_a_case_insensitive_search(text: str) -> None:
+    # The check gates every masking pattern: a line it passes over is logged as it is.
+    search = re.compile("|".join(map(re.escape, SUSPECT_WORDS)), re.IGNORECASE)
+    assert looks_secret(text) == (search.search(text) is not None)
+
+
+@pytest.mark.parametrize("word", ["token", "pa\u017fsword", "api_\u212aey"])
+def test_a_secret_in_a_line_with_other_scripts_is_masked(word: str) -> None:
+    assert redact(f"café {word}=abcd1234efgh") == f"café {word}=[REDACTED]"
