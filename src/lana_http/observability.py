@@ -67,10 +67,22 @@ class ObservabilityMiddleware:
                 await self._app(scope, receive, send_with_id)
                 _finish(span, status[0], scope)
                 if self._access_log:
-                    elapsed_ms = (time.perf_counter() - started) * 1000
-                    log.info("%s %s %d %.1fms", method, route, status[0], elapsed_ms)
+                    _log_access(method, route, status[0], (time.perf_counter() - started) * 1000)
         finally:
             REQUEST_CONTEXT.reset(token)
+
+
+def _log_access(method: str, route: str, status: int, elapsed_ms: float) -> None:
+    """The request's line, made as ``log.info`` makes one but without its search up the
+    stack for the caller, which is always this function: about a sixth of the line's cost."""
+    if log.isEnabledFor(logging.INFO):
+        fields = (method, route, status, elapsed_ms)
+        record = log.makeRecord(log.name, logging.INFO, __file__, _HERE, _ACCESS, fields, None, "_log_access")
+        log.handle(record)
+
+
+_ACCESS = "%s %s %d %.1fms"
+_HERE = _log_access.__code__.co_firstlineno
 
 
 def _finish(span: trace.Span, status: int, scope: Scope) -> None:
