@@ -23,7 +23,6 @@ from uuid import UUID
 import psycopg
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from lana_adapters.sql.engine import SESSION_SCOPE, scope_to_send
 from lana_adapters.sql.errors import DRIVER_ERRORS, is_psycopg_connection_lost, translate, translate_psycopg
 from lana_core.domain.events import DomainEvent
 
@@ -118,14 +117,11 @@ class _KeptConnection:
             raise translate(error) from error
 
     async def _fetch(self, sql: bytes, params: Any) -> list[Any]:
-        fresh = self._connection is None
         if self._connection is None:
             self._connection = await self._engine.connect()
         try:
             raw = await self._connection.get_raw_connection()
             driver: psycopg.AsyncConnection[Any] = raw.driver_connection  # type: ignore[assignment]
-            if fresh:
-                await _as_login_role(self._connection, driver)
             cursor = await driver.execute(sql, params, prepare=True)
             return await cursor.fetchall()
         except BaseException:
@@ -142,17 +138,6 @@ class _KeptConnection:
         connection, self._connection = self._connection, None
         if connection is not None:
             await asyncio.shield(_discard(connection))
-
-
-async def _as_login_role(connection: AsyncConnection, driver: psycopg.AsyncConnection[Any]) -> None:
-    """Give the session back the login role: a unit of work may have left its tenant's
-    role on it (see :data:`~lana_adapters.sql.engine.SESSION_SCOPE`), which may not touch
-    the inbox. The statements here run on the driver, outside SQLAlchemy's BEGIN, which
-    would otherwise undo that for each transaction."""
-    reset = scope_to_send(connection.info, None, None, session=True)
-    if reset is not None:
-        await driver.execute(reset.encode())
-        connection.info.pop(SESSION_SCOPE, None)
 
 
 async def _discard(connection: AsyncConnection) -> None:
