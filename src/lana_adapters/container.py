@@ -20,14 +20,11 @@ from dependency_injector import containers, providers
 # Runtime imports: Litestar resolves the annotations of Services when it injects them.
 from lana_adapters.redis.stream import EventStream
 from lana_adapters.security import (
-    AccessTokenRevocations,
     Argon2Hasher,
     IdempotencyStore,
     InMemoryIdempotencyStore,
     InMemoryRateLimiter,
-    InMemoryTokenStore,
     RateLimiter,
-    RefreshTokenStore,
 )
 from lana_adapters.settings import Settings
 from lana_adapters.telemetry import (
@@ -44,6 +41,7 @@ from lana_core.memory import (
     InMemoryOutboxRelayStore,
     InMemoryStore,
     InMemoryUnitOfWorkFactory,
+    NoCache,
 )
 from lana_core.ports import (
     ActivityCounters,
@@ -70,10 +68,14 @@ MEMORY_URL = "memory://"
 
 
 class ReadinessProbe(Protocol):
-    """One dependency the process needs to serve requests; ``name`` is what /health/ready reports."""
+    """One dependency of the process; ``name`` is what /health/ready reports. Without a
+    ``required`` one the process cannot serve; without another it serves, degraded."""
 
     @property
     def name(self) -> str: ...
+
+    @property
+    def required(self) -> bool: ...
 
     async def check(self) -> None:
         """Return when the dependency answers; raises Unavailable when it does not."""
@@ -85,6 +87,7 @@ class AlwaysReady:
     """The probe of an adapter living in this process (nothing to reach)."""
 
     name: str
+    required: bool = True
 
     async def check(self) -> None:
         return None
@@ -173,6 +176,7 @@ class EngineProbe:
     __slots__ = ("_engine",)
 
     name = "database"
+    required = True
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -290,6 +294,13 @@ def _traced_lana(kernel: Kernel, **parts: Any) -> Lana:
     return trace_use_cases(Lana(kernel, **parts))
 
 
+def _sessions_cache(redis: RedisAdapters | None, metrics: LanaMetrics) -> Cache:
+    """What sessions act as, cached only where every process shares the cache: another
+    process (a second worker, a CLI command) may revoke a session or change a user, and
+    the next request anywhere must see it. Without Redis each request reads the database."""
+    return NoCache() if redis is None else CountingCache(redis.cache, metrics)
+
+
 def _probes(database: Database, redis: RedisAdapters | None) -> tuple[ReadinessProbe, ...]:
     return (database.probe,) if redis is None else (database.probe, redis.probe)
 
@@ -309,12 +320,15 @@ class Container(containers.DeclarativeContainer):
     insight_model = providers.Resource(open_insight_model, settings, metrics)
     kernel = providers.Singleton(_kernel, database, clock, ids, cache, metrics, redis=redis)
     insight_options = providers.Singleton(_insight_options, settings, metrics)
+    sessions_cache = providers.Singleton(_sessions_cache, redis, metrics)
     lana = providers.Singleton(
-        _traced_lana, kernel, hasher=hasher, insight_model=insight_model, insight_options=insight_options
+        _traced_lana,
+        kernel,
+        hasher=hasher,
+        insight_model=insight_model,
+        insight_options=insight_options,
+        sessions_cache=sessions_cache,
     )
-    local_tokens = providers.Singleton(InMemoryTokenStore)
-    refresh_tokens = providers.Singleton(_shared_or_local, redis, "refresh_tokens", local_tokens.provider)
-    revocations = providers.Singleton(_shared_or_local, redis, "revocations", local_tokens.provider)
     idempotency = providers.Singleton(_shared_or_local, redis, "idempotency", InMemoryIdempotencyStore)
     rate_limiter = providers.Singleton(_shared_or_local, redis, "rate_limiter", InMemoryRateLimiter)
     event_stream = providers.Singleton(_event_stream, redis)
@@ -337,8 +351,6 @@ class Services:
     lana: Lana
     clock: Clock
     hasher: PasswordHasher
-    refresh_tokens: RefreshTokenStore
-    revocations: AccessTokenRevocations
     idempotency: IdempotencyStore
     rate_limiter: RateLimiter
     event_stream: EventStream
@@ -366,8 +378,6 @@ async def start(container: Container) -> Services:
             lana=await resolve(container.lana),
             clock=await resolve(container.clock),
             hasher=await resolve(container.hasher),
-            refresh_tokens=await resolve(container.refresh_tokens),
-            revocations=await resolve(container.revocations),
             idempotency=await resolve(container.idempotency),
             rate_limiter=await resolve(container.rate_limiter),
             event_stream=await resolve(container.event_stream),

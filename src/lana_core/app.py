@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lana_core.ports import InsightModel, PasswordHasher
+from lana_core.ports import Cache, InsightModel, PasswordHasher
 from lana_core.usecases._base import Kernel
 from lana_core.usecases._insight_resilience import InsightOptions
 from lana_core.usecases.analytics import (
@@ -40,6 +40,12 @@ from lana_core.usecases.projects import (
     ListProjectsHandler,
     UpdateProjectHandler,
 )
+from lana_core.usecases.sessions import (
+    EndSessionHandler,
+    RenewSessionHandler,
+    ResolveSessionHandler,
+    SignInHandler,
+)
 from lana_core.usecases.tasks import (
     CompleteTaskHandler,
     CreateTaskHandler,
@@ -50,7 +56,9 @@ from lana_core.usecases.tasks import (
 )
 from lana_core.usecases.tenants import (
     AuthenticateHandler,
+    ChangePasswordHandler,
     ChangeTenantSettingsHandler,
+    ChangeUserRoleHandler,
     CreateTenantHandler,
     CreateUserHandler,
     DeactivateUserHandler,
@@ -64,8 +72,10 @@ class Lana:
     """Every use case of the core, built over one :class:`Kernel`.
 
     ``insight_model`` is the model asked for insights (None: the rules engine answers
-    alone). Keep one instance per process: insight generation holds the circuit
-    breaker and the in-flight map.
+    alone). ``sessions_cache`` keeps what sign-in sessions act as (default: the kernel's
+    cache); it must be shared by every process that changes users or sessions, or be
+    one that keeps nothing. Keep one instance per process: insight generation holds the
+    circuit breaker and the in-flight map.
     """
 
     def __init__(
@@ -75,9 +85,10 @@ class Lana:
         hasher: PasswordHasher,
         insight_model: InsightModel | None = None,
         insight_options: InsightOptions | None = None,
+        sessions_cache: Cache | None = None,
     ) -> None:
         self.kernel = kernel
-        self._tenancy(kernel, hasher)
+        self._tenancy(kernel, hasher, sessions_cache or kernel.cache)
         self._customers(kernel)
         self._work(kernel)
         self._insights(kernel, insight_model, insight_options)
@@ -97,14 +108,20 @@ class Lana:
         )
         return cls(kernel, hasher=ScryptHasher(), insight_model=insight_model)
 
-    def _tenancy(self, kernel: Kernel, hasher: PasswordHasher) -> None:
+    def _tenancy(self, kernel: Kernel, hasher: PasswordHasher, sessions_cache: Cache) -> None:
         self.create_tenant = CreateTenantHandler(kernel, hasher)
         self.get_tenant = GetTenantHandler(kernel)
         self.change_tenant_settings = ChangeTenantSettingsHandler(kernel)
         self.create_user = CreateUserHandler(kernel, hasher)
-        self.deactivate_user = DeactivateUserHandler(kernel)
+        self.deactivate_user = DeactivateUserHandler(kernel, sessions_cache)
+        self.change_user_role = ChangeUserRoleHandler(kernel, sessions_cache)
+        self.change_password = ChangePasswordHandler(kernel, hasher, sessions_cache)
         self.list_users = ListUsersHandler(kernel)
         self.authenticate = AuthenticateHandler(kernel, hasher)
+        self.sign_in = SignInHandler(kernel, self.authenticate)
+        self.renew_session = RenewSessionHandler(kernel, sessions_cache)
+        self.end_session = EndSessionHandler(kernel, sessions_cache)
+        self.resolve_session = ResolveSessionHandler(kernel, sessions_cache)
 
     def _customers(self, kernel: Kernel) -> None:
         self.create_customer = CreateCustomerHandler(kernel)

@@ -34,6 +34,7 @@ from lana_core.domain.interactions import Interaction
 from lana_core.domain.pagination import Page, PageRequest
 from lana_core.domain.projects import Project, ProjectStats, Task, TaskStats
 from lana_core.domain.queries import CustomerQuery, ProjectQuery, TaskQuery
+from lana_core.domain.sessions import Session, SessionView
 from lana_core.domain.tenancy import Tenant, User
 
 T = TypeVar("T")
@@ -90,6 +91,33 @@ class UserRepository(Protocol):
 
     async def list(self, page: PageRequest) -> Page[User]:
         """Users ordered by email."""
+        ...
+
+
+class SessionRepository(Protocol):
+    """The sign-in sessions of one tenant. Ended sessions (revoked or expired) may be
+    forgotten: :meth:`get` then returns None."""
+
+    async def add(self, session: Session) -> None:
+        """Store a new session."""
+        ...
+
+    async def get(self, session_id: UUID) -> Session | None: ...
+
+    async def get_view(self, session_id: UUID) -> SessionView | None:
+        """The session with its user's role and state, read together; None when either is gone."""
+        ...
+
+    async def update(self, session: Session) -> None:
+        """Store ``session``; raises StaleVersion unless the stored version is ``session.version - 1``."""
+        ...
+
+    async def live_of(self, user_id: UUID, now: datetime) -> Sequence[Session]:
+        """The user's sessions neither revoked nor expired at ``now``."""
+        ...
+
+    async def forget_ended(self, user_id: UUID, now: datetime) -> None:
+        """Delete the user's sessions that were revoked or had expired at ``now``."""
         ...
 
 
@@ -245,6 +273,7 @@ class UnitOfWork(Protocol):
 
     tenants: TenantRepository
     users: UserRepository
+    sessions: SessionRepository
     customers: CustomerRepository
     projects: ProjectRepository
     tasks: TaskRepository

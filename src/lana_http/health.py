@@ -46,13 +46,21 @@ class HealthController(Controller):
         responses=documented(400, 503),
     )
     async def ready(self, *, runtime: NamedDependency[Runtime]) -> HealthOut:
-        """Every configured adapter answers; otherwise 503 naming the ones that do not."""
-        results = await asyncio.gather(*(_check(probe) for probe in runtime.services.probes))
-        down = [FieldError(name, "unavailable", reason) for name, reason in results if reason]
+        """Every required adapter answers (503 naming the ones that do not); ``degraded``
+        when an optional one (Redis) does not: requests are served without it."""
+        probes = runtime.services.probes
+        results = await asyncio.gather(*(_check(probe) for probe in probes))
+        down = [
+            FieldError(probe.name, "unavailable", reason)
+            for probe, (_, reason) in zip(probes, results, strict=True)
+            if reason and probe.required
+        ]
         if down:
             names = ", ".join(error.field for error in down)
             raise HttpProblem(503, "unavailable", f"not ready: {names} unavailable", errors=down)
-        return HealthOut(status="ready", checks={name: "ok" for name, _ in results})
+        checks = {name: reason or "ok" for name, reason in results}
+        status = "ready" if all(reason is None for _, reason in results) else "degraded"
+        return HealthOut(status=status, checks=checks)
 
 
 async def _check(probe: ReadinessProbe) -> tuple[str, str | None]:

@@ -90,6 +90,7 @@ def calls(ids: Ids) -> dict[str, Call]:
             {"email": "new.user@example.com", "name": "New", "role": "viewer", "password": PASSWORD},
         ),
         "deactivateUser": Call("POST", f"/users/{u}/deactivate"),
+        "changeUserRole": Call("POST", f"/users/{u}/role", {"role": "agent"}),
         "whoAmI": Call("GET", "/auth/me"),
     }
 
@@ -137,7 +138,10 @@ DECISIONS: dict[str, tuple[Action, Resource, bool] | None] = {
     "listUsers": (Action.READ, Resource.USER, False),
     "createUser": (Action.CREATE, Resource.USER, False),
     "deactivateUser": (Action.UPDATE, Resource.USER, False),
+    "changeUserRole": (Action.UPDATE, Resource.USER, False),
     "whoAmI": None,
+    # One's own password, proven by the current one.
+    "changePassword": None,
     # Any signed-in role may watch; each event is filtered by whether the caller may read it.
     "streamEvents": None,
     "login": None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dependency_injector import providers
 from litestar.testing import AsyncTestClient
 
-from lana_adapters.container import Database
+from lana_adapters.container import AlwaysReady, Database
 from lana_core.errors import Unavailable
 from lana_core.memory import InMemoryOutboxRelayStore, InMemoryStore, InMemoryUnitOfWorkFactory
 from lana_core.system import SystemClock
@@ -15,6 +15,15 @@ from tests.e2e.conftest import http_settings, make_container
 
 class _DownProbe:
     name = "database"
+    required = True
+
+    async def check(self) -> None:
+        raise Unavailable("connection refused")
+
+
+class _DownCache:
+    name = "redis"
+    required = False
 
     async def check(self) -> None:
         raise Unavailable("connection refused")
@@ -46,3 +55,15 @@ async def test_ready_is_503_naming_the_adapter_that_is_down(database_url: str) -
         assert "database" in problem["detail"]
         assert problem["errors"][0]["field"] == "database"
         assert (await client.get("/health/live")).status_code == 200
+
+
+async def test_ready_is_degraded_not_down_when_an_optional_adapter_is_down(database_url: str) -> None:
+    container = make_container(database_url)
+    container.probes.override(providers.Object((AlwaysReady("database"), _DownCache())))
+    async with AsyncTestClient(create_app(container, http_settings())) as client:
+        response = await client.get("/health/ready")
+        assert response.status_code == 200
+        assert response.json() == {
+            "status": "degraded",
+            "checks": {"database": "ok", "redis": "Unavailable"},
+        }

@@ -23,7 +23,6 @@ from schemathesis import checks
 from schemathesis.generation.modes import GenerationMode
 
 from lana_adapters.container import Container, start, stop
-from lana_adapters.security import InMemoryTokenStore
 from lana_core.system import SystemClock
 from lana_core.usecases.tenants import CreateTenant
 from lana_http import create_app
@@ -59,7 +58,7 @@ def errors_are_problem_documents(ctx: Any, response: schemathesis.Response, case
 async def _admin_token(container: Container) -> str:
     services = await start(container)
     try:
-        _, admin = await services.lana.create_tenant(
+        await services.lana.create_tenant(
             CreateTenant(
                 slug="fuzz",
                 name="Fuzz Ltd",
@@ -68,24 +67,17 @@ async def _admin_token(container: Container) -> str:
                 admin_password=PASSWORD,
             )
         )
+        config = TokenConfig(
+            secret=SECRET,
+            issuer="lana",
+            audience="lana-api",
+            access_ttl=timedelta(hours=1),
+            refresh_ttl=timedelta(hours=1),
+        )
+        tokens = TokenService(config, clock=SystemClock(), lana=services.lana)
+        return (await tokens.sign_in("fuzz", "admin@fuzz.example.com", PASSWORD)).access_token
     finally:
         await stop(container)
-    config = TokenConfig(
-        secret=SECRET,
-        issuer="lana",
-        audience="lana-api",
-        access_ttl=timedelta(hours=1),
-        refresh_ttl=timedelta(hours=1),
-    )
-    store = InMemoryTokenStore()
-    tokens = TokenService(
-        config, clock=SystemClock(), refresh_tokens=store, revocations=store, current_actor=_none
-    )
-    return (await tokens.issue(admin)).access_token
-
-
-async def _none(*_: object) -> None:
-    return None
 
 
 @pytest.fixture(scope="module")

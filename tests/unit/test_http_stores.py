@@ -1,9 +1,8 @@
-"""The security adapters: argon2id hashing and the in-memory token, idempotency and rate stores."""
+"""The security adapters: argon2id hashing and the in-memory idempotency and rate stores."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from uuid import uuid4
+from datetime import UTC, datetime
 
 import pytest
 
@@ -12,9 +11,6 @@ from lana_adapters.security import (
     ClaimState,
     InMemoryIdempotencyStore,
     InMemoryRateLimiter,
-    InMemoryTokenStore,
-    RefreshToken,
-    Rotation,
     StoredResponse,
 )
 
@@ -50,47 +46,6 @@ def test_verify_says_no_to_a_wrong_password_or_a_broken_hash_without_raising() -
 def test_a_cost_below_the_minimum_is_refused() -> None:
     with pytest.raises(ValueError, match="OWASP"):
         Argon2Hasher(memory_kib=8 * 1024)
-
-
-def _token(family: str, jti: str | None = None, days: int = 1) -> RefreshToken:
-    return RefreshToken(
-        jti=jti or uuid4().hex,
-        family_id=family,
-        tenant_id=uuid4(),
-        user_id=uuid4(),
-        expires_at=NOW + timedelta(days=days),
-    )
-
-
-async def test_a_refresh_token_rotates_once_and_its_reuse_revokes_the_family() -> None:
-    store = InMemoryTokenStore()
-    first = _token("fam")
-    await store.add(first)
-    second = _token("fam")
-    assert await store.rotate(first.jti, second, NOW) is Rotation.ROTATED
-    assert await store.rotate(first.jti, _token("fam"), NOW) is Rotation.REUSED
-    assert await store.rotate(second.jti, _token("fam"), NOW) is Rotation.UNKNOWN
-
-
-async def test_an_expired_or_foreign_family_token_does_not_rotate() -> None:
-    store = InMemoryTokenStore()
-    old = _token("fam", days=-1)
-    await store.add(old)
-    assert await store.rotate(old.jti, _token("fam"), NOW) is Rotation.UNKNOWN
-    live = _token("other")
-    await store.add(live)
-    assert await store.rotate(live.jti, _token("intruder"), NOW) is Rotation.UNKNOWN
-
-
-async def test_sign_out_revokes_the_family_and_revoked_access_tokens_expire_from_the_list() -> None:
-    store = InMemoryTokenStore()
-    token = _token("fam")
-    await store.add(token)
-    await store.revoke_family_of(token.jti)
-    assert await store.rotate(token.jti, _token("fam"), NOW) is Rotation.UNKNOWN
-    await store.revoke("access-1", NOW + timedelta(minutes=15))
-    assert await store.is_revoked("access-1", NOW)
-    assert not await store.is_revoked("access-1", NOW + timedelta(minutes=16))
 
 
 async def test_an_idempotency_key_goes_from_new_to_in_flight_to_done() -> None:

@@ -28,7 +28,6 @@ if TYPE_CHECKING:
         Subscription,
         TeePublisher,
     )
-    from lana_adapters.redis.tokens import RedisAccessTokenRevocations, RedisRefreshTokenStore
 
 __all__ = [
     "Circuit",
@@ -36,7 +35,6 @@ __all__ = [
     "Guard",
     "InMemoryEventStream",
     "LiveCounters",
-    "RedisAccessTokenRevocations",
     "RedisAdapters",
     "RedisCache",
     "RedisDown",
@@ -44,7 +42,6 @@ __all__ = [
     "RedisIdempotencyStore",
     "RedisProbe",
     "RedisRateLimiter",
-    "RedisRefreshTokenStore",
     "RedisSettings",
     "StreamPublisher",
     "Subscription",
@@ -61,7 +58,6 @@ _HOMES = {
     "Guard": "lana_adapters.redis.connection",
     "InMemoryEventStream": "lana_adapters.redis.stream",
     "LiveCounters": "lana_adapters.redis.counters",
-    "RedisAccessTokenRevocations": "lana_adapters.redis.tokens",
     "RedisAdapters": "lana_adapters.redis.bundle",
     "RedisCache": "lana_adapters.redis.cache",
     "RedisDown": "lana_adapters.redis.connection",
@@ -69,7 +65,6 @@ _HOMES = {
     "RedisIdempotencyStore": "lana_adapters.redis.idempotency",
     "RedisProbe": "lana_adapters.redis.bundle",
     "RedisRateLimiter": "lana_adapters.redis.rate_limit",
-    "RedisRefreshTokenStore": "lana_adapters.redis.tokens",
     "RedisSettings": "lana_adapters.redis.settings",
     "StreamPublisher": "lana_adapters.redis.stream",
     "Subscription": "lana_adapters.redis.stream",

@@ -16,17 +16,18 @@ from lana_adapters.redis.idempotency import RedisIdempotencyStore
 from lana_adapters.redis.pubsub import RedisEventStream
 from lana_adapters.redis.rate_limit import RedisRateLimiter
 from lana_adapters.redis.settings import RedisSettings
-from lana_adapters.redis.tokens import RedisAccessTokenRevocations, RedisRefreshTokenStore
 from lana_core.errors import Unavailable
 
 
 class RedisProbe:
-    """Readiness of Redis: one PING within the timeout. Sessions and idempotency keys fail
-    closed without Redis, so a server whose stores live there is not ready without it."""
+    """Readiness of Redis: one PING within the timeout. Not ``required``: without Redis the
+    server still serves every request from the database (slower; rate limits per process,
+    and creates sent with an Idempotency-Key refused), so it is *degraded*, not unready."""
 
     __slots__ = ("_client", "_timeout")
 
     name = "redis"
+    required = False
 
     def __init__(self, client: Redis, settings: RedisSettings) -> None:
         self._client = client
@@ -49,8 +50,6 @@ class RedisAdapters:
     client: Redis
     cache: RedisCache
     rate_limiter: RedisRateLimiter
-    refresh_tokens: RedisRefreshTokenStore
-    revocations: RedisAccessTokenRevocations
     idempotency: RedisIdempotencyStore
     counters: LiveCounters
     events: RedisEventStream
@@ -72,8 +71,6 @@ async def redis_adapters(settings: RedisSettings, *, processes: int = 1) -> Asyn
             client=client,
             cache=RedisCache(client, settings),
             rate_limiter=RedisRateLimiter(client, settings, processes=processes),
-            refresh_tokens=RedisRefreshTokenStore(client, settings),
-            revocations=RedisAccessTokenRevocations(client, settings),
             idempotency=RedisIdempotencyStore(client, settings),
             counters=LiveCounters(client, settings),
             events=events,

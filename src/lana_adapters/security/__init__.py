@@ -1,5 +1,6 @@
-"""Security adapters: argon2id password hashing, and the stores behind sessions, idempotency
-keys and rate limits (in one process's memory here; shared stores satisfy the same Protocols)."""
+"""Security adapters: argon2id password hashing, and the stores behind idempotency keys and
+rate limits (in one process's memory here; shared stores satisfy the same Protocols).
+Sign-in sessions are the core's (``lana_core.domain.sessions``), stored with the rest."""
 
 from lana_adapters.security.hashing import Argon2Hasher
 from lana_adapters.security.idempotency import (
@@ -10,27 +11,15 @@ from lana_adapters.security.idempotency import (
     StoredResponse,
 )
 from lana_adapters.security.rate_limit import InMemoryRateLimiter, RateDecision, RateLimiter
-from lana_adapters.security.tokens import (
-    AccessTokenRevocations,
-    InMemoryTokenStore,
-    RefreshToken,
-    RefreshTokenStore,
-    Rotation,
-)
 
 __all__ = [
-    "AccessTokenRevocations",
     "Argon2Hasher",
     "Claim",
     "ClaimState",
     "IdempotencyStore",
     "InMemoryIdempotencyStore",
     "InMemoryRateLimiter",
-    "InMemoryTokenStore",
     "RateDecision",
     "RateLimiter",
-    "RefreshToken",
-    "RefreshTokenStore",
-    "Rotation",
     "StoredResponse",
 ]

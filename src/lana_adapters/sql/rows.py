@@ -8,6 +8,7 @@ from lana_adapters.sql.search import search_text
 from lana_adapters.sql.tx import AnyRow
 from lana_core.domain.customers import Customer, CustomerStatus, CustomerValue
 from lana_core.domain.projects import Priority, Project, ProjectStatus, Task
+from lana_core.domain.sessions import Session
 from lana_core.domain.tenancy import Role, Tenant, TenantSettings, User
 
 Values = dict[str, Any]
@@ -68,6 +69,32 @@ def user_of(row: AnyRow) -> User:
         version=row.version,
         created_at=row.created_at,
         updated_at=row.updated_at,
+    )
+
+
+def session_values(session: Session) -> Values:
+    return {
+        "tenant_id": session.tenant_id,
+        "id": session.id,
+        "user_id": session.user_id,
+        "refresh_id": session.refresh_id,
+        "created_at": session.created_at,
+        "expires_at": session.expires_at,
+        "revoked_at": session.revoked_at,
+        "version": session.version,
+    }
+
+
+def session_of(row: AnyRow) -> Session:
+    return Session(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        user_id=row.user_id,
+        refresh_id=row.refresh_id,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        revoked_at=row.revoked_at,
+        version=row.version,
     )
 
 

@@ -58,6 +58,7 @@ metadata = MetaData(
 # Tables that hold one tenant's rows (row-level security applies to each).
 TENANT_TABLES = (
     "users",
+    "sessions",
     "customers",
     "projects",
     "tasks",
@@ -123,6 +124,24 @@ users = Table(
     PrimaryKeyConstraint("tenant_id", "id"),
     UniqueConstraint("tenant_id", "email"),
     one_of("role", Role),
+)
+
+# Sign-in sessions: the record every access token is checked against (see
+# lana_core.domain.sessions). A user's ended sessions are deleted at its next sign-in.
+sessions = Table(
+    "sessions",
+    metadata,
+    _tenant_id(),
+    Column("id", Uuid, nullable=False),
+    Column("user_id", Uuid, nullable=False),
+    Column("refresh_id", Uuid, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime),
+    Column("version", Integer, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "id"),
+    _parent("users", "user_id"),
+    Index("ix_sessions_user", "tenant_id", "user_id"),
 )
 
 customers = Table(

@@ -17,6 +17,7 @@ from lana_adapters.sql.errors import DRIVER_ERRORS, is_connection_lost, translat
 from lana_adapters.sql.history import SqlAuditLog, SqlInsightRepository, SqlInteractionRepository
 from lana_adapters.sql.outbox import SqlOutbox
 from lana_adapters.sql.projects import SqlProjectRepository
+from lana_adapters.sql.sessions import SqlSessionRepository
 from lana_adapters.sql.settings import APP_ROLE
 from lana_adapters.sql.tasks import SqlTaskRepository
 from lana_adapters.sql.tenancy import SqlTenantRepository, SqlUserRepository
@@ -31,6 +32,7 @@ from lana_core.ports import (
     InteractionRepository,
     Outbox,
     ProjectRepository,
+    SessionRepository,
     TaskRepository,
     TenantRepository,
     UnitOfWorkFactory,
@@ -64,6 +66,7 @@ class SqlUnitOfWork:
         "interactions",
         "outbox",
         "projects",
+        "sessions",
         "tasks",
         "tenants",
         "users",
@@ -71,6 +74,7 @@ class SqlUnitOfWork:
 
     tenants: TenantRepository
     users: UserRepository
+    sessions: SessionRepository
     customers: CustomerRepository
     projects: ProjectRepository
     tasks: TaskRepository
@@ -106,6 +110,7 @@ class SqlUnitOfWork:
         )
         self.tenants = SqlTenantRepository(tx)
         self.users = SqlUserRepository(tx)
+        self.sessions = SqlSessionRepository(tx)
         self.customers = SqlCustomerRepository(tx)
         self.projects = SqlProjectRepository(tx)
         self.tasks = SqlTaskRepository(tx)

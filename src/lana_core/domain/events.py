@@ -31,6 +31,7 @@ TENANT_CREATED: Final = "tenant.created"
 TENANT_SETTINGS_CHANGED: Final = "tenant.settings_changed"
 USER_CREATED: Final = "user.created"
 USER_UPDATED: Final = "user.updated"
+USER_PASSWORD_CHANGED: Final = "user.password_changed"  # noqa: S105 - an event name
 
 EVENT_TYPES: Final = frozenset(
     {
@@ -55,6 +56,7 @@ EVENT_TYPES: Final = frozenset(
         TENANT_SETTINGS_CHANGED,
         USER_CREATED,
         USER_UPDATED,
+        USER_PASSWORD_CHANGED,
     }
 )
 

@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 from uuid import UUID
 
-from attrs import evolve, frozen
+from attrs import evolve, field, frozen
 
 from lana_core.domain import validation
 from lana_core.errors import ValidationError
@@ -22,6 +22,17 @@ class Role(enum.StrEnum):
     MANAGER = "manager"
     AGENT = "agent"
     VIEWER = "viewer"
+
+
+def parse_role(value: Role | str) -> Role:
+    """The role named ``value`` in any case; raises ValidationError listing the roles."""
+    if isinstance(value, Role):
+        return value
+    try:
+        return Role(str(value).strip().lower())
+    except ValueError:
+        allowed = ", ".join(role.value for role in Role)
+        raise ValidationError.single("role", "invalid_choice", f"must be one of: {allowed}") from None
 
 
 @frozen(kw_only=True)
@@ -114,6 +125,9 @@ class User:
     def with_role(self, role: Role, now: datetime) -> User:
         return evolve(self, role=role, version=self.version + 1, updated_at=now)
 
+    def with_password_hash(self, password_hash: str, now: datetime) -> User:
+        return evolve(self, password_hash=password_hash, version=self.version + 1, updated_at=now)
+
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -130,8 +144,12 @@ def check_password_strength(password: str) -> None:
 
 @frozen
 class Actor:
-    """Who runs a command: every use case is scoped to ``tenant_id`` and judged by ``role``."""
+    """Who runs a command: every use case is scoped to ``tenant_id`` and judged by ``role``.
+
+    ``session_id`` names the sign-in session the command came through, if any; it plays
+    no part in what the actor may do (nor in equality)."""
 
     tenant_id: UUID
     user_id: UUID
     role: Role
+    session_id: UUID | None = field(default=None, eq=False, kw_only=True)

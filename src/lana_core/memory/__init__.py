@@ -6,7 +6,7 @@ never copied.
 """
 
 from lana_core.memory._bus import HandlerFailures, InMemoryEventBus
-from lana_core.memory._cache import InMemoryCache
+from lana_core.memory._cache import InMemoryCache, NoCache
 from lana_core.memory._clock import ManualClock
 from lana_core.memory._counters import InMemoryActivityCounters
 from lana_core.memory._hashing import ScryptHasher
@@ -18,6 +18,7 @@ __all__ = [
     "HandlerFailures",
     "InMemoryActivityCounters",
     "InMemoryCache",
+    "NoCache",
     "InMemoryEventBus",
     "InMemoryOutboxRelayStore",
     "InMemoryStore",

@@ -114,3 +114,21 @@ class InMemoryCache:
             keys.discard(rendered)
             if not keys:
                 del self._keys[entry.namespace]
+
+
+class NoCache:
+    """A :class:`~lana_core.ports.Cache` that keeps nothing: every read computes.
+
+    For values that must be fresh in every process where no cache is shared between them
+    (see ``Lana(sessions_cache=...)``).
+    """
+
+    __slots__ = ()
+
+    async def get_or_compute(
+        self, key: CacheKey, kind: type[T], compute: Callable[[], Awaitable[T]], ttl_seconds: float
+    ) -> T:
+        return await compute()
+
+    async def invalidate(self, tenant_id: UUID, namespaces: Sequence[str]) -> None:
+        return None

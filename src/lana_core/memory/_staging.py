@@ -12,6 +12,7 @@ from lana_core.domain.events import DomainEvent
 from lana_core.domain.insights import Insight
 from lana_core.domain.interactions import Interaction
 from lana_core.domain.projects import Project, Task
+from lana_core.domain.sessions import Session
 from lana_core.domain.tenancy import Tenant, User
 from lana_core.memory._store import InMemoryStore, OutboxRow, TenantSpace
 from lana_core.memory._tables import Pending, Table
@@ -24,10 +25,12 @@ class Staging:
         "analytics",
         "audit",
         "customers",
+        "forgotten_sessions",
         "insights",
         "interactions",
         "outbox",
         "projects",
+        "sessions",
         "tasks",
         "tenants",
         "users",
@@ -36,6 +39,8 @@ class Staging:
     def __init__(self) -> None:
         self.tenants: Pending[Tenant] = Pending()
         self.users: Pending[User] = Pending()
+        self.sessions: Pending[Session] = Pending()
+        self.forgotten_sessions: list[UUID] = []
         self.customers: Pending[Customer] = Pending()
         self.projects: Pending[Project] = Pending()
         self.tasks: Pending[Task] = Pending()
@@ -52,6 +57,8 @@ class Staging:
     def apply(self, store: InMemoryStore, space: TenantSpace) -> None:
         for pending, table in self._tables(store, space):
             pending.apply(table)
+        for session_id in self.forgotten_sessions:
+            _forget(space, session_id)
         for interaction in self.interactions:
             space.interactions.setdefault(interaction.customer_id, []).append(interaction)
         for insight in self.insights:
@@ -70,11 +77,18 @@ class Staging:
         pairs: list[tuple[Pending[Any], Table[Any]]] = [
             (self.tenants, store.tenants),
             (self.users, space.users),
+            (self.sessions, space.sessions),
             (self.customers, space.customers),
             (self.projects, space.projects),
             (self.tasks, space.tasks),
         ]
         return [(pending, table) for pending, table in pairs if pending.rows]
+
+
+def _forget(space: TenantSpace, session_id: UUID) -> None:
+    session = space.sessions.rows.pop(session_id, None)
+    if session is not None:
+        space.sessions.children.get(session.user_id, {}).pop(session_id, None)
 
 
 # Read-only stand-in while a unit of work has written nothing: opening one for a read costs no staging.

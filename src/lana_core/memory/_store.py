@@ -14,6 +14,7 @@ from lana_core.domain.events import DomainEvent
 from lana_core.domain.insights import Insight
 from lana_core.domain.interactions import Interaction
 from lana_core.domain.projects import Project, Task
+from lana_core.domain.sessions import Session
 from lana_core.domain.tenancy import Tenant, User
 from lana_core.memory._tables import Kind, Table
 from lana_core.ports import OutboxRecord
@@ -25,6 +26,7 @@ CUSTOMER: Kind[Customer] = Kind(
 )
 PROJECT: Kind[Project] = Kind("project", version=lambda p: p.version, parent=lambda p: p.customer_id)
 TASK: Kind[Task] = Kind("task", version=lambda t: t.version, parent=lambda t: t.customer_id)
+SESSION: Kind[Session] = Kind("session", version=lambda s: s.version, parent=lambda s: s.user_id)
 
 
 class TenantSpace:
@@ -39,6 +41,7 @@ class TenantSpace:
         "interactions",
         "is_empty_stand_in",
         "projects",
+        "sessions",
         "tasks",
         "users",
     )
@@ -47,6 +50,7 @@ class TenantSpace:
         # The stand-in answers reads for tenants that have no records; nothing is ever written to it.
         self.is_empty_stand_in = is_empty_stand_in
         self.users = Table(USER)
+        self.sessions = Table(SESSION)
         self.customers = Table(CUSTOMER)
         self.projects = Table(PROJECT)
         self.tasks = Table(TASK)

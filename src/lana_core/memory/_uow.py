@@ -16,6 +16,7 @@ from lana_core.memory._repositories.history import (
     InMemoryOutbox,
 )
 from lana_core.memory._repositories.projects import InMemoryProjectRepository, InMemoryTaskRepository
+from lana_core.memory._repositories.sessions import InMemorySessionRepository
 from lana_core.memory._repositories.tenancy import InMemoryTenantRepository, InMemoryUserRepository
 from lana_core.memory._staging import Scope
 from lana_core.memory._store import InMemoryStore
@@ -27,6 +28,7 @@ from lana_core.ports import (
     InteractionRepository,
     Outbox,
     ProjectRepository,
+    SessionRepository,
     TaskRepository,
     TenantRepository,
     UserRepository,
@@ -79,6 +81,7 @@ class InMemoryUnitOfWork:
 
     tenants = _Repository[TenantRepository](InMemoryTenantRepository)
     users = _Repository[UserRepository](InMemoryUserRepository)
+    sessions = _Repository[SessionRepository](InMemorySessionRepository)
     customers = _Repository[CustomerRepository](InMemoryCustomerRepository)
     projects = _Repository[ProjectRepository](InMemoryProjectRepository)
     tasks = _Repository[TaskRepository](InMemoryTaskRepository)

@@ -10,16 +10,28 @@ from attrs import frozen
 from lana_core.domain import events
 from lana_core.domain.pagination import Page, PageRequest
 from lana_core.domain.policy import Action, Resource
-from lana_core.domain.tenancy import Actor, Role, Tenant, TenantSettings, User, check_password_strength
+from lana_core.domain.tenancy import (
+    Actor,
+    Role,
+    Tenant,
+    TenantSettings,
+    User,
+    check_password_strength,
+    parse_role,
+)
 from lana_core.errors import Conflict, NotFound, Unauthenticated
-from lana_core.ports import PasswordHasher
+from lana_core.ports import Cache, PasswordHasher, UnitOfWork
 from lana_core.usecases._base import Change, Kernel, UseCase, authorize_in, record, snapshot
+from lana_core.usecases._revocation import SESSIONS, revoke_sessions_of
 
 __all__ = [
     "Authenticate",
     "AuthenticateHandler",
+    "ChangePassword",
+    "ChangePasswordHandler",
     "ChangeTenantSettings",
     "ChangeTenantSettingsHandler",
+    "ChangeUserRoleHandler",
     "CreateTenant",
     "CreateTenantHandler",
     "CreateUser",
@@ -59,6 +71,16 @@ class ChangeTenantSettings:
     settings: TenantSettings
 
 
+# Password hashing is deliberately slow (tens of ms): off the event loop, so one sign-in
+# does not stall every other request of the process.
+async def _hash(hasher: PasswordHasher, password: str) -> str:
+    return await asyncio.to_thread(hasher.hash, password)
+
+
+async def _verify(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
+    return await asyncio.to_thread(hasher.verify, password_hash, password)
+
+
 class _WithHasher(UseCase):
     __slots__ = ("_hasher",)
 
@@ -66,13 +88,11 @@ class _WithHasher(UseCase):
         super().__init__(kernel)
         self._hasher = hasher
 
-    # Password hashing is deliberately slow (tens of ms): off the event loop, so one
-    # sign-in does not stall every other request of the process.
     async def _hash(self, password: str) -> str:
-        return await asyncio.to_thread(self._hasher.hash, password)
+        return await _hash(self._hasher, password)
 
     async def _verify(self, password_hash: str, password: str) -> bool:
-        return await asyncio.to_thread(self._hasher.verify, password_hash, password)
+        return await _verify(self._hasher, password_hash, password)
 
 
 class CreateTenantHandler(_WithHasher):
@@ -180,10 +200,23 @@ class CreateUserHandler(_WithHasher):
         return user
 
 
-class DeactivateUserHandler(UseCase):
-    """Deactivate a user so it can no longer sign in (admins only; not oneself).
+class _ChangesUsers(UseCase):
+    """A use case that changes users: each change ends or changes what their sessions act
+    as, so the cached answers are dropped once it committed."""
 
-    Raises PermissionDenied, NotFound, Conflict (already inactive, or oneself).
+    __slots__ = ("_sessions_cache",)
+
+    def __init__(self, kernel: Kernel, sessions_cache: Cache | None = None) -> None:
+        super().__init__(kernel)
+        self._sessions_cache = sessions_cache or kernel.cache
+
+    async def _changed(self, tenant_id: UUID) -> None:
+        await self._sessions_cache.invalidate(tenant_id, (SESSIONS,))
+
+
+class DeactivateUserHandler(_ChangesUsers):
+    """Deactivate a user so it can no longer sign in, and end its sessions (admins only; not
+    oneself). Raises PermissionDenied, NotFound, Conflict (already inactive, or oneself).
     """
 
     __slots__ = ()
@@ -192,18 +225,88 @@ class DeactivateUserHandler(UseCase):
         now = self._now()
         async with self._kernel.uow(actor.tenant_id) as uow:
             await authorize_in(uow, actor, Action.UPDATE, Resource.USER)
-            before = await uow.users.get(user_id)
-            if before is None:
-                raise NotFound("user", user_id)
-            if user_id == actor.user_id:
-                raise Conflict("you cannot deactivate yourself")
+            before = await _other_user(uow, actor, user_id, "deactivate")
             if not before.active:
                 raise Conflict(f"user {user_id} is already inactive")
             after = before.deactivate(now)
             await uow.users.update(after)
+            await revoke_sessions_of(uow, user_id, now)
             await record(uow, self._kernel, actor, now, _user_change(events.USER_UPDATED, after, before))
             await uow.commit()
+        await self._changed(actor.tenant_id)
         return after
+
+
+class ChangeUserRoleHandler(_ChangesUsers):
+    """Give another user of the tenant a new role (admins only; not oneself, so a tenant
+    always keeps the admin who does it); it applies from the user's next request.
+
+    Raises PermissionDenied, NotFound, Conflict (oneself), ValidationError (unknown role).
+    """
+
+    __slots__ = ()
+
+    async def __call__(self, actor: Actor, user_id: UUID, role: Role | str) -> User:
+        new_role = parse_role(role)
+        now = self._now()
+        async with self._kernel.uow(actor.tenant_id) as uow:
+            await authorize_in(uow, actor, Action.UPDATE, Resource.USER)
+            before = await _other_user(uow, actor, user_id, "change the role of")
+            if before.role is new_role:
+                return before
+            after = before.with_role(new_role, now)
+            await uow.users.update(after)
+            await record(uow, self._kernel, actor, now, _user_change(events.USER_UPDATED, after, before))
+            await uow.commit()
+        await self._changed(actor.tenant_id)
+        return after
+
+
+@frozen(kw_only=True)
+class ChangePassword:
+    current_password: str
+    new_password: str
+
+
+class ChangePasswordHandler(_ChangesUsers):
+    """Change the actor's own password, given the current one; every other session of the
+    actor ends (the one the change came through, if any, stays).
+
+    Raises Unauthenticated (wrong current password), ValidationError (weak new password).
+    """
+
+    __slots__ = ("_hasher",)
+
+    def __init__(self, kernel: Kernel, hasher: PasswordHasher, sessions_cache: Cache | None = None) -> None:
+        super().__init__(kernel, sessions_cache)
+        self._hasher = hasher
+
+    async def __call__(self, actor: Actor, command: ChangePassword) -> None:
+        check_password_strength(command.new_password)
+        async with self._kernel.uow(actor.tenant_id) as uow:
+            user = await uow.users.get(actor.user_id)
+        if user is None or not await _verify(self._hasher, user.password_hash, command.current_password):
+            raise Unauthenticated("the current password is wrong")
+        password_hash = await _hash(self._hasher, command.new_password)
+        now = self._now()
+        async with self._kernel.uow(actor.tenant_id) as uow:
+            after = user.with_password_hash(password_hash, now)
+            await uow.users.update(after)  # StaleVersion if the user changed meanwhile
+            await revoke_sessions_of(uow, user.id, now, keep=actor.session_id)
+            await record(
+                uow, self._kernel, actor, now, _user_change(events.USER_PASSWORD_CHANGED, after, user)
+            )
+            await uow.commit()
+        await self._changed(actor.tenant_id)
+
+
+async def _other_user(uow: UnitOfWork, actor: Actor, user_id: UUID, doing: str) -> User:
+    user = await uow.users.get(user_id)
+    if user is None:
+        raise NotFound("user", user_id)
+    if user_id == actor.user_id:
+        raise Conflict(f"you cannot {doing} yourself")
+    return user
 
 
 class ListUsersHandler(UseCase):

@@ -11,13 +11,13 @@ from litestar.params import JSONBody
 from lana_core.app import Lana
 from lana_core.domain.tenancy import Actor
 from lana_core.errors import Unauthenticated
-from lana_core.usecases.tenants import Authenticate
+from lana_core.usecases.tenants import ChangePassword
 from lana_http.auth.tokens import AccessClaims, TokenPair
 from lana_http.controllers._common import API
 from lana_http.middleware.rate_limit import client_address, rate_headers
 from lana_http.problems import READ, WRITE, HttpProblem, documented
 from lana_http.runtime import Runtime
-from lana_http.schemas.tenancy import LoginIn, LogoutIn, MeOut, RefreshIn, TokenOut
+from lana_http.schemas.tenancy import LoginIn, LogoutIn, MeOut, PasswordChange, RefreshIn, TokenOut
 
 LOGIN_WINDOW_SECONDS = 60
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -41,7 +41,6 @@ class AuthController(Controller):
         self,
         *,
         request: Request[Any, Any, Any],
-        lana: NamedDependency[Lana],
         runtime: NamedDependency[Runtime],
         data: JSONBody[LoginIn],
     ) -> Response[TokenOut]:
@@ -49,10 +48,7 @@ class AuthController(Controller):
 
         Rate-limited per account and per client address."""
         await _limit_login(request, runtime, data)
-        actor = await lana.authenticate(
-            Authenticate(tenant_slug=data.tenant, email=data.email, password=data.password)
-        )
-        return _tokens(await runtime.tokens.issue(actor))
+        return _tokens(await runtime.tokens.sign_in(data.tenant, data.email, data.password))
 
     @post(
         "/refresh",
@@ -83,6 +79,15 @@ class AuthController(Controller):
         """End the session of the refresh token sent, and revoke the access token in use if any."""
         claims = await _bearer_claims(request, runtime)
         await runtime.tokens.logout(data.refresh_token, claims)
+
+    @post("/password", operation_id="changePassword", status_code=204, responses=documented(*WRITE))
+    async def change_password(
+        self, *, lana: NamedDependency[Lana], actor: NamedDependency[Actor], data: JSONBody[PasswordChange]
+    ) -> None:
+        """Change one's own password, given the current one. Every other session of the user
+        ends at once; this one goes on."""
+        command = ChangePassword(current_password=data.current_password, new_password=data.new_password)
+        await lana.change_password(actor, command)
 
     @get("/me", operation_id="whoAmI", responses=documented(*READ))
     async def me(self, *, actor: NamedDependency[Actor]) -> MeOut:

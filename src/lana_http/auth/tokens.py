@@ -1,14 +1,16 @@
-"""Signed access and refresh tokens (JWT, HS256) and the sessions behind them.
+"""Signed access and refresh tokens (JWT, HS256) for the core's sign-in sessions.
 
-Access tokens are short-lived and checked on every request; refresh tokens are single
-use: each refresh retires the old token and issues a new one in the same family, and a
-retired token presented again revokes the whole family.
+Both kinds name their session (``sid``). An access token is short-lived, and on every
+request its session and user are looked up (through the sessions cache): a revoked
+session, a deactivated user or a changed role apply to the next request, and the role
+used is the stored one, whatever the token says. A refresh token carries the session's
+current refresh id (``jti``): each refresh replaces it, and a replaced one presented
+again revokes the session, so a stolen copy dies with the original, access tokens too.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -16,20 +18,19 @@ from uuid import UUID
 import jwt
 from attrs import frozen
 
-from lana_adapters.security import AccessTokenRevocations, RefreshToken, RefreshTokenStore, Rotation
-from lana_core.domain.tenancy import Actor, Role
+from lana_core.app import Lana
+from lana_core.domain.sessions import Session
+from lana_core.domain.tenancy import Actor
 from lana_core.errors import Unauthenticated
 from lana_core.ports import Clock
+from lana_core.usecases.sessions import RenewSession, SignedIn, SignIn
 
 ALGORITHM = "HS256"
 ACCESS = "access"
 REFRESH = "refresh"
 MIN_SECRET_LENGTH = 32
 VERIFIED_CACHE_SIZE = 10_000
-_REQUIRED = ["exp", "iat", "iss", "aud", "sub", "jti", "typ", "tenant", "role"]
-
-# Who a refresh token's user is now (None: gone or inactive): roles change, users leave.
-CurrentActor = Callable[[UUID, UUID], Awaitable[Actor | None]]
+_REQUIRED = ["exp", "iat", "iss", "aud", "sub", "jti", "typ", "tenant", "role", "sid"]
 
 
 @frozen(kw_only=True)
@@ -44,9 +45,20 @@ class TokenPair:
 
 @frozen(kw_only=True)
 class AccessClaims:
-    """A verified access token: who it stands for, and its id for sign-out."""
+    """A verified access token and who it acts as now (the stored role, its session)."""
 
     actor: Actor
+    jti: str
+    expires_at: datetime
+
+
+@frozen(kw_only=True)
+class _Signed:
+    """What a token's signature vouches for: checked once per token, then remembered."""
+
+    tenant_id: UUID
+    user_id: UUID
+    session_id: UUID
     jti: str
     expires_at: datetime
 
@@ -67,127 +79,107 @@ class TokenConfig:
 
 
 class TokenService:
-    """Issues, verifies, rotates and revokes tokens. Every failure raises Unauthenticated."""
+    """Signs in, refreshes, signs out and authenticates through ``lana``'s session use
+    cases. Every failure raises Unauthenticated."""
 
-    __slots__ = ("_clock", "_config", "_current_actor", "_refresh", "_revocations", "_verified")
+    __slots__ = ("_clock", "_config", "_lana", "_verified")
 
-    def __init__(
-        self,
-        config: TokenConfig,
-        *,
-        clock: Clock,
-        refresh_tokens: RefreshTokenStore,
-        revocations: AccessTokenRevocations,
-        current_actor: CurrentActor,
-    ) -> None:
+    def __init__(self, config: TokenConfig, *, clock: Clock, lana: Lana) -> None:
         self._config = config
         self._clock = clock
-        self._refresh = refresh_tokens
-        self._revocations = revocations
-        self._current_actor = current_actor
-        self._verified: dict[str, AccessClaims] = {}
+        self._lana = lana
+        self._verified: dict[str, _Signed] = {}
 
-    async def issue(self, actor: Actor) -> TokenPair:
-        """Start a session (a new refresh family) for ``actor``."""
-        now = self._clock.now()
-        token, refresh = self._refresh_token(actor, now, family_id=secrets.token_urlsafe(16))
-        await self._refresh.add(refresh)
-        return self._pair(actor, now, token)
+    async def sign_in(self, tenant_slug: str, email: str, password: str) -> TokenPair:
+        """Start a session with a password."""
+        command = SignIn(
+            tenant_slug=tenant_slug, email=email, password=password, lifetime=self._config.refresh_ttl
+        )
+        return self._pair(await self._lana.sign_in(command))
 
     async def refresh(self, refresh_token: str) -> TokenPair:
-        """Trade a refresh token for a new pair; raises Unauthenticated (and revokes the family
-        when the token was already used)."""
+        """Trade a refresh token for a new pair; raises Unauthenticated (and revokes the
+        session when the token was already used)."""
         claims = self._decode(refresh_token, REFRESH)
-        old = _actor_of(claims)
-        actor = await self._current_actor(old.tenant_id, old.user_id)
-        if actor is None:
-            await self._refresh.revoke_family_of(claims["jti"])
-            raise Unauthenticated("the account is no longer active")
-        now = self._clock.now()
-        token, successor = self._refresh_token(actor, now, family_id=str(claims.get("fam", "")))
-        outcome = await self._refresh.rotate(claims["jti"], successor, now)
-        if outcome is Rotation.REUSED:
-            raise Unauthenticated("refresh token already used; the session is revoked")
-        if outcome is not Rotation.ROTATED:
-            raise Unauthenticated("refresh token revoked or unknown")
-        return self._pair(actor, now, token)
+        signed = _signed(claims, self._clock.now())
+        try:
+            refresh_id = UUID(signed.jti)
+        except ValueError:
+            raise Unauthenticated("invalid token: bad jti") from None
+        command = RenewSession(
+            tenant_id=signed.tenant_id,
+            session_id=signed.session_id,
+            refresh_id=refresh_id,
+            lifetime=self._config.refresh_ttl,
+        )
+        return self._pair(await self._lana.renew_session(command))
 
     async def logout(self, refresh_token: str | None, access: AccessClaims | None) -> None:
-        """End the session of a refresh token and retire the access token in use; never fails."""
-        if access is not None:
-            await self._revocations.revoke(access.jti, access.expires_at)
+        """End the session of the refresh token and of the access token in use; never fails."""
+        sessions: set[tuple[UUID, UUID]] = set()
+        if access is not None and access.actor.session_id is not None:
+            sessions.add((access.actor.tenant_id, access.actor.session_id))
         if refresh_token:
             try:
-                claims = self._decode(refresh_token, REFRESH)
+                signed = _signed(self._decode(refresh_token, REFRESH), self._clock.now())
             except Unauthenticated:
-                return
-            await self._refresh.revoke_family_of(claims["jti"])
+                signed = None
+            if signed is not None:
+                sessions.add((signed.tenant_id, signed.session_id))
+        for tenant_id, session_id in sessions:
+            await self._lana.end_session(tenant_id, session_id)
 
     async def authenticate(self, access_token: str) -> AccessClaims:
-        """The claims of a valid, unrevoked access token; raises Unauthenticated."""
+        """Who a valid access token of a live session acts as now; raises Unauthenticated."""
         now = self._clock.now()
-        verified = self._verified.get(access_token)
-        if verified is None or verified.expires_at <= now:
-            verified = self._verify(access_token, now)
-        if await self._revocations.is_revoked(verified.jti, now):
-            raise Unauthenticated("the token was revoked")
-        return verified
+        signed = self._verified.get(access_token)
+        if signed is None or signed.expires_at <= now:
+            signed = self._verify(access_token, now)
+        actor = await self._lana.resolve_session(signed.tenant_id, signed.session_id, signed.user_id)
+        return AccessClaims(actor=actor, jti=signed.jti, expires_at=signed.expires_at)
 
-    def _verify(self, access_token: str, now: datetime) -> AccessClaims:
+    def _verify(self, access_token: str, now: datetime) -> _Signed:
         # Checking a signature costs more than the rest of a small request: a token seen
-        # before is trusted until it expires (revocation is still checked every time).
-        claims = self._decode(access_token, ACCESS)
-        expires_at = datetime.fromtimestamp(claims["exp"], tz=now.tzinfo)
-        verified = AccessClaims(actor=_actor_of(claims), jti=claims["jti"], expires_at=expires_at)
+        # before is trusted until it expires (its session is still checked every time).
+        signed = _signed(self._decode(access_token, ACCESS), now)
         if len(self._verified) >= VERIFIED_CACHE_SIZE:
             del self._verified[next(iter(self._verified))]
-        self._verified[access_token] = verified
-        return verified
+        self._verified[access_token] = signed
+        return signed
 
-    def _pair(self, actor: Actor, now: datetime, refresh_token: str) -> TokenPair:
-        access = self._encode(actor, now, ACCESS, self._config.access_ttl)
+    def _pair(self, signed_in: SignedIn) -> TokenPair:
+        now = self._clock.now()
+        session = signed_in.session
+        # No access token outlives its session.
+        access_expires = min(now + self._config.access_ttl, session.expires_at)
+        actor = signed_in.actor
+        jti = secrets.token_urlsafe(16)
+        access = self._encode(actor, session, now, kind=ACCESS, expires=access_expires, jti=jti)
+        refresh_id = str(session.refresh_id)
+        refresh = self._encode(actor, session, now, kind=REFRESH, expires=session.expires_at, jti=refresh_id)
         return TokenPair(
             access_token=access,
-            refresh_token=refresh_token,
-            expires_in=int(self._config.access_ttl.total_seconds()),
-            refresh_expires_in=int(self._config.refresh_ttl.total_seconds()),
+            refresh_token=refresh,
+            expires_in=max(0, int((access_expires - now).total_seconds())),
+            refresh_expires_in=max(0, int((session.expires_at - now).total_seconds())),
         )
-
-    def _refresh_token(self, actor: Actor, now: datetime, *, family_id: str) -> tuple[str, RefreshToken]:
-        jti = secrets.token_urlsafe(16)
-        token = self._encode(actor, now, REFRESH, self._config.refresh_ttl, jti=jti, family_id=family_id)
-        record = RefreshToken(
-            jti=jti,
-            family_id=family_id,
-            tenant_id=actor.tenant_id,
-            user_id=actor.user_id,
-            expires_at=now + self._config.refresh_ttl,
-        )
-        return token, record
 
     def _encode(
-        self,
-        actor: Actor,
-        now: datetime,
-        kind: str,
-        ttl: timedelta,
-        *,
-        jti: str | None = None,
-        family_id: str | None = None,
+        self, actor: Actor, session: Session, now: datetime, *, kind: str, expires: datetime, jti: str
     ) -> str:
         payload: dict[str, Any] = {
             "iss": self._config.issuer,
             "aud": self._config.audience,
             "sub": str(actor.user_id),
             "tenant": str(actor.tenant_id),
+            "sid": str(session.id),
+            # For clients to read; requests act with the role stored now.
             "role": actor.role.value,
             "typ": kind,
-            "jti": jti or secrets.token_urlsafe(16),
+            "jti": jti,
             "iat": int(now.timestamp()),
-            "exp": int((now + ttl).timestamp()),
+            "exp": int(expires.timestamp()),
         }
-        if family_id is not None:
-            payload["fam"] = family_id
         return jwt.encode(payload, self._config.secret, algorithm=ALGORITHM)
 
     def _decode(self, token: str, kind: str) -> dict[str, Any]:
@@ -211,10 +203,16 @@ class TokenService:
         return claims
 
 
-def _actor_of(claims: dict[str, Any]) -> Actor:
+def _signed(claims: dict[str, Any], now: datetime) -> _Signed:
     try:
-        return Actor(UUID(str(claims["tenant"])), UUID(str(claims["sub"])), Role(str(claims["role"])))
-    except ValueError:
+        return _Signed(
+            tenant_id=UUID(str(claims["tenant"])),
+            user_id=UUID(str(claims["sub"])),
+            session_id=UUID(str(claims["sid"])),
+            jti=claims["jti"],
+            expires_at=datetime.fromtimestamp(claims["exp"], tz=now.tzinfo),
+        )
+    except (ValueError, TypeError, OverflowError):
         raise Unauthenticated("invalid token: bad subject") from None
 
 

@@ -15,6 +15,7 @@ from lana_http.concurrency import IdempotencyKey
 from lana_http.controllers._common import API, DEFAULT_PAGE, Cursor, Limit, page_of
 from lana_http.problems import READ, WRITE, documented
 from lana_http.schemas.tenancy import (
+    RoleChange,
     TenantCreate,
     TenantCreated,
     TenantOut,
@@ -89,8 +90,22 @@ class UserController(Controller):
     async def deactivate_user(
         self, *, lana: NamedDependency[Lana], actor: NamedDependency[Actor], user_id: FromPath[UUID]
     ) -> UserOut:
-        """Stop a user from signing in (admins only; not oneself)."""
+        """Stop a user from signing in and end its sessions at once (admins only; not oneself)."""
         return UserOut.of(await lana.deactivate_user(actor, user_id))
+
+    @post(
+        "/{user_id:uuid}/role", operation_id="changeUserRole", status_code=200, responses=documented(*WRITE)
+    )
+    async def change_role(
+        self,
+        *,
+        lana: NamedDependency[Lana],
+        actor: NamedDependency[Actor],
+        user_id: FromPath[UUID],
+        data: JSONBody[RoleChange],
+    ) -> UserOut:
+        """Give a user another role, from its next request on (admins only; not oneself)."""
+        return UserOut.of(await lana.change_user_role(actor, user_id, data.role))
 
 
 class SignupController(Controller):

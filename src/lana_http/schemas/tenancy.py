@@ -32,6 +32,17 @@ class LogoutIn(Body):
     refresh_token: Token | None = None
 
 
+class PasswordChange(Body):
+    """The new password needs 12 characters or more."""
+
+    current_password: Password
+    new_password: Password
+
+
+class RoleChange(Body):
+    role: Role
+
+
 class TokenOut(Out):
     access_token: str
     refresh_token: str

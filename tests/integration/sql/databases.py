@@ -45,6 +45,7 @@ ALL_TABLES = (
     "tasks",
     "projects",
     "customers",
+    "sessions",
     "users",
     "tenants",
 )
