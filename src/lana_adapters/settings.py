@@ -76,8 +76,8 @@ class Settings:
     redis_url: str | None = _setting(
         "LANA_REDIS_URL",
         None,
-        "Redis: cache, rate limits, sessions, idempotency keys and live events shared by every process;"
-        " unset: in-process only.",
+        "Redis: cache (sign-in sessions' answers included), rate limits, idempotency keys and live events"
+        " shared by every process; unset: in-process only.",
     )
     openai_api_key: str | None = _secret(
         "LANA_OPENAI_API_KEY", "API key of an OpenAI-compatible server; unset: rules engine only."
