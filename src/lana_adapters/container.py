@@ -167,6 +167,7 @@ def sql_settings(settings: Settings) -> SqlSettings:
         pool_pre_ping=settings.database_pool_pre_ping,
         app_role=settings.database_app_role or None,
         relay_role=settings.database_relay_role or None,
+        session_scope=settings.database_session_scope,
     )
 
 

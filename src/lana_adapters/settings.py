@@ -68,6 +68,12 @@ class Settings:
         "Check each pooled connection before use (one more round trip); off, one found dead at BEGIN"
         " is replaced.",
     )
+    database_session_scope: bool = _setting(
+        "LANA_DATABASE_SESSION_SCOPE",
+        True,
+        "PostgreSQL: a pooled connection keeps the tenant and role of its last read; turn off"
+        " behind a transaction-mode pooler (PgBouncer).",
+    )
     database_busy_timeout_ms: int = _setting(
         "LANA_DATABASE_BUSY_TIMEOUT_MS",
         5_000,

@@ -23,6 +23,7 @@ from uuid import UUID
 import psycopg
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from lana_adapters.sql.engine import UNSCOPED, changing_session_scope, scope_to_send
 from lana_adapters.sql.errors import DRIVER_ERRORS, is_psycopg_connection_lost, translate, translate_psycopg
 from lana_core.domain.events import DomainEvent
 
@@ -117,11 +118,14 @@ class _KeptConnection:
             raise translate(error) from error
 
     async def _fetch(self, sql: bytes, params: Any) -> list[Any]:
+        fresh = self._connection is None
         if self._connection is None:
             self._connection = await self._engine.connect()
         try:
             raw = await self._connection.get_raw_connection()
             driver: psycopg.AsyncConnection[Any] = raw.driver_connection  # type: ignore[assignment]
+            if fresh:
+                await _as_login_role(self._connection, driver)
             cursor = await driver.execute(sql, params, prepare=True)
             return await cursor.fetchall()
         except BaseException:
@@ -138,6 +142,17 @@ class _KeptConnection:
         connection, self._connection = self._connection, None
         if connection is not None:
             await asyncio.shield(_discard(connection))
+
+
+async def _as_login_role(connection: AsyncConnection, driver: psycopg.AsyncConnection[Any]) -> None:
+    """Give the session back the login role: a unit of work may have left its tenant's
+    role on it (see :func:`~lana_adapters.sql.engine.changing_session_scope`), which may not touch
+    the inbox. The statements here run on the driver, outside SQLAlchemy's BEGIN, which
+    would otherwise undo that for each transaction."""
+    reset = scope_to_send(connection.info, None, None, session=True)
+    if reset is not None:
+        with changing_session_scope(connection.info, UNSCOPED):
+            await driver.execute(reset.encode())
 
 
 async def _discard(connection: AsyncConnection) -> None:

@@ -6,6 +6,8 @@ import math
 import re
 import sqlite3
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
@@ -25,11 +27,19 @@ BEGIN_IMMEDIATE = "lana_begin_immediate"
 # it writes, each statement is a transaction of its own (SQLite's autocommit mode).
 READS_ALONE = "lana_reads_alone"
 # Set in a PostgreSQL connection's ``info`` to (tenant id or None, role or None): its next
-# transaction begins scoped to them. Every transaction states its scope, local to itself:
-# nothing is ever set on the session, so no failure can leave one unit's tenant or role
-# on the pooled connection for the next.
+# transaction begins scoped to them.
 SCOPE = "lana_scope"
+# Kept in a PostgreSQL connection's ``info``: the (tenant id, role) its session runs as,
+# set by a unit's first read (see Tx). Absent: the login role's own, no tenant (a new
+# connection's). While statements changing it are on their way it is unknown (see
+# changing_session_scope). SQLAlchemy clears ``info`` with the connection it describes.
+SESSION_SCOPE = "lana_session_scope"
 UNSCOPED: tuple[UUID | None, str | None] = (None, None)
+# Equal to no scope: every transaction of a session in this state states its own.
+_UNKNOWN = ("unknown",)
+# An execution option of an engine whose units of work may leave their scope on sessions
+# (``SqlSettings.session_scope``); engines made elsewhere never do.
+KEEPS_SESSION_SCOPE = "lana_keeps_session_scope"
 _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -70,6 +80,7 @@ def _postgres_engine(url: URL, settings: SqlSettings) -> AsyncEngine:
             # here would refuse them too.
             "prepare_threshold": _NEVER_BY_COUNT,
         },
+        execution_options={KEEPS_SESSION_SCOPE: settings.session_scope},
     )
     configure_postgres(engine.sync_engine)
     _MADE_HERE.add(engine.dialect)
@@ -104,7 +115,8 @@ def configure_postgres(engine: Engine) -> None:
         wanted = connection.info.pop(SCOPE, UNSCOPED)
         if _begun_by_the_driver(connection):
             return  # in the round trip of its first statement (see PgRunner.begin_and_run)
-        connection.exec_driver_sql(f"BEGIN; {scope_statement(*wanted)}")
+        scope = scope_to_send(connection.info, *wanted)
+        connection.exec_driver_sql("BEGIN" if scope is None else f"BEGIN; {scope}")
 
 
 def _begun_by_the_driver(connection: Connection) -> bool:
@@ -140,9 +152,32 @@ def _end_only_what_began(dialect: Dialect) -> None:
     dialect.do_rollback = do_rollback  # type: ignore[method-assign]
 
 
-def scope_statement(tenant_id: UUID | None, role: str | None) -> str:
-    """The ``SELECT`` setting the tenant and the role of the transaction it runs in, and
-    of nothing beyond it; None for either means none (the login role's own).
+@contextmanager
+def changing_session_scope(info: dict[Any, Any], scope: tuple[UUID | None, str | None]) -> Iterator[None]:
+    """Wrap the statements that set the session's scope to ``scope``. Until they succeed the
+    session's scope is unknown: a failure may leave the old scope, the new one, or part of
+    either (the driver may refuse a value after the scope was sent), so every transaction
+    states its own meanwhile. Only their success records ``scope``."""
+    info[SESSION_SCOPE] = _UNKNOWN
+    yield
+    info[SESSION_SCOPE] = scope
+
+
+def scope_to_send(
+    info: dict[Any, Any], tenant_id: UUID | None, role: str | None, *, session: bool = False
+) -> str | None:
+    """The ``SELECT`` scoping a transaction (or, with ``session``, the whole session) of the
+    connection whose ``info`` is given to ``tenant_id`` and ``role``; None when its session
+    runs as them already. Every transaction states its scope unless so: one whose tenant
+    and role are None resets what an earlier unit left on the session."""
+    if info.get(SESSION_SCOPE, UNSCOPED) == (tenant_id, role):
+        return None
+    return scope_statement(tenant_id, role, session=session)
+
+
+def scope_statement(tenant_id: UUID | None, role: str | None, *, session: bool = False) -> str:
+    """The ``SELECT`` setting the tenant and the role of the transaction, or with
+    ``session`` of the session; None for either means none (the login role's own).
 
     Both are inlined (it travels in BEGIN's simple query, which takes no parameters): a
     UUID renders as hex and dashes only, and role names are checked to be plain
@@ -151,8 +186,10 @@ def scope_statement(tenant_id: UUID | None, role: str | None) -> str:
     tenant = "" if tenant_id is None else str(UUID(str(tenant_id)))
     if role is not None and not _ROLE_NAME.match(role):
         raise ValueError(f"role name {role!r} must be a lower-case SQL identifier")
+    local = "false" if session else "true"
     return (
-        f"SELECT set_config('app.tenant_id', '{tenant}', true), set_config('role', '{role or 'none'}', true)"
+        f"SELECT set_config('app.tenant_id', '{tenant}', {local}),"
+        f" set_config('role', '{role or 'none'}', {local})"
     )
 
 

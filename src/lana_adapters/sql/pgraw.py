@@ -64,19 +64,20 @@ class PgRunner:
 
     async def begin_and_run(
         self,
-        scope: str,
+        scope: str | None,
         appended: Sequence[tuple[Prepared, Params]],
         prepared: Prepared,
         params: Params,
         *,
         explicit: bool = True,
     ) -> psycopg.AsyncCursor[Any]:
-        """BEGIN, ``scope`` (the transaction's settings), the ``appended`` statements and
-        ``prepared`` in one round trip; read ``prepared``'s rows from the cursor returned.
+        """BEGIN, ``scope`` (the transaction's or the session's settings), the ``appended``
+        statements and ``prepared`` in one round trip; read ``prepared``'s rows from the
+        cursor returned.
 
         Without ``explicit`` no BEGIN is sent: the connection is in autocommit mode, so the
-        statements run as one implicit transaction that ends with the round trip, and the
-        settings local to it with it, whether it succeeded or not.
+        statements run as one implicit transaction that ends with the round trip; settings
+        local to the transaction end with it, and a failure undoes the session's too.
 
         Raises ConnectionLost when the connection was found dead (nothing ran), otherwise
         the core error matching the first failure; the transaction is then aborted.
@@ -86,10 +87,16 @@ class PgRunner:
         dialect = self._conn.dialect
         try:
             with ExitStack() as spans:
+                if not (explicit or scope or appended):
+                    # One statement alone: a pipeline would only cost CPU.
+                    spans.enter_context(statement_span(prepared.sql(dialect), _SYSTEM))
+                    await self._execute(cursor, prepared, params)
+                    return cursor
                 async with driver.pipeline():
                     if explicit:
                         await driver.execute(b"BEGIN")
-                    await driver.execute(scope.encode())
+                    if scope is not None:
+                        await driver.execute(scope.encode())
                     for statement, values in appended:
                         spans.enter_context(statement_span(statement.sql(dialect), _SYSTEM))
                         await self._execute(driver.cursor(), statement, values)

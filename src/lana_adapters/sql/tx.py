@@ -25,8 +25,9 @@ from lana_adapters.sql.engine import (
     BEGIN_IMMEDIATE,
     READS_ALONE,
     SCOPE,
+    changing_session_scope,
     made_by_create_engine_from,
-    scope_statement,
+    scope_to_send,
 )
 from lana_adapters.sql.errors import DRIVER_ERRORS, ConnectionLost, is_connection_lost, translate
 from lana_adapters.sql.prepared import Prepared
@@ -86,9 +87,15 @@ class Tx:
 
     On PostgreSQL the prepared reads run before the unit first changes anything are each
     an implicit transaction of one round trip (scope and statement); the first write, or
-    any statement through SQLAlchemy, begins the unit's transaction. Every transaction,
-    implicit or not, states the unit's tenant and role local to itself, so a pooled
-    connection carries no scope from one transaction to the next, whatever failed in it.
+    any statement through SQLAlchemy, begins the unit's transaction. With
+    ``session_scope`` such a read sets the tenant and role for the session, not only its
+    transaction, and records them in the connection's ``info`` only once it succeeded;
+    until then the record says the scope is unknown, so after any failure the next
+    transaction on the connection states its own (see
+    :func:`~lana_adapters.sql.engine.changing_session_scope`). The next unit of the same
+    tenant on the connection then sends its reads alone and its BEGIN without a scope.
+    Every transaction that needs another scope states it (see
+    :func:`~lana_adapters.sql.engine.scope_to_send`).
 
     On PostgreSQL, a BEGIN that finds the connection lost (a pooled connection the server
     dropped) is tried again on a fresh one from ``reconnect``, a few times: nothing has run
@@ -104,6 +111,7 @@ class Tx:
         "_retries",
         "_role",
         "_runner",
+        "_session_scope",
         "_writing",
         "features",
         "tenant_id",
@@ -117,10 +125,12 @@ class Tx:
         role: str | None,
         *,
         queue: WriteQueue | None = None,
+        session_scope: bool = False,
         reconnect: Reconnect | None = None,
         retries: Retries | None = None,
     ) -> None:
         self._conn = conn
+        self._session_scope = session_scope
         self._role = role
         self._queue = queue
         self._reconnect = reconnect
@@ -335,16 +345,15 @@ class Tx:
         rows appended so far); a connection found dead is replaced as :meth:`_begin` does.
 
         Not ``explicit``: the statement runs as an implicit transaction, over when it is
-        answered, and the unit stays outside a transaction.
+        answered, and the unit stays outside a transaction. Its scope is then the
+        session's: set once, the connection's later units of this tenant send a read alone,
+        with no pipeline around it.
         """
         appended = self._take_appended()
-        scope = scope_statement(self.tenant_id, self._role)
         attempts = self._retries.attempts
         for attempt in range(1, attempts + 1):
             try:
-                cursor = await self._pg_runner().begin_and_run(
-                    scope, appended, prepared, params, explicit=explicit
-                )
+                return await self._first_round_trip(appended, prepared, params, explicit=explicit)
             except ConnectionLost:
                 if self._reconnect is None or attempt == attempts:
                     raise
@@ -354,14 +363,26 @@ class Tx:
                     with contextlib.suppress(*DRIVER_ERRORS):
                         await self._conn.begin()
                 raise
-            else:
-                if explicit:
-                    self._adopt_driver_transaction()
-                return cursor
             await asyncio.sleep(self._retries.pause(attempt))
             self._conn = await self._reconnect()
             self._runner = None
         raise AssertionError("unreachable")
+
+    async def _first_round_trip(
+        self, appended: list[tuple[Prepared, Params]], prepared: Prepared, params: Params, *, explicit: bool
+    ) -> Any:
+        on_session = self._session_scope and not explicit
+        # Asked on each attempt: a fresh connection's session has no scope yet.
+        scope = scope_to_send(self._conn.info, self.tenant_id, self._role, session=on_session)
+        run = self._pg_runner().begin_and_run(scope, appended, prepared, params, explicit=explicit)
+        if on_session and scope is not None:
+            with changing_session_scope(self._conn.info, (self.tenant_id, self._role)):
+                cursor = await run
+        else:
+            cursor = await run
+        if explicit:
+            self._adopt_driver_transaction()
+        return cursor
 
     def _adopt_driver_transaction(self) -> None:
         """SQLAlchemy takes over the transaction psycopg began. Its begin hook then sends
@@ -436,7 +457,7 @@ class Tx:
                 self._conn.info.pop(READS_ALONE, None)  # never left for the connection's next user
             return
         # The tenant row-level security checks and the role the transaction runs as travel
-        # with BEGIN, local to the transaction.
+        # with BEGIN, local to the transaction, unless the session runs as them already.
         self._conn.info[SCOPE] = (self.tenant_id, self._role)
         try:
             await self._conn.begin()

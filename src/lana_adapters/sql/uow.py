@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from lana_adapters.sql.analytics import SqlAnalyticsStore
 from lana_adapters.sql.customers import SqlCustomerRepository
+from lana_adapters.sql.engine import KEEPS_SESSION_SCOPE
 from lana_adapters.sql.errors import DRIVER_ERRORS, is_connection_lost, translate
 from lana_adapters.sql.history import SqlAuditLog, SqlInsightRepository, SqlInteractionRepository
 from lana_adapters.sql.outbox import SqlOutbox
@@ -105,6 +106,7 @@ class SqlUnitOfWork:
             features,
             self._role,
             queue=self._database.writers,
+            session_scope=self._database.session_scope,
             reconnect=self._reconnect,
             retries=self._database.retries,
         )
@@ -211,6 +213,7 @@ class SqlUnitOfWorkFactory:
             postgres=postgres,
             writers=write_queue_of(engine, busy_timeout_seconds),
             retries=retries or Retries(),
+            session_scope=postgres and bool(engine.get_execution_options().get(KEEPS_SESSION_SCOPE)),
         )
 
     def __call__(self, tenant_id: UUID) -> SqlUnitOfWork:
@@ -220,14 +223,18 @@ class SqlUnitOfWorkFactory:
 class _Database:
     """What the units of work of one engine share: the database's features, learnt on
     first use (SQLite has the FTS5 table only where it was built with FTS5), and on
-    SQLite the queue of writers."""
+    SQLite the queue of writers; on PostgreSQL whether units may leave their scope on the
+    session (see :class:`Tx`)."""
 
-    __slots__ = ("_known", "retries", "writers")
+    __slots__ = ("_known", "retries", "session_scope", "writers")
 
-    def __init__(self, *, postgres: bool, writers: WriteQueue | None, retries: Retries) -> None:
+    def __init__(
+        self, *, postgres: bool, writers: WriteQueue | None, retries: Retries, session_scope: bool
+    ) -> None:
         self._known: Features | None = Features(postgres=True, fts=True) if postgres else None
         self.writers = writers
         self.retries = retries
+        self.session_scope = session_scope
 
     async def features(self, conn: AsyncConnection) -> Features:
         if self._known is None:

@@ -19,6 +19,7 @@ def test_every_database_variable_reaches_the_sql_settings() -> None:
             "LANA_DATABASE_POOL_PRE_PING": "true",
             "LANA_DATABASE_APP_ROLE": "crm_app",
             "LANA_DATABASE_RELAY_ROLE": "",
+            "LANA_DATABASE_SESSION_SCOPE": "false",
         }
     )
 
@@ -27,4 +28,4 @@ def test_every_database_variable_reaches_the_sql_settings() -> None:
     assert (sql.url, sql.pool_size, sql.max_overflow) == ("postgresql+psycopg://lana@db/lana", 3, 1)
     assert (sql.pool_timeout_seconds, sql.connect_timeout_seconds) == (0.5, 7.0)
     assert (sql.statement_timeout_ms, sql.busy_timeout_ms, sql.pool_pre_ping) == (900, 1500, True)
-    assert (sql.app_role, sql.relay_role) == ("crm_app", None)
+    assert (sql.app_role, sql.relay_role, sql.session_scope) == ("crm_app", None, False)
