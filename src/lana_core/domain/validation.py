@@ -23,9 +23,12 @@ _ATTRIBUTE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_\-.]*")
 _CONTROL = r"\x00-\x1f\x7f-\x9f"
 _FORBIDDEN_IN_LINE = re.compile(rf"[{_CONTROL}\ud800-\udfff]")
 _FORBIDDEN_IN_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
-# The same rule for single-line text as a schema pattern a driver can publish (JSON Schema's
-# dialect): no control character up to the very end; "$" would let one final newline through.
+# The rule for single-line text as a schema pattern a driver can publish (JSON Schema's dialect;
+# decoded requests hold no surrogates): no control character up to the very end, where "$"
+# would let one final newline through.
 SINGLE_LINE_PATTERN = rf"^[^{_CONTROL}]*(?![\s\S])"
+SINGLE_LINE_RULE = "must not contain control characters (tab and line breaks included)"
+_MULTI_LINE_RULE = "must not contain control characters other than tab and line breaks"
 
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 40
@@ -92,8 +95,7 @@ def free_of_control_characters(errors: Errors, field: str, value: str, *, multil
     error names ``field``. ``multiline`` allows tab, line feed and carriage return."""
     if not has_control_characters(value, multiline=multiline):
         return True
-    allowed = "other than tab and line breaks" if multiline else "(tab and line breaks included)"
-    errors.add(field, "invalid_character", f"must not contain control characters {allowed}")
+    errors.add(field, "invalid_character", _MULTI_LINE_RULE if multiline else SINGLE_LINE_RULE)
     return False
 
 
