@@ -115,9 +115,10 @@ async def test_text_postgres_cannot_store_is_a_validation_error(
     pg_engine: AsyncEngine, admin_pg: Actor
 ) -> None:
     factory = SqlUnitOfWorkFactory(pg_engine)
+    unstorable = builders.unstorable_customer(admin_pg.tenant_id, NOW)
     with pytest.raises(ValidationError):
         async with factory(admin_pg.tenant_id) as uow:
-            await uow.customers.add(builders.customer(admin_pg.tenant_id, NOW, name="nul \x00 byte"))
+            await uow.customers.add(unstorable)
 
 
 @pytest.mark.parametrize("database", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
