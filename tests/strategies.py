@@ -42,6 +42,15 @@ def raw_emails(draw: st.DrawFn) -> tuple[str, str]:
     return f"{pad}{typed}{pad}", clean
 
 
+# Every character a single-line text field may hold: anything but a control character (Cc)
+# or an unpaired surrogate (Cs); multi-line text adds tab and the line breaks.
+line_characters = st.characters(exclude_categories=("Cc", "Cs"))
+lines_characters = line_characters | st.sampled_from("\t\n\r")
+# Characters every text field refuses, the multi-line ones too.
+CONTROL_CHARACTERS = st.characters(categories=("Cc", "Cs")).filter(lambda c: c not in "\t\n\r")
+# Tab and the line breaks: refused in single-line text only.
+LINE_BREAKS = st.sampled_from("\t\n\r")
+
 tags = st.from_regex(r"[a-z0-9][a-z0-9_:-]{0,11}", fullmatch=True)
 tag_sets = st.lists(tags, max_size=4, unique=True).map(tuple)
 
@@ -50,7 +59,7 @@ _json_scalars: st.SearchStrategy[JsonScalar] = (
     | st.booleans()
     | st.integers(-(2**53), 2**53)
     | st.floats(allow_nan=False, allow_infinity=False, width=32)
-    | st.text(max_size=12)
+    | st.text(lines_characters, max_size=12)
 )
 attribute_maps = st.dictionaries(
     st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,10}", fullmatch=True), _json_scalars, max_size=4

@@ -175,7 +175,9 @@ class Settings:
         "Log a line per HTTP request (off: where a proxy logs them; saves about 10 % of a read's CPU).",
     )
     metrics_token: str | None = _secret(
-        "LANA_METRICS_TOKEN", "Bearer token `GET /metrics` requires (unset: open)."
+        "LANA_METRICS_TOKEN",
+        "Bearer token `GET /metrics` requires (unset: no `/metrics` on the API port, 404;"
+        " the workers' endpoint is open).",
     )
     worker_metrics_port: int | None = _setting(
         "LANA_WORKER_METRICS_PORT",

@@ -59,6 +59,8 @@ def create_app(container: Container, http: HttpSettings | None = None) -> Litest
     """
     settings = http or HttpSettings.from_settings(container.settings())
     metrics = container.metrics()
+    # No token, no /metrics (404): the API port is no place for an open view of the process.
+    scrape = [MetricsController] if container.settings().metrics_token else []
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -74,7 +76,7 @@ def create_app(container: Container, http: HttpSettings | None = None) -> Litest
             await stop(container)
 
     return Litestar(
-        route_handlers=[HealthController, MetricsController, *_api(settings)],
+        route_handlers=[HealthController, *scrape, *_api(settings)],
         lifespan=[lifespan],
         dependencies={
             "lana": Provide(provide_lana, sync_to_thread=False),

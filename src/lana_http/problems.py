@@ -12,6 +12,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 
+from lana_core.domain.validation import SINGLE_LINE_PATTERN, SINGLE_LINE_RULE
 from lana_core.errors import (
     Conflict,
     FieldError,
@@ -208,6 +209,8 @@ def _headers(error: LanaError) -> dict[str, str]:
 
 
 _UNKNOWN = re.compile(r"unknown field `([^`]+)`")
+# How the schema's check of single-line text reports a control character; said as the core says it.
+_CONTROL_CHARACTER = f"matching regex {SINGLE_LINE_PATTERN!r}"
 _MISSING = re.compile(r"missing required field `([^`]+)`")
 _AT = re.compile(r" - at `\$\.?([^`]*)`")
 
@@ -222,6 +225,8 @@ def _field_error(item: Mapping[str, Any]) -> FieldError:
             return FieldError(_join(prefix, match.group(1)), code, message)
     match = _AT.search(message)
     field = _join(prefix, match.group(1)) if match else (prefix or "body")
+    if _CONTROL_CHARACTER in message:
+        return FieldError(field, "invalid_character", SINGLE_LINE_RULE)
     return FieldError(field, "invalid", _AT.sub("", message))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -14,8 +15,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 
 LANA = str(Path(sys.executable).with_name("lana"))
+ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_SECONDS = 60
 
 
@@ -153,3 +156,39 @@ def test_a_port_in_use_fails_in_one_line_before_anything_is_created(tmp_path: Pa
     assert result.stderr.splitlines() == [f"lana: cannot listen on 127.0.0.1:{port}: Address already in use"]
     assert result.stdout == ""  # no password printed for an admin nobody could use yet
     assert list(tmp_path.iterdir()) == []  # no database, no signing secret
+
+
+def _git(repo: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+def _untracked(repo: Path) -> set[tuple[str, str]]:
+    """(status, path) of every file git sees besides the .gitignore: ``??`` untracked, ``!!`` ignored."""
+    listing = _git(repo, "status", "--porcelain", "--ignored", "--untracked-files=all")
+    entries = {(line[:2], line[3:]) for line in listing.splitlines()}
+    return entries - {("??", ".gitignore")}
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_every_file_lana_serve_writes_beside_the_database_is_git_ignored(tmp_path: Path) -> None:
+    # A checkout of this repository's layout: its .gitignore, and `lana serve` run at the top,
+    # as the README's first command does.
+    _git(tmp_path, "init", "-q")
+    shutil.copy(ROOT / ".gitignore", tmp_path / ".gitignore")
+    with serving(tmp_path, _free_port()) as (base, banner):
+        password = re.search(r"Admin password \(shown once, store it now\): (\S+)", "\n".join(banner))
+        assert password is not None, banner
+        headers = _sign_in(base, password.group(1))
+        created = httpx.post(f"{base}/api/v1/customers", json={"name": "Ada"}, headers=headers, timeout=10)
+        assert created.status_code == 201, created.text
+        while_serving = _untracked(tmp_path)
+    written = while_serving | _untracked(tmp_path)
+
+    assert ("!!", "lana.db.secret") in written, written
+    assert {entry for entry in written if entry[0] != "!!"} == set()
+    key = tmp_path.resolve() / "lana.db.secret"
+    assert f"Token signing key: generated in {key} (mode 0600)" in "\n".join(banner)
+    assert f"inside the git work tree {tmp_path.resolve()}: add 'lana.db*' to its .gitignore" in "\n".join(
+        banner
+    )

@@ -6,6 +6,8 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from uuid import UUID, uuid4
 
+import attrs
+
 from lana_core.domain.analytics import AnalyticsEvent
 from lana_core.domain.audit import AuditEntry, FieldChange
 from lana_core.domain.customers import ContactDetails, Customer, CustomerStatus, CustomerValue
@@ -44,6 +46,12 @@ def customer(
         owner_id=owner_id,
         now=now,
     )
+
+
+def unstorable_customer(tenant_id: UUID, now: datetime) -> Customer:
+    """A customer whose name PostgreSQL cannot store (a NUL), made past the core's validation,
+    which refuses it: for tests of what an adapter does with text its database refuses."""
+    return attrs.evolve(customer(tenant_id, now), name="nul \x00 byte")
 
 
 def tenant(now: datetime, slug: str = "globex") -> Tenant:

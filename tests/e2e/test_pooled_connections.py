@@ -40,7 +40,7 @@ async def _search_for_a_nul(_: AsyncTestClient[Litestar], api: Api) -> httpx.Res
     return await api.get("/customers", params={"q": "a\u0000b"})
 
 
-FAILURES = [_sign_in_to_a_tenant_with_a_nul, _create_with_a_taken_email]
+FAILURES = [_sign_in_to_a_tenant_with_a_nul, _create_with_a_taken_email, _search_for_a_nul]
 
 
 async def _sees_only_its_own(api: Api, own: str, other: str) -> None:

@@ -147,3 +147,12 @@ async def test_an_agent_cannot_hand_a_customer_to_someone_else(api: Api) -> None
     )
     assert moved.status_code == 422
     assert (await agent.get(f"/customers/{own['id']}")).json()["owner_id"] == own["owner_id"]
+
+
+async def test_metrics_are_not_served_on_the_api_port_without_a_metrics_token(api: Api) -> None:
+    await api.customer()
+    for headers in ({}, api.headers, {"Authorization": "Bearer "}):
+        response = await api.client.get("/metrics", headers=headers)
+        assert response.status_code == 404, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert "lana_http_requests_total" not in response.text

@@ -4,13 +4,14 @@ from lana_adapters.telemetry.catalog import catalog_markdown, catalog_names, con
 from lana_adapters.telemetry.context import context_from, current_trace_context
 from lana_adapters.telemetry.instruments import CountingCache, CountingModel, LanaMetrics
 from lana_adapters.telemetry.logging import REQUEST_CONTEXT, RequestContext, configure_logging, correlation
-from lana_adapters.telemetry.metrics import CONTENT_TYPE, Registry
+from lana_adapters.telemetry.metrics import CONTENT_TYPE, MEDIA_TYPE, Registry
 from lana_adapters.telemetry.redaction import RedactSecrets, redact
 from lana_adapters.telemetry.setup import Telemetry, configure_telemetry, tracer
 from lana_adapters.telemetry.sql import trace_sql
 
 __all__ = [
     "CONTENT_TYPE",
+    "MEDIA_TYPE",
     "REQUEST_CONTEXT",
     "CountingCache",
     "CountingModel",

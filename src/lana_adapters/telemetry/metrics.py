@@ -14,7 +14,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 log = logging.getLogger(__name__)
-CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+# The exposition format's media type; the full Content-Type adds the charset once.
+MEDIA_TYPE = "text/plain; version=0.0.4"
+CONTENT_TYPE = f"{MEDIA_TYPE}; charset=utf-8"
 DEFAULT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 Labels = tuple[str, ...]
 Collector = Callable[[], Awaitable[None]]

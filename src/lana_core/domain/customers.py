@@ -69,7 +69,7 @@ class ContactDetails:
             email=validation.email(errors, "email", email),
             phone=validation.phone(errors, "phone", phone),
             company=validation.text(errors, "company", company, max_length=200),
-            notes=validation.text(errors, "notes", notes, max_length=10_000),
+            notes=validation.text(errors, "notes", notes, max_length=10_000, multiline=True),
             tags=validation.tags(errors, "tags", tags),
             attributes=validation.attributes(errors, "attributes", attributes),
         )

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from attrs import frozen
 
+from lana_core.domain import validation
 from lana_core.domain.customers import Customer
 from lana_core.domain.projects import Project, ProjectStats, TaskStats
 from lana_core.errors import ValidationError
@@ -91,9 +92,18 @@ class InsightDraft:
             )
         if len(self.signals) > MAX_SIGNALS:
             problems.append(f"at most {MAX_SIGNALS} signals")
+        if self._has_control_characters():
+            problems.append("text must not contain control characters other than tab and line breaks")
         if problems:
             raise ValidationError.single("insight", "invalid_model_output", "; ".join(problems))
         return self
+
+    def _has_control_characters(self) -> bool:
+        prose = (self.summary, *self.recommendations, *(s.detail for s in self.signals))
+        labels = (self.model, *(s.name for s in self.signals))
+        return any(validation.has_control_characters(text, multiline=True) for text in prose) or any(
+            validation.has_control_characters(text) for text in labels
+        )
 
 
 @frozen(kw_only=True)

@@ -48,8 +48,9 @@ class Interaction:
     ) -> Interaction:
         errors = validation.Errors()
         clean_subject = validation.text(errors, "subject", subject, max_length=300)
-        clean_content = validation.text(errors, "content", content, max_length=50_000)
-        if clean_subject is None and clean_content is None and not errors.has("subject"):
+        clean_content = validation.text(errors, "content", content, max_length=50_000, multiline=True)
+        refused = errors.has("subject") or errors.has("content")
+        if clean_subject is None and clean_content is None and not refused:
             errors.add("subject", "required", "an interaction needs a subject or content")
         when = occurred_at or now
         if when.tzinfo is None:

@@ -74,7 +74,9 @@ class Project:
     ) -> Project:
         errors = validation.Errors()
         clean_title = validation.text(errors, "title", title, max_length=200, required=True)
-        clean_description = validation.text(errors, "description", description, max_length=10_000)
+        clean_description = validation.text(
+            errors, "description", description, max_length=10_000, multiline=True
+        )
         errors.raise_if_any()
         return cls(
             id=id,
@@ -120,7 +122,9 @@ class Project:
         self._ensure_not_archived()
         errors = validation.Errors()
         clean_title = validation.text(errors, "title", title, max_length=200, required=True)
-        clean_description = validation.text(errors, "description", description, max_length=10_000)
+        clean_description = validation.text(
+            errors, "description", description, max_length=10_000, multiline=True
+        )
         errors.raise_if_any()
         return self._next(
             now,
@@ -188,7 +192,9 @@ class Task:
     ) -> Task:
         errors = validation.Errors()
         clean_title = validation.text(errors, "title", title, max_length=200, required=True)
-        clean_description = validation.text(errors, "description", description, max_length=10_000)
+        clean_description = validation.text(
+            errors, "description", description, max_length=10_000, multiline=True
+        )
         errors.raise_if_any()
         return cls(
             id=id,
@@ -221,7 +227,9 @@ class Task:
     ) -> Task:
         errors = validation.Errors()
         clean_title = validation.text(errors, "title", title, max_length=200, required=True)
-        clean_description = validation.text(errors, "description", description, max_length=10_000)
+        clean_description = validation.text(
+            errors, "description", description, max_length=10_000, multiline=True
+        )
         errors.raise_if_any()
         return self._next(
             now, title=clean_title, description=clean_description, assignee_id=assignee_id, due_date=due_date

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from attrs import frozen
 
+from lana_core.domain import validation
 from lana_core.domain.customers import CustomerStatus, CustomerValue
 from lana_core.domain.pagination import PageRequest, SortOrder
 from lana_core.domain.projects import Priority, ProjectStatus
@@ -41,6 +42,18 @@ class CustomerQuery:
     sort: CustomerSort = CustomerSort.CREATED_AT
     order: SortOrder = SortOrder.DESC
     page: PageRequest = PageRequest()
+
+    def checked(self) -> CustomerQuery:
+        """This query, once its text filters hold no control character. Raises ValidationError.
+
+        The text is matched as given, unstripped, so every character of it counts.
+        """
+        errors = validation.Errors()
+        for field, value in (("text", self.text), ("tag", self.tag)):
+            if isinstance(value, str):
+                validation.free_of_control_characters(errors, field, value)
+        errors.raise_if_any()
+        return self
 
 
 class ProjectSort(enum.StrEnum):

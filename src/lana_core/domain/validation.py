@@ -14,7 +14,21 @@ JsonScalar = str | int | float | bool | None
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _PHONE_NOISE = re.compile(r"[\s().\-/]")
 _TAG = re.compile(r"^[a-z0-9][a-z0-9_\-: ]*$")
-_ATTRIBUTE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-.]*$")
+_ATTRIBUTE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_\-.]*")
+
+# Characters no text may hold, so that every adapter stores the same text: C0 and C1 control
+# characters (PostgreSQL refuses NUL where SQLite keeps it; the others are invisible and break
+# lines, logs and exports) and unpaired surrogates, which no database encodes. Multi-line text
+# keeps tab, line feed and carriage return.
+_CONTROL = r"\x00-\x1f\x7f-\x9f"
+_FORBIDDEN_IN_LINE = re.compile(rf"[{_CONTROL}\ud800-\udfff]")
+_FORBIDDEN_IN_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# The rule for single-line text as a schema pattern a driver can publish (JSON Schema's dialect;
+# decoded requests hold no surrogates): no control character up to the very end, where "$"
+# would let one final newline through.
+SINGLE_LINE_PATTERN = rf"^[^{_CONTROL}]*(?![\s\S])"
+SINGLE_LINE_RULE = "must not contain control characters (tab and line breaks included)"
+_MULTI_LINE_RULE = "must not contain control characters other than tab and line breaks"
 
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 40
@@ -42,8 +56,17 @@ class Errors:
             raise ValidationError(self._errors)
 
 
-def text(errors: Errors, field: str, value: object, *, max_length: int, required: bool = False) -> str | None:
-    """Strip ``value``; empty becomes None, which is an error when ``required``.
+def text(
+    errors: Errors,
+    field: str,
+    value: object,
+    *,
+    max_length: int,
+    required: bool = False,
+    multiline: bool = False,
+) -> str | None:
+    """Strip ``value``; empty becomes None, which is an error when ``required``. The
+    stripped text holds no control character; ``multiline`` text may keep tabs and line breaks.
 
     Inputs are typed ``object``: library callers are not type-checked, so a wrong type
     is a validation error here rather than an AttributeError deeper down.
@@ -62,7 +85,24 @@ def text(errors: Errors, field: str, value: object, *, max_length: int, required
     if len(cleaned) > max_length:
         errors.add(field, "too_long", f"must be at most {max_length} characters")
         return None
+    if not free_of_control_characters(errors, field, cleaned, multiline=multiline):
+        return None
     return cleaned
+
+
+def free_of_control_characters(errors: Errors, field: str, value: str, *, multiline: bool = False) -> bool:
+    """Whether ``value`` is free of control characters (and unpaired surrogates); if not, an
+    error names ``field``. ``multiline`` allows tab, line feed and carriage return."""
+    if not has_control_characters(value, multiline=multiline):
+        return True
+    errors.add(field, "invalid_character", _MULTI_LINE_RULE if multiline else SINGLE_LINE_RULE)
+    return False
+
+
+def has_control_characters(value: str, *, multiline: bool = False) -> bool:
+    """One regex scan, not a loop per character: this runs on every string of every write."""
+    forbidden = _FORBIDDEN_IN_LINES if multiline else _FORBIDDEN_IN_LINE
+    return forbidden.search(value) is not None
 
 
 def email(errors: Errors, field: str, value: object) -> str | None:
@@ -126,11 +166,20 @@ def attributes(errors: Errors, field: str, values: object) -> dict[str, JsonScal
         errors.add(field, "too_many", f"at most {MAX_ATTRIBUTES} attributes")
         return {}
     for key, value in values.items():
-        if not isinstance(key, str) or len(key) > MAX_ATTRIBUTE_KEY_LENGTH or not _ATTRIBUTE_KEY.match(key):
+        if (
+            not isinstance(key, str)
+            or len(key) > MAX_ATTRIBUTE_KEY_LENGTH
+            or not _ATTRIBUTE_KEY.fullmatch(key)
+        ):
             errors.add(f"{field}.{key}", "invalid_key", "keys are identifiers of at most 64 characters")
             return {}
         if not _is_json_scalar(value):
             errors.add(f"{field}.{key}", "invalid_value", "values are strings, numbers, booleans or null")
+            return {}
+        # Free-form values may span lines (an address, a pasted note).
+        if isinstance(value, str) and not free_of_control_characters(
+            errors, f"{field}.{key}", value, multiline=True
+        ):
             return {}
     cleaned = dict(values)
     if _encoded_size_bound(cleaned) > MAX_ATTRIBUTES_BYTES and _encoded_size(cleaned) > MAX_ATTRIBUTES_BYTES:

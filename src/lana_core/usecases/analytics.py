@@ -15,6 +15,7 @@ from uuid import UUID
 
 from attrs import field, frozen
 
+from lana_core.domain import validation
 from lana_core.domain.analytics import (
     MAX_BATCH,
     AnalyticsEvent,
@@ -224,7 +225,8 @@ class GetTopEventsHandler(UseCase):
 
 class GetUserMetricsHandler(UseCase):
     """One product user's events over a timeframe: totals, sessions, breakdown by event and
-    the 10 most recent. Raises ValidationError, PermissionDenied."""
+    the 10 most recent. Raises ValidationError (an empty, long or control-character id),
+    PermissionDenied."""
 
     __slots__ = ()
 
@@ -235,6 +237,9 @@ class GetUserMetricsHandler(UseCase):
             raise ValidationError.single(
                 "user_id", "invalid", f"must be 1 to {MAX_USER_ID_LENGTH} characters"
             )
+        errors = validation.Errors()
+        validation.free_of_control_characters(errors, "user_id", user)
+        errors.raise_if_any()
         since, until = _window(self, frame)
 
         async def compute() -> UserMetrics:

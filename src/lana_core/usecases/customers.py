@@ -174,12 +174,13 @@ class ListCustomersHandler(UseCase):
     """List customers matching a query, one page at a time.
 
     An agent restricted to its own customers sees only those, whatever the query says.
-    Raises ValidationError (bad cursor or limit).
+    Raises ValidationError (bad cursor or limit, a control character in the text or tag).
     """
 
     __slots__ = ()
 
     async def __call__(self, actor: Actor, query: CustomerQuery) -> Page[Customer]:
+        query = query.checked()
         async with self._kernel.uow(actor.tenant_id) as uow:
             settings = await authorize_in(uow, actor, Action.READ, Resource.CUSTOMER, owned=True)
             if actor.role is Role.AGENT and settings.agents_see_only_own_customers:

@@ -19,6 +19,7 @@ from lana_core.domain.tenancy import (
     check_password_strength,
     parse_role,
 )
+from lana_core.domain.validation import has_control_characters
 from lana_core.errors import Conflict, NotFound, Unauthenticated
 from lana_core.ports import Cache, PasswordHasher, UnitOfWork
 from lana_core.usecases._base import Change, Kernel, UseCase, authorize_in, record, snapshot
@@ -324,7 +325,8 @@ class AuthenticateHandler(_WithHasher):
     """Check a password and return the actor it signs in as.
 
     Unknown tenant, unknown user, inactive user and wrong password all raise the same
-    Unauthenticated, after the same hashing work, so a caller learns nothing from either.
+    Unauthenticated, after the same hashing work, so a caller learns nothing from either;
+    a tenant or email with a control character names no account, so it is unknown too.
     """
 
     __slots__ = ("_decoy_hash",)
@@ -342,14 +344,17 @@ class AuthenticateHandler(_WithHasher):
         return Actor(user.tenant_id, user.id, user.role)
 
     async def _find_user(self, slug: str, email: str) -> User | None:
+        slug, email = (slug or "").strip().lower(), (email or "").strip().lower()
+        if has_control_characters(slug) or has_control_characters(email):
+            return None  # no tenant or user is named so; a database may refuse to even look
         lookup = self._kernel.uow
         probe = self._id()  # a tenant-less lookup: tenants are read by slug before scoping
         async with lookup(probe) as uow:
-            tenant = await uow.tenants.get_by_slug((slug or "").strip().lower())
+            tenant = await uow.tenants.get_by_slug(slug)
         if tenant is None:
             return None
         async with lookup(tenant.id) as uow:
-            return await uow.users.get_by_email((email or "").strip().lower())
+            return await uow.users.get_by_email(email)
 
 
 def _tenant_change(tenant: Tenant, event_type: str, before: Tenant | None) -> Change:

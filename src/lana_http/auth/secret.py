@@ -21,12 +21,25 @@ def signing_secret(configured: str | None, database_url: str) -> str:
     """
     if configured:
         return configured
-    if database_url.startswith("memory://") or ":memory:" in database_url:
+    if _in_process(database_url):
         return secrets.token_urlsafe(48)
-    path = sqlite_path(database_url)
+    path = key_file(database_url)
     if path is None:
         raise ValueError("LANA_JWT_SECRET must be set when the database is not an embedded SQLite file")
-    return _read_or_create(Path(f"{path}{KEY_FILE_SUFFIX}"))
+    return _read_or_create(path)
+
+
+def key_file(database_url: str) -> Path | None:
+    """Where the signing key of a SQLite file is kept (``<file>.secret``); None for any other
+    database, whose key is not kept in a file."""
+    path = sqlite_path(database_url)
+    if path is None or _in_process(database_url):
+        return None
+    return Path(f"{path}{KEY_FILE_SUFFIX}")
+
+
+def _in_process(database_url: str) -> bool:
+    return database_url.startswith("memory://") or ":memory:" in database_url
 
 
 def sqlite_path(database_url: str) -> str | None:

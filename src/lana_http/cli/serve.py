@@ -7,6 +7,7 @@ import os
 import secrets
 import shlex
 import socket
+from pathlib import Path
 
 import click
 import uvicorn
@@ -16,7 +17,7 @@ from lana_adapters.container import start, stop
 from lana_adapters.settings import Settings
 from lana_core.errors import Conflict
 from lana_core.usecases.tenants import CreateTenant
-from lana_http.auth.secret import signing_secret
+from lana_http.auth.secret import KEY_FILE_SUFFIX, key_file, signing_secret
 from lana_http.cli._context import container_for, load_settings, migrate_database
 from lana_http.cli._errors import CommandFailed, failure, run
 from lana_http.settings import HttpSettings
@@ -52,13 +53,15 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     settings, http = load_settings()
     address, listen = host or http.host, port or http.port
     ensure_free(address, listen)
+    key = None if http.jwt_secret else key_file(settings.database_url)
+    new_key = key if key is not None and not key.exists() else None
     try:
         signing_secret(http.jwt_secret, settings.database_url)
         migrate_database(settings)
     except Exception as error:
         raise failure(error) from None
     created = run(lambda: _first_run(settings, http))
-    _announce(address, listen, http, created)
+    _announce(address, listen, http, created, new_key)
     for name, value in WORKER_MALLOC.items():
         os.environ.setdefault(name, value)
     uvicorn.run(
@@ -124,7 +127,9 @@ async def _first_run(settings: Settings, http: HttpSettings) -> FirstRun | None:
         await stop(container)
 
 
-def _announce(host: str, port: int, http: HttpSettings, created: FirstRun | None) -> None:
+def _announce(
+    host: str, port: int, http: HttpSettings, created: FirstRun | None, new_key: Path | None
+) -> None:
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - recognising, not binding
     base = f"http://{shown_host}:{port}"
     lines = [f"Lana API docs: {base}/schema"]
@@ -132,10 +137,36 @@ def _announce(host: str, port: int, http: HttpSettings, created: FirstRun | None
         lines.append(f"First run: created tenant {created.slug!r} with admin {created.email}")
         if created.password is not None:
             lines.append(f"Admin password (shown once, store it now): {created.password}")
+    if new_key is not None:
+        lines += _key_notice(new_key)
     body = json.dumps({"tenant": http.tenant_slug, "email": http.admin_email, "password": _shown(created)})
     login = f"{base}/api/v1/auth/login -H 'Content-Type: application/json'"
     lines += ["Sign in:", f"  curl -s -X POST {login} -d {shlex.quote(body)}"]
     click.echo("\n".join(lines))
+
+
+def _key_notice(key: Path) -> list[str]:
+    """Where a new signing key was written and, inside a git work tree, how to keep it out of
+    commits: whoever holds the key can sign tokens as any user. Lana does not edit anyone's
+    ``.gitignore``; it says what to add."""
+    key = key.resolve()
+    lines = [f"Token signing key: generated in {key} (mode 0600); keep it private, out of version control"]
+    tree = _git_work_tree(key.parent)
+    if tree is not None:
+        database = key.name.removesuffix(KEY_FILE_SUFFIX)
+        lines.append(
+            f"  it is inside the git work tree {tree}: add '{database}*' to its .gitignore"
+            " (the database and the files beside it), or set LANA_DATABASE_URL outside it"
+        )
+    return lines
+
+
+def _git_work_tree(directory: Path) -> Path | None:
+    """The nearest directory from ``directory`` up holding ``.git`` (a repository or a worktree)."""
+    for candidate in (directory, *directory.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
 
 
 def _shown(created: FirstRun | None) -> str:

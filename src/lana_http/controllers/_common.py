@@ -9,6 +9,7 @@ import msgspec
 from litestar.params import QueryParameter
 
 from lana_core.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
+from lana_core.domain.validation import SINGLE_LINE_PATTERN
 from lana_core.errors import ValidationError
 
 API = "/api/v1"
@@ -18,6 +19,9 @@ Cursor = Annotated[
     str | None, QueryParameter(max_length=512, description="`next_cursor` of the previous page.")
 ]
 DEFAULT_PAGE = DEFAULT_LIMIT
+# Text a list is filtered by: a control character in it is a malformed parameter (400), as the
+# schema says; the core refuses it as well, for callers that do not come through HTTP.
+TextFilter = Annotated[str | None, QueryParameter(pattern=SINGLE_LINE_PATTERN)]
 
 
 def page_of(limit: int, cursor: str | None) -> PageRequest:

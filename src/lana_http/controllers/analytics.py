@@ -11,6 +11,7 @@ from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 from lana_core.app import Lana
 from lana_core.domain.analytics import Interval, Timeframe
 from lana_core.domain.tenancy import Actor
+from lana_core.domain.validation import SINGLE_LINE_PATTERN
 from lana_core.usecases.analytics import MAX_TOP_LIMIT, IngestEvent, IngestEventsBatch
 from lana_http.concurrency import IdempotencyKey
 from lana_http.controllers._common import API
@@ -28,7 +29,7 @@ from lana_http.schemas.analytics import (
     UserMetricsOut,
 )
 
-UserId = Annotated[str, PathParameter(min_length=1, max_length=200)]
+UserId = Annotated[str, PathParameter(min_length=1, max_length=200, pattern=SINGLE_LINE_PATTERN)]
 
 
 class AnalyticsController(Controller):

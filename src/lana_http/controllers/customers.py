@@ -33,7 +33,16 @@ from lana_http.concurrency import (
     required_version,
     with_etag,
 )
-from lana_http.controllers._common import API, DEFAULT_PAGE, Cursor, Limit, aware, page_of, sent_fields
+from lana_http.controllers._common import (
+    API,
+    DEFAULT_PAGE,
+    Cursor,
+    Limit,
+    TextFilter,
+    aware,
+    page_of,
+    sent_fields,
+)
 from lana_http.problems import GUARDED_WRITE, READ, WRITE, documented
 from lana_http.schemas.base import Body, Out
 from lana_http.schemas.customers import (
@@ -73,9 +82,9 @@ class CustomerController(Controller):
         actor: NamedDependency[Actor],
         status: FromQuery[CustomerStatus | None] = None,
         value: FromQuery[CustomerValue | None] = None,
-        tag: FromQuery[str | None] = None,
+        tag: TextFilter = None,
         owner_id: FromQuery[UUID | None] = None,
-        q: FromQuery[str | None] = None,
+        q: TextFilter = None,
         created_after: FromQuery[datetime | None] = None,
         created_before: FromQuery[datetime | None] = None,
         archived: FromQuery[Archived] = Archived.EXCLUDE,

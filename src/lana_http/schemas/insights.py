@@ -8,8 +8,12 @@ from uuid import UUID
 from msgspec import Meta
 
 from lana_core.domain.customers import CustomerStatus, CustomerValue
+from lana_core.domain.validation import SINGLE_LINE_PATTERN
 from lana_core.usecases.insights import MAX_BATCH_CUSTOMERS
 from lana_http.schemas.base import Body
+
+# A control character is malformed input here, as in the list's query parameters.
+TextFilter = Annotated[str, Meta(pattern=SINGLE_LINE_PATTERN)]
 
 
 class CustomerFilter(Body):
@@ -17,9 +21,9 @@ class CustomerFilter(Body):
 
     status: CustomerStatus | None = None
     value: CustomerValue | None = None
-    tag: str | None = None
+    tag: TextFilter | None = None
     owner_id: UUID | None = None
-    q: str | None = None
+    q: TextFilter | None = None
 
 
 class InsightBatchRequest(Body):

@@ -56,6 +56,14 @@ async def _scrape(client: AsyncTestClient[Litestar]) -> str:
 async def test_metrics_need_the_token_when_one_is_set(client: AsyncTestClient[Litestar]) -> None:
     assert (await client.get("/metrics")).status_code == 401
     assert (await client.get("/metrics", headers={"Authorization": "Bearer wrong"})).status_code == 401
+    assert (await client.get("/metrics", headers={"Authorization": "Bearer "})).status_code == 401
+
+
+async def test_the_content_type_names_the_text_format_and_its_charset_once(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    response = await client.get("/metrics", headers=BEARER)
+    assert response.headers.get_list("content-type") == ["text/plain; version=0.0.4; charset=utf-8"]
 
 
 async def test_requests_are_counted_and_timed_per_route(client: AsyncTestClient[Litestar]) -> None:

@@ -124,7 +124,7 @@ async def test_a_first_statement_refused_leaves_the_pooled_connection_clean(
     factory = SqlUnitOfWorkFactory(one_connection)
     tenant = uuid4()
     refused = (
-        builders.customer(tenant, NOW, name="nul \x00 byte"),  # refused by the driver
+        builders.unstorable_customer(tenant, NOW),  # refused by the driver
         builders.customer(tenant, NOW),  # refused by the server: no such tenant
     )
     for customer in refused:
