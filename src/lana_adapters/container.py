@@ -295,11 +295,47 @@ def _traced_lana(kernel: Kernel, **parts: Any) -> Lana:
     return trace_use_cases(Lana(kernel, **parts))
 
 
-def _sessions_cache(redis: RedisAdapters | None, metrics: LanaMetrics) -> Cache:
-    """What sessions act as, cached only where every process shares the cache: another
-    process (a second worker, a CLI command) may revoke a session or change a user, and
-    the next request anywhere must see it. Without Redis each request reads the database."""
-    return NoCache() if redis is None else CountingCache(redis.cache, metrics)
+async def open_cache(settings: Settings, redis: RedisAdapters | None) -> AsyncIterator[Cache]:
+    """The cache of the use cases: Redis's when configured; for a SQLite file, this process's
+    memory with invalidations shared by every process on the host (see
+    :mod:`lana_adapters.hostcache`); otherwise this process's memory alone."""
+    from lana_adapters.hostcache import HostCache, HostGenerations
+
+    path = sqlite_file(settings.database_url)
+    if redis is not None:
+        yield redis.cache
+    elif path is None or not HostGenerations.available():
+        yield InMemoryCache()
+    else:
+        generations = HostGenerations.beside(path)
+        try:
+            yield HostCache(generations)
+        finally:
+            generations.close()
+
+
+def sqlite_file(database_url: str) -> str | None:
+    """The absolute path of the SQLite file ``database_url`` names; None for any other database."""
+    if database_url.startswith(MEMORY_URL):
+        return None
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    path = url.database
+    if url.get_backend_name() != "sqlite" or not path or path == ":memory:" or path.startswith("file:"):
+        return None
+    return os.path.abspath(path)
+
+
+def _sessions_cache(cache: Cache, redis: RedisAdapters | None) -> Cache:
+    """What sessions act as, cached only where every process sees every invalidation: another
+    process (a second worker, a CLI command) may revoke a session or change a user, and the
+    next request anywhere must see it. Otherwise each request reads the database. (Not
+    counted in the cache metrics, which count the use cases' own reads.)"""
+    from lana_adapters.hostcache import HostCache
+
+    shared = redis is not None or isinstance(cache, HostCache)
+    return cache if shared else NoCache()
 
 
 def _probes(database: Database, redis: RedisAdapters | None) -> tuple[ReadinessProbe, ...]:
@@ -313,7 +349,7 @@ class Container(containers.DeclarativeContainer):
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(TimeOrderedIds)
     redis = providers.Resource(open_redis, settings)
-    cache = providers.Singleton(_shared_or_local, redis, "cache", InMemoryCache)
+    cache = providers.Resource(open_cache, settings, redis)
     hasher = providers.Singleton(Argon2Hasher)
     metrics = providers.Singleton(LanaMetrics)
     telemetry = providers.Resource(open_telemetry, settings, metrics)
@@ -321,7 +357,7 @@ class Container(containers.DeclarativeContainer):
     insight_model = providers.Resource(open_insight_model, settings, metrics)
     kernel = providers.Singleton(_kernel, database, clock, ids, cache, metrics, redis=redis)
     insight_options = providers.Singleton(_insight_options, settings, metrics)
-    sessions_cache = providers.Singleton(_sessions_cache, redis, metrics)
+    sessions_cache = providers.Singleton(_sessions_cache, cache, redis)
     lana = providers.Singleton(
         _traced_lana,
         kernel,

@@ -1,20 +1,23 @@
-"""The Cache port's contract, run against the in-memory cache and the Redis cache alike."""
+"""The Cache port's contract, run against the in-memory cache, the host cache (one process's
+view of it) and the Redis cache alike."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any, Protocol
 from uuid import UUID, uuid4
 
 import pytest
 
+from lana_adapters.hostcache import HostCache, HostGenerations
 from lana_adapters.redis import RedisCache, RedisSettings, connect
 from lana_core.memory import InMemoryCache
 from lana_core.ports import Cache, CacheKey
 from tests.integration.redis.samples import SAMPLES
 
-BACKENDS = ["memory", pytest.param("redis", marks=pytest.mark.redis)]
+BACKENDS = ["memory", "host", pytest.param("redis", marks=pytest.mark.redis)]
 TENANT_A = uuid4()
 TENANT_B = uuid4()
 
@@ -26,10 +29,16 @@ class Caches(Protocol):
 
 
 @pytest.fixture(params=BACKENDS)
-async def caches(request: pytest.FixtureRequest) -> AsyncIterator[Caches]:
+async def caches(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Caches]:
     if request.param == "memory":
         shared = InMemoryCache()
         yield lambda: shared
+        return
+    if request.param == "host":
+        generations = HostGenerations(tmp_path / "lana.db.cache-generations")
+        host = HostCache(generations)
+        yield lambda: host
+        generations.close()
         return
     settings: RedisSettings = request.getfixturevalue("redis_settings")
     opened: list[RedisCache] = []
