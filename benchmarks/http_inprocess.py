@@ -6,7 +6,8 @@
 Calls the Litestar app directly as an ASGI callable, ``--concurrency`` requests at a
 time, and prints the process CPU time per request for get-customer and create-customer
 on SQLite and, when ``LANA_BENCH_POSTGRES_URL`` or ``LANA_TEST_POSTGRES_URL`` names a
-server, PostgreSQL. It isolates the app's own cost (routing, authentication, the use case,
+server, PostgreSQL; with ``LANA_BENCH_REDIS_URL`` set, the app uses that Redis as a
+deployment of several workers would (cache, sessions, rate-limit counters). It isolates the app's own cost (routing, authentication, the use case,
 the unit of work, serialisation, logging) from the HTTP server and the load generator,
 whose share ``benchmarks.http_api`` includes; run it under ``py-spy record`` to see where
 the time goes. The app logs each request to standard error, as a server does: send that
@@ -19,6 +20,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -45,7 +47,8 @@ Call = Callable[[], Awaitable[None]]
 
 def build_app(database_url: str) -> Litestar:
     container = Container()
-    container.settings.override(providers.Object(Settings(database_url=database_url)))
+    redis_url = os.environ.get("LANA_BENCH_REDIS_URL") or None
+    container.settings.override(providers.Object(Settings(database_url=database_url, redis_url=redis_url)))
     http = HttpSettings(
         jwt_secret="benchmark-signing-secret-of-sufficient-length",
         allow_signup=True,
