@@ -7,8 +7,9 @@ Calls the Litestar app directly as an ASGI callable, ``--concurrency`` requests 
 time, and prints the process CPU time per request for get-customer and create-customer
 on SQLite and, when ``LANA_BENCH_POSTGRES_URL`` or ``LANA_TEST_POSTGRES_URL`` names a
 server, PostgreSQL; with ``LANA_BENCH_REDIS_URL`` set, the app uses that Redis as a
-deployment of several workers would (cache, sessions, rate-limit counters). It isolates the app's own cost (routing, authentication, the use case,
-the unit of work, serialisation, logging) from the HTTP server and the load generator,
+deployment of several workers would (cache, sessions, rate-limit counters). It isolates
+the app's own cost (routing, authentication, the use case, the unit of work,
+serialisation, logging) from the HTTP server and the load generator,
 whose share ``benchmarks.http_api`` includes; run it under ``py-spy record`` to see where
 the time goes. The app logs each request to standard error, as a server does: send that
 to ``/dev/null``.

@@ -295,23 +295,18 @@ def _traced_lana(kernel: Kernel, **parts: Any) -> Lana:
     return trace_use_cases(Lana(kernel, **parts))
 
 
-async def open_cache(settings: Settings, redis: RedisAdapters | None) -> AsyncIterator[Cache]:
+def _cache(settings: Settings, redis: RedisAdapters | None) -> Cache:
     """The cache of the use cases: Redis's when configured; for a SQLite file, this process's
     memory with invalidations shared by every process on the host (see
     :mod:`lana_adapters.hostcache`); otherwise this process's memory alone."""
     from lana_adapters.hostcache import HostCache, HostGenerations
 
-    path = sqlite_file(settings.database_url)
     if redis is not None:
-        yield redis.cache
-    elif path is None or not HostGenerations.available():
-        yield InMemoryCache()
-    else:
-        generations = HostGenerations.beside(path)
-        try:
-            yield HostCache(generations)
-        finally:
-            generations.close()
+        return redis.cache
+    path = sqlite_file(settings.database_url)
+    if path is None or not HostGenerations.available():
+        return InMemoryCache()
+    return HostCache(HostGenerations.beside(path))
 
 
 def sqlite_file(database_url: str) -> str | None:
@@ -349,7 +344,7 @@ class Container(containers.DeclarativeContainer):
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(TimeOrderedIds)
     redis = providers.Resource(open_redis, settings)
-    cache = providers.Resource(open_cache, settings, redis)
+    cache = providers.Singleton(_cache, settings, redis)
     hasher = providers.Singleton(Argon2Hasher)
     metrics = providers.Singleton(LanaMetrics)
     telemetry = providers.Resource(open_telemetry, settings, metrics)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import mmap
 import os
 import struct
+import weakref
 import zlib
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -45,7 +46,7 @@ class HostGenerations:
     Raises OSError when the file cannot be created or mapped.
     """
 
-    __slots__ = ("_fd", "_map")
+    __slots__ = ("__weakref__", "_close", "_fd", "_map")
 
     def __init__(self, path: Path) -> None:
         size = SLOTS * _COUNTER.size
@@ -54,6 +55,8 @@ class HostGenerations:
             if os.fstat(self._fd).st_size < size:
                 os.ftruncate(self._fd, size)  # new bytes read as zero: generation 0
         self._map = mmap.mmap(self._fd, size)
+        # Open for as long as anything uses it; the mapping and the descriptor go with it.
+        self._close = weakref.finalize(self, _release, self._map, self._fd)
 
     @staticmethod
     def available() -> bool:
@@ -74,11 +77,15 @@ class HostGenerations:
             _COUNTER.pack_into(self._map, offset, (_COUNTER.unpack_from(self._map, offset)[0] + 1) % 2**64)
 
     def close(self) -> None:
-        self._map.close()
-        os.close(self._fd)
+        self._close()
 
     def _locked(self) -> _FileLock:
         return _FileLock(self._fd)
+
+
+def _release(mapped: mmap.mmap, fd: int) -> None:
+    mapped.close()
+    os.close(fd)
 
 
 class _FileLock:
