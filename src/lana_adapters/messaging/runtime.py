@@ -22,6 +22,7 @@ from lana_adapters.messaging.lifecycle import stop_on_signals
 from lana_adapters.messaging.publisher import KombuEventPublisher
 from lana_adapters.messaging.relay import OutboxRelay, RelayOptions, RelayStats
 from lana_adapters.messaging.settings import MessagingSettings
+from lana_adapters.messaging.topology import Topology
 from lana_adapters.messaging.wakeup import wakeup_for
 from lana_adapters.messaging.worker import WorkerStats
 from lana_adapters.sql import SqlOutboxRelayStore, SqlSettings, create_engine_from, ensure_schema
@@ -46,7 +47,10 @@ async def run_relay(
     database or the broker pause the relay, they do not end it. With ``endpoint`` the
     relay serves its metrics and liveness over HTTP (OSError when the port is taken).
     """
-    publisher = KombuEventPublisher(settings)
+    # The webhook consumer's queue waits for its events even while no consumer runs.
+    publisher = KombuEventPublisher(
+        settings, topologies=[Topology.of(settings)] if settings.webhook_routes else []
+    )
     wakeup = wakeup_for(settings.database_url)
     try:
         async with _engine(settings, needed=store is None, migrate=False) as engine:
