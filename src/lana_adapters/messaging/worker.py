@@ -87,11 +87,6 @@ class Groups:
         """No message is being handled (waiting for a retry is not handling)."""
         return self._busy == 0
 
-    @property
-    def held(self) -> int:
-        """Messages received and not settled yet."""
-        return sum(len(waiting) for waiting in self._groups.values())
-
     async def close(self) -> None:
         """Stop taking messages from the groups; what is being handled runs to its end."""
         self._closing.set()
