@@ -236,3 +236,18 @@ async def test_a_webhook_slower_than_the_heartbeat_keeps_the_connection_and_is_n
     assert consumer.stats.sessions == 1
     assert consumer.stats.unsettled == 0
     assert await asyncio.to_thread(depth, settings, Topology.of(settings).queue) == 0
+
+
+async def test_a_200_without_content_length_ended_by_closing_the_connection_is_delivered_once(
+    settings: MessagingSettings, receiver: Receiver
+) -> None:
+    receiver.answer_unframed("/hook")
+    consumer = WebhookConsumer(settings, InMemoryInbox())
+    once = event()
+    async with running(consumer):
+        await _started(consumer)
+        await publish(settings, [once])
+        await until(lambda: consumer.stats.delivered == 1)
+        await asyncio.sleep(0.5)  # longer than the first retry delay: a retry would have come
+    assert receiver.ids() == [str(once.id)]
+    assert (consumer.stats.retried, consumer.stats.dead_lettered) == (0, 0)
