@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from opentelemetry.trace import SpanKind, StatusCode
 
+from lana_adapters.messaging.formats import FORMATS, NotInFormat
 from lana_adapters.messaging.handling import Permanent, Transient
 from lana_adapters.messaging.settings import WebhookRoute
 from lana_adapters.messaging.webhook_client import CallFailed, WebhookClient
@@ -84,9 +85,10 @@ class Routes:
 
 
 class WebhookDelivery:
-    """A :class:`~lana_adapters.messaging.handling.Deliver` POSTing each event's message body to
-    the URL of its route. 2xx is delivered; 410 disables the route (Permanent); anything
-    else, a timeout or no connection is Transient."""
+    """A :class:`~lana_adapters.messaging.handling.Deliver` POSTing each event to the URL of its
+    route, in the route's body format. 2xx is delivered; 410 disables the route and an event
+    the format cannot carry is refused (Permanent); anything else, a timeout or no
+    connection is Transient."""
 
     __slots__ = ("_client", "_routes", "_secret")
 
@@ -102,7 +104,7 @@ class WebhookDelivery:
         disabled = self._routes.disabled(route)
         if disabled is not None:
             raise Permanent(f"route {route.pattern} is disabled: {disabled}")
-        status = await self._post(route, event, body, attempt)
+        status = await self._post(route, event, _body_for(route, event, body), attempt)
         if status == 410:
             gone = f"410 Gone from {shown_url(route.url)}"
             self._routes.disable(route, gone)
@@ -151,6 +153,13 @@ class WebhookDelivery:
             headers[TIMESTAMP_HEADER] = timestamp
             headers[SIGNATURE_HEADER] = sign(self._secret, timestamp, body)
         return headers
+
+
+def _body_for(route: WebhookRoute, event: DomainEvent, message_body: bytes) -> bytes:
+    try:
+        return FORMATS[route.format](event, message_body)
+    except NotInFormat as error:
+        raise Permanent(f"route {route.pattern}: {error}") from None
 
 
 def _log_failed(route: WebhookRoute, event: DomainEvent, attempt: int, outcome: str, began: float) -> None:
