@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections.abc import Mapping
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import httpx
 
@@ -34,9 +35,9 @@ class WebhookClient:
 
     ``timeout_seconds`` bounds each call from connecting to the last byte read; up to
     ``connections`` connections are open and kept alive at once; a redirect is an answer,
-    not followed; HTTPS verifies the receiver against the system's trust store (or
-    ``SSL_CERT_FILE``); at most ``max_answer`` bytes of an answer's body are read, after
-    which its connection is closed.
+    not followed; cookies are neither kept nor sent; HTTPS verifies the receiver against
+    the system's trust store (or ``SSL_CERT_FILE``); at most ``max_answer`` bytes of an
+    answer's body are read, after which its connection is closed.
     """
 
     __slots__ = ("_client", "_connections", "_max_answer", "_timeout")
@@ -86,5 +87,7 @@ class WebhookClient:
                 follow_redirects=False,
                 # No proxy or .netrc credentials from the environment: calls go where the route says.
                 trust_env=False,
+                # Each call stands alone: a cookie one answer sets is not sent with the next call.
+                cookies=CookieJar(DefaultCookiePolicy(allowed_domains=[])),
             )
         return self._client

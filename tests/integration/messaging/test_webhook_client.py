@@ -31,6 +31,7 @@ class Server:
         self.opened = 0
         self.ended = 0
         self.paths: list[str] = []
+        self.cookies: list[str | None] = []
         self.huge_bytes_sent = 0
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -62,10 +63,17 @@ class Server:
             def do_POST(self) -> None:
                 self.rfile.read(int(self.headers.get("content-length", "0")))
                 server.paths.append(self.path)
+                server.cookies.append(self.headers.get("cookie"))
                 getattr(self, "answer_" + server.behaviour.replace("-", "_"))()
 
             def answer_created(self) -> None:
                 self._plain(201, b"created")
+
+            def answer_cookie(self) -> None:
+                self.send_response(200)
+                self.send_header("Set-Cookie", "session=abc; Path=/")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
 
             def answer_unframed(self) -> None:  # no length: the body ends when the connection does
                 self.wfile.write(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nthanks")
@@ -176,6 +184,14 @@ async def test_a_huge_answer_is_not_read_whole_and_its_status_counts(server: Ser
     await client.aclose()
     await asyncio.sleep(0.2)  # the server's write fails once the client has hung up
     assert server.huge_bytes_sent < 32 * 1024 * 1024  # what socket buffers hold, not the gigabyte
+
+
+async def test_a_cookie_an_answer_sets_is_not_sent_with_the_next_call(server: Server) -> None:
+    server.behaviour = "cookie"
+    client = WebhookClient(5, connections=1)
+    assert await posts(client, server.url(), 2) == [200, 200]
+    await client.aclose()
+    assert server.cookies == [None, None]
 
 
 async def test_a_redirect_is_an_answer_and_is_not_followed(server: Server) -> None:
