@@ -97,14 +97,14 @@ class WebhookDelivery:
         self._client = client
         self._secret = secret
 
-    async def __call__(self, event: DomainEvent, body: bytes, attempt: int) -> None:
+    async def __call__(self, event: DomainEvent, message_body: bytes, attempt: int) -> None:
         route = self._routes.match(event.type)
         if route is None:
             raise Permanent(f"no webhook route matches {event.type}")
         disabled = self._routes.disabled(route)
         if disabled is not None:
             raise Permanent(f"route {route.pattern} is disabled: {disabled}")
-        status = await self._post(route, event, _body_for(route, event, body), attempt)
+        status = await self._post(route, event, _body_for(route, event, message_body), attempt)
         if status == 410:
             gone = f"410 Gone from {shown_url(route.url)}"
             self._routes.disable(route, gone)
