@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -12,6 +13,8 @@ from lana_adapters.messaging.handling import Transient
 from lana_adapters.messaging.settings import WebhookRoute
 from lana_adapters.messaging.webhook import Routes, WebhookDelivery, shown_url
 from lana_adapters.messaging.webhook_client import WebhookClient
+from lana_adapters.settings import Settings
+from lana_adapters.telemetry import configure_logging
 from tests.integration.messaging.events import event
 from tests.integration.messaging.receiver import Receiver, always
 from tests.integration.redis.servers import free_port
@@ -66,6 +69,30 @@ async def test_a_delivered_event_logs_nothing(
     with caplog.at_level(logging.WARNING):
         await WebhookDelivery(Routes([route]), client, None)(event(), b"{}", 1)
     assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+async def test_a_process_logging_at_info_writes_one_line_per_failed_call_and_none_per_delivered_one(
+    receiver: Receiver, client: WebhookClient
+) -> None:
+    receiver.script(SECRET_QUERY, always(500))
+    delivery = WebhookDelivery(
+        Routes(
+            [WebhookRoute("customer.updated", receiver.url(SECRET_QUERY)), WebhookRoute("#", receiver.url())]
+        ),
+        client,
+        None,
+    )
+    buffer = io.StringIO()
+    handler = configure_logging(Settings(log_format="text", log_level="INFO"), stream=buffer)
+    try:
+        await delivery(event(), b"{}", 1)
+        with pytest.raises(Transient):
+            await delivery(event(type="customer.updated"), b"{}", 1)
+    finally:
+        logging.getLogger().removeHandler(handler)
+    [line] = buffer.getvalue().splitlines()
+    assert "webhook call failed" in line
+    assert "c0de-123" not in line
 
 
 def test_shown_urls_keep_where_they_point_and_mask_credentials() -> None:
