@@ -198,8 +198,8 @@ async def latency(
     return statistics.median(waits), waits[int(len(waits) * 0.99) - 1]
 
 
-# An asyncio server parsing with httptools (llhttp): a receiver as fast as the consumer's
-# own client, so it takes little of the CPU the consumer competes for on a small machine.
+# An asyncio server parsing with httptools (llhttp): a fast receiver, so it takes little of
+# the CPU the consumer competes for on a small machine.
 _COUNTING_SERVER = """
 import asyncio, httptools
 seen = set()

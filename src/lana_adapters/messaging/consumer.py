@@ -10,11 +10,11 @@ import asyncio
 from collections.abc import Callable
 
 from lana_adapters.messaging.handling import Handling
-from lana_adapters.messaging.http_client import HttpClient
 from lana_adapters.messaging.inbox import Inbox
 from lana_adapters.messaging.settings import MessagingSettings
 from lana_adapters.messaging.topology import Topology
 from lana_adapters.messaging.webhook import Routes, WebhookDelivery
+from lana_adapters.messaging.webhook_client import WebhookClient
 from lana_adapters.messaging.worker import QueueWorker, WorkerStats
 from lana_core.ports import Clock
 from lana_core.system import SystemClock
@@ -39,8 +39,8 @@ class WebhookConsumer:
         on_loop: Callable[[], None] | None = None,
     ) -> None:
         self.routes = Routes(settings.webhook_routes)
-        # One request at a time per lane: at most ``lanes`` connections to an origin.
-        self._client = HttpClient(settings.webhook_timeout_seconds, keep_alive=settings.lanes)
+        # One call at a time per lane: ``lanes`` connections serve them all.
+        self._client = WebhookClient(settings.webhook_timeout_seconds, connections=settings.lanes)
         handling = Handling(
             consumer=settings.consumer_name,
             inbox=inbox,
@@ -60,4 +60,4 @@ class WebhookConsumer:
         try:
             await self._worker.run(stop)
         finally:
-            self._client.close()
+            await self._client.aclose()

@@ -46,8 +46,8 @@ class Permanent(Exception):
 
 
 class Deliver(Protocol):
-    async def __call__(self, event: DomainEvent, body: bytes) -> None:
-        """Apply one event; raises Transient or Permanent when it did not."""
+    async def __call__(self, event: DomainEvent, body: bytes, attempt: int, /) -> None:
+        """Apply one event (``attempt`` counts from 1); raises Transient or Permanent when it did not."""
         ...
 
 
@@ -135,7 +135,7 @@ class Handling:
 
     async def _deliver_new(self, incoming: Incoming, event: DomainEvent) -> Settlement:
         try:
-            await self._deliver(event, incoming.body)
+            await self._deliver(event, incoming.body, incoming.attempts + 1)
         except Permanent as error:
             return DeadLetter(str(error), incoming.attempts + 1, str(error))
         except Transient as error:

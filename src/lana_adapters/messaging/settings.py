@@ -6,31 +6,61 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from attrs import field, frozen, validators
+from attrs import Factory, field, frozen, validators
 
-DEFAULT_ROUTES = "customer.created.high_value=http://127.0.0.1:5678/webhook/high-value-customer"
+from lana_adapters.messaging.formats import FORMATS, SEED, SEED_EVENT_TYPES, default_format
+from lana_core.domain.events import matches
+
+DEFAULT_ROUTES = "customer.created.high_value=http://127.0.0.1:5678/webhook/high-value-customer format=seed"
+_FORMAT_OPTION = "format="
 # RabbitMQ's default delivery acknowledgement timeout (consumer_timeout): a message held
 # unacknowledged longer is taken back and the channel closed.
 ACK_TIMEOUT_SECONDS = 1_800
 
 
+def _valid_format(route: WebhookRoute, _attribute: object, name: str) -> None:
+    if name not in FORMATS:
+        raise ValueError(f"webhook route {route.pattern}: format {name!r} is not one of {', '.join(FORMATS)}")
+    if name == SEED and not any(matches(route.pattern, kind) for kind in SEED_EVENT_TYPES):
+        raise ValueError(
+            f"webhook route {route.pattern}: the seed format carries {' and '.join(SEED_EVENT_TYPES)}, "
+            "which the pattern never matches"
+        )
+
+
 @frozen
 class WebhookRoute:
-    """Events whose type matches ``pattern`` (AMQP topic syntax) are POSTed to ``url``."""
+    """Events whose type matches ``pattern`` (AMQP topic syntax) are POSTed to ``url``, their
+    body in ``format`` (see :mod:`~lana_adapters.messaging.formats`; ``seed`` for the seed's
+    ``customer.created.high_value`` route unless given, ``lana`` for any other)."""
 
     pattern: str = field(validator=validators.min_len(1))
     url: str = field(validator=validators.matches_re(r"https?://\S+"))
+    format: str = field(
+        default=Factory(lambda route: default_format(route.pattern), takes_self=True), validator=_valid_format
+    )
+
+    def render(self) -> str:
+        return f"{self.pattern}={self.url} {_FORMAT_OPTION}{self.format}"
 
 
 def parse_routes(raw: str) -> tuple[WebhookRoute, ...]:
-    """``pattern=url`` pairs separated by commas; raises ValueError on a malformed pair."""
-    routes = []
-    for pair in filter(None, (part.strip() for part in raw.split(","))):
-        pattern, sep, url = pair.partition("=")
-        if not sep:
-            raise ValueError(f"webhook route {pair!r} is not pattern=url")
-        routes.append(WebhookRoute(pattern.strip(), url.strip()))
-    return tuple(routes)
+    """``pattern=url`` entries separated by commas, each optionally followed by a space and
+    ``format=<name>``; raises ValueError on a malformed entry."""
+    return tuple(_route(entry) for entry in filter(None, (part.strip() for part in raw.split(","))))
+
+
+def _route(entry: str) -> WebhookRoute:
+    pattern, sep, rest = entry.partition("=")
+    words = rest.split()  # a URL holds no whitespace
+    if not sep or not words:
+        raise ValueError(f"webhook route {entry!r} is not pattern=url")
+    url, options = words[0], words[1:]
+    if not options:
+        return WebhookRoute(pattern.strip(), url)
+    if len(options) > 1 or not options[0].startswith(_FORMAT_OPTION):
+        raise ValueError(f"webhook route {entry!r}: after the URL only format=<name> may follow")
+    return WebhookRoute(pattern.strip(), url, options[0].removeprefix(_FORMAT_OPTION))
 
 
 def parse_delays(raw: str) -> tuple[int, ...]:
@@ -135,7 +165,7 @@ def _render(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, tuple) and all(isinstance(v, WebhookRoute) for v in value):
-        return ",".join(f"{route.pattern}={route.url}" for route in value)
+        return ",".join(route.render() for route in value)
     if isinstance(value, tuple):
         return ",".join(str(v) for v in value)
     return str(value)
@@ -178,7 +208,12 @@ DOCUMENTATION: tuple[tuple[str, str], ...] = (
     ("LANA_DATABASE_RELAY_ROLE", "PostgreSQL role the relay's transactions run as (empty: connect role)."),
     ("LANA_EVENTS_EXCHANGE", "Topic exchange events are published to."),
     ("LANA_CONSUMER_QUEUE", "The webhook consumer's durable queue; also names its DLQ (`<queue>.dlq`)."),
-    ("LANA_WEBHOOK_ROUTES", "`pattern=url,...`: the first matching pattern's URL receives the event."),
+    (
+        "LANA_WEBHOOK_ROUTES",
+        "`pattern=url,...`, a URL optionally followed by a space and `format=seed` or `format=lana`: "
+        "the first matching pattern's URL receives the event, in that body format (unless given: "
+        "`seed` for `customer.created.high_value`, `lana` for any other pattern).",
+    ),
     ("LANA_WEBHOOK_SECRET", "HMAC-SHA256 key signing every webhook request (unset: unsigned)."),
     ("LANA_WEBHOOK_TIMEOUT_SECONDS", "Whole-request timeout of one webhook call."),
     ("LANA_BROKER_HEARTBEAT_SECONDS", "AMQP heartbeat (0 disables it)."),

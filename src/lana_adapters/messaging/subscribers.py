@@ -65,8 +65,9 @@ class Subscribers:
     def patterns(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(pattern for pattern, _ in self._entries))
 
-    async def dispatch(self, event: DomainEvent, body: bytes = b"") -> None:
-        """Run every matching handler; raises Transient naming the failures after all ran."""
+    async def dispatch(self, event: DomainEvent, body: bytes = b"", attempt: int = 1) -> None:
+        """Run every matching handler (they get the event only); raises Transient naming the
+        failures after all ran."""
         failures = []
         for pattern, handler in self._entries:
             if matches(pattern, event.type):

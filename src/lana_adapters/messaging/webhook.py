@@ -2,22 +2,26 @@
 
 Each request carries the event id as ``Idempotency-Key`` (the receiver dedupes on it),
 ``X-Lana-Timestamp`` and ``X-Lana-Signature: sha256=<hex>``, the HMAC-SHA256 of
-``<timestamp>.<body>`` under the shared secret.
+``<timestamp>.<body>`` under the shared secret. Every attempt that fails is logged at
+WARNING in one line; URLs in logs, errors and spans have their credentials masked.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import logging
 import time
 from collections.abc import Sequence
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from opentelemetry.trace import SpanKind, StatusCode
 
+from lana_adapters.messaging.formats import FORMATS, NotInFormat
 from lana_adapters.messaging.handling import Permanent, Transient
-from lana_adapters.messaging.http_client import BadResponse, HttpClient
 from lana_adapters.messaging.settings import WebhookRoute
+from lana_adapters.messaging.webhook_client import CallFailed, WebhookClient
 from lana_adapters.telemetry import current_trace_context, tracer
 from lana_core.domain.events import DomainEvent, matches
 
@@ -25,6 +29,7 @@ log = logging.getLogger(__name__)
 
 TIMESTAMP_HEADER = "X-Lana-Timestamp"
 SIGNATURE_HEADER = "X-Lana-Signature"
+MASK = "***"
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -42,6 +47,17 @@ def verify(
     except ValueError:
         return False
     return fresh and hmac.compare_digest(sign(secret, timestamp, body), signature)
+
+
+@functools.lru_cache(maxsize=256)
+def shown_url(url: str) -> str:
+    """``url`` fit for logs: its user info and every query value masked (n8n and others put
+    credentials and tokens there), its fragment dropped."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    netloc = f"{MASK}@{host}" if "@" in parts.netloc else host
+    query = urlencode([(name, MASK) for name, _ in parse_qsl(parts.query, keep_blank_values=True)], safe="*")
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
 class Routes:
@@ -62,55 +78,63 @@ class Routes:
 
     def disable(self, route: WebhookRoute, reason: str) -> None:
         self._disabled[route] = reason
-        log.error("webhook route %s -> %s disabled: %s", route.pattern, route.url, reason)
+        log.error("webhook route %s -> %s disabled: %s", route.pattern, shown_url(route.url), reason)
 
     def disabled(self, route: WebhookRoute) -> str | None:
         return self._disabled.get(route)
 
 
 class WebhookDelivery:
-    """A :class:`~lana_adapters.messaging.handling.Deliver` POSTing each event's message body to
-    the URL of its route. 2xx is delivered; 410 disables the route (Permanent); anything
-    else, a timeout or no connection is Transient."""
+    """A :class:`~lana_adapters.messaging.handling.Deliver` POSTing each event to the URL of its
+    route, in the route's body format. 2xx is delivered; 410 disables the route and an event
+    the format cannot carry is refused (Permanent); anything else, a timeout or no
+    connection is Transient."""
 
     __slots__ = ("_client", "_routes", "_secret")
 
-    def __init__(self, routes: Routes, client: HttpClient, secret: str | None) -> None:
+    def __init__(self, routes: Routes, client: WebhookClient, secret: str | None) -> None:
         self._routes = routes
         self._client = client
         self._secret = secret
 
-    async def __call__(self, event: DomainEvent, body: bytes) -> None:
+    async def __call__(self, event: DomainEvent, message_body: bytes, attempt: int) -> None:
         route = self._routes.match(event.type)
         if route is None:
             raise Permanent(f"no webhook route matches {event.type}")
         disabled = self._routes.disabled(route)
         if disabled is not None:
             raise Permanent(f"route {route.pattern} is disabled: {disabled}")
-        status = await self._post(route, event, body)
+        status = await self._post(route, event, _body_for(route, event, message_body), attempt)
         if status == 410:
-            self._routes.disable(route, f"410 Gone from {route.url}")
-            raise Permanent(f"route {route.pattern} is disabled: 410 Gone from {route.url}")
+            gone = f"410 Gone from {shown_url(route.url)}"
+            self._routes.disable(route, gone)
+            raise Permanent(f"route {route.pattern} is disabled: {gone}")
         if not 200 <= status < 300:
-            raise Transient(f"HTTP {status} from {route.url}")
+            raise Transient(f"HTTP {status} from {shown_url(route.url)}")
 
-    async def _post(self, route: WebhookRoute, event: DomainEvent, body: bytes) -> int:
+    async def _post(self, route: WebhookRoute, event: DomainEvent, body: bytes, attempt: int) -> int:
         with tracer().start_as_current_span(
             f"POST {route.pattern}",
             kind=SpanKind.CLIENT,
-            attributes={"http.request.method": "POST", "url.full": route.url},
+            attributes={"http.request.method": "POST", "url.full": shown_url(route.url)},
         ) as span:
-            status = await self._exchange(route, event, body)
+            status = await self._exchange(route, event, body, attempt)
             span.set_attribute("http.response.status_code", status)
             if status >= 400:
                 span.set_status(StatusCode.ERROR)
             return status
 
-    async def _exchange(self, route: WebhookRoute, event: DomainEvent, body: bytes) -> int:
+    async def _exchange(self, route: WebhookRoute, event: DomainEvent, body: bytes, attempt: int) -> int:
+        began = time.perf_counter()
         try:
-            return await self._client.post(route.url, body, self._headers(event, body))
-        except (OSError, BadResponse, ValueError) as error:  # TimeoutError is an OSError
-            raise Transient(f"{type(error).__name__} calling {route.url}: {error}") from None
+            status = await self._client.post(route.url, body, self._headers(event, body))
+        except CallFailed as failed:
+            _log_failed(route, event, attempt, failed.kind, began)
+            detail = f": {failed.detail}" if failed.detail else ""
+            raise Transient(f"{failed.kind} calling {shown_url(route.url)}{detail}") from None
+        if not 200 <= status < 300:
+            _log_failed(route, event, attempt, str(status), began)
+        return status
 
     def _headers(self, event: DomainEvent, body: bytes) -> dict[str, str]:
         headers = {
@@ -129,3 +153,19 @@ class WebhookDelivery:
             headers[TIMESTAMP_HEADER] = timestamp
             headers[SIGNATURE_HEADER] = sign(self._secret, timestamp, body)
         return headers
+
+
+def _body_for(route: WebhookRoute, event: DomainEvent, message_body: bytes) -> bytes:
+    try:
+        return FORMATS[route.format](event, message_body)
+    except NotInFormat as error:
+        raise Permanent(f"route {route.pattern}: {error}") from None
+
+
+def _log_failed(route: WebhookRoute, event: DomainEvent, attempt: int, outcome: str, began: float) -> None:
+    """One line per failed attempt; ``outcome`` is the answer's status or the error's class."""
+    log.warning(
+        "webhook call failed: event=%s type=%s route=%s url=%s outcome=%s latency_ms=%.0f attempt=%d",
+        event.id, event.type, route.pattern, shown_url(route.url), outcome,
+        (time.perf_counter() - began) * 1000, attempt,
+    )  # fmt: skip

@@ -127,6 +127,9 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> loggi
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(_level(settings.log_level))
+    # httpx logs every webhook call at INFO with its URL unmasked; the consumer logs each
+    # failed call itself, its URL masked.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     return handler
 
 

@@ -58,6 +58,7 @@ class Receiver:
         self.received: list[Received] = []
         self._seen: Counter[str] = Counter()
         self._scripts: dict[str, Script] = {}
+        self._unframed: set[str] = set()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -78,6 +79,11 @@ class Receiver:
 
     def script(self, path: str, answer: Script) -> None:
         self._scripts[path] = answer
+
+    def answer_unframed(self, path: str) -> None:
+        """Answers on ``path`` carry no Content-Length: the body ends when the server closes the
+        connection, as HTTP/1.1 allows and some servers do."""
+        self._unframed.add(path)
 
     def ids(self, path: str | None = None) -> list[str]:
         with self._lock:
@@ -109,6 +115,12 @@ class Receiver:
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 status = receiver._answer(Received(self.path, headers, body, time.monotonic()))
                 self.send_response(status)
+                if self.path in receiver._unframed:
+                    self.send_header("connection", "close")
+                    self.end_headers()
+                    self.wfile.write(b"ok")
+                    self.close_connection = True
+                    return
                 self.send_header("content-length", "0")
                 self.end_headers()
 

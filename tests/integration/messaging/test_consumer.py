@@ -16,11 +16,11 @@ from lana_adapters.messaging.codec import encode
 from lana_adapters.messaging.consumer import WebhookConsumer
 from lana_adapters.messaging.dlq import dlq_list, dlq_purge, dlq_replay
 from lana_adapters.messaging.inbox import Inbox, InMemoryInbox, SqlInbox
-from lana_adapters.messaging.settings import MessagingSettings, WebhookRoute
+from lana_adapters.messaging.settings import MessagingSettings, WebhookRoute, parse_routes
 from lana_adapters.messaging.topology import Topology
 from lana_adapters.messaging.webhook import verify
 from lana_adapters.sql import SqlSettings, create_engine_from
-from lana_core.domain.events import CUSTOMER_CREATED, CUSTOMER_UPDATED
+from lana_core.domain.events import CUSTOMER_CREATED, CUSTOMER_CREATED_HIGH_VALUE, CUSTOMER_UPDATED
 from tests.integration.messaging.broker import depth
 from tests.integration.messaging.events import event
 from tests.integration.messaging.receiver import Receiver, always, fail_first, slow
@@ -236,3 +236,47 @@ async def test_a_webhook_slower_than_the_heartbeat_keeps_the_connection_and_is_n
     assert consumer.stats.sessions == 1
     assert consumer.stats.unsettled == 0
     assert await asyncio.to_thread(depth, settings, Topology.of(settings).queue) == 0
+
+
+async def test_a_200_without_content_length_ended_by_closing_the_connection_is_delivered_once(
+    settings: MessagingSettings, receiver: Receiver
+) -> None:
+    receiver.answer_unframed("/hook")
+    consumer = WebhookConsumer(settings, InMemoryInbox())
+    once = event()
+    async with running(consumer):
+        await _started(consumer)
+        await publish(settings, [once])
+        await until(lambda: consumer.stats.delivered == 1)
+        await asyncio.sleep(0.5)  # longer than the first retry delay: a retry would have come
+    assert receiver.ids() == [str(once.id)]
+    assert (consumer.stats.retried, consumer.stats.dead_lettered) == (0, 0)
+
+
+async def test_the_seeds_route_gets_the_seeds_body_signed_and_other_routes_lanas_envelope(
+    settings: MessagingSettings, receiver: Receiver
+) -> None:
+    settings = evolve(
+        settings,
+        webhook_routes=parse_routes(
+            f"customer.created.high_value={receiver.url('/high-value-customer')},"
+            f" customer.*={receiver.url('/crm')}, #={receiver.url('/seed')} format=seed"
+        ),
+    )
+    consumer = WebhookConsumer(settings, InMemoryInbox())
+    high = event(type=CUSTOMER_CREATED_HIGH_VALUE, payload={"name": "Grace", "value": "high"})
+    created = event(aggregate_id=high.aggregate_id, tenant_id=high.tenant_id, payload={"name": "Grace"})
+    elsewhere = event(type="project.created")
+    async with running(consumer):
+        await _started(consumer)
+        await publish(settings, [high, created, elsewhere])
+        await until(lambda: consumer.stats.delivered == 2 and consumer.stats.dead_lettered == 1)
+    [seed] = [r for r in receiver.received if r.path == "/high-value-customer"]
+    assert seed.document()["type"] == "customer.created.high_value"
+    assert seed.document()["data"]["value"] == "HIGH"
+    assert verify(SECRET, seed.headers["x-lana-timestamp"], seed.body, seed.headers["x-lana-signature"])
+    [lana] = [r for r in receiver.received if r.path == "/crm"]
+    assert lana.document()["payload"] == {"name": "Grace"}
+    [dead] = await asyncio.to_thread(dlq_list, settings)
+    assert dead.message_id == str(elsewhere.id)
+    assert "the seed format carries" in dead.reason
