@@ -20,6 +20,7 @@ from lana_adapters.telemetry import configure_logging
 from lana_http.auth.controller import AuthController
 from lana_http.auth.middleware import PUBLIC_PATHS, BearerAuthMiddleware
 from lana_http.auth.sessions import token_service
+from lana_http.bodies import JsonRequest
 from lana_http.controllers.analytics import AnalyticsController
 from lana_http.controllers.customers import CustomerController
 from lana_http.controllers.events_stream import EVENT_STREAM_KEY, EventStreamController
@@ -87,6 +88,7 @@ def create_app(container: Container, http: HttpSettings | None = None) -> Litest
         ],
         state=State({METRICS_STATE_KEY: metrics}),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        request_class=JsonRequest,
         before_send=[add_security_headers, request_counter(metrics)],
         cors_config=_cors(settings),
         request_max_body_size=settings.max_body_bytes,

@@ -162,8 +162,7 @@ def handle_http_problem(request: Request[Any, Any, Any], error: Exception) -> Re
 def handle_validation_exception(request: Request[Any, Any, Any], error: Exception) -> Response[Problem]:
     assert isinstance(error, ValidationException)
     errors = [_field_error(item) for item in error.extra or [] if isinstance(item, dict)]
-    detail = "; ".join(f"{e.field}: {e.message}" for e in errors) or "the request does not match its schema"
-    return problem_response(request, 400, "invalid_request", detail, errors=errors)
+    return handle_http_problem(request, invalid_request(errors))
 
 
 def handle_http_exception(request: Request[Any, Any, Any], error: Exception) -> Response[Problem]:
@@ -213,16 +212,27 @@ _AT = re.compile(r" - at `\$\.?([^`]*)`")
 
 
 def _field_error(item: Mapping[str, Any]) -> FieldError:
-    message = str(item.get("message", "is invalid"))
     key = str(item.get("key") or "body")
-    prefix = "" if key == "data" else key
+    return schema_error(str(item.get("message", "is invalid")), "" if key == "data" else key)
+
+
+def schema_error(message: str, prefix: str = "") -> FieldError:
+    """The field a msgspec validation message names, under ``prefix``: ``Expected `str`, got
+    `int` - at `$.customers[0].name``` is ``customers[0].name`` (``body`` for the whole body)."""
+    at = _AT.search(message)
+    where = _join(prefix, at.group(1)) if at else prefix
+    text = _AT.sub("", message)
     for pattern, code in ((_UNKNOWN, "unknown_field"), (_MISSING, "required")):
-        match = pattern.search(message)
+        match = pattern.search(text)
         if match:
-            return FieldError(_join(prefix, match.group(1)), code, message)
-    match = _AT.search(message)
-    field = _join(prefix, match.group(1)) if match else (prefix or "body")
-    return FieldError(field, "invalid", _AT.sub("", message))
+            return FieldError(_join(where, match.group(1)), code, text)
+    return FieldError(where or "body", "invalid", text)
+
+
+def invalid_request(errors: Sequence[FieldError]) -> HttpProblem:
+    """The 400 for a request that does not match its schema, naming each field."""
+    detail = "; ".join(f"{e.field}: {e.message}" for e in errors) or "the request does not match its schema"
+    return HttpProblem(400, "invalid_request", detail, errors=errors)
 
 
 def _join(prefix: str, name: str) -> str:
@@ -261,6 +271,8 @@ __all__ = [
     "HttpProblem",
     "Problem",
     "documented",
+    "invalid_request",
     "problem_response",
     "problem_type",
+    "schema_error",
 ]
