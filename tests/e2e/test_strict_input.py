@@ -5,12 +5,15 @@ values are taken as sent, never coerced or ignored."""
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import pytest
 from litestar import Litestar
+from litestar.handlers import HTTPRouteHandler
 from litestar.testing import AsyncTestClient
 
+from lana_http.parameters import declared_query_parameters
 from tests.e2e.api import PREFIX, Api
 from tests.e2e.test_errors import assert_problem
 
@@ -112,3 +115,40 @@ async def test_a_value_of_another_json_type_is_refused_not_coerced(
     problem = assert_problem(response, 400)
     assert problem["errors"][0]["field"] == field
     assert (await api.get("/tenant")).json()["settings"] == tenant.json()["settings"]
+
+
+async def test_an_unknown_query_parameter_is_400_naming_it(api: Api) -> None:
+    await api.customer(attributes={"industry": "shipping"})
+    problem = assert_problem(await api.get("/customers", params={"attributes.industry": "retail"}), 400)
+    assert problem["errors"] == [
+        {
+            "field": "attributes.industry",
+            "code": "unknown_field",
+            "message": "is not a query parameter of this route",
+        }
+    ]
+
+
+async def test_declared_query_parameters_still_filter(api: Api) -> None:
+    await api.customer(value="high")
+    await api.customer(name="Ada", value="low")
+    response = await api.get("/customers", params={"value": "low", "limit": 10})
+    assert [c["name"] for c in response.json()["items"]] == ["Ada"]
+
+
+def test_the_query_parameters_accepted_are_the_ones_the_schema_documents(app: Litestar) -> None:
+    document = app.openapi_schema.to_schema()
+    documented = {
+        operation["operationId"]: {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+        for item in document["paths"].values()
+        for operation in item.values()
+        if isinstance(operation, dict) and "operationId" in operation
+    }
+    accepted = {
+        handler.operation_id: declared_query_parameters(handler, set(re.findall(r"{(\w+)", route.path)))
+        for route in app.routes
+        for handler in getattr(route, "route_handlers", ())
+        if isinstance(handler, HTTPRouteHandler) and handler.operation_id in documented
+    }
+    assert accepted.keys() == documented.keys()
+    assert accepted == documented
