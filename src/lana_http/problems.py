@@ -101,6 +101,8 @@ _DOMAIN: tuple[tuple[type[LanaError], int, str], ...] = (
     (Unavailable, 503, "unavailable"),
 )
 
+_READS = frozenset({"GET", "HEAD"})
+
 _BY_STATUS = {
     400: "bad_request",
     401: "unauthenticated",
@@ -144,6 +146,10 @@ def problem_response(
 
 def handle_lana_error(request: Request[Any, Any, Any], error: Exception) -> Response[Problem]:
     assert isinstance(error, LanaError)
+    if isinstance(error, ValidationError) and request.method in _READS:
+        # A read sends no body: what it gets wrong is a parameter (a cursor this API did
+        # not issue, a time without a zone), answered 400 like any parameter off its schema.
+        return handle_http_problem(request, invalid_request(error.errors))
     for kind, status, code in _DOMAIN:
         if isinstance(error, kind):
             errors = error.errors if isinstance(error, ValidationError) else ()
