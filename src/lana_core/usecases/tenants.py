@@ -56,7 +56,11 @@ class Authenticate:
 
 @frozen(kw_only=True)
 class ChangeTenantSettings:
+    """A full replacement of the settings; ``expected_version``, when given, must be the
+    stored ``settings_version``."""
+
     settings: TenantSettings
+    expected_version: int | None = None
 
 
 class _WithHasher(UseCase):
@@ -128,7 +132,12 @@ class GetTenantHandler(UseCase):
 
 
 class ChangeTenantSettingsHandler(UseCase):
-    """Change the tenant's settings (admins only). Raises PermissionDenied, ValidationError."""
+    """Replace the tenant's settings (admins only); each change moves ``settings_version`` on.
+
+    Rules: optimistic concurrency on ``expected_version``, so of two admins editing the
+    settings they read, the second is told instead of overwriting the first.
+    Raises PermissionDenied, ValidationError (negative limits), StaleVersion.
+    """
 
     __slots__ = ()
 
@@ -139,6 +148,7 @@ class ChangeTenantSettingsHandler(UseCase):
             tenant = await uow.tenants.get(actor.tenant_id)
             if tenant is None:
                 raise NotFound("tenant", actor.tenant_id)
+            tenant.check_settings_version(command.expected_version)
             changed = tenant.with_settings(command.settings)
             await uow.tenants.update(changed)
             await record(
@@ -254,7 +264,7 @@ def _tenant_change(tenant: Tenant, event_type: str, before: Tenant | None) -> Ch
         event_type=event_type,
         aggregate_type="tenant",
         aggregate_id=tenant.id,
-        aggregate_version=1,
+        aggregate_version=tenant.settings_version,
         customer_id=None,
         before=None if before is None else snapshot(before),
         after=snapshot(tenant),
