@@ -72,17 +72,24 @@ class TenantSettingsBody(Body):
 
 
 class TenantOut(Out):
+    """``settings_version`` is the ETag that a change of the settings names in If-Match."""
+
     id: UUID
     slug: str
     name: str
     settings: TenantSettingsBody
+    settings_version: int
     created_at: datetime
 
     @classmethod
     def of(cls, tenant: Tenant) -> TenantOut:
-        settings = TenantSettingsBody.of(tenant.settings)
         return cls(
-            id=tenant.id, slug=tenant.slug, name=tenant.name, settings=settings, created_at=tenant.created_at
+            id=tenant.id,
+            slug=tenant.slug,
+            name=tenant.name,
+            settings=TenantSettingsBody.of(tenant.settings),
+            settings_version=tenant.settings_version,
+            created_at=tenant.created_at,
         )
 
 
