@@ -100,3 +100,10 @@ async def test_a_retry_with_another_value_under_reordered_keys_is_still_refused(
     other = await api.post("/customers", content=b'{"company": "Looms", "name": "Ada"}', headers=headers)
     assert other.status_code == 422
     assert other.json()["type"].endswith("/idempotency-key-reused")
+
+
+async def test_a_key_that_is_not_printable_ascii_is_400_and_creates_nothing(api: Api) -> None:
+    for key in ("caf\xe9".encode("latin-1"), b"tab\tinside", b"x" * 256):
+        response = await api.post("/customers", json={"name": "Ada"}, headers={"Idempotency-Key": key})
+        assert response.status_code == 400, key
+    assert (await api.get("/customers")).json()["items"] == []

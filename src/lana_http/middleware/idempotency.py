@@ -13,6 +13,7 @@ spacing.
 from __future__ import annotations
 
 import hashlib
+import re
 from urllib.parse import parse_qsl, urlencode
 
 import msgspec
@@ -22,11 +23,12 @@ from litestar.types import ASGIApp, HTTPRequestEvent, Message, Receive, ReceiveM
 
 from lana_adapters.security import ClaimState, StoredResponse
 from lana_core.domain.tenancy import Actor
+from lana_http.concurrency import IDEMPOTENCY_KEY, MAX_IDEMPOTENCY_KEY_LENGTH
 from lana_http.problems import HttpProblem
 from lana_http.runtime import STATE_KEY, Runtime
 
 HEADER = b"idempotency-key"
-MAX_KEY_LENGTH = 255
+_KEY = re.compile(IDEMPOTENCY_KEY)
 _REPLAYED_HEADERS = frozenset({"content-type", "etag", "location"})
 
 
@@ -127,9 +129,11 @@ def _key(scope: Scope) -> str | None:
     for name, value in scope.get("headers", ()):
         if name == HEADER:
             key = value.decode("latin-1").strip()
-            if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+            if len(key) > MAX_IDEMPOTENCY_KEY_LENGTH or not _KEY.match(key):
                 raise HttpProblem(
-                    400, "bad_request", f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters"
+                    400,
+                    "bad_request",
+                    f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters",
                 )
             return key
     return None
