@@ -36,6 +36,7 @@ from lana_http.middleware.idempotency import IdempotencyMiddleware
 from lana_http.middleware.rate_limit import LimitBy, RateLimitMiddleware
 from lana_http.middleware.request_metrics import request_counter
 from lana_http.observability import METRICS_STATE_KEY, ObservabilityMiddleware
+from lana_http.openapi import ContractJsonRenderPlugin
 from lana_http.parameters import strict_query_parameters
 from lana_http.problems import EXCEPTION_HANDLERS
 from lana_http.runtime import STATE_KEY, Runtime, provide_actor, provide_lana, provide_runtime
@@ -158,7 +159,7 @@ def _openapi() -> OpenAPIConfig:
         version=_version(),
         description="Lana CRM over HTTP. Errors are RFC 9457 problem documents (application/problem+json).",
         path=DOCS_PATH,
-        render_plugins=[ScalarRenderPlugin(path="/")],
+        render_plugins=[ScalarRenderPlugin(path="/"), ContractJsonRenderPlugin()],
         components=Components(
             security_schemes={
                 "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),

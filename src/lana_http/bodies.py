@@ -17,6 +17,7 @@ from litestar import Request
 from litestar.handlers import BaseRouteHandler
 
 from lana_http.problems import HttpProblem, invalid_request, schema_error
+from lana_http.schemas.fields import WholeNumber, whole_number
 
 JSON_MEDIA_TYPE = "application/json"
 _UTF8 = frozenset({"utf-8", "utf8"})
@@ -71,4 +72,11 @@ def decode(body: bytes, target: Any) -> Any:
 @lru_cache(maxsize=256)
 def _decoder(target: Any) -> msgspec.json.Decoder[Any]:
     # A decoder per body type, built on first use: building one walks the whole type.
-    return msgspec.json.Decoder(target, strict=True)
+    return msgspec.json.Decoder(target, strict=True, dec_hook=_field_of_own_type)
+
+
+def _field_of_own_type(kind: type, value: Any) -> Any:
+    """Decode a field of a type msgspec does not know; raises TypeError for any other."""
+    if kind is WholeNumber:
+        return whole_number(value)
+    raise TypeError(f"no decoder for {kind.__name__}")

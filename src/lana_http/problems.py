@@ -261,12 +261,15 @@ def documented(*statuses: int) -> dict[int, ResponseSpec]:
 # The problems a route can answer, by kind of route; every route documents one of these sets.
 READ = (400, 401, 403, 404, 429, 500, 503)
 WRITE = (*READ, 409, 413, 415, 422)
-GUARDED_WRITE = (*WRITE, 412, 428)
+# An action that checks If-Match when it is sent; an edit that requires it (428 without).
+CONDITIONAL_WRITE = (*WRITE, 412)
+GUARDED_WRITE = (*CONDITIONAL_WRITE, 428)
 
 _STATUS_CODES = {422: "validation_error", 500: "internal_error", 503: "unavailable"}
 
 
 __all__ = [
+    "CONDITIONAL_WRITE",
     "GUARDED_WRITE",
     "READ",
     "WRITE",

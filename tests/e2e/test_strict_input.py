@@ -152,3 +152,39 @@ def test_the_query_parameters_accepted_are_the_ones_the_schema_documents(app: Li
     }
     assert accepted.keys() == documented.keys()
     assert accepted == documented
+
+
+@pytest.mark.parametrize(
+    ("path", "field", "limit"),
+    [("/customers", "notes", 10_000), ("/customers", "name", 200), ("/projects", "description", 10_000)],
+)
+async def test_a_text_longer_than_its_limit_is_400_naming_it(
+    api: Api, path: str, field: str, limit: int
+) -> None:
+    customer = await api.customer()
+    body: dict[str, object] = (
+        {"name": "Ada"} if path == "/customers" else {"customer_id": customer["id"], "title": "T"}
+    )
+    response = await api.post(path, json={**body, field: "x" * (limit + 1)})
+    assert assert_problem(response, 400)["errors"][0]["field"] == field
+    assert (await api.post(path, json={**body, field: "x" * limit})).status_code == 201
+
+
+async def test_interaction_content_has_its_limit_too(api: Api) -> None:
+    customer = await api.customer()
+    path = f"/customers/{customer['id']}/interactions"
+    response = await api.post(path, json={"type": "note", "content": "x" * 50_001})
+    assert assert_problem(response, 400)["errors"][0]["field"] == "content"
+    assert (await api.post(path, json={"type": "note", "content": "x" * 50_000})).status_code == 201
+
+
+async def test_an_integer_setting_may_be_written_with_a_zero_fraction_but_not_with_another(api: Api) -> None:
+    accepted = await api.put(
+        "/tenant/settings", json={**SETTINGS, "daily_model_call_budget": 7.0}, headers={"If-Match": "*"}
+    )
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["settings"]["daily_model_call_budget"] == 7
+    refused = await api.put(
+        "/tenant/settings", json={**SETTINGS, "daily_model_call_budget": 7.5}, headers={"If-Match": "*"}
+    )
+    assert assert_problem(refused, 400)["errors"][0]["field"] == "daily_model_call_budget"

@@ -11,7 +11,7 @@ from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 from lana_core.app import Lana
 from lana_core.domain.analytics import Interval, Timeframe
 from lana_core.domain.tenancy import Actor
-from lana_core.usecases.analytics import MAX_TOP_LIMIT, IngestEvent, IngestEventsBatch
+from lana_core.usecases.analytics import MAX_TOP_LIMIT, MAX_USER_ID_LENGTH, IngestEvent, IngestEventsBatch
 from lana_http.concurrency import IdempotencyKey
 from lana_http.controllers._common import API
 from lana_http.problems import READ, WRITE, documented
@@ -27,8 +27,10 @@ from lana_http.schemas.analytics import (
     TopEventsOut,
     UserMetricsOut,
 )
+from lana_http.schemas.fields import NOT_BLANK
 
-UserId = Annotated[str, PathParameter(min_length=1, max_length=200)]
+# The id product events name their user by; the use case strips it, so it must not be blank.
+UserId = Annotated[str, PathParameter(min_length=1, max_length=MAX_USER_ID_LENGTH, pattern=NOT_BLANK)]
 
 
 class AnalyticsController(Controller):

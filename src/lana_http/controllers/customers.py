@@ -34,7 +34,7 @@ from lana_http.concurrency import (
     with_etag,
 )
 from lana_http.controllers._common import API, DEFAULT_PAGE, Cursor, Limit, aware, page_of, sent_fields
-from lana_http.problems import GUARDED_WRITE, READ, WRITE, documented
+from lana_http.problems import CONDITIONAL_WRITE, GUARDED_WRITE, READ, WRITE, documented
 from lana_http.schemas.base import Body, Out
 from lana_http.schemas.customers import (
     CustomerCreate,
@@ -191,7 +191,7 @@ class CustomerController(Controller):
         f"{ID}/restore",
         operation_id="restoreCustomer",
         status_code=200,
-        responses=documented(*GUARDED_WRITE),
+        responses=documented(*CONDITIONAL_WRITE),
         response_headers=[ETAG_HEADER],
     )
     async def restore_customer(
@@ -212,7 +212,7 @@ class CustomerController(Controller):
         f"{ID}/status",
         operation_id="changeCustomerStatus",
         status_code=200,
-        responses=documented(*GUARDED_WRITE),
+        responses=documented(*CONDITIONAL_WRITE),
         response_headers=[ETAG_HEADER],
     )
     async def change_status(
@@ -235,7 +235,7 @@ class CustomerController(Controller):
         f"{ID}/value",
         operation_id="changeCustomerValue",
         status_code=200,
-        responses=documented(*GUARDED_WRITE),
+        responses=documented(*CONDITIONAL_WRITE),
         response_headers=[ETAG_HEADER],
     )
     async def change_value(
