@@ -129,6 +129,13 @@ async def test_an_unknown_query_parameter_is_400_naming_it(api: Api) -> None:
     ]
 
 
+async def test_a_single_valued_query_parameter_given_twice_is_400(api: Api) -> None:
+    problem = assert_problem(await api.get("/customers?limit=5&limit=6"), 400)
+    assert problem["errors"] == [
+        {"field": "limit", "code": "invalid", "message": "takes one value, not several"}
+    ]
+
+
 async def test_declared_query_parameters_still_filter(api: Api) -> None:
     await api.customer(value="high")
     await api.customer(name="Ada", value="low")
@@ -145,7 +152,7 @@ def test_the_query_parameters_accepted_are_the_ones_the_schema_documents(app: Li
         if isinstance(operation, dict) and "operationId" in operation
     }
     accepted = {
-        handler.operation_id: declared_query_parameters(handler, set(re.findall(r"{(\w+)", route.path)))
+        handler.operation_id: set(declared_query_parameters(handler, set(re.findall(r"{(\w+)", route.path))))
         for route in app.routes
         for handler in getattr(route, "route_handlers", ())
         if isinstance(handler, HTTPRouteHandler) and handler.operation_id in documented
