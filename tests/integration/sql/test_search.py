@@ -142,6 +142,18 @@ async def test_a_sqlite_without_fts5_finds_the_same_customers_by_scanning(
     assert set(await _names(kernel, admin, "% p")) == {"100% Pure_Honey"}
 
 
+async def test_a_sqlite_search_for_a_text_holding_a_nul_fails_no_query(
+    lite_engine: AsyncEngine, clock: ManualClock
+) -> None:
+    kernel = kernel_on(lite_engine, clock)
+    admin = await make_tenant(kernel)
+    await _people(kernel, admin)
+
+    assert await _names(kernel, admin, "navy\x00") == []
+    assert await _names(kernel, admin, "\x00") == []
+    assert set(await _names(kernel, admin, "navy")) == {"Grace Hopper"}
+
+
 async def test_relevance_without_text_lists_newest_first(
     kernel: Kernel, admin: Actor, clock: ManualClock
 ) -> None:
