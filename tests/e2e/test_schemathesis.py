@@ -139,11 +139,11 @@ def sign_in(schema: Any) -> dict[str, str]:
 
 
 def sent_as_generated(value: Any) -> bool:
-    """Whether a query parameter with this value reaches the server as generated: the client
-    leaves off null values and sends an object as its keys, so a negative example built on
-    either would be sent as some other, possibly valid, request."""
+    """Whether a query parameter with this value reaches the server as generated: one or more
+    scalars. The client leaves null values off and flattens objects and nested lists, so a
+    negative example built on one is sent as some other, possibly valid, request."""
     values = value if isinstance(value, list) else [value]
-    return any(item is not None for item in values) and not any(isinstance(item, dict) for item in values)
+    return bool(values) and all(isinstance(item, str | int | float | bool) for item in values)
 
 
 def exercise(
