@@ -40,21 +40,27 @@ class ContractJsonRenderPlugin(JsonRenderPlugin):
 def complete(document: dict[str, Any]) -> dict[str, Any]:
     """``document`` with the facts above added; the argument is left as it was."""
     shaped: dict[str, Any] = _any_of(document)
-    schemas = shaped.get("components", {}).get("schemas", {})
+    _close_bodies(shaped.get("components", {}).get("schemas", {}))
+    for operation in _operations(shaped):
+        _complete_headers(operation)
+    return shaped
+
+
+def _close_bodies(schemas: dict[str, Any]) -> None:
     for body in _bodies(Body):
         schema = schemas.get(body.__name__)
         if schema is not None:
             schema["additionalProperties"] = False
             schema.update(body.schema_rules)
-    for operation in _operations(shaped):
-        guarded = "428" in operation.get("responses", {})
-        for parameter in operation.get("parameters", []):
-            if parameter.get("in") != "header":
-                continue
+
+
+def _complete_headers(operation: dict[str, Any]) -> None:
+    guarded = "428" in operation.get("responses", {})
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") == "header":
             parameter["schema"] = _not_null(parameter.get("schema", {}))
             if guarded and parameter.get("name") == "If-Match":
                 parameter["required"] = True
-    return shaped
 
 
 def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
