@@ -73,7 +73,10 @@ class TenantRepository(Protocol):
 
     async def get_by_slug(self, slug: str) -> Tenant | None: ...
 
-    async def update(self, tenant: Tenant) -> None: ...
+    async def update(self, tenant: Tenant) -> None:
+        """Store the tenant's new state; raises StaleVersion unless the stored
+        ``settings_version`` is ``tenant.settings_version - 1``."""
+        ...
 
 
 class UserRepository(Protocol):

@@ -20,6 +20,8 @@ from lana_adapters.telemetry import configure_logging
 from lana_http.auth.controller import AuthController
 from lana_http.auth.middleware import PUBLIC_PATHS, BearerAuthMiddleware
 from lana_http.auth.sessions import token_service
+from lana_http.bodies import JsonRequest
+from lana_http.controllers._common import API
 from lana_http.controllers.analytics import AnalyticsController
 from lana_http.controllers.customers import CustomerController
 from lana_http.controllers.events_stream import EVENT_STREAM_KEY, EventStreamController
@@ -34,6 +36,8 @@ from lana_http.middleware.idempotency import IdempotencyMiddleware
 from lana_http.middleware.rate_limit import LimitBy, RateLimitMiddleware
 from lana_http.middleware.request_metrics import request_counter
 from lana_http.observability import METRICS_STATE_KEY, ObservabilityMiddleware
+from lana_http.openapi import ContractJsonRenderPlugin
+from lana_http.parameters import strict_query_parameters
 from lana_http.problems import EXCEPTION_HANDLERS
 from lana_http.runtime import STATE_KEY, Runtime, provide_actor, provide_lana, provide_runtime
 from lana_http.settings import HttpSettings
@@ -89,6 +93,8 @@ def create_app(container: Container, http: HttpSettings | None = None) -> Litest
         ],
         state=State({METRICS_STATE_KEY: metrics}),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        request_class=JsonRequest,
+        before_request=strict_query_parameters(API),
         before_send=[add_security_headers, request_counter(metrics)],
         cors_config=_cors(settings),
         request_max_body_size=settings.max_body_bytes,
@@ -155,7 +161,7 @@ def _openapi() -> OpenAPIConfig:
         version=_version(),
         description="Lana CRM over HTTP. Errors are RFC 9457 problem documents (application/problem+json).",
         path=DOCS_PATH,
-        render_plugins=[ScalarRenderPlugin(path="/")],
+        render_plugins=[ScalarRenderPlugin(path="/"), ContractJsonRenderPlugin()],
         components=Components(
             security_schemes={
                 "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),

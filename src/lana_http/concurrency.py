@@ -14,11 +14,20 @@ from lana_http.problems import HttpProblem
 
 T = TypeVar("T")
 
+# One entity tag as RFC 9110 spells it (its ASCII characters), or '*'; anything else is 400.
+ENTITY_TAG = r'^(\*|(W/)?"[!#-~]*")$'
+# Visible ASCII at both ends, spaces allowed inside: what is left after a proxy trims it.
+IDEMPOTENCY_KEY = r"^[!-~]([ -~]*[!-~])?$"
+MAX_IDEMPOTENCY_KEY_LENGTH = 255
+# No record is ever at version 0: an entity tag that names no version matches none.
+_NO_VERSION = 0
+
 IfMatch = Annotated[
     str | None,
     HeaderParameter(
         name="If-Match",
         max_length=100,
+        pattern=ENTITY_TAG,
         description="The ETag of the version the change is based on (`*`: any version).",
     ),
 ]
@@ -26,7 +35,8 @@ IdempotencyKey = Annotated[
     str | None,
     HeaderParameter(
         name="Idempotency-Key",
-        max_length=255,
+        max_length=MAX_IDEMPOTENCY_KEY_LENGTH,
+        pattern=IDEMPOTENCY_KEY,
         description="Retrying with the same key returns the first response instead of creating again.",
     ),
 ]
@@ -44,8 +54,7 @@ def etag(version: int) -> str:
 
 
 def required_version(if_match: str | None) -> int | None:
-    """The version If-Match names (None for ``*``); raises 428 without the header, 412 when it
-    names no version of any record."""
+    """The version If-Match names (None for ``*``); raises 428 without the header."""
     if if_match is None:
         raise HttpProblem(428, "precondition_required", "send If-Match with the ETag of the version you read")
     return _parse(if_match)
@@ -76,12 +85,14 @@ def with_etag(body: T, version: int, *, status: int = 200, location: str | None 
 
 
 def _parse(raw: str) -> int | None:
+    """The version an entity tag names; a tag that is not one of ours names a version no
+    record has, so the change answers 404 for a missing record and 412 for a stored one."""
     tag = raw.strip()
     if tag == "*":
         return None
     if tag.startswith("W/"):
         tag = tag[2:]
     tag = tag.strip('"')
-    if not tag.isdigit() or len(tag) > 18:
-        raise HttpProblem(412, "precondition_failed", "If-Match names no version of this record")
+    if not tag.isascii() or not tag.isdigit() or len(tag) > 18:
+        return _NO_VERSION
     return int(tag)

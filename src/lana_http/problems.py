@@ -102,6 +102,8 @@ _DOMAIN: tuple[tuple[type[LanaError], int, str], ...] = (
     (Unavailable, 503, "unavailable"),
 )
 
+_READS = frozenset({"GET", "HEAD"})
+
 _BY_STATUS = {
     400: "bad_request",
     401: "unauthenticated",
@@ -145,6 +147,10 @@ def problem_response(
 
 def handle_lana_error(request: Request[Any, Any, Any], error: Exception) -> Response[Problem]:
     assert isinstance(error, LanaError)
+    if isinstance(error, ValidationError) and request.method in _READS:
+        # A read sends no body: what it gets wrong is a parameter (a cursor this API did
+        # not issue, a time without a zone), answered 400 like any parameter off its schema.
+        return handle_http_problem(request, invalid_request(error.errors))
     for kind, status, code in _DOMAIN:
         if isinstance(error, kind):
             errors = error.errors if isinstance(error, ValidationError) else ()
@@ -163,8 +169,7 @@ def handle_http_problem(request: Request[Any, Any, Any], error: Exception) -> Re
 def handle_validation_exception(request: Request[Any, Any, Any], error: Exception) -> Response[Problem]:
     assert isinstance(error, ValidationException)
     errors = [_field_error(item) for item in error.extra or [] if isinstance(item, dict)]
-    detail = "; ".join(f"{e.field}: {e.message}" for e in errors) or "the request does not match its schema"
-    return problem_response(request, 400, "invalid_request", detail, errors=errors)
+    return handle_http_problem(request, invalid_request(errors))
 
 
 def handle_http_exception(request: Request[Any, Any, Any], error: Exception) -> Response[Problem]:
@@ -216,18 +221,29 @@ _AT = re.compile(r" - at `\$\.?([^`]*)`")
 
 
 def _field_error(item: Mapping[str, Any]) -> FieldError:
-    message = str(item.get("message", "is invalid"))
     key = str(item.get("key") or "body")
-    prefix = "" if key == "data" else key
+    return schema_error(str(item.get("message", "is invalid")), "" if key == "data" else key)
+
+
+def schema_error(message: str, prefix: str = "") -> FieldError:
+    """The field a msgspec validation message names, under ``prefix``: ``Expected `str`, got
+    `int` - at `$.customers[0].name``` is ``customers[0].name`` (``body`` for the whole body)."""
+    at = _AT.search(message)
+    where = _join(prefix, at.group(1)) if at else prefix
+    text = _AT.sub("", message)
     for pattern, code in ((_UNKNOWN, "unknown_field"), (_MISSING, "required")):
-        match = pattern.search(message)
+        match = pattern.search(text)
         if match:
-            return FieldError(_join(prefix, match.group(1)), code, message)
-    match = _AT.search(message)
-    field = _join(prefix, match.group(1)) if match else (prefix or "body")
-    if _CONTROL_CHARACTER in message:
-        return FieldError(field, "invalid_character", SINGLE_LINE_RULE)
-    return FieldError(field, "invalid", _AT.sub("", message))
+            return FieldError(_join(where, match.group(1)), code, text)
+    if _CONTROL_CHARACTER in text:
+        return FieldError(where or "body", "invalid_character", SINGLE_LINE_RULE)
+    return FieldError(where or "body", "invalid", text)
+
+
+def invalid_request(errors: Sequence[FieldError]) -> HttpProblem:
+    """The 400 for a request that does not match its schema, naming each field."""
+    detail = "; ".join(f"{e.field}: {e.message}" for e in errors) or "the request does not match its schema"
+    return HttpProblem(400, "invalid_request", detail, errors=errors)
 
 
 def _join(prefix: str, name: str) -> str:
@@ -250,12 +266,15 @@ def documented(*statuses: int) -> dict[int, ResponseSpec]:
 # The problems a route can answer, by kind of route; every route documents one of these sets.
 READ = (400, 401, 403, 404, 429, 500, 503)
 WRITE = (*READ, 409, 413, 415, 422)
-GUARDED_WRITE = (*WRITE, 412, 428)
+# An action that checks If-Match when it is sent; an edit that requires it (428 without).
+CONDITIONAL_WRITE = (*WRITE, 412)
+GUARDED_WRITE = (*CONDITIONAL_WRITE, 428)
 
 _STATUS_CODES = {422: "validation_error", 500: "internal_error", 503: "unavailable"}
 
 
 __all__ = [
+    "CONDITIONAL_WRITE",
     "GUARDED_WRITE",
     "READ",
     "WRITE",
@@ -266,6 +285,8 @@ __all__ = [
     "HttpProblem",
     "Problem",
     "documented",
+    "invalid_request",
     "problem_response",
     "problem_type",
+    "schema_error",
 ]

@@ -82,6 +82,7 @@ def calls(ids: Ids) -> dict[str, Call]:
                 "insight_max_age_seconds": 60,
                 "daily_model_call_budget": 5,
             },
+            ANY_VERSION,
         ),
         "listUsers": Call("GET", "/users"),
         "createUser": Call(

@@ -68,3 +68,26 @@ async def test_a_conflict_that_is_not_about_versions_stays_409(api: Api) -> None
     archived = await api.delete(f"/customers/{customer['id']}", headers={"If-Match": '"1"'})
     again = await api.delete(f"/customers/{customer['id']}", headers={"If-Match": archived.headers["etag"]})
     assert again.status_code == 409
+
+
+async def test_an_if_match_that_is_no_entity_tag_is_400(api: Api) -> None:
+    customer = await api.customer()
+    for malformed in ("1", "abc", '"1', 'W/"1" "2"'):
+        response = await api.patch(
+            f"/customers/{customer['id']}", json={"notes": "x"}, headers={"If-Match": malformed}
+        )
+        assert response.status_code == 400, malformed
+        assert response.json()["errors"][0]["field"] == "if_match"
+    assert (await api.get(f"/customers/{customer['id']}")).json()["version"] == 1
+
+
+async def test_an_entity_tag_of_no_version_is_404_for_a_missing_record_and_412_for_a_stored_one(
+    api: Api,
+) -> None:
+    customer = await api.customer()
+    missing = "01890000-0000-7000-8000-000000000000"
+    headers = {"If-Match": '"not-a-version"'}
+    assert (await api.patch(f"/customers/{missing}", json={"notes": "x"}, headers=headers)).status_code == 404
+    assert (
+        await api.patch(f"/customers/{customer['id']}", json={"notes": "x"}, headers=headers)
+    ).status_code == 412

@@ -80,3 +80,30 @@ async def test_every_create_route_honours_the_key(api: Api) -> None:
 async def test_an_unusable_key_is_a_400(api: Api) -> None:
     response = await api.post("/customers", json={"name": "A"}, headers={"Idempotency-Key": "x" * 300})
     assert response.status_code == 400
+
+
+async def test_a_retry_with_its_json_keys_in_another_order_is_the_same_request(api: Api) -> None:
+    headers = {"Idempotency-Key": "reordered", "Content-Type": "application/json"}
+    first = await api.post("/customers", content=b'{"name": "Ada", "company": "Engines"}', headers=headers)
+    retry = await api.post(
+        "/customers", content=b'{ "company" : "Engines",\n  "name":"Ada" }', headers=headers
+    )
+    assert first.status_code == retry.status_code == 201, retry.text
+    assert retry.headers["idempotent-replayed"] == "true"
+    assert retry.json() == first.json()
+    assert len((await api.get("/customers")).json()["items"]) == 1
+
+
+async def test_a_retry_with_another_value_under_reordered_keys_is_still_refused(api: Api) -> None:
+    headers = {"Idempotency-Key": "reordered-other", "Content-Type": "application/json"}
+    await api.post("/customers", content=b'{"name": "Ada", "company": "Engines"}', headers=headers)
+    other = await api.post("/customers", content=b'{"company": "Looms", "name": "Ada"}', headers=headers)
+    assert other.status_code == 422
+    assert other.json()["type"].endswith("/idempotency-key-reused")
+
+
+async def test_a_key_that_is_not_printable_ascii_is_400_and_creates_nothing(api: Api) -> None:
+    for key in ("caf\xe9".encode("latin-1"), b"tab\tinside", b"x" * 256):
+        response = await api.post("/customers", json={"name": "Ada"}, headers={"Idempotency-Key": key})
+        assert response.status_code == 400, key
+    assert (await api.get("/customers")).json()["items"] == []

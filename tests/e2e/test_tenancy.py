@@ -7,12 +7,42 @@ from tests.support import PASSWORD
 
 
 async def test_the_tenant_is_read_and_its_settings_replaced(api: Api) -> None:
-    tenant = (await api.get("/tenant")).json()
+    read = await api.get("/tenant")
+    tenant = read.json()
     assert tenant["slug"] == api.slug
+    assert read.headers["etag"] == '"1"'
     settings = {**tenant["settings"], "agents_see_only_own_customers": True}
-    changed = await api.put("/tenant/settings", json=settings)
+    changed = await api.put("/tenant/settings", json=settings, headers={"If-Match": read.headers["etag"]})
     assert changed.status_code == 200
     assert changed.json()["settings"]["agents_see_only_own_customers"] is True
+    assert changed.headers["etag"] == '"2"'
+    assert changed.json()["settings_version"] == 2
+    assert (await api.get("/tenant")).headers["etag"] == '"2"'
+
+
+async def test_a_settings_change_without_if_match_is_428_and_changes_nothing(api: Api) -> None:
+    before = (await api.get("/tenant")).json()
+    settings = {**before["settings"], "daily_model_call_budget": 7}
+    response = await api.put("/tenant/settings", json=settings)
+    assert response.status_code == 428
+    assert response.json()["type"].endswith("/precondition-required")
+    assert (await api.get("/tenant")).json() == before
+
+
+async def test_two_admins_replacing_the_settings_they_read_make_one_200_and_one_412(api: Api) -> None:
+    other_admin = await api.as_role("admin")
+    read = await api.get("/tenant")
+    etag, settings = read.headers["etag"], read.json()["settings"]
+    mine = await api.put(
+        "/tenant/settings", json={**settings, "daily_model_call_budget": 1}, headers={"If-Match": etag}
+    )
+    theirs = await other_admin.put(
+        "/tenant/settings", json={**settings, "insight_max_age_seconds": 5}, headers={"If-Match": etag}
+    )
+    assert (mine.status_code, theirs.status_code) == (200, 412)
+    assert theirs.json()["type"].endswith("/precondition-failed")
+    after = (await api.get("/tenant")).json()
+    assert after["settings"] == {**settings, "daily_model_call_budget": 1}
 
 
 async def test_users_are_created_listed_and_deactivated_without_their_hashes(api: Api) -> None:

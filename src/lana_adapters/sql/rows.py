@@ -26,6 +26,7 @@ def tenant_values(tenant: Tenant) -> Values:
             "daily_model_call_budget": settings.daily_model_call_budget,
         },
         "created_at": tenant.created_at,
+        "settings_version": tenant.settings_version,
     }
 
 
@@ -39,7 +40,14 @@ def tenant_of(row: AnyRow) -> Tenant:
         insight_max_age_seconds=stored.get("insight_max_age_seconds", defaults.insight_max_age_seconds),
         daily_model_call_budget=stored.get("daily_model_call_budget", defaults.daily_model_call_budget),
     )
-    return Tenant(id=row.id, slug=row.slug, name=row.name, settings=settings, created_at=row.created_at)
+    return Tenant(
+        id=row.id,
+        slug=row.slug,
+        name=row.name,
+        settings=settings,
+        created_at=row.created_at,
+        settings_version=row.settings_version,
+    )
 
 
 def user_values(user: User) -> Values:

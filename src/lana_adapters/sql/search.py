@@ -156,7 +156,8 @@ def _closeness(folded: str) -> ColumnElement[float]:
 
 def _sqlite_condition(features: Features, folded: str) -> ColumnElement[bool]:
     exact = func.instr(customers.c.search_text, folded) > 0
-    if features.fts and len(folded) >= _TRIGRAM:
+    # An FTS5 phrase ends at a NUL ("unterminated string"): such a text is found by instr alone.
+    if features.fts and len(folded) >= _TRIGRAM and "\x00" not in folded:
         phrase = '"' + folded.replace('"', '""') + '"'
         candidates = _FTS_CANDIDATES.bindparams(phrase=phrase)
         return and_(literal_column("customers.rowid").in_(candidates), exact)

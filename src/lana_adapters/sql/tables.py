@@ -106,6 +106,7 @@ tenants = Table(
     Column("name", Text, nullable=False),
     Column("settings", JsonDocument, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("settings_version", Integer, nullable=False, server_default=text("1")),
 )
 
 users = Table(

@@ -15,18 +15,20 @@ from lana_adapters.sql.writes import (
     add,
     check_tenant,
     insert,
-    update_unversioned,
     update_versioned,
     versioned_update,
     writable,
 )
 from lana_core.domain.pagination import Page, PageRequest, SortOrder
 from lana_core.domain.tenancy import Tenant, User
+from lana_core.errors import StaleVersion
 
 _TENANT = Prepared(select(tenants).where(tenants.c.id == bindparam("id")))
 _TENANT_BY_SLUG = Prepared(select(tenants).where(tenants.c.slug == bindparam("slug")))
 _UPDATE_TENANT = Prepared(
-    tenants.update().where(tenants.c.id == bindparam("w_id")),
+    tenants.update().where(
+        tenants.c.id == bindparam("w_id"), tenants.c.settings_version == bindparam("w_version")
+    ),
     table=tenants,
     keys=[k for k in writable(tenants) if k not in ("id", "created_at")],
 )
@@ -59,8 +61,13 @@ class SqlTenantRepository:
         return None if row is None else tenant_of(row)
 
     async def update(self, tenant: Tenant) -> None:
-        """Store the tenant's new state; raises Conflict if it does not exist."""
-        await update_unversioned(self._tx, _UPDATE_TENANT, tenant_values(tenant), "tenant")
+        """Store the tenant's new state; raises StaleVersion unless the stored settings are at
+        the version before ``tenant.settings_version``."""
+        values = tenant_values(tenant)
+        params = {key: value for key, value in values.items() if key not in ("id", "created_at")}
+        params.update(w_id=tenant.id, w_version=tenant.settings_version - 1)
+        if await self._tx.write(_UPDATE_TENANT, params) != 1:
+            raise StaleVersion(f"the settings of tenant {tenant.id} changed meanwhile; reload and retry")
 
 
 class SqlUserRepository:

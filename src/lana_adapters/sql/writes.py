@@ -9,7 +9,7 @@ from sqlalchemy import Table, bindparam
 
 from lana_adapters.sql.prepared import Prepared
 from lana_adapters.sql.tx import Tx
-from lana_core.errors import Conflict, StaleVersion
+from lana_core.errors import StaleVersion
 
 # Never rewritten by an update: the row's identity and birth.
 _FIXED = frozenset({"tenant_id", "id", "created_at"})
@@ -55,10 +55,3 @@ async def update_versioned(tx: Tx, statement: Prepared, values: dict[str, Any], 
     params.update(w_tenant=values["tenant_id"], w_id=values["id"], w_version=values["version"] - 1)
     if await tx.write(statement, params) != 1:
         raise StaleVersion(f"{kind} {values['id']} was changed by someone else; reload and retry")
-
-
-async def update_unversioned(tx: Tx, statement: Prepared, values: dict[str, Any], kind: str) -> None:
-    """Run an update keyed by ``w_id``; raises Conflict when the row does not exist."""
-    params = {key: value for key, value in values.items() if key not in ("id", "created_at")}
-    if await tx.write(statement, {**params, "w_id": values["id"]}) != 1:
-        raise Conflict(f"{kind} {values['id']} does not exist")

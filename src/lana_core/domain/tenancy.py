@@ -10,7 +10,7 @@ from uuid import UUID
 from attrs import evolve, field, frozen
 
 from lana_core.domain import validation
-from lana_core.errors import ValidationError
+from lana_core.errors import StaleVersion, ValidationError
 
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -46,13 +46,18 @@ class TenantSettings:
 
 @frozen(kw_only=True)
 class Tenant:
-    """An organisation; every other record belongs to exactly one tenant."""
+    """An organisation; every other record belongs to exactly one tenant.
+
+    ``settings_version`` counts the changes of its settings (1 at creation), so a change
+    made against settings read earlier can be told from one made against the latest.
+    """
 
     id: UUID
     slug: str
     name: str
     settings: TenantSettings
     created_at: datetime
+    settings_version: int = 1
 
     @classmethod
     def create(cls, *, id: UUID, slug: str, name: str, now: datetime) -> Tenant:
@@ -68,7 +73,15 @@ class Tenant:
     def with_settings(self, settings: TenantSettings) -> Tenant:
         if settings.insight_max_age_seconds < 0 or settings.daily_model_call_budget < 0:
             raise ValidationError.single("settings", "negative", "limits must not be negative")
-        return evolve(self, settings=settings)
+        return evolve(self, settings=settings, settings_version=self.settings_version + 1)
+
+    def check_settings_version(self, expected: int | None) -> None:
+        """Refuse a settings change made against another version than the stored one."""
+        if expected is not None and expected != self.settings_version:
+            raise StaleVersion(
+                f"the settings of tenant {self.id} are at version {self.settings_version}, "
+                f"not {expected}; reload and retry"
+            )
 
 
 @frozen(kw_only=True)
@@ -132,14 +145,13 @@ class User:
 MIN_PASSWORD_LENGTH = 12
 
 
-def check_password_strength(password: str) -> None:
-    """Reject passwords too short to resist guessing; length beats composition rules."""
+def check_password_strength(password: str, field: str = "password") -> None:
+    """Reject passwords too short to resist guessing; length beats composition rules.
+    ``field`` is the name the error gives the password."""
     if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError.single(
-            "password", "too_short", f"must be at least {MIN_PASSWORD_LENGTH} characters"
-        )
+        raise ValidationError.single(field, "too_short", f"must be at least {MIN_PASSWORD_LENGTH} characters")
     if len(password) > 1024:
-        raise ValidationError.single("password", "too_long", "must be at most 1024 characters")
+        raise ValidationError.single(field, "too_long", "must be at most 1024 characters")
 
 
 @frozen

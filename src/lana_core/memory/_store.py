@@ -19,7 +19,9 @@ from lana_core.domain.tenancy import Tenant, User
 from lana_core.memory._tables import Kind, Table
 from lana_core.ports import OutboxRecord
 
-TENANT: Kind[Tenant] = Kind("tenant", unique=lambda t: t.slug, unique_name="slug")
+TENANT: Kind[Tenant] = Kind(
+    "tenant", version=lambda t: t.settings_version, unique=lambda t: t.slug, unique_name="slug"
+)
 USER: Kind[User] = Kind("user", version=lambda u: u.version, unique=lambda u: u.email, unique_name="email")
 CUSTOMER: Kind[Customer] = Kind(
     "customer", version=lambda c: c.version, unique=lambda c: c.email, unique_name="email"

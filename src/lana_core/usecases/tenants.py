@@ -69,7 +69,11 @@ class Authenticate:
 
 @frozen(kw_only=True)
 class ChangeTenantSettings:
+    """A full replacement of the settings; ``expected_version``, when given, must be the
+    stored ``settings_version``."""
+
     settings: TenantSettings
+    expected_version: int | None = None
 
 
 # Password hashing is deliberately slow (tens of ms): off the event loop, so one sign-in
@@ -149,7 +153,12 @@ class GetTenantHandler(UseCase):
 
 
 class ChangeTenantSettingsHandler(UseCase):
-    """Change the tenant's settings (admins only). Raises PermissionDenied, ValidationError."""
+    """Replace the tenant's settings (admins only); each change moves ``settings_version`` on.
+
+    Rules: optimistic concurrency on ``expected_version``, so of two admins editing the
+    settings they read, the second is told instead of overwriting the first.
+    Raises PermissionDenied, ValidationError (negative limits), StaleVersion.
+    """
 
     __slots__ = ()
 
@@ -160,6 +169,7 @@ class ChangeTenantSettingsHandler(UseCase):
             tenant = await uow.tenants.get(actor.tenant_id)
             if tenant is None:
                 raise NotFound("tenant", actor.tenant_id)
+            tenant.check_settings_version(command.expected_version)
             changed = tenant.with_settings(command.settings)
             await uow.tenants.update(changed)
             await record(
@@ -283,7 +293,7 @@ class ChangePasswordHandler(_ChangesUsers):
         self._hasher = hasher
 
     async def __call__(self, actor: Actor, command: ChangePassword) -> None:
-        check_password_strength(command.new_password)
+        check_password_strength(command.new_password, "new_password")
         async with self._kernel.uow(actor.tenant_id) as uow:
             user = await uow.users.get(actor.user_id)
         if user is None or not await _verify(self._hasher, user.password_hash, command.current_password):
@@ -362,7 +372,7 @@ def _tenant_change(tenant: Tenant, event_type: str, before: Tenant | None) -> Ch
         event_type=event_type,
         aggregate_type="tenant",
         aggregate_id=tenant.id,
-        aggregate_version=1,
+        aggregate_version=tenant.settings_version,
         customer_id=None,
         before=None if before is None else snapshot(before),
         after=snapshot(tenant),

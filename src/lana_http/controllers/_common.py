@@ -29,13 +29,31 @@ def page_of(limit: int, cursor: str | None) -> PageRequest:
     return PageRequest.of(limit, cursor)
 
 
-def aware(value: datetime | None, field: str) -> datetime | None:
-    """Refuse a time without a zone: comparing it with stored UTC times has no meaning."""
-    if value is not None and value.tzinfo is None:
+# A time a list is filtered by. Taken as text and read here: Litestar's lenient conversion
+# would also take a number as seconds since 1970, which the schema does not allow.
+TimeFilter = Annotated[str | None, QueryParameter(max_length=64, schema_extra={"format": "date-time"})]
+
+
+_EXAMPLE_TIME = "2026-01-01T00:00:00Z"
+
+
+def aware(value: str | None, field: str) -> datetime | None:
+    """The time ``value`` names (RFC 3339, with its zone); None when absent. A text that is
+    no date-time, or a time without a zone (comparing it with stored UTC times has no
+    meaning), raises ValidationError."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationError.single(
+            field, "invalid", "must be a date-time like 2026-01-01T00:00:00Z"
+        ) from None
+    if moment.tzinfo is None:
         raise ValidationError.single(
             field, "naive_datetime", "must carry a time zone, e.g. 2026-01-01T00:00:00Z"
         )
-    return value
+    return moment
 
 
 def sent_fields(body: msgspec.Struct) -> dict[str, Any]:

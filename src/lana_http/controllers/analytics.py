@@ -12,7 +12,7 @@ from lana_core.app import Lana
 from lana_core.domain.analytics import Interval, Timeframe
 from lana_core.domain.tenancy import Actor
 from lana_core.domain.validation import SINGLE_LINE_PATTERN
-from lana_core.usecases.analytics import MAX_TOP_LIMIT, IngestEvent, IngestEventsBatch
+from lana_core.usecases.analytics import MAX_TOP_LIMIT, MAX_USER_ID_LENGTH, IngestEvent, IngestEventsBatch
 from lana_http.concurrency import IdempotencyKey
 from lana_http.controllers._common import API
 from lana_http.problems import READ, WRITE, documented
@@ -28,8 +28,19 @@ from lana_http.schemas.analytics import (
     TopEventsOut,
     UserMetricsOut,
 )
+from lana_http.schemas.fields import NOT_BLANK
 
-UserId = Annotated[str, PathParameter(min_length=1, max_length=200, pattern=SINGLE_LINE_PATTERN)]
+# The id product events name their user by: one line of text (a control character is 400),
+# not blank (stated: the use case strips it and refuses a blank one with 422).
+UserId = Annotated[
+    str,
+    PathParameter(
+        min_length=1,
+        max_length=MAX_USER_ID_LENGTH,
+        pattern=SINGLE_LINE_PATTERN,
+        schema_extra={"allOf": [{"pattern": NOT_BLANK}]},
+    ),
+]
 
 
 class AnalyticsController(Controller):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -39,11 +38,12 @@ from lana_http.controllers._common import (
     Cursor,
     Limit,
     TextFilter,
+    TimeFilter,
     aware,
     page_of,
     sent_fields,
 )
-from lana_http.problems import GUARDED_WRITE, READ, WRITE, documented
+from lana_http.problems import CONDITIONAL_WRITE, GUARDED_WRITE, READ, WRITE, documented
 from lana_http.schemas.base import Body, Out
 from lana_http.schemas.customers import (
     CustomerCreate,
@@ -85,8 +85,8 @@ class CustomerController(Controller):
         tag: TextFilter = None,
         owner_id: FromQuery[UUID | None] = None,
         q: TextFilter = None,
-        created_after: FromQuery[datetime | None] = None,
-        created_before: FromQuery[datetime | None] = None,
+        created_after: TimeFilter = None,
+        created_before: TimeFilter = None,
         archived: FromQuery[Archived] = Archived.EXCLUDE,
         sort: FromQuery[CustomerSort] = CustomerSort.CREATED_AT,
         order: FromQuery[SortOrder] = SortOrder.DESC,
@@ -200,7 +200,7 @@ class CustomerController(Controller):
         f"{ID}/restore",
         operation_id="restoreCustomer",
         status_code=200,
-        responses=documented(*GUARDED_WRITE),
+        responses=documented(*CONDITIONAL_WRITE),
         response_headers=[ETAG_HEADER],
     )
     async def restore_customer(
@@ -221,7 +221,7 @@ class CustomerController(Controller):
         f"{ID}/status",
         operation_id="changeCustomerStatus",
         status_code=200,
-        responses=documented(*GUARDED_WRITE),
+        responses=documented(*CONDITIONAL_WRITE),
         response_headers=[ETAG_HEADER],
     )
     async def change_status(
@@ -244,7 +244,7 @@ class CustomerController(Controller):
         f"{ID}/value",
         operation_id="changeCustomerValue",
         status_code=200,
-        responses=documented(*GUARDED_WRITE),
+        responses=documented(*CONDITIONAL_WRITE),
         response_headers=[ETAG_HEADER],
     )
     async def change_value(

@@ -34,6 +34,7 @@ from lana_http.problems import READ, documented
 from lana_http.runtime import provide_claims
 
 EVENT_STREAM_KEY: Final = "event_stream"
+EVENT_STREAM_MEDIA_TYPE: Final = "text/event-stream"
 KEEPALIVE_SECONDS = 15.0
 
 _RESOURCES = {
@@ -93,7 +94,12 @@ class EventStreamController(Controller):
     tags = ("events",)
     dependencies = {"event_stream": Provide(provide_event_stream, sync_to_thread=False)}  # noqa: RUF012
 
-    @get("/stream", operation_id="streamEvents", responses=documented(*READ))
+    @get(
+        "/stream",
+        operation_id="streamEvents",
+        media_type=EVENT_STREAM_MEDIA_TYPE,
+        responses=documented(*READ),
+    )
     async def stream(
         self,
         *,

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from litestar import Controller, get, post, put
+from litestar import Controller, Response, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from lana_core.app import Lana
 from lana_core.domain.tenancy import Actor
 from lana_core.usecases.tenants import ChangeTenantSettings, CreateTenant, CreateUser
-from lana_http.concurrency import IdempotencyKey
+from lana_http.concurrency import ETAG_HEADER, IdempotencyKey, IfMatch, guarded, required_version, with_etag
 from lana_http.controllers._common import API, DEFAULT_PAGE, Cursor, Limit, page_of
-from lana_http.problems import READ, WRITE, documented
+from lana_http.problems import GUARDED_WRITE, READ, WRITE, documented
 from lana_http.schemas.tenancy import (
     RoleChange,
     TenantCreate,
@@ -32,22 +32,34 @@ class TenantController(Controller):
     path = f"{API}/tenant"
     tags = ("tenant",)
 
-    @get("/", operation_id="getTenant", responses=documented(*READ))
-    async def get_tenant(self, *, lana: NamedDependency[Lana], actor: NamedDependency[Actor]) -> TenantOut:
-        """The signed-in user's tenant."""
-        return TenantOut.of(await lana.get_tenant(actor))
+    @get("/", operation_id="getTenant", responses=documented(*READ), response_headers=[ETAG_HEADER])
+    async def get_tenant(
+        self, *, lana: NamedDependency[Lana], actor: NamedDependency[Actor]
+    ) -> Response[TenantOut]:
+        """The signed-in user's tenant; its ETag is the version of its settings."""
+        tenant = await lana.get_tenant(actor)
+        return with_etag(TenantOut.of(tenant), tenant.settings_version)
 
-    @put("/settings", operation_id="changeTenantSettings", responses=documented(*WRITE))
+    @put(
+        "/settings",
+        operation_id="changeTenantSettings",
+        responses=documented(*GUARDED_WRITE),
+        response_headers=[ETAG_HEADER],
+    )
     async def change_settings(
         self,
         *,
         lana: NamedDependency[Lana],
         actor: NamedDependency[Actor],
         data: JSONBody[TenantSettingsBody],
-    ) -> TenantOut:
-        """Replace the tenant's settings (admins only)."""
-        tenant = await lana.change_tenant_settings(actor, ChangeTenantSettings(settings=data.settings()))
-        return TenantOut.of(tenant)
+        if_match: IfMatch = None,
+    ) -> Response[TenantOut]:
+        """Replace the tenant's settings (admins only); If-Match names the ETag read (428
+        without it, 412 when another change came first)."""
+        expected = required_version(if_match)
+        command = ChangeTenantSettings(settings=data.settings(), expected_version=expected)
+        tenant = await guarded(expected, lana.change_tenant_settings(actor, command))
+        return with_etag(TenantOut.of(tenant), tenant.settings_version)
 
 
 class UserController(Controller):

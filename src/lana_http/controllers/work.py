@@ -27,7 +27,7 @@ from lana_http.concurrency import (
     with_etag,
 )
 from lana_http.controllers._common import API, DEFAULT_PAGE, Cursor, Limit, page_of, sent_fields
-from lana_http.problems import GUARDED_WRITE, READ, WRITE, documented
+from lana_http.problems import CONDITIONAL_WRITE, GUARDED_WRITE, READ, WRITE, documented
 from lana_http.schemas.work import (
     ProjectCreate,
     ProjectOut,
@@ -157,7 +157,7 @@ class ProjectController(Controller):
         f"{PROJECT}/status",
         operation_id="changeProjectStatus",
         status_code=200,
-        responses=documented(*GUARDED_WRITE),
+        responses=documented(*CONDITIONAL_WRITE),
         response_headers=[ETAG_HEADER],
     )
     async def change_status(
@@ -250,7 +250,7 @@ class TaskController(Controller):
         f"{TASK}/complete",
         operation_id="completeTask",
         status_code=200,
-        responses=documented(*GUARDED_WRITE),
+        responses=documented(*CONDITIONAL_WRITE),
         response_headers=[ETAG_HEADER],
     )
     async def complete_task(
@@ -270,7 +270,7 @@ class TaskController(Controller):
         f"{TASK}/reopen",
         operation_id="reopenTask",
         status_code=200,
-        responses=documented(*GUARDED_WRITE),
+        responses=documented(*CONDITIONAL_WRITE),
         response_headers=[ETAG_HEADER],
     )
     async def reopen_task(

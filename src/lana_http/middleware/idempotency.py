@@ -4,23 +4,31 @@ Keys are scoped to the tenant and user that sent them. The request's method, pat
 and body make its fingerprint: the same key with another fingerprint is refused (422), a
 duplicate arriving while the first is still running is refused (409). Only successful
 answers are kept; after a failure the key is free again, since nothing was created.
+
+The fingerprint holds the request in a canonical form, so a retry that means the same is
+the same: query parameters in any order, a JSON body with its keys in any order or other
+spacing.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
+from urllib.parse import parse_qsl, urlencode
 
+import msgspec
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPRequestEvent, Message, Receive, ReceiveMessage, Scope, Send
 
 from lana_adapters.security import ClaimState, StoredResponse
 from lana_core.domain.tenancy import Actor
+from lana_http.concurrency import IDEMPOTENCY_KEY, MAX_IDEMPOTENCY_KEY_LENGTH
 from lana_http.problems import HttpProblem
 from lana_http.runtime import STATE_KEY, Runtime
 
 HEADER = b"idempotency-key"
-MAX_KEY_LENGTH = 255
+_KEY = re.compile(IDEMPOTENCY_KEY)
 _REPLAYED_HEADERS = frozenset({"content-type", "etag", "location"})
 
 
@@ -121,9 +129,11 @@ def _key(scope: Scope) -> str | None:
     for name, value in scope.get("headers", ()):
         if name == HEADER:
             key = value.decode("latin-1").strip()
-            if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+            if len(key) > MAX_IDEMPOTENCY_KEY_LENGTH or not _KEY.match(key):
                 raise HttpProblem(
-                    400, "bad_request", f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters"
+                    400,
+                    "bad_request",
+                    f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters",
                 )
             return key
     return None
@@ -167,8 +177,18 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
 def _fingerprint(scope: Scope, body: bytes) -> str:
     digest = hashlib.sha256()
-    for part in (scope.get("method", ""), scope.get("path", ""), scope.get("query_string", b"")):
-        digest.update(part if isinstance(part, bytes) else str(part).encode())
+    query = sorted(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
+    for part in (scope.get("method", ""), scope.get("path", ""), urlencode(query)):
+        digest.update(str(part).encode())
         digest.update(b"\0")
-    digest.update(body)
+    digest.update(canonical_json(body))
     return digest.hexdigest()
+
+
+def canonical_json(body: bytes) -> bytes:
+    """``body`` re-encoded with sorted keys and no spacing; a body that is not JSON as sent
+    (the route refuses it anyway, and a failure frees the key)."""
+    try:
+        return msgspec.json.encode(msgspec.json.decode(body), order="sorted")
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+        return body

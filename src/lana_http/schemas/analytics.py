@@ -21,17 +21,18 @@ from lana_core.domain.analytics import (
     UserMetrics,
 )
 from lana_http.schemas.base import Body, JsonScalar, Out
+from lana_http.schemas.fields import Attributes, EventName, Label, SubjectType
 
 
 class EventIn(Body):
     """One product event; ``occurred_at`` (with a time zone) defaults to now."""
 
-    name: str
-    user_id: str | None = None
-    session_id: str | None = None
-    subject_type: str | None = None
+    name: EventName
+    user_id: Label | None = None
+    session_id: Label | None = None
+    subject_type: SubjectType | None = None
     subject_id: UUID | None = None
-    properties: dict[str, JsonScalar] = msgspec.field(default_factory=dict)
+    properties: Attributes = msgspec.field(default_factory=dict)
     occurred_at: datetime | None = None
 
 

@@ -14,32 +14,33 @@ from lana_core.domain.pagination import Page
 from lana_core.domain.projects import ProjectStats, TaskStats
 from lana_core.usecases.customers import CustomerView
 from lana_http.schemas.base import Body, JsonScalar, Out
+from lana_http.schemas.fields import Attributes, LongText, Name, OptionalEmail, Phone, ShortText, Tags
 
 
 class CustomerCreate(Body):
-    name: str
-    email: str | None = None
-    phone: str | None = None
-    company: str | None = None
-    notes: str | None = None
+    name: Name
+    email: OptionalEmail | None = None
+    phone: Phone | None = None
+    company: ShortText | None = None
+    notes: LongText | None = None
     value: CustomerValue = CustomerValue.MEDIUM
     status: CustomerStatus = CustomerStatus.PROSPECT
     owner_id: UUID | None = None
-    tags: list[str] = msgspec.field(default_factory=list)
-    attributes: dict[str, JsonScalar] = msgspec.field(default_factory=dict)
+    tags: Tags = msgspec.field(default_factory=list)
+    attributes: Attributes = msgspec.field(default_factory=dict)
 
 
 class CustomerPatch(Body):
     """Only the fields sent change; ``null`` clears an optional field."""
 
-    name: str | UnsetType = UNSET
-    email: str | UnsetType | None = UNSET
-    phone: str | UnsetType | None = UNSET
-    company: str | UnsetType | None = UNSET
-    notes: str | UnsetType | None = UNSET
+    name: Name | UnsetType = UNSET
+    email: OptionalEmail | UnsetType | None = UNSET
+    phone: Phone | UnsetType | None = UNSET
+    company: ShortText | UnsetType | None = UNSET
+    notes: LongText | UnsetType | None = UNSET
     owner_id: UUID | UnsetType | None = UNSET
-    tags: list[str] | UnsetType = UNSET
-    attributes: dict[str, JsonScalar] | UnsetType = UNSET
+    tags: Tags | UnsetType = UNSET
+    attributes: Attributes | UnsetType = UNSET
 
 
 class CustomerStatusChange(Body):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from lana_core.domain.insights import ChurnRisk, Insight, InsightSource
@@ -12,14 +12,22 @@ from lana_core.domain.pagination import Page
 from lana_core.usecases.insights import BatchItem
 from lana_core.usecases.timeline import TimelineEntry, TimelineKind
 from lana_http.schemas.base import Body, Out
+from lana_http.schemas.fields import NOT_BLANK, Content, Subject
 
 
 class InteractionCreate(Body):
-    """``occurred_at`` (with a time zone) defaults to now."""
+    """``occurred_at`` (with a time zone) defaults to now; a subject or content is required."""
+
+    schema_rules: ClassVar[dict[str, Any]] = {
+        "anyOf": [
+            {"required": [field], "properties": {field: {"type": "string", "pattern": NOT_BLANK}}}
+            for field in ("subject", "content")
+        ]
+    }
 
     type: InteractionType
-    subject: str | None = None
-    content: str | None = None
+    subject: Subject | None = None
+    content: Content | None = None
     occurred_at: datetime | None = None
 
 

@@ -11,6 +11,7 @@ from msgspec import Meta
 from lana_core.domain.pagination import Page
 from lana_core.domain.tenancy import Actor, Role, Tenant, TenantSettings, User
 from lana_http.schemas.base import Body, Out
+from lana_http.schemas.fields import Email, Name, NewPassword, NonNegative, Slug
 
 Password = Annotated[str, Meta(max_length=1024)]
 Token = Annotated[str, Meta(max_length=4096)]
@@ -36,7 +37,7 @@ class PasswordChange(Body):
     """The new password needs 12 characters or more."""
 
     current_password: Password
-    new_password: Password
+    new_password: NewPassword
 
 
 class RoleChange(Body):
@@ -63,46 +64,59 @@ class MeOut(Out):
 
 class TenantSettingsBody(Body):
     agents_see_only_own_customers: bool
+    insight_max_age_seconds: NonNegative
+    daily_model_call_budget: NonNegative
+
+    def settings(self) -> TenantSettings:
+        return TenantSettings(
+            agents_see_only_own_customers=self.agents_see_only_own_customers,
+            insight_max_age_seconds=int(self.insight_max_age_seconds),
+            daily_model_call_budget=int(self.daily_model_call_budget),
+        )
+
+
+class TenantSettingsOut(Out):
+    agents_see_only_own_customers: bool
     insight_max_age_seconds: int
     daily_model_call_budget: int
 
     @classmethod
-    def of(cls, settings: TenantSettings) -> TenantSettingsBody:
+    def of(cls, settings: TenantSettings) -> TenantSettingsOut:
         return cls(
             agents_see_only_own_customers=settings.agents_see_only_own_customers,
             insight_max_age_seconds=settings.insight_max_age_seconds,
             daily_model_call_budget=settings.daily_model_call_budget,
         )
 
-    def settings(self) -> TenantSettings:
-        return TenantSettings(
-            agents_see_only_own_customers=self.agents_see_only_own_customers,
-            insight_max_age_seconds=self.insight_max_age_seconds,
-            daily_model_call_budget=self.daily_model_call_budget,
-        )
-
 
 class TenantOut(Out):
+    """``settings_version`` is the ETag that a change of the settings names in If-Match."""
+
     id: UUID
     slug: str
     name: str
-    settings: TenantSettingsBody
+    settings: TenantSettingsOut
+    settings_version: int
     created_at: datetime
 
     @classmethod
     def of(cls, tenant: Tenant) -> TenantOut:
-        settings = TenantSettingsBody.of(tenant.settings)
         return cls(
-            id=tenant.id, slug=tenant.slug, name=tenant.name, settings=settings, created_at=tenant.created_at
+            id=tenant.id,
+            slug=tenant.slug,
+            name=tenant.name,
+            settings=TenantSettingsOut.of(tenant.settings),
+            settings_version=tenant.settings_version,
+            created_at=tenant.created_at,
         )
 
 
 class TenantCreate(Body):
-    slug: Annotated[str, Meta(max_length=100)]
-    name: str
-    admin_email: str
-    admin_name: str
-    admin_password: Password
+    slug: Slug
+    name: Name
+    admin_email: Email
+    admin_name: Name
+    admin_password: NewPassword
 
 
 class TenantCreated(Out):
@@ -111,10 +125,10 @@ class TenantCreated(Out):
 
 
 class UserCreate(Body):
-    email: str
-    name: str
+    email: Email
+    name: Name
     role: Role
-    password: Password
+    password: NewPassword
 
 
 class UserOut(Out):

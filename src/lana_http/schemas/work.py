@@ -10,12 +10,13 @@ from msgspec import UNSET, UnsetType
 from lana_core.domain.pagination import Page
 from lana_core.domain.projects import Priority, Project, ProjectStatus, Task
 from lana_http.schemas.base import Body, Out
+from lana_http.schemas.fields import LongText, Name
 
 
 class ProjectCreate(Body):
     customer_id: UUID
-    title: str
-    description: str | None = None
+    title: Name
+    description: LongText | None = None
     priority: Priority = Priority.MEDIUM
     due_date: date | None = None
     assignee_id: UUID | None = None
@@ -24,8 +25,8 @@ class ProjectCreate(Body):
 class ProjectPatch(Body):
     """Only the fields sent change; ``null`` clears an optional field."""
 
-    title: str | UnsetType = UNSET
-    description: str | UnsetType | None = UNSET
+    title: Name | UnsetType = UNSET
+    description: LongText | UnsetType | None = UNSET
     priority: Priority | UnsetType = UNSET
     due_date: date | UnsetType | None = UNSET
     assignee_id: UUID | UnsetType | None = UNSET
@@ -82,8 +83,8 @@ class ProjectPage(Out):
 
 class TaskCreate(Body):
     project_id: UUID
-    title: str
-    description: str | None = None
+    title: Name
+    description: LongText | None = None
     assignee_id: UUID | None = None
     due_date: date | None = None
 
@@ -91,8 +92,8 @@ class TaskCreate(Body):
 class TaskPatch(Body):
     """Only the fields sent change; ``null`` clears an optional field."""
 
-    title: str | UnsetType = UNSET
-    description: str | UnsetType | None = UNSET
+    title: Name | UnsetType = UNSET
+    description: LongText | UnsetType | None = UNSET
     assignee_id: UUID | UnsetType | None = UNSET
     due_date: date | UnsetType | None = UNSET
 

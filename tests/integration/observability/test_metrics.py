@@ -242,7 +242,10 @@ async def test_every_rules_answered_insight_counts_as_a_fallback_with_its_reason
 async def _insight_reason(api: Api, customer_id: str, *, budget: int) -> str:
     settings = {"agents_see_only_own_customers": False, "insight_max_age_seconds": 0}
     changed = await api.request(
-        "PUT", "/tenant/settings", json={**settings, "daily_model_call_budget": budget}
+        "PUT",
+        "/tenant/settings",
+        json={**settings, "daily_model_call_budget": budget},
+        headers={"If-Match": "*"},
     )
     assert changed.status_code == 200, changed.text
     response = await api.post(f"/customers/{customer_id}/insights", json={"refresh": True})

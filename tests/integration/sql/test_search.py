@@ -142,6 +142,24 @@ async def test_a_sqlite_without_fts5_finds_the_same_customers_by_scanning(
     assert set(await _names(kernel, admin, "% p")) == {"100% Pure_Honey"}
 
 
+async def test_a_sqlite_search_for_a_text_holding_a_nul_fails_no_query(
+    lite_engine: AsyncEngine, clock: ManualClock
+) -> None:
+    # The core refuses such a text (ValidationError); the adapter, asked anyway, still answers.
+    kernel = kernel_on(lite_engine, clock)
+    admin = await make_tenant(kernel)
+    await _people(kernel, admin)
+
+    async def names(text: str) -> list[str]:
+        async with kernel.uow(admin.tenant_id) as uow:
+            page = await uow.customers.list(CustomerQuery(text=text, page=PageRequest(limit=200)))
+        return [customer.name for customer in page.items]
+
+    assert await names("navy\x00") == []
+    assert await names("\x00") == []
+    assert set(await names("navy")) == {"Grace Hopper"}
+
+
 async def test_relevance_without_text_lists_newest_first(
     kernel: Kernel, admin: Actor, clock: ManualClock
 ) -> None:
