@@ -11,6 +11,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -39,13 +40,17 @@ async def run_relay(
     *,
     store: OutboxRelayStore | None = None,
     endpoint: EndpointOptions | None = None,
+    in_process: bool = False,
 ) -> RelayStats:
     """Relay the outbox of ``settings.database_url`` (or ``store``) to the broker until ``stop`` is set.
 
     The database must have its schema (the application creates it); outages of the
     database or the broker pause the relay, they do not end it. With ``endpoint`` the
     relay serves its metrics and liveness over HTTP (OSError when the port is taken).
+    Raises ValueError for a broker only this process can reach (``memory://``) unless
+    ``in_process`` says its consumers run in this process too.
     """
+    _require_shared_broker(settings, in_process=in_process)
     publisher = KombuEventPublisher(settings)
     wakeup = wakeup_for(settings.database_url)
     try:
@@ -72,13 +77,16 @@ async def run_consumer(
     *,
     inbox: Inbox | None = None,
     endpoint: EndpointOptions | None = None,
+    in_process: bool = False,
 ) -> WorkerStats:
     """POST events from ``settings.queue`` to their webhooks until ``stop`` is set.
 
     The inbox is the ``inbox`` table of ``settings.database_url`` unless one is given.
     With ``endpoint`` the consumer serves its metrics and liveness over HTTP (OSError
-    when the port is taken).
+    when the port is taken). Raises ValueError for a broker only this process can reach
+    (``memory://``) unless ``in_process`` says its relay runs in this process too.
     """
+    _require_shared_broker(settings, in_process=in_process)
     async with _engine(settings, needed=inbox is None, migrate=True) as engine, AsyncExitStack() as stack:
         if inbox is None:
             assert engine is not None
@@ -103,6 +111,18 @@ def run_until_signalled(main: Callable[[asyncio.Event], Awaitable[T]]) -> T:
             undo()
 
     return asyncio.run(runner())
+
+
+def _require_shared_broker(settings: MessagingSettings, *, in_process: bool) -> None:
+    """Refuse kombu's in-memory transport unless the caller runs relay and consumers in this
+    process: a relay and a consumer in two processes would each have their own "broker",
+    and every event would be reported published and never delivered."""
+    if in_process or urlsplit(settings.broker_url).scheme != "memory":
+        return
+    raise ValueError(
+        f"LANA_BROKER_URL is {settings.broker_url}, a broker inside one process that no other process"
+        " can reach; set it to RabbitMQ's URL (amqp://user:pass@host:5672//)"
+    )
 
 
 @asynccontextmanager

@@ -151,7 +151,11 @@ _MAY_BE_EMPTY = frozenset({"signing_secret", "health_file", "webhook_routes", "d
 
 # (variable, meaning) for the documentation table.
 DOCUMENTATION: tuple[tuple[str, str], ...] = (
-    ("LANA_BROKER_URL", "`amqp://user:pass@host:5672//` (RabbitMQ) or `memory://` (one process)."),
+    (
+        "LANA_BROKER_URL",
+        "`amqp://user:pass@host:5672//` (RabbitMQ) or `memory://` (inside one process;"
+        " `lana relay` and `lana consume` refuse it).",
+    ),
     ("LANA_DATABASE_URL", "The database whose outbox the relay reads and where the SQL inbox lives."),
     ("LANA_DATABASE_RELAY_ROLE", "PostgreSQL role the relay's transactions run as (empty: connect role)."),
     ("LANA_EVENTS_EXCHANGE", "Topic exchange events are published to."),
