@@ -10,7 +10,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
@@ -20,6 +20,7 @@ from lana_adapters.messaging.consumer import WebhookConsumer
 from lana_adapters.messaging.health import HeartbeatFile
 from lana_adapters.messaging.inbox import Inbox, SqlInbox
 from lana_adapters.messaging.lifecycle import stop_on_signals
+from lana_adapters.messaging.outcome import BatchPublisher
 from lana_adapters.messaging.publisher import KombuEventPublisher
 from lana_adapters.messaging.relay import OutboxRelay, RelayOptions, RelayStats
 from lana_adapters.messaging.settings import MessagingSettings
@@ -29,6 +30,9 @@ from lana_adapters.sql import SqlOutboxRelayStore, SqlSettings, create_engine_fr
 from lana_adapters.telemetry.exposition import EndpointOptions, Heartbeat
 from lana_adapters.telemetry.workers import consumer_endpoint, relay_endpoint
 from lana_core.ports import OutboxRelayStore
+
+if TYPE_CHECKING:
+    from lana_adapters.redis.stream import EventStream
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -41,6 +45,7 @@ async def run_relay(
     store: OutboxRelayStore | None = None,
     endpoint: EndpointOptions | None = None,
     in_process: bool = False,
+    live: EventStream | None = None,
 ) -> RelayStats:
     """Relay the outbox of ``settings.database_url`` (or ``store``) to the broker until ``stop`` is set.
 
@@ -48,7 +53,8 @@ async def run_relay(
     database or the broker pause the relay, they do not end it. With ``endpoint`` the
     relay serves its metrics and liveness over HTTP (OSError when the port is taken).
     Raises ValueError for a broker only this process can reach (``memory://``) unless
-    ``in_process`` says its consumers run in this process too.
+    ``in_process`` says its consumers run in this process too. The events the broker
+    confirmed are also offered to ``live`` (the API's live event stream, best effort).
     """
     _require_shared_broker(settings, in_process=in_process)
     publisher = KombuEventPublisher(settings)
@@ -60,7 +66,11 @@ async def run_relay(
                 store = SqlOutboxRelayStore(engine, role=settings.database_relay_role)
             heartbeat = Heartbeat(_beat(settings))
             relay = OutboxRelay(
-                store, publisher, RelayOptions.of(settings), wakeup=wakeup, on_loop=heartbeat.beat
+                store,
+                _teed(publisher, live),
+                RelayOptions.of(settings),
+                wakeup=wakeup,
+                on_loop=heartbeat.beat,
             )
             log.info("relay started: %s -> %s", _safe(settings.database_url), settings.exchange)
             async with relay_endpoint(endpoint, heartbeat, engine):
@@ -111,6 +121,14 @@ def run_until_signalled(main: Callable[[asyncio.Event], Awaitable[T]]) -> T:
             undo()
 
     return asyncio.run(runner())
+
+
+def _teed(publisher: KombuEventPublisher, live: EventStream | None) -> BatchPublisher:
+    if live is None:
+        return publisher
+    from lana_adapters.redis.stream import TeePublisher
+
+    return TeePublisher(publisher, live)
 
 
 def _require_shared_broker(settings: MessagingSettings, *, in_process: bool) -> None:
