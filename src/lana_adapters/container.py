@@ -113,7 +113,8 @@ class Database:
 
 
 async def open_telemetry(settings: Settings, metrics: LanaMetrics) -> AsyncIterator[Telemetry]:
-    """Tracing as the settings say, and the broker's DLQ gauge; exporters are flushed at shutdown."""
+    """Tracing as the settings say, and the broker's DLQ gauge; exporters are flushed at shutdown
+    (and stopped only at the process's exit: another container of this process may use them)."""
     from lana_adapters.telemetry.broker import dead_letter_gauge
 
     telemetry = configure_telemetry(settings)
@@ -121,7 +122,7 @@ async def open_telemetry(settings: Settings, metrics: LanaMetrics) -> AsyncItera
         with dead_letter_gauge(os.environ, metrics):
             yield telemetry
     finally:
-        telemetry.shutdown()
+        telemetry.flush()
 
 
 async def open_database(settings: Settings, metrics: LanaMetrics | None = None) -> AsyncIterator[Database]:

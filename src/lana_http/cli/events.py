@@ -42,7 +42,7 @@ def _observed(work: Callable[[EndpointOptions | None], T]) -> T:
     try:
         return _one_line(lambda: work(EndpointOptions.of(settings)))
     finally:
-        telemetry.shutdown()
+        telemetry.flush()
 
 
 def _one_line(work: Callable[[], T]) -> T:
