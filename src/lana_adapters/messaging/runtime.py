@@ -13,6 +13,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
+from attrs import evolve
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -68,7 +69,7 @@ async def run_relay(
             relay = OutboxRelay(
                 store,
                 _teed(publisher, live),
-                RelayOptions.of(settings),
+                _relay_options(settings, store),
                 wakeup=wakeup,
                 on_loop=heartbeat.beat,
             )
@@ -121,6 +122,15 @@ def run_until_signalled(main: Callable[[asyncio.Event], Awaitable[T]]) -> T:
             undo()
 
     return asyncio.run(runner())
+
+
+def _relay_options(settings: MessagingSettings, store: OutboxRelayStore) -> RelayOptions:
+    """The settings' options; on SQL the first claim is at once: its claim holds back the
+    events of an aggregate whose earlier row a crashed relay still has leased."""
+    options = RelayOptions.of(settings)
+    if isinstance(store, SqlOutboxRelayStore):
+        return evolve(options, start_delay_seconds=0.0)
+    return options
 
 
 def _teed(publisher: KombuEventPublisher, live: EventStream | None) -> BatchPublisher:

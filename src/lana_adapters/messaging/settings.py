@@ -72,11 +72,12 @@ class MessagingSettings:
     lanes: int = field(default=8, validator=validators.ge(1))
     relay_batch_size: int = field(default=200, validator=validators.ge(1))
     relay_poll_seconds: float = field(default=0.2, validator=validators.gt(0))
-    relay_lease_seconds: float = field(default=10.0, validator=validators.gt(0))
+    relay_lease_seconds: float = field(default=2.0, validator=validators.gt(0))
+    relay_retry_seconds: float = field(default=10.0, validator=validators.gt(0))
     relay_max_attempts: int = field(default=10, validator=validators.ge(1))
     publish_max_retries: int = field(default=3, validator=validators.ge(0))
     confirm_timeout_seconds: float = field(default=10.0, validator=validators.gt(0))
-    backoff_max_seconds: float = field(default=30.0, validator=validators.gt(0))
+    backoff_max_seconds: float = field(default=2.0, validator=validators.gt(0))
     health_file: str | None = None
 
     @property
@@ -141,6 +142,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "relay_batch_size": ("LANA_RELAY_BATCH_SIZE", int),
     "relay_poll_seconds": ("LANA_RELAY_POLL_SECONDS", float),
     "relay_lease_seconds": ("LANA_RELAY_LEASE_SECONDS", float),
+    "relay_retry_seconds": ("LANA_RELAY_RETRY_SECONDS", float),
     "relay_max_attempts": ("LANA_RELAY_MAX_ATTEMPTS", int),
     "publish_max_retries": ("LANA_BROKER_PUBLISH_RETRIES", int),
     "confirm_timeout_seconds": ("LANA_BROKER_CONFIRM_TIMEOUT_SECONDS", float),
@@ -176,11 +178,17 @@ DOCUMENTATION: tuple[tuple[str, str], ...] = (
     ("LANA_RELAY_POLL_SECONDS", "Idle wait between outbox polls (PostgreSQL wakes the relay at once)."),
     (
         "LANA_RELAY_LEASE_SECONDS",
-        "How long a claimed row is hidden from other relays; a relay waits one lease at start.",
+        "How long claimed rows stay hidden from other relays after their relay last renewed"
+        " them (it does while it publishes them): a crashed relay's rows are free this long after.",
     ),
+    ("LANA_RELAY_RETRY_SECONDS", "Wait before a refused (unroutable, nacked) event is published again."),
     ("LANA_RELAY_MAX_ATTEMPTS", "Failed publishes of one row before it is marked dead."),
     ("LANA_BROKER_PUBLISH_RETRIES", "Reconnect-and-retry attempts of one publish."),
     ("LANA_BROKER_CONFIRM_TIMEOUT_SECONDS", "Wait for the broker's publisher confirm."),
-    ("LANA_RECONNECT_BACKOFF_MAX_SECONDS", "Ceiling of the exponential reconnect backoff."),
+    (
+        "LANA_RECONNECT_BACKOFF_MAX_SECONDS",
+        "Ceiling of the relay's and the consumer's reconnect backoff (the longest pause after"
+        " the broker is back).",
+    ),
     ("LANA_HEALTH_FILE", "File the relay and consumer touch on every loop (a liveness probe reads it)."),
 )

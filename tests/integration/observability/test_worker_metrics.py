@@ -129,9 +129,8 @@ async def test_the_consumer_serves_its_deliveries_retries_and_dlq_size(messaging
 
 
 async def test_the_relay_serves_the_outbox_lag_and_dead_rows(messaging: MessagingSettings) -> None:
-    # The relay waits one lease before its first claim: long enough to see the backlog.
-    settings = evolve(messaging, relay_lease_seconds=3)
-    probe = await asyncio.to_thread(bind, settings)
+    # Until a queue is bound the broker refuses every event: the backlog stays to be seen.
+    settings = evolve(messaging, relay_retry_seconds=0.5)
     async with open_backend("postgres") as backend:
         admin = await make_tenant(backend.kernel)
         await CreateCustomerHandler(backend.kernel)(admin, CreateCustomer(name="Ada", email="ada@x.io"))
@@ -146,6 +145,7 @@ async def test_the_relay_serves_the_outbox_lag_and_dead_rows(messaging: Messagin
             assert await scraper.value("lana_outbox_pending_events") == pending
             assert await scraper.value("lana_outbox_lag_seconds") > 0
             assert await scraper.value("lana_outbox_dead_events") == 1
+            probe = await asyncio.to_thread(bind, settings)
             await until_drained(backend.store)
             assert await scraper.value("lana_outbox_pending_events") == 0
             assert await scraper.value("lana_outbox_lag_seconds") == 0
