@@ -2,8 +2,8 @@
 
 One confirm round trip per window instead of one per event. The broker keeps a channel's
 messages in publish order, and a window never holds two events of one aggregate, so an
-event the broker refuses (returned as unroutable, or nacked) never has a later event of
-its aggregate already on the way: that one waits in a later window, which the batch's
+event the broker refuses (nacks) never has a later event of its aggregate already on the
+way: that one waits in a later window, which the batch's
 :class:`~lana_adapters.messaging.outcome.Recorder` then holds back.
 """
 
@@ -26,7 +26,7 @@ class ConfirmTracker:
     an ack or nack with ``multiple`` answers every open tag up to its own.
     """
 
-    __slots__ = ("_next", "_open", "answers", "returned")
+    __slots__ = ("_next", "_open", "answers")
 
     def __init__(self, channel: Any) -> None:
         channel.confirm_select()
@@ -35,7 +35,6 @@ class ConfirmTracker:
         self._next = 1
         self._open: set[int] = set()
         self.answers: dict[int, str | None] = {}  # tag -> None when acked, else why not
-        self.returned: dict[str, str] = {}  # message id -> why it came back
 
     def sent(self) -> int:
         """The tag of the message just published."""
@@ -43,18 +42,12 @@ class ConfirmTracker:
         self._open.add(tag)
         return tag
 
-    def on_return(self, error: Exception, exchange: str, routing_key: str, message: Any) -> None:
-        message_id = str(message.properties.get("message_id", ""))
-        self.returned[message_id] = f"unroutable: {error} ({exchange or '(default)'} / {routing_key})"
-
     def outstanding(self, tags: Sequence[int]) -> bool:
         return any(tag in self._open for tag in tags)
 
-    def forget(self, tags: Sequence[int], message_ids: Sequence[str]) -> None:
+    def forget(self, tags: Sequence[int]) -> None:
         for tag in tags:
             self.answers.pop(tag, None)
-        for message_id in message_ids:
-            self.returned.pop(message_id, None)
 
     def _on_ack(self, tag: int, multiple: bool) -> None:
         self._answer(tag, multiple, None)

@@ -24,9 +24,10 @@ class WebhookConsumer:
     """Consumes ``settings.queue`` (bound to the routes' patterns) and POSTs each event, signed,
     to the first route matching its type.
 
-    Manual acks; failed calls retry through the retry queues (``retry_delays_ms``) and go
-    to ``<queue>.dlq`` after ``max_attempts`` with the last error in their headers; a 410
-    disables the route; poison and stale messages go to the dead-letter queue at once.
+    Manual acks; a failed call is retried after the delays of ``retry_delays_ms`` before any
+    later event of its aggregate, and goes to ``<queue>.dlq`` after ``max_attempts`` with the
+    last error in its headers; a 410 disables the route; poison goes to the dead-letter
+    queue at once.
     """
 
     def __init__(

@@ -60,7 +60,8 @@ class Ack:
 
 @frozen
 class Retry:
-    """Deliver again after ``delay_ms``; ``attempts`` failures so far."""
+    """Deliver again after ``delay_ms``, before any later event of its aggregate; ``attempts``
+    failures so far."""
 
     reason: str
     attempts: int
@@ -76,17 +77,18 @@ class DeadLetter:
     last_error: str | None = None
 
 
+# What ends a message's stay in the consumer; a Retry keeps it there.
+Settled = Ack | DeadLetter
 Settlement = Ack | Retry | DeadLetter
 
 
 class Handling:
     """The consumer's rules for one message.
 
-    Poison (unparseable, unknown type, missing headers) and stale events (a higher
-    version of the aggregate was applied) go to the dead-letter queue at once; a
-    duplicate is acknowledged without effect; a failed delivery is retried after the
-    delay of its attempt until ``max_attempts``, then dead-lettered with its last error.
-    An event is recorded in the inbox only after it was delivered.
+    Poison (unparseable, unknown type, missing headers) goes to the dead-letter queue at
+    once; a duplicate is acknowledged without effect; a failed delivery is retried after
+    the delay of its attempt until ``max_attempts``, then dead-lettered with its last
+    error. An event is recorded in the inbox only after it was delivered.
     """
 
     def __init__(
@@ -129,10 +131,6 @@ class Handling:
             return self._failed(incoming, f"inbox unavailable: {error}")
         if verdict is Verdict.DUPLICATE:
             return Ack(duplicate=True)
-        if verdict is Verdict.STALE:
-            return DeadLetter(
-                f"stale: version {event.aggregate_version} after a newer one", incoming.attempts
-            )
         return await self._deliver_new(incoming, event)
 
     async def _deliver_new(self, incoming: Incoming, event: DomainEvent) -> Settlement:

@@ -1,8 +1,8 @@
 """The consumer's inbox: which events it has applied, keyed by (consumer, event id).
 
-A redelivered event finds its row and is acknowledged without a second effect; an
-event older than one already applied to its aggregate is reported as stale, so a
-consumer never applies a lower version after a higher one.
+A redelivered event finds its row and is acknowledged without a second effect. Order is
+kept upstream (per aggregate, see :mod:`~lana_adapters.messaging.worker`), never by
+refusing an event: each row keeps its aggregate's version for whoever audits the order.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, Self, TypeVar
 from uuid import UUID
 
-from sqlalchemy import bindparam, func, select, tuple_
+from sqlalchemy import bindparam, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.dml import ReturningInsert
@@ -32,15 +32,14 @@ T = TypeVar("T")
 class Verdict(enum.Enum):
     NEW = "new"
     DUPLICATE = "duplicate"
-    STALE = "stale"
 
 
 class Inbox(Protocol):
     """What a consumer has applied, so a redelivered event changes nothing."""
 
     async def verdict(self, consumer: str, event: DomainEvent) -> Verdict:
-        """DUPLICATE when recorded already; STALE when a higher version of its aggregate was
-        recorded; NEW otherwise. Raises Unavailable when the store cannot answer."""
+        """DUPLICATE when recorded already, NEW otherwise. Raises Unavailable when the store
+        cannot answer."""
         ...
 
     async def record(self, consumer: str, event: DomainEvent, at: datetime) -> bool:
@@ -51,25 +50,19 @@ class Inbox(Protocol):
 class InMemoryInbox:
     """An :class:`Inbox` in this process's memory (embedded mode, tests)."""
 
-    __slots__ = ("_applied", "_versions")
+    __slots__ = ("_applied",)
 
     def __init__(self) -> None:
         self._applied: set[tuple[str, UUID]] = set()
-        self._versions: dict[tuple[str, UUID], int] = {}
 
     async def verdict(self, consumer: str, event: DomainEvent) -> Verdict:
-        if (consumer, event.id) in self._applied:
-            return Verdict.DUPLICATE
-        top = self._versions.get((consumer, event.aggregate_id))
-        return Verdict.STALE if top is not None and top > event.aggregate_version else Verdict.NEW
+        return Verdict.DUPLICATE if (consumer, event.id) in self._applied else Verdict.NEW
 
     async def record(self, consumer: str, event: DomainEvent, at: datetime) -> bool:
         key = (consumer, event.id)
         if key in self._applied:
             return False
         self._applied.add(key)
-        aggregate = (consumer, event.aggregate_id)
-        self._versions[aggregate] = max(self._versions.get(aggregate, 0), event.aggregate_version)
         return True
 
     def __len__(self) -> int:
@@ -80,22 +73,12 @@ i = inbox.c
 _SEEN = select(i.consumer, i.event_id).where(
     tuple_(i.consumer, i.event_id).in_(bindparam("keys", expanding=True))
 )
-_TOPS = (
-    select(i.consumer, i.aggregate_id, func.max(i.aggregate_version).label("top"))
-    .where(tuple_(i.consumer, i.aggregate_id).in_(bindparam("aggregates", expanding=True)))
-    .group_by(i.consumer, i.aggregate_id)
-)
 _Asked = tuple[str, DomainEvent]
 _Done = tuple[str, DomainEvent, datetime]
 
 
-def _verdict(
-    seen: set[tuple[str, UUID]], tops: dict[tuple[str, UUID], int], consumer: str, event: DomainEvent
-) -> Verdict:
-    if (consumer, event.id) in seen:
-        return Verdict.DUPLICATE
-    top = tops.get((consumer, event.aggregate_id))
-    return Verdict.STALE if top is not None and top > event.aggregate_version else Verdict.NEW
+def _verdict(seen: set[tuple[str, UUID]], consumer: str, event: DomainEvent) -> Verdict:
+    return Verdict.DUPLICATE if (consumer, event.id) in seen else Verdict.NEW
 
 
 def _firsts(done: Sequence[_Done], added: set[tuple[str, UUID]]) -> list[bool]:
@@ -168,16 +151,13 @@ class SqlInbox:
 
     async def _verdict_batch(self, asked: Sequence[_Asked]) -> list[Verdict]:
         if self._postgres is not None:
-            seen, tops = await self._postgres.facts(asked)
-            return [_verdict(seen, tops, consumer, event) for consumer, event in asked]
+            seen = await self._postgres.seen(asked)
+            return [_verdict(seen, consumer, event) for consumer, event in asked]
         keys = list({(consumer, event.id) for consumer, event in asked})
-        aggregates = list({(consumer, event.aggregate_id) for consumer, event in asked})
 
         async def run(conn: AsyncConnection) -> list[Verdict]:
             seen = {(r.consumer, r.event_id) for r in await conn.execute(_SEEN, {"keys": keys})}
-            rows = await conn.execute(_TOPS, {"aggregates": aggregates})
-            tops = {(r.consumer, r.aggregate_id): r.top for r in rows}
-            return [_verdict(seen, tops, consumer, event) for consumer, event in asked]
+            return [_verdict(seen, consumer, event) for consumer, event in asked]
 
         return await self._run(run)
 

@@ -27,15 +27,10 @@ from lana_adapters.sql.engine import UNSCOPED, changing_session_scope, scope_to_
 from lana_adapters.sql.errors import DRIVER_ERRORS, is_psycopg_connection_lost, translate, translate_psycopg
 from lana_core.domain.events import DomainEvent
 
-_VERDICT_FACTS = b"""
-SELECT true AS seen, consumer, event_id AS key, NULL::integer AS top
+_SEEN = b"""
+SELECT consumer, event_id
   FROM inbox
  WHERE (consumer, event_id) IN (SELECT * FROM unnest(%(consumers)s::text[], %(events)s::uuid[]))
-UNION ALL
-SELECT false, consumer, aggregate_id, max(aggregate_version)
-  FROM inbox
- WHERE (consumer, aggregate_id) IN (SELECT * FROM unnest(%(consumers)s::text[], %(aggregates)s::uuid[]))
- GROUP BY consumer, aggregate_id
 """
 
 _RECORD = b"""
@@ -47,33 +42,24 @@ RETURNING consumer, event_id
 """
 
 Seen = set[tuple[str, UUID]]
-Tops = dict[tuple[str, UUID], int]
 
 
 class PgInboxStatements:
     """Runs the inbox's batches, each kind on the connection it keeps until :meth:`aclose`."""
 
-    __slots__ = ("_facts", "_records")
+    __slots__ = ("_lookup", "_records")
 
     def __init__(self, engine: AsyncEngine) -> None:
-        self._facts = _KeptConnection(engine)
+        self._lookup = _KeptConnection(engine)
         self._records = _KeptConnection(engine)
 
-    async def facts(self, asked: Sequence[tuple[str, DomainEvent]]) -> tuple[Seen, Tops]:
-        """The asked events already recorded, and the highest recorded version of their aggregates."""
+    async def seen(self, asked: Sequence[tuple[str, DomainEvent]]) -> Seen:
+        """The asked events already recorded."""
         params = {
             "consumers": [consumer for consumer, _ in asked],
             "events": [event.id for _, event in asked],
-            "aggregates": [event.aggregate_id for _, event in asked],
         }
-        seen: Seen = set()
-        tops: Tops = {}
-        for is_seen, consumer, key, top in await self._facts.fetch(_VERDICT_FACTS, params):
-            if is_seen:
-                seen.add((consumer, key))
-            else:
-                tops[consumer, key] = top
-        return seen, tops
+        return {(consumer, key) for consumer, key in await self._lookup.fetch(_SEEN, params)}
 
     async def record(self, done: Sequence[tuple[str, DomainEvent, datetime]]) -> Seen:
         """Insert the rows of ``done`` (one per consumer and event); the keys that were new."""
@@ -87,7 +73,7 @@ class PgInboxStatements:
 
     async def aclose(self) -> None:
         """Give the kept connections back to the pool."""
-        await self._facts.aclose()
+        await self._lookup.aclose()
         await self._records.aclose()
 
 

@@ -20,6 +20,7 @@ from lana_adapters.messaging.codec import CONTENT_ENCODING, CONTENT_TYPE, encode
 from lana_adapters.messaging.confirms import ConfirmTracker, await_confirms, windows
 from lana_adapters.messaging.outcome import BatchOutcome, Recorder
 from lana_adapters.messaging.settings import MessagingSettings
+from lana_adapters.messaging.topology import Topology
 from lana_adapters.telemetry import context_from, current_trace_context, tracer
 from lana_core.domain.events import DomainEvent
 from lana_core.errors import Unavailable
@@ -30,7 +31,7 @@ PERSISTENT = 2
 
 
 class PublishRefused(Unavailable):
-    """The broker refused events (unroutable or nacked); they were not delivered."""
+    """The broker refused events (nacked); they were not delivered."""
 
 
 def connect(settings: MessagingSettings, *, heartbeat: float | None = None, confirm_each: bool = True) -> Any:
@@ -51,9 +52,12 @@ def events_exchange(settings: MessagingSettings) -> Any:
 class KombuEventPublisher:
     """An :class:`~lana_core.ports.EventPublisher` (and batch publisher) on a topic exchange.
 
-    Each event is published persistent and ``mandatory`` with its type as routing key and
-    its id as ``message_id`` and counts as published only once the broker confirmed it: an
-    unroutable message comes back and a nacked one is refused. On RabbitMQ a window of
+    Each event is published persistent with its type as routing key and its id as
+    ``message_id`` and counts as published only once the broker confirmed it; a nacked one
+    is refused. An event no queue is bound for is published to nobody, which is no
+    failure: every queue of ``topologies`` (the subscribers this process knows of) is
+    declared with its bindings before the first publish, so a subscriber that is down
+    finds its events waiting in its queue. On RabbitMQ a window of
     events (one per aggregate at most, see :mod:`~lana_adapters.messaging.confirms`) is
     published before their confirms are awaited together; other transports confirm one by
     one. Connection failures are retried ``publish_max_retries`` times; a retried publish
@@ -68,19 +72,19 @@ class KombuEventPublisher:
         "_pipelined",
         "_producer",
         "_publish",
-        "_returned",
         "_settings",
+        "_topologies",
         "_tracker",
     )
 
-    def __init__(self, settings: MessagingSettings) -> None:
+    def __init__(self, settings: MessagingSettings, topologies: Sequence[Topology] = ()) -> None:
         self._settings = settings
+        self._topologies = tuple(topologies)
         self._exchange = events_exchange(settings)
         self._loop_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lana-publisher")
         self._conn: Any = None
         self._producer: Any = None
         self._publish: Callable[..., Any] | None = None
-        self._returned: list[str] = []
         self._tracker: ConfirmTracker | None = None
         probe = connect(settings)
         self._error_types = (*probe.connection_errors, *probe.channel_errors, OperationalError, OSError)
@@ -133,8 +137,6 @@ class KombuEventPublisher:
                 self._publish_one(event)
             except (TypeError, ValueError) as error:
                 recorder.refused(event, f"cannot encode: {error}")
-            except _Unroutable as error:
-                recorder.refused(event, str(error))
             except self._errors() as error:
                 self._drop()
                 if _nacked(error):
@@ -198,8 +200,8 @@ class KombuEventPublisher:
             self._settings.confirm_timeout_seconds,
         )
         for event, tag in sent:
-            answers[event.id] = tracker.returned.get(str(event.id)) or tracker.answers.get(tag)
-        tracker.forget(tags, [str(event.id) for event, _ in sent])
+            answers[event.id] = tracker.answers.get(tag)
+        tracker.forget(tags)
         return answers
 
     def _publish_one(
@@ -219,13 +221,11 @@ class KombuEventPublisher:
     def _send(self, event: DomainEvent, publish: Callable[..., Any], *, wait: bool) -> None:
         encoded = encode(event)
         headers = {**encoded.headers, **current_trace_context()} if event.trace_context else encoded.headers
-        self._returned.clear()
         confirm = {"confirm_timeout": self._settings.confirm_timeout_seconds} if wait else {}
         publish(
             encoded.body,
             routing_key=encoded.routing_key,
             exchange=self._exchange,
-            mandatory=True,
             delivery_mode=PERSISTENT,
             content_type=CONTENT_TYPE,
             content_encoding=CONTENT_ENCODING,
@@ -234,8 +234,6 @@ class KombuEventPublisher:
             type=event.type,
             **confirm,
         )
-        if self._returned:
-            raise _Unroutable(f"unroutable: {self._returned[-1]}")
 
     def _ready_window(self) -> tuple[Any, ConfirmTracker]:
         """The producer on a confirm-mode channel, and the tracker of its confirms."""
@@ -245,10 +243,9 @@ class KombuEventPublisher:
         conn.ensure_connection(
             max_retries=self._settings.publish_max_retries, interval_start=0.2, interval_max=2
         )
-        channel = conn.channel()
-        self._exchange(channel).declare()
+        channel = self._declared_channel(conn)
         tracker = ConfirmTracker(channel)
-        self._producer = Producer(channel, exchange=self._exchange, on_return=tracker.on_return)
+        self._producer = Producer(channel, exchange=self._exchange)
         self._tracker = tracker
         return self._producer, tracker
 
@@ -259,9 +256,8 @@ class KombuEventPublisher:
         conn.ensure_connection(
             max_retries=self._settings.publish_max_retries, interval_start=0.2, interval_max=2
         )
-        channel = conn.channel()
-        self._exchange(channel).declare()
-        self._producer = Producer(channel, exchange=self._exchange, on_return=self._on_return)
+        channel = self._declared_channel(conn)
+        self._producer = Producer(channel, exchange=self._exchange)
         self._publish = conn.ensure(
             self._producer,
             self._producer.publish,
@@ -272,8 +268,13 @@ class KombuEventPublisher:
         )
         return self._publish
 
-    def _on_return(self, error: Exception, exchange: str, routing_key: str, _message: Any) -> None:
-        self._returned.append(f"{error} ({exchange or '(default)'} / {routing_key})")
+    def _declared_channel(self, conn: Any) -> Any:
+        """A channel to publish on, once the exchange and the subscribers' queues exist."""
+        for topology in self._topologies:
+            topology.declare(conn).close()
+        channel = conn.channel()
+        self._exchange(channel).declare()
+        return channel
 
     def _heartbeat(self) -> None:
         if self._conn is None or not self._conn.connected:
@@ -294,10 +295,6 @@ class KombuEventPublisher:
                 conn.release()
             except Exception as error:  # already broken: nothing left to close cleanly
                 log.debug("closing a broken broker connection: %r", error)
-
-
-class _Unroutable(Exception):
-    pass
 
 
 def _nacked(error: BaseException | None) -> bool:

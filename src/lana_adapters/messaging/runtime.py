@@ -25,6 +25,7 @@ from lana_adapters.messaging.outcome import BatchPublisher
 from lana_adapters.messaging.publisher import KombuEventPublisher
 from lana_adapters.messaging.relay import OutboxRelay, RelayOptions, RelayStats
 from lana_adapters.messaging.settings import MessagingSettings
+from lana_adapters.messaging.topology import Topology
 from lana_adapters.messaging.wakeup import wakeup_for
 from lana_adapters.messaging.worker import WorkerStats
 from lana_adapters.sql import SqlOutboxRelayStore, SqlSettings, create_engine_from, ensure_schema
@@ -58,7 +59,10 @@ async def run_relay(
     confirmed are also offered to ``live`` (the API's live event stream, best effort).
     """
     _require_shared_broker(settings, in_process=in_process)
-    publisher = KombuEventPublisher(settings)
+    # The webhook consumer's queue waits for its events even while no consumer runs.
+    publisher = KombuEventPublisher(
+        settings, topologies=[Topology.of(settings)] if settings.webhook_routes else []
+    )
     wakeup = wakeup_for(settings.database_url)
     try:
         async with _engine(settings, needed=store is None, migrate=False) as engine:

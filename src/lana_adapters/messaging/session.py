@@ -16,11 +16,9 @@ from lana_adapters.messaging.handling import (
     DEAD_REASON_HEADER,
     LAST_ERROR_HEADER,
     ROUTING_KEY_HEADER,
-    Ack,
     DeadLetter,
     Incoming,
-    Retry,
-    Settlement,
+    Settled,
 )
 from lana_adapters.messaging.publisher import PERSISTENT, connect
 from lana_adapters.messaging.settings import MessagingSettings
@@ -33,7 +31,7 @@ _MAX_ERROR = 500
 
 
 class CopyNotRouted(Exception):
-    """A retry or dead-letter copy found no queue (deleted under us): keep the original unacked."""
+    """A dead-letter copy found no queue (deleted under us): keep the original unacked."""
 
 
 class Session:
@@ -49,7 +47,6 @@ class Session:
             OperationalError,
             OSError,
         )
-        self.delays_on_broker = self._conn.transport.driver_type == "amqp"
         self._received: list[Incoming] = []
         self._returned: list[str] = []
         self._consumer: Any = None
@@ -58,8 +55,7 @@ class Session:
     def open(self) -> None:
         """Connect, declare the topology and start consuming with ``prefetch`` unacked at most."""
         self._conn.ensure_connection(max_retries=1, interval_start=0.1, interval_max=0.5)
-        channel = self._conn.channel()
-        self._topology.declare(channel)
+        channel = self._topology.declare(self._conn)
         channel.basic_qos(0, self._settings.prefetch, False)
         queue = Queue(self._topology.queue, no_declare=True)
         self._consumer = Consumer(channel, queues=[queue], on_message=self._on_message, no_ack=False)
@@ -84,7 +80,7 @@ class Session:
         return received
 
     def settle_and_poll(
-        self, settlements: Sequence[tuple[Incoming, Settlement]], seconds: float
+        self, settlements: Sequence[tuple[Incoming, Settled]], seconds: float
     ) -> tuple[list[BaseException | None], list[Incoming]]:
         """Settle a batch (one hop to this thread for many messages), then :meth:`poll`.
 
@@ -101,18 +97,10 @@ class Session:
                 failures.append(None)
         return failures, self.poll(seconds)
 
-    def settle(self, incoming: Incoming, settlement: Settlement) -> None:
-        """Ack, or publish the retry or dead-letter copy (confirmed) and then ack."""
-        if isinstance(settlement, Retry):
-            target = self._topology.retry_queue(settlement.delay_ms)
-            if not self.delays_on_broker:
-                target = self._topology.queue
-            retry = {ATTEMPTS_HEADER: settlement.attempts, LAST_ERROR_HEADER: _cut(settlement.reason)}
-            self._copy(incoming, target, retry)
-        elif isinstance(settlement, DeadLetter):
+    def settle(self, incoming: Incoming, settlement: Settled) -> None:
+        """Ack, or publish the dead-letter copy (confirmed) and then ack."""
+        if isinstance(settlement, DeadLetter):
             self._copy(incoming, self._topology.dead_letter_queue, _dead_headers(incoming, settlement))
-        else:
-            assert isinstance(settlement, Ack)
         incoming.token.ack()
 
     def cancel(self) -> None:

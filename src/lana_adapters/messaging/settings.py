@@ -9,6 +9,9 @@ from typing import Any
 from attrs import field, frozen, validators
 
 DEFAULT_ROUTES = "customer.created.high_value=http://127.0.0.1:5678/webhook/high-value-customer"
+# RabbitMQ's default delivery acknowledgement timeout (consumer_timeout): a message held
+# unacknowledged longer is taken back and the channel closed.
+ACK_TIMEOUT_SECONDS = 1_800
 
 
 @frozen
@@ -48,8 +51,12 @@ class MessagingSettings:
     """How events travel: broker, exchange, the consumer's queue and webhooks, and the relay.
 
     The defaults are the embedded mode (``memory://`` broker, SQLite outbox). The consumer's
-    queue ``queue`` has one retry queue per entry of ``retry_delays_ms`` and a dead-letter
-    queue ``<queue>.dlq``. Raises ValueError on an invalid value.
+    queue ``queue`` has a dead-letter queue ``<queue>.dlq``. A failed delivery is retried
+    by the consumer after the delays of ``retry_delays_ms``, holding the event (and its
+    aggregate's later ones) unacknowledged, up to ``max_attempts`` deliveries; the waits
+    of that budget must end within RabbitMQ's delivery acknowledgement timeout (30 minutes
+    by default), after which the broker would take the messages back. Raises ValueError
+    on an invalid value.
     """
 
     broker_url: str = "memory://"
@@ -67,7 +74,7 @@ class MessagingSettings:
     retry_delays_ms: tuple[int, ...] = field(
         default=(1_000, 10_000, 60_000, 300_000), validator=_positive_delays
     )
-    max_attempts: int = field(default=6, validator=validators.ge(1))
+    max_attempts: int = field(default=8, validator=validators.ge(1))
     prefetch: int = field(default=64, validator=validators.ge(1))
     lanes: int = field(default=8, validator=validators.ge(1))
     relay_batch_size: int = field(default=200, validator=validators.ge(1))
@@ -79,6 +86,21 @@ class MessagingSettings:
     confirm_timeout_seconds: float = field(default=10.0, validator=validators.gt(0))
     backoff_max_seconds: float = field(default=2.0, validator=validators.gt(0))
     health_file: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.retry_budget_seconds >= ACK_TIMEOUT_SECONDS:
+            raise ValueError(
+                f"retries would hold an event {self.retry_budget_seconds:.0f} s, past the broker's"
+                f" {ACK_TIMEOUT_SECONDS} s acknowledgement timeout: lower LANA_CONSUMER_RETRY_DELAYS_MS"
+                " or LANA_CONSUMER_MAX_ATTEMPTS"
+            )
+
+    @property
+    def retry_budget_seconds(self) -> float:
+        """How long an event is retried, at most, before it goes to the dead-letter queue."""
+        delays = self.retry_delays_ms
+        waits = (delays[min(attempt, len(delays)) - 1] for attempt in range(1, self.max_attempts))
+        return sum(waits) / 1000
 
     @property
     def consumer_name(self) -> str:
@@ -161,7 +183,7 @@ DOCUMENTATION: tuple[tuple[str, str], ...] = (
     ("LANA_DATABASE_URL", "The database whose outbox the relay reads and where the SQL inbox lives."),
     ("LANA_DATABASE_RELAY_ROLE", "PostgreSQL role the relay's transactions run as (empty: connect role)."),
     ("LANA_EVENTS_EXCHANGE", "Topic exchange events are published to."),
-    ("LANA_CONSUMER_QUEUE", "The webhook consumer's durable queue; also names its retry queues and DLQ."),
+    ("LANA_CONSUMER_QUEUE", "The webhook consumer's durable queue; also names its DLQ (`<queue>.dlq`)."),
     ("LANA_WEBHOOK_ROUTES", "`pattern=url,...`: the first matching pattern's URL receives the event."),
     ("LANA_WEBHOOK_SECRET", "HMAC-SHA256 key signing every webhook request (unset: unsigned)."),
     ("LANA_WEBHOOK_TIMEOUT_SECONDS", "Whole-request timeout of one webhook call."),
@@ -169,11 +191,17 @@ DOCUMENTATION: tuple[tuple[str, str], ...] = (
     ("LANA_BROKER_CONNECT_TIMEOUT_SECONDS", "Timeout of one connection attempt to the broker."),
     (
         "LANA_CONSUMER_RETRY_DELAYS_MS",
-        "One retry queue per delay; retry n waits the n-th (the last repeats).",
+        "Waits before the retries of a failed delivery; retry n waits the n-th (the last repeats).",
     ),
-    ("LANA_CONSUMER_MAX_ATTEMPTS", "Deliveries of one event before it goes to the dead-letter queue."),
+    (
+        "LANA_CONSUMER_MAX_ATTEMPTS",
+        "Deliveries of one event before it goes to the dead-letter queue (all waits under 30 min).",
+    ),
     ("LANA_CONSUMER_PREFETCH", "Unacknowledged messages the consumer holds at once."),
-    ("LANA_CONSUMER_LANES", "Webhook calls in flight at once (one aggregate always uses one lane)."),
+    (
+        "LANA_CONSUMER_LANES",
+        "Webhook calls in flight at once (one aggregate's events one at a time, in order).",
+    ),
     ("LANA_RELAY_BATCH_SIZE", "Outbox rows the relay claims at once."),
     ("LANA_RELAY_POLL_SECONDS", "Idle wait between outbox polls (PostgreSQL wakes the relay at once)."),
     (
@@ -181,7 +209,7 @@ DOCUMENTATION: tuple[tuple[str, str], ...] = (
         "How long claimed rows stay hidden from other relays after their relay last renewed"
         " them (it does while it publishes them): a crashed relay's rows are free this long after.",
     ),
-    ("LANA_RELAY_RETRY_SECONDS", "Wait before a refused (unroutable, nacked) event is published again."),
+    ("LANA_RELAY_RETRY_SECONDS", "Wait before an event the broker refused (nacked) is published again."),
     ("LANA_RELAY_MAX_ATTEMPTS", "Failed publishes of one row before it is marked dead."),
     ("LANA_BROKER_PUBLISH_RETRIES", "Reconnect-and-retry attempts of one publish."),
     ("LANA_BROKER_CONFIRM_TIMEOUT_SECONDS", "Wait for the broker's publisher confirm."),

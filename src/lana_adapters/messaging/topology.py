@@ -1,23 +1,23 @@
-"""The broker objects one consumer owns: its work queue, a retry queue per delay, its dead-letter queue.
+"""The broker objects one consumer owns: its work queue and its dead-letter queue.
 
 ::
 
     lana.events (topic) ──pattern──▶ <queue> ──▶ consumer ──▶ webhook
-                                        ▲           │ failed (attempt n)
-                                        │           ▼
-                   TTL expires, dead-  <queue>.retry.<delay n>ms   (one classic queue per delay)
-                   lettered back via   │
-                   the default exchange┘
-                                                    │ attempts exhausted / poison
+                                                    │ attempts exhausted, poison, route gone
                                                     ▼
                                               <queue>.dlq
 
-Each delay has its own queue because per-message TTLs of different lengths in one queue
-block each other (a queue only expires messages at its head).
+A failed delivery is retried by the consumer itself, holding back only its aggregate's
+later events (see :mod:`~lana_adapters.messaging.worker`), so nothing waits in the broker
+between attempts. The work queue admits a single active consumer: a second consumer
+process waits as a stand-by instead of taking some of an aggregate's events, which would
+let them overtake each other. The relay declares the same objects as the consumer, so a
+consumer not yet started (or down) is a backlog in its queue, never a lost event.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from attrs import frozen
@@ -25,7 +25,12 @@ from attrs import frozen
 from lana_adapters.messaging._kombu import Exchange, Queue
 from lana_adapters.messaging.settings import MessagingSettings
 
+log = logging.getLogger(__name__)
+
 CLASSIC = {"x-queue-type": "classic"}
+WORK_QUEUE = {**CLASSIC, "x-single-active-consumer": True}
+# AMQP's reply code when a queue exists with other arguments.
+_PRECONDITION_FAILED = 406
 
 
 @frozen(kw_only=True)
@@ -35,58 +40,51 @@ class Topology:
     exchange: str
     queue: str
     patterns: tuple[str, ...]
-    delays_ms: tuple[int, ...]
 
     @classmethod
     def of(cls, settings: MessagingSettings, patterns: tuple[str, ...] | None = None) -> Topology:
         """The topology for ``settings``; bound to its webhook routes' patterns unless given."""
         if patterns is None:
             patterns = tuple(route.pattern for route in settings.webhook_routes)
-        return cls(
-            exchange=settings.exchange,
-            queue=settings.queue,
-            patterns=tuple(dict.fromkeys(patterns)),
-            delays_ms=settings.retry_delays_ms,
-        )
+        return cls(exchange=settings.exchange, queue=settings.queue, patterns=tuple(dict.fromkeys(patterns)))
 
     @property
     def dead_letter_queue(self) -> str:
         return f"{self.queue}.dlq"
 
-    def retry_queue(self, delay_ms: int) -> str:
-        return f"{self.queue}.retry.{delay_ms}ms"
-
-    def delay_for(self, retry: int) -> int:
-        """The wait before retry number ``retry`` (1-based); the last delay repeats."""
-        return self.delays_ms[min(max(retry, 1), len(self.delays_ms)) - 1]
-
     @property
     def all_queues(self) -> tuple[str, ...]:
-        return (self.queue, *(self.retry_queue(d) for d in self.delays_ms), self.dead_letter_queue)
+        return (self.queue, self.dead_letter_queue)
 
-    def declare(self, channel: Any) -> None:
-        """Declare the exchange and every queue with its bindings on ``channel``."""
-        exchange = Exchange(self.exchange, type="topic", durable=True)
-        exchange(channel).declare()
-        Queue(self.queue, durable=True, queue_arguments=CLASSIC)(channel).declare()
+    def declare(self, connection: Any) -> Any:
+        """Declare the exchange and both queues with the bindings on a new channel of
+        ``connection``; returns a channel to go on with."""
+        channel = connection.channel()
+        Exchange(self.exchange, type="topic", durable=True)(channel).declare()
+        channel = self._declare_work_queue(connection, channel)
         for pattern in self.patterns:
             channel.queue_bind(queue=self.queue, exchange=self.exchange, routing_key=pattern)
-        for delay in self.delays_ms:
-            Queue(self.retry_queue(delay), durable=True, queue_arguments=self._retry_arguments(delay))(
-                channel
-            ).declare()
         Queue(self.dead_letter_queue, durable=True, queue_arguments=CLASSIC)(channel).declare()
+        return channel
 
     def delete(self, channel: Any) -> None:
         """Delete every queue of this consumer (not the shared exchange)."""
         for name in self.all_queues:
             channel.queue_delete(queue=name)
 
-    def _retry_arguments(self, delay_ms: int) -> dict[str, Any]:
-        return {
-            **CLASSIC,
-            "x-message-ttl": delay_ms,
-            # Expired messages go back to the work queue through the default exchange.
-            "x-dead-letter-exchange": "",
-            "x-dead-letter-routing-key": self.queue,
-        }
+    def _declare_work_queue(self, connection: Any, channel: Any) -> Any:
+        try:
+            Queue(self.queue, durable=True, queue_arguments=WORK_QUEUE)(channel).declare()
+        except connection.channel_errors as error:
+            if getattr(error, "code", None) != _PRECONDITION_FAILED:
+                raise
+            # Declared by an earlier release without a single active consumer: it works as
+            # it is while one consumer runs (the broker closed the channel: take another).
+            log.warning(
+                "queue %s was declared without x-single-active-consumer: run one consumer on it, "
+                "or delete it once drained so that it is declared again",
+                self.queue,
+            )
+            channel = connection.channel()
+            channel.queue_declare(queue=self.queue, passive=True)
+        return channel

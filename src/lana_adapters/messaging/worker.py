@@ -1,24 +1,27 @@
 """A queue consumer with manual acks that never lets slow work starve its broker connection.
 
 The connection lives on one dedicated thread, which only receives, settles and sends
-heartbeats; messages are handled on the event loop (webhook calls on worker threads),
-so a handler slower than the heartbeat interval neither drops the connection nor causes
-a redelivery. Messages of one aggregate go through one lane, in order.
+heartbeats; messages are handled on the event loop, so a handler slower than the
+heartbeat interval neither drops the connection nor causes a redelivery. Messages of one
+aggregate are handled in order, a retried one before any later one of its aggregate
+(see :class:`Groups`): no event overtakes another of its aggregate, and none is dropped
+to keep that order.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextlib
 import logging
-import zlib
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from attrs import define
+from attrs import define, evolve
 
 from lana_adapters.messaging.codec import AGGREGATE_ID_HEADER
-from lana_adapters.messaging.handling import Ack, DeadLetter, Incoming, Retry, Settlement
+from lana_adapters.messaging.handling import DeadLetter, Incoming, Retry, Settled, Settlement
 from lana_adapters.messaging.lifecycle import Backoff, sleep_or_stop
 from lana_adapters.messaging.session import Session
 from lana_adapters.messaging.settings import MessagingSettings
@@ -43,42 +46,90 @@ class WorkerStats:
     sessions: int = 0
 
 
-class Lanes:
-    """``count`` ordered lanes: a message's lane is chosen by its aggregate, so one aggregate's
-    messages are handled one after another while different aggregates run side by side."""
+class Groups:
+    """Messages of one aggregate handled one after another, in the order they arrived; those of
+    different aggregates side by side, at most ``concurrency`` at once.
 
-    def __init__(self, count: int, handle: Callable[[Incoming], Awaitable[None]]) -> None:
+    A message its handler wants retried waits its delay and is handled again before any
+    later message of its aggregate, which waits behind it, unacknowledged; every other
+    aggregate goes on. What a group settles (an ack, a dead letter) goes to ``settle``. On
+    :meth:`close` the waits end and messages not started stay unacknowledged: the broker
+    redelivers them, in order.
+    """
+
+    def __init__(
+        self,
+        concurrency: int,
+        handle: Callable[[Incoming], Awaitable[Settlement]],
+        settle: Callable[[Incoming, Settled], None],
+    ) -> None:
         self._handle = handle
-        self._queues: list[asyncio.Queue[Incoming | None]] = [asyncio.Queue() for _ in range(count)]
-        self._tasks = [asyncio.create_task(self._run(q)) for q in self._queues]
+        self._settle = settle
+        self._slots = asyncio.Semaphore(concurrency)
+        self._groups: dict[str, collections.deque[Incoming]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._closing = asyncio.Event()
         self._busy = 0
 
     def submit(self, incoming: Incoming) -> None:
         key = str(incoming.headers.get(AGGREGATE_ID_HEADER) or incoming.message_id or id(incoming))
-        self._queues[zlib.crc32(key.encode()) % len(self._queues)].put_nowait(incoming)
+        waiting = self._groups.get(key)
+        if waiting is not None:
+            waiting.append(incoming)
+            return
+        self._groups[key] = collections.deque([incoming])
+        task = asyncio.create_task(self._run(key))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     @property
     def idle(self) -> bool:
-        return self._busy == 0 and all(q.empty() for q in self._queues)
-
-    def drop_waiting(self) -> None:
-        """Forget messages not started yet: unacknowledged, the broker redelivers them."""
-        for queue in self._queues:
-            while not queue.empty():
-                queue.get_nowait()
+        """No message is being handled (waiting for a retry is not handling)."""
+        return self._busy == 0
 
     async def close(self) -> None:
-        for queue in self._queues:
-            queue.put_nowait(None)
+        """Stop taking messages from the groups; what is being handled runs to its end."""
+        self._closing.set()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._groups.clear()
 
-    async def _run(self, queue: asyncio.Queue[Incoming | None]) -> None:
-        while (incoming := await queue.get()) is not None:
+    async def _run(self, key: str) -> None:
+        waiting = self._groups[key]
+        try:
+            while waiting and not self._closing.is_set():
+                settled = await self._until_settled(waiting[0])
+                if settled is None:
+                    return
+                waiting.popleft()
+                self._settle(*settled)
+        finally:
+            if not self._closing.is_set():
+                self._groups.pop(key, None)
+
+    async def _until_settled(self, incoming: Incoming) -> tuple[Incoming, Settled] | None:
+        """Handle ``incoming`` until it settles; None when closed meanwhile."""
+        while True:
+            settlement = await self._handled(incoming)
+            if settlement is None:
+                return None
+            if not isinstance(settlement, Retry):
+                return incoming, settlement
+            incoming = evolve(incoming, attempts=settlement.attempts)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), settlement.delay_ms / 1000)
+            if self._closing.is_set():
+                return None
+
+    async def _handled(self, incoming: Incoming) -> Settlement | None:
+        async with self._slots:
+            if self._closing.is_set():
+                return None
             self._busy += 1
             try:
-                await self._handle(incoming)
-            except Exception:  # one message's bug must not stop its lane
+                return await self._handle(incoming)
+            except Exception as error:  # a bug: keep the message for replay, let its group go on
                 log.exception("handling message %s failed", incoming.message_id)
+                return DeadLetter(f"handling failed: {error!r}", incoming.attempts)
             finally:
                 self._busy -= 1
 
@@ -106,8 +157,7 @@ class QueueWorker:
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lana-consumer")
         # Decided but not yet sent to the broker: the connection's thread settles them in
         # batches between polls, one hop for many messages.
-        self._decided: list[tuple[Incoming, Settlement]] = []
-        self._timers: set[asyncio.Task[None]] = set()
+        self._decided: list[tuple[Incoming, Settled]] = []
         self.stats = WorkerStats()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -126,13 +176,11 @@ class QueueWorker:
                 if not await self._consume(session, stop):
                     await self._pause(stop, backoff, "connection lost")
         finally:
-            for task in self._timers:
-                task.cancel()
             self._thread.shutdown(wait=True)
 
     async def _consume(self, session: Session, stop: asyncio.Event) -> bool:
         """Run one connection until stop (True) or its failure (False)."""
-        lanes = Lanes(self._settings.lanes, lambda incoming: self._process(session, incoming))
+        groups = Groups(self._settings.lanes, self._handle_counted, self._decide)
         self._decided = []
         healthy = True
         try:
@@ -140,44 +188,43 @@ class QueueWorker:
                 self._on_loop()
                 for incoming in await self._settle_and_poll(session):
                     self.stats.received += 1
-                    lanes.submit(incoming)
+                    groups.submit(incoming)
             await self._k(session.cancel)
-            lanes.drop_waiting()
-            await self._finish(session, lanes, keep_alive=True)
+            await self._finish(session, groups, keep_alive=True)
         except session.errors as error:
             log.warning("broker connection failed: %r", error)
             healthy = False
-            lanes.drop_waiting()
-            await self._finish(session, lanes, keep_alive=False)
+            await self._finish(session, groups, keep_alive=False)
             self._unsettled(len(self._decided), "the connection is gone")
             self._decided = []
         finally:
-            await lanes.close()
             await self._k(session.close)
         return healthy
 
-    async def _finish(self, session: Session, lanes: Lanes, *, keep_alive: bool) -> None:
-        """Wait for the messages in progress, keeping heartbeats going when the connection is up."""
+    async def _finish(self, session: Session, groups: Groups, *, keep_alive: bool) -> None:
+        """Let the messages being handled finish (the others stay unacked for the broker to
+        redeliver), keeping heartbeats going and settling while the connection is up."""
+        closed = asyncio.ensure_future(groups.close())
         deadline = asyncio.get_running_loop().time() + self._grace
-
-        def busy() -> bool:
-            # Without a connection, decided settlements can never be sent: only the lanes count.
-            return not lanes.idle or (keep_alive and bool(self._decided))
-
-        while busy() and asyncio.get_running_loop().time() < deadline:
+        while not closed.done() and asyncio.get_running_loop().time() < deadline:
             if keep_alive:
-                await self._settle_and_poll(session)  # deliveries still in flight stay unacked
+                await self._settle_and_poll(session)  # what arrives now stays unacked
             else:
-                await asyncio.sleep(POLL_SECONDS)
-        if keep_alive and self._decided:  # the grace ran out: send what was decided anyway
+                await asyncio.wait({closed}, timeout=POLL_SECONDS)
+        if not closed.done():
+            closed.cancel()  # the grace ran out: what is still being handled is abandoned
+            await asyncio.gather(closed, return_exceptions=True)
+        if keep_alive and self._decided:
             await self._settle_and_poll(session)
 
-    async def _process(self, session: Session, incoming: Incoming) -> None:
+    async def _handle_counted(self, incoming: Incoming) -> Settlement:
         settlement = await self._handle(incoming)
-        if isinstance(settlement, Retry) and not session.delays_on_broker:
-            self._retry_in_process(session, incoming, settlement)
-            return
-        # The lane moves on while the connection's thread settles: the effect already happened.
+        if isinstance(settlement, Retry):
+            self.stats.retried += 1
+        return settlement
+
+    def _decide(self, incoming: Incoming, settlement: Settled) -> None:
+        # The group moves on while the connection's thread settles: the effect already happened.
         self._decided.append((incoming, settlement))
 
     async def _settle_and_poll(self, session: Session) -> list[Incoming]:
@@ -196,31 +243,13 @@ class QueueWorker:
             self.stats.unsettled += count
             log.info("%d message(s) left unsettled: %s", count, why)
 
-    def _retry_in_process(self, session: Session, incoming: Incoming, retry: Retry) -> None:
-        """Transports without per-queue TTLs (``memory://``) wait in this process instead."""
-
-        async def later() -> None:
-            await asyncio.sleep(retry.delay_ms / 1000)
-            self._decided.append((incoming, retry))
-
-        self._track(self._timers, later())
-
-    @staticmethod
-    def _track(tasks: set[asyncio.Task[None]], work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(work)
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
-
-    def _count(self, settlement: Settlement) -> None:
-        if isinstance(settlement, Ack):
-            if settlement.duplicate:
-                self.stats.duplicates += 1
-            else:
-                self.stats.delivered += 1
-        elif isinstance(settlement, Retry):
-            self.stats.retried += 1
-        elif isinstance(settlement, DeadLetter):
+    def _count(self, settlement: Settled) -> None:
+        if isinstance(settlement, DeadLetter):
             self.stats.dead_lettered += 1
+        elif settlement.duplicate:
+            self.stats.duplicates += 1
+        else:
+            self.stats.delivered += 1
 
     async def _pause(self, stop: asyncio.Event, backoff: Backoff, error: object) -> None:
         delay = backoff.next_delay()

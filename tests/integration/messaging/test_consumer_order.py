@@ -1,6 +1,6 @@
-"""100 customers x 100 updates through the broker while some webhook calls fail and come back
-through the retry queues: the consumer never applies a lower version of a customer after a
-higher one (a retried event overtaken by a newer one is stale and goes to the DLQ)."""
+"""100 customers x 100 updates through the broker while some webhook calls fail and are
+retried: every event is applied exactly once, and never a lower version of a customer after
+a higher one (a retried event holds back its customer's later events, and only those)."""
 
 from __future__ import annotations
 
@@ -25,13 +25,12 @@ from tests.integration.sql.databases import sqlite_database
 pytestmark = pytest.mark.rabbitmq
 CUSTOMERS = 100
 UPDATES = 100
-FAILED_CALLS = 3  # 0.7 s in the retry queues: newer versions go past
+FAILED_CALLS = 3  # 0.7 s of retries, while other customers' events flow
 
 
 class FlakyApplier:
-    """A receiver script that fails the first calls of the ``failing`` events (so newer
-    versions overtake them while they wait in the retry queues) and records, in order, the
-    events it applied (answered 2xx)."""
+    """A receiver script that fails the first calls of the ``failing`` events and records, in
+    order, the events it applied (answered 2xx)."""
 
     def __init__(self, failing: set[str]) -> None:
         self._failing = failing
@@ -79,7 +78,6 @@ async def test_a_consumer_never_applies_a_lower_version_after_a_higher_one(
         top[customer] = max(version, top.get(customer, 0))
     print(f"\nordering: {len(sent)} events, {consumer.stats}, {regressions} regressions")
     assert regressions == 0
-    assert top == {customer: UPDATES for customer, _ in versions.values()}  # every customer got its last
-    assert len(applier.applied) == len(set(applier.applied))  # and nothing twice
-    assert consumer.stats.retried > 0  # the failures did go round through the retry queues
-    assert consumer.stats.dead_lettered > 0  # and newer versions overtook some of them
+    assert sorted(applier.applied) == sorted(versions)  # every event, nothing twice
+    assert consumer.stats.retried > 0  # the failures were retried
+    assert consumer.stats.dead_lettered == 0  # and none was dropped to keep the order

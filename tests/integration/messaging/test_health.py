@@ -60,7 +60,7 @@ async def test_in_memory_outbox_lag() -> None:
 async def test_the_dead_letter_queue_size_is_read_from_the_broker(messaging: MessagingSettings) -> None:
     def declare() -> None:
         with Connection(messaging.broker_url) as conn:
-            Topology.of(messaging).declare(conn.channel())
+            Topology.of(messaging).declare(conn).close()
 
     await asyncio.to_thread(declare)
     assert await asyncio.to_thread(dlq_size, messaging) == 0

@@ -1,5 +1,7 @@
 """The SQL inbox answers concurrent calls together (one query or one INSERT for many) and each
-call still gets its own answer: duplicate, stale or new; recorded now or already."""
+call still gets its own answer: duplicate or new; recorded now or already. An event older
+than one recorded for its aggregate is new: order is the consumer's to keep, not the inbox's
+to enforce by refusing events."""
 
 from __future__ import annotations
 
@@ -40,7 +42,7 @@ async def test_concurrent_verdicts_and_records_each_get_their_own_answer(backend
         again = await inbox.record("n8n", first, AT)
 
     assert recorded == [True, True, False]  # the same event twice in one batch is new once
-    assert verdicts == [Verdict.DUPLICATE, Verdict.STALE, Verdict.NEW, Verdict.NEW, Verdict.NEW]
+    assert verdicts == [Verdict.DUPLICATE, Verdict.NEW, Verdict.NEW, Verdict.NEW, Verdict.NEW]
     assert again is False
 
 

@@ -12,6 +12,7 @@ from lana_adapters.messaging.codec import decode
 from lana_adapters.messaging.publisher import KombuEventPublisher, PublishRefused
 from lana_adapters.messaging.relay import OutboxRelay, RelayOptions
 from lana_adapters.messaging.settings import MessagingSettings
+from lana_adapters.messaging.topology import Topology
 from lana_core.domain.events import CUSTOMER_CREATED, CUSTOMER_UPDATED, PROJECT_CREATED
 from lana_core.errors import Unavailable
 from lana_core.usecases.customers import CreateCustomer, CreateCustomerHandler
@@ -45,10 +46,25 @@ async def test_a_published_event_arrives_persistent_with_its_id_and_headers(
     assert decode(message.body, message.headers) == sent
 
 
-async def test_an_unroutable_event_is_refused_not_dropped(publisher: KombuEventPublisher) -> None:
+async def test_an_event_nobody_subscribes_to_is_published_to_nobody(publisher: KombuEventPublisher) -> None:
     await publisher.declare()
-    with pytest.raises(PublishRefused, match="NO_ROUTE"):
-        await publisher.publish([event()])
+
+    await publisher.publish([event()])  # no queue is bound: no failure, nothing to retry
+
+
+async def test_a_known_subscribers_queue_holds_its_events_while_no_consumer_runs(
+    messaging: MessagingSettings,
+) -> None:
+    topology = Topology.of(messaging, patterns=("customer.*",))
+    publisher = KombuEventPublisher(messaging, topologies=[topology])
+    sent = event(type=CUSTOMER_UPDATED)
+    try:
+        await publisher.publish([sent, event(type="task.created")])
+    finally:
+        await publisher.close()
+
+    waiting = await asyncio.to_thread(read, messaging, topology.queue, 10, 1.0)
+    assert [m.properties["message_id"] for m in waiting] == [str(sent.id)]
 
 
 async def test_a_broker_nack_is_refused(messaging: MessagingSettings, publisher: KombuEventPublisher) -> None:
@@ -69,7 +85,7 @@ async def test_no_broker_is_unavailable_within_the_retry_budget() -> None:
 
 
 @pytest.mark.parametrize("backend", BACKENDS, indirect=True)
-async def test_unroutable_and_nacked_rows_stay_unpublished_while_others_go(
+async def test_nacked_rows_stay_unpublished_while_events_nobody_subscribes_to_go(
     backend: Backend, messaging: MessagingSettings, publisher: KombuEventPublisher
 ) -> None:
     admin = await make_tenant(backend.kernel)
@@ -79,25 +95,23 @@ async def test_unroutable_and_nacked_rows_stay_unpublished_while_others_go(
         bind, messaging, "project.#", **{"x-max-length": 0, "x-overflow": "reject-publish"}
     )
     nacked = event(type=PROJECT_CREATED, tenant_id=admin.tenant_id)
-    unroutable = event(type="task.created", tenant_id=admin.tenant_id)
     held_back = event(
-        type=CUSTOMER_UPDATED, tenant_id=admin.tenant_id, aggregate_id=unroutable.aggregate_id, version=2
+        type=CUSTOMER_UPDATED, tenant_id=admin.tenant_id, aggregate_id=nacked.aggregate_id, version=2
     )
-    fine = event(type=CUSTOMER_UPDATED, tenant_id=admin.tenant_id)
+    unrouted = event(type="task.created", tenant_id=admin.tenant_id)
+    after_unrouted = event(
+        type=CUSTOMER_UPDATED, tenant_id=admin.tenant_id, aggregate_id=unrouted.aggregate_id, version=2
+    )
     async with backend.kernel.uow(admin.tenant_id) as uow:
-        await uow.outbox.append([nacked, unroutable, held_back, fine])
+        await uow.outbox.append([nacked, held_back, unrouted, after_unrouted])
         await uow.commit()
     relay = OutboxRelay(backend.store, publisher, RelayOptions())
     while await relay.run_once():
         pass
-    assert [await backend.row(e.id) for e in (nacked, unroutable, held_back)] == [
-        ("pending", 1),
-        ("pending", 1),
-        ("pending", 0),
-    ]
-    assert (await backend.row(fine.id))[0] == "published"
+    assert [await backend.row(e.id) for e in (nacked, held_back)] == [("pending", 1), ("pending", 0)]
+    assert [(await backend.row(e.id))[0] for e in (unrouted, after_unrouted)] == ["published"] * 2
     ids = {m.properties["message_id"] for m in await asyncio.to_thread(read, messaging, routed, 10, 1.0)}
-    assert str(fine.id) in ids
+    assert str(after_unrouted.id) in ids
     assert str(held_back.id) not in ids
 
 
