@@ -365,4 +365,4 @@ if __name__ == "__main__":
     try:
         asyncio.run(main(arguments))
     finally:
-        telemetry.shutdown()
+        telemetry.flush()

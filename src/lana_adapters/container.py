@@ -7,7 +7,6 @@ starting it.
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import os
 from collections.abc import AsyncIterator, Sequence
@@ -16,6 +15,8 @@ from uuid import UUID
 
 from attrs import frozen
 from dependency_injector import containers, providers
+
+from lana_adapters.embedded_relay import open_embedded_relay
 
 # Runtime imports: Litestar resolves the annotations of Services when it injects them.
 from lana_adapters.redis.stream import EventStream
@@ -112,7 +113,8 @@ class Database:
 
 
 async def open_telemetry(settings: Settings, metrics: LanaMetrics) -> AsyncIterator[Telemetry]:
-    """Tracing as the settings say, and the broker's DLQ gauge; exporters are flushed at shutdown."""
+    """Tracing as the settings say, and the broker's DLQ gauge; exporters are flushed at shutdown
+    (and stopped only at the process's exit: another container of this process may use them)."""
     from lana_adapters.telemetry.broker import dead_letter_gauge
 
     telemetry = configure_telemetry(settings)
@@ -120,7 +122,7 @@ async def open_telemetry(settings: Settings, metrics: LanaMetrics) -> AsyncItera
         with dead_letter_gauge(os.environ, metrics):
             yield telemetry
     finally:
-        telemetry.shutdown()
+        telemetry.flush()
 
 
 async def open_database(settings: Settings, metrics: LanaMetrics | None = None) -> AsyncIterator[Database]:
@@ -243,28 +245,6 @@ def _event_stream(redis: RedisAdapters | None) -> EventStream:
     from lana_adapters.redis import InMemoryEventStream
 
     return InMemoryEventStream() if redis is None else redis.events
-
-
-async def open_embedded_relay(
-    settings: Settings, database: Database, stream: EventStream
-) -> AsyncIterator[asyncio.Task[None] | None]:
-    """With no broker configured (``memory://``), relay committed events to the live stream in
-    this process, so the embedded server shows its events without a broker or a `lana relay`."""
-    from lana_adapters.messaging.relay import OutboxRelay, RelayOptions
-    from lana_adapters.messaging.settings import MessagingSettings
-    from lana_adapters.redis import StreamPublisher
-
-    if MessagingSettings.from_env(os.environ).broker_url != MEMORY_URL:
-        yield None
-        return
-    stop = asyncio.Event()
-    relay = OutboxRelay(database.relay_store, StreamPublisher(stream), RelayOptions(poll_seconds=0.1))
-    task = asyncio.create_task(relay.run(stop), name="lana-embedded-relay")
-    try:
-        yield task
-    finally:
-        stop.set()
-        await task
 
 
 def _insight_options(settings: Settings, metrics: LanaMetrics) -> InsightOptions:

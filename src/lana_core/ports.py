@@ -366,12 +366,18 @@ class OutboxRelayStore(Protocol):
     """The relay's view of the outbox: claim committed rows, then settle each one.
 
     A claim is a lease: rows not settled before it ends can be claimed again, so a
-    crashed relay loses nothing. Rows are claimed by state, never by ``id > last_seen``,
-    so a transaction that commits late is still delivered.
+    crashed relay loses nothing. A live relay renews the lease of the rows it is still
+    publishing, so a lease can be short. Rows are claimed by state, never by
+    ``id > last_seen``, so a transaction that commits late is still delivered.
     """
 
     async def claim(self, limit: int, lease_seconds: float) -> Sequence[OutboxRecord]:
         """Pending rows not leased by another relay, oldest first."""
+        ...
+
+    async def renew(self, event_ids: Sequence[UUID], lease_seconds: float) -> None:
+        """Lease those of these rows still pending until ``lease_seconds`` from now (a relay
+        keeping what it publishes, or putting off a refused row's retry)."""
         ...
 
     async def mark_published(self, event_ids: Sequence[UUID]) -> None: ...

@@ -68,9 +68,10 @@ def create_app(container: Container, http: HttpSettings | None = None) -> Litest
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        # The HTTP server owns the process's log output (commands keep theirs), from the
+        # start: opening the adapters logs what they chose.
+        configure_logging(container.settings())
         services = await start(container)
-        # The HTTP server owns the process's log output; commands keep theirs.
-        configure_logging(services.settings)
         try:
             tokens = token_service(services, settings)
             app.state[STATE_KEY] = Runtime(services=services, tokens=tokens, http=settings)

@@ -1,13 +1,20 @@
-"""The event workers' commands fail in one line when the broker cannot be reached."""
+"""The event workers' commands fail in one line when the broker cannot be reached, or cannot
+reach another process."""
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from lana_http.cli import cli
+
+LANA = str(Path(sys.executable).with_name("lana"))
 
 
 def _closed_port() -> int:
@@ -32,3 +39,23 @@ def test_a_malformed_setting_is_a_usage_error() -> None:
 
     assert result.exit_code == 2
     assert "LANA_CONSUMER_MAX_ATTEMPTS" in result.output
+
+
+@pytest.mark.parametrize("command", ["relay", "consume"])
+def test_a_worker_refuses_the_in_process_broker_that_no_other_process_can_reach(
+    command: str, tmp_path: Path
+) -> None:
+    # The default LANA_BROKER_URL, memory://, lives inside one process: a relay publishing
+    # there and a consumer in another process would never meet, and nothing would say so.
+    env = {key: value for key, value in os.environ.items() if not key.startswith("LANA_")}
+    env["LANA_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'lana.db'}"
+    result = subprocess.run(
+        [LANA, command], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=30, check=False
+    )
+
+    assert result.returncode != 0
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("lana: ")
+    assert "LANA_BROKER_URL" in result.stderr
+    assert not (tmp_path / "lana.db").exists()  # refused before anything was touched

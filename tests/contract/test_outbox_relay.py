@@ -61,6 +61,23 @@ async def test_a_leased_row_is_hidden_until_its_lease_ends(
     assert _ids(await relay.claim(10, 30)) == [event.id]
 
 
+async def test_a_renewed_lease_hides_pending_rows_from_now_and_leaves_published_ones_alone(
+    kernel: Kernel, relay: OutboxRelayStore, admin: Actor, clock: ManualClock
+) -> None:
+    await _drain(relay)
+    events = await _commit_events(kernel, admin, clock, 2)
+    await relay.claim(10, 2)
+    await relay.mark_published([events[0].id])
+
+    clock.advance(timedelta(seconds=1.5))
+    await relay.renew([e.id for e in events], 2)
+    clock.advance(timedelta(seconds=1.5))
+    assert await relay.claim(10, 2) == []  # the first lease would have ended
+    clock.advance(timedelta(seconds=1))
+    assert _ids(await relay.claim(10, 2)) == [events[1].id]
+    assert await relay.pending_count() == 1
+
+
 async def test_published_rows_are_never_claimed_again(
     kernel: Kernel, relay: OutboxRelayStore, admin: Actor, clock: ManualClock
 ) -> None:

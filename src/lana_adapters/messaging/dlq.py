@@ -3,6 +3,12 @@
 Listing takes messages without acknowledging them and gives them back by closing the
 channel, so it changes nothing. Replay publishes each message (confirmed) back to the
 work queue with its attempt count reset, then removes it from the dead-letter queue.
+
+Replay and purge by id work on a snapshot: they look at no more messages than the queue
+held when they began. A consumer running meanwhile may dead-letter a replayed message
+again (its route still fails); it joins the back of the queue, and the replay must not
+take it a second time, or it would move the same messages round and round for as long
+as the consumer keeps up.
 """
 
 from __future__ import annotations
@@ -44,7 +50,7 @@ class DeadLetterInfo:
 
 def dlq_list(settings: MessagingSettings, limit: int = 100) -> list[DeadLetterInfo]:
     """Up to ``limit`` dead letters, oldest first; raises NotFound (no such queue) or Unavailable."""
-    with _channel(settings) as (channel, queue):
+    with _channel(settings) as (channel, queue, _held):
         return [_info(message) for message in _take(channel, queue, limit)]
 
 
@@ -53,12 +59,14 @@ def dlq_replay(
 ) -> int:
     """Send dead letters (all, or those with ``message_ids``) back to the work queue; returns how many.
 
-    Raises NotFound (no such queue) or Unavailable.
+    Only the messages in the queue when the replay began are looked at (see the module's
+    docstring). Raises NotFound (no such queue) or Unavailable.
     """
     topology = Topology.of(settings)
-    with _channel(settings) as (channel, queue):
+    with _channel(settings) as (channel, queue, held):
         producer = Producer(channel)
-        return _each(channel, queue, message_ids, limit, lambda m: _republish(producer, topology.queue, m))
+        taken = _take(channel, queue, held)
+        return _each(taken, message_ids, limit, lambda m: _republish(producer, topology.queue, m))
 
 
 def dlq_purge(settings: MessagingSettings, *, message_ids: Collection[str] | None = None) -> int:
@@ -66,14 +74,15 @@ def dlq_purge(settings: MessagingSettings, *, message_ids: Collection[str] | Non
 
     Raises NotFound (no such queue) or Unavailable.
     """
-    with _channel(settings) as (channel, queue):
+    with _channel(settings) as (channel, queue, held):
         if message_ids is None:
             return int(channel.queue_purge(queue=queue) or 0)
-        return _each(channel, queue, message_ids, None, lambda _m: None)
+        return _each(_take(channel, queue, held), message_ids, None, lambda _m: None)
 
 
 @contextmanager
-def _channel(settings: MessagingSettings) -> Iterator[tuple[Any, str]]:
+def _channel(settings: MessagingSettings) -> Iterator[tuple[Any, str, int]]:
+    """A channel on the broker, the dead-letter queue's name and how many messages it holds."""
     queue = Topology.of(settings).dead_letter_queue
     conn = connect(settings, heartbeat=0)
     errors = (*conn.connection_errors, OperationalError, OSError)
@@ -81,10 +90,10 @@ def _channel(settings: MessagingSettings) -> Iterator[tuple[Any, str]]:
         conn.ensure_connection(max_retries=settings.publish_max_retries, interval_start=0.2, interval_max=1)
         channel = conn.channel()
         try:
-            channel.queue_declare(queue=queue, passive=True)
+            declared = channel.queue_declare(queue=queue, passive=True)
         except conn.channel_errors as error:
             raise NotFound("queue", queue) from error
-        yield channel, queue
+        yield channel, queue, int(declared.message_count)
     except errors as error:
         raise Unavailable(f"the broker is unavailable: {error}") from error
     finally:
@@ -104,11 +113,11 @@ def _take(channel: Any, queue: str, limit: int | None) -> Iterator[Any]:
 
 
 def _each(
-    channel: Any, queue: str, ids: Collection[str] | None, limit: int | None, act: Callable[[Any], None]
+    messages: Iterator[Any], ids: Collection[str] | None, limit: int | None, act: Callable[[Any], None]
 ) -> int:
     done = 0
     wanted = None if ids is None else set(ids)
-    for message in _take(channel, queue, None):
+    for message in messages:
         if limit is not None and done >= limit:
             break
         if wanted is not None and message.properties.get("message_id") not in wanted:

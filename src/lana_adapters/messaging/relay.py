@@ -1,7 +1,11 @@
 """The outbox relay: claim committed events, publish them, settle each row after the broker confirmed.
 
 At-least-once: a row is marked published only after its confirm, so a crash between
-publish and mark republishes it (same message id) and loses nothing.
+publish and mark republishes it (same message id) and loses nothing. The lease on the
+rows being published is short and renewed while the relay works on them: a relay that
+dies gives its rows up within one lease, while a live one, however slow its broker,
+keeps them (another relay taking them would publish an aggregate's events twice and out
+of order).
 """
 
 from __future__ import annotations
@@ -9,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from uuid import UUID
 
 from attrs import define, field, frozen, validators
@@ -27,13 +32,15 @@ log = logging.getLogger(__name__)
 
 @frozen(kw_only=True)
 class RelayOptions:
-    """Batch size, lease, idle poll, attempts before a row is dead, and the backoff ceiling."""
+    """Batch size, lease (renewed while publishing), wait before a refused row's retry, idle
+    poll, attempts before a row is dead, and the backoff ceiling."""
 
     batch_size: int = field(default=200, validator=validators.ge(1))
-    lease_seconds: float = field(default=30.0, validator=validators.gt(0))
+    lease_seconds: float = field(default=2.0, validator=validators.gt(0))
+    retry_seconds: float = field(default=10.0, validator=validators.gt(0))
     poll_seconds: float = field(default=0.2, validator=validators.gt(0))
     max_attempts: int = field(default=10, validator=validators.ge(1))
-    backoff_max_seconds: float = field(default=30.0, validator=validators.gt(0))
+    backoff_max_seconds: float = field(default=2.0, validator=validators.gt(0))
     start_delay_seconds: float = field(default=0.0, validator=validators.ge(0))
 
     @classmethod
@@ -42,6 +49,7 @@ class RelayOptions:
         return cls(
             batch_size=settings.relay_batch_size,
             lease_seconds=settings.relay_lease_seconds,
+            retry_seconds=settings.relay_retry_seconds,
             poll_seconds=settings.relay_poll_seconds,
             max_attempts=settings.relay_max_attempts,
             backoff_max_seconds=settings.backoff_max_seconds,
@@ -65,17 +73,19 @@ class OutboxRelay:
 
     Per aggregate, events go out in version order, and a later one never overtakes an
     earlier one that failed and is waiting for its retry. A refused event is retried
-    when its lease ends and marked dead after ``max_attempts``. Broker or database
+    ``retry_seconds`` later and marked dead after ``max_attempts``. While a batch is
+    published its rows' lease is renewed every third of ``lease_seconds``. Broker or database
     failures back off exponentially; a stop set mid-batch ends the batch after the
     event in flight, marks what was confirmed, and leaves the rest leased for the next
     run. Several relays may run at once: the store's leases keep them apart, and the SQL
     store's claim skips rows whose aggregate has an earlier row pending elsewhere, so
     they keep each aggregate's order too.
 
-    A relay that replaces a crashed one should wait ``start_delay_seconds`` (one lease)
-    before its first claim: with a store whose claim does not skip such rows (the
-    in-memory one), the rows the predecessor held stay hidden until its leases end
-    while later events of the same aggregates would be claimable, and would overtake them.
+    With a store whose claim does not skip such rows (the in-memory one), a relay that
+    replaces a crashed one should wait ``start_delay_seconds`` (one lease) before its
+    first claim: the rows the predecessor held stay hidden until its leases end while
+    later events of the same aggregates would be claimable, and would overtake them.
+    The SQL store's claim holds those back itself, so a relay on it starts at once.
     """
 
     def __init__(
@@ -131,11 +141,34 @@ class OutboxRelay:
         self.stats.batches += 1
         events = self._plan(records)
         stopped = stop.is_set if stop is not None else (lambda: False)
-        outcome = await self._publisher.publish_batch(events, stopped)
+        async with self._holding([r.event.id for r in records]):
+            outcome = await self._publisher.publish_batch(events, stopped)
         await self._settle({r.event.id: r for r in records}, outcome)
         if outcome.broken is not None:
             raise Unavailable(f"the broker failed mid-batch: {outcome.broken}")
         return len(records)
+
+    @asynccontextmanager
+    async def _holding(self, event_ids: list[UUID]) -> AsyncIterator[None]:
+        """Renew the lease of ``event_ids`` until the block ends (a renewal under way is let
+        finish, never cancelled mid-statement)."""
+        done = asyncio.Event()
+        renewing = asyncio.create_task(self._renew_until(done, event_ids))
+        try:
+            yield
+        finally:
+            done.set()
+            await renewing
+
+    async def _renew_until(self, done: asyncio.Event, event_ids: list[UUID]) -> None:
+        lease = self._options.lease_seconds
+        while not await sleep_or_stop(done, lease / 3):
+            try:
+                await self._store.renew(event_ids, lease)
+            except Unavailable as error:
+                # The publish goes on; if the lease runs out meanwhile, another relay may
+                # publish these rows too (a duplicate the consumers absorb by id).
+                log.warning("could not renew the lease of %d events: %s", len(event_ids), error)
 
     def _plan(self, records: Sequence[OutboxRecord]) -> list[DomainEvent]:
         """The events to publish now, each aggregate's in version order; held-back ones left out."""
@@ -163,6 +196,8 @@ class OutboxRelay:
     async def _failed(self, record: OutboxRecord, reason: str) -> None:
         dead = record.attempts + 1 >= self._options.max_attempts
         await self._store.mark_failed(record.event.id, reason, dead=dead)
+        if not dead:
+            await self._store.renew([record.event.id], self._options.retry_seconds)
         self.stats.failed += 1
         if dead:
             self.stats.dead += 1
@@ -175,7 +210,7 @@ class OutboxRelay:
                 reason,
             )
             return
-        until = self._monotonic() + self._options.lease_seconds * 2
+        until = self._monotonic() + self._options.retry_seconds * 2
         self._blocked[record.event.aggregate_id] = (record.event.id, until)
         log.warning("event %s (%s) refused, will retry: %s", record.event.id, record.event.type, reason)
 

@@ -10,8 +10,10 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+from urllib.parse import urlsplit
 
+from attrs import evolve
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -19,6 +21,7 @@ from lana_adapters.messaging.consumer import WebhookConsumer
 from lana_adapters.messaging.health import HeartbeatFile
 from lana_adapters.messaging.inbox import Inbox, SqlInbox
 from lana_adapters.messaging.lifecycle import stop_on_signals
+from lana_adapters.messaging.outcome import BatchPublisher
 from lana_adapters.messaging.publisher import KombuEventPublisher
 from lana_adapters.messaging.relay import OutboxRelay, RelayOptions, RelayStats
 from lana_adapters.messaging.settings import MessagingSettings
@@ -30,6 +33,9 @@ from lana_adapters.telemetry.exposition import EndpointOptions, Heartbeat
 from lana_adapters.telemetry.workers import consumer_endpoint, relay_endpoint
 from lana_core.ports import OutboxRelayStore
 
+if TYPE_CHECKING:
+    from lana_adapters.redis.stream import EventStream
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -40,13 +46,19 @@ async def run_relay(
     *,
     store: OutboxRelayStore | None = None,
     endpoint: EndpointOptions | None = None,
+    in_process: bool = False,
+    live: EventStream | None = None,
 ) -> RelayStats:
     """Relay the outbox of ``settings.database_url`` (or ``store``) to the broker until ``stop`` is set.
 
     The database must have its schema (the application creates it); outages of the
     database or the broker pause the relay, they do not end it. With ``endpoint`` the
     relay serves its metrics and liveness over HTTP (OSError when the port is taken).
+    Raises ValueError for a broker only this process can reach (``memory://``) unless
+    ``in_process`` says its consumers run in this process too. The events the broker
+    confirmed are also offered to ``live`` (the API's live event stream, best effort).
     """
+    _require_shared_broker(settings, in_process=in_process)
     # The webhook consumer's queue waits for its events even while no consumer runs.
     publisher = KombuEventPublisher(
         settings, topologies=[Topology.of(settings)] if settings.webhook_routes else []
@@ -59,7 +71,11 @@ async def run_relay(
                 store = SqlOutboxRelayStore(engine, role=settings.database_relay_role)
             heartbeat = Heartbeat(_beat(settings))
             relay = OutboxRelay(
-                store, publisher, RelayOptions.of(settings), wakeup=wakeup, on_loop=heartbeat.beat
+                store,
+                _teed(publisher, live),
+                _relay_options(settings, store),
+                wakeup=wakeup,
+                on_loop=heartbeat.beat,
             )
             log.info("relay started: %s -> %s", _safe(settings.database_url), settings.exchange)
             async with relay_endpoint(endpoint, heartbeat, engine):
@@ -76,13 +92,16 @@ async def run_consumer(
     *,
     inbox: Inbox | None = None,
     endpoint: EndpointOptions | None = None,
+    in_process: bool = False,
 ) -> WorkerStats:
     """POST events from ``settings.queue`` to their webhooks until ``stop`` is set.
 
     The inbox is the ``inbox`` table of ``settings.database_url`` unless one is given.
     With ``endpoint`` the consumer serves its metrics and liveness over HTTP (OSError
-    when the port is taken).
+    when the port is taken). Raises ValueError for a broker only this process can reach
+    (``memory://``) unless ``in_process`` says its relay runs in this process too.
     """
+    _require_shared_broker(settings, in_process=in_process)
     async with _engine(settings, needed=inbox is None, migrate=True) as engine, AsyncExitStack() as stack:
         if inbox is None:
             assert engine is not None
@@ -107,6 +126,35 @@ def run_until_signalled(main: Callable[[asyncio.Event], Awaitable[T]]) -> T:
             undo()
 
     return asyncio.run(runner())
+
+
+def _relay_options(settings: MessagingSettings, store: OutboxRelayStore) -> RelayOptions:
+    """The settings' options; on SQL the first claim is at once: its claim holds back the
+    events of an aggregate whose earlier row a crashed relay still has leased."""
+    options = RelayOptions.of(settings)
+    if isinstance(store, SqlOutboxRelayStore):
+        return evolve(options, start_delay_seconds=0.0)
+    return options
+
+
+def _teed(publisher: KombuEventPublisher, live: EventStream | None) -> BatchPublisher:
+    if live is None:
+        return publisher
+    from lana_adapters.redis.stream import TeePublisher
+
+    return TeePublisher(publisher, live)
+
+
+def _require_shared_broker(settings: MessagingSettings, *, in_process: bool) -> None:
+    """Refuse kombu's in-memory transport unless the caller runs relay and consumers in this
+    process: a relay and a consumer in two processes would each have their own "broker",
+    and every event would be reported published and never delivered."""
+    if in_process or urlsplit(settings.broker_url).scheme != "memory":
+        return
+    raise ValueError(
+        f"LANA_BROKER_URL is {settings.broker_url}, a broker inside one process that no other process"
+        " can reach; set it to RabbitMQ's URL (amqp://user:pass@host:5672//)"
+    )
 
 
 @asynccontextmanager

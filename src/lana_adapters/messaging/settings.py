@@ -109,11 +109,12 @@ class MessagingSettings:
     lanes: int = field(default=8, validator=validators.ge(1))
     relay_batch_size: int = field(default=200, validator=validators.ge(1))
     relay_poll_seconds: float = field(default=0.2, validator=validators.gt(0))
-    relay_lease_seconds: float = field(default=10.0, validator=validators.gt(0))
+    relay_lease_seconds: float = field(default=2.0, validator=validators.gt(0))
+    relay_retry_seconds: float = field(default=10.0, validator=validators.gt(0))
     relay_max_attempts: int = field(default=10, validator=validators.ge(1))
     publish_max_retries: int = field(default=3, validator=validators.ge(0))
     confirm_timeout_seconds: float = field(default=10.0, validator=validators.gt(0))
-    backoff_max_seconds: float = field(default=30.0, validator=validators.gt(0))
+    backoff_max_seconds: float = field(default=2.0, validator=validators.gt(0))
     health_file: str | None = None
 
     def __attrs_post_init__(self) -> None:
@@ -193,6 +194,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "relay_batch_size": ("LANA_RELAY_BATCH_SIZE", int),
     "relay_poll_seconds": ("LANA_RELAY_POLL_SECONDS", float),
     "relay_lease_seconds": ("LANA_RELAY_LEASE_SECONDS", float),
+    "relay_retry_seconds": ("LANA_RELAY_RETRY_SECONDS", float),
     "relay_max_attempts": ("LANA_RELAY_MAX_ATTEMPTS", int),
     "publish_max_retries": ("LANA_BROKER_PUBLISH_RETRIES", int),
     "confirm_timeout_seconds": ("LANA_BROKER_CONFIRM_TIMEOUT_SECONDS", float),
@@ -203,7 +205,11 @@ _MAY_BE_EMPTY = frozenset({"signing_secret", "health_file", "webhook_routes", "d
 
 # (variable, meaning) for the documentation table.
 DOCUMENTATION: tuple[tuple[str, str], ...] = (
-    ("LANA_BROKER_URL", "`amqp://user:pass@host:5672//` (RabbitMQ) or `memory://` (one process)."),
+    (
+        "LANA_BROKER_URL",
+        "`amqp://user:pass@host:5672//` (RabbitMQ) or `memory://` (inside one process;"
+        " `lana relay` and `lana consume` refuse it).",
+    ),
     ("LANA_DATABASE_URL", "The database whose outbox the relay reads and where the SQL inbox lives."),
     ("LANA_DATABASE_RELAY_ROLE", "PostgreSQL role the relay's transactions run as (empty: connect role)."),
     ("LANA_EVENTS_EXCHANGE", "Topic exchange events are published to."),
@@ -235,11 +241,17 @@ DOCUMENTATION: tuple[tuple[str, str], ...] = (
     ("LANA_RELAY_POLL_SECONDS", "Idle wait between outbox polls (PostgreSQL wakes the relay at once)."),
     (
         "LANA_RELAY_LEASE_SECONDS",
-        "How long a claimed row is hidden from other relays; a relay waits one lease at start.",
+        "How long claimed rows stay hidden from other relays after their relay last renewed"
+        " them (it does while it publishes them): a crashed relay's rows are free this long after.",
     ),
+    ("LANA_RELAY_RETRY_SECONDS", "Wait before an event the broker refused (nacked) is published again."),
     ("LANA_RELAY_MAX_ATTEMPTS", "Failed publishes of one row before it is marked dead."),
     ("LANA_BROKER_PUBLISH_RETRIES", "Reconnect-and-retry attempts of one publish."),
     ("LANA_BROKER_CONFIRM_TIMEOUT_SECONDS", "Wait for the broker's publisher confirm."),
-    ("LANA_RECONNECT_BACKOFF_MAX_SECONDS", "Ceiling of the exponential reconnect backoff."),
+    (
+        "LANA_RECONNECT_BACKOFF_MAX_SECONDS",
+        "Ceiling of the relay's and the consumer's reconnect backoff (the longest pause after"
+        " the broker is back).",
+    ),
     ("LANA_HEALTH_FILE", "File the relay and consumer touch on every loop (a liveness probe reads it)."),
 )

@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 
 from lana_adapters.redis.codec import UndecodableValue, ValueCodec
-from lana_adapters.redis.connection import REDIS_ERRORS, Circuit, Guard, RedisDown
+from lana_adapters.redis.connection import REDIS_ERRORS, Circuit, Guard, RedisDown, connect
 from lana_adapters.redis.losses import LossLog
 from lana_adapters.redis.settings import RedisSettings
 from lana_adapters.redis.stream import InMemoryEventStream, Subscription
@@ -185,3 +185,16 @@ class RedisEventStream:
 
     def _channel(self, tenant_id: UUID) -> str:
         return f"{self._prefix}{tenant_id}"
+
+
+@asynccontextmanager
+async def redis_event_stream(settings: RedisSettings) -> AsyncIterator[RedisEventStream]:
+    """The stream alone on a client of its own, for a process that publishes to it and needs no
+    other Redis adapter (``lana relay``); both are closed on exit."""
+    client = connect(settings)
+    stream = RedisEventStream(client, settings)
+    try:
+        yield stream
+    finally:
+        await stream.aclose()
+        await client.aclose()

@@ -50,6 +50,11 @@ _PUBLISHED = (
     .where(o.id.in_(bindparam("ids", expanding=True)), o.state == PENDING)
     .values(state=PUBLISHED, published_at=bindparam("now"), leased_until=None)
 )
+_RENEWED = (
+    outbox.update()
+    .where(o.id.in_(bindparam("ids", expanding=True)), o.state == PENDING)
+    .values(leased_until=bindparam("until"))
+)
 _FAILED = (
     outbox.update()
     .where(o.id == bindparam("event_id"), o.state == PENDING)
@@ -97,8 +102,9 @@ class SqlOutboxRelayStore:
     Each call is one short transaction, run as ``role`` on PostgreSQL (the relay role
     row-level security lets see every tenant's outbox rows). A serialization failure or
     deadlock is retried up to ``retries`` times, then raised as Conflict; a lost
-    database as Unavailable. A failed row keeps its lease, so it is retried once the
-    lease ends; a dead row is never claimed again. On SQLite, claims and marks queue with
+    database as Unavailable. A failed row keeps its lease (the relay renews it for the
+    wait before its retry), so it is retried once the lease ends; a dead row is never
+    claimed again. On SQLite, claims and marks queue with
     the units of work for the write lock (see :mod:`lana_adapters.sql.writers`).
     """
 
@@ -131,6 +137,14 @@ class SqlOutboxRelayStore:
             ]
 
         return await self._run(run, writes=True)
+
+    async def renew(self, event_ids: Sequence[UUID], lease_seconds: float) -> None:
+        """Lease those of these rows still pending until ``lease_seconds`` from now."""
+        if not event_ids:
+            return
+        until = self._clock.now() + timedelta(seconds=lease_seconds)
+        params = {"ids": list(event_ids), "until": until}
+        await self._run(lambda conn: conn.execute(_RENEWED, params), writes=True)
 
     async def mark_published(self, event_ids: Sequence[UUID]) -> None:
         if not event_ids:

@@ -25,15 +25,20 @@ TRACER_NAME = "lana"
 
 @frozen
 class Telemetry:
-    """What :func:`configure_telemetry` started; :meth:`shutdown` flushes and stops its exporters."""
+    """What :func:`configure_telemetry` started; :meth:`flush` sends what its exporters hold."""
 
     provider: TracerProvider
     processors: tuple[SpanProcessor, ...]
 
-    def shutdown(self) -> None:
-        # The provider stays installed (the API allows one per process); only our exporters stop.
-        for processor in self.processors:
-            processor.shutdown()
+    def flush(self) -> None:
+        """Export every finished span now (at the end of a command or an app's lifespan).
+
+        The exporters are not stopped: the provider is the process's for good (the API
+        allows one), and a later container of the same process reuses them, as the one
+        worker of `lana serve` does after the first-run setup. The provider stops them at
+        the process's exit.
+        """
+        self.provider.force_flush()
 
 
 def configure_telemetry(settings: Settings) -> Telemetry:

@@ -38,6 +38,14 @@ class InMemoryOutboxRelayStore:
             claimed.append(row.record())
         return claimed
 
+    async def renew(self, event_ids: Sequence[UUID], lease_seconds: float) -> None:
+        """Lease those of these rows still pending until ``lease_seconds`` from now."""
+        until = self._clock.now() + timedelta(seconds=lease_seconds)
+        for event_id in event_ids:
+            row = self._store.outbox.get(event_id)
+            if row is not None:
+                row.leased_until = until
+
     async def mark_published(self, event_ids: Sequence[UUID]) -> None:
         for event_id in event_ids:
             self._store.outbox.pop(event_id, None)

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
 from lana_adapters.messaging.dlq import dlq_list, dlq_purge, dlq_replay
+from lana_adapters.messaging.relay import RelayStats
 from lana_adapters.messaging.runtime import run_consumer, run_relay, run_until_signalled
 from lana_adapters.messaging.settings import MessagingSettings
+from lana_adapters.redis.settings import RedisSettings
 from lana_adapters.settings import Settings
 from lana_adapters.telemetry import configure_logging, configure_telemetry
 from lana_adapters.telemetry.exposition import EndpointOptions
 from lana_http.cli._errors import failure
+
+if TYPE_CHECKING:
+    from lana_adapters.redis.stream import EventStream
 
 T = TypeVar("T")
 
@@ -35,7 +42,7 @@ def _observed(work: Callable[[EndpointOptions | None], T]) -> T:
     try:
         return _one_line(lambda: work(EndpointOptions.of(settings)))
     finally:
-        telemetry.shutdown()
+        telemetry.flush()
 
 
 def _one_line(work: Callable[[], T]) -> T:
@@ -50,12 +57,32 @@ def _one_line(work: Callable[[], T]) -> T:
 
 @click.command()
 def relay() -> None:
-    """Publish committed outbox events to LANA_BROKER_URL until SIGTERM."""
+    """Publish committed outbox events to LANA_BROKER_URL until SIGTERM (with LANA_REDIS_URL,
+    to the API's live event stream too)."""
     settings = _settings()
-    stats = _observed(
-        lambda endpoint: run_until_signalled(lambda stop: run_relay(settings, stop, endpoint=endpoint))
-    )
+    stats = _observed(lambda endpoint: run_until_signalled(lambda stop: _relay(settings, stop, endpoint)))
     click.echo(f"relay stopped: {stats.published} published, {stats.dead} dead")
+
+
+async def _relay(
+    settings: MessagingSettings, stop: asyncio.Event, endpoint: EndpointOptions | None
+) -> RelayStats:
+    async with _live_stream() as live:
+        return await run_relay(settings, stop, endpoint=endpoint, live=live)
+
+
+@asynccontextmanager
+async def _live_stream() -> AsyncIterator[EventStream | None]:
+    """The API's live event stream, Redis pub/sub, when LANA_REDIS_URL is set: only the relay
+    sees the events of a PostgreSQL deployment as they are published."""
+    redis = RedisSettings.from_env(os.environ)
+    if redis is None:
+        yield None
+        return
+    from lana_adapters.redis.pubsub import redis_event_stream
+
+    async with redis_event_stream(redis) as stream:
+        yield stream
 
 
 @click.command()

@@ -133,6 +133,24 @@ async def test_an_always_failing_event_is_dead_lettered_then_replayed(
     assert await asyncio.to_thread(dlq_list, settings) == []
 
 
+async def test_a_replay_while_the_consumer_runs_moves_only_what_was_dead_when_it_began(
+    settings: MessagingSettings, receiver: Receiver
+) -> None:
+    dead_at_start = 100
+    receiver.script("/hook", always(410))  # the route is disabled: each replayed event bounces back
+    consumer = WebhookConsumer(settings, InMemoryInbox())
+    sent = [event() for _ in range(dead_at_start)]
+    async with running(consumer):
+        await _started(consumer)
+        await publish(settings, sent)
+        await until(lambda: consumer.stats.dead_lettered == dead_at_start)
+        replayed = await asyncio.wait_for(asyncio.to_thread(dlq_replay, settings), timeout=60)
+        assert replayed == dead_at_start
+        await until(lambda: consumer.stats.dead_lettered == 2 * dead_at_start, what=lambda: consumer.stats)
+    dead = await asyncio.to_thread(dlq_list, settings, 10 * dead_at_start)
+    assert sorted(d.message_id or "" for d in dead) == sorted(str(e.id) for e in sent)
+
+
 def _publish_raw(settings: MessagingSettings, messages: list[tuple[bytes, dict[str, object]]]) -> None:
     with Connection(settings.broker_url, transport_options={"confirm_publish": True}) as conn:
         producer = Producer(conn.channel())

@@ -9,7 +9,7 @@ import pytest
 from attrs import evolve
 
 from lana_adapters.messaging.inbox import InMemoryInbox
-from lana_adapters.messaging.runtime import run_relay
+from lana_adapters.messaging.runtime import run_consumer, run_relay
 from lana_adapters.messaging.settings import DOCUMENTATION, MessagingSettings
 from lana_adapters.messaging.subscribers import Subscribers, in_process_relay
 from lana_core.domain.customers import CustomerValue
@@ -73,7 +73,7 @@ async def test_a_memory_broker_carries_events_from_the_relay_to_a_subscriber_wor
         await until(lambda: worker.stats.sessions >= 1)
         stop = asyncio.Event()
         relay = asyncio.create_task(
-            run_relay(settings, stop, store=InMemoryOutboxRelayStore(store, SystemClock()))
+            run_relay(settings, stop, store=InMemoryOutboxRelayStore(store, SystemClock()), in_process=True)
         )
         await CreateCustomerHandler(kernel)(admin, CreateCustomer(name="Ada", value=CustomerValue.HIGH))
         await until(lambda: len(seen.events) == 2)
@@ -117,3 +117,15 @@ def test_every_messaging_variable_is_documented_with_its_default() -> None:
         default = defaults[variable]
         shown = f"`{default}`" if default else "(unset)"
         assert f"| `{variable}` | {shown} |" in docs, f"docs/events.md is missing {variable} = {shown}"
+
+
+async def test_the_workers_refuse_the_in_memory_broker_unless_told_they_share_the_process() -> None:
+    settings = MessagingSettings(exchange="test.embedded.refused")
+    stop = asyncio.Event()
+    stop.set()
+    with pytest.raises(ValueError, match="LANA_BROKER_URL"):
+        await run_relay(settings, stop, store=InMemoryOutboxRelayStore(InMemoryStore(), SystemClock()))
+    with pytest.raises(ValueError, match="LANA_BROKER_URL"):
+        await run_consumer(settings, stop, inbox=InMemoryInbox())
+    stats = await run_consumer(settings, stop, inbox=InMemoryInbox(), in_process=True)
+    assert stats.delivered == 0

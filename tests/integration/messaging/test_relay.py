@@ -169,12 +169,12 @@ async def test_a_refused_event_holds_back_its_aggregates_later_events_until_it_g
     relay = OutboxRelay(
         InMemoryOutboxRelayStore(store, clock),
         OneByOne(bus.publish),
-        RelayOptions(lease_seconds=5),
+        RelayOptions(lease_seconds=5, retry_seconds=5),
         monotonic=ticker,
     )
     await relay.run_once()
     assert [e.id for e in recorder.seen] == [other.id]
-    for _ in range(2):  # the lease runs out: second comes with first, and must still wait behind it
+    for _ in range(2):  # the retry is due: second comes with first, and must still wait behind it
         clock.advance(timedelta(seconds=6))
         ticker.now += 6
         await relay.run_once()
@@ -194,7 +194,7 @@ async def test_an_event_refused_max_attempts_times_is_dead_and_frees_its_aggrega
     relay = OutboxRelay(
         InMemoryOutboxRelayStore(store, clock),
         OneByOne(bus.publish),
-        RelayOptions(lease_seconds=1, max_attempts=3),
+        RelayOptions(lease_seconds=1, retry_seconds=1, max_attempts=3),
     )
     for _ in range(3):
         await relay.run_once()
@@ -244,6 +244,9 @@ class _FlakyStore:
     async def claim(self, limit: int, lease_seconds: float) -> Sequence[OutboxRecord]:
         self._check("claim")
         return await self.inner.claim(limit, lease_seconds)
+
+    async def renew(self, event_ids: Sequence[UUID], lease_seconds: float) -> None:
+        await self.inner.renew(event_ids, lease_seconds)
 
     async def mark_published(self, event_ids: Sequence[UUID]) -> None:
         self._check("mark_published")

@@ -63,7 +63,9 @@ async def test_several_relays_publish_each_aggregates_events_in_order(backend: B
     admin = await make_tenant(backend.kernel)
     aggregates = await _write_interleaved(backend, admin.tenant_id)
     broker = SlowFlakyBroker(random.Random(5))
-    options = RelayOptions(batch_size=9, lease_seconds=0.3, poll_seconds=0.01, max_attempts=50)
+    options = RelayOptions(
+        batch_size=9, lease_seconds=0.3, retry_seconds=0.3, poll_seconds=0.01, max_attempts=50
+    )
     relays = [OutboxRelay(backend.store, OneByOne(broker.publish), options) for _ in range(RELAYS)]
     stop = asyncio.Event()
     runners = [asyncio.create_task(relay.run(stop)) for relay in relays]

@@ -136,7 +136,8 @@ def test_a_worker_whose_port_is_taken_fails_in_one_line(tmp_path: Path) -> None:
         taken.listen()
         env = {
             "LANA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'lana.db'}",
-            "LANA_BROKER_URL": "memory://",
+            # Never reached: the port is checked first.
+            "LANA_BROKER_URL": "amqp://guest:guest@127.0.0.1:9//",
             "LANA_WORKER_METRICS_PORT": str(taken.getsockname()[1]),
             "LANA_LOG_LEVEL": "ERROR",
         }

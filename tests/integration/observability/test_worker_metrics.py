@@ -23,6 +23,7 @@ from lana_core.usecases.customers import CreateCustomer, CreateCustomerHandler
 from tests.integration.messaging.backends import open_backend
 from tests.integration.messaging.broker import bind, delete, depth, rabbitmq_unavailable, unique_settings
 from tests.integration.messaging.events import event
+from tests.integration.messaging.proxy import BrokerProxy
 from tests.integration.messaging.receiver import Receiver, fail_first
 from tests.integration.messaging.running import publish, until_drained
 from tests.integration.messaging.test_consumer import _publish_raw
@@ -129,9 +130,7 @@ async def test_the_consumer_serves_its_deliveries_retries_and_dlq_size(messaging
 
 
 async def test_the_relay_serves_the_outbox_lag_and_dead_rows(messaging: MessagingSettings) -> None:
-    # The relay waits one lease before its first claim: long enough to see the backlog.
-    settings = evolve(messaging, relay_lease_seconds=3)
-    probe = await asyncio.to_thread(bind, settings)
+    probe = await asyncio.to_thread(bind, messaging)
     async with open_backend("postgres") as backend:
         admin = await make_tenant(backend.kernel)
         await CreateCustomerHandler(backend.kernel)(admin, CreateCustomer(name="Ada", email="ada@x.io"))
@@ -139,18 +138,23 @@ async def test_the_relay_serves_the_outbox_lag_and_dead_rows(messaging: Messagin
         await backend.store.mark_failed(doomed.event.id, "refused for the test", dead=True)
         pending = await backend.store.pending_count()
         assert pending > 0
-        async with worker(lambda stop, endpoint: run_relay(settings, stop, endpoint=endpoint)) as (
-            scraper,
-            task,
-        ):
-            assert await scraper.value("lana_outbox_pending_events") == pending
-            assert await scraper.value("lana_outbox_lag_seconds") > 0
-            assert await scraper.value("lana_outbox_dead_events") == 1
-            await until_drained(backend.store)
-            assert await scraper.value("lana_outbox_pending_events") == 0
-            assert await scraper.value("lana_outbox_lag_seconds") == 0
-            assert await scraper.live() == 200
-    await asyncio.to_thread(delete, settings, [probe])
+        # While the broker is away the backlog stays to be seen.
+        with BrokerProxy(messaging.broker_url) as proxy:
+            proxy.down()
+            settings = evolve(messaging, broker_url=proxy.url)
+            async with worker(lambda stop, endpoint: run_relay(settings, stop, endpoint=endpoint)) as (
+                scraper,
+                task,
+            ):
+                assert await scraper.value("lana_outbox_pending_events") == pending
+                assert await scraper.value("lana_outbox_lag_seconds") > 0
+                assert await scraper.value("lana_outbox_dead_events") == 1
+                proxy.up()
+                await until_drained(backend.store)
+                assert await scraper.value("lana_outbox_pending_events") == 0
+                assert await scraper.value("lana_outbox_lag_seconds") == 0
+                assert await scraper.live() == 200
+    await asyncio.to_thread(delete, messaging, [probe])
     assert task.result().published == pending
 
 
