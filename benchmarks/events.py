@@ -8,7 +8,7 @@ Figures, all in one run on the same broker:
 - relay throughput: committed outbox rows to confirmed publishes (target: >= 80 % of raw);
 - end-to-end latency commit -> webhook receipt at ~100 events/s, p50 / p99 (target p99 <= 100 ms);
 - consumer throughput into a fast local HTTP receiver (target >= 1,000 events/s), with the
-  inbox in the database (as ``lana worker consumer`` runs) and in memory.
+  inbox in the database (as ``lana consume`` runs) and in memory.
 
 The database defaults to ``LANA_TEST_POSTGRES_URL`` (a scratch database is created and
 dropped) and falls back to a temporary SQLite file.
@@ -307,7 +307,7 @@ def _scratch(url: str | None) -> Iterator[str]:
 
 def _declare(settings: MessagingSettings) -> None:
     with Connection(settings.broker_url) as conn:
-        Topology.of(settings).declare(conn.channel())
+        Topology.of(settings).declare(conn)
 
 
 def _cleanup(settings: MessagingSettings) -> None:
@@ -341,7 +341,7 @@ async def main(args: argparse.Namespace) -> None:
             async with SqlInbox(engine) as inbox:
                 rate = await consumer_rate(_phase(settings, "stored"), args.events, inbox)
             backend = make_url(url).get_backend_name()
-            print(f"consumer -> local webhook:   {rate:8.0f} events/s (inbox in {backend}, as workers run)")
+            print(f"consumer -> local webhook:   {rate:8.0f} events/s (inbox in {backend}, as consumers run)")
         rate = await consumer_rate(_phase(settings, "consumer"), args.events, InMemoryInbox())
         print(f"consumer -> local webhook:   {rate:8.0f} events/s (inbox in memory)")
     finally:
