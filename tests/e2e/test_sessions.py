@@ -130,6 +130,32 @@ async def test_a_password_change_ends_every_other_session_at_once(
     assert (await there.post(f"{PREFIX}/auth/login", json=new)).status_code == 200
 
 
+async def test_a_password_an_admin_resets_ends_every_session_of_the_user_at_once(
+    clients: tuple[AsyncTestClient[Litestar], ...],
+) -> None:
+    here, there = clients
+    admin = await Api.signup(here)
+    agent = await _member(admin, "agent")
+    on_a_laptop = await Api.login(there, agent.slug, agent.email)
+    user_id = (await agent.me())["user_id"]
+
+    body = {"new_password": NEW_PASSWORD}
+    reset = await (await _on(there, admin)).post(f"/users/{user_id}/password", json=body)
+
+    assert reset.status_code == 200, reset.text
+    assert reset.headers["etag"] == '"2"'
+    for session in (agent, on_a_laptop):
+        assert (await session.get("/customers")).status_code == 401
+    await _signs_in_only_with(here, agent, NEW_PASSWORD)
+
+
+async def _signs_in_only_with(client: AsyncTestClient[Litestar], user: Api, password: str) -> None:
+    old = {"tenant": user.slug, "email": user.email, "password": PASSWORD}
+    assert (await client.post(f"{PREFIX}/auth/login", json=old)).status_code == 401
+    new = {**old, "password": password}
+    assert (await client.post(f"{PREFIX}/auth/login", json=new)).status_code == 200
+
+
 async def test_a_wrong_current_password_changes_nothing(
     clients: tuple[AsyncTestClient[Litestar], ...],
 ) -> None:
