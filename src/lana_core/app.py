@@ -66,6 +66,13 @@ from lana_core.usecases.tenants import (
     ListUsersHandler,
 )
 from lana_core.usecases.timeline import GetTimelineHandler
+from lana_core.usecases.users import (
+    FindUserHandler,
+    GetUserHandler,
+    ReactivateUserHandler,
+    RecoverAccountHandler,
+    ResetPasswordHandler,
+)
 
 
 class Lana:
@@ -117,6 +124,11 @@ class Lana:
         self.change_user_role = ChangeUserRoleHandler(kernel, sessions_cache)
         self.change_password = ChangePasswordHandler(kernel, hasher, sessions_cache)
         self.list_users = ListUsersHandler(kernel)
+        self.get_user = GetUserHandler(kernel)
+        self.find_user = FindUserHandler(kernel)
+        self.reactivate_user = ReactivateUserHandler(kernel, sessions_cache)
+        self.reset_password = ResetPasswordHandler(kernel, hasher, sessions_cache)
+        self.recover_account = RecoverAccountHandler(kernel, hasher, sessions_cache)
         self.authenticate = AuthenticateHandler(kernel, hasher)
         self.sign_in = SignInHandler(kernel, self.authenticate)
         self.renew_session = RenewSessionHandler(kernel, sessions_cache)

@@ -16,6 +16,7 @@ from lana_core.memory import ManualClock
 from lana_core.usecases._base import Kernel
 from lana_core.usecases.sessions import RenewSession, SignedIn, SignIn
 from lana_core.usecases.tenants import ChangePassword
+from lana_core.usecases.users import RecoverAccount, ResetPassword
 from tests.support import FAST_HASHER, PASSWORD, make_tenant, make_user
 
 LIFETIME = timedelta(days=14)
@@ -194,6 +195,40 @@ async def test_a_password_change_needs_the_current_password(lana: Lana, admin: A
         )
 
     await _admin_session(lana)  # the old password still works
+
+
+async def test_a_password_reset_by_an_admin_or_the_operator_ends_every_session_of_the_user(
+    lana: Lana, admin: Actor
+) -> None:
+    email = "agent@example.com"
+    user, first = await _user_session(lana, admin, Role.AGENT, email)
+    second = await _sign_in(lana, "acme", email)
+
+    await lana.reset_password(admin, ResetPassword(user_id=user.user_id, new_password=NEW_PASSWORD))
+
+    for ended in (first, second):
+        with pytest.raises(Unauthenticated):
+            await _acts_as(lana, ended)
+    third = await _sign_in(lana, "acme", email, NEW_PASSWORD)
+    recovery = RecoverAccount(tenant_slug="acme", email=email, new_password="a third long passphrase")
+    await lana.recover_account(recovery)
+    with pytest.raises(Unauthenticated):
+        await _acts_as(lana, third)
+    assert (await _sign_in(lana, "acme", email, recovery.new_password)).actor == user
+
+
+async def test_a_reactivated_user_signs_in_anew_while_its_old_sessions_stay_ended(
+    lana: Lana, admin: Actor
+) -> None:
+    email = "agent@example.com"
+    user, signed = await _user_session(lana, admin, Role.AGENT, email)
+    await lana.deactivate_user(admin, user.user_id)
+
+    await lana.reactivate_user(admin, user.user_id)
+
+    with pytest.raises(Unauthenticated):
+        await _acts_as(lana, signed)
+    assert (await _acts_as(lana, await _sign_in(lana, "acme", email))) == user
 
 
 async def test_a_sign_in_forgets_the_users_ended_sessions(

@@ -90,8 +90,11 @@ def calls(ids: Ids) -> dict[str, Call]:
             "/users",
             {"email": "new.user@example.com", "name": "New", "role": "viewer", "password": PASSWORD},
         ),
+        "getUser": Call("GET", f"/users/{u}"),
         "deactivateUser": Call("POST", f"/users/{u}/deactivate"),
+        "reactivateUser": Call("POST", f"/users/{u}/reactivate"),
         "changeUserRole": Call("POST", f"/users/{u}/role", {"role": "agent"}),
+        "resetUserPassword": Call("POST", f"/users/{u}/password", {"new_password": "a reset passphrase"}),
         "whoAmI": Call("GET", "/auth/me"),
     }
 
@@ -138,8 +141,11 @@ DECISIONS: dict[str, tuple[Action, Resource, bool] | None] = {
     "changeTenantSettings": (Action.UPDATE, Resource.SETTINGS, False),
     "listUsers": (Action.READ, Resource.USER, False),
     "createUser": (Action.CREATE, Resource.USER, False),
+    "getUser": (Action.READ, Resource.USER, False),
     "deactivateUser": (Action.UPDATE, Resource.USER, False),
+    "reactivateUser": (Action.UPDATE, Resource.USER, False),
     "changeUserRole": (Action.UPDATE, Resource.USER, False),
+    "resetUserPassword": (Action.UPDATE, Resource.USER, False),
     "whoAmI": None,
     # One's own password, proven by the current one.
     "changePassword": None,

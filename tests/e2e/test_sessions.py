@@ -8,6 +8,7 @@ command): the change goes through one, the next request through the other.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,11 +17,13 @@ from uuid import uuid4
 
 import jwt
 import pytest
+from click.testing import CliRunner
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from lana_adapters.settings import Settings
 from lana_http import create_app
+from lana_http.cli import cli
 from tests.e2e.api import PREFIX, Api
 from tests.e2e.conftest import SECRET, http_settings, make_container
 from tests.integration.redis.servers import REDIS_ENV, delete_prefixed, unique_prefix
@@ -128,6 +131,54 @@ async def test_a_password_change_ends_every_other_session_at_once(
     assert (await there.post(f"{PREFIX}/auth/login", json=old)).status_code == 401
     new = {**old, "password": NEW_PASSWORD}
     assert (await there.post(f"{PREFIX}/auth/login", json=new)).status_code == 200
+
+
+async def test_a_password_an_admin_resets_ends_every_session_of_the_user_at_once(
+    clients: tuple[AsyncTestClient[Litestar], ...],
+) -> None:
+    here, there = clients
+    admin = await Api.signup(here)
+    agent = await _member(admin, "agent")
+    on_a_laptop = await Api.login(there, agent.slug, agent.email)
+    user_id = (await agent.me())["user_id"]
+
+    body = {"new_password": NEW_PASSWORD}
+    reset = await (await _on(there, admin)).post(f"/users/{user_id}/password", json=body)
+
+    assert reset.status_code == 200, reset.text
+    assert reset.headers["etag"] == '"2"'
+    for session in (agent, on_a_laptop):
+        assert (await session.get("/customers")).status_code == 401
+    await _signs_in_only_with(here, agent, NEW_PASSWORD)
+
+
+async def test_a_password_the_operator_resets_from_the_command_line_ends_the_users_sessions(
+    settings: Settings, clients: tuple[AsyncTestClient[Litestar], ...]
+) -> None:
+    here, _ = clients
+    admin = await Api.signup(here)
+    agent = await _member(admin, "agent")
+    assert (await admin.get("/customers")).status_code == 200
+
+    env = {"LANA_DATABASE_URL": settings.database_url, "LANA_REDIS_URL": settings.redis_url}
+    as_admin = ["--tenant", admin.slug, "--email", admin.email]
+    reset = ["users", "reset-password", *as_admin, "--password-stdin"]
+    result = await asyncio.to_thread(CliRunner().invoke, cli, reset, env=env, input=f"{NEW_PASSWORD}\n")
+
+    assert result.exit_code == 0, (result.output, result.stderr)
+    assert (await admin.get("/customers")).status_code == 401
+    assert (await agent.get("/customers")).status_code == 200  # only that user's sessions end
+    # The command hashes as a deployment does (argon2), not as these apps do: it checks the new password.
+    listed = ["users", "list", "--tenant", admin.slug, "--admin-email", admin.email]
+    env["LANA_ADMIN_PASSWORD"] = NEW_PASSWORD
+    assert (await asyncio.to_thread(CliRunner().invoke, cli, listed, env=env)).exit_code == 0
+
+
+async def _signs_in_only_with(client: AsyncTestClient[Litestar], user: Api, password: str) -> None:
+    old = {"tenant": user.slug, "email": user.email, "password": PASSWORD}
+    assert (await client.post(f"{PREFIX}/auth/login", json=old)).status_code == 401
+    new = {**old, "password": password}
+    assert (await client.post(f"{PREFIX}/auth/login", json=new)).status_code == 200
 
 
 async def test_a_wrong_current_password_changes_nothing(

@@ -33,7 +33,7 @@ manager   task         RCUD    RCUD         RCUD    RCUD
 manager   interaction  RCUD    RCUD         RCUD    RCUD
 manager   insight      RCUD    RCUD         RCUD    RCUD
 manager   analytics    RCUD    RCUD         RCUD    RCUD
-manager   user         ----    ----         ----    ----
+manager   user         R---    R---         R---    R---
 manager   settings     ----    ----         ----    ----
 agent     customer     RC--    -C--         RCUD    RCUD
 agent     project      R---    ----         RCUD    RCUD

@@ -113,15 +113,20 @@ async def test_deactivation_refuses_oneself_twice_unknown_users_and_non_admins(
         await deactivate(admin, agent.user_id)
 
 
-async def test_admins_list_users_by_email_and_others_may_not(kernel: Kernel, admin: Actor) -> None:
-    await make_user(kernel, admin, Role.AGENT, email="zed@example.com")
+async def test_admins_and_managers_list_users_by_email_and_others_may_not(
+    kernel: Kernel, admin: Actor
+) -> None:
+    agent = await make_user(kernel, admin, Role.AGENT, email="zed@example.com")
     manager = await make_user(kernel, admin, Role.MANAGER, email="bea@example.com")
+    viewer = await make_user(kernel, admin, Role.VIEWER, email="vic@example.com")
+    everyone = ["admin@acme.example.com", "bea@example.com", "vic@example.com", "zed@example.com"]
 
-    page = await ListUsersHandler(kernel)(admin, PageRequest(limit=10))
-
-    assert [u.email for u in page.items] == ["admin@acme.example.com", "bea@example.com", "zed@example.com"]
-    with pytest.raises(PermissionDenied):
-        await ListUsersHandler(kernel)(manager, PageRequest(limit=10))
+    for reader in (admin, manager):
+        page = await ListUsersHandler(kernel)(reader, PageRequest(limit=10))
+        assert [u.email for u in page.items] == everyone
+    for refused in (agent, viewer):
+        with pytest.raises(PermissionDenied):
+            await ListUsersHandler(kernel)(refused, PageRequest(limit=10))
 
 
 async def test_only_admins_change_tenant_settings(kernel: Kernel, admin: Actor) -> None:

@@ -11,7 +11,9 @@
 |         |                              | settings                    | settings                    |
 | admin   | everything                   | everything                  | everything                  |
 
-(*) users and settings are read by admins only; insights are generated (CREATE) by agents and up.
+(*) settings are read by admins only, users by admins and managers (who assign work, so
+they look up who to assign it to); agents and viewers read neither. Insights are generated
+(CREATE) by agents and up.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ class Resource(enum.StrEnum):
 
 
 _ADMIN_ONLY = frozenset({Resource.USER, Resource.SETTINGS})
+# Of those, what managers may read all the same.
+_MANAGERS_READ = frozenset({Resource.USER})
 
 
 def is_allowed(
@@ -59,7 +63,7 @@ def is_allowed(
     if actor.role is Role.ADMIN:
         return True
     if resource in _ADMIN_ONLY:
-        return False
+        return action is Action.READ and resource in _MANAGERS_READ and actor.role is Role.MANAGER
     if action is Action.READ:
         return _may_read(actor.role, resource, owned=owned, settings=settings)
     if actor.role is Role.MANAGER:

@@ -135,6 +135,9 @@ class User:
     def deactivate(self, now: datetime) -> User:
         return evolve(self, active=False, version=self.version + 1, updated_at=now)
 
+    def reactivate(self, now: datetime) -> User:
+        return evolve(self, active=True, version=self.version + 1, updated_at=now)
+
     def with_role(self, role: Role, now: datetime) -> User:
         return evolve(self, role=role, version=self.version + 1, updated_at=now)
 
@@ -165,3 +168,19 @@ class Actor:
     user_id: UUID
     role: Role
     session_id: UUID | None = field(default=None, eq=False, kw_only=True)
+
+
+@frozen
+class Operator:
+    """Whoever runs Lana's command line against the store, acting in ``tenant_id`` outside
+    every user account: the way back in when no admin can sign in.
+
+    An operator is no user of the tenant, so what it changes is audited and published with
+    no actor (``user_id`` and ``actor_id`` None); its authority is its access to the store,
+    not a role, so only use cases made for it accept it."""
+
+    tenant_id: UUID
+
+    @property
+    def user_id(self) -> None:
+        return None

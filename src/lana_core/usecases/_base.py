@@ -15,7 +15,7 @@ from lana_core.domain.analytics import AnalyticsEvent
 from lana_core.domain.audit import AuditEntry, diff
 from lana_core.domain.events import DomainEvent
 from lana_core.domain.policy import Action, Resource, authorize, depends_on_settings, settings_matter_for
-from lana_core.domain.tenancy import Actor, TenantSettings
+from lana_core.domain.tenancy import Actor, Operator, TenantSettings
 from lana_core.errors import NotFound
 from lana_core.ports import ActivityCounters, Cache, Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
 from lana_core.usecases._activity import CountingUnitOfWorkFactory, NoActivityCounters
@@ -157,8 +157,11 @@ class Change:
     payload: Mapping[str, Any] | None = None
 
 
-async def record(uow: UnitOfWork, kernel: Kernel, actor: Actor, now: datetime, *changes: Change) -> None:
-    """Write each change's domain event (outbox), audit entry and analytics event in ``uow``."""
+async def record(
+    uow: UnitOfWork, kernel: Kernel, actor: Actor | Operator, now: datetime, *changes: Change
+) -> None:
+    """Write each change's domain event (outbox), audit entry and analytics event in ``uow``;
+    an operator's changes name no actor."""
     events, entries, analytics = [], [], []
     for change in changes:
         event = DomainEvent(

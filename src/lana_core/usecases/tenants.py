@@ -321,7 +321,7 @@ async def _other_user(uow: UnitOfWork, actor: Actor, user_id: UUID, doing: str) 
 
 
 class ListUsersHandler(UseCase):
-    """The tenant's users by email (admins only). Raises PermissionDenied."""
+    """The tenant's users by email (admins and managers). Raises PermissionDenied."""
 
     __slots__ = ()
 

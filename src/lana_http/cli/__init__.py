@@ -1,4 +1,5 @@
-"""The ``lana`` command: serve the API, migrate, load demo data, manage users, run the event workers."""
+"""The ``lana`` command: serve the API, migrate, load demo data, manage tenants and users, run the
+event workers."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from lana_http.cli.events import consume, dlq, relay
 from lana_http.cli.insights import insights
 from lana_http.cli.migrate import migrate
 from lana_http.cli.serve import serve
+from lana_http.cli.tenants import tenants
 from lana_http.cli.users import users
 
 
@@ -21,6 +23,7 @@ def cli() -> None:
 cli.add_command(serve)
 cli.add_command(migrate)
 cli.add_command(demo)
+cli.add_command(tenants)
 cli.add_command(users)
 cli.add_command(relay)
 cli.add_command(consume)

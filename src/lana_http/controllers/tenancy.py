@@ -9,12 +9,22 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from lana_core.app import Lana
-from lana_core.domain.tenancy import Actor
+from lana_core.domain.tenancy import Actor, User
 from lana_core.usecases.tenants import ChangeTenantSettings, CreateTenant, CreateUser
-from lana_http.concurrency import ETAG_HEADER, IdempotencyKey, IfMatch, guarded, required_version, with_etag
+from lana_core.usecases.users import ResetPassword
+from lana_http.concurrency import (
+    ETAG_HEADER,
+    LOCATION_HEADER,
+    IdempotencyKey,
+    IfMatch,
+    guarded,
+    required_version,
+    with_etag,
+)
 from lana_http.controllers._common import API, DEFAULT_PAGE, Cursor, Limit, page_of
 from lana_http.problems import GUARDED_WRITE, READ, WRITE, documented
 from lana_http.schemas.tenancy import (
+    PasswordReset,
     RoleChange,
     TenantCreate,
     TenantCreated,
@@ -62,8 +72,11 @@ class TenantController(Controller):
         return with_etag(TenantOut.of(tenant), tenant.settings_version)
 
 
+USER = "/{user_id:uuid}"
+
+
 class UserController(Controller):
-    """The tenant's users (admins only)."""
+    """The tenant's users: admins manage them, managers read them."""
 
     path = f"{API}/users"
     tags = ("users",)
@@ -77,10 +90,16 @@ class UserController(Controller):
         limit: Limit = DEFAULT_PAGE,
         cursor: Cursor = None,
     ) -> UserPage:
-        """The tenant's users by email (admins only)."""
+        """The tenant's users by email (admins and managers)."""
         return UserPage.of(await lana.list_users(actor, page_of(limit, cursor)))
 
-    @post("/", operation_id="createUser", responses=documented(*WRITE), opt={"idempotent": True})
+    @post(
+        "/",
+        operation_id="createUser",
+        responses=documented(*WRITE),
+        response_headers=[ETAG_HEADER, LOCATION_HEADER],
+        opt={"idempotent": True},
+    )
     async def create_user(
         self,
         *,
@@ -88,25 +107,51 @@ class UserController(Controller):
         actor: NamedDependency[Actor],
         data: JSONBody[UserCreate],
         idempotency_key: IdempotencyKey = None,
-    ) -> UserOut:
+    ) -> Response[UserOut]:
         """Add a user to the tenant (admins only); the password needs 12 characters or more."""
         command = CreateUser(email=data.email, name=data.name, role=data.role, password=data.password)
-        return UserOut.of(await lana.create_user(actor, command))
+        user = await lana.create_user(actor, command)
+        return with_etag(UserOut.of(user), user.version, status=201, location=f"{API}/users/{user.id}")
+
+    @get(USER, operation_id="getUser", responses=documented(*READ), response_headers=[ETAG_HEADER])
+    async def get_user(
+        self, *, lana: NamedDependency[Lana], actor: NamedDependency[Actor], user_id: FromPath[UUID]
+    ) -> Response[UserOut]:
+        """One user of the tenant (admins and managers)."""
+        return _user(await lana.get_user(actor, user_id))
 
     @post(
-        "/{user_id:uuid}/deactivate",
+        f"{USER}/deactivate",
         operation_id="deactivateUser",
         status_code=200,
         responses=documented(*WRITE),
+        response_headers=[ETAG_HEADER],
     )
     async def deactivate_user(
         self, *, lana: NamedDependency[Lana], actor: NamedDependency[Actor], user_id: FromPath[UUID]
-    ) -> UserOut:
+    ) -> Response[UserOut]:
         """Stop a user from signing in and end its sessions at once (admins only; not oneself)."""
-        return UserOut.of(await lana.deactivate_user(actor, user_id))
+        return _user(await lana.deactivate_user(actor, user_id))
 
     @post(
-        "/{user_id:uuid}/role", operation_id="changeUserRole", status_code=200, responses=documented(*WRITE)
+        f"{USER}/reactivate",
+        operation_id="reactivateUser",
+        status_code=200,
+        responses=documented(*WRITE),
+        response_headers=[ETAG_HEADER],
+    )
+    async def reactivate_user(
+        self, *, lana: NamedDependency[Lana], actor: NamedDependency[Actor], user_id: FromPath[UUID]
+    ) -> Response[UserOut]:
+        """Let a deactivated user sign in again (admins only); 409 when it is active."""
+        return _user(await lana.reactivate_user(actor, user_id))
+
+    @post(
+        f"{USER}/role",
+        operation_id="changeUserRole",
+        status_code=200,
+        responses=documented(*WRITE),
+        response_headers=[ETAG_HEADER],
     )
     async def change_role(
         self,
@@ -115,9 +160,33 @@ class UserController(Controller):
         actor: NamedDependency[Actor],
         user_id: FromPath[UUID],
         data: JSONBody[RoleChange],
-    ) -> UserOut:
+    ) -> Response[UserOut]:
         """Give a user another role, from its next request on (admins only; not oneself)."""
-        return UserOut.of(await lana.change_user_role(actor, user_id, data.role))
+        return _user(await lana.change_user_role(actor, user_id, data.role))
+
+    @post(
+        f"{USER}/password",
+        operation_id="resetUserPassword",
+        status_code=200,
+        responses=documented(*WRITE),
+        response_headers=[ETAG_HEADER],
+    )
+    async def reset_password(
+        self,
+        *,
+        lana: NamedDependency[Lana],
+        actor: NamedDependency[Actor],
+        user_id: FromPath[UUID],
+        data: JSONBody[PasswordReset],
+    ) -> Response[UserOut]:
+        """Set another user's password and end all its sessions (admins only; one's own
+        password is changed at `POST /auth/password`, with the current one)."""
+        command = ResetPassword(user_id=user_id, new_password=data.new_password)
+        return _user(await lana.reset_password(actor, command))
+
+
+def _user(user: User) -> Response[UserOut]:
+    return with_etag(UserOut.of(user), user.version)
 
 
 class SignupController(Controller):

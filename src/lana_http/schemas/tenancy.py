@@ -44,6 +44,12 @@ class RoleChange(Body):
     role: Role
 
 
+class PasswordReset(Body):
+    """Another user's new password, 12 characters or more."""
+
+    new_password: NewPassword
+
+
 class TokenOut(Out):
     access_token: str
     refresh_token: str
