@@ -11,6 +11,7 @@ from lana_core.domain.tenancy import Role
 from lana_core.usecases.tenants import Authenticate, CreateUser
 from lana_http.cli._context import container_for, load_settings
 from lana_http.cli._errors import run
+from lana_http.cli._options import choice_of
 
 
 @click.group()
@@ -21,9 +22,7 @@ def users() -> None:
 @users.command("create")
 @click.option("--email", required=True, help="The new user's email.")
 @click.option("--name", required=True, help="The new user's name.")
-@click.option(
-    "--role", type=click.Choice([r.value for r in Role]), default=Role.AGENT.value, show_default=True
-)
+@click.option("--role", type=choice_of(Role), default=Role.AGENT.value, show_default=True)
 @click.option(
     "--password", default=None, help="The new user's password [default: generated and printed once]."
 )
