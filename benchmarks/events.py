@@ -8,7 +8,7 @@ Figures, all in one run on the same broker:
 - relay throughput: committed outbox rows to confirmed publishes (target: >= 80 % of raw);
 - end-to-end latency commit -> webhook receipt at ~100 events/s, p50 / p99 (target p99 <= 100 ms);
 - consumer throughput into a fast local HTTP receiver (target >= 1,000 events/s), with the
-  inbox in the database (as ``lana worker consumer`` runs) and in memory.
+  inbox in the database (as ``lana consume`` runs) and in memory.
 
 The database defaults to ``LANA_TEST_POSTGRES_URL`` (a scratch database is created and
 dropped) and falls back to a temporary SQLite file.
