@@ -25,7 +25,10 @@ _CONTAINERS = (inspect.ListType, inspect.SetType, inspect.FrozenSetType, inspect
 def choice_at(target: Any, path: str) -> type[Choice] | None:
     """The Choice of the value at ``path`` inside a value of type ``target``; None when the
     value there is no Choice (or the path leads nowhere)."""
-    kinds = list(_alternatives([inspect.type_info(target)]))
+    try:
+        kinds = list(_alternatives([inspect.type_info(target)]))
+    except (TypeError, ValueError):  # a type msgspec does not know holds no Choice it decodes
+        return None
     for name, _ in _STEP.findall(path):
         kinds = list(_alternatives(_below(kind, name) for kind in kinds))
     found = [kind.cls for kind in kinds if isinstance(kind, inspect.EnumType)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 from attrs import field, frozen
@@ -13,6 +14,7 @@ from lana_core.domain.choices import Choice
 from lana_core.domain.customers import CustomerStatus, CustomerValue
 from lana_core.domain.pagination import PageRequest, SortOrder
 from lana_core.domain.projects import Priority, ProjectStatus
+from lana_core.errors import InvalidChoice
 
 
 class CustomerSort(Choice, field="sort"):
@@ -25,6 +27,15 @@ class Archived(Choice, field="archived"):
     EXCLUDE = "exclude"
     INCLUDE = "include"
     ONLY = "only"
+
+
+def _customer_sort(value: str) -> Any:
+    """A sort the core names, in any case; any other value as given, for an adapter that
+    sorts by more (the SQL adapter's ``lana_adapters.sql.RELEVANCE``)."""
+    try:
+        return CustomerSort(value)
+    except InvalidChoice:
+        return value
 
 
 @frozen(kw_only=True)
@@ -41,7 +52,7 @@ class CustomerQuery:
     created_after: datetime | None = None
     created_before: datetime | None = None
     archived: Archived = field(default=Archived.EXCLUDE, converter=Archived)
-    sort: CustomerSort = field(default=CustomerSort.CREATED_AT, converter=CustomerSort)
+    sort: CustomerSort = field(default=CustomerSort.CREATED_AT, converter=_customer_sort)
     order: SortOrder = field(default=SortOrder.DESC, converter=SortOrder)
     page: PageRequest = PageRequest()
 
