@@ -5,7 +5,7 @@ Drivers translate them to their own protocol: HTTP problem+json, CLI exit codes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import ClassVar
 
 from attrs import frozen
@@ -13,6 +13,7 @@ from attrs import frozen
 __all__ = [
     "Conflict",
     "FieldError",
+    "InvalidChoice",
     "LanaError",
     "LimitExceeded",
     "NotFound",
@@ -73,6 +74,22 @@ class ValidationError(LanaError):
     @classmethod
     def single(cls, field: str, code: str, message: str) -> ValidationError:
         return cls([FieldError(field, code, message)])
+
+
+class InvalidChoice(ValidationError, ValueError):
+    """A value outside a closed set (a status, a priority, a role…); ``allowed`` lists the set.
+
+    Also a ValueError: what looking an enum member up by a value it does not hold raises.
+    """
+
+    def __init__(self, field: str, allowed: Sequence[str]) -> None:
+        self.allowed = tuple(allowed)
+        super().__init__([self.field_error(field, self.allowed)])
+
+    @staticmethod
+    def field_error(field: str, allowed: Sequence[str]) -> FieldError:
+        """The error of ``field`` holding none of ``allowed``, worded the same wherever it is found."""
+        return FieldError(field, "invalid_choice", f"must be one of: {', '.join(allowed)} (in any case)")
 
 
 class StaleVersion(Conflict):

@@ -12,7 +12,6 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from lana_adapters.container import Container, start, stop
@@ -39,6 +38,7 @@ from lana_http.observability import METRICS_STATE_KEY, ObservabilityMiddleware
 from lana_http.openapi import ContractJsonRenderPlugin
 from lana_http.parameters import strict_query_parameters
 from lana_http.problems import EXCEPTION_HANDLERS
+from lana_http.reference import OfflineScalarRenderPlugin
 from lana_http.runtime import STATE_KEY, Runtime, provide_actor, provide_lana, provide_runtime
 from lana_http.settings import HttpSettings
 
@@ -162,7 +162,7 @@ def _openapi() -> OpenAPIConfig:
         version=_version(),
         description="Lana CRM over HTTP. Errors are RFC 9457 problem documents (application/problem+json).",
         path=DOCS_PATH,
-        render_plugins=[ScalarRenderPlugin(path="/"), ContractJsonRenderPlugin()],
+        render_plugins=[OfflineScalarRenderPlugin(docs_path=DOCS_PATH), ContractJsonRenderPlugin()],
         components=Components(
             security_schemes={
                 "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),

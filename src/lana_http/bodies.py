@@ -60,7 +60,7 @@ def decode(body: bytes, target: Any) -> Any:
     try:
         return _decoder(target).decode(body)
     except msgspec.ValidationError as error:
-        raise invalid_request([schema_error(str(error))]) from None
+        raise invalid_request([schema_error(str(error), target=target)]) from None
     except msgspec.DecodeError as error:
         raise HttpProblem(400, "bad_request", f"the body is not valid JSON: {error}") from None
     except UnicodeDecodeError:

@@ -10,18 +10,24 @@ adds them:
   state what no single field can (:attr:`~lana_http.schemas.base.Body.schema_rules`);
 - a header is sent or not, never ``null``: an optional one is typed ``str | None`` in
   Python, and a client that sent the word ``null`` would be refused;
-- an operation that answers 428 without ``If-Match`` requires the header.
+- an operation that answers 428 without ``If-Match`` requires the header;
+- a closed set of names (a status, a priority, a role) is matched in any case, which JSON
+  Schema's ``enum`` cannot say: its description says it, and ``enum`` keeps the spelling
+  answers use (and typed clients send).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 from litestar import Request
 from litestar.openapi.plugins import JsonRenderPlugin
 
+from lana_core.domain.choices import Choice
 from lana_http.schemas.base import Body
+
+T = TypeVar("T")
 
 
 class ContractJsonRenderPlugin(JsonRenderPlugin):
@@ -41,17 +47,27 @@ def complete(document: dict[str, Any]) -> dict[str, Any]:
     """``document`` with the facts above added; the argument is left as it was."""
     shaped: dict[str, Any] = _any_of(document)
     _close_bodies(shaped.get("components", {}).get("schemas", {}))
+    _describe_choices(shaped.get("components", {}).get("schemas", {}))
     for operation in _operations(shaped):
         _complete_headers(operation)
     return shaped
 
 
 def _close_bodies(schemas: dict[str, Any]) -> None:
-    for body in _bodies(Body):
+    for body in _subclasses(Body):
         schema = schemas.get(body.__name__)
         if schema is not None:
             schema["additionalProperties"] = False
             schema.update(body.schema_rules)
+
+
+def _describe_choices(schemas: dict[str, Any]) -> None:
+    for kind in _subclasses(Choice):
+        schema = schemas.get(kind.__name__)
+        if schema is not None and "enum" in schema:
+            value = kind.allowed()[0]
+            said = f"Matched in any case (`{value.upper()}` is `{value}`); answered as listed."
+            schema["description"] = f"{schema['description']} {said}" if "description" in schema else said
 
 
 def _complete_headers(operation: dict[str, Any]) -> None:
@@ -81,10 +97,10 @@ def _any_of(value: Any) -> Any:
     return value
 
 
-def _bodies(base: type[Body]) -> Iterator[type[Body]]:
+def _subclasses(base: type[T]) -> Iterator[type[T]]:
     for subclass in base.__subclasses__():
         yield subclass
-        yield from _bodies(subclass)
+        yield from _subclasses(subclass)
 
 
 def _operations(document: dict[str, Any]) -> Iterator[dict[str, Any]]:

@@ -16,6 +16,7 @@ from lana_core.domain.validation import SINGLE_LINE_PATTERN, SINGLE_LINE_RULE
 from lana_core.errors import (
     Conflict,
     FieldError,
+    InvalidChoice,
     LanaError,
     LimitExceeded,
     NotFound,
@@ -24,6 +25,7 @@ from lana_core.errors import (
     Unavailable,
     ValidationError,
 )
+from lana_http.choices import choice_at, parameter_types
 
 PROBLEM_BASE = "https://lana.dev/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -168,7 +170,8 @@ def handle_http_problem(request: Request[Any, Any, Any], error: Exception) -> Re
 
 def handle_validation_exception(request: Request[Any, Any, Any], error: Exception) -> Response[Problem]:
     assert isinstance(error, ValidationException)
-    errors = [_field_error(item) for item in error.extra or [] if isinstance(item, dict)]
+    types = parameter_types(request.scope.get("route_handler"))
+    errors = [_field_error(item, types) for item in error.extra or [] if isinstance(item, dict)]
     return handle_http_problem(request, invalid_request(errors))
 
 
@@ -218,19 +221,29 @@ _UNKNOWN = re.compile(r"unknown field `([^`]+)`")
 _CONTROL_CHARACTER = f"matching regex {SINGLE_LINE_PATTERN!r}"
 _MISSING = re.compile(r"missing required field `([^`]+)`")
 _AT = re.compile(r" - at `\$\.?([^`]*)`")
+# How msgspec reports a value that is none of an enum's (a Choice's values, in any case).
+_NO_CHOICE = "Invalid enum value"
 
 
-def _field_error(item: Mapping[str, Any]) -> FieldError:
+def _field_error(item: Mapping[str, Any], types: Mapping[str, Any]) -> FieldError:
     key = str(item.get("key") or "body")
-    return schema_error(str(item.get("message", "is invalid")), "" if key == "data" else key)
+    message = str(item.get("message", "is invalid"))
+    return schema_error(message, "" if key == "data" else key, types.get(key))
 
 
-def schema_error(message: str, prefix: str = "") -> FieldError:
+def schema_error(message: str, prefix: str = "", target: Any = None) -> FieldError:
     """The field a msgspec validation message names, under ``prefix``: ``Expected `str`, got
-    `int` - at `$.customers[0].name``` is ``customers[0].name`` (``body`` for the whole body)."""
+    `int` - at `$.customers[0].name``` is ``customers[0].name`` (``body`` for the whole body).
+
+    ``target`` is the type decoded under ``prefix``: when the value is none of a closed set
+    of names there, the error lists them.
+    """
     at = _AT.search(message)
     where = _join(prefix, at.group(1)) if at else prefix
     text = _AT.sub("", message)
+    choice = choice_at(target, at.group(1) if at else "") if _NO_CHOICE in text else None
+    if choice is not None:
+        return InvalidChoice.field_error(where or "body", choice.allowed())
     for pattern, code in ((_UNKNOWN, "unknown_field"), (_MISSING, "required")):
         match = pattern.search(text)
         if match:

@@ -95,3 +95,12 @@ async def test_if_match_and_idempotency_key_formats_are_declared(document: dict[
 async def test_the_event_stream_is_declared_as_one(document: dict[str, Any]) -> None:
     answer = operations(document)["streamEvents"]["responses"]["200"]
     assert list(answer["content"]) == ["text/event-stream"]
+
+
+async def test_closed_sets_of_names_list_their_spelling_and_say_any_case_is_matched(
+    document: dict[str, Any],
+) -> None:
+    schemas = document["components"]["schemas"]
+    assert schemas["CustomerStatus"]["enum"] == ["prospect", "active", "inactive"]
+    for name in ("CustomerStatus", "Priority", "InteractionType", "Role", "Timeframe", "SortOrder"):
+        assert "Matched in any case" in schemas[name]["description"], name

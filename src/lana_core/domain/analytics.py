@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from uuid import UUID
@@ -10,13 +9,14 @@ from uuid import UUID
 from attrs import frozen
 
 from lana_core.domain import validation
+from lana_core.domain.choices import Choice
 from lana_core.domain.validation import JsonScalar
 
 MAX_BATCH = 1_000
 MAX_NAME_LENGTH = 100
 
 
-class Timeframe(enum.StrEnum):
+class Timeframe(Choice, field="timeframe"):
     """The original's windows, counted back from now."""
 
     HOUR = "1h"
@@ -31,7 +31,7 @@ class Timeframe(enum.StrEnum):
         )
 
 
-class Interval(enum.StrEnum):
+class Interval(Choice, field="interval"):
     HOUR = "hour"
     DAY = "day"
     WEEK = "week"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from datetime import datetime
 from uuid import UUID
@@ -10,18 +9,19 @@ from uuid import UUID
 from attrs import evolve, frozen
 
 from lana_core.domain import validation
+from lana_core.domain.choices import Choice
 from lana_core.domain.projects import ProjectStats, TaskStats
 from lana_core.domain.validation import JsonScalar
 from lana_core.errors import Conflict, StaleVersion, ValidationError
 
 
-class CustomerStatus(enum.StrEnum):
+class CustomerStatus(Choice, field="status"):
     PROSPECT = "prospect"
     ACTIVE = "active"
     INACTIVE = "inactive"
 
 
-class CustomerValue(enum.StrEnum):
+class CustomerValue(Choice, field="value"):
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"
@@ -116,6 +116,7 @@ class Customer:
         owner_id: UUID | None,
         now: datetime,
     ) -> Customer:
+        status = CustomerStatus(status)
         return cls(
             id=id,
             tenant_id=tenant_id,
@@ -127,7 +128,7 @@ class Customer:
             tags=details.tags,
             attributes=details.attributes,
             value=CustomerValue(value),
-            status=CustomerStatus(status),
+            status=status,
             owner_id=owner_id,
             version=1,
             created_at=now,

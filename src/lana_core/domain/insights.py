@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
@@ -10,6 +9,7 @@ from uuid import UUID
 from attrs import frozen
 
 from lana_core.domain import validation
+from lana_core.domain.choices import Choice
 from lana_core.domain.customers import Customer
 from lana_core.domain.projects import Project, ProjectStats, TaskStats
 from lana_core.errors import ValidationError
@@ -20,13 +20,13 @@ MAX_RECOMMENDATION_LENGTH = 500
 MAX_SIGNALS = 20
 
 
-class ChurnRisk(enum.StrEnum):
+class ChurnRisk(Choice, field="churn_risk"):
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"
 
 
-class InsightSource(enum.StrEnum):
+class InsightSource(Choice, field="source"):
     LLM = "llm"
     RULES = "rules"
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from uuid import UUID
 
 from attrs import frozen
 
 from lana_core.domain import validation
+from lana_core.domain.choices import Choice
 
 
-class InteractionType(enum.StrEnum):
+class InteractionType(Choice, field="type"):
     EMAIL = "email"
     CALL = "call"
     MEETING = "meeting"

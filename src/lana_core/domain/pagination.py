@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import enum
 import json
 from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
@@ -12,6 +11,7 @@ from uuid import UUID
 
 from attrs import frozen
 
+from lana_core.domain.choices import Choice
 from lana_core.errors import ValidationError
 
 T = TypeVar("T")
@@ -20,7 +20,7 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 
 
-class SortOrder(enum.StrEnum):
+class SortOrder(Choice, field="order"):
     ASC = "asc"
     DESC = "desc"
 

@@ -18,20 +18,19 @@ they look up who to assign it to); agents and viewers read neither. Insights are
 
 from __future__ import annotations
 
-import enum
-
+from lana_core.domain.choices import Choice
 from lana_core.domain.tenancy import Actor, Role, TenantSettings
 from lana_core.errors import PermissionDenied
 
 
-class Action(enum.StrEnum):
+class Action(Choice, field="action"):
     READ = "read"
     CREATE = "create"
     UPDATE = "update"
     DELETE = "delete"
 
 
-class Resource(enum.StrEnum):
+class Resource(Choice, field="resource"):
     CUSTOMER = "customer"
     PROJECT = "project"
     TASK = "task"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from datetime import date, datetime
 from uuid import UUID
@@ -10,17 +9,18 @@ from uuid import UUID
 from attrs import evolve, frozen
 
 from lana_core.domain import validation
+from lana_core.domain.choices import Choice
 from lana_core.errors import Conflict, StaleVersion, ValidationError
 
 
-class ProjectStatus(enum.StrEnum):
+class ProjectStatus(Choice, field="status"):
     TODO = "todo"
     IN_PROGRESS = "in_progress"
     REVIEW = "review"
     DONE = "done"
 
 
-class Priority(enum.StrEnum):
+class Priority(Choice, field="priority"):
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"

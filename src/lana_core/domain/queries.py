@@ -2,28 +2,40 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
-from attrs import frozen
+from attrs import field, frozen
+from attrs.converters import optional
 
 from lana_core.domain import validation
+from lana_core.domain.choices import Choice
 from lana_core.domain.customers import CustomerStatus, CustomerValue
 from lana_core.domain.pagination import PageRequest, SortOrder
 from lana_core.domain.projects import Priority, ProjectStatus
+from lana_core.errors import InvalidChoice
 
 
-class CustomerSort(enum.StrEnum):
+class CustomerSort(Choice, field="sort"):
     CREATED_AT = "created_at"
     UPDATED_AT = "updated_at"
     NAME = "name"
 
 
-class Archived(enum.StrEnum):
+class Archived(Choice, field="archived"):
     EXCLUDE = "exclude"
     INCLUDE = "include"
     ONLY = "only"
+
+
+def _customer_sort(value: str) -> Any:
+    """A sort the core names, in any case; any other value as given, for an adapter that
+    sorts by more (the SQL adapter's ``lana_adapters.sql.RELEVANCE``)."""
+    try:
+        return CustomerSort(value)
+    except InvalidChoice:
+        return value
 
 
 @frozen(kw_only=True)
@@ -31,16 +43,17 @@ class CustomerQuery:
     """``text`` matches name, email or company, case-insensitively (adapters may rank or
     tolerate typos on top, but every record containing the text is found)."""
 
-    status: CustomerStatus | None = None
-    value: CustomerValue | None = None
+    # A filter named as a string (by a library caller) is parsed like any other: in any case.
+    status: CustomerStatus | None = field(default=None, converter=optional(CustomerStatus))
+    value: CustomerValue | None = field(default=None, converter=optional(CustomerValue))
     tag: str | None = None
     owner_id: UUID | None = None
     text: str | None = None
     created_after: datetime | None = None
     created_before: datetime | None = None
-    archived: Archived = Archived.EXCLUDE
-    sort: CustomerSort = CustomerSort.CREATED_AT
-    order: SortOrder = SortOrder.DESC
+    archived: Archived = field(default=Archived.EXCLUDE, converter=Archived)
+    sort: CustomerSort = field(default=CustomerSort.CREATED_AT, converter=_customer_sort)
+    order: SortOrder = field(default=SortOrder.DESC, converter=SortOrder)
     page: PageRequest = PageRequest()
 
     def checked(self) -> CustomerQuery:
@@ -49,14 +62,14 @@ class CustomerQuery:
         The text is matched as given, unstripped, so every character of it counts.
         """
         errors = validation.Errors()
-        for field, value in (("text", self.text), ("tag", self.tag)):
+        for name, value in (("text", self.text), ("tag", self.tag)):
             if isinstance(value, str):
-                validation.free_of_control_characters(errors, field, value)
+                validation.free_of_control_characters(errors, name, value)
         errors.raise_if_any()
         return self
 
 
-class ProjectSort(enum.StrEnum):
+class ProjectSort(Choice, field="sort"):
     CREATED_AT = "created_at"
     DUE_DATE = "due_date"
 
@@ -66,14 +79,14 @@ class ProjectQuery:
     """``overdue_on`` keeps projects overdue on that day; archived projects are never listed."""
 
     customer_id: UUID | None = None
-    status: ProjectStatus | None = None
-    priority: Priority | None = None
+    status: ProjectStatus | None = field(default=None, converter=optional(ProjectStatus))
+    priority: Priority | None = field(default=None, converter=optional(Priority))
     assignee_id: UUID | None = None
     due_before: date | None = None
     due_after: date | None = None
     overdue_on: date | None = None
-    sort: ProjectSort = ProjectSort.CREATED_AT
-    order: SortOrder = SortOrder.DESC
+    sort: ProjectSort = field(default=ProjectSort.CREATED_AT, converter=ProjectSort)
+    order: SortOrder = field(default=SortOrder.DESC, converter=SortOrder)
     page: PageRequest = PageRequest()
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import re
 from datetime import datetime
 from uuid import UUID
@@ -10,12 +9,13 @@ from uuid import UUID
 from attrs import evolve, field, frozen
 
 from lana_core.domain import validation
+from lana_core.domain.choices import Choice
 from lana_core.errors import StaleVersion, ValidationError
 
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
 
-class Role(enum.StrEnum):
+class Role(Choice, field="role"):
     """What a user may do in its tenant; see ``lana_core.domain.policy``."""
 
     ADMIN = "admin"
@@ -25,14 +25,9 @@ class Role(enum.StrEnum):
 
 
 def parse_role(value: Role | str) -> Role:
-    """The role named ``value`` in any case; raises ValidationError listing the roles."""
-    if isinstance(value, Role):
-        return value
-    try:
-        return Role(str(value).strip().lower())
-    except ValueError:
-        allowed = ", ".join(role.value for role in Role)
-        raise ValidationError.single("role", "invalid_choice", f"must be one of: {allowed}") from None
+    """The role named ``value`` in any case, around white space; raises InvalidChoice (a
+    ValidationError) listing the roles."""
+    return Role(value.strip() if isinstance(value, str) else value)
 
 
 @frozen(kw_only=True)

@@ -1,28 +1,11 @@
-"""Time windows of analytics reads: parsing the choices, and the buckets of a time series."""
+"""Time windows of analytics reads: the buckets of a time series."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from lana_core.domain.analytics import Interval, TimeBucket, Timeframe
-from lana_core.errors import ValidationError
-
-
-def parse_timeframe(value: str) -> Timeframe:
-    try:
-        return Timeframe(value)
-    except ValueError:
-        choices = ", ".join(t.value for t in Timeframe)
-        raise ValidationError.single("timeframe", "invalid_choice", f"must be one of {choices}") from None
-
-
-def parse_interval(value: str) -> Interval:
-    try:
-        return Interval(value)
-    except ValueError:
-        choices = ", ".join(i.value for i in Interval)
-        raise ValidationError.single("interval", "invalid_choice", f"must be one of {choices}") from None
+from lana_core.domain.analytics import Interval, TimeBucket
 
 
 def bucket_start(moment: datetime, interval: Interval) -> datetime:

@@ -4,7 +4,6 @@ and the map that lets concurrent requests for one customer share one generation.
 from __future__ import annotations
 
 import asyncio
-import enum
 from collections.abc import Callable, Coroutine, Hashable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
@@ -13,6 +12,7 @@ from uuid import UUID
 from attrs import field, frozen
 from attrs.validators import ge, gt
 
+from lana_core.domain.choices import Choice
 from lana_core.ports import UnitOfWorkFactory
 
 T = TypeVar("T")
@@ -35,7 +35,7 @@ class InsightOptions:
     on_fallback: Callable[[str], None] = field(default=ignore_fallback, eq=False, repr=False)
 
 
-class BreakerState(enum.StrEnum):
+class BreakerState(Choice, field="state"):
     CLOSED = "closed"
     OPEN = "open"
     HALF_OPEN = "half_open"

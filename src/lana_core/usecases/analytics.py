@@ -31,7 +31,7 @@ from lana_core.domain.tenancy import Actor
 from lana_core.domain.validation import JsonScalar
 from lana_core.errors import FieldError, ValidationError
 from lana_core.ports import CacheKey
-from lana_core.usecases._analytics_windows import filled_series, parse_interval, parse_timeframe
+from lana_core.usecases._analytics_windows import filled_series
 from lana_core.usecases._base import UseCase, authorize_in, authorize_read
 from lana_core.usecases.caching import ANALYTICS
 
@@ -164,7 +164,7 @@ class GetMetricsHandler(UseCase):
     __slots__ = ()
 
     async def __call__(self, actor: Actor, timeframe: Timeframe) -> Metrics:
-        frame = parse_timeframe(timeframe)
+        frame = Timeframe(timeframe)
         since, until = _window(self, frame)
 
         async def compute() -> Metrics:
@@ -185,7 +185,7 @@ class GetTimeSeriesHandler(UseCase):
     __slots__ = ()
 
     async def __call__(self, actor: Actor, timeframe: Timeframe, interval: Interval) -> Sequence[TimeBucket]:
-        frame, step = parse_timeframe(timeframe), parse_interval(interval)
+        frame, step = Timeframe(timeframe), Interval(interval)
         since, until = _window(self, frame)
 
         async def compute() -> TimeSeries:
@@ -207,7 +207,7 @@ class GetTopEventsHandler(UseCase):
     __slots__ = ()
 
     async def __call__(self, actor: Actor, timeframe: Timeframe, limit: int = 10) -> Sequence[EventCount]:
-        frame = parse_timeframe(timeframe)
+        frame = Timeframe(timeframe)
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_TOP_LIMIT:
             raise ValidationError.single("limit", "out_of_range", f"must be between 1 and {MAX_TOP_LIMIT}")
         since, until = _window(self, frame)
@@ -231,7 +231,7 @@ class GetUserMetricsHandler(UseCase):
     __slots__ = ()
 
     async def __call__(self, actor: Actor, user_id: str, timeframe: Timeframe) -> UserMetrics:
-        frame = parse_timeframe(timeframe)
+        frame = Timeframe(timeframe)
         user = user_id.strip() if isinstance(user_id, str) else ""
         if not user or len(user) > MAX_USER_ID_LENGTH:
             raise ValidationError.single(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
@@ -11,6 +10,7 @@ from attrs import frozen
 
 from lana_core.domain import events
 from lana_core.domain.audit import AuditEntry, FieldChange
+from lana_core.domain.choices import Choice
 from lana_core.domain.interactions import Interaction
 from lana_core.domain.pagination import MAX_LIMIT, PageRequest
 from lana_core.domain.policy import Action, Resource, authorize
@@ -31,7 +31,7 @@ DEFAULT_TIMELINE_LIMIT = 50
 _SUMMARY_LENGTH = 120
 
 
-class TimelineKind(enum.StrEnum):
+class TimelineKind(Choice, field="kind"):
     AUDIT = "audit"
     INTERACTION = "interaction"
 

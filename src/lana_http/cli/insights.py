@@ -19,6 +19,7 @@ from lana_core.usecases.insights import GenerateInsightsBatch
 from lana_core.usecases.tenants import Authenticate
 from lana_http.cli._context import container_for, load_settings
 from lana_http.cli._errors import run
+from lana_http.cli._options import choice_of
 
 # Customers handed to the use case per call: well under its per-batch cap, large enough
 # that its concurrency stays busy.
@@ -31,7 +32,7 @@ def insights() -> None:
 
 
 @insights.command("refresh")
-@click.option("--status", type=click.Choice([s.value for s in CustomerStatus]), help="Only customers in it.")
+@click.option("--status", type=choice_of(CustomerStatus), help="Only customers in it.")
 @click.option("--force", is_flag=True, help="Regenerate even insights younger than the tenant's max age.")
 @click.option("--tenant", default=None, help="Tenant slug [default: LANA_TENANT_SLUG or 'default'].")
 @click.option("--admin-email", default=None, help="An admin of the tenant [default: LANA_ADMIN_EMAIL].")
