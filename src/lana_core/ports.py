@@ -6,7 +6,7 @@ core can reach another tenant's records. Adapters satisfy these structurally.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, TypeVar
@@ -136,6 +136,10 @@ class CustomerRepository(Protocol):
 
     async def get(self, customer_id: UUID) -> Customer | None:
         """The customer, archived or not; None when it is not in this tenant."""
+        ...
+
+    async def emails_taken(self, emails: Collection[str]) -> set[str]:
+        """Which of the (normalised) ``emails`` a customer of this tenant has, archived or not."""
         ...
 
     async def get_view(self, customer_id: UUID, today: date) -> CustomerView | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -62,6 +62,7 @@ _COUNTS = Prepared(
     .where(c.tenant_id == bindparam("tenant"), c.archived_at.is_(None))
     .group_by(c.status, c.value)
 )
+_EMAILS_PER_QUERY = 500
 _SORTS: dict[str, tuple[ColumnElement[Any], KeyKind]] = {
     "created_at": (c.created_at, datetime),
     "updated_at": (c.updated_at, datetime),
@@ -93,6 +94,17 @@ class SqlCustomerRepository:
     async def get(self, customer_id: UUID) -> Customer | None:
         row = await self._tx.first(_GET, {"tenant": self._tx.tenant_id, "id": customer_id})
         return None if row is None else customer_of(row)
+
+    async def emails_taken(self, emails: Collection[str]) -> set[str]:
+        """Which of ``emails`` a customer of this tenant has, archived or not; asked in chunks
+        that keep each statement's parameters well under SQLite's limit."""
+        wanted = list(dict.fromkeys(emails))
+        taken: set[str] = set()
+        for start in range(0, len(wanted), _EMAILS_PER_QUERY):
+            chunk = wanted[start : start + _EMAILS_PER_QUERY]
+            statement = select(c.email).where(c.tenant_id == self._tx.tenant_id, c.email.in_(chunk))
+            taken.update(row.email for row in await self._tx.rows(statement))
+        return taken
 
     async def get_view(self, customer_id: UUID, today: date) -> CustomerView | None:
         params = {"tenant": self._tx.tenant_id, "customer": customer_id, "today": today}
