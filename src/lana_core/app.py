@@ -49,6 +49,7 @@ from lana_core.usecases.sessions import (
 from lana_core.usecases.tasks import (
     CompleteTaskHandler,
     CreateTaskHandler,
+    DeleteTaskHandler,
     GetTaskHandler,
     ListTasksHandler,
     ReopenTaskHandler,
@@ -147,6 +148,7 @@ class Lana:
         self.update_task = UpdateTaskHandler(kernel)
         self.complete_task = CompleteTaskHandler(kernel)
         self.reopen_task = ReopenTaskHandler(kernel)
+        self.delete_task = DeleteTaskHandler(kernel)
         self.list_tasks = ListTasksHandler(kernel)
         self.record_interaction = RecordInteractionHandler(kernel)
         self.list_interactions = ListInteractionsHandler(kernel)

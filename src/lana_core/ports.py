@@ -192,6 +192,10 @@ class TaskRepository(Protocol):
         """Store ``task``; raises Conflict unless the stored version is ``task.version - 1``."""
         ...
 
+    async def delete(self, task: Task) -> None:
+        """Delete ``task`` for good; raises StaleVersion unless it is stored at ``task.version``."""
+        ...
+
     async def list(self, query: TaskQuery) -> Page[Task]:
         """Matching tasks, oldest first."""
         ...

@@ -25,6 +25,7 @@ TASK_CREATED: Final = "task.created"
 TASK_UPDATED: Final = "task.updated"
 TASK_COMPLETED: Final = "task.completed"
 TASK_REOPENED: Final = "task.reopened"
+TASK_DELETED: Final = "task.deleted"
 INTERACTION_RECORDED: Final = "interaction.recorded"
 INSIGHT_GENERATED: Final = "insight.generated"
 TENANT_CREATED: Final = "tenant.created"
@@ -50,6 +51,7 @@ EVENT_TYPES: Final = frozenset(
         TASK_UPDATED,
         TASK_COMPLETED,
         TASK_REOPENED,
+        TASK_DELETED,
         INTERACTION_RECORDED,
         INSIGHT_GENERATED,
         TENANT_CREATED,

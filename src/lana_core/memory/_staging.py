@@ -82,7 +82,7 @@ class Staging:
             (self.projects, space.projects),
             (self.tasks, space.tasks),
         ]
-        return [(pending, table) for pending, table in pairs if pending.rows]
+        return [(pending, table) for pending, table in pairs if not pending.is_empty]
 
 
 def _forget(space: TenantSpace, session_id: UUID) -> None:

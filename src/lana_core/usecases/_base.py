@@ -157,6 +157,22 @@ class Change:
     payload: Mapping[str, Any] | None = None
 
 
+def deletion(event_type: str, aggregate_type: str, entity: Any, customer_id: UUID | None) -> Change:
+    """What deleting ``entity`` records: its audit entry takes every field from its value to
+    None; its event carries the entity as it was, at the version after its last."""
+    before = snapshot(entity)
+    return Change(
+        event_type=event_type,
+        aggregate_type=aggregate_type,
+        aggregate_id=entity.id,
+        aggregate_version=entity.version + 1,
+        customer_id=customer_id,
+        before=before,
+        after=dict.fromkeys(before),
+        payload=before,
+    )
+
+
 async def record(uow: UnitOfWork, kernel: Kernel, actor: Actor, now: datetime, *changes: Change) -> None:
     """Write each change's domain event (outbox), audit entry and analytics event in ``uow``."""
     events, entries, analytics = [], [], []

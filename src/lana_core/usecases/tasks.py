@@ -1,4 +1,4 @@
-"""Task use cases: create, edit, complete, reopen, list."""
+"""Task use cases: create, edit, complete, reopen, delete, list."""
 
 from __future__ import annotations
 
@@ -15,7 +15,15 @@ from lana_core.domain.projects import Task
 from lana_core.domain.queries import TaskQuery
 from lana_core.domain.tenancy import Actor
 from lana_core.errors import ValidationError
-from lana_core.usecases._base import Change, UseCase, authorize_in, policy_settings, record, snapshot
+from lana_core.usecases._base import (
+    Change,
+    UseCase,
+    authorize_in,
+    deletion,
+    policy_settings,
+    record,
+    snapshot,
+)
 from lana_core.usecases.caching import stale_namespaces
 from lana_core.usecases.customers import UNSET
 from lana_core.usecases.work_access import (
@@ -33,6 +41,7 @@ __all__ = [
     "CompleteTaskHandler",
     "CreateTask",
     "CreateTaskHandler",
+    "DeleteTaskHandler",
     "GetTaskHandler",
     "ListTasksHandler",
     "ReopenTaskHandler",
@@ -174,6 +183,33 @@ class ReopenTaskHandler(UseCase):
             event_type=events.TASK_REOPENED,
             apply=lambda task, now: task.reopen(now),
         )
+
+
+class DeleteTaskHandler(UseCase):
+    """Delete a task for good; emits ``task.deleted``, whose payload is the task as it was.
+
+    Rules: those of an edit: optimistic concurrency on ``expected_version``; tasks of
+    archived projects or customers are read-only; agents delete only tasks they own
+    (assignee, or owner of the project). The audit trail keeps the task's history.
+    Raises NotFound, Conflict (stale version, archived), PermissionDenied.
+    """
+
+    __slots__ = ()
+
+    async def __call__(self, actor: Actor, task_id: UUID, expected_version: int | None = None) -> None:
+        now = self._now()
+        async with self._kernel.uow(actor.tenant_id) as uow:
+            settings = await policy_settings(uow, actor)
+            task, project, customer = await load_task(uow, actor, task_id, settings)
+            owned = owns_task(actor, task, project, customer)
+            authorize(actor, Action.DELETE, Resource.TASK, owned=owned, settings=settings)
+            task.check_version(expected_version)
+            ensure_open(customer, project)
+            await uow.tasks.delete(task)
+            change = deletion(events.TASK_DELETED, "task", task, task.customer_id)
+            await record(uow, self._kernel, actor, now, change)
+            await uow.commit()
+        await self._kernel.cache.invalidate(actor.tenant_id, stale_namespaces([events.TASK_DELETED]))
 
 
 class GetTaskHandler(UseCase):

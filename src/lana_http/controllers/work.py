@@ -178,7 +178,7 @@ class ProjectController(Controller):
 
 
 class TaskController(Controller):
-    """Tasks: list, read, create, edit, complete, reopen."""
+    """Tasks: list, read, create, edit, complete, reopen, delete."""
 
     path = f"{API}/tasks"
     tags = ("tasks",)
@@ -245,6 +245,19 @@ class TaskController(Controller):
         command = UpdateTask(task_id=task_id, expected_version=expected, **sent_fields(data))
         task = await guarded(expected, lana.update_task(actor, command))
         return with_etag(TaskOut.of(task), task.version)
+
+    @delete(TASK, operation_id="deleteTask", status_code=204, responses=documented(*GUARDED_WRITE))
+    async def delete_task(
+        self,
+        *,
+        if_match: IfMatch = None,
+        lana: NamedDependency[Lana],
+        actor: NamedDependency[Actor],
+        task_id: FromPath[UUID],
+    ) -> None:
+        """Delete a task for good (its history stays in the audit trail). Requires `If-Match`."""
+        expected = required_version(if_match)
+        await guarded(expected, lana.delete_task(actor, task_id, expected))
 
     @post(
         f"{TASK}/complete",

@@ -107,6 +107,11 @@ class InMemoryTaskRepository:
         self._scope.check_tenant(task.tenant_id, "task")
         self._scope.writing().tasks.update(self._scope.space().tasks, task)
 
+    async def delete(self, task: Task) -> None:
+        """Stage the task's removal; raises StaleVersion unless it is stored at ``task.version``."""
+        self._scope.check_tenant(task.tenant_id, "task")
+        self._scope.writing().tasks.remove(self._scope.space().tasks, task)
+
     async def list(self, query: TaskQuery) -> Page[Task]:
         """Matching tasks, oldest first by (created_at, id)."""
         rows = self._scope.staged.tasks.values(self._scope.space().tasks)
