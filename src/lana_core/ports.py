@@ -206,6 +206,20 @@ class TaskRepository(Protocol):
 class InteractionRepository(Protocol):
     async def add(self, interaction: Interaction) -> None: ...
 
+    async def get(self, interaction_id: UUID) -> Interaction | None:
+        """The interaction; None when it is not in this tenant (or was deleted)."""
+        ...
+
+    async def update(self, interaction: Interaction) -> None:
+        """Store ``interaction``; raises StaleVersion unless the stored version is
+        ``interaction.version - 1``."""
+        ...
+
+    async def delete(self, interaction: Interaction) -> None:
+        """Delete ``interaction`` for good (it leaves every list and count); raises StaleVersion
+        unless it is stored at ``interaction.version``."""
+        ...
+
     async def list_for_customer(self, customer_id: UUID, page: PageRequest) -> Page[Interaction]:
         """The customer's interactions, newest ``occurred_at`` first."""
         ...

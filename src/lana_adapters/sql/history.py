@@ -1,4 +1,4 @@
-"""Append-only records of one tenant: interactions, insights and audit entries."""
+"""The records of one tenant's history: interactions, and the append-only insights and audit entries."""
 
 from __future__ import annotations
 
@@ -20,7 +20,15 @@ from lana_adapters.sql.records import (
 )
 from lana_adapters.sql.tables import audit_log, insights, interactions
 from lana_adapters.sql.tx import Tx
-from lana_adapters.sql.writes import add, check_tenant, insert
+from lana_adapters.sql.writes import (
+    add,
+    check_tenant,
+    delete_versioned,
+    insert,
+    update_versioned,
+    versioned_delete,
+    versioned_update,
+)
 from lana_core.domain.audit import AuditEntry
 from lana_core.domain.insights import Insight, InsightSource
 from lana_core.domain.interactions import Interaction
@@ -33,6 +41,10 @@ _INSERT_INTERACTION, _INSERT_INSIGHT, _INSERT_AUDIT = (
     insert(insights),
     insert(audit_log),
 )
+_GET_INTERACTION = Prepared(
+    select(interactions).where(i.tenant_id == bindparam("tenant"), i.id == bindparam("id")), by_key=True
+)
+_UPDATE_INTERACTION, _DELETE_INTERACTION = versioned_update(interactions), versioned_delete(interactions)
 _INTERACTION_COUNT = Prepared(select(func.count()).where(*_OF_CUSTOMER))
 _LAST_INTERACTION = Prepared(
     select(interactions).where(*_OF_CUSTOMER).order_by(i.occurred_at.desc(), i.id.desc()).limit(1)
@@ -59,7 +71,7 @@ _AUDIT = Prepared(
 
 
 class SqlInteractionRepository:
-    """The tenant's interactions with its customers."""
+    """The tenant's interactions with its customers; corrected in place, deleted for good."""
 
     __slots__ = ("_tx",)
 
@@ -70,6 +82,23 @@ class SqlInteractionRepository:
         """Store an interaction; raises ValidationError if its customer does not exist."""
         check_tenant(self._tx, interaction.tenant_id, "interaction")
         await add(self._tx, _INSERT_INTERACTION, interaction_values(interaction))
+
+    async def get(self, interaction_id: UUID) -> Interaction | None:
+        row = await self._tx.first(_GET_INTERACTION, {"tenant": self._tx.tenant_id, "id": interaction_id})
+        return None if row is None else interaction_of(row)
+
+    async def update(self, interaction: Interaction) -> None:
+        """Store ``interaction``; raises StaleVersion unless the stored version is one less."""
+        check_tenant(self._tx, interaction.tenant_id, "interaction")
+        values = interaction_values(interaction)
+        await update_versioned(self._tx, _UPDATE_INTERACTION, values, "interaction")
+
+    async def delete(self, interaction: Interaction) -> None:
+        """Delete ``interaction``; raises StaleVersion unless it is stored at its version."""
+        check_tenant(self._tx, interaction.tenant_id, "interaction")
+        await delete_versioned(
+            self._tx, _DELETE_INTERACTION, interaction.id, interaction.version, "interaction"
+        )
 
     async def list_for_customer(self, customer_id: UUID, page: PageRequest) -> Page[Interaction]:
         """The customer's interactions, newest ``occurred_at`` first (ties: larger id first)."""

@@ -27,6 +27,8 @@ TASK_COMPLETED: Final = "task.completed"
 TASK_REOPENED: Final = "task.reopened"
 TASK_DELETED: Final = "task.deleted"
 INTERACTION_RECORDED: Final = "interaction.recorded"
+INTERACTION_UPDATED: Final = "interaction.updated"
+INTERACTION_DELETED: Final = "interaction.deleted"
 INSIGHT_GENERATED: Final = "insight.generated"
 TENANT_CREATED: Final = "tenant.created"
 TENANT_SETTINGS_CHANGED: Final = "tenant.settings_changed"
@@ -53,6 +55,8 @@ EVENT_TYPES: Final = frozenset(
         TASK_REOPENED,
         TASK_DELETED,
         INTERACTION_RECORDED,
+        INTERACTION_UPDATED,
+        INTERACTION_DELETED,
         INSIGHT_GENERATED,
         TENANT_CREATED,
         TENANT_SETTINGS_CHANGED,

@@ -124,7 +124,7 @@ def json_safe(value: Any) -> Any:
     raise TypeError(f"cannot make {kind.__name__} JSON-safe")
 
 
-_SKIPPED = frozenset({"tenant_id", "version", "created_at", "updated_at", "password_hash"})
+_SKIPPED = frozenset({"tenant_id", "version", "created_at", "updated_at", "edited_at", "password_hash"})
 
 
 _AUDITED_FIELDS: dict[type, tuple[str, ...]] = {}

@@ -85,7 +85,8 @@ class GetTimelineHandler(UseCase):
     """The newest ``limit`` entries of a customer's history, newest first.
 
     Merges the audit entries about the customer, its projects and tasks with the
-    customer's interactions; an interaction stands for its own audit entry. Entries at
+    customer's interactions; an interaction stands for its own audit entries, and a
+    deleted one leaves the entry of its deletion. Entries at
     the same instant are ordered by id, so the same history always reads the same.
     Raises NotFound (customer missing or hidden from the actor), ValidationError (field
     ``limit``: not between 1 and 200).
@@ -116,7 +117,7 @@ def _check_limit(limit: int) -> None:
 
 
 async def _changes(uow: UnitOfWork, customer_id: UUID, limit: int) -> list[AuditEntry]:
-    """The newest ``limit`` audit entries that are not about interactions.
+    """The newest ``limit`` audit entries that stand alone (see :func:`_stands_alone`).
 
     The audit log cannot filter by aggregate type, so a customer with many recent
     interactions needs a longer read to find ``limit`` other entries.
@@ -124,10 +125,16 @@ async def _changes(uow: UnitOfWork, customer_id: UUID, limit: int) -> list[Audit
     size = limit
     while True:
         entries = await uow.audit.list_for_customer(customer_id, size)
-        kept = [entry for entry in entries if entry.aggregate_type != "interaction"]
+        kept = [entry for entry in entries if _stands_alone(entry)]
         if len(kept) >= limit or len(entries) < size:
             return kept[:limit]
         size *= 2
+
+
+def _stands_alone(entry: AuditEntry) -> bool:
+    """Whether an audit entry is a line of the timeline: the entries about an interaction are
+    told by the interaction itself while it exists."""
+    return entry.aggregate_type != "interaction" or entry.action == events.INTERACTION_DELETED
 
 
 def audit_summary(entry: AuditEntry) -> str:

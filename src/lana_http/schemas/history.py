@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
+from msgspec import UNSET, UnsetType
+
 from lana_core.domain.insights import ChurnRisk, Insight, InsightSource
 from lana_core.domain.interactions import Interaction, InteractionType
 from lana_core.domain.pagination import Page
@@ -31,6 +33,16 @@ class InteractionCreate(Body):
     occurred_at: datetime | None = None
 
 
+class InteractionPatch(Body):
+    """Only the fields sent change; ``null`` clears the subject or the content (one of them
+    must remain)."""
+
+    type: InteractionType | UnsetType = UNSET
+    subject: Subject | UnsetType | None = UNSET
+    content: Content | UnsetType | None = UNSET
+    occurred_at: datetime | UnsetType = UNSET
+
+
 class InteractionOut(Out):
     id: UUID
     customer_id: UUID
@@ -39,7 +51,9 @@ class InteractionOut(Out):
     content: str | None
     occurred_at: datetime
     author_id: UUID
+    version: int
     created_at: datetime
+    edited_at: datetime | None
 
     @classmethod
     def of(cls, interaction: Interaction) -> InteractionOut:
@@ -51,7 +65,9 @@ class InteractionOut(Out):
             content=interaction.content,
             occurred_at=interaction.occurred_at,
             author_id=interaction.author_id,
+            version=interaction.version,
             created_at=interaction.created_at,
+            edited_at=interaction.edited_at,
         )
 
 

@@ -1,4 +1,5 @@
-"""Append-only records of one tenant: interactions, insights, audit entries and outbox events."""
+"""The records of one tenant's history: interactions, and the append-only insights, audit entries
+and outbox events."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from lana_core.memory._staging import Scope
 
 
 class InMemoryInteractionRepository:
-    """The tenant's interactions, kept per customer."""
+    """The tenant's interactions, indexed by customer."""
 
     __slots__ = ("_scope",)
 
@@ -24,8 +25,22 @@ class InMemoryInteractionRepository:
         self._scope = scope
 
     async def add(self, interaction: Interaction) -> None:
+        """Stage a new interaction; raises Conflict if its id exists."""
         self._scope.check_tenant(interaction.tenant_id, "interaction")
-        self._scope.writing().interactions.append(interaction)
+        self._scope.writing().interactions.add(self._scope.space().interactions, interaction)
+
+    async def get(self, interaction_id: UUID) -> Interaction | None:
+        return self._scope.staged.interactions.get(self._scope.space().interactions, interaction_id)
+
+    async def update(self, interaction: Interaction) -> None:
+        """Stage ``interaction``; raises StaleVersion unless the stored version is one less."""
+        self._scope.check_tenant(interaction.tenant_id, "interaction")
+        self._scope.writing().interactions.update(self._scope.space().interactions, interaction)
+
+    async def delete(self, interaction: Interaction) -> None:
+        """Stage the removal; raises StaleVersion unless it is stored at ``interaction.version``."""
+        self._scope.check_tenant(interaction.tenant_id, "interaction")
+        self._scope.writing().interactions.remove(self._scope.space().interactions, interaction)
 
     async def list_for_customer(self, customer_id: UUID, page: PageRequest) -> Page[Interaction]:
         """The customer's interactions, newest ``occurred_at`` first (ties: larger id first)."""
@@ -39,9 +54,7 @@ class InMemoryInteractionRepository:
         return max(self._of(customer_id), key=lambda i: (i.occurred_at, i.id), default=None)
 
     def _of(self, customer_id: UUID) -> list[Interaction]:
-        committed = self._scope.space().interactions.get(customer_id, [])
-        staged = [i for i in self._scope.staged.interactions if i.customer_id == customer_id]
-        return committed + staged if staged else committed
+        return self._scope.staged.interactions.children(self._scope.space().interactions, customer_id)
 
 
 class InMemoryInsightRepository:
