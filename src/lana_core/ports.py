@@ -31,7 +31,7 @@ from lana_core.domain.customers import Customer, CustomerView
 from lana_core.domain.events import DomainEvent
 from lana_core.domain.insights import Insight, InsightContext, InsightDraft
 from lana_core.domain.interactions import Interaction
-from lana_core.domain.pagination import Page, PageRequest
+from lana_core.domain.pagination import Cursor, Page, PageRequest
 from lana_core.domain.projects import Project, ProjectStats, Task, TaskStats
 from lana_core.domain.queries import CustomerQuery, ProjectQuery, TaskQuery
 from lana_core.domain.sessions import Session, SessionView
@@ -246,8 +246,11 @@ class InsightRepository(Protocol):
 class AuditLog(Protocol):
     async def append(self, entries: Sequence[AuditEntry]) -> None: ...
 
-    async def list_for_customer(self, customer_id: UUID, limit: int) -> Sequence[AuditEntry]:
-        """Entries about the customer or its projects and tasks, newest first."""
+    async def list_for_customer(
+        self, customer_id: UUID, limit: int, *, after: Cursor | None = None
+    ) -> Sequence[AuditEntry]:
+        """Entries about the customer or its projects and tasks, newest first (ties: larger id
+        first); with ``after``, only those past that (occurred_at, id) in this order."""
         ...
 
 

@@ -35,6 +35,29 @@ async def test_the_timeline_merges_changes_and_interactions(api: Api) -> None:
     assert timeline == sorted(timeline, key=lambda e: (e["occurred_at"], e["id"]), reverse=True)
 
 
+async def test_the_timeline_pages_like_every_list(api: Api) -> None:
+    customer = await api.customer(value="high")
+    path = f"/customers/{customer['id']}"
+    for subject in ("First", "Second", "Third"):
+        await api.post(f"{path}/interactions", json={"type": "note", "subject": subject})
+    at_once = (await api.get(f"{path}/timeline")).json()
+    assert at_once["next_cursor"] is None
+
+    walked, cursor = [], None
+    while True:
+        params = {"limit": 2} if cursor is None else {"limit": 2, "cursor": cursor}
+        page = (await api.get(f"{path}/timeline", params=params)).json()
+        walked.extend(page["items"])
+        if (cursor := page["next_cursor"]) is None:
+            break
+
+    assert len(at_once["items"]) == 5
+    assert walked == at_once["items"]
+    forged = await api.get(f"{path}/timeline", params={"cursor": "not-a-cursor"})
+    assert forged.status_code == 400
+    assert forged.json()["errors"][0]["field"] == "cursor"
+
+
 async def test_an_insight_is_generated_stored_and_listed(api: Api) -> None:
     customer = await api.customer(value="high")
     assert (await api.get(f"/customers/{customer['id']}/insights/latest")).status_code == 404

@@ -8,7 +8,8 @@ from uuid import UUID
 
 from sqlalchemy import bindparam, func, select
 
-from lana_adapters.sql.paging import after, order_by, page_of
+from lana_adapters.sql import paging
+from lana_adapters.sql.paging import order_by, page_of
 from lana_adapters.sql.prepared import Prepared
 from lana_adapters.sql.records import (
     audit_of,
@@ -32,7 +33,7 @@ from lana_adapters.sql.writes import (
 from lana_core.domain.audit import AuditEntry
 from lana_core.domain.insights import Insight, InsightSource
 from lana_core.domain.interactions import Interaction
-from lana_core.domain.pagination import Page, PageRequest, SortOrder
+from lana_core.domain.pagination import Cursor, Page, PageRequest, SortOrder
 
 i, n, a = interactions.c, insights.c, audit_log.c
 _OF_CUSTOMER = (i.tenant_id == bindparam("tenant"), i.customer_id == bindparam("customer"))
@@ -106,7 +107,9 @@ class SqlInteractionRepository:
             i.tenant_id == self._tx.tenant_id, i.customer_id == customer_id
         )
         if page.after is not None:
-            statement = statement.where(after(i.occurred_at, i.id, SortOrder.DESC, page.after, datetime))
+            statement = statement.where(
+                paging.after(i.occurred_at, i.id, SortOrder.DESC, page.after, datetime)
+            )
         statement = statement.order_by(*order_by(i.occurred_at, i.id, SortOrder.DESC)).limit(page.limit + 1)
         rows = await self._tx.rows(statement)
         return page_of(rows, page, interaction_of, lambda interaction: interaction.occurred_at)
@@ -143,7 +146,9 @@ class SqlInsightRepository:
         """The customer's insights, newest first (ties: larger id first)."""
         statement = select(insights).where(n.tenant_id == self._tx.tenant_id, n.customer_id == customer_id)
         if page.after is not None:
-            statement = statement.where(after(n.created_at, n.id, SortOrder.DESC, page.after, datetime))
+            statement = statement.where(
+                paging.after(n.created_at, n.id, SortOrder.DESC, page.after, datetime)
+            )
         statement = statement.order_by(*order_by(n.created_at, n.id, SortOrder.DESC)).limit(page.limit + 1)
         return page_of(await self._tx.rows(statement), page, insight_of, lambda insight: insight.created_at)
 
@@ -166,7 +171,19 @@ class SqlAuditLog:
             check_tenant(self._tx, entry.tenant_id, "audit entry")
         await self._tx.append(_INSERT_AUDIT, [audit_values(entry) for entry in entries])
 
-    async def list_for_customer(self, customer_id: UUID, limit: int) -> Sequence[AuditEntry]:
-        """Entries about the customer or its projects and tasks, newest first (ties: larger id first)."""
-        params = {"tenant": self._tx.tenant_id, "customer": customer_id, "limit": limit}
-        return [audit_of(row) for row in await self._tx.rows(_AUDIT, params)]
+    async def list_for_customer(
+        self, customer_id: UUID, limit: int, *, after: Cursor | None = None
+    ) -> Sequence[AuditEntry]:
+        """Entries about the customer or its projects and tasks, newest first (ties: larger id
+        first), past ``after`` when given."""
+        if after is None:
+            params = {"tenant": self._tx.tenant_id, "customer": customer_id, "limit": limit}
+            return [audit_of(row) for row in await self._tx.rows(_AUDIT, params)]
+        statement = (
+            select(audit_log)
+            .where(a.tenant_id == self._tx.tenant_id, a.customer_id == customer_id)
+            .where(paging.after(a.occurred_at, a.id, SortOrder.DESC, after, datetime))
+            .order_by(*order_by(a.occurred_at, a.id, SortOrder.DESC))
+            .limit(limit)
+        )
+        return [audit_of(row) for row in await self._tx.rows(statement)]

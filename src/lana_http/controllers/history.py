@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody
 
 from lana_core.app import Lana
-from lana_core.domain.pagination import MAX_LIMIT
 from lana_core.domain.queries import CustomerQuery
 from lana_core.domain.tenancy import Actor
 from lana_core.usecases.insights import GenerateInsight, GenerateInsightsBatch
@@ -38,7 +36,6 @@ from lana_http.schemas.history import (
     InteractionPage,
     InteractionPatch,
     Timeline,
-    TimelineEntryOut,
 )
 from lana_http.schemas.insights import InsightBatchRequest
 
@@ -162,11 +159,11 @@ class InteractionController(Controller):
         lana: NamedDependency[Lana],
         actor: NamedDependency[Actor],
         customer_id: FromPath[UUID],
-        limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = DEFAULT_TIMELINE_LIMIT,
+        limit: Limit = DEFAULT_TIMELINE_LIMIT,
+        cursor: Cursor = None,
     ) -> Timeline:
-        """The customer's recorded changes and interactions, newest first."""
-        entries = await lana.get_timeline(actor, customer_id, limit)
-        return Timeline(items=[TimelineEntryOut.of(entry) for entry in entries])
+        """The customer's recorded changes and interactions, newest first, one page at a time."""
+        return Timeline.of(await lana.get_timeline(actor, customer_id, page_of(limit, cursor)))
 
 
 class InsightController(Controller):

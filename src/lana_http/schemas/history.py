@@ -116,6 +116,11 @@ class TimelineEntryOut(Out):
 
 class Timeline(Out):
     items: list[TimelineEntryOut]
+    next_cursor: str | None
+
+    @classmethod
+    def of(cls, page: Page[TimelineEntry]) -> Timeline:
+        return cls(items=[TimelineEntryOut.of(entry) for entry in page.items], next_cursor=page.next_cursor)
 
 
 class SignalOut(Out):

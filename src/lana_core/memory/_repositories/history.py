@@ -11,7 +11,7 @@ from lana_core.domain.audit import AuditEntry
 from lana_core.domain.events import DomainEvent
 from lana_core.domain.insights import Insight, InsightSource
 from lana_core.domain.interactions import Interaction
-from lana_core.domain.pagination import Page, PageRequest, SortOrder
+from lana_core.domain.pagination import Cursor, Page, PageRequest, SortOrder
 from lana_core.memory._listing import paginate
 from lana_core.memory._staging import Scope
 
@@ -105,11 +105,15 @@ class InMemoryAuditLog:
             self._scope.check_tenant(entry.tenant_id, "audit entry")
         self._scope.writing().audit.extend(entries)
 
-    async def list_for_customer(self, customer_id: UUID, limit: int) -> Sequence[AuditEntry]:
-        """Entries about the customer or its projects and tasks, newest first (ties: larger id first)."""
+    async def list_for_customer(
+        self, customer_id: UUID, limit: int, *, after: Cursor | None = None
+    ) -> Sequence[AuditEntry]:
+        """Entries about the customer or its projects and tasks, newest first (ties: larger id
+        first), past ``after`` when given."""
         committed = self._scope.space().audit.get(customer_id, [])
         staged = [e for e in self._scope.staged.audit if e.customer_id == customer_id]
-        return sorted((*committed, *staged), key=lambda e: (e.occurred_at, e.id), reverse=True)[:limit]
+        page = PageRequest(limit=limit, after=after)
+        return paginate((*committed, *staged), key=_at, kind=datetime, order=SortOrder.DESC, page=page).items
 
 
 class InMemoryOutbox:
@@ -129,6 +133,10 @@ class InMemoryOutbox:
 
 def _occurred_at(interaction: Interaction) -> datetime:
     return interaction.occurred_at
+
+
+def _at(entry: AuditEntry) -> datetime:
+    return entry.occurred_at
 
 
 def _created_at(insight: Insight) -> datetime:
