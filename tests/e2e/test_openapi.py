@@ -95,3 +95,31 @@ async def test_if_match_and_idempotency_key_formats_are_declared(document: dict[
 async def test_the_event_stream_is_declared_as_one(document: dict[str, Any]) -> None:
     answer = operations(document)["streamEvents"]["responses"]["200"]
     assert list(answer["content"]) == ["text/event-stream"]
+
+
+async def test_lists_offer_a_count_and_document_the_total_it_adds(document: dict[str, Any]) -> None:
+    found, schemas = operations(document), document["components"]["schemas"]
+    for operation_id, page in (
+        ("listCustomers", "CustomerPage"),
+        ("listProjects", "ProjectPage"),
+        ("listTasks", "TaskPage"),
+        ("listInteractions", "InteractionPage"),
+    ):
+        (count,) = [p for p in found[operation_id]["parameters"] if p["name"] == "count"]
+        assert (count["in"], count["required"], count["schema"]["type"]) == ("query", False, "boolean")
+        assert schemas[page]["properties"]["total"]["anyOf"] == [{"type": "integer"}], page
+        assert "total" not in schemas[page]["required"], page
+    timeline = found["getCustomerTimeline"]
+    assert {"limit", "cursor"} <= {p["name"] for p in timeline["parameters"]}
+    assert "next_cursor" in schemas["Timeline"]["required"]
+
+
+async def test_deleting_tasks_and_changing_interactions_need_if_match(document: dict[str, Any]) -> None:
+    found = operations(document)
+    for operation_id in ("deleteTask", "updateInteraction", "deleteInteraction"):
+        operation = found[operation_id]
+        assert header(operation, "If-Match")["required"] is True, operation_id
+        assert {"404", "412", "428"} <= operation["responses"].keys(), operation_id
+    for operation_id in ("deleteTask", "deleteInteraction"):
+        assert "204" in found[operation_id]["responses"], operation_id
+    assert "getInteraction" in found

@@ -258,3 +258,18 @@ async def test_a_stale_version_another_customer_or_an_archived_one_changes_nothi
     with pytest.raises(Conflict):
         await delete(admin, customer_id, logged.id)
     assert await GetInteractionHandler(kernel)(admin, customer_id, logged.id) == edited
+
+
+async def test_an_interaction_list_counts_the_customers_interactions_only_when_asked(
+    kernel: Kernel, admin: Actor
+) -> None:
+    customer_id = await new_customer(kernel, admin)
+    for hours in (1, 2, 3):
+        await call(kernel, admin, customer_id, hours_ago=hours)
+    await call(kernel, admin, await new_customer(kernel, admin))
+    list_interactions = ListInteractionsHandler(kernel)
+
+    counted = await list_interactions(admin, customer_id, PageRequest(limit=1), with_total=True)
+
+    assert (len(counted.items), counted.total) == (1, 3)
+    assert (await list_interactions(admin, customer_id, PageRequest(limit=1))).total is None

@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from lana_core.domain import events
+from lana_core.domain.pagination import PageRequest
 from lana_core.domain.projects import Project, Task
 from lana_core.domain.queries import TaskQuery
 from lana_core.domain.tenancy import Actor, Role, TenantSettings
@@ -270,3 +271,16 @@ async def test_the_tasks_of_an_archived_project_cannot_be_deleted(kernel: Kernel
     with pytest.raises(Conflict):
         await DeleteTaskHandler(kernel)(admin, task.id)
     assert await GetTaskHandler(kernel)(admin, task.id) == task
+
+
+async def test_a_task_list_counts_its_matches_only_when_asked(kernel: Kernel, admin: Actor) -> None:
+    project = await new_project(kernel, admin)
+    for _ in range(3):
+        await new_task(kernel, admin, project.id)
+    await new_task(kernel, admin, (await new_project(kernel, admin)).id)
+    query = TaskQuery(project_id=project.id, page=PageRequest(limit=2))
+
+    counted = await ListTasksHandler(kernel)(admin, query, with_total=True)
+
+    assert (len(counted.items), counted.total) == (2, 3)
+    assert (await ListTasksHandler(kernel)(admin, query)).total is None

@@ -131,17 +131,13 @@ class SqlCustomerRepository:
     async def list(self, query: CustomerQuery) -> Page[Customer]:
         """Matching customers in the query's stable order, one page at a time."""
         ranked = query.sort == search.RELEVANCE
-        found = await search.text_search(self._tx, query.text, fuzzy=ranked) if query.text else None
+        found = await self._search(query)
         key, kind = (
             (found.rank, int)
             if found is not None and ranked
             else _SORTS.get(query.sort, _SORTS["created_at"])
         )
-        statement = select(*COLUMNS).where(*_filters(self._tx, query))
-        if found is not None and found.matches is not None:
-            statement = statement.join_from(customers, found.matches, found.matches.c.customer_id == c.id)
-        if found is not None and found.condition is not None:
-            statement = statement.where(found.condition)
+        statement = _matching(select(*COLUMNS), self._tx, query, found)
         if query.page.after is not None:
             statement = statement.where(after(key, c.id, query.order, query.page.after, kind))
         statement = statement.order_by(*order_by(key, c.id, query.order)).limit(query.page.limit + 1)
@@ -151,6 +147,13 @@ class SqlCustomerRepository:
         rows = await read(statement)
         field = query.sort if query.sort in _SORTS else "created_at"
         return page_of(rows, query.page, customer_of, lambda customer: getattr(customer, field))
+
+    async def count(self, query: CustomerQuery) -> int:
+        """How many customers :meth:`list` finds for ``query`` on all its pages together."""
+        found = await self._search(query)
+        statement = _matching(select(func.count()).select_from(customers), self._tx, query, found)
+        count: int = await self._tx.scalar(statement)
+        return count
 
     async def counts(self) -> CustomerCounts:
         """Counts over live customers; every status and value is present, zero or not."""
@@ -175,12 +178,29 @@ class SqlCustomerRepository:
         )
         return [DayCount(_as_date(when), count) for when, count in await self._tx.rows(statement)]
 
+    async def _search(self, query: CustomerQuery) -> search.TextSearch | None:
+        if not query.text:
+            return None
+        return await search.text_search(self._tx, query.text, fuzzy=query.sort == search.RELEVANCE)
+
     async def _ranked_page(
         self, read: _Read, statement: Select[Any], key: ColumnElement[Any], query: CustomerQuery
     ) -> Page[Customer]:
         rows = await read(statement.add_columns(key.label("rank")))
         ranks = {row.id: row.rank for row in rows}
         return page_of(rows, query.page, customer_of, lambda customer: ranks[customer.id])
+
+
+def _matching(
+    statement: Select[Any], tx: Tx, query: CustomerQuery, found: search.TextSearch | None
+) -> Select[Any]:
+    """``statement`` narrowed to the customers matching ``query`` (and its text, ``found``)."""
+    statement = statement.where(*_filters(tx, query))
+    if found is not None and found.matches is not None:
+        statement = statement.join_from(customers, found.matches, found.matches.c.customer_id == c.id)
+    if found is not None and found.condition is not None:
+        statement = statement.where(found.condition)
+    return statement
 
 
 def _filters(tx: Tx, query: CustomerQuery) -> list[ColumnElement[bool]]:

@@ -80,6 +80,12 @@ class SqlTaskRepository:
         )
         return page_of(await self._tx.rows(statement), query.page, task_of, lambda task: task.created_at)
 
+    async def count(self, query: TaskQuery) -> int:
+        """How many tasks match the query."""
+        statement = select(func.count()).select_from(tasks).where(*_filters(self._tx, query))
+        count: int = await self._tx.scalar(statement)
+        return count
+
     async def stats_for_customer(self, customer_id: UUID) -> TaskStats:
         row = await self._tx.first(_STATS, {"tenant": self._tx.tenant_id, "customer": customer_id})
         assert row is not None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from attrs import frozen
+from attrs import evolve, frozen
 
 from lana_core.domain import events
 from lana_core.domain.customers import Customer
@@ -183,7 +183,8 @@ class DeleteInteractionHandler(UseCase):
 
 
 class ListInteractionsHandler(UseCase):
-    """A customer's interactions, newest ``occurred_at`` first, one page at a time.
+    """A customer's interactions, newest ``occurred_at`` first, one page at a time;
+    ``with_total`` also counts them all (``Page.total``).
 
     Archived customers keep their history readable.
     Raises NotFound (customer missing or hidden from the actor), ValidationError (bad cursor).
@@ -192,14 +193,17 @@ class ListInteractionsHandler(UseCase):
     __slots__ = ()
 
     async def __call__(
-        self, actor: Actor, customer_id: UUID, page: PageRequest | None = None
+        self, actor: Actor, customer_id: UUID, page: PageRequest | None = None, *, with_total: bool = False
     ) -> Page[Interaction]:
         async with self._kernel.uow(actor.tenant_id) as uow:
             settings = await policy_settings(uow, actor)
             customer = await load_customer(uow, actor, customer_id, settings)
             owned = owns(actor, customer)
             authorize(actor, Action.READ, Resource.INTERACTION, owned=owned, settings=settings)
-            return await uow.interactions.list_for_customer(customer_id, page or PageRequest())
+            found = await uow.interactions.list_for_customer(customer_id, page or PageRequest())
+            if with_total:
+                found = evolve(found, total=await uow.interactions.count_for_customer(customer_id))
+            return found
 
 
 async def load_interaction(

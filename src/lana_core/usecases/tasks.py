@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from uuid import UUID
 
-from attrs import frozen
+from attrs import evolve, frozen
 
 from lana_core.domain import events
 from lana_core.domain.pagination import Page
@@ -230,13 +230,14 @@ class ListTasksHandler(UseCase):
     Rules: a named project must be readable by the actor. An agent who sees only its own
     customers lists tasks one project at a time: the query must name a project of one
     of its customers.
+    ``with_total`` also counts every match (``Page.total``).
     Raises NotFound (project), ValidationError (bad cursor or limit; project missing from
     a restricted agent's query).
     """
 
     __slots__ = ()
 
-    async def __call__(self, actor: Actor, query: TaskQuery) -> Page[Task]:
+    async def __call__(self, actor: Actor, query: TaskQuery, *, with_total: bool = False) -> Page[Task]:
         async with self._kernel.uow(actor.tenant_id) as uow:
             settings = await authorize_in(uow, actor, Action.READ, Resource.TASK, owned=True)
             if query.project_id is not None:
@@ -245,7 +246,10 @@ class ListTasksHandler(UseCase):
                 raise ValidationError.single(
                     "project_id", "required", "name a project of one of your customers to list its tasks"
                 )
-            return await uow.tasks.list(query)
+            page = await uow.tasks.list(query)
+            if with_total:
+                page = evolve(page, total=await uow.tasks.count(query))
+            return page
 
 
 async def _transition(

@@ -23,7 +23,7 @@ from lana_http.concurrency import (
     required_version,
     with_etag,
 )
-from lana_http.controllers._common import API, DEFAULT_PAGE, Cursor, Limit, page_of, sent_fields
+from lana_http.controllers._common import API, DEFAULT_PAGE, Count, Cursor, Limit, page_of, sent_fields
 from lana_http.problems import GUARDED_WRITE, READ, WRITE, documented
 from lana_http.schemas.history import (
     BatchItemOut,
@@ -58,9 +58,10 @@ class InteractionController(Controller):
         customer_id: FromPath[UUID],
         limit: Limit = DEFAULT_PAGE,
         cursor: Cursor = None,
+        count: Count = False,
     ) -> InteractionPage:
-        """The customer's emails, calls, meetings and notes, newest first."""
-        page = await lana.list_interactions(actor, customer_id, page_of(limit, cursor))
+        """The customer's emails, calls, meetings and notes, newest first; `count=true` adds `total`."""
+        page = await lana.list_interactions(actor, customer_id, page_of(limit, cursor), with_total=count)
         return InteractionPage.of(page)
 
     @post(

@@ -13,7 +13,7 @@ from lana_core.domain.interactions import Interaction, InteractionType
 from lana_core.domain.pagination import Page
 from lana_core.usecases.insights import BatchItem
 from lana_core.usecases.timeline import TimelineEntry, TimelineKind
-from lana_http.schemas.base import Body, Out
+from lana_http.schemas.base import Body, Out, total_of
 from lana_http.schemas.fields import NOT_BLANK, Content, Subject
 
 
@@ -74,10 +74,16 @@ class InteractionOut(Out):
 class InteractionPage(Out):
     items: list[InteractionOut]
     next_cursor: str | None
+    # Only when the list was asked to count (`?count=true`).
+    total: int | UnsetType = UNSET
 
     @classmethod
     def of(cls, page: Page[Interaction]) -> InteractionPage:
-        return cls(items=[InteractionOut.of(i) for i in page.items], next_cursor=page.next_cursor)
+        return cls(
+            items=[InteractionOut.of(i) for i in page.items],
+            next_cursor=page.next_cursor,
+            total=total_of(page),
+        )
 
 
 class FieldChangeOut(Out):

@@ -75,6 +75,10 @@ class InMemoryCustomerRepository:
         rows = (c for c in self._rows() if _matches(query, c))
         return paginate(rows, key=key, kind=kind, order=query.order, page=query.page)
 
+    async def count(self, query: CustomerQuery) -> int:
+        """How many customers :meth:`list` finds for ``query`` on all its pages together."""
+        return sum(1 for c in self._rows() if _matches(query, c))
+
     async def counts(self) -> CustomerCounts:
         """Counts over live customers; every status and value is present, zero or not."""
         live = [c for c in self._rows() if c.archived_at is None]
