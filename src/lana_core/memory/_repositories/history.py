@@ -113,7 +113,8 @@ class InMemoryAuditLog:
         committed = self._scope.space().audit.get(customer_id, [])
         staged = [e for e in self._scope.staged.audit if e.customer_id == customer_id]
         page = PageRequest(limit=limit, after=after)
-        return paginate((*committed, *staged), key=_at, kind=datetime, order=SortOrder.DESC, page=page).items
+        found = paginate((*committed, *staged), key=_at, kind=datetime, order=SortOrder.DESC, page=page)
+        return list(found.items)
 
 
 class InMemoryOutbox:
