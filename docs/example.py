@@ -16,6 +16,7 @@ from lana_core.domain.analytics import Dashboard, Metrics, Timeframe
 from lana_core.domain.customers import CustomerStatus, CustomerValue
 from lana_core.domain.insights import Insight
 from lana_core.domain.interactions import InteractionType
+from lana_core.domain.pagination import PageRequest
 from lana_core.domain.projects import ProjectStatus
 from lana_core.domain.queries import CustomerQuery
 from lana_core.domain.tenancy import Role
@@ -103,7 +104,7 @@ async def tour() -> Tour:
         view=view,
         insight=insight,
         search=[c.name for c in page.items],
-        timeline=await lana.get_timeline(admin, grace.id, limit=20),
+        timeline=(await lana.get_timeline(admin, grace.id, PageRequest(limit=20))).items,
         dashboard=await lana.get_dashboard(admin),
         metrics=await lana.get_metrics(admin, Timeframe.DAY),
     )

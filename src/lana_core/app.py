@@ -31,7 +31,13 @@ from lana_core.usecases.insights import (
     GetLatestInsightHandler,
     ListInsightsHandler,
 )
-from lana_core.usecases.interactions import ListInteractionsHandler, RecordInteractionHandler
+from lana_core.usecases.interactions import (
+    DeleteInteractionHandler,
+    GetInteractionHandler,
+    ListInteractionsHandler,
+    RecordInteractionHandler,
+    UpdateInteractionHandler,
+)
 from lana_core.usecases.projects import (
     ArchiveProjectHandler,
     ChangeProjectStatusHandler,
@@ -49,6 +55,7 @@ from lana_core.usecases.sessions import (
 from lana_core.usecases.tasks import (
     CompleteTaskHandler,
     CreateTaskHandler,
+    DeleteTaskHandler,
     GetTaskHandler,
     ListTasksHandler,
     ReopenTaskHandler,
@@ -159,9 +166,13 @@ class Lana:
         self.update_task = UpdateTaskHandler(kernel)
         self.complete_task = CompleteTaskHandler(kernel)
         self.reopen_task = ReopenTaskHandler(kernel)
+        self.delete_task = DeleteTaskHandler(kernel)
         self.list_tasks = ListTasksHandler(kernel)
         self.record_interaction = RecordInteractionHandler(kernel)
         self.list_interactions = ListInteractionsHandler(kernel)
+        self.get_interaction = GetInteractionHandler(kernel)
+        self.update_interaction = UpdateInteractionHandler(kernel)
+        self.delete_interaction = DeleteInteractionHandler(kernel)
 
     def _insights(self, kernel: Kernel, model: InsightModel | None, options: InsightOptions | None) -> None:
         self.generate_insight = GenerateInsightHandler(kernel, model, options=options)

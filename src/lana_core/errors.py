@@ -56,9 +56,14 @@ class NotFound(LanaError):
 
 
 class Conflict(LanaError):
-    """The change clashes with the stored state: a stale version or a duplicate key."""
+    """The change clashes with the stored state: a stale version or a duplicate key.
+    ``errors`` names the clashing fields when they are known (``customers[3].email``)."""
 
     code = "conflict"
+
+    def __init__(self, message: str, errors: Iterable[FieldError] = ()) -> None:
+        super().__init__(message)
+        self.errors = tuple(errors)
 
 
 class ValidationError(LanaError):

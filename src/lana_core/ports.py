@@ -6,7 +6,7 @@ core can reach another tenant's records. Adapters satisfy these structurally.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, TypeVar
@@ -31,7 +31,7 @@ from lana_core.domain.customers import Customer, CustomerView
 from lana_core.domain.events import DomainEvent
 from lana_core.domain.insights import Insight, InsightContext, InsightDraft
 from lana_core.domain.interactions import Interaction
-from lana_core.domain.pagination import Page, PageRequest
+from lana_core.domain.pagination import Cursor, Page, PageRequest
 from lana_core.domain.projects import Project, ProjectStats, Task, TaskStats
 from lana_core.domain.queries import CustomerQuery, ProjectQuery, TaskQuery
 from lana_core.domain.sessions import Session, SessionView
@@ -138,6 +138,10 @@ class CustomerRepository(Protocol):
         """The customer, archived or not; None when it is not in this tenant."""
         ...
 
+    async def emails_taken(self, emails: Collection[str]) -> set[str]:
+        """Which of the (normalised) ``emails`` a customer of this tenant has, archived or not."""
+        ...
+
     async def get_view(self, customer_id: UUID, today: date) -> CustomerView | None:
         """The customer with the stats of its live projects (overdue as of ``today``) and of
         their tasks, read together; None when it is not in this tenant."""
@@ -150,6 +154,10 @@ class CustomerRepository(Protocol):
 
     async def list(self, query: CustomerQuery) -> Page[Customer]:
         """Matching customers in the query's stable order, one page at a time."""
+        ...
+
+    async def count(self, query: CustomerQuery) -> int:
+        """How many customers :meth:`list` finds for ``query`` on all its pages together."""
         ...
 
     async def counts(self) -> CustomerCounts: ...
@@ -170,6 +178,10 @@ class ProjectRepository(Protocol):
 
     async def list(self, query: ProjectQuery) -> Page[Project]: ...
 
+    async def count(self, query: ProjectQuery) -> int:
+        """How many projects :meth:`list` finds for ``query`` on all its pages together."""
+        ...
+
     async def stats_for_customer(self, customer_id: UUID, today: date) -> ProjectStats: ...
 
     async def recent_for_customer(self, customer_id: UUID, limit: int) -> Sequence[Project]:
@@ -188,8 +200,16 @@ class TaskRepository(Protocol):
         """Store ``task``; raises Conflict unless the stored version is ``task.version - 1``."""
         ...
 
+    async def delete(self, task: Task) -> None:
+        """Delete ``task`` for good; raises StaleVersion unless it is stored at ``task.version``."""
+        ...
+
     async def list(self, query: TaskQuery) -> Page[Task]:
         """Matching tasks, oldest first."""
+        ...
+
+    async def count(self, query: TaskQuery) -> int:
+        """How many tasks :meth:`list` finds for ``query`` on all its pages together."""
         ...
 
     async def stats_for_customer(self, customer_id: UUID) -> TaskStats: ...
@@ -197,6 +217,20 @@ class TaskRepository(Protocol):
 
 class InteractionRepository(Protocol):
     async def add(self, interaction: Interaction) -> None: ...
+
+    async def get(self, interaction_id: UUID) -> Interaction | None:
+        """The interaction; None when it is not in this tenant (or was deleted)."""
+        ...
+
+    async def update(self, interaction: Interaction) -> None:
+        """Store ``interaction``; raises StaleVersion unless the stored version is
+        ``interaction.version - 1``."""
+        ...
+
+    async def delete(self, interaction: Interaction) -> None:
+        """Delete ``interaction`` for good (it leaves every list and count); raises StaleVersion
+        unless it is stored at ``interaction.version``."""
+        ...
 
     async def list_for_customer(self, customer_id: UUID, page: PageRequest) -> Page[Interaction]:
         """The customer's interactions, newest ``occurred_at`` first."""
@@ -224,8 +258,11 @@ class InsightRepository(Protocol):
 class AuditLog(Protocol):
     async def append(self, entries: Sequence[AuditEntry]) -> None: ...
 
-    async def list_for_customer(self, customer_id: UUID, limit: int) -> Sequence[AuditEntry]:
-        """Entries about the customer or its projects and tasks, newest first."""
+    async def list_for_customer(
+        self, customer_id: UUID, limit: int, *, after: Cursor | None = None
+    ) -> Sequence[AuditEntry]:
+        """Entries about the customer or its projects and tasks, newest first (ties: larger id
+        first); with ``after``, only those past that (occurred_at, id) in this order."""
         ...
 
 

@@ -155,7 +155,7 @@ def handle_lana_error(request: Request[Any, Any, Any], error: Exception) -> Resp
         return handle_http_problem(request, invalid_request(error.errors))
     for kind, status, code in _DOMAIN:
         if isinstance(error, kind):
-            errors = error.errors if isinstance(error, ValidationError) else ()
+            errors = error.errors if isinstance(error, (ValidationError, Conflict)) else ()
             detail = _detail(error, code)
             return problem_response(request, status, code, detail, headers=_headers(error), errors=errors)
     return problem_response(request, 400, "bad_request", error.message)

@@ -12,7 +12,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from lana_adapters.messaging._kombu import Connection
+from lana_adapters.messaging.topology import Topology
 from lana_http.cli import cli
+from tests.integration.messaging.broker import RABBITMQ_ENV, delete, rabbitmq_unavailable, unique_settings
 
 LANA = str(Path(sys.executable).with_name("lana"))
 
@@ -59,3 +62,20 @@ def test_a_worker_refuses_the_in_process_broker_that_no_other_process_can_reach(
     assert result.stderr.startswith("lana: ")
     assert "LANA_BROKER_URL" in result.stderr
     assert not (tmp_path / "lana.db").exists()  # refused before anything was touched
+
+
+@pytest.mark.rabbitmq
+def test_dlq_list_says_so_when_the_dead_letter_queue_is_empty() -> None:
+    reason = rabbitmq_unavailable()
+    if reason is not None:
+        pytest.skip(reason)
+    settings = unique_settings(os.environ[RABBITMQ_ENV])
+    with Connection(settings.broker_url) as conn:
+        Topology.of(settings).declare(conn)
+    try:
+        result = CliRunner().invoke(cli, ["dlq", "list"], env=settings.as_env())
+    finally:
+        delete(settings)
+
+    assert result.exit_code == 0, result.output
+    assert result.output == "0 messages\n"

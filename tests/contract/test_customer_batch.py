@@ -22,7 +22,7 @@ from lana_core.usecases.customer_batch import (
     CreateCustomersBatch,
     CreateCustomersBatchHandler,
 )
-from lana_core.usecases.customers import CreateCustomer, CreateCustomerHandler
+from lana_core.usecases.customers import ArchiveCustomerHandler, CreateCustomer, CreateCustomerHandler
 from tests import strategies
 from tests.contract import builders
 from tests.contract.adapter_sets import Adapters
@@ -102,9 +102,13 @@ async def test_two_items_with_one_email_are_a_conflict_and_nothing_is_written(
     before = await everything(kernel, relay, admin.tenant_id)
     commands = [*_people(3), CreateCustomer(name="Twin", email="  PERSON1@example.com ")]
 
-    with pytest.raises(Conflict, match=r"customers\[3\]\.email"):
+    with pytest.raises(Conflict, match=r"customers\[3\]\.email") as raised:
         await CreateCustomersBatchHandler(kernel)(admin, _batch(*commands))
 
+    assert [(e.field, e.code) for e in raised.value.errors] == [
+        ("customers[1].email", "repeated"),
+        ("customers[3].email", "repeated"),
+    ]
     assert await everything(kernel, relay, admin.tenant_id) == before
 
 
@@ -112,12 +116,39 @@ async def test_an_email_taken_in_the_tenant_refuses_the_whole_batch(adapters: Ad
     kernel, relay = adapters.kernel, adapters.relay
     await CreateCustomerHandler(kernel)(admin, CreateCustomer(name="Grace", email="grace@navy.mil"))
     before = await everything(kernel, relay, admin.tenant_id)
-    commands = [*_people(3), CreateCustomer(name="Other Grace", email="grace@navy.mil")]
+    commands = [*_people(3), CreateCustomer(name="Other Grace", email=" Grace@Navy.mil")]
 
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as raised:
         await CreateCustomersBatchHandler(kernel)(admin, _batch(*commands))
 
+    assert [(e.field, e.code) for e in raised.value.errors] == [("customers[3].email", "taken")]
     assert await everything(kernel, relay, admin.tenant_id) == before
+
+
+async def test_an_email_kept_by_an_archived_customer_is_named_as_taken(kernel: Kernel, admin: Actor) -> None:
+    archived = await CreateCustomerHandler(kernel)(admin, CreateCustomer(name="Old", email="old@example.com"))
+    await ArchiveCustomerHandler(kernel)(admin, archived.id)
+    commands = [CreateCustomer(name="New", email="old@example.com"), *_people(2)]
+
+    with pytest.raises(Conflict) as raised:
+        await CreateCustomersBatchHandler(kernel)(admin, _batch(*commands))
+
+    assert [e.field for e in raised.value.errors] == ["customers[0].email"]
+
+
+async def test_emails_taken_names_the_stored_ones_of_this_tenant_only(
+    kernel: Kernel, admin: Actor, clock: ManualClock
+) -> None:
+    other = await make_tenant(kernel, f"other-{uuid4().hex[:6]}")
+    mine = builders.customer(admin.tenant_id, clock.now(), email="mine@example.com")
+    theirs = builders.customer(other.tenant_id, clock.now(), email="theirs@example.com")
+    await builders.commit_new(kernel, admin.tenant_id, lambda uow: uow.customers.add(mine))
+    await builders.commit_new(kernel, other.tenant_id, lambda uow: uow.customers.add(theirs))
+    asked = [f"free{n}@example.com" for n in range(600)] + ["mine@example.com", "theirs@example.com"]
+
+    async with kernel.uow(admin.tenant_id) as uow:
+        assert await uow.customers.emails_taken(asked) == {"mine@example.com"}
+        assert await uow.customers.emails_taken([]) == set()
 
 
 async def test_an_agents_batch_is_its_own_and_may_not_name_another_owner(

@@ -219,3 +219,32 @@ async def test_text_search_finds_every_customer_containing_the_text_in_any_case(
     found = (await ListCustomersHandler(kernel)(admin, query)).items
 
     assert sorted(c.id for c in found) == sorted(c.id for c in expected(made, query))
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=data_sets(), pick=st.data())
+async def test_the_total_of_a_query_is_how_many_customers_of_the_tenant_its_pages_hold(
+    adapters: Adapters, rows: list[Row], pick: st.DataObject
+) -> None:
+    kernel, clock = adapters.kernel, adapters.clock
+    admin = await make_tenant(kernel, f"total-{next(_slugs)}-{uuid4().hex[:6]}")
+    agent = await make_user(kernel, admin, Role.AGENT)
+    start = clock.now()
+    made = await _populate(kernel, clock, admin, [None, admin.user_id, agent.user_id], rows)
+    query = pick.draw(
+        strategies.customer_queries(
+            texts=_texts(made),
+            tag_pool=st.sampled_from([t for c in made for t in c.tags] or ["none"]) | strategies.tags,
+            owners=st.sampled_from([admin.user_id, agent.user_id]),
+            start=start - timedelta(minutes=30),
+            span=clock.now() - start + timedelta(hours=1),
+        )
+    )
+    list_customers = ListCustomersHandler(kernel)
+
+    counted = await list_customers(admin, query, with_total=True)
+    plain = await list_customers(admin, query)
+
+    assert counted.total == len(expected(made, query))
+    assert (counted.items, counted.next_cursor) == (plain.items, plain.next_cursor)
+    assert plain.total is None

@@ -25,6 +25,7 @@ from lana_core.usecases.customers import (
 )
 from tests.contract import builders
 from tests.contract.observe import all_pages
+from tests.support import make_tenant
 
 
 async def test_customer_counts_cover_live_customers_with_every_status_and_value(
@@ -226,3 +227,45 @@ async def test_audit_lists_a_customers_entries_newest_first(
     assert [e.action for e in limited] == ["customer.status_changed"]
     assert entries[0].actor_id == admin.user_id
     assert ("status", "prospect", "active") in [(c.field, c.old, c.new) for c in entries[0].changes]
+
+
+async def test_project_and_task_counts_are_what_their_lists_hold_in_this_tenant(
+    kernel: Kernel, admin: Actor, clock: ManualClock
+) -> None:
+    customer, projects = await _customer_with_projects(kernel, admin, clock)
+    other = await make_tenant(kernel, "initech")
+    await _customer_with_projects(kernel, other, clock)
+    tasks = [
+        attrs.evolve(builders.task(p, clock.now()), completed=n % 2 == 0) for n, p in enumerate(projects)
+    ]
+    await builders.commit_new(kernel, admin.tenant_id, *(lambda uow, t=t: uow.tasks.add(t) for t in tasks))
+    today = clock.now().date()
+    project_queries = [
+        ProjectQuery(),
+        ProjectQuery(customer_id=customer.id, status=ProjectStatus.IN_PROGRESS),
+        ProjectQuery(overdue_on=today, priority=Priority.LOW),
+        ProjectQuery(due_after=today, page=PageRequest(limit=1)),
+        ProjectQuery(customer_id=uuid4()),
+    ]
+    task_queries = [
+        TaskQuery(),
+        TaskQuery(completed=True),
+        TaskQuery(project_id=projects[0].id, page=PageRequest(limit=1)),
+        TaskQuery(assignee_id=admin.user_id),
+    ]
+
+    async with kernel.uow(admin.tenant_id) as uow:
+        for project_query in project_queries:
+            listed = await all_pages(
+                lambda cursor, q=project_query: uow.projects.list(
+                    attrs.evolve(q, page=PageRequest.of(2, cursor))
+                )
+            )
+            assert await uow.projects.count(project_query) == len(listed), project_query
+        for task_query in task_queries:
+            listed = await all_pages(
+                lambda cursor, q=task_query: uow.tasks.list(attrs.evolve(q, page=PageRequest.of(2, cursor)))
+            )
+            assert await uow.tasks.count(task_query) == len(listed), task_query
+        assert await uow.projects.count(ProjectQuery()) == 5
+        assert await uow.tasks.count(TaskQuery(completed=True)) == 3

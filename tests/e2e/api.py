@@ -97,6 +97,12 @@ class Api:
         assert response.status_code == 201, response.text
         return dict(response.json())
 
+    async def interaction(self, customer_id: str, **fields: Any) -> dict[str, Any]:
+        body = {"type": "note", "subject": "Kick-off", **fields}
+        response = await self.post(f"/customers/{customer_id}/interactions", json=body)
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
     async def task(self, project_id: str, **fields: Any) -> dict[str, Any]:
         body = {"project_id": project_id, "title": "Write the plan", **fields}
         response = await self.post("/tasks", json=body)

@@ -24,6 +24,7 @@ class Ids:
     project: str
     task: str
     user: str
+    interaction: str
 
 
 @frozen
@@ -36,7 +37,7 @@ class Call:
 
 def calls(ids: Ids) -> dict[str, Call]:
     """One call per operation id, each valid for a caller allowed to make it."""
-    c, p, t, u = ids.customer, ids.project, ids.task, ids.user
+    c, p, t, u, i = ids.customer, ids.project, ids.task, ids.user, ids.interaction
     return {
         "listCustomers": Call("GET", "/customers"),
         "createCustomer": Call("POST", "/customers", {"name": "New Customer"}),
@@ -50,6 +51,11 @@ def calls(ids: Ids) -> dict[str, Call]:
         "getCustomerTimeline": Call("GET", f"/customers/{c}/timeline"),
         "listInteractions": Call("GET", f"/customers/{c}/interactions"),
         "recordInteraction": Call("POST", f"/customers/{c}/interactions", {"type": "note", "subject": "Hi"}),
+        "getInteraction": Call("GET", f"/customers/{c}/interactions/{i}"),
+        "updateInteraction": Call(
+            "PATCH", f"/customers/{c}/interactions/{i}", {"subject": "Edited"}, ANY_VERSION
+        ),
+        "deleteInteraction": Call("DELETE", f"/customers/{c}/interactions/{i}", None, ANY_VERSION),
         "listInsights": Call("GET", f"/customers/{c}/insights"),
         "getLatestInsight": Call("GET", f"/customers/{c}/insights/latest"),
         "generateInsight": Call("POST", f"/customers/{c}/insights", {"refresh": False}),
@@ -66,6 +72,7 @@ def calls(ids: Ids) -> dict[str, Call]:
         "updateTask": Call("PATCH", f"/tasks/{t}", {"title": "Edited"}, ANY_VERSION),
         "completeTask": Call("POST", f"/tasks/{t}/complete"),
         "reopenTask": Call("POST", f"/tasks/{t}/reopen"),
+        "deleteTask": Call("DELETE", f"/tasks/{t}", None, ANY_VERSION),
         "ingestEvent": Call("POST", "/analytics/events", {"name": "viewed"}),
         "ingestEvents": Call("POST", "/analytics/events/batch", {"events": [{"name": "viewed"}]}),
         "getMetrics": Call("GET", "/analytics/metrics"),
@@ -114,6 +121,9 @@ DECISIONS: dict[str, tuple[Action, Resource, bool] | None] = {
     "getCustomerTimeline": (Action.READ, Resource.INTERACTION, False),
     "listInteractions": (Action.READ, Resource.INTERACTION, False),
     "recordInteraction": (Action.CREATE, Resource.INTERACTION, False),
+    "getInteraction": (Action.READ, Resource.INTERACTION, False),
+    "updateInteraction": (Action.UPDATE, Resource.INTERACTION, False),
+    "deleteInteraction": (Action.DELETE, Resource.INTERACTION, False),
     "listInsights": (Action.READ, Resource.INSIGHT, False),
     "getLatestInsight": (Action.READ, Resource.INSIGHT, False),
     "generateInsight": (Action.CREATE, Resource.INSIGHT, False),
@@ -130,6 +140,7 @@ DECISIONS: dict[str, tuple[Action, Resource, bool] | None] = {
     "updateTask": (Action.UPDATE, Resource.TASK, False),
     "completeTask": (Action.UPDATE, Resource.TASK, False),
     "reopenTask": (Action.UPDATE, Resource.TASK, False),
+    "deleteTask": (Action.DELETE, Resource.TASK, False),
     "ingestEvent": (Action.CREATE, Resource.ANALYTICS, False),
     "ingestEvents": (Action.CREATE, Resource.ANALYTICS, False),
     "getMetrics": (Action.READ, Resource.ANALYTICS, False),

@@ -43,7 +43,26 @@ async def test_a_repeated_email_is_a_conflict_and_nothing_is_created(api: Api) -
 
     assert response.status_code == 409
     assert response.headers["content-type"] == "application/problem+json"
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [
+        ("customers[0].email", "repeated"),
+        ("customers[1].email", "repeated"),
+    ]
     assert (await api.get("/customers")).json()["items"] == []
+
+
+async def test_an_email_already_taken_is_a_conflict_naming_the_item(api: Api) -> None:
+    await api.customer(name="Grace", email="grace@navy.mil")
+    body = {"customers": [{"name": "Ada"}, {"name": "Other Grace", "email": "GRACE@navy.mil"}]}
+
+    response = await api.post("/customers/batch", json=body)
+
+    assert response.status_code == 409
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["code"] == "conflict"
+    assert [(e["field"], e["code"]) for e in problem["errors"]] == [("customers[1].email", "taken")]
+    assert "customers[1].email" in problem["detail"]
+    assert len((await api.get("/customers")).json()["items"]) == 1
 
 
 async def test_an_empty_or_oversized_batch_is_refused(api: Api) -> None:

@@ -35,6 +35,29 @@ async def test_the_timeline_merges_changes_and_interactions(api: Api) -> None:
     assert timeline == sorted(timeline, key=lambda e: (e["occurred_at"], e["id"]), reverse=True)
 
 
+async def test_the_timeline_pages_like_every_list(api: Api) -> None:
+    customer = await api.customer(value="high")
+    path = f"/customers/{customer['id']}"
+    for subject in ("First", "Second", "Third"):
+        await api.post(f"{path}/interactions", json={"type": "note", "subject": subject})
+    at_once = (await api.get(f"{path}/timeline")).json()
+    assert at_once["next_cursor"] is None
+
+    walked, cursor = [], None
+    while True:
+        params = {"limit": 2} if cursor is None else {"limit": 2, "cursor": cursor}
+        page = (await api.get(f"{path}/timeline", params=params)).json()
+        walked.extend(page["items"])
+        if (cursor := page["next_cursor"]) is None:
+            break
+
+    assert len(at_once["items"]) == 5
+    assert walked == at_once["items"]
+    forged = await api.get(f"{path}/timeline", params={"cursor": "not-a-cursor"})
+    assert forged.status_code == 400
+    assert forged.json()["errors"][0]["field"] == "cursor"
+
+
 async def test_an_insight_is_generated_stored_and_listed(api: Api) -> None:
     customer = await api.customer(value="high")
     assert (await api.get(f"/customers/{customer['id']}/insights/latest")).status_code == 404
@@ -80,3 +103,82 @@ async def test_a_batch_needs_ids_or_a_filter_and_at_most_500_ids(api: Api) -> No
     assert (await api.post("/insights/batch", json={})).status_code == 422
     too_many = {"customer_ids": [f"01890000-0000-7000-8000-{i:012d}" for i in range(501)]}
     assert (await api.post("/insights/batch", json=too_many)).status_code == 400
+
+
+async def test_an_interaction_is_corrected_with_its_etag_then_deleted(api: Api) -> None:
+    customer = await api.customer()
+    base = f"/customers/{customer['id']}/interactions"
+    recorded = await api.post(base, json={"type": "call", "subject": "Intro call"})
+    assert recorded.status_code == 201
+    assert recorded.headers["etag"] == '"1"'
+    one = f"{base}/{recorded.json()['id']}"
+
+    assert (await api.patch(one, json={"subject": "Intro"})).status_code == 428
+    edited = await api.patch(
+        one, json={"content": "Wants a demo", "type": "meeting"}, headers={"If-Match": '"1"'}
+    )
+    assert edited.status_code == 200, edited.text
+    body = edited.json()
+    assert (body["subject"], body["content"], body["type"], body["version"]) == (
+        "Intro call",
+        "Wants a demo",
+        "meeting",
+        2,
+    )
+    assert body["edited_at"] is not None
+    assert edited.headers["etag"] == '"2"'
+    read = await api.get(one)
+    assert (read.json(), read.headers["etag"]) == (body, '"2"')
+
+    assert (await api.delete(one, headers={"If-Match": '"1"'})).status_code == 412
+    deleted = await api.delete(one, headers={"If-Match": '"2"'})
+    assert deleted.status_code == 204
+    assert (await api.get(one)).status_code == 404
+    assert (await api.delete(one, headers={"If-Match": "*"})).status_code == 404
+    assert (await api.get(base)).json()["items"] == []
+    timeline = (await api.get(f"/customers/{customer['id']}/timeline")).json()["items"]
+    assert [e["action"] for e in timeline if e["aggregate_type"] == "interaction"] == ["interaction.deleted"]
+
+
+async def test_an_interaction_edit_refuses_what_a_record_refuses(api: Api) -> None:
+    customer = await api.customer()
+    base = f"/customers/{customer['id']}/interactions"
+    one = f"{base}/{(await api.post(base, json={'type': 'note', 'subject': 'Hi'})).json()['id']}"
+    headers = {"If-Match": "*"}
+
+    for body, status in (
+        ({"subject": "bell\u0007"}, 422),
+        ({"subject": None, "content": None}, 422),
+        ({"subject": "x" * 301}, 400),
+        ({"occurred_at": "2026-01-01T00:00:00"}, 422),
+        ({"author_id": customer["id"]}, 400),
+    ):
+        response = await api.patch(one, json=body, headers=headers)
+        assert response.status_code == status, (body, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+    assert (await api.get(one)).json()["version"] == 1
+
+
+async def test_an_interaction_is_only_found_under_its_own_customer(api: Api) -> None:
+    first, second = await api.customer(name="A"), await api.customer(name="B")
+    logged = (
+        await api.post(f"/customers/{first['id']}/interactions", json={"type": "note", "subject": "Hi"})
+    ).json()
+    elsewhere = f"/customers/{second['id']}/interactions/{logged['id']}"
+
+    assert (await api.get(elsewhere)).status_code == 404
+    assert (await api.patch(elsewhere, json={"subject": "x"}, headers={"If-Match": "*"})).status_code == 404
+    assert (await api.delete(elsewhere, headers={"If-Match": "*"})).status_code == 404
+
+
+async def test_agents_change_only_the_interactions_they_wrote(api: Api) -> None:
+    author, colleague = await api.as_role("agent"), await api.as_role("agent")
+    customer = await author.customer()
+    base = f"/customers/{customer['id']}/interactions"
+    one = f"{base}/{(await author.post(base, json={'type': 'note', 'subject': 'Mine'})).json()['id']}"
+    headers = {"If-Match": "*"}
+
+    assert (await colleague.patch(one, json={"subject": "Theirs"}, headers=headers)).status_code == 403
+    assert (await colleague.delete(one, headers=headers)).status_code == 403
+    assert (await author.patch(one, json={"subject": "Still mine"}, headers=headers)).status_code == 200
+    assert (await author.delete(one, headers=headers)).status_code == 204

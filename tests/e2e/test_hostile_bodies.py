@@ -111,7 +111,11 @@ async def records(admin: Api) -> Ids:
     task = await admin.task(project["id"])
     viewer = await admin.as_role("viewer")
     return Ids(
-        customer=customer["id"], project=project["id"], task=task["id"], user=(await viewer.me())["user_id"]
+        customer=customer["id"],
+        project=project["id"],
+        task=task["id"],
+        user=(await viewer.me())["user_id"],
+        interaction=(await admin.interaction(customer["id"]))["id"],
     )
 
 

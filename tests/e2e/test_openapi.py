@@ -104,3 +104,31 @@ async def test_closed_sets_of_names_list_their_spelling_and_say_any_case_is_matc
     assert schemas["CustomerStatus"]["enum"] == ["prospect", "active", "inactive"]
     for name in ("CustomerStatus", "Priority", "InteractionType", "Role", "Timeframe", "SortOrder"):
         assert "Matched in any case" in schemas[name]["description"], name
+
+
+async def test_lists_offer_a_count_and_document_the_total_it_adds(document: dict[str, Any]) -> None:
+    found, schemas = operations(document), document["components"]["schemas"]
+    for operation_id, page in (
+        ("listCustomers", "CustomerPage"),
+        ("listProjects", "ProjectPage"),
+        ("listTasks", "TaskPage"),
+        ("listInteractions", "InteractionPage"),
+    ):
+        (count,) = [p for p in found[operation_id]["parameters"] if p["name"] == "count"]
+        assert (count["in"], count["required"], count["schema"]["type"]) == ("query", False, "boolean")
+        assert schemas[page]["properties"]["total"]["anyOf"] == [{"type": "integer"}], page
+        assert "total" not in schemas[page]["required"], page
+    timeline = found["getCustomerTimeline"]
+    assert {"limit", "cursor"} <= {p["name"] for p in timeline["parameters"]}
+    assert "next_cursor" in schemas["Timeline"]["required"]
+
+
+async def test_deleting_tasks_and_changing_interactions_need_if_match(document: dict[str, Any]) -> None:
+    found = operations(document)
+    for operation_id in ("deleteTask", "updateInteraction", "deleteInteraction"):
+        operation = found[operation_id]
+        assert header(operation, "If-Match")["required"] is True, operation_id
+        assert {"404", "412", "428"} <= operation["responses"].keys(), operation_id
+    for operation_id in ("deleteTask", "deleteInteraction"):
+        assert "204" in found[operation_id]["responses"], operation_id
+    assert "getInteraction" in found

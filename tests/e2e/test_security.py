@@ -21,7 +21,14 @@ async def _records(admin: Api) -> Ids:
     project = await admin.project(customer["id"])
     task = await admin.task(project["id"])
     user = (await admin.post("/users", json=_user_body())).json()
-    return Ids(customer=customer["id"], project=project["id"], task=task["id"], user=user["id"])
+    interaction = await admin.interaction(customer["id"])
+    return Ids(
+        customer=customer["id"],
+        project=project["id"],
+        task=task["id"],
+        user=user["id"],
+        interaction=interaction["id"],
+    )
 
 
 def _user_body() -> dict[str, str]:
@@ -45,7 +52,7 @@ def _operations(app: Litestar) -> set[str]:
 def test_every_operation_has_a_policy_decision_and_a_call(app: Litestar) -> None:
     operations = _operations(app)
     assert operations == set(DECISIONS)
-    ids = Ids(customer="c", project="p", task="t", user="u")
+    ids = Ids(customer="c", project="p", task="t", user="u", interaction="i")
     needing_a_call = {op for op, decision in DECISIONS.items() if decision is not None}
     assert needing_a_call <= set(calls(ids))
 
@@ -87,7 +94,7 @@ async def test_another_tenants_records_are_not_found_on_every_route_that_takes_a
 
 def _names_a_record(call: Call, ids: Ids) -> bool:
     text = f"{call.path} {call.json}"
-    return any(value in text for value in (ids.customer, ids.project, ids.task, ids.user))
+    return any(value in text for value in (ids.customer, ids.project, ids.task, ids.user, ids.interaction))
 
 
 async def test_no_response_carries_a_password_hash_or_a_secret(api: Api) -> None:

@@ -99,3 +99,30 @@ async def test_a_stale_task_etag_is_a_412(api: Api) -> None:
     response = await api.patch(f"/tasks/{task['id']}", json={"title": "Late"}, headers={"If-Match": '"1"'})
     assert response.status_code == 412
     assert response.json()["type"] == "https://lana.dev/problems/precondition-failed"
+
+
+async def test_deleting_a_task_needs_its_current_etag_and_answers_204(api: Api) -> None:
+    project = await api.project((await api.customer())["id"])
+    task = await api.task(project["id"])
+    edited = await api.patch(f"/tasks/{task['id']}", json={"title": "Edited"}, headers={"If-Match": '"1"'})
+    assert edited.status_code == 200
+
+    missing = await api.delete(f"/tasks/{task['id']}")
+    assert missing.status_code == 428
+    stale = await api.delete(f"/tasks/{task['id']}", headers={"If-Match": '"1"'})
+    assert stale.status_code == 412
+    assert stale.headers["content-type"] == "application/problem+json"
+    deleted = await api.delete(f"/tasks/{task['id']}", headers={"If-Match": edited.headers["etag"]})
+    assert deleted.status_code == 204
+    assert deleted.content == b""
+
+    assert (await api.get(f"/tasks/{task['id']}")).status_code == 404
+    assert (await api.get("/tasks", params={"project_id": project["id"]})).json()["items"] == []
+    again = await api.delete(f"/tasks/{task['id']}", headers={"If-Match": "*"})
+    assert again.status_code == 404
+    assert again.headers["content-type"] == "application/problem+json"
+
+
+async def test_an_unknown_task_cannot_be_deleted(api: Api) -> None:
+    response = await api.delete("/tasks/01890000-0000-7000-8000-000000000000", headers={"If-Match": "*"})
+    assert response.status_code == 404

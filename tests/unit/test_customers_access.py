@@ -96,6 +96,15 @@ async def test_a_restricted_agent_sees_only_its_own_customers(kernel: Kernel, ad
     with pytest.raises(NotFound):
         await GetCustomerHandler(kernel)(agent, theirs.id)
     assert await _names(kernel, admin) == ["Mine", "Theirs"]
+    totals = [
+        (await ListCustomersHandler(kernel)(actor, query, with_total=True)).total
+        for actor, query in (
+            (agent, CustomerQuery()),
+            (agent, CustomerQuery(owner_id=other.user_id)),
+            (admin, CustomerQuery()),
+        )
+    ]
+    assert totals == [1, 0, 2]
 
 
 async def test_an_archived_customer_is_hidden_from_lists_but_still_readable(

@@ -351,3 +351,16 @@ async def test_no_sequence_of_moves_leaves_the_board(targets: list[ProjectStatus
     ]
     assert len(moves) == project.version - 1
     assert all(to in PROJECT_TRANSITIONS[came_from] for came_from, to in moves)
+
+
+async def test_a_project_list_counts_its_live_matches_only_when_asked(kernel: Kernel, admin: Actor) -> None:
+    customer_id = await new_customer(kernel, admin)
+    made = [await new_project(kernel, admin, customer_id) for _ in range(3)]
+    await ArchiveProjectHandler(kernel)(admin, made[0].id)
+    await new_project(kernel, admin, await new_customer(kernel, admin))
+    query = ProjectQuery(customer_id=customer_id, page=PageRequest(limit=1))
+
+    counted = await ListProjectsHandler(kernel)(admin, query, with_total=True)
+
+    assert (len(counted.items), counted.total) == (1, 2)
+    assert (await ListProjectsHandler(kernel)(admin, query)).total is None

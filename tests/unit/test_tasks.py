@@ -9,10 +9,11 @@ from uuid import UUID, uuid4
 import pytest
 
 from lana_core.domain import events
+from lana_core.domain.pagination import PageRequest
 from lana_core.domain.projects import Project, Task
 from lana_core.domain.queries import TaskQuery
 from lana_core.domain.tenancy import Actor, Role, TenantSettings
-from lana_core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from lana_core.errors import Conflict, NotFound, PermissionDenied, StaleVersion, ValidationError
 from lana_core.memory import InMemoryOutboxRelayStore, InMemoryStore, ManualClock
 from lana_core.usecases._base import Kernel
 from lana_core.usecases.customers import CreateCustomer, CreateCustomerHandler, GetCustomerHandler
@@ -21,6 +22,7 @@ from lana_core.usecases.tasks import (
     CompleteTaskHandler,
     CreateTask,
     CreateTaskHandler,
+    DeleteTaskHandler,
     GetTaskHandler,
     ListTasksHandler,
     ReopenTaskHandler,
@@ -219,3 +221,66 @@ async def test_a_task_reads_back_in_its_tenant_and_nowhere_else(kernel: Kernel, 
         await GetTaskHandler(kernel)(other, task.id)
     with pytest.raises(NotFound):
         await GetTaskHandler(kernel)(admin, uuid4())
+
+
+async def test_deleting_a_task_removes_it_and_publishes_task_deleted(
+    kernel: Kernel, admin: Actor, store: InMemoryStore
+) -> None:
+    project = await new_project(kernel, admin)
+    task = await new_task(kernel, admin, project.id)
+
+    await DeleteTaskHandler(kernel)(admin, task.id, expected_version=1)
+
+    with pytest.raises(NotFound):
+        await GetTaskHandler(kernel)(admin, task.id)
+    with pytest.raises(NotFound):
+        await DeleteTaskHandler(kernel)(admin, task.id)
+    assert (await event_types(store, kernel))[-1] == events.TASK_DELETED
+    assert list((await ListTasksHandler(kernel)(admin, TaskQuery(project_id=project.id))).items) == []
+
+
+async def test_a_task_is_deleted_by_who_may_edit_it_and_never_at_a_stale_version(
+    kernel: Kernel, admin: Actor
+) -> None:
+    owner = await make_user(kernel, admin, Role.AGENT)
+    helper = await make_user(kernel, admin, Role.AGENT)
+    viewer = await make_user(kernel, admin, Role.VIEWER)
+    manager = await make_user(kernel, admin, Role.MANAGER)
+    project = await new_project(kernel, admin, owner=owner)
+    owners_task = await new_task(kernel, owner, project.id)
+    helpers_task = await new_task(kernel, owner, project.id, assignee_id=helper.user_id)
+    delete = DeleteTaskHandler(kernel)
+
+    for refused in (helper, viewer):
+        with pytest.raises(PermissionDenied):
+            await delete(refused, owners_task.id)
+    await UpdateTaskHandler(kernel)(owner, UpdateTask(task_id=owners_task.id, title="Final copy"))
+    with pytest.raises(StaleVersion):
+        await delete(manager, owners_task.id, expected_version=1)
+    await delete(helper, helpers_task.id)
+    await delete(manager, owners_task.id, expected_version=2)
+
+    assert list((await ListTasksHandler(kernel)(admin, TaskQuery(project_id=project.id))).items) == []
+
+
+async def test_the_tasks_of_an_archived_project_cannot_be_deleted(kernel: Kernel, admin: Actor) -> None:
+    project = await new_project(kernel, admin)
+    task = await new_task(kernel, admin, project.id)
+    await ArchiveProjectHandler(kernel)(admin, project.id)
+
+    with pytest.raises(Conflict):
+        await DeleteTaskHandler(kernel)(admin, task.id)
+    assert await GetTaskHandler(kernel)(admin, task.id) == task
+
+
+async def test_a_task_list_counts_its_matches_only_when_asked(kernel: Kernel, admin: Actor) -> None:
+    project = await new_project(kernel, admin)
+    for _ in range(3):
+        await new_task(kernel, admin, project.id)
+    await new_task(kernel, admin, (await new_project(kernel, admin)).id)
+    query = TaskQuery(project_id=project.id, page=PageRequest(limit=2))
+
+    counted = await ListTasksHandler(kernel)(admin, query, with_total=True)
+
+    assert (len(counted.items), counted.total) == (2, 3)
+    assert (await ListTasksHandler(kernel)(admin, query)).total is None

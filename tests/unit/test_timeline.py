@@ -10,6 +10,7 @@ import pytest
 from lana_core.domain import events
 from lana_core.domain.customers import CustomerValue
 from lana_core.domain.interactions import Interaction, InteractionType
+from lana_core.domain.pagination import PageRequest
 from lana_core.domain.projects import ProjectStatus
 from lana_core.domain.tenancy import Actor, Role, TenantSettings
 from lana_core.errors import NotFound, ValidationError
@@ -25,8 +26,13 @@ from lana_core.usecases.projects import (
 )
 from lana_core.usecases.tasks import CompleteTaskHandler, CreateTask, CreateTaskHandler
 from lana_core.usecases.tenants import ChangeTenantSettings, ChangeTenantSettingsHandler
-from lana_core.usecases.timeline import GetTimelineHandler, TimelineKind
+from lana_core.usecases.timeline import GetTimelineHandler, TimelineEntry, TimelineKind
 from tests.support import START, make_tenant, make_user
+
+
+async def timeline_of(kernel: Kernel, actor: Actor, customer_id: UUID, limit: int) -> list[TimelineEntry]:
+    page = await GetTimelineHandler(kernel)(actor, customer_id, PageRequest(limit=limit))
+    return list(page.items)
 
 
 async def new_customer(kernel: Kernel, actor: Actor, value: CustomerValue = CustomerValue.MEDIUM) -> UUID:
@@ -59,7 +65,7 @@ async def test_changes_and_interactions_merge_newest_first(
         admin, ChangeProjectStatus(project_id=project.id, status=ProjectStatus.IN_PROGRESS)
     )
 
-    timeline = await GetTimelineHandler(kernel)(admin, customer_id, 10)
+    timeline = await timeline_of(kernel, admin, customer_id, 10)
 
     assert [(e.kind, e.summary) for e in timeline] == [
         (TimelineKind.AUDIT, "Project status changed from todo to in_progress"),
@@ -77,7 +83,7 @@ async def test_an_interaction_stands_for_its_own_audit_entry(kernel: Kernel, adm
     customer_id = await new_customer(kernel, admin)
     kickoff = await call(kernel, admin, customer_id)
 
-    timeline = await GetTimelineHandler(kernel)(admin, customer_id, 10)
+    timeline = await timeline_of(kernel, admin, customer_id, 10)
 
     assert [e.kind for e in timeline if e.aggregate_id == kickoff.id] == [TimelineKind.INTERACTION]
     assert all(e.aggregate_type != "interaction" for e in timeline if e.kind is TimelineKind.AUDIT)
@@ -89,7 +95,7 @@ async def test_the_limit_keeps_the_newest_entries(kernel: Kernel, admin: Actor, 
         clock.advance(timedelta(minutes=5))
         await call(kernel, admin, customer_id)
 
-    timeline = await GetTimelineHandler(kernel)(admin, customer_id, 3)
+    timeline = await timeline_of(kernel, admin, customer_id, 3)
 
     assert [e.occurred_at for e in timeline] == [START + timedelta(minutes=m) for m in (20, 15, 10)]
 
@@ -102,7 +108,7 @@ async def test_many_backdated_interactions_do_not_push_recent_changes_out(
     for days in range(10, 15):
         await call(kernel, admin, customer_id, days_ago=days)
 
-    timeline = await GetTimelineHandler(kernel)(admin, customer_id, 3)
+    timeline = await timeline_of(kernel, admin, customer_id, 3)
 
     assert [e.action for e in timeline] == [events.CUSTOMER_CREATED, *[events.INTERACTION_RECORDED] * 2]
 
@@ -113,8 +119,8 @@ async def test_entries_at_the_same_instant_always_read_in_the_same_order(
     customer_id = await new_customer(kernel, admin, value=CustomerValue.HIGH)
     await call(kernel, admin, customer_id)
 
-    first = await GetTimelineHandler(kernel)(admin, customer_id, 10)
-    again = await GetTimelineHandler(kernel)(admin, customer_id, 10)
+    first = await timeline_of(kernel, admin, customer_id, 10)
+    again = await timeline_of(kernel, admin, customer_id, 10)
 
     assert len({e.occurred_at for e in first}) == 1
     assert first == again
@@ -132,7 +138,7 @@ async def test_task_changes_show_on_the_customers_timeline(
     clock.advance(timedelta(minutes=1))
     await CompleteTaskHandler(kernel)(admin, task.id)
 
-    timeline = await GetTimelineHandler(kernel)(admin, customer_id, 1)
+    timeline = await timeline_of(kernel, admin, customer_id, 1)
 
     assert [(e.summary, e.aggregate_id) for e in timeline] == [("Task completed", task.id)]
 
@@ -141,7 +147,7 @@ async def test_task_changes_show_on_the_customers_timeline(
 async def test_a_limit_outside_1_to_200_is_refused(kernel: Kernel, admin: Actor, limit: int) -> None:
     customer_id = await new_customer(kernel, admin)
     with pytest.raises(ValidationError) as raised:
-        await GetTimelineHandler(kernel)(admin, customer_id, limit)
+        await timeline_of(kernel, admin, customer_id, limit)
     assert raised.value.errors[0].field == "limit"
 
 
@@ -154,4 +160,45 @@ async def test_unknown_foreign_and_hidden_customers_are_not_found(kernel: Kernel
 
     for actor, target in ((admin, uuid4()), (other, customer_id), (agent, customer_id)):
         with pytest.raises(NotFound):
-            await GetTimelineHandler(kernel)(actor, target, 10)
+            await timeline_of(kernel, actor, target, 10)
+
+
+async def test_the_timeline_pages_with_a_cursor_and_shows_each_entry_once(
+    kernel: Kernel, admin: Actor, clock: ManualClock
+) -> None:
+    customer_id = await new_customer(kernel, admin, value=CustomerValue.HIGH)  # two entries at one instant
+    for days in (3, 1, 2):
+        await call(kernel, admin, customer_id, days_ago=days)
+    clock.advance(timedelta(minutes=1))
+    await call(kernel, admin, customer_id)
+    everything = await timeline_of(kernel, admin, customer_id, 200)
+    timeline = GetTimelineHandler(kernel)
+
+    pages = [await timeline(admin, customer_id, PageRequest(limit=2))]
+    while pages[-1].next_cursor is not None:
+        pages.append(await timeline(admin, customer_id, PageRequest.of(2, pages[-1].next_cursor)))
+
+    assert [len(page.items) for page in pages] == [2, 2, 2]
+    assert [e for page in pages for e in page.items] == everything
+    assert len(everything) == 6
+
+
+async def test_a_page_after_new_entries_neither_repeats_nor_skips_what_was_there(
+    kernel: Kernel, admin: Actor, clock: ManualClock
+) -> None:
+    customer_id = await new_customer(kernel, admin)
+    for days in (1, 2, 3, 4):
+        await call(kernel, admin, customer_id, days_ago=days)
+    timeline = GetTimelineHandler(kernel)
+    first = await timeline(admin, customer_id, PageRequest(limit=2))
+    clock.advance(timedelta(hours=1))
+    await call(kernel, admin, customer_id)  # newer than every page: read from the top again
+    backdated = await call(kernel, admin, customer_id, days_ago=5)  # older than the first page
+
+    rest = await timeline(admin, customer_id, PageRequest.of(200, first.next_cursor))
+
+    seen = [e.occurred_at for e in (*first.items, *rest.items)]
+    assert seen == sorted(seen, reverse=True)
+    assert len({e.id for e in (*first.items, *rest.items)}) == len(seen) == 6
+    assert backdated.id in {e.id for e in rest.items}
+    assert rest.next_cursor is None

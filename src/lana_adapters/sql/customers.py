@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -62,6 +62,7 @@ _COUNTS = Prepared(
     .where(c.tenant_id == bindparam("tenant"), c.archived_at.is_(None))
     .group_by(c.status, c.value)
 )
+_EMAILS_PER_QUERY = 500
 _SORTS: dict[str, tuple[ColumnElement[Any], KeyKind]] = {
     "created_at": (c.created_at, datetime),
     "updated_at": (c.updated_at, datetime),
@@ -94,6 +95,17 @@ class SqlCustomerRepository:
         row = await self._tx.first(_GET, {"tenant": self._tx.tenant_id, "id": customer_id})
         return None if row is None else customer_of(row)
 
+    async def emails_taken(self, emails: Collection[str]) -> set[str]:
+        """Which of ``emails`` a customer of this tenant has, archived or not; asked in chunks
+        that keep each statement's parameters well under SQLite's limit."""
+        wanted = list(dict.fromkeys(emails))
+        taken: set[str] = set()
+        for start in range(0, len(wanted), _EMAILS_PER_QUERY):
+            chunk = wanted[start : start + _EMAILS_PER_QUERY]
+            statement = select(c.email).where(c.tenant_id == self._tx.tenant_id, c.email.in_(chunk))
+            taken.update(row.email for row in await self._tx.rows(statement))
+        return taken
+
     async def get_view(self, customer_id: UUID, today: date) -> CustomerView | None:
         params = {"tenant": self._tx.tenant_id, "customer": customer_id, "today": today}
         row = await self._tx.first(_VIEW, params)
@@ -119,17 +131,13 @@ class SqlCustomerRepository:
     async def list(self, query: CustomerQuery) -> Page[Customer]:
         """Matching customers in the query's stable order, one page at a time."""
         ranked = query.sort == search.RELEVANCE
-        found = await search.text_search(self._tx, query.text, fuzzy=ranked) if query.text else None
+        found = await self._search(query)
         key, kind = (
             (found.rank, int)
             if found is not None and ranked
             else _SORTS.get(query.sort, _SORTS["created_at"])
         )
-        statement = select(*COLUMNS).where(*_filters(self._tx, query))
-        if found is not None and found.matches is not None:
-            statement = statement.join_from(customers, found.matches, found.matches.c.customer_id == c.id)
-        if found is not None and found.condition is not None:
-            statement = statement.where(found.condition)
+        statement = _matching(select(*COLUMNS), self._tx, query, found)
         if query.page.after is not None:
             statement = statement.where(after(key, c.id, query.order, query.page.after, kind))
         statement = statement.order_by(*order_by(key, c.id, query.order)).limit(query.page.limit + 1)
@@ -139,6 +147,13 @@ class SqlCustomerRepository:
         rows = await read(statement)
         field = query.sort if query.sort in _SORTS else "created_at"
         return page_of(rows, query.page, customer_of, lambda customer: getattr(customer, field))
+
+    async def count(self, query: CustomerQuery) -> int:
+        """How many customers :meth:`list` finds for ``query`` on all its pages together."""
+        found = await self._search(query)
+        statement = _matching(select(func.count()).select_from(customers), self._tx, query, found)
+        count: int = await self._tx.scalar(statement)
+        return count
 
     async def counts(self) -> CustomerCounts:
         """Counts over live customers; every status and value is present, zero or not."""
@@ -163,12 +178,29 @@ class SqlCustomerRepository:
         )
         return [DayCount(_as_date(when), count) for when, count in await self._tx.rows(statement)]
 
+    async def _search(self, query: CustomerQuery) -> search.TextSearch | None:
+        if not query.text:
+            return None
+        return await search.text_search(self._tx, query.text, fuzzy=query.sort == search.RELEVANCE)
+
     async def _ranked_page(
         self, read: _Read, statement: Select[Any], key: ColumnElement[Any], query: CustomerQuery
     ) -> Page[Customer]:
         rows = await read(statement.add_columns(key.label("rank")))
         ranks = {row.id: row.rank for row in rows}
         return page_of(rows, query.page, customer_of, lambda customer: ranks[customer.id])
+
+
+def _matching(
+    statement: Select[Any], tx: Tx, query: CustomerQuery, found: search.TextSearch | None
+) -> Select[Any]:
+    """``statement`` narrowed to the customers matching ``query`` (and its text, ``found``)."""
+    statement = statement.where(*_filters(tx, query))
+    if found is not None and found.matches is not None:
+        statement = statement.join_from(customers, found.matches, found.matches.c.customer_id == c.id)
+    if found is not None and found.condition is not None:
+        statement = statement.where(found.condition)
+    return statement
 
 
 def _filters(tx: Tx, query: CustomerQuery) -> list[ColumnElement[bool]]:

@@ -1,4 +1,4 @@
-"""Append-only records of one tenant: interactions, insights and audit entries."""
+"""The records of one tenant's history: interactions, and the append-only insights and audit entries."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from uuid import UUID
 
 from sqlalchemy import bindparam, func, select
 
-from lana_adapters.sql.paging import after, order_by, page_of
+from lana_adapters.sql import paging
+from lana_adapters.sql.paging import order_by, page_of
 from lana_adapters.sql.prepared import Prepared
 from lana_adapters.sql.records import (
     audit_of,
@@ -20,11 +21,19 @@ from lana_adapters.sql.records import (
 )
 from lana_adapters.sql.tables import audit_log, insights, interactions
 from lana_adapters.sql.tx import Tx
-from lana_adapters.sql.writes import add, check_tenant, insert
+from lana_adapters.sql.writes import (
+    add,
+    check_tenant,
+    delete_versioned,
+    insert,
+    update_versioned,
+    versioned_delete,
+    versioned_update,
+)
 from lana_core.domain.audit import AuditEntry
 from lana_core.domain.insights import Insight, InsightSource
 from lana_core.domain.interactions import Interaction
-from lana_core.domain.pagination import Page, PageRequest, SortOrder
+from lana_core.domain.pagination import Cursor, Page, PageRequest, SortOrder
 
 i, n, a = interactions.c, insights.c, audit_log.c
 _OF_CUSTOMER = (i.tenant_id == bindparam("tenant"), i.customer_id == bindparam("customer"))
@@ -33,6 +42,10 @@ _INSERT_INTERACTION, _INSERT_INSIGHT, _INSERT_AUDIT = (
     insert(insights),
     insert(audit_log),
 )
+_GET_INTERACTION = Prepared(
+    select(interactions).where(i.tenant_id == bindparam("tenant"), i.id == bindparam("id")), by_key=True
+)
+_UPDATE_INTERACTION, _DELETE_INTERACTION = versioned_update(interactions), versioned_delete(interactions)
 _INTERACTION_COUNT = Prepared(select(func.count()).where(*_OF_CUSTOMER))
 _LAST_INTERACTION = Prepared(
     select(interactions).where(*_OF_CUSTOMER).order_by(i.occurred_at.desc(), i.id.desc()).limit(1)
@@ -59,7 +72,7 @@ _AUDIT = Prepared(
 
 
 class SqlInteractionRepository:
-    """The tenant's interactions with its customers."""
+    """The tenant's interactions with its customers; corrected in place, deleted for good."""
 
     __slots__ = ("_tx",)
 
@@ -71,13 +84,32 @@ class SqlInteractionRepository:
         check_tenant(self._tx, interaction.tenant_id, "interaction")
         await add(self._tx, _INSERT_INTERACTION, interaction_values(interaction))
 
+    async def get(self, interaction_id: UUID) -> Interaction | None:
+        row = await self._tx.first(_GET_INTERACTION, {"tenant": self._tx.tenant_id, "id": interaction_id})
+        return None if row is None else interaction_of(row)
+
+    async def update(self, interaction: Interaction) -> None:
+        """Store ``interaction``; raises StaleVersion unless the stored version is one less."""
+        check_tenant(self._tx, interaction.tenant_id, "interaction")
+        values = interaction_values(interaction)
+        await update_versioned(self._tx, _UPDATE_INTERACTION, values, "interaction")
+
+    async def delete(self, interaction: Interaction) -> None:
+        """Delete ``interaction``; raises StaleVersion unless it is stored at its version."""
+        check_tenant(self._tx, interaction.tenant_id, "interaction")
+        await delete_versioned(
+            self._tx, _DELETE_INTERACTION, interaction.id, interaction.version, "interaction"
+        )
+
     async def list_for_customer(self, customer_id: UUID, page: PageRequest) -> Page[Interaction]:
         """The customer's interactions, newest ``occurred_at`` first (ties: larger id first)."""
         statement = select(interactions).where(
             i.tenant_id == self._tx.tenant_id, i.customer_id == customer_id
         )
         if page.after is not None:
-            statement = statement.where(after(i.occurred_at, i.id, SortOrder.DESC, page.after, datetime))
+            statement = statement.where(
+                paging.after(i.occurred_at, i.id, SortOrder.DESC, page.after, datetime)
+            )
         statement = statement.order_by(*order_by(i.occurred_at, i.id, SortOrder.DESC)).limit(page.limit + 1)
         rows = await self._tx.rows(statement)
         return page_of(rows, page, interaction_of, lambda interaction: interaction.occurred_at)
@@ -114,7 +146,9 @@ class SqlInsightRepository:
         """The customer's insights, newest first (ties: larger id first)."""
         statement = select(insights).where(n.tenant_id == self._tx.tenant_id, n.customer_id == customer_id)
         if page.after is not None:
-            statement = statement.where(after(n.created_at, n.id, SortOrder.DESC, page.after, datetime))
+            statement = statement.where(
+                paging.after(n.created_at, n.id, SortOrder.DESC, page.after, datetime)
+            )
         statement = statement.order_by(*order_by(n.created_at, n.id, SortOrder.DESC)).limit(page.limit + 1)
         return page_of(await self._tx.rows(statement), page, insight_of, lambda insight: insight.created_at)
 
@@ -137,7 +171,19 @@ class SqlAuditLog:
             check_tenant(self._tx, entry.tenant_id, "audit entry")
         await self._tx.append(_INSERT_AUDIT, [audit_values(entry) for entry in entries])
 
-    async def list_for_customer(self, customer_id: UUID, limit: int) -> Sequence[AuditEntry]:
-        """Entries about the customer or its projects and tasks, newest first (ties: larger id first)."""
-        params = {"tenant": self._tx.tenant_id, "customer": customer_id, "limit": limit}
-        return [audit_of(row) for row in await self._tx.rows(_AUDIT, params)]
+    async def list_for_customer(
+        self, customer_id: UUID, limit: int, *, after: Cursor | None = None
+    ) -> Sequence[AuditEntry]:
+        """Entries about the customer or its projects and tasks, newest first (ties: larger id
+        first), past ``after`` when given."""
+        if after is None:
+            params = {"tenant": self._tx.tenant_id, "customer": customer_id, "limit": limit}
+            return [audit_of(row) for row in await self._tx.rows(_AUDIT, params)]
+        statement = (
+            select(audit_log)
+            .where(a.tenant_id == self._tx.tenant_id, a.customer_id == customer_id)
+            .where(paging.after(a.occurred_at, a.id, SortOrder.DESC, after, datetime))
+            .order_by(*order_by(a.occurred_at, a.id, SortOrder.DESC))
+            .limit(limit)
+        )
+        return [audit_of(row) for row in await self._tx.rows(statement)]

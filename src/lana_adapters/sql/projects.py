@@ -86,6 +86,12 @@ class SqlProjectRepository:
         rows = await self._tx.rows(statement)
         return page_of(rows, query.page, project_of, lambda project: getattr(project, query.sort))
 
+    async def count(self, query: ProjectQuery) -> int:
+        """How many live projects match the query."""
+        statement = select(func.count()).select_from(projects).where(*_filters(self._tx, query))
+        count: int = await self._tx.scalar(statement)
+        return count
+
     async def stats_for_customer(self, customer_id: UUID, today: date) -> ProjectStats:
         params = {"tenant": self._tx.tenant_id, "customer": customer_id, "today": today}
         row = await self._tx.first(_STATS, params)

@@ -1,5 +1,5 @@
-"""Rows to domain objects and back for the append-only records: interactions, insights,
-audit entries, outbox events and analytics events."""
+"""Rows to domain objects and back for the records of history: interactions, and the
+append-only insights, audit entries, outbox events and analytics events."""
 
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ def interaction_values(interaction: Interaction) -> Values:
         "occurred_at": interaction.occurred_at,
         "author_id": interaction.author_id,
         "created_at": interaction.created_at,
+        "version": interaction.version,
+        "edited_at": interaction.edited_at,
     }
 
 
@@ -37,6 +39,8 @@ def interaction_of(row: AnyRow) -> Interaction:
         occurred_at=row.occurred_at,
         author_id=row.author_id,
         created_at=row.created_at,
+        version=row.version,
+        edited_at=row.edited_at,
     )
 
 

@@ -253,6 +253,9 @@ interactions = Table(
     Column("occurred_at", UtcDateTime, nullable=False),
     Column("author_id", Uuid, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    # Interactions became editable (migration 0013): those recorded before are at version 1.
+    Column("version", Integer, nullable=False, server_default=text("1")),
+    Column("edited_at", UtcDateTime),
     PrimaryKeyConstraint("tenant_id", "id"),
     _parent("customers", "customer_id"),
     one_of("type", InteractionType),

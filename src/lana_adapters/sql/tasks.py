@@ -12,7 +12,15 @@ from lana_adapters.sql.prepared import Prepared
 from lana_adapters.sql.rows import task_of, task_values
 from lana_adapters.sql.tables import projects, tasks
 from lana_adapters.sql.tx import Tx
-from lana_adapters.sql.writes import add, check_tenant, insert, update_versioned, versioned_update
+from lana_adapters.sql.writes import (
+    add,
+    check_tenant,
+    delete_versioned,
+    insert,
+    update_versioned,
+    versioned_delete,
+    versioned_update,
+)
 from lana_core.domain.pagination import Page, SortOrder
 from lana_core.domain.projects import Task, TaskStats
 from lana_core.domain.queries import TaskQuery
@@ -21,6 +29,7 @@ t = tasks.c
 _GET = Prepared(select(tasks).where(t.tenant_id == bindparam("tenant"), t.id == bindparam("id")), by_key=True)
 _INSERT = insert(tasks)
 _UPDATE = versioned_update(tasks)
+_DELETE = versioned_delete(tasks)
 # Tasks of archived projects do not count.
 # One row, whatever the customer has: also joined into the customer view (sql/customers.py).
 STATS = (
@@ -56,6 +65,11 @@ class SqlTaskRepository:
         check_tenant(self._tx, task.tenant_id, "task")
         await update_versioned(self._tx, _UPDATE, task_values(task), "task")
 
+    async def delete(self, task: Task) -> None:
+        """Delete ``task``; raises StaleVersion unless it is stored at ``task.version``."""
+        check_tenant(self._tx, task.tenant_id, "task")
+        await delete_versioned(self._tx, _DELETE, task.id, task.version, "task")
+
     async def list(self, query: TaskQuery) -> Page[Task]:
         """Matching tasks, oldest first by (created_at, id)."""
         statement = select(tasks).where(*_filters(self._tx, query))
@@ -65,6 +79,12 @@ class SqlTaskRepository:
             query.page.limit + 1
         )
         return page_of(await self._tx.rows(statement), query.page, task_of, lambda task: task.created_at)
+
+    async def count(self, query: TaskQuery) -> int:
+        """How many tasks match the query."""
+        statement = select(func.count()).select_from(tasks).where(*_filters(self._tx, query))
+        count: int = await self._tx.scalar(statement)
+        return count
 
     async def stats_for_customer(self, customer_id: UUID) -> TaskStats:
         row = await self._tx.first(_STATS, {"tenant": self._tx.tenant_id, "customer": customer_id})

@@ -41,6 +41,16 @@ def versioned_update(table: Table) -> Prepared:
     return Prepared(statement, table=table, keys=[k for k in writable(table) if k not in _FIXED])
 
 
+def versioned_delete(table: Table) -> Prepared:
+    """``DELETE`` of one row of the tenant, only while it is at the given version."""
+    statement = table.delete().where(
+        table.c.tenant_id == bindparam("tenant"),
+        table.c.id == bindparam("id"),
+        table.c.version == bindparam("version"),
+    )
+    return Prepared(statement, by_key=True)
+
+
 async def add(tx: Tx, statement: Prepared, values: dict[str, Any] | list[dict[str, Any]]) -> None:
     """Insert one row or many; raises Conflict if a key is taken, ValidationError if a
     referenced record does not exist."""
@@ -55,3 +65,11 @@ async def update_versioned(tx: Tx, statement: Prepared, values: dict[str, Any], 
     params.update(w_tenant=values["tenant_id"], w_id=values["id"], w_version=values["version"] - 1)
     if await tx.write(statement, params) != 1:
         raise StaleVersion(f"{kind} {values['id']} was changed by someone else; reload and retry")
+
+
+async def delete_versioned(tx: Tx, statement: Prepared, row_id: UUID, version: int, kind: str) -> None:
+    """Run a :func:`versioned_delete`; raises StaleVersion when no row of the tenant is
+    stored at ``version`` (changed or deleted meanwhile)."""
+    params = {"tenant": tx.tenant_id, "id": row_id, "version": version}
+    if await tx.write(statement, params) != 1:
+        raise StaleVersion(f"{kind} {row_id} was changed by someone else; reload and retry")

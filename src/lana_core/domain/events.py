@@ -25,7 +25,10 @@ TASK_CREATED: Final = "task.created"
 TASK_UPDATED: Final = "task.updated"
 TASK_COMPLETED: Final = "task.completed"
 TASK_REOPENED: Final = "task.reopened"
+TASK_DELETED: Final = "task.deleted"
 INTERACTION_RECORDED: Final = "interaction.recorded"
+INTERACTION_UPDATED: Final = "interaction.updated"
+INTERACTION_DELETED: Final = "interaction.deleted"
 INSIGHT_GENERATED: Final = "insight.generated"
 TENANT_CREATED: Final = "tenant.created"
 TENANT_SETTINGS_CHANGED: Final = "tenant.settings_changed"
@@ -50,7 +53,10 @@ EVENT_TYPES: Final = frozenset(
         TASK_UPDATED,
         TASK_COMPLETED,
         TASK_REOPENED,
+        TASK_DELETED,
         INTERACTION_RECORDED,
+        INTERACTION_UPDATED,
+        INTERACTION_DELETED,
         INSIGHT_GENERATED,
         TENANT_CREATED,
         TENANT_SETTINGS_CHANGED,

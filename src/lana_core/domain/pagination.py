@@ -65,7 +65,10 @@ class PageRequest:
 
 @frozen
 class Page(Generic[T]):
-    """One page of results; ``next_cursor`` is None on the last page."""
+    """One page of results; ``next_cursor`` is None on the last page. ``total``, when a list
+    was asked for it, counts every result of the query, on this page or another; None
+    otherwise (counting costs a query of its own)."""
 
     items: Sequence[T]
     next_cursor: str | None
+    total: int | None = None

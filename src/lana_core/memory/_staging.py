@@ -44,7 +44,7 @@ class Staging:
         self.customers: Pending[Customer] = Pending()
         self.projects: Pending[Project] = Pending()
         self.tasks: Pending[Task] = Pending()
-        self.interactions: list[Interaction] = []
+        self.interactions: Pending[Interaction] = Pending()
         self.insights: list[Insight] = []
         self.audit: list[AuditEntry] = []
         self.outbox: list[DomainEvent] = []
@@ -59,8 +59,6 @@ class Staging:
             pending.apply(table)
         for session_id in self.forgotten_sessions:
             _forget(space, session_id)
-        for interaction in self.interactions:
-            space.interactions.setdefault(interaction.customer_id, []).append(interaction)
         for insight in self.insights:
             space.insights.setdefault(insight.customer_id, []).append(insight)
         for entry in self.audit:
@@ -81,8 +79,9 @@ class Staging:
             (self.customers, space.customers),
             (self.projects, space.projects),
             (self.tasks, space.tasks),
+            (self.interactions, space.interactions),
         ]
-        return [(pending, table) for pending, table in pairs if pending.rows]
+        return [(pending, table) for pending, table in pairs if not pending.is_empty]
 
 
 def _forget(space: TenantSpace, session_id: UUID) -> None:

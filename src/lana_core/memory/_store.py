@@ -29,6 +29,9 @@ CUSTOMER: Kind[Customer] = Kind(
 PROJECT: Kind[Project] = Kind("project", version=lambda p: p.version, parent=lambda p: p.customer_id)
 TASK: Kind[Task] = Kind("task", version=lambda t: t.version, parent=lambda t: t.customer_id)
 SESSION: Kind[Session] = Kind("session", version=lambda s: s.version, parent=lambda s: s.user_id)
+INTERACTION: Kind[Interaction] = Kind(
+    "interaction", version=lambda i: i.version, parent=lambda i: i.customer_id
+)
 
 
 class TenantSpace:
@@ -56,7 +59,7 @@ class TenantSpace:
         self.customers = Table(CUSTOMER)
         self.projects = Table(PROJECT)
         self.tasks = Table(TASK)
-        self.interactions: dict[UUID, list[Interaction]] = {}
+        self.interactions = Table(INTERACTION)
         self.insights: dict[UUID, list[Insight]] = {}
         self.audit: dict[UUID | None, list[AuditEntry]] = {}
         self.analytics: list[AnalyticsEvent] = []

@@ -1,9 +1,10 @@
 """Committed rows of one kind, the writes a unit of work stages on them, and the checks between.
 
 A :class:`Table` holds what is committed; a :class:`Pending` holds one unit of work's
-added or changed rows plus the version each change was based on. Reads overlay the
-pending rows on the table; :meth:`Pending.verify` re-checks versions and unique keys
-against the table at commit, and :meth:`Pending.apply` writes the rows in.
+added, changed or removed rows plus the version each change was based on. Reads overlay
+the pending rows on the table and hide the removed ones; :meth:`Pending.verify` re-checks
+versions and unique keys against the table at commit, and :meth:`Pending.apply` writes
+the rows in and takes the removed ones out.
 """
 
 from __future__ import annotations
@@ -58,18 +59,25 @@ class Table(Generic[E]):
 class Pending(Generic[E]):
     """One unit of work's staged rows of one kind; nothing here is visible to other units."""
 
-    __slots__ = ("base", "rows")
+    __slots__ = ("base", "removed", "rows")
 
     def __init__(self) -> None:
         self.rows: dict[UUID, E] = {}
         self.base: dict[UUID, int] = {}
+        self.removed: set[UUID] = set()
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.rows and not self.removed
 
     def get(self, table: Table[E], row_id: UUID) -> E | None:
-        # Hashing a UUID runs Python code: skip the lookup when nothing is staged.
+        # Hashing a UUID runs Python code: skip the lookups when nothing is staged.
         if self.rows:
             row = self.rows.get(row_id)
             if row is not None:
                 return row
+        if self.removed and row_id in self.removed:
+            return None
         return table.rows.get(row_id)
 
     def find(self, table: Table[E], key: str) -> E | None:
@@ -84,17 +92,24 @@ class Pending(Generic[E]):
         return found if found is not None and key_of(found) == key else None
 
     def values(self, table: Table[E]) -> Iterable[E]:
-        if not self.rows:
+        if self.is_empty:
             return table.rows.values()
         merged = dict(table.rows)
         merged.update(self.rows)
+        for row_id in self.removed:
+            merged.pop(row_id, None)
         return merged.values()
 
     def children(self, table: Table[E], parent_id: UUID) -> list[E]:
         committed = table.children.get(parent_id, _NO_CHILDREN)
         if not committed and not self.rows:
             return []
-        rows = [self.rows[row_id] if row_id in self.rows else table.rows[row_id] for row_id in committed]
+        removed = self.removed
+        rows = [
+            self.rows[row_id] if row_id in self.rows else table.rows[row_id]
+            for row_id in committed
+            if not removed or row_id not in removed
+        ]
         parent_of = table.kind.parent
         if self.rows and parent_of is not None:
             rows.extend(r for r in self.rows.values() if r.id not in committed and parent_of(r) == parent_id)
@@ -115,6 +130,19 @@ class Pending(Generic[E]):
         self._check_unique(table, row)
         self.rows[row.id] = row
         self.base.setdefault(row.id, ANY if version_of is None else version_of(current))
+
+    def remove(self, table: Table[E], row: E) -> None:
+        """Stage the removal of ``row``; raises StaleVersion unless it is visible at ``row``'s version."""
+        current = self.get(table, row.id)
+        version_of = table.kind.version
+        if current is None or (version_of is not None and version_of(current) != version_of(row)):
+            raise _stale(table, row.id)
+        staged = self.rows.pop(row.id, None)
+        if staged is not None and self.base[row.id] == NEW:
+            del self.base[row.id]  # added and removed in this unit: nothing to commit
+            return
+        self.base.setdefault(row.id, ANY if version_of is None else version_of(current))
+        self.removed.add(row.id)
 
     def verify(self, table: Table[E]) -> None:
         """Raise Conflict if another unit of work committed a clashing change since staging."""
@@ -145,6 +173,8 @@ class Pending(Generic[E]):
                 table.unique[key] = row_id
             if is_new and parent_of is not None:
                 table.children.setdefault(parent_of(row), {})[row_id] = None
+        for row_id in self.removed:
+            _take_out(table, row_id)
 
     def _check_unique(self, table: Table[E], row: E) -> None:
         key_of = table.kind.unique
@@ -152,12 +182,23 @@ class Pending(Generic[E]):
         if key_of is None or key is None:
             return
         holder = table.unique.get(key)
-        if holder is not None and holder != row.id:
+        if holder is not None and holder != row.id and holder not in self.removed:
             staged = self.rows.get(holder)
             if staged is None or key_of(staged) == key:
                 raise _taken(table)
         if any(other.id != row.id and key_of(other) == key for other in self.rows.values()):
             raise _taken(table)
+
+
+def _take_out(table: Table[E], row_id: UUID) -> None:
+    """Remove a committed row and its entries in the table's indexes."""
+    row = table.rows.pop(row_id)
+    key_of, parent_of = table.kind.unique, table.kind.parent
+    key = None if key_of is None else key_of(row)
+    if key is not None and table.unique.get(key) == row_id:
+        del table.unique[key]
+    if parent_of is not None:
+        table.children.get(parent_of(row), {}).pop(row_id, None)
 
 
 def _stale(table: Table[E], row_id: UUID) -> StaleVersion:

@@ -124,7 +124,7 @@ def json_safe(value: Any) -> Any:
     raise TypeError(f"cannot make {kind.__name__} JSON-safe")
 
 
-_SKIPPED = frozenset({"tenant_id", "version", "created_at", "updated_at", "password_hash"})
+_SKIPPED = frozenset({"tenant_id", "version", "created_at", "updated_at", "edited_at", "password_hash"})
 
 
 _AUDITED_FIELDS: dict[type, tuple[str, ...]] = {}
@@ -155,6 +155,22 @@ class Change:
     before: Mapping[str, Any] | None
     after: Mapping[str, Any]
     payload: Mapping[str, Any] | None = None
+
+
+def deletion(event_type: str, aggregate_type: str, entity: Any, customer_id: UUID | None) -> Change:
+    """What deleting ``entity`` records: its audit entry takes every field from its value to
+    None; its event carries the entity as it was, at the version after its last."""
+    before = snapshot(entity)
+    return Change(
+        event_type=event_type,
+        aggregate_type=aggregate_type,
+        aggregate_id=entity.id,
+        aggregate_version=entity.version + 1,
+        customer_id=customer_id,
+        before=before,
+        after=dict.fromkeys(before),
+        payload=before,
+    )
 
 
 async def record(

@@ -36,7 +36,9 @@ class CreateCustomersBatchHandler(UseCase):
     rules (normalised unique email, agents own what they create, HIGH value also emits
     ``customer.created.high_value``); every item is checked before anything is stored and
     errors name the item as ``customers[i].field``; two items with one email, or an email
-    already taken in the tenant, refuse the whole batch. One permission check covers it.
+    already taken in the tenant (by an archived customer too), refuse the whole batch with
+    a Conflict whose ``errors`` name every such ``customers[i].email``. One permission
+    check covers it.
     Raises ValidationError, Conflict, PermissionDenied.
     """
 
@@ -47,6 +49,18 @@ class CreateCustomersBatchHandler(UseCase):
         _check_size(commands)
         details = _parsed(commands)
         _refuse_repeated_emails(details)
+        try:
+            made = await self._create(actor, commands, details)
+        except Conflict as clash:
+            # Only a failed batch pays for finding which emails were taken.
+            await self._name_taken_emails(actor, details, clash)
+            raise
+        await self._kernel.cache.invalidate(actor.tenant_id, stale_namespaces([events.CUSTOMER_CREATED]))
+        return made
+
+    async def _create(
+        self, actor: Actor, commands: Sequence[CreateCustomer], details: Sequence[ContactDetails]
+    ) -> tuple[Customer, ...]:
         now = self._now()
         async with self._kernel.uow(actor.tenant_id) as uow:
             await authorize_in(uow, actor, Action.CREATE, Resource.CUSTOMER)
@@ -66,8 +80,22 @@ class CreateCustomersBatchHandler(UseCase):
             await uow.customers.add_many(made)
             await record(uow, self._kernel, actor, now, *(c for one in made for c in created_changes(one)))
             await uow.commit()
-        await self._kernel.cache.invalidate(actor.tenant_id, stale_namespaces([events.CUSTOMER_CREATED]))
         return made
+
+    async def _name_taken_emails(
+        self, actor: Actor, details: Sequence[ContactDetails], clash: Conflict
+    ) -> None:
+        """Raise a Conflict naming each item whose email the tenant has; return when none is
+        (the clash was about something else, or the email was given up meanwhile)."""
+        index_of = {contact.email: index for index, contact in enumerate(details) if contact.email}
+        async with self._kernel.uow(actor.tenant_id) as uow:
+            taken = await uow.customers.emails_taken(index_of.keys())
+        if not taken:
+            return
+        indexes = sorted(index_of[email] for email in taken)
+        errors = [FieldError(_email(i), "taken", "a customer of this tenant has this email") for i in indexes]
+        message = "; ".join(f"{_email(i)} is taken by another customer" for i in indexes)
+        raise Conflict(message, errors) from clash
 
 
 def _check_size(commands: Sequence[CreateCustomer]) -> None:
@@ -94,13 +122,20 @@ def _parsed(commands: Sequence[CreateCustomer]) -> list[ContactDetails]:
 
 
 def _refuse_repeated_emails(details: Sequence[ContactDetails]) -> None:
-    first_with: dict[str, int] = {}
+    """Raise a Conflict naming every item whose email another item has too."""
+    holders: dict[str, list[int]] = {}
     for index, contact in enumerate(details):
-        if contact.email is None:
-            continue
-        earlier = first_with.setdefault(contact.email, index)
-        if earlier != index:
-            raise Conflict(f"{_FIELD}[{index}].email repeats {_FIELD}[{earlier}].email")
+        if contact.email is not None:
+            holders.setdefault(contact.email, []).append(index)
+    groups = [indexes for indexes in holders.values() if len(indexes) > 1]
+    if not groups:
+        return
+    named = sorted((i, [_email(j) for j in group if j != i]) for group in groups for i in group)
+    errors = [FieldError(_email(i), "repeated", f"also given in {', '.join(others)}") for i, others in named]
+    message = "; ".join(
+        f"{_email(later)} repeats {_email(group[0])}" for group in groups for later in group[1:]
+    )
+    raise Conflict(message, errors)
 
 
 async def _owners(uow: UnitOfWork, actor: Actor, commands: Sequence[CreateCustomer]) -> list[UUID | None]:
@@ -124,6 +159,10 @@ async def _owners(uow: UnitOfWork, actor: Actor, commands: Sequence[CreateCustom
     if problems:
         raise ValidationError(problems)
     return owners
+
+
+def _email(index: int) -> str:
+    return f"{_FIELD}[{index}].email"
 
 
 def _of_item(index: int, error: ValidationError) -> list[FieldError]:

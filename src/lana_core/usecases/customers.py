@@ -171,7 +171,8 @@ class GetCustomerHandler(UseCase):
 
 
 class ListCustomersHandler(UseCase):
-    """List customers matching a query, one page at a time.
+    """List customers matching a query, one page at a time; ``with_total`` also counts every
+    match (``Page.total``).
 
     An agent restricted to its own customers sees only those, whatever the query says.
     Raises ValidationError (bad cursor or limit, a control character in the text or tag).
@@ -179,15 +180,20 @@ class ListCustomersHandler(UseCase):
 
     __slots__ = ()
 
-    async def __call__(self, actor: Actor, query: CustomerQuery) -> Page[Customer]:
+    async def __call__(
+        self, actor: Actor, query: CustomerQuery, *, with_total: bool = False
+    ) -> Page[Customer]:
         query = query.checked()
         async with self._kernel.uow(actor.tenant_id) as uow:
             settings = await authorize_in(uow, actor, Action.READ, Resource.CUSTOMER, owned=True)
             if actor.role is Role.AGENT and settings.agents_see_only_own_customers:
                 if query.owner_id not in (None, actor.user_id):
-                    return Page(items=(), next_cursor=None)
+                    return Page(items=(), next_cursor=None, total=0 if with_total else None)
                 query = _with_owner(query, actor.user_id)
-            return await uow.customers.list(query)
+            page = await uow.customers.list(query)
+            if with_total:
+                page = evolve(page, total=await uow.customers.count(query))
+            return page
 
 
 class UpdateCustomerHandler(UseCase):

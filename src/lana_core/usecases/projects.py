@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from attrs import frozen
+from attrs import evolve, frozen
 
 from lana_core.domain import events
 from lana_core.domain.pagination import Page
@@ -128,13 +128,14 @@ class ListProjectsHandler(UseCase):
     Rules: a named customer must be readable by the actor. An agent who sees only its
     own customers lists projects one customer at a time: the query must name a customer
     the agent owns, so it never sees work of customers hidden from it.
+    ``with_total`` also counts every match (``Page.total``).
     Raises NotFound (customer), ValidationError (bad cursor or limit; customer missing
     from a restricted agent's query).
     """
 
     __slots__ = ()
 
-    async def __call__(self, actor: Actor, query: ProjectQuery) -> Page[Project]:
+    async def __call__(self, actor: Actor, query: ProjectQuery, *, with_total: bool = False) -> Page[Project]:
         async with self._kernel.uow(actor.tenant_id) as uow:
             settings = await authorize_in(uow, actor, Action.READ, Resource.PROJECT, owned=True)
             if query.customer_id is not None:
@@ -143,7 +144,10 @@ class ListProjectsHandler(UseCase):
                 raise ValidationError.single(
                     "customer_id", "required", "name one of your customers to list its projects"
                 )
-            return await uow.projects.list(query)
+            page = await uow.projects.list(query)
+            if with_total:
+                page = evolve(page, total=await uow.projects.count(query))
+            return page
 
 
 class UpdateProjectHandler(UseCase):

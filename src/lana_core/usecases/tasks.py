@@ -1,4 +1,4 @@
-"""Task use cases: create, edit, complete, reopen, list."""
+"""Task use cases: create, edit, complete, reopen, delete, list."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from uuid import UUID
 
-from attrs import frozen
+from attrs import evolve, frozen
 
 from lana_core.domain import events
 from lana_core.domain.pagination import Page
@@ -15,7 +15,15 @@ from lana_core.domain.projects import Task
 from lana_core.domain.queries import TaskQuery
 from lana_core.domain.tenancy import Actor
 from lana_core.errors import ValidationError
-from lana_core.usecases._base import Change, UseCase, authorize_in, policy_settings, record, snapshot
+from lana_core.usecases._base import (
+    Change,
+    UseCase,
+    authorize_in,
+    deletion,
+    policy_settings,
+    record,
+    snapshot,
+)
 from lana_core.usecases.caching import stale_namespaces
 from lana_core.usecases.customers import UNSET
 from lana_core.usecases.work_access import (
@@ -33,6 +41,7 @@ __all__ = [
     "CompleteTaskHandler",
     "CreateTask",
     "CreateTaskHandler",
+    "DeleteTaskHandler",
     "GetTaskHandler",
     "ListTasksHandler",
     "ReopenTaskHandler",
@@ -176,6 +185,33 @@ class ReopenTaskHandler(UseCase):
         )
 
 
+class DeleteTaskHandler(UseCase):
+    """Delete a task for good; emits ``task.deleted``, whose payload is the task as it was.
+
+    Rules: those of an edit: optimistic concurrency on ``expected_version``; tasks of
+    archived projects or customers are read-only; agents delete only tasks they own
+    (assignee, or owner of the project). The audit trail keeps the task's history.
+    Raises NotFound, Conflict (stale version, archived), PermissionDenied.
+    """
+
+    __slots__ = ()
+
+    async def __call__(self, actor: Actor, task_id: UUID, expected_version: int | None = None) -> None:
+        now = self._now()
+        async with self._kernel.uow(actor.tenant_id) as uow:
+            settings = await policy_settings(uow, actor)
+            task, project, customer = await load_task(uow, actor, task_id, settings)
+            owned = owns_task(actor, task, project, customer)
+            authorize(actor, Action.DELETE, Resource.TASK, owned=owned, settings=settings)
+            task.check_version(expected_version)
+            ensure_open(customer, project)
+            await uow.tasks.delete(task)
+            change = deletion(events.TASK_DELETED, "task", task, task.customer_id)
+            await record(uow, self._kernel, actor, now, change)
+            await uow.commit()
+        await self._kernel.cache.invalidate(actor.tenant_id, stale_namespaces([events.TASK_DELETED]))
+
+
 class GetTaskHandler(UseCase):
     """Read one task. Raises NotFound (also when its project's customer is hidden)."""
 
@@ -194,13 +230,14 @@ class ListTasksHandler(UseCase):
     Rules: a named project must be readable by the actor. An agent who sees only its own
     customers lists tasks one project at a time: the query must name a project of one
     of its customers.
+    ``with_total`` also counts every match (``Page.total``).
     Raises NotFound (project), ValidationError (bad cursor or limit; project missing from
     a restricted agent's query).
     """
 
     __slots__ = ()
 
-    async def __call__(self, actor: Actor, query: TaskQuery) -> Page[Task]:
+    async def __call__(self, actor: Actor, query: TaskQuery, *, with_total: bool = False) -> Page[Task]:
         async with self._kernel.uow(actor.tenant_id) as uow:
             settings = await authorize_in(uow, actor, Action.READ, Resource.TASK, owned=True)
             if query.project_id is not None:
@@ -209,7 +246,10 @@ class ListTasksHandler(UseCase):
                 raise ValidationError.single(
                     "project_id", "required", "name a project of one of your customers to list its tasks"
                 )
-            return await uow.tasks.list(query)
+            page = await uow.tasks.list(query)
+            if with_total:
+                page = evolve(page, total=await uow.tasks.count(query))
+            return page
 
 
 async def _transition(

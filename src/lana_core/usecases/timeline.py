@@ -1,4 +1,4 @@
-"""A customer's timeline: its recorded changes and its interactions, newest first."""
+"""A customer's timeline: its recorded changes and its interactions, newest first, page by page."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from lana_core.domain import events
 from lana_core.domain.audit import AuditEntry, FieldChange
 from lana_core.domain.choices import Choice
 from lana_core.domain.interactions import Interaction
-from lana_core.domain.pagination import MAX_LIMIT, PageRequest
+from lana_core.domain.pagination import MAX_LIMIT, Cursor, Page, PageRequest
 from lana_core.domain.policy import Action, Resource, authorize
 from lana_core.domain.tenancy import Actor
 from lana_core.errors import ValidationError
@@ -82,11 +82,15 @@ class TimelineEntry:
 
 
 class GetTimelineHandler(UseCase):
-    """The newest ``limit`` entries of a customer's history, newest first.
+    """A customer's history, newest first, one page at a time.
 
     Merges the audit entries about the customer, its projects and tasks with the
-    customer's interactions; an interaction stands for its own audit entry. Entries at
-    the same instant are ordered by id, so the same history always reads the same.
+    customer's interactions; an interaction stands for its own audit entries, and a
+    deleted one leaves the entry of its deletion. Entries at the same instant are ordered
+    by id, so the same history always reads the same, and a cursor is the (time, id) of
+    a page's last entry: entries added later never repeat or hide entries of the pages
+    still to read (a new change comes first, before every cursor; a contact logged after
+    the fact shows on the pages past its time).
     Raises NotFound (customer missing or hidden from the actor), ValidationError (field
     ``limit``: not between 1 and 200).
     """
@@ -94,20 +98,32 @@ class GetTimelineHandler(UseCase):
     __slots__ = ()
 
     async def __call__(
-        self, actor: Actor, customer_id: UUID, limit: int = DEFAULT_TIMELINE_LIMIT
-    ) -> Sequence[TimelineEntry]:
-        _check_limit(limit)
+        self, actor: Actor, customer_id: UUID, page: PageRequest | None = None
+    ) -> Page[TimelineEntry]:
+        page = page or PageRequest(limit=DEFAULT_TIMELINE_LIMIT)
+        _check_limit(page.limit)
+        wanted = page.limit + 1  # one more than the page tells whether another follows
         async with self._kernel.uow(actor.tenant_id) as uow:
             settings = await policy_settings(uow, actor)
             customer = await load_customer(uow, actor, customer_id, settings)
             owned = owns(actor, customer)
             authorize(actor, Action.READ, Resource.INTERACTION, owned=owned, settings=settings)
-            changes = await _changes(uow, customer_id, limit)
-            contacts = await uow.interactions.list_for_customer(customer_id, PageRequest(limit=limit))
+            changes = await _changes(uow, customer_id, wanted, page.after)
+            contacts = await uow.interactions.list_for_customer(
+                customer_id, PageRequest(limit=wanted, after=page.after)
+            )
         entries = [TimelineEntry.of_audit(e) for e in changes]
         entries += [TimelineEntry.of_interaction(i) for i in contacts.items]
         entries.sort(key=lambda entry: (entry.occurred_at, entry.id), reverse=True)
-        return tuple(entries[:limit])
+        return _page_of(entries, page.limit)
+
+
+def _page_of(entries: Sequence[TimelineEntry], limit: int) -> Page[TimelineEntry]:
+    items = tuple(entries[:limit])
+    if len(entries) <= limit:
+        return Page(items=items, next_cursor=None)
+    last = items[-1]
+    return Page(items=items, next_cursor=Cursor(last.occurred_at.isoformat(), last.id).encode())
 
 
 def _check_limit(limit: int) -> None:
@@ -115,19 +131,25 @@ def _check_limit(limit: int) -> None:
         raise ValidationError.single("limit", "out_of_range", f"must be between 1 and {MAX_LIMIT}")
 
 
-async def _changes(uow: UnitOfWork, customer_id: UUID, limit: int) -> list[AuditEntry]:
-    """The newest ``limit`` audit entries that are not about interactions.
+async def _changes(uow: UnitOfWork, customer_id: UUID, limit: int, after: Cursor | None) -> list[AuditEntry]:
+    """The newest ``limit`` audit entries past ``after`` that stand alone (see :func:`_stands_alone`).
 
     The audit log cannot filter by aggregate type, so a customer with many recent
     interactions needs a longer read to find ``limit`` other entries.
     """
     size = limit
     while True:
-        entries = await uow.audit.list_for_customer(customer_id, size)
-        kept = [entry for entry in entries if entry.aggregate_type != "interaction"]
+        entries = await uow.audit.list_for_customer(customer_id, size, after=after)
+        kept = [entry for entry in entries if _stands_alone(entry)]
         if len(kept) >= limit or len(entries) < size:
             return kept[:limit]
         size *= 2
+
+
+def _stands_alone(entry: AuditEntry) -> bool:
+    """Whether an audit entry is a line of the timeline: the entries about an interaction are
+    told by the interaction itself while it exists."""
+    return entry.aggregate_type != "interaction" or entry.action == events.INTERACTION_DELETED
 
 
 def audit_summary(entry: AuditEntry) -> str:

@@ -103,8 +103,12 @@ def dlq() -> None:
 @dlq.command("list")
 @click.option("--limit", default=100, show_default=True, help="At most this many messages.")
 def list_dead(limit: int) -> None:
-    """One line per dead letter: id, type, attempts, when, reason, last error."""
-    for dead in _one_line(lambda: dlq_list(_settings(), limit)):
+    """One line per dead letter: id, type, attempts, when, reason, last error (``0 messages``
+    when the queue is empty, so an empty queue is told from a command that printed nothing)."""
+    found = _one_line(lambda: dlq_list(_settings(), limit))
+    if not found:
+        click.echo("0 messages")
+    for dead in found:
         click.echo(
             f"{dead.message_id}\t{dead.event_type}\t{dead.attempts}\t{dead.dead_at or '-'}"
             f"\t{dead.reason}\t{dead.last_error or ''}"

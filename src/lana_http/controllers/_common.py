@@ -19,6 +19,11 @@ Cursor = Annotated[
     str | None, QueryParameter(max_length=512, description="`next_cursor` of the previous page.")
 ]
 DEFAULT_PAGE = DEFAULT_LIMIT
+# Off by default: a list's answer stays one query unless the caller wants the count.
+Count = Annotated[
+    bool,
+    QueryParameter(description="Also answer `total`: how many records match the filters, on every page."),
+]
 # Text a list is filtered by: a control character in it is a malformed parameter (400), as the
 # schema says; the core refuses it as well, for callers that do not come through HTTP.
 TextFilter = Annotated[str | None, QueryParameter(pattern=SINGLE_LINE_PATTERN)]

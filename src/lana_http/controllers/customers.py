@@ -35,6 +35,7 @@ from lana_http.concurrency import (
 from lana_http.controllers._common import (
     API,
     DEFAULT_PAGE,
+    Count,
     Cursor,
     Limit,
     TextFilter,
@@ -92,8 +93,10 @@ class CustomerController(Controller):
         order: FromQuery[SortOrder] = SortOrder.DESC,
         limit: Limit = DEFAULT_PAGE,
         cursor: Cursor = None,
+        count: Count = False,
     ) -> CustomerPage:
-        """Customers matching every filter given, one page at a time; `q` searches name, email and company."""
+        """Customers matching every filter given, one page at a time; `q` searches name, email and company.
+        `count=true` adds `total`, the number of matches on all pages."""
         query = CustomerQuery(
             status=status,
             value=value,
@@ -107,7 +110,7 @@ class CustomerController(Controller):
             order=order,
             page=page_of(limit, cursor),
         )
-        return CustomerPage.of(await lana.list_customers(actor, query))
+        return CustomerPage.of(await lana.list_customers(actor, query, with_total=count))
 
     @post(
         "/",

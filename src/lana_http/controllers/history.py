@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Response, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody
 
 from lana_core.app import Lana
-from lana_core.domain.pagination import MAX_LIMIT
 from lana_core.domain.queries import CustomerQuery
 from lana_core.domain.tenancy import Actor
 from lana_core.usecases.insights import GenerateInsight, GenerateInsightsBatch
-from lana_core.usecases.interactions import RecordInteraction
+from lana_core.usecases.interactions import RecordInteraction, UpdateInteraction
 from lana_core.usecases.timeline import DEFAULT_TIMELINE_LIMIT
-from lana_http.concurrency import IdempotencyKey
-from lana_http.controllers._common import API, DEFAULT_PAGE, Cursor, Limit, page_of
-from lana_http.problems import READ, WRITE, documented
+from lana_http.concurrency import (
+    ETAG_HEADER,
+    LOCATION_HEADER,
+    IdempotencyKey,
+    IfMatch,
+    guarded,
+    required_version,
+    with_etag,
+)
+from lana_http.controllers._common import API, DEFAULT_PAGE, Count, Cursor, Limit, page_of, sent_fields
+from lana_http.problems import GUARDED_WRITE, READ, WRITE, documented
 from lana_http.schemas.history import (
     BatchItemOut,
     BatchResult,
@@ -28,16 +34,17 @@ from lana_http.schemas.history import (
     InteractionCreate,
     InteractionOut,
     InteractionPage,
+    InteractionPatch,
     Timeline,
-    TimelineEntryOut,
 )
 from lana_http.schemas.insights import InsightBatchRequest
 
 CUSTOMER = "/customers/{customer_id:uuid}"
+INTERACTION = "/interactions/{interaction_id:uuid}"
 
 
 class InteractionController(Controller):
-    """A customer's interactions and timeline."""
+    """A customer's interactions (record, read, correct, delete, list) and timeline."""
 
     path = f"{API}{CUSTOMER}"
     tags = ("interactions",)
@@ -51,15 +58,17 @@ class InteractionController(Controller):
         customer_id: FromPath[UUID],
         limit: Limit = DEFAULT_PAGE,
         cursor: Cursor = None,
+        count: Count = False,
     ) -> InteractionPage:
-        """The customer's emails, calls, meetings and notes, newest first."""
-        page = await lana.list_interactions(actor, customer_id, page_of(limit, cursor))
+        """The customer's emails, calls, meetings and notes, newest first; `count=true` adds `total`."""
+        page = await lana.list_interactions(actor, customer_id, page_of(limit, cursor), with_total=count)
         return InteractionPage.of(page)
 
     @post(
         "/interactions",
         operation_id="recordInteraction",
         responses=documented(*WRITE),
+        response_headers=[ETAG_HEADER, LOCATION_HEADER],
         opt={"idempotent": True},
     )
     async def record_interaction(
@@ -70,7 +79,7 @@ class InteractionController(Controller):
         customer_id: FromPath[UUID],
         data: JSONBody[InteractionCreate],
         idempotency_key: IdempotencyKey = None,
-    ) -> InteractionOut:
+    ) -> Response[InteractionOut]:
         """Record an email, call, meeting or note; a subject or content is required."""
         command = RecordInteraction(
             customer_id=customer_id,
@@ -79,7 +88,70 @@ class InteractionController(Controller):
             content=data.content,
             occurred_at=data.occurred_at,
         )
-        return InteractionOut.of(await lana.record_interaction(actor, command))
+        interaction = await lana.record_interaction(actor, command)
+        location = f"{API}/customers/{customer_id}/interactions/{interaction.id}"
+        return with_etag(InteractionOut.of(interaction), interaction.version, status=201, location=location)
+
+    @get(
+        INTERACTION,
+        operation_id="getInteraction",
+        responses=documented(*READ),
+        response_headers=[ETAG_HEADER],
+    )
+    async def get_interaction(
+        self,
+        *,
+        lana: NamedDependency[Lana],
+        actor: NamedDependency[Actor],
+        customer_id: FromPath[UUID],
+        interaction_id: FromPath[UUID],
+    ) -> Response[InteractionOut]:
+        """One of the customer's interactions, with its ETag for a later `If-Match`."""
+        interaction = await lana.get_interaction(actor, customer_id, interaction_id)
+        return with_etag(InteractionOut.of(interaction), interaction.version)
+
+    @patch(
+        INTERACTION,
+        operation_id="updateInteraction",
+        responses=documented(*GUARDED_WRITE),
+        response_headers=[ETAG_HEADER],
+    )
+    async def update_interaction(
+        self,
+        *,
+        if_match: IfMatch = None,
+        lana: NamedDependency[Lana],
+        actor: NamedDependency[Actor],
+        customer_id: FromPath[UUID],
+        interaction_id: FromPath[UUID],
+        data: JSONBody[InteractionPatch],
+    ) -> Response[InteractionOut]:
+        """Correct type, subject, content or time (its author, a manager or an admin). Requires `If-Match`."""
+        expected = required_version(if_match)
+        command = UpdateInteraction(
+            customer_id=customer_id,
+            interaction_id=interaction_id,
+            expected_version=expected,
+            **sent_fields(data),
+        )
+        interaction = await guarded(expected, lana.update_interaction(actor, command))
+        return with_etag(InteractionOut.of(interaction), interaction.version)
+
+    @delete(
+        INTERACTION, operation_id="deleteInteraction", status_code=204, responses=documented(*GUARDED_WRITE)
+    )
+    async def delete_interaction(
+        self,
+        *,
+        if_match: IfMatch = None,
+        lana: NamedDependency[Lana],
+        actor: NamedDependency[Actor],
+        customer_id: FromPath[UUID],
+        interaction_id: FromPath[UUID],
+    ) -> None:
+        """Delete an interaction for good (its author, a manager or an admin). Requires `If-Match`."""
+        expected = required_version(if_match)
+        await guarded(expected, lana.delete_interaction(actor, customer_id, interaction_id, expected))
 
     @get("/timeline", operation_id="getCustomerTimeline", responses=documented(*READ))
     async def timeline(
@@ -88,11 +160,11 @@ class InteractionController(Controller):
         lana: NamedDependency[Lana],
         actor: NamedDependency[Actor],
         customer_id: FromPath[UUID],
-        limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = DEFAULT_TIMELINE_LIMIT,
+        limit: Limit = DEFAULT_TIMELINE_LIMIT,
+        cursor: Cursor = None,
     ) -> Timeline:
-        """The customer's recorded changes and interactions, newest first."""
-        entries = await lana.get_timeline(actor, customer_id, limit)
-        return Timeline(items=[TimelineEntryOut.of(entry) for entry in entries])
+        """The customer's recorded changes and interactions, newest first, one page at a time."""
+        return Timeline.of(await lana.get_timeline(actor, customer_id, page_of(limit, cursor)))
 
 
 class InsightController(Controller):

@@ -26,7 +26,7 @@ from lana_http.concurrency import (
     required_version,
     with_etag,
 )
-from lana_http.controllers._common import API, DEFAULT_PAGE, Cursor, Limit, page_of, sent_fields
+from lana_http.controllers._common import API, DEFAULT_PAGE, Count, Cursor, Limit, page_of, sent_fields
 from lana_http.problems import CONDITIONAL_WRITE, GUARDED_WRITE, READ, WRITE, documented
 from lana_http.schemas.work import (
     ProjectCreate,
@@ -67,8 +67,9 @@ class ProjectController(Controller):
         order: FromQuery[SortOrder] = SortOrder.DESC,
         limit: Limit = DEFAULT_PAGE,
         cursor: Cursor = None,
+        count: Count = False,
     ) -> ProjectPage:
-        """Live projects matching every filter given, one page at a time."""
+        """Live projects matching every filter given, one page at a time; `count=true` adds `total`."""
         query = ProjectQuery(
             customer_id=customer_id,
             status=status,
@@ -81,7 +82,7 @@ class ProjectController(Controller):
             order=order,
             page=page_of(limit, cursor),
         )
-        return ProjectPage.of(await lana.list_projects(actor, query))
+        return ProjectPage.of(await lana.list_projects(actor, query, with_total=count))
 
     @post(
         "/",
@@ -178,7 +179,7 @@ class ProjectController(Controller):
 
 
 class TaskController(Controller):
-    """Tasks: list, read, create, edit, complete, reopen."""
+    """Tasks: list, read, create, edit, complete, reopen, delete."""
 
     path = f"{API}/tasks"
     tags = ("tasks",)
@@ -194,12 +195,13 @@ class TaskController(Controller):
         assignee_id: FromQuery[UUID | None] = None,
         limit: Limit = DEFAULT_PAGE,
         cursor: Cursor = None,
+        count: Count = False,
     ) -> TaskPage:
-        """Tasks matching every filter given, oldest first."""
+        """Tasks matching every filter given, oldest first; `count=true` adds `total`."""
         query = TaskQuery(
             project_id=project_id, completed=completed, assignee_id=assignee_id, page=page_of(limit, cursor)
         )
-        return TaskPage.of(await lana.list_tasks(actor, query))
+        return TaskPage.of(await lana.list_tasks(actor, query, with_total=count))
 
     @post(
         "/",
@@ -245,6 +247,19 @@ class TaskController(Controller):
         command = UpdateTask(task_id=task_id, expected_version=expected, **sent_fields(data))
         task = await guarded(expected, lana.update_task(actor, command))
         return with_etag(TaskOut.of(task), task.version)
+
+    @delete(TASK, operation_id="deleteTask", status_code=204, responses=documented(*GUARDED_WRITE))
+    async def delete_task(
+        self,
+        *,
+        if_match: IfMatch = None,
+        lana: NamedDependency[Lana],
+        actor: NamedDependency[Actor],
+        task_id: FromPath[UUID],
+    ) -> None:
+        """Delete a task for good (its history stays in the audit trail). Requires `If-Match`."""
+        expected = required_version(if_match)
+        await guarded(expected, lana.delete_task(actor, task_id, expected))
 
     @post(
         f"{TASK}/complete",

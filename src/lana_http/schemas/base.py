@@ -13,6 +13,8 @@ from typing import Any, ClassVar
 
 import msgspec
 
+from lana_core.domain.pagination import Page
+
 JsonScalar = str | int | float | bool | None
 
 
@@ -26,6 +28,11 @@ class Body(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 class Out(msgspec.Struct, kw_only=True):
     """A response body."""
+
+
+def total_of(page: Page[Any]) -> int | msgspec.UnsetType:
+    """A page's ``total`` as a body field: left out unless the list was asked to count."""
+    return msgspec.UNSET if page.total is None else page.total
 
 
 def states(**keywords: Any) -> msgspec.Meta:

@@ -13,7 +13,7 @@ from lana_core.domain.customers import Customer, CustomerStatus, CustomerValue
 from lana_core.domain.pagination import Page
 from lana_core.domain.projects import ProjectStats, TaskStats
 from lana_core.usecases.customers import CustomerView
-from lana_http.schemas.base import Body, JsonScalar, Out
+from lana_http.schemas.base import Body, JsonScalar, Out, total_of
 from lana_http.schemas.fields import Attributes, LongText, Name, OptionalEmail, Phone, ShortText, Tags
 
 
@@ -113,10 +113,14 @@ class CustomerDetailOut(CustomerOut):
 class CustomerPage(Out):
     items: list[CustomerOut]
     next_cursor: str | None
+    # Only when the list was asked to count (`?count=true`).
+    total: int | UnsetType = UNSET
 
     @classmethod
     def of(cls, page: Page[Customer]) -> CustomerPage:
-        return cls(items=[CustomerOut.of(c) for c in page.items], next_cursor=page.next_cursor)
+        return cls(
+            items=[CustomerOut.of(c) for c in page.items], next_cursor=page.next_cursor, total=total_of(page)
+        )
 
 
 def _fields(customer: Customer) -> dict[str, Any]:

@@ -6,12 +6,14 @@ from datetime import datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
+from msgspec import UNSET, UnsetType
+
 from lana_core.domain.insights import ChurnRisk, Insight, InsightSource
 from lana_core.domain.interactions import Interaction, InteractionType
 from lana_core.domain.pagination import Page
 from lana_core.usecases.insights import BatchItem
 from lana_core.usecases.timeline import TimelineEntry, TimelineKind
-from lana_http.schemas.base import Body, Out
+from lana_http.schemas.base import Body, Out, total_of
 from lana_http.schemas.fields import NOT_BLANK, Content, Subject
 
 
@@ -31,6 +33,16 @@ class InteractionCreate(Body):
     occurred_at: datetime | None = None
 
 
+class InteractionPatch(Body):
+    """Only the fields sent change; ``null`` clears the subject or the content (one of them
+    must remain)."""
+
+    type: InteractionType | UnsetType = UNSET
+    subject: Subject | UnsetType | None = UNSET
+    content: Content | UnsetType | None = UNSET
+    occurred_at: datetime | UnsetType = UNSET
+
+
 class InteractionOut(Out):
     id: UUID
     customer_id: UUID
@@ -39,7 +51,9 @@ class InteractionOut(Out):
     content: str | None
     occurred_at: datetime
     author_id: UUID
+    version: int
     created_at: datetime
+    edited_at: datetime | None
 
     @classmethod
     def of(cls, interaction: Interaction) -> InteractionOut:
@@ -51,17 +65,25 @@ class InteractionOut(Out):
             content=interaction.content,
             occurred_at=interaction.occurred_at,
             author_id=interaction.author_id,
+            version=interaction.version,
             created_at=interaction.created_at,
+            edited_at=interaction.edited_at,
         )
 
 
 class InteractionPage(Out):
     items: list[InteractionOut]
     next_cursor: str | None
+    # Only when the list was asked to count (`?count=true`).
+    total: int | UnsetType = UNSET
 
     @classmethod
     def of(cls, page: Page[Interaction]) -> InteractionPage:
-        return cls(items=[InteractionOut.of(i) for i in page.items], next_cursor=page.next_cursor)
+        return cls(
+            items=[InteractionOut.of(i) for i in page.items],
+            next_cursor=page.next_cursor,
+            total=total_of(page),
+        )
 
 
 class FieldChangeOut(Out):
@@ -100,6 +122,11 @@ class TimelineEntryOut(Out):
 
 class Timeline(Out):
     items: list[TimelineEntryOut]
+    next_cursor: str | None
+
+    @classmethod
+    def of(cls, page: Page[TimelineEntry]) -> Timeline:
+        return cls(items=[TimelineEntryOut.of(entry) for entry in page.items], next_cursor=page.next_cursor)
 
 
 class SignalOut(Out):

@@ -9,7 +9,7 @@ from msgspec import UNSET, UnsetType
 
 from lana_core.domain.pagination import Page
 from lana_core.domain.projects import Priority, Project, ProjectStatus, Task
-from lana_http.schemas.base import Body, Out
+from lana_http.schemas.base import Body, Out, total_of
 from lana_http.schemas.fields import LongText, Name
 
 
@@ -75,10 +75,14 @@ class ProjectOut(Out):
 class ProjectPage(Out):
     items: list[ProjectOut]
     next_cursor: str | None
+    # Only when the list was asked to count (`?count=true`).
+    total: int | UnsetType = UNSET
 
     @classmethod
     def of(cls, page: Page[Project]) -> ProjectPage:
-        return cls(items=[ProjectOut.of(p) for p in page.items], next_cursor=page.next_cursor)
+        return cls(
+            items=[ProjectOut.of(p) for p in page.items], next_cursor=page.next_cursor, total=total_of(page)
+        )
 
 
 class TaskCreate(Body):
@@ -133,7 +137,11 @@ class TaskOut(Out):
 class TaskPage(Out):
     items: list[TaskOut]
     next_cursor: str | None
+    # Only when the list was asked to count (`?count=true`).
+    total: int | UnsetType = UNSET
 
     @classmethod
     def of(cls, page: Page[Task]) -> TaskPage:
-        return cls(items=[TaskOut.of(t) for t in page.items], next_cursor=page.next_cursor)
+        return cls(
+            items=[TaskOut.of(t) for t in page.items], next_cursor=page.next_cursor, total=total_of(page)
+        )

@@ -54,6 +54,15 @@ async def _names(kernel: Kernel, admin: Actor, text: str, **query: object) -> li
     return [customer.name for customer in page.items]
 
 
+async def _total(kernel: Kernel, admin: Actor, text: str, **query: object) -> int | None:
+    page = await ListCustomersHandler(kernel)(
+        admin,
+        CustomerQuery(text=text, page=PageRequest(limit=1), **query),  # type: ignore[arg-type]
+        with_total=True,
+    )
+    return page.total
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -74,6 +83,7 @@ async def test_text_finds_exactly_the_customers_containing_it_in_any_case(
     await _people(kernel, admin)
 
     assert set(await _names(kernel, admin, text)) == expected
+    assert await _total(kernel, admin, text) == len(expected)
 
 
 async def test_a_renamed_customer_is_found_by_its_new_name_only(kernel: Kernel, admin: Actor) -> None:
@@ -117,6 +127,8 @@ async def test_a_misspelt_company_still_finds_the_customer_ranked_after_exact_ma
     ranked = await _names(pg_kernel, pg_admin, "Initech Corporaton", sort=RELEVANCE)
 
     assert ranked == ["Initech Corporaton", "Initech Buyer"]
+    assert await _total(pg_kernel, pg_admin, "Initech Corporaton", sort=RELEVANCE) == 2
+    assert await _total(pg_kernel, pg_admin, "Initech Corporaton") == 1
     assert await _names(pg_kernel, pg_admin, "Analyticl Engines", sort=RELEVANCE) == ["Ada Lovelace"]
 
 
@@ -202,6 +214,7 @@ async def test_relevance_ranks_a_capped_set_of_the_newest_matches_closest_first(
         assert seen[0] == "Acme"
         assert len(seen) == len(set(seen)) == 4
         assert set(seen) == {"Acme", "Shared Word 5", "Shared Word 4", "Shared Word 3"}
+    assert await _total(pg_kernel, pg_admin, "acme", sort=RELEVANCE) == 4
 
 
 @pytest.mark.postgres

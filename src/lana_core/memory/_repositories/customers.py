@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
@@ -48,6 +48,11 @@ class InMemoryCustomerRepository:
     async def get(self, customer_id: UUID) -> Customer | None:
         return self._scope.staged.customers.get(self._scope.space().customers, customer_id)
 
+    async def emails_taken(self, emails: Collection[str]) -> set[str]:
+        """Which of ``emails`` a customer of this tenant has, archived or not."""
+        staged, table = self._scope.staged.customers, self._scope.space().customers
+        return {email for email in emails if staged.find(table, email) is not None}
+
     async def get_view(self, customer_id: UUID, today: date) -> CustomerView | None:
         customer = await self.get(customer_id)
         if customer is None:
@@ -69,6 +74,10 @@ class InMemoryCustomerRepository:
         key, kind = _SORT_KEYS[query.sort]
         rows = (c for c in self._rows() if _matches(query, c))
         return paginate(rows, key=key, kind=kind, order=query.order, page=query.page)
+
+    async def count(self, query: CustomerQuery) -> int:
+        """How many customers :meth:`list` finds for ``query`` on all its pages together."""
+        return sum(1 for c in self._rows() if _matches(query, c))
 
     async def counts(self) -> CustomerCounts:
         """Counts over live customers; every status and value is present, zero or not."""

@@ -1,4 +1,5 @@
-"""Append-only records of one tenant: interactions, insights, audit entries and outbox events."""
+"""The records of one tenant's history: interactions, and the append-only insights, audit entries
+and outbox events."""
 
 from __future__ import annotations
 
@@ -10,13 +11,13 @@ from lana_core.domain.audit import AuditEntry
 from lana_core.domain.events import DomainEvent
 from lana_core.domain.insights import Insight, InsightSource
 from lana_core.domain.interactions import Interaction
-from lana_core.domain.pagination import Page, PageRequest, SortOrder
+from lana_core.domain.pagination import Cursor, Page, PageRequest, SortOrder
 from lana_core.memory._listing import paginate
 from lana_core.memory._staging import Scope
 
 
 class InMemoryInteractionRepository:
-    """The tenant's interactions, kept per customer."""
+    """The tenant's interactions, indexed by customer."""
 
     __slots__ = ("_scope",)
 
@@ -24,8 +25,22 @@ class InMemoryInteractionRepository:
         self._scope = scope
 
     async def add(self, interaction: Interaction) -> None:
+        """Stage a new interaction; raises Conflict if its id exists."""
         self._scope.check_tenant(interaction.tenant_id, "interaction")
-        self._scope.writing().interactions.append(interaction)
+        self._scope.writing().interactions.add(self._scope.space().interactions, interaction)
+
+    async def get(self, interaction_id: UUID) -> Interaction | None:
+        return self._scope.staged.interactions.get(self._scope.space().interactions, interaction_id)
+
+    async def update(self, interaction: Interaction) -> None:
+        """Stage ``interaction``; raises StaleVersion unless the stored version is one less."""
+        self._scope.check_tenant(interaction.tenant_id, "interaction")
+        self._scope.writing().interactions.update(self._scope.space().interactions, interaction)
+
+    async def delete(self, interaction: Interaction) -> None:
+        """Stage the removal; raises StaleVersion unless it is stored at ``interaction.version``."""
+        self._scope.check_tenant(interaction.tenant_id, "interaction")
+        self._scope.writing().interactions.remove(self._scope.space().interactions, interaction)
 
     async def list_for_customer(self, customer_id: UUID, page: PageRequest) -> Page[Interaction]:
         """The customer's interactions, newest ``occurred_at`` first (ties: larger id first)."""
@@ -39,9 +54,7 @@ class InMemoryInteractionRepository:
         return max(self._of(customer_id), key=lambda i: (i.occurred_at, i.id), default=None)
 
     def _of(self, customer_id: UUID) -> list[Interaction]:
-        committed = self._scope.space().interactions.get(customer_id, [])
-        staged = [i for i in self._scope.staged.interactions if i.customer_id == customer_id]
-        return committed + staged if staged else committed
+        return self._scope.staged.interactions.children(self._scope.space().interactions, customer_id)
 
 
 class InMemoryInsightRepository:
@@ -92,11 +105,16 @@ class InMemoryAuditLog:
             self._scope.check_tenant(entry.tenant_id, "audit entry")
         self._scope.writing().audit.extend(entries)
 
-    async def list_for_customer(self, customer_id: UUID, limit: int) -> Sequence[AuditEntry]:
-        """Entries about the customer or its projects and tasks, newest first (ties: larger id first)."""
+    async def list_for_customer(
+        self, customer_id: UUID, limit: int, *, after: Cursor | None = None
+    ) -> Sequence[AuditEntry]:
+        """Entries about the customer or its projects and tasks, newest first (ties: larger id
+        first), past ``after`` when given."""
         committed = self._scope.space().audit.get(customer_id, [])
         staged = [e for e in self._scope.staged.audit if e.customer_id == customer_id]
-        return sorted((*committed, *staged), key=lambda e: (e.occurred_at, e.id), reverse=True)[:limit]
+        page = PageRequest(limit=limit, after=after)
+        found = paginate((*committed, *staged), key=_at, kind=datetime, order=SortOrder.DESC, page=page)
+        return list(found.items)
 
 
 class InMemoryOutbox:
@@ -116,6 +134,10 @@ class InMemoryOutbox:
 
 def _occurred_at(interaction: Interaction) -> datetime:
     return interaction.occurred_at
+
+
+def _at(entry: AuditEntry) -> datetime:
+    return entry.occurred_at
 
 
 def _created_at(insight: Insight) -> datetime:

@@ -52,6 +52,10 @@ class InMemoryProjectRepository:
         rows = (p for p in self._live() if _matches(query, p))
         return paginate(rows, key=key, kind=kind, order=query.order, page=query.page)
 
+    async def count(self, query: ProjectQuery) -> int:
+        """How many live projects match the query."""
+        return sum(1 for p in self._live() if _matches(query, p))
+
     async def stats_for_customer(self, customer_id: UUID, today: date) -> ProjectStats:
         live = self._live_of(customer_id)
         if not live:
@@ -107,11 +111,21 @@ class InMemoryTaskRepository:
         self._scope.check_tenant(task.tenant_id, "task")
         self._scope.writing().tasks.update(self._scope.space().tasks, task)
 
+    async def delete(self, task: Task) -> None:
+        """Stage the task's removal; raises StaleVersion unless it is stored at ``task.version``."""
+        self._scope.check_tenant(task.tenant_id, "task")
+        self._scope.writing().tasks.remove(self._scope.space().tasks, task)
+
     async def list(self, query: TaskQuery) -> Page[Task]:
         """Matching tasks, oldest first by (created_at, id)."""
         rows = self._scope.staged.tasks.values(self._scope.space().tasks)
         matching = (t for t in rows if _task_matches(query, t))
         return paginate(matching, key=_created_at, kind=datetime, order=SortOrder.ASC, page=query.page)
+
+    async def count(self, query: TaskQuery) -> int:
+        """How many tasks match the query."""
+        rows = self._scope.staged.tasks.values(self._scope.space().tasks)
+        return sum(1 for t in rows if _task_matches(query, t))
 
     async def stats_for_customer(self, customer_id: UUID) -> TaskStats:
         tasks = self._scope.staged.tasks.children(self._scope.space().tasks, customer_id)
