@@ -19,6 +19,8 @@ from litestar.types import ControllerRouterHandler
 
 from lana_http.web import filters
 from lana_http.web.controllers.auth import SignInController
+from lana_http.web.controllers.customer_page import CustomerPageController
+from lana_http.web.controllers.customers import CustomerListController
 from lana_http.web.controllers.dashboard import DashboardController
 from lana_http.web.errors import pages_for_browsers
 
@@ -31,7 +33,13 @@ STATIC = _HERE / "static"
 
 def web_handlers() -> list[ControllerRouterHandler]:
     """The pages' controllers and the static files they use."""
-    return [SignInController, DashboardController, _static()]
+    return [
+        SignInController,
+        DashboardController,
+        CustomerListController,
+        CustomerPageController,
+        _static(),
+    ]
 
 
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from jinja2 import Environment
@@ -10,7 +11,14 @@ from jinja2 import Environment
 
 def register(environment: Environment) -> None:
     environment.filters.update(
-        {"day": day, "moment": moment, "label": label, "percent": percent, "plain": plain}
+        {
+            "day": day,
+            "moment": moment,
+            "label": label,
+            "percent": percent,
+            "plain": plain,
+            "zip_labels": zip_labels,
+        }
     )
 
 
@@ -43,3 +51,8 @@ def plain(value: object) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{key}: {item}" for key, item in value.items()) or "—"
     return str(value)
+
+
+def zip_labels(values: Iterable[str]) -> list[tuple[str, str]]:
+    """Choices for a select: each value with its label."""
+    return [(value, label(value)) for value in values]
