@@ -32,6 +32,7 @@ from lana_core.usecases.insights import (
     ListInsightsHandler,
 )
 from lana_core.usecases.interactions import ListInteractionsHandler, RecordInteractionHandler
+from lana_core.usecases.my_work import ListMyWorkHandler
 from lana_core.usecases.projects import (
     ArchiveProjectHandler,
     ChangeProjectStatusHandler,
@@ -148,6 +149,7 @@ class Lana:
         self.complete_task = CompleteTaskHandler(kernel)
         self.reopen_task = ReopenTaskHandler(kernel)
         self.list_tasks = ListTasksHandler(kernel)
+        self.list_my_work = ListMyWorkHandler(kernel)
         self.record_interaction = RecordInteractionHandler(kernel)
         self.list_interactions = ListInteractionsHandler(kernel)
 
