@@ -22,6 +22,8 @@ from lana_http.web.controllers.auth import SignInController
 from lana_http.web.controllers.customer_page import CustomerPageController
 from lana_http.web.controllers.customers import CustomerListController
 from lana_http.web.controllers.dashboard import DashboardController
+from lana_http.web.controllers.projects import ProjectController
+from lana_http.web.controllers.work import WorkController
 from lana_http.web.errors import pages_for_browsers
 
 __all__ = ["pages_for_browsers", "template_config", "web_handlers"]
@@ -38,6 +40,8 @@ def web_handlers() -> list[ControllerRouterHandler]:
         DashboardController,
         CustomerListController,
         CustomerPageController,
+        ProjectController,
+        WorkController,
         _static(),
     ]
 
