@@ -18,6 +18,7 @@ from litestar.template import TemplateConfig
 from litestar.types import ControllerRouterHandler
 
 from lana_http.web import filters
+from lana_http.web.controllers.admin import AdminController
 from lana_http.web.controllers.auth import SignInController
 from lana_http.web.controllers.customer_page import CustomerPageController
 from lana_http.web.controllers.customers import CustomerListController
@@ -42,6 +43,7 @@ def web_handlers() -> list[ControllerRouterHandler]:
         CustomerPageController,
         ProjectController,
         WorkController,
+        AdminController,
         _static(),
     ]
 
