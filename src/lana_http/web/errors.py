@@ -65,7 +65,12 @@ def error_page(request: AnyRequest, status: int, message: str) -> Response[Any]:
     if session is not None:
         viewer = Viewer(session=session, csrf=web_auth(request).csrf_token(str(session.session_id)))
     title = _TITLES.get(status, "Something went wrong")
-    return page("error.html", viewer, status=status, title=title, message=message, code=status)
+    # htmx swaps every answer in (see base.html): an error takes the whole page, not the
+    # part that asked.
+    headers = {"HX-Retarget": "body", "HX-Reswap": "innerHTML"} if is_htmx(request) else None
+    return page(
+        "error.html", viewer, status=status, headers=headers, title=title, message=message, code=status
+    )
 
 
 def handle_lana_error(request: AnyRequest, error: Exception) -> Response[Any]:

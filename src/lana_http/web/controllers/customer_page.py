@@ -155,7 +155,7 @@ class CustomerPageController(PageController):
                 lana, viewer, customer_id, error=_message(error), status=_status(error)
             )
         if is_htmx(request):
-            return await _interactions(lana, viewer, customer_id, notice=f"{kind.value.title()} logged.")
+            return await _interactions(lana, viewer, customer_id, logged=f"{kind.value.title()} logged.")
         return Redirect(f"/customers/{customer_id}#interactions", status_code=303)
 
     @post(f"{ID}/insight", name="insight-refresh")
@@ -271,7 +271,7 @@ async def _insight(lana: Lana, viewer: Viewer, customer_id: UUID) -> Insight | N
         return None
 
 
-async def _interactions(lana: Lana, viewer: Viewer, customer_id: UUID, *, notice: str) -> Template:
+async def _interactions(lana: Lana, viewer: Viewer, customer_id: UUID, *, logged: str) -> Template:
     listed = await lana.list_interactions(viewer.actor, customer_id, PageRequest(limit=INTERACTIONS_SHOWN))
     view = await lana.get_customer(viewer.actor, customer_id)
     return page(
@@ -280,7 +280,7 @@ async def _interactions(lana: Lana, viewer: Viewer, customer_id: UUID, *, notice
         interactions=listed.items,
         customer=view.customer,
         kinds=list(InteractionType),
-        notice=notice,
+        logged=logged,
         people=await people(lana, viewer),
     )
 
