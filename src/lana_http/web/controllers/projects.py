@@ -3,6 +3,7 @@ project's page with its tasks."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from uuid import UUID
 
@@ -116,23 +117,24 @@ async def board_page(
     fragment: bool = False,
 ) -> Template:
     """The board; ``fragment``: the board alone, for htmx to swap in."""
-    columns: list[tuple[ProjectStatus, list[Project]]] = []
     restricted = None
-    for column in COLUMNS:
-        query = ProjectQuery(
+    queries = [
+        ProjectQuery(
             status=column,
             sort=ProjectSort.DUE_DATE,
             order=SortOrder.ASC,
             page=PageRequest(limit=BOARD_COLUMN),
         )
-        try:
-            found = await lana.list_projects(viewer.actor, query)
-        except ValidationError as refusal:
-            # An agent who sees only its own customers lists projects customer by customer.
-            restricted = refusal.errors[0].message
-            columns = [(each, []) for each in COLUMNS]
-            break
-        columns.append((column, list(found.items)))
+        for column in COLUMNS
+    ]
+    columns: list[tuple[ProjectStatus, list[Project]]]
+    try:
+        found = await asyncio.gather(*(lana.list_projects(viewer.actor, query) for query in queries))
+        columns = [(column, list(listed.items)) for column, listed in zip(COLUMNS, found, strict=True)]
+    except ValidationError as refusal:
+        # An agent who sees only its own customers lists projects customer by customer.
+        restricted = refusal.errors[0].message
+        columns = [(column, []) for column in COLUMNS]
     context: dict[str, Any] = {
         "columns": columns,
         "order": COLUMNS,
