@@ -166,3 +166,22 @@ async def test_another_tenant_sees_none_of_the_customers(
 
     assert "Secret Customer" not in (await signed_in.get("/customers")).text
     assert (await signed_in.get(f"/customers/{customer['id']}")).status_code == 404
+
+
+async def test_a_manager_editing_someone_elses_customer_keeps_its_owner(pages: Pages, api: Api) -> None:
+    agent = await api.as_role("agent")
+    owned = await agent.customer(name="The agent's customer")
+    manager = await api.as_role("manager")
+    await pages.sign_in(api.slug, manager.email)
+    form = await pages.get(f"/customers/{owned['id']}/edit")
+    assert "The current owner" in form.text
+
+    saved = await pages.post(
+        f"/customers/{owned['id']}/edit",
+        {"version": "1", "name": "Renamed", "owner_id": owned["owner_id"]},
+    )
+
+    assert saved.status_code == 303
+    stored = (await api.get(f"/customers/{owned['id']}")).json()
+    assert stored["name"] == "Renamed"
+    assert stored["owner_id"] == owned["owner_id"]

@@ -213,6 +213,16 @@ async def _form(
         theirs=None if conflict is None else values_of(conflict),
         errors=errors or {},
         people=directory,
+        owners=_owner_choices(directory, shown["owner_id"]),
         statuses=list(CustomerStatus),
         tiers=list(CustomerValue),
     )
+
+
+def _owner_choices(directory: People, current: str) -> list[tuple[str, str]]:
+    """Whom the owner may be set to: the people the viewer may name, and whoever owns the
+    customer now (a manager cannot list users, yet saving must not drop the owner)."""
+    choices = directory.choices
+    if current and current not in {value for value, _ in choices}:
+        choices.insert(0, (current, "The current owner"))
+    return choices
