@@ -16,7 +16,7 @@ def test_bars_stay_inside_the_view_box_and_the_largest_is_the_longest(items: lis
         assert len(chart.bars) == len(items)
         for bar in chart.bars:
             assert 0 <= bar.x <= chart.width
-            assert 0 <= bar.y
+            assert bar.y >= 0
             assert bar.x + bar.width <= chart.width + 1
             assert bar.y + bar.height <= chart.height
         if items and max(v for _, v in items) > 0:
