@@ -185,3 +185,17 @@ async def test_a_manager_editing_someone_elses_customer_keeps_its_owner(pages: P
     stored = (await api.get(f"/customers/{owned['id']}")).json()
     assert stored["name"] == "Renamed"
     assert stored["owner_id"] == owned["owner_id"]
+
+
+async def test_a_refused_contact_shows_in_the_interactions_section_alone(signed_in: Pages, api: Api) -> None:
+    customer = await api.customer()
+    await signed_in.get(f"/customers/{customer['id']}")
+    assert (await api.delete(f"/customers/{customer['id']}", headers={"If-Match": '"1"'})).status_code == 200
+
+    refused = await signed_in.post(
+        f"/customers/{customer['id']}/interactions", {"type": "call"}, headers={"HX-Request": "true"}
+    )
+
+    assert refused.status_code == 409
+    assert refused.text.lstrip().startswith('<section class="panel" id="interactions"')
+    assert 'class="notice error"' in refused.text

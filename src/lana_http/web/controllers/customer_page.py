@@ -152,6 +152,10 @@ class CustomerPageController(PageController):
             )
             await lana.record_interaction(viewer.actor, command)
         except (ValidationError, Conflict) as error:
+            if is_htmx(request):
+                return await _interactions(
+                    lana, viewer, customer_id, error=_message(error), status=_status(error)
+                )
             return await customer_page(
                 lana, viewer, customer_id, error=_message(error), status=_status(error)
             )
@@ -174,6 +178,16 @@ class CustomerPageController(PageController):
                 viewer.actor, GenerateInsight(customer_id=customer_id, refresh=True)
             )
         except Conflict as error:
+            if is_htmx(request):
+                latest = await _insight(lana, viewer, customer_id)
+                return page(
+                    "customers/_insight.html",
+                    viewer,
+                    status=409,
+                    insight=latest,
+                    customer_id=customer_id,
+                    insight_error=error.message,
+                )
             return await customer_page(lana, viewer, customer_id, error=error.message, status=409)
         if is_htmx(request):
             return page("customers/_insight.html", viewer, insight=insight, customer_id=customer_id)
@@ -277,12 +291,23 @@ async def _insight(lana: Lana, viewer: Viewer, customer_id: UUID) -> Insight | N
         return None
 
 
-async def _interactions(lana: Lana, viewer: Viewer, customer_id: UUID, *, logged: str) -> Template:
+async def _interactions(
+    lana: Lana,
+    viewer: Viewer,
+    customer_id: UUID,
+    *,
+    logged: str | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Template:
+    """The interactions section alone, for htmx to swap in after a contact was logged or refused."""
     listed = await lana.list_interactions(viewer.actor, customer_id, PageRequest(limit=INTERACTIONS_SHOWN))
     view = await lana.get_customer(viewer.actor, customer_id)
     return page(
         "customers/_interactions.html",
         viewer,
+        status=status,
+        interaction_error=error,
         interactions=listed.items,
         customer=view.customer,
         kinds=list(InteractionType),
