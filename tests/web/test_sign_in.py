@@ -4,6 +4,7 @@ every form, and errors as pages."""
 from __future__ import annotations
 
 from tests.e2e.api import Api
+from tests.support import PASSWORD
 from tests.web.pages import Pages
 
 
@@ -32,10 +33,13 @@ async def test_a_wrong_password_shows_the_form_again_with_an_error(pages: Pages,
 
 
 async def test_a_page_without_a_session_sends_the_browser_to_sign_in(pages: Pages) -> None:
-    response = await pages.get("/")
+    home = await pages.get("/")
+    response = await pages.get("/customers")
 
+    assert home.status_code == 303
+    assert home.headers["location"] == "/login"
     assert response.status_code == 303
-    assert response.headers["location"] == "/login"
+    assert response.headers["location"] == "/login?next=/customers"
 
 
 async def test_signing_in_goes_back_to_the_page_asked_for_but_never_to_another_site(
@@ -47,6 +51,10 @@ async def test_signing_in_goes_back_to_the_page_asked_for_but_never_to_another_s
     )
     assert response.status_code == 401
     assert 'name="next" value="/"' in response.text
+    back = await pages.post(
+        "/login", {"tenant": api.slug, "email": api.email, "password": PASSWORD, "next": "/customers"}
+    )
+    assert back.headers["location"] == "/customers"
 
 
 async def test_a_form_without_its_csrf_token_is_refused(signed_in: Pages) -> None:
