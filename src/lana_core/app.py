@@ -38,6 +38,7 @@ from lana_core.usecases.interactions import (
     RecordInteractionHandler,
     UpdateInteractionHandler,
 )
+from lana_core.usecases.my_work import ListMyWorkHandler
 from lana_core.usecases.projects import (
     ArchiveProjectHandler,
     ChangeProjectStatusHandler,
@@ -168,6 +169,7 @@ class Lana:
         self.reopen_task = ReopenTaskHandler(kernel)
         self.delete_task = DeleteTaskHandler(kernel)
         self.list_tasks = ListTasksHandler(kernel)
+        self.list_my_work = ListMyWorkHandler(kernel)
         self.record_interaction = RecordInteractionHandler(kernel)
         self.list_interactions = ListInteractionsHandler(kernel)
         self.get_interaction = GetInteractionHandler(kernel)

@@ -214,6 +214,11 @@ class TaskRepository(Protocol):
 
     async def stats_for_customer(self, customer_id: UUID) -> TaskStats: ...
 
+    async def open_assigned_to(self, user_id: UUID, limit: int) -> Sequence[Task]:
+        """The user's tasks not completed, in live projects of live customers: soonest due
+        first (undated last), then oldest first; at most ``limit``."""
+        ...
+
 
 class InteractionRepository(Protocol):
     async def add(self, interaction: Interaction) -> None: ...
