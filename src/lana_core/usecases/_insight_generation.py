@@ -22,7 +22,7 @@ from lana_core.usecases._insight_resilience import CallBudget, CircuitBreaker, I
 T = TypeVar("T")
 
 RECENT_PROJECTS = 3
-ACTIVITY_WINDOW = timedelta(days=30)
+ENGAGEMENT_WINDOW = timedelta(days=30)
 MAX_REASON_DETAIL = 200
 
 # Stable codes stored in Insight.fallback_reason.
@@ -40,6 +40,9 @@ async def gather_context(uow: UnitOfWork, customer: Customer, now: datetime) -> 
     customer_id = customer.id
     last = await uow.interactions.last_for_customer(customer_id)
     days = None if last is None else max(0, (now - last.occurred_at).days)
+    recent = 0
+    if last is not None:
+        recent = await uow.interactions.count_for_customer(customer_id, since=now - ENGAGEMENT_WINDOW)
     return InsightContext(
         customer=customer,
         project_stats=await uow.projects.stats_for_customer(customer_id, now.date()),
@@ -47,7 +50,7 @@ async def gather_context(uow: UnitOfWork, customer: Customer, now: datetime) -> 
         recent_projects=tuple(await uow.projects.recent_for_customer(customer_id, RECENT_PROJECTS)),
         interaction_count=await uow.interactions.count_for_customer(customer_id),
         days_since_last_interaction=days,
-        events_last_30_days=await uow.analytics.count_for_subject(customer_id, now - ACTIVITY_WINDOW),
+        interactions_last_30_days=recent,
         now=now,
     )
 

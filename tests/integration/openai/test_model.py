@@ -80,8 +80,9 @@ async def test_model_sees_exactly_the_documented_fields(
 
     sent = json.loads(server.requests[0].json()["messages"][1]["content"])
     assert set(sent) == {
-        "today", "customer", "projects", "tasks", "recent_projects", "interactions", "events_last_30_days"
+        "today", "customer", "projects", "tasks", "recent_projects", "interactions"
     }  # fmt: skip
+    assert sent["interactions"] == {"count": 12, "last_30_days": 4, "days_since_last": 9}
     assert set(sent["customer"]) == {"name", "company", "value", "status", "tags", "customer_for_days"}
     assert set(sent["recent_projects"][0]) == {"title", "status", "priority", "due_date", "overdue"}
     assert sent["recent_projects"][0]["overdue"] is True
