@@ -361,7 +361,9 @@ class InsightModel(Protocol):
     name: str
 
     async def assess(self, context: InsightContext) -> InsightDraft:
-        """Assess the customer; raises Unavailable (with the reason) when it cannot answer."""
+        """Assess the customer; raises Unavailable when it cannot answer, whose message is the
+        reason: ``timeout``, ``rate_limited``, ``refusal`` or ``invalid_output: <detail>`` are
+        recorded as such; any other reason (``server_error``…) as ``model_unavailable: <it>``."""
         ...
 
 

@@ -25,14 +25,19 @@ RECENT_PROJECTS = 3
 ENGAGEMENT_WINDOW = timedelta(days=30)
 MAX_REASON_DETAIL = 200
 
-# Stable codes stored in Insight.fallback_reason.
+# Stable codes stored in Insight.fallback_reason (alone, or as "code: detail").
 NO_MODEL = "no_model"
 TIMEOUT = "timeout"
-MODEL_UNAVAILABLE = "model_unavailable"
+RATE_LIMITED = "rate_limited"
+REFUSAL = "refusal"
 INVALID_OUTPUT = "invalid_output"
+MODEL_UNAVAILABLE = "model_unavailable"
 MODEL_ERROR = "model_error"
 CIRCUIT_OPEN = "circuit_open"
 BUDGET_EXHAUSTED = "budget_exhausted"
+# Reasons a model's Unavailable may give that are fallback reasons of their own (see the
+# InsightModel port); any other reason is recorded as "model_unavailable: <reason>".
+_OWN_REASONS = frozenset({TIMEOUT, RATE_LIMITED, REFUSAL, INVALID_OUTPUT})
 
 
 async def gather_context(uow: UnitOfWork, customer: Customer, now: datetime) -> InsightContext:
@@ -164,7 +169,7 @@ class ModelGate:
         except TimeoutError:
             raise _ModelFailedError(TIMEOUT) from None
         except Unavailable as error:
-            raise _ModelFailedError(f"{MODEL_UNAVAILABLE}: {error.message[:MAX_REASON_DETAIL]}") from None
+            raise _ModelFailedError(unavailable_reason(error.message)) from None
         except Exception as error:
             raise _ModelFailedError(f"{MODEL_ERROR}: {type(error).__name__}") from None
         return _checked(answer)
@@ -180,6 +185,16 @@ class ModelGate:
 def reason_code(reason: str) -> str:
     """The stable code of a fallback reason: ``model_unavailable: refused`` → ``model_unavailable``."""
     return reason.partition(":")[0]
+
+
+def unavailable_reason(message: str) -> str:
+    """The fallback reason of a model's ``Unavailable(message)``: the message itself when it
+    names a reason of its own (``timeout``, ``rate_limited``, ``refusal``, ``invalid_output:
+    …``), else ``model_unavailable: <message>``; at most ``MAX_REASON_DETAIL`` of it kept."""
+    detail = message[:MAX_REASON_DETAIL]
+    if reason_code(detail) in _OWN_REASONS:
+        return detail
+    return f"{MODEL_UNAVAILABLE}: {detail}"
 
 
 def _checked(answer: object) -> InsightDraft:
