@@ -201,12 +201,14 @@ async def test_interactions_list_newest_first_and_count(
             lambda cursor: uow.interactions.list_for_customer(customer.id, PageRequest.of(1, cursor))
         )
         count = await uow.interactions.count_for_customer(customer.id)
+        recent = await uow.interactions.count_for_customer(customer.id, since=start + timedelta(hours=2))
+        later = await uow.interactions.count_for_customer(customer.id, since=start + timedelta(hours=4))
         last = await uow.interactions.last_for_customer(customer.id)
         none = await uow.interactions.last_for_customer(uuid4())
 
     newest_first = sorted(made, key=lambda i: (i.occurred_at, i.id), reverse=True)
     assert list(listed) == newest_first
-    assert (count, last, none) == (4, newest_first[0], None)
+    assert (count, recent, later, last, none) == (4, 3, 0, newest_first[0], None)
 
 
 async def test_audit_lists_a_customers_entries_newest_first(
