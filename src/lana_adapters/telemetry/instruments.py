@@ -13,7 +13,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from opentelemetry.util.types import AttributeValue
 
 from lana_adapters.telemetry.metrics import Registry
-from lana_adapters.telemetry.setup import tracer
+from lana_adapters.telemetry.tracing import tracer
 from lana_core.domain.insights import InsightContext, InsightDraft
 from lana_core.errors import Unavailable
 from lana_core.ports import Cache, CacheKey, InsightModel
