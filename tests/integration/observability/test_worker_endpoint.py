@@ -156,6 +156,7 @@ def test_a_worker_whose_port_is_taken_fails_in_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in result.output
 
 
+@pytest.mark.slow
 def test_a_relay_serving_its_endpoint_still_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     port = _free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("LANA_")}
