@@ -252,10 +252,6 @@ def settings_table() -> list[tuple[str, str, str]]:
     ]
 
 
-def environment_names() -> frozenset[str]:
-    return frozenset(row[0] for row in settings_table())
-
-
 def _parse(raw: str, kind: Any) -> Any:
     text = raw.strip()
     optional = isinstance(kind, str) and kind.endswith("| None")
