@@ -27,6 +27,7 @@ __all__ = [
     "CsvRow",
     "RowFields",
     "UnknownColumns",
+    "customer_record",
     "customer_row",
     "header_key",
     "map_columns",
@@ -346,3 +347,20 @@ def customer_row(customer: Customer) -> list[str]:
         "" if customer.owner_id is None else str(customer.owner_id),
         json.dumps(dict(customer.attributes), sort_keys=True) if customer.attributes else "",
     ]
+
+
+def customer_record(customer: Customer) -> dict[str, object]:
+    """``customer`` under ``EXPORT_COLUMNS`` as JSON-safe values (tags a list, attributes an object)."""
+    return {
+        "id": str(customer.id),
+        "name": customer.name,
+        "email": customer.email,
+        "phone": customer.phone,
+        "company": customer.company,
+        "notes": customer.notes,
+        "tags": list(customer.tags),
+        "value": customer.value.value,
+        "status": customer.status.value,
+        "owner_id": None if customer.owner_id is None else str(customer.owner_id),
+        "attributes": dict(customer.attributes),
+    }
