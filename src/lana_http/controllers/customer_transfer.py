@@ -7,13 +7,24 @@ import io
 import json
 import tempfile
 from collections.abc import AsyncIterator
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
+from litestar.openapi.spec import (
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Operation,
+    Parameter,
+    RequestBody,
+    Schema,
+)
 from litestar.params import FromQuery
 from litestar.response import Stream
+from msgspec import Meta
 
 from lana_core.app import Lana
 from lana_core.domain.customer_csv import EXPORT_COLUMNS, UnknownColumns, customer_record, customer_row
@@ -29,7 +40,37 @@ from lana_http.schemas.base import Out
 
 # The file is spooled to disk past this size while it is received.
 _SPOOL_IN_MEMORY = 1_048_576
-_MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/jsonl"}
+# ``COLUMN=FIELD``: a column (no "=" in it) and the field it fills, neither blank.
+_MAPPING_PATTERN = r"^[^=]*[^=\s][^=]*=.*\S.*$"
+Mapping = Annotated[str, Meta(pattern=_MAPPING_PATTERN)]
+_MEDIA_TYPES = {"csv": "text/csv", "jsonl": "application/jsonl"}
+_TEXT = Schema(type=OpenAPIType.STRING)
+
+
+@dataclass
+class _ExportOperation(Operation):
+    """The export's answer in the OpenAPI document: a file in either format, not JSON."""
+
+    def __post_init__(self) -> None:
+        content = {media_type: OpenAPIMediaType(schema=_TEXT) for media_type in _MEDIA_TYPES.values()}
+        ok = OpenAPIResponse(description="Every matching customer, one per line", content=content)
+        self.responses = {**(self.responses or {}), "200": ok}
+
+
+@dataclass
+class _ImportOperation(Operation):
+    """The import's body in the OpenAPI document: a CSV file, which no JSON schema describes."""
+
+    def __post_init__(self) -> None:
+        content = {"text/csv": OpenAPIMediaType(schema=_TEXT)}
+        self.request_body = RequestBody(content=content, required=True, description="A CSV file")
+        # The pattern of each ``map`` item, which the generated schema leaves out.
+        mapping = Schema(type=OpenAPIType.STRING, pattern=_MAPPING_PATTERN)
+        for parameter in self.parameters or []:
+            if isinstance(parameter, Parameter) and parameter.name == "map":
+                parameter.schema = Schema(
+                    one_of=[Schema(type=OpenAPIType.ARRAY, items=mapping), Schema(type=OpenAPIType.NULL)]
+                )
 
 
 class ImportProblemOut(Out):
@@ -81,7 +122,12 @@ class CustomerTransferController(Controller):
     path = f"{API}/customers"
     tags = ("customers",)
 
-    @get("/export", operation_id="exportCustomers", responses=documented(*READ))
+    @get(
+        "/export",
+        operation_id="exportCustomers",
+        responses=documented(*READ),
+        operation_class=_ExportOperation,
+    )
     async def export_customers(
         self,
         *,
@@ -118,7 +164,13 @@ class CustomerTransferController(Controller):
         disposition = f'attachment; filename="customers.{format}"'
         return Stream(lines, media_type=_MEDIA_TYPES[format], headers={"Content-Disposition": disposition})
 
-    @post("/import", operation_id="importCustomers", status_code=200, responses=documented(*WRITE))
+    @post(
+        "/import",
+        operation_id="importCustomers",
+        status_code=200,
+        responses=documented(*WRITE),
+        operation_class=_ImportOperation,
+    )
     async def import_customers(
         self,
         *,
@@ -127,7 +179,7 @@ class CustomerTransferController(Controller):
         actor: NamedDependency[Actor],
         mode: FromQuery[ImportMode] = ImportMode.CREATE,
         match: FromQuery[Literal["email"]] = "email",
-        map: FromQuery[list[str] | None] = None,
+        map: FromQuery[list[Mapping] | None] = None,
         unknown_columns: FromQuery[UnknownColumns] = UnknownColumns.ATTRIBUTES,
         dry_run: FromQuery[bool] = False,
         skip_invalid: FromQuery[bool] = False,
