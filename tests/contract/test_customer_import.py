@@ -228,3 +228,20 @@ async def test_with_emails_finds_the_customers_of_this_tenant_only(
     async with kernel.uow(admin.tenant_id) as uow:
         assert [c.id for c in await uow.customers.with_emails(asked)] == [mine.id]
         assert await uow.customers.with_emails([]) == []
+
+
+async def test_an_agent_imports_changes_to_its_own_customers_only(kernel: Kernel, admin: Actor) -> None:
+    agent = await make_user(kernel, admin, Role.AGENT)
+    create = CreateCustomerHandler(kernel)
+    await create(agent, CreateCustomer(name="Mine", email="mine@example.com"))
+    await create(admin, CreateCustomer(name="Theirs", email="theirs@example.com"))
+    source = _csv(
+        ["name", "email"], ["Mine, renamed", "mine@example.com"], ["Theirs, renamed", "theirs@example.com"]
+    )
+
+    report = await ImportCustomersHandler(kernel)(
+        agent, ImportCustomers(mode="update", skip_invalid=True), source
+    )
+
+    assert (report.updated, report.refused) == (1, 1)
+    assert report.refusals[0].problems == (("email", "matches a customer you may not change"),)
