@@ -95,7 +95,7 @@ class ImportCustomersHandler(UseCase):
     nothing writes nothing. The whole file is one transaction, walked in chunks: applied
     entirely, or not at all when any row is refused (unless ``skip_invalid``). Changes are
     recorded as their use cases record them, each event's payload naming the import, and
-    one ``import.completed`` event sums it up.
+    one ``import.completed`` event sums it up (an import changing nothing writes nothing).
     Raises ValidationError (unreadable file or columns), PermissionDenied, Conflict (a
     concurrent change took an email meanwhile).
     """
@@ -123,7 +123,8 @@ class ImportCustomersHandler(UseCase):
             for chunk in _chunks(rows, columns, command.chunk_size):
                 await self._apply(uow, actor, planner, chunk, tally)
             applied = not command.dry_run and (command.skip_invalid or tally.refused == 0)
-            if applied:
+            # An import that changes nothing writes nothing, not even its summary.
+            if applied and tally.changed:
                 await self._complete(uow, actor, tally)
                 await uow.commit()
         if applied and tally.changed:
