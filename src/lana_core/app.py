@@ -14,6 +14,8 @@ from lana_core.usecases.analytics import (
     IngestEventsBatchHandler,
 )
 from lana_core.usecases.customer_batch import CreateCustomersBatchHandler
+from lana_core.usecases.customer_export import ExportCustomersHandler
+from lana_core.usecases.customer_import import ImportCustomersHandler
 from lana_core.usecases.customers import (
     ArchiveCustomerHandler,
     ChangeCustomerStatusHandler,
@@ -146,6 +148,8 @@ class Lana:
     def _customers(self, kernel: Kernel) -> None:
         self.create_customer = CreateCustomerHandler(kernel)
         self.create_customers_batch = CreateCustomersBatchHandler(kernel)
+        self.import_customers = ImportCustomersHandler(kernel)
+        self.export_customers = ExportCustomersHandler(kernel)
         self.get_customer = GetCustomerHandler(kernel)
         self.list_customers = ListCustomersHandler(kernel)
         self.update_customer = UpdateCustomerHandler(kernel)

@@ -143,6 +143,10 @@ class CustomerRepository(Protocol):
         """Which of the (normalised) ``emails`` a customer of this tenant has, archived or not."""
         ...
 
+    async def with_emails(self, emails: Collection[str]) -> list[Customer]:
+        """The customers of this tenant, archived or not, whose (normalised) email is one of ``emails``."""
+        ...
+
     async def get_view(self, customer_id: UUID, today: date) -> CustomerView | None:
         """The customer with the stats of its live projects (overdue as of ``today``) and of
         their tasks, read together; None when it is not in this tenant."""

@@ -57,7 +57,8 @@ async def test_every_request_body_refuses_unknown_fields(document: dict[str, Any
     bodies = {
         operation_id: operation["requestBody"]["content"]["application/json"]["schema"]
         for operation_id, operation in operations(document).items()
-        if "requestBody" in operation
+        # A JSON body, that is: a file (the customers import's CSV) has no fields.
+        if "application/json" in operation.get("requestBody", {}).get("content", {})
     }
     assert bodies
     for operation_id, schema in bodies.items():

@@ -35,6 +35,7 @@ TENANT_SETTINGS_CHANGED: Final = "tenant.settings_changed"
 USER_CREATED: Final = "user.created"
 USER_UPDATED: Final = "user.updated"
 USER_PASSWORD_CHANGED: Final = "user.password_changed"  # noqa: S105 - an event name
+IMPORT_COMPLETED: Final = "import.completed"
 
 EVENT_TYPES: Final = frozenset(
     {
@@ -63,6 +64,7 @@ EVENT_TYPES: Final = frozenset(
         USER_CREATED,
         USER_UPDATED,
         USER_PASSWORD_CHANGED,
+        IMPORT_COMPLETED,
     }
 )
 

@@ -12,6 +12,7 @@ from lana_http.cli.insights import insights
 from lana_http.cli.migrate import migrate
 from lana_http.cli.serve import serve
 from lana_http.cli.tenants import tenants
+from lana_http.cli.transfer import export_group, import_group
 from lana_http.cli.users import users
 
 
@@ -30,6 +31,8 @@ cli.add_command(consume)
 cli.add_command(dlq)
 cli.add_command(insights)
 cli.add_command(analytics)
+cli.add_command(import_group)
+cli.add_command(export_group)
 
 
 def main() -> None:

@@ -53,6 +53,12 @@ class InMemoryCustomerRepository:
         staged, table = self._scope.staged.customers, self._scope.space().customers
         return {email for email in emails if staged.find(table, email) is not None}
 
+    async def with_emails(self, emails: Collection[str]) -> list[Customer]:
+        """The customers of this tenant, archived or not, whose email is one of ``emails``."""
+        staged, table = self._scope.staged.customers, self._scope.space().customers
+        found = (staged.find(table, email) for email in dict.fromkeys(emails))
+        return [customer for customer in found if customer is not None]
+
     async def get_view(self, customer_id: UUID, today: date) -> CustomerView | None:
         customer = await self.get(customer_id)
         if customer is None:
