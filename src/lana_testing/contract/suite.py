@@ -10,6 +10,8 @@ from lana_testing.contract import (
     control_characters,
     crm,
     customer_batch,
+    customer_export,
+    customer_import,
     customer_pagination,
     deletions,
     failed_commands,
@@ -27,6 +29,8 @@ from lana_testing.contract import (
 from lana_testing.contract.control_characters import *  # noqa: F403
 from lana_testing.contract.crm import *  # noqa: F403
 from lana_testing.contract.customer_batch import *  # noqa: F403
+from lana_testing.contract.customer_export import *  # noqa: F403
+from lana_testing.contract.customer_import import *  # noqa: F403
 from lana_testing.contract.customer_pagination import *  # noqa: F403
 from lana_testing.contract.deletions import *  # noqa: F403
 from lana_testing.contract.failed_commands import *  # noqa: F403
@@ -45,6 +49,8 @@ __all__: list[str] = []
 __all__ += control_characters.__all__
 __all__ += crm.__all__
 __all__ += customer_batch.__all__
+__all__ += customer_export.__all__
+__all__ += customer_import.__all__
 __all__ += customer_pagination.__all__
 __all__ += deletions.__all__
 __all__ += failed_commands.__all__
