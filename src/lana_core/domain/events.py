@@ -35,6 +35,8 @@ TENANT_SETTINGS_CHANGED: Final = "tenant.settings_changed"
 USER_CREATED: Final = "user.created"
 USER_UPDATED: Final = "user.updated"
 USER_PASSWORD_CHANGED: Final = "user.password_changed"  # noqa: S105 - an event name
+API_KEY_CREATED: Final = "api_key.created"
+API_KEY_REVOKED: Final = "api_key.revoked"
 
 EVENT_TYPES: Final = frozenset(
     {
@@ -63,6 +65,8 @@ EVENT_TYPES: Final = frozenset(
         USER_CREATED,
         USER_UPDATED,
         USER_PASSWORD_CHANGED,
+        API_KEY_CREATED,
+        API_KEY_REVOKED,
     }
 )
 
