@@ -85,9 +85,13 @@ async def test_an_expired_key_is_refused(lana: Lana, admin: Actor, clock: Manual
         await lana.resolve_api_key(created.token)
 
 
-async def test_an_expiry_in_the_past_is_refused(lana: Lana, admin: Actor, clock: ManualClock) -> None:
+async def test_an_expiry_in_the_past_or_without_a_time_zone_is_refused(
+    lana: Lana, admin: Actor, clock: ManualClock
+) -> None:
     with pytest.raises(ValidationError):
         await _key(lana, admin, expires_at=clock.now())
+    with pytest.raises(ValidationError):
+        await _key(lana, admin, expires_at=(clock.now() + timedelta(days=1)).replace(tzinfo=None))
 
 
 async def test_a_key_never_acts_above_its_creator_of_the_moment(lana: Lana, admin: Actor) -> None:

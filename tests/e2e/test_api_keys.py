@@ -142,6 +142,10 @@ async def test_an_expiry_in_the_past_is_refused(clients: tuple[AsyncTestClient[L
     )
 
     _refused(response, 422)
+    naive = await admin.post(
+        "/api-keys", json={"name": "n", "role": "viewer", "expires_at": "2099-01-01T00:00:00"}
+    )
+    _refused(naive, 422)
 
 
 async def test_the_secret_is_shown_once_and_never_again(

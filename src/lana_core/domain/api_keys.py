@@ -58,10 +58,12 @@ class ApiKey:
     ) -> tuple[ApiKey, str]:
         """A new key and its token, the only time the secret exists outside the caller.
 
-        Raises ValidationError (blank or long name, expiry not in the future)."""
+        Raises ValidationError (blank or long name, expiry without a time zone or not in the future)."""
         errors = validation.Errors()
         clean_name = validation.text(errors, "name", name, max_length=200, required=True)
-        if expires_at is not None and expires_at <= now:
+        if expires_at is not None and expires_at.tzinfo is None:
+            errors.add("expires_at", "naive_datetime", "must carry a time zone")
+        elif expires_at is not None and expires_at <= now:
             errors.add("expires_at", "in_the_past", "must be in the future")
         errors.raise_if_any()
         assert clean_name is not None
