@@ -64,7 +64,7 @@ class ApiKey:
         if expires_at is not None and expires_at.tzinfo is None:
             errors.add("expires_at", "naive_datetime", "must carry a time zone")
         elif expires_at is not None and expires_at <= now:
-            errors.add("expires_at", "in_the_past", "must be in the future")
+            errors.add("expires_at", "in_past", "must be in the future")
         errors.raise_if_any()
         assert clean_name is not None
         secret = secrets.token_urlsafe(_SECRET_BYTES)
