@@ -13,6 +13,12 @@ from lana_core.usecases.analytics import (
     IngestEventHandler,
     IngestEventsBatchHandler,
 )
+from lana_core.usecases.api_keys import (
+    CreateApiKeyHandler,
+    ListApiKeysHandler,
+    ResolveApiKeyHandler,
+    RevokeApiKeyHandler,
+)
 from lana_core.usecases.customer_batch import CreateCustomersBatchHandler
 from lana_core.usecases.customer_export import ExportCustomersHandler
 from lana_core.usecases.customer_import import ImportCustomersHandler
@@ -144,6 +150,10 @@ class Lana:
         self.renew_session = RenewSessionHandler(kernel, sessions_cache)
         self.end_session = EndSessionHandler(kernel, sessions_cache)
         self.resolve_session = ResolveSessionHandler(kernel, sessions_cache)
+        self.create_api_key = CreateApiKeyHandler(kernel, sessions_cache)
+        self.list_api_keys = ListApiKeysHandler(kernel)
+        self.revoke_api_key = RevokeApiKeyHandler(kernel, sessions_cache)
+        self.resolve_api_key = ResolveApiKeyHandler(kernel, sessions_cache)
 
     def _customers(self, kernel: Kernel) -> None:
         self.create_customer = CreateCustomerHandler(kernel)

@@ -27,6 +27,7 @@ from lana_core.domain.analytics import (
     TimeBucket,
     UserMetrics,
 )
+from lana_core.domain.api_keys import ApiKey, ApiKeyView
 from lana_core.domain.audit import AuditEntry
 from lana_core.domain.customers import Customer, CustomerView
 from lana_core.domain.events import DomainEvent
@@ -122,6 +123,32 @@ class SessionRepository(Protocol):
 
     async def forget_ended(self, user_id: UUID, now: datetime) -> None:
         """Delete the user's sessions that were revoked or had expired at ``now``."""
+        ...
+
+
+class ApiKeyRepository(Protocol):
+    """The API keys of one tenant, revoked and expired ones included (they are listed)."""
+
+    async def add(self, key: ApiKey) -> None:
+        """Store a new key."""
+        ...
+
+    async def get(self, key_id: UUID) -> ApiKey | None: ...
+
+    async def get_view(self, key_id: UUID) -> ApiKeyView | None:
+        """The key with its creator's role and state, read together; None when either is gone."""
+        ...
+
+    async def update(self, key: ApiKey) -> None:
+        """Store ``key``; raises StaleVersion unless the stored version is ``key.version - 1``."""
+        ...
+
+    async def touch(self, key_id: UUID, now: datetime) -> None:
+        """Set the key's ``last_used_at`` to ``now`` (no version change: bookkeeping, not an edit)."""
+        ...
+
+    async def list_all(self) -> Sequence[ApiKey]:
+        """Every key of the tenant, newest first."""
         ...
 
 
@@ -335,6 +362,7 @@ class UnitOfWork(Protocol):
     tenants: TenantRepository
     users: UserRepository
     sessions: SessionRepository
+    api_keys: ApiKeyRepository
     customers: CustomerRepository
     projects: ProjectRepository
     tasks: TaskRepository

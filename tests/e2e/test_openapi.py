@@ -133,3 +133,10 @@ async def test_deleting_tasks_and_changing_interactions_need_if_match(document: 
     for operation_id in ("deleteTask", "deleteInteraction"):
         assert "204" in found[operation_id]["responses"], operation_id
     assert "getInteraction" in found
+
+
+async def test_api_keys_are_a_documented_way_to_authenticate(document: dict[str, Any]) -> None:
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["apiKey"]["scheme"] == "bearer"
+    assert {"apiKey": []} in document["security"]
+    assert {"bearer": []} in document["security"]

@@ -51,6 +51,7 @@ STATEFUL_REFUSALS = frozenset(
         "unknown_user",  # an owner or assignee id that is no user of the tenant
         "illegal_transition",  # a status move the record's current status does not allow
         "in_future",  # an event time after the server's clock
+        "in_past",  # an API key's expiry before the server's clock
         "too_large",  # attributes whose JSON exceeds 8 KiB: a bound on bytes, not on fields
         "too_many",  # a batch whose filter matches more customers than one batch assesses
         "idempotency_key_reused",  # a key an earlier example used for another request

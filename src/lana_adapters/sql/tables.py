@@ -59,6 +59,7 @@ metadata = MetaData(
 TENANT_TABLES = (
     "users",
     "sessions",
+    "api_keys",
     "customers",
     "projects",
     "tasks",
@@ -143,6 +144,28 @@ sessions = Table(
     PrimaryKeyConstraint("tenant_id", "id"),
     _parent("users", "user_id"),
     Index("ix_sessions_user", "tenant_id", "user_id"),
+)
+
+# API keys (see lana_core.domain.api_keys): only a digest of each secret is stored;
+# revoked and expired keys are kept, so a list shows what existed and the audit log's
+# actor ids (a key's id) still resolve to a name.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    _tenant_id(),
+    Column("id", Uuid, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("role", Text, nullable=False),
+    Column("secret_hash", Text, nullable=False),
+    Column("created_by", Uuid, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime),
+    Column("revoked_at", UtcDateTime),
+    Column("last_used_at", UtcDateTime),
+    Column("version", Integer, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "id"),
+    _parent("users", "created_by"),
+    one_of("role", Role),
 )
 
 customers = Table(

@@ -36,6 +36,8 @@ USER_CREATED: Final = "user.created"
 USER_UPDATED: Final = "user.updated"
 USER_PASSWORD_CHANGED: Final = "user.password_changed"  # noqa: S105 - an event name
 IMPORT_COMPLETED: Final = "import.completed"
+API_KEY_CREATED: Final = "api_key.created"
+API_KEY_REVOKED: Final = "api_key.revoked"
 
 EVENT_TYPES: Final = frozenset(
     {
@@ -65,6 +67,8 @@ EVENT_TYPES: Final = frozenset(
         USER_UPDATED,
         USER_PASSWORD_CHANGED,
         IMPORT_COMPLETED,
+        API_KEY_CREATED,
+        API_KEY_REVOKED,
     }
 )
 

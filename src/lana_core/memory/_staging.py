@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from attrs import evolve
+
 from lana_core.domain.analytics import AnalyticsEvent
+from lana_core.domain.api_keys import ApiKey
 from lana_core.domain.audit import AuditEntry
 from lana_core.domain.customers import Customer
 from lana_core.domain.events import DomainEvent
@@ -23,6 +27,7 @@ class Staging:
 
     __slots__ = (
         "analytics",
+        "api_keys",
         "audit",
         "customers",
         "forgotten_sessions",
@@ -33,6 +38,7 @@ class Staging:
         "sessions",
         "tasks",
         "tenants",
+        "touched_api_keys",
         "users",
     )
 
@@ -41,6 +47,8 @@ class Staging:
         self.users: Pending[User] = Pending()
         self.sessions: Pending[Session] = Pending()
         self.forgotten_sessions: list[UUID] = []
+        self.api_keys: Pending[ApiKey] = Pending()
+        self.touched_api_keys: dict[UUID, datetime] = {}
         self.customers: Pending[Customer] = Pending()
         self.projects: Pending[Project] = Pending()
         self.tasks: Pending[Task] = Pending()
@@ -59,6 +67,8 @@ class Staging:
             pending.apply(table)
         for session_id in self.forgotten_sessions:
             _forget(space, session_id)
+        for key_id, used_at in self.touched_api_keys.items():
+            _touch(space, key_id, used_at)
         for insight in self.insights:
             space.insights.setdefault(insight.customer_id, []).append(insight)
         for entry in self.audit:
@@ -76,6 +86,7 @@ class Staging:
             (self.tenants, store.tenants),
             (self.users, space.users),
             (self.sessions, space.sessions),
+            (self.api_keys, space.api_keys),
             (self.customers, space.customers),
             (self.projects, space.projects),
             (self.tasks, space.tasks),
@@ -88,6 +99,12 @@ def _forget(space: TenantSpace, session_id: UUID) -> None:
     session = space.sessions.rows.pop(session_id, None)
     if session is not None:
         space.sessions.children.get(session.user_id, {}).pop(session_id, None)
+
+
+def _touch(space: TenantSpace, key_id: UUID, used_at: datetime) -> None:
+    key = space.api_keys.rows.get(key_id)
+    if key is not None:
+        space.api_keys.rows[key_id] = evolve(key, last_used_at=used_at)
 
 
 # Read-only stand-in while a unit of work has written nothing: opening one for a read costs no staging.

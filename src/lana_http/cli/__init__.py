@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from lana_http.cli.analytics import analytics
+from lana_http.cli.api_keys import api_keys
 from lana_http.cli.demo import demo
 from lana_http.cli.events import consume, dlq, relay
 from lana_http.cli.insights import insights
@@ -26,6 +27,7 @@ cli.add_command(migrate)
 cli.add_command(demo)
 cli.add_command(tenants)
 cli.add_command(users)
+cli.add_command(api_keys)
 cli.add_command(relay)
 cli.add_command(consume)
 cli.add_command(dlq)
