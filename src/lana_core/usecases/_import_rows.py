@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -11,6 +10,7 @@ from uuid import UUID
 from attrs import define, field, frozen
 
 from lana_core.domain import events
+from lana_core.domain.choices import Choice
 from lana_core.domain.customer_csv import ColumnMap, CsvRow, RowFields, parse_row
 from lana_core.domain.customers import ContactDetails, Customer, CustomerStatus, CustomerValue
 from lana_core.domain.policy import Action, Resource, is_allowed
@@ -23,7 +23,7 @@ from lana_core.usecases.customers import CreateCustomer, contact_details, owns, 
 _TEXT_FIELDS = ("name", "email", "phone", "company", "notes")
 
 
-class Outcome(enum.StrEnum):
+class Outcome(Choice, field="outcome"):
     CREATED = "created"
     UPDATED = "updated"
     UNCHANGED = "unchanged"

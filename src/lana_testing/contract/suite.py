@@ -7,6 +7,7 @@ tests need pytest-asyncio's ``asyncio_mode = "auto"``.
 """
 
 from lana_testing.contract import (
+    api_keys,
     control_characters,
     crm,
     customer_batch,
@@ -26,6 +27,7 @@ from lana_testing.contract import (
     uniqueness,
     unit_of_work,
 )
+from lana_testing.contract.api_keys import *  # noqa: F403
 from lana_testing.contract.control_characters import *  # noqa: F403
 from lana_testing.contract.crm import *  # noqa: F403
 from lana_testing.contract.customer_batch import *  # noqa: F403
@@ -46,6 +48,7 @@ from lana_testing.contract.uniqueness import *  # noqa: F403
 from lana_testing.contract.unit_of_work import *  # noqa: F403
 
 __all__: list[str] = []
+__all__ += api_keys.__all__
 __all__ += control_characters.__all__
 __all__ += crm.__all__
 __all__ += customer_batch.__all__
