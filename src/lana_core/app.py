@@ -14,6 +14,7 @@ from lana_core.usecases.analytics import (
     IngestEventsBatchHandler,
 )
 from lana_core.usecases.customer_batch import CreateCustomersBatchHandler
+from lana_core.usecases.customer_merge import FindDuplicateCustomersHandler, MergeCustomersHandler
 from lana_core.usecases.customers import (
     ArchiveCustomerHandler,
     ChangeCustomerStatusHandler,
@@ -153,6 +154,8 @@ class Lana:
         self.change_customer_value = ChangeCustomerValueHandler(kernel)
         self.archive_customer = ArchiveCustomerHandler(kernel)
         self.restore_customer = RestoreCustomerHandler(kernel)
+        self.find_duplicate_customers = FindDuplicateCustomersHandler(kernel)
+        self.merge_customers = MergeCustomersHandler(kernel)
         self.get_timeline = GetTimelineHandler(kernel)
 
     def _work(self, kernel: Kernel) -> None:

@@ -23,6 +23,7 @@ from lana_http.auth.sessions import token_service
 from lana_http.bodies import JsonRequest
 from lana_http.controllers._common import API
 from lana_http.controllers.analytics import AnalyticsController
+from lana_http.controllers.customer_merge import CustomerMergeController
 from lana_http.controllers.customers import CustomerController
 from lana_http.controllers.events_stream import EVENT_STREAM_KEY, EventStreamController
 from lana_http.controllers.history import InsightBatchController, InsightController, InteractionController
@@ -118,6 +119,7 @@ def _api(settings: HttpSettings) -> list[type[Controller]]:
         TenantController,
         UserController,
         CustomerController,
+        CustomerMergeController,
         InteractionController,
         InsightController,
         InsightBatchController,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from attrs import evolve
+
 from lana_core.domain.analytics import AnalyticsEvent
 from lana_core.domain.audit import AuditEntry
 from lana_core.domain.customers import Customer
@@ -28,6 +30,7 @@ class Staging:
         "forgotten_sessions",
         "insights",
         "interactions",
+        "moved_insights",
         "outbox",
         "projects",
         "sessions",
@@ -46,6 +49,8 @@ class Staging:
         self.tasks: Pending[Task] = Pending()
         self.interactions: Pending[Interaction] = Pending()
         self.insights: list[Insight] = []
+        # Customer merges: the insights of each key move to its value's customer at commit.
+        self.moved_insights: dict[UUID, UUID] = {}
         self.audit: list[AuditEntry] = []
         self.outbox: list[DomainEvent] = []
         self.analytics: list[AnalyticsEvent] = []
@@ -61,6 +66,12 @@ class Staging:
             _forget(space, session_id)
         for insight in self.insights:
             space.insights.setdefault(insight.customer_id, []).append(insight)
+        for source, target in self.moved_insights.items():
+            moved = [evolve(i, customer_id=target) for i in space.insights.pop(source, [])]
+            if moved:
+                rows = space.insights.setdefault(target, [])
+                rows.extend(moved)
+                rows.sort(key=lambda i: (i.created_at, i.id))
         for entry in self.audit:
             space.audit.setdefault(entry.customer_id, []).append(entry)
         space.analytics.extend(self.analytics)
