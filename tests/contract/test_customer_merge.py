@@ -215,3 +215,20 @@ async def _records(kernel: Kernel, admin: Actor, customers: list[UUID]) -> dict[
             records |= {("insight", i.id) for i in insights.items}
             found[customer] = records
     return found
+
+
+async def test_agents_merge_only_customers_they_own_and_viewers_none(kernel: Kernel, admin: Actor) -> None:
+    agent = await make_user(kernel, admin, Role.AGENT)
+    viewer = await make_user(kernel, admin, Role.VIEWER)
+    mine = await _customer(kernel, agent, name="Ada")
+    also_mine = await _customer(kernel, agent, name="Ada L.")
+    theirs = await _customer(kernel, admin, name="Ada Lovelace")
+    merge = MergeCustomersHandler(kernel)
+
+    with pytest.raises(PermissionDenied):
+        await merge(agent, MergeCustomers(customer_id=mine, merge_ids=[theirs]))
+    with pytest.raises(PermissionDenied):
+        await merge(viewer, MergeCustomers(customer_id=theirs, merge_ids=[mine]))
+    kept = await merge(agent, MergeCustomers(customer_id=mine, merge_ids=[also_mine]))
+
+    assert kept.id == mine

@@ -26,13 +26,13 @@ from lana_core.domain import events
 from lana_core.domain.customers import ContactDetails, Customer
 from lana_core.domain.duplicates import DuplicatePair, find_pairs, page_of_pairs
 from lana_core.domain.pagination import Page, PageRequest
-from lana_core.domain.policy import Action, Resource
-from lana_core.domain.tenancy import Actor
-from lana_core.errors import Conflict, NotFound, ValidationError
+from lana_core.domain.policy import Action, Resource, authorize
+from lana_core.domain.tenancy import Actor, TenantSettings
+from lana_core.errors import Conflict, ValidationError
 from lana_core.ports import UnitOfWork
-from lana_core.usecases._base import Change, UseCase, authorize_in, record, snapshot
+from lana_core.usecases._base import Change, UseCase, authorize_in, policy_settings, record, snapshot
 from lana_core.usecases.caching import stale_namespaces
-from lana_core.usecases.customers import owns
+from lana_core.usecases.customers import load_customer, owns
 
 __all__ = [
     "MAX_MERGED_PER_CALL",
@@ -86,10 +86,11 @@ class MergeCustomersHandler(UseCase):
         merge_ids = _checked_ids(command)
         now = self._now()
         async with self._kernel.uow(actor.tenant_id) as uow:
-            kept = await _live(uow, command.customer_id)
-            merged = [await _live(uow, one) for one in merge_ids]
+            settings = await policy_settings(uow, actor)
+            kept = await _live(uow, actor, command.customer_id, settings)
+            merged = [await _live(uow, actor, one, settings) for one in merge_ids]
             owned = all(owns(actor, one) for one in (kept, *merged))
-            await authorize_in(uow, actor, Action.UPDATE, Resource.CUSTOMER, owned=owned)
+            authorize(actor, Action.UPDATE, Resource.CUSTOMER, owned=owned, settings=settings)
             kept.check_version(command.expected_version)
             result = kept.with_details(_combined(kept, merged), _owner(kept, merged), now)
             for one in merged:
@@ -114,11 +115,10 @@ def _checked_ids(command: MergeCustomers) -> list[UUID]:
     return ids
 
 
-async def _live(uow: UnitOfWork, customer_id: UUID) -> Customer:
-    """The customer, refused unless it exists and is neither archived nor merged."""
-    customer = await uow.customers.get(customer_id)
-    if customer is None:
-        raise NotFound("customer", customer_id)
+async def _live(uow: UnitOfWork, actor: Actor, customer_id: UUID, settings: TenantSettings) -> Customer:
+    """The customer, refused unless the actor may read it (NotFound, never a hint) and it is
+    neither archived nor merged."""
+    customer = await load_customer(uow, actor, customer_id, settings)
     if customer.merged_into is not None:
         raise Conflict(f"customer {customer_id} was already merged into customer {customer.merged_into}")
     if customer.is_archived:
