@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from lana_http.cli.analytics import analytics
+from lana_http.cli.customers import customers
 from lana_http.cli.demo import demo
 from lana_http.cli.events import consume, dlq, relay
 from lana_http.cli.insights import insights
@@ -30,6 +31,7 @@ cli.add_command(consume)
 cli.add_command(dlq)
 cli.add_command(insights)
 cli.add_command(analytics)
+cli.add_command(customers)
 
 
 def main() -> None:
