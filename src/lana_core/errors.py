@@ -51,8 +51,8 @@ class NotFound(LanaError):
 
     code = "not_found"
 
-    def __init__(self, kind: str, identifier: object) -> None:
-        super().__init__(f"{kind} {identifier} was not found")
+    def __init__(self, kind: str, identifier: object, message: str | None = None) -> None:
+        super().__init__(message or f"{kind} {identifier} was not found")
         self.kind = kind
         self.identifier = identifier
 

@@ -20,6 +20,7 @@ from lana_core.domain.analytics import (
     DayActivity,
     DayCount,
     EventCount,
+    EventKind,
     Interval,
     Metrics,
     ProjectCounts,
@@ -252,7 +253,9 @@ class InteractionRepository(Protocol):
         """The customer's interactions, newest ``occurred_at`` first."""
         ...
 
-    async def count_for_customer(self, customer_id: UUID) -> int: ...
+    async def count_for_customer(self, customer_id: UUID, since: datetime | None = None) -> int:
+        """The customer's interactions; with ``since``, those that occurred at or after it."""
+        ...
 
     async def last_for_customer(self, customer_id: UUID) -> Interaction | None: ...
 
@@ -289,20 +292,29 @@ class Outbox(Protocol):
 
 
 class AnalyticsStore(Protocol):
+    """The tenant's analytics events; every read counts events in ``[since, until)`` of one
+    ``kind`` (see :class:`~lana_core.domain.analytics.EventKind`), or of both when None."""
+
     async def add_many(self, events: Sequence[AnalyticsEvent]) -> None: ...
 
-    async def metrics(self, since: datetime, until: datetime, top: int) -> Metrics: ...
+    async def metrics(
+        self, since: datetime, until: datetime, top: int, kind: EventKind | None = None
+    ) -> Metrics: ...
 
-    async def time_series(self, since: datetime, until: datetime, interval: Interval) -> Sequence[TimeBucket]:
+    async def time_series(
+        self, since: datetime, until: datetime, interval: Interval, kind: EventKind | None = None
+    ) -> Sequence[TimeBucket]:
         """Event counts per bucket start (UTC), oldest first; empty buckets are omitted."""
         ...
 
-    async def top_events(self, since: datetime, until: datetime, limit: int) -> Sequence[EventCount]:
+    async def top_events(
+        self, since: datetime, until: datetime, limit: int, kind: EventKind | None = None
+    ) -> Sequence[EventCount]:
         """Most frequent event names, ties broken by name."""
         ...
 
     async def user_metrics(
-        self, user_id: str, since: datetime, until: datetime, recent: int
+        self, user_id: str, since: datetime, until: datetime, recent: int, kind: EventKind | None = None
     ) -> UserMetrics: ...
 
     async def count_for_subject(self, subject_id: UUID, since: datetime) -> int: ...
@@ -402,7 +414,9 @@ class InsightModel(Protocol):
     name: str
 
     async def assess(self, context: InsightContext) -> InsightDraft:
-        """Assess the customer; raises Unavailable (with the reason) when it cannot answer."""
+        """Assess the customer; raises Unavailable when it cannot answer, whose message is the
+        reason: ``timeout``, ``rate_limited``, ``refusal`` or ``invalid_output: <detail>`` are
+        recorded as such; any other reason (``server_error``…) as ``model_unavailable: <it>``."""
         ...
 
 

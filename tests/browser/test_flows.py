@@ -108,6 +108,7 @@ async def test_the_board_moves_projects_and_refuses_an_illegal_move(tab: Tab, ap
 async def test_the_dashboard_draws_charts_and_updates_live(tab: Tab, api: Api) -> None:
     page = tab.page
     await api.customer(name="Ada", value="high", status="active")
+    assert (await api.post("/analytics/events", json={"name": "opened.report"})).status_code == 201
     await tab.sign_in(api.slug, api.email, PASSWORD)
 
     charts = page.locator("svg.chart")

@@ -90,6 +90,7 @@ def _sign_in(base: str, password: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
+@pytest.mark.slow
 def test_first_run_creates_an_admin_and_the_data_survives_a_restart(tmp_path: Path) -> None:
     port = _free_port()
     with serving(tmp_path, port) as (base, banner):

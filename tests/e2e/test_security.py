@@ -141,6 +141,13 @@ async def test_a_foreign_host_header_is_refused(api: Api) -> None:
     assert response.json()["type"] == "https://lana.dev/problems/invalid-host"
 
 
+@pytest.mark.parametrize("host", ["127.0.0.1:8000", "localhost:8000", "LOCALHOST", "testserver.local:443"])
+async def test_an_allowed_host_is_served_whatever_its_port_and_case(api: Api, host: str) -> None:
+    # `lana serve` prints http://127.0.0.1:8000: curl and browsers send the port in Host.
+    response = await api.get("/customers", headers={"Host": host})
+    assert response.status_code == 200, response.text
+
+
 async def test_an_agent_cannot_hand_a_customer_to_someone_else(api: Api) -> None:
     agent = await api.as_role("agent")
     admin_id = (await api.me())["user_id"]

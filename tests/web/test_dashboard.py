@@ -9,6 +9,7 @@ from tests.web.pages import Pages
 async def test_the_dashboard_draws_its_charts_as_inline_svg(signed_in: Pages, api: Api) -> None:
     await api.customer(name="Ada", value="high", status="active")
     await api.customer(name="Grace")
+    assert (await api.post("/analytics/events", json={"name": "opened.report"})).status_code == 201
 
     page = await signed_in.get("/")
 

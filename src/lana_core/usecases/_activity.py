@@ -1,5 +1,9 @@
 """Live activity counters as use cases see them: the "unknown" default, the unit of work that
-counts what it committed, and the same figures read from the analytics store."""
+counts what it committed, and the same figures read from the analytics store.
+
+They count product events only (what a product's users did): the system events every
+domain change writes are Lana's own doings, not activity (see ``EventKind``).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from lana_core.domain.analytics import (
     AnalyticsEvent,
     DayActivity,
     EventCount,
+    EventKind,
     Interval,
     Metrics,
     TimeBucket,
@@ -49,11 +54,11 @@ class NoActivityCounters:
 
 
 async def day_activity_in(store: AnalyticsStore, day: date, names: int) -> DayActivity:
-    """``day``'s counts computed by the store, with at most the ``names`` most frequent names."""
+    """``day``'s product events counted by the store, with at most the ``names`` most frequent names."""
     since = datetime.combine(day, time(), tzinfo=UTC)
     until = since + timedelta(days=1)
-    buckets = await store.time_series(since, until, Interval.HOUR)
-    top = await store.top_events(since, until, names)
+    buckets = await store.time_series(since, until, Interval.HOUR, EventKind.PRODUCT)
+    top = await store.top_events(since, until, names, EventKind.PRODUCT)
     return DayActivity(
         day=day,
         per_hour={bucket.start.astimezone(UTC).hour: bucket.count for bucket in buckets if bucket.count},
@@ -62,11 +67,11 @@ async def day_activity_in(store: AnalyticsStore, day: date, names: int) -> DayAc
 
 
 class CountingUnitOfWorkFactory:
-    """Opens units of work that hand the analytics events they committed to the counters.
+    """Opens units of work that hand the product events they committed to the counters.
 
-    Every analytics row (ingested or written with a domain change) goes through a unit of
-    work, so counting there keeps the counters equal to the store. The count happens once
-    the unit is left, after its connection is released; it never fails the unit.
+    Every analytics row goes through a unit of work, so counting there keeps the counters
+    equal to what the store counts of product events. The count happens once the unit is
+    left, after its connection is released; it never fails the unit.
     """
 
     __slots__ = ("counters", "inner")
@@ -92,17 +97,25 @@ class _RecordingAnalytics:
         await self._store.add_many(events)
         self._added.extend(events)
 
-    async def metrics(self, since: datetime, until: datetime, top: int) -> Metrics:
-        return await self._store.metrics(since, until, top)
+    async def metrics(
+        self, since: datetime, until: datetime, top: int, kind: EventKind | None = None
+    ) -> Metrics:
+        return await self._store.metrics(since, until, top, kind)
 
-    async def time_series(self, since: datetime, until: datetime, interval: Interval) -> Sequence[TimeBucket]:
-        return await self._store.time_series(since, until, interval)
+    async def time_series(
+        self, since: datetime, until: datetime, interval: Interval, kind: EventKind | None = None
+    ) -> Sequence[TimeBucket]:
+        return await self._store.time_series(since, until, interval, kind)
 
-    async def top_events(self, since: datetime, until: datetime, limit: int) -> Sequence[EventCount]:
-        return await self._store.top_events(since, until, limit)
+    async def top_events(
+        self, since: datetime, until: datetime, limit: int, kind: EventKind | None = None
+    ) -> Sequence[EventCount]:
+        return await self._store.top_events(since, until, limit, kind)
 
-    async def user_metrics(self, user_id: str, since: datetime, until: datetime, recent: int) -> UserMetrics:
-        return await self._store.user_metrics(user_id, since, until, recent)
+    async def user_metrics(
+        self, user_id: str, since: datetime, until: datetime, recent: int, kind: EventKind | None = None
+    ) -> UserMetrics:
+        return await self._store.user_metrics(user_id, since, until, recent, kind)
 
     async def count_for_subject(self, subject_id: UUID, since: datetime) -> int:
         return await self._store.count_for_subject(subject_id, since)
@@ -152,7 +165,7 @@ class _CountingUnitOfWork:
 
     async def commit(self) -> None:
         await self._unit.commit()
-        self._committed.extend(self._added)
+        self._committed.extend(event for event in self._added if event.kind is EventKind.PRODUCT)
         self._added.clear()
 
     async def rollback(self) -> None:

@@ -48,8 +48,9 @@ class InMemoryInteractionRepository:
         rows = self._of(customer_id)
         return paginate(rows, key=_occurred_at, kind=datetime, order=SortOrder.DESC, page=page)
 
-    async def count_for_customer(self, customer_id: UUID) -> int:
-        return len(self._of(customer_id))
+    async def count_for_customer(self, customer_id: UUID, since: datetime | None = None) -> int:
+        found = self._of(customer_id)
+        return len(found) if since is None else sum(1 for i in found if i.occurred_at >= since)
 
     async def last_for_customer(self, customer_id: UUID) -> Interaction | None:
         return max(self._of(customer_id), key=lambda i: (i.occurred_at, i.id), default=None)

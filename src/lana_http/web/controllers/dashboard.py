@@ -13,7 +13,7 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage, Template
 
 from lana_adapters.redis.stream import EventStream
 from lana_core.app import Lana
-from lana_core.domain.analytics import Dashboard, Interval, Timeframe
+from lana_core.domain.analytics import Dashboard, EventKind, Interval, Timeframe
 from lana_core.domain.tenancy import TenantSettings
 from lana_core.errors import Unauthenticated, Unavailable
 from lana_core.usecases.my_work import MyWork
@@ -59,7 +59,8 @@ class DashboardController(PageController):
 
 async def _figures(lana: Lana, viewer: Viewer) -> dict[str, Any]:
     board: Dashboard = await lana.get_dashboard(viewer.actor)
-    activity = await lana.get_time_series(viewer.actor, Timeframe.MONTH, Interval.DAY)
+    # The CRM's own changes (customers, projects, tasks, interactions recorded), not product analytics.
+    activity = await lana.get_time_series(viewer.actor, Timeframe.MONTH, Interval.DAY, EventKind.SYSTEM)
     work: MyWork = await lana.list_my_work(viewer.actor)
     by_status = [(label(name), count) for name, count in board.customers_by_status.items()]
     by_value = [(label(name), board.customers_by_value.get(name, 0)) for name in ("high", "medium", "low")]
@@ -74,8 +75,8 @@ async def _figures(lana: Lana, viewer: Viewer) -> dict[str, Any]:
         "customers_by_value": charts.horizontal("Customers by value", by_value),
         "projects_by_status": charts.horizontal("Projects by status", projects),
         "new_customers": charts.columns("New customers per day, last 30 days", new_per_day),
-        "activity": charts.columns("Activity per day, last 30 days (events, interactions included)", per_day),
-        "today": charts.columns("Activity per hour today (UTC)", per_hour, caption_every=3),
+        "activity": charts.columns("Changes per day, last 30 days (records and interactions)", per_day),
+        "today": charts.columns("Product events per hour today (UTC)", per_hour, caption_every=3),
     }
 
 
