@@ -22,6 +22,7 @@ from lana_core.usecases.api_keys import (
 from lana_core.usecases.customer_batch import CreateCustomersBatchHandler
 from lana_core.usecases.customer_export import ExportCustomersHandler
 from lana_core.usecases.customer_import import ImportCustomersHandler
+from lana_core.usecases.customer_merge import FindDuplicateCustomersHandler, MergeCustomersHandler
 from lana_core.usecases.customers import (
     ArchiveCustomerHandler,
     ChangeCustomerStatusHandler,
@@ -167,6 +168,8 @@ class Lana:
         self.change_customer_value = ChangeCustomerValueHandler(kernel)
         self.archive_customer = ArchiveCustomerHandler(kernel)
         self.restore_customer = RestoreCustomerHandler(kernel)
+        self.find_duplicate_customers = FindDuplicateCustomersHandler(kernel)
+        self.merge_customers = MergeCustomersHandler(kernel)
         self.get_timeline = GetTimelineHandler(kernel)
 
     def _work(self, kernel: Kernel) -> None:

@@ -30,6 +30,7 @@ from lana_core.domain.analytics import (
 from lana_core.domain.api_keys import ApiKey, ApiKeyView
 from lana_core.domain.audit import AuditEntry
 from lana_core.domain.customers import Customer, CustomerView
+from lana_core.domain.duplicates import MatchKey
 from lana_core.domain.events import DomainEvent
 from lana_core.domain.insights import Insight, InsightContext, InsightDraft
 from lana_core.domain.interactions import Interaction
@@ -196,6 +197,16 @@ class CustomerRepository(Protocol):
 
     async def created_per_day(self, since: datetime) -> Sequence[DayCount]:
         """Live customers created since ``since``, counted per UTC day, oldest first."""
+        ...
+
+    async def match_keys(self) -> Sequence[MatchKey]:
+        """What duplicate detection reads of every live (not archived) customer, in any order."""
+        ...
+
+    async def move_related(self, source_ids: Collection[UUID], target_id: UUID, now: datetime) -> None:
+        """Move the projects, tasks, interactions and insights of the customers ``source_ids`` to
+        the customer ``target_id``; each moved project, task and interaction gets its next version
+        (projects and tasks also ``updated_at = now``). Audit entries and analytics stay as written."""
         ...
 
 

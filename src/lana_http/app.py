@@ -24,6 +24,7 @@ from lana_http.bodies import JsonRequest
 from lana_http.controllers._common import API
 from lana_http.controllers.analytics import AnalyticsController
 from lana_http.controllers.api_keys import ApiKeyController
+from lana_http.controllers.customer_merge import CustomerMergeController
 from lana_http.controllers.customer_transfer import CustomerTransferController
 from lana_http.controllers.customers import CustomerController
 from lana_http.controllers.events_stream import EVENT_STREAM_KEY, EventStreamController
@@ -122,6 +123,7 @@ def _api(settings: HttpSettings) -> list[type[Controller]]:
         ApiKeyController,
         CustomerController,
         CustomerTransferController,
+        CustomerMergeController,
         InteractionController,
         InsightController,
         InsightBatchController,

@@ -188,6 +188,8 @@ customers = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     Column("activated_at", UtcDateTime),
     Column("archived_at", UtcDateTime),
+    # Set on a tombstone: the customer this one was merged into (migration 0015).
+    Column("merged_into", Uuid),
     # Case-folded name, email and company: substring search compares this.
     Column("search_text", Text, nullable=False),
     Column("search_vector", SearchVector, Computed(SearchDocument(), persisted=True)),

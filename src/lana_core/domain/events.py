@@ -17,6 +17,7 @@ CUSTOMER_STATUS_CHANGED: Final = "customer.status_changed"
 CUSTOMER_VALUE_CHANGED: Final = "customer.value_changed"
 CUSTOMER_ARCHIVED: Final = "customer.archived"
 CUSTOMER_RESTORED: Final = "customer.restored"
+CUSTOMER_MERGED: Final = "customer.merged"
 PROJECT_CREATED: Final = "project.created"
 PROJECT_UPDATED: Final = "project.updated"
 PROJECT_STATUS_CHANGED: Final = "project.status_changed"
@@ -48,6 +49,7 @@ EVENT_TYPES: Final = frozenset(
         CUSTOMER_VALUE_CHANGED,
         CUSTOMER_ARCHIVED,
         CUSTOMER_RESTORED,
+        CUSTOMER_MERGED,
         PROJECT_CREATED,
         PROJECT_UPDATED,
         PROJECT_STATUS_CHANGED,

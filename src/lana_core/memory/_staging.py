@@ -33,6 +33,7 @@ class Staging:
         "forgotten_sessions",
         "insights",
         "interactions",
+        "moved_insights",
         "outbox",
         "projects",
         "sessions",
@@ -54,6 +55,8 @@ class Staging:
         self.tasks: Pending[Task] = Pending()
         self.interactions: Pending[Interaction] = Pending()
         self.insights: list[Insight] = []
+        # Customer merges: the insights of each key move to its value's customer at commit.
+        self.moved_insights: dict[UUID, UUID] = {}
         self.audit: list[AuditEntry] = []
         self.outbox: list[DomainEvent] = []
         self.analytics: list[AnalyticsEvent] = []
@@ -71,6 +74,12 @@ class Staging:
             _touch(space, key_id, used_at)
         for insight in self.insights:
             space.insights.setdefault(insight.customer_id, []).append(insight)
+        for source, target in self.moved_insights.items():
+            moved = [evolve(i, customer_id=target) for i in space.insights.pop(source, [])]
+            if moved:
+                rows = space.insights.setdefault(target, [])
+                rows.extend(moved)
+                rows.sort(key=lambda i: (i.created_at, i.id))
         for entry in self.audit:
             space.audit.setdefault(entry.customer_id, []).append(entry)
         space.analytics.extend(self.analytics)

@@ -7,6 +7,7 @@ import click
 
 from lana_http.cli.analytics import analytics
 from lana_http.cli.api_keys import api_keys
+from lana_http.cli.customers import customers
 from lana_http.cli.demo import demo
 from lana_http.cli.events import consume, dlq, relay
 from lana_http.cli.insights import insights
@@ -35,6 +36,7 @@ cli.add_command(insights)
 cli.add_command(analytics)
 cli.add_command(import_group)
 cli.add_command(export_group)
+cli.add_command(customers)
 
 
 def main() -> None:

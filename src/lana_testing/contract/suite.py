@@ -13,6 +13,7 @@ from lana_testing.contract import (
     customer_batch,
     customer_export,
     customer_import,
+    customer_merge,
     customer_pagination,
     deletions,
     failed_commands,
@@ -33,6 +34,7 @@ from lana_testing.contract.crm import *  # noqa: F403
 from lana_testing.contract.customer_batch import *  # noqa: F403
 from lana_testing.contract.customer_export import *  # noqa: F403
 from lana_testing.contract.customer_import import *  # noqa: F403
+from lana_testing.contract.customer_merge import *  # noqa: F403
 from lana_testing.contract.customer_pagination import *  # noqa: F403
 from lana_testing.contract.deletions import *  # noqa: F403
 from lana_testing.contract.failed_commands import *  # noqa: F403
@@ -54,6 +56,7 @@ __all__ += crm.__all__
 __all__ += customer_batch.__all__
 __all__ += customer_export.__all__
 __all__ += customer_import.__all__
+__all__ += customer_merge.__all__
 __all__ += customer_pagination.__all__
 __all__ += deletions.__all__
 __all__ += failed_commands.__all__
