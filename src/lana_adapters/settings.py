@@ -165,6 +165,9 @@ class Settings:
     login_ip_rate_limit_per_minute: int = _setting(
         "LANA_LOGIN_IP_RATE_LIMIT_PER_MINUTE", 30, "Sign-in attempts per client address a minute."
     )
+    api_key_rate_limit_per_minute: int = _setting(
+        "LANA_API_KEY_RATE_LIMIT_PER_MINUTE", 600, "Requests per API key a minute (0: off)."
+    )
     idempotency_ttl_seconds: int = _setting(
         "LANA_IDEMPOTENCY_TTL_SECONDS", 86_400, "How long a create's answer is kept for retries."
     )

@@ -27,8 +27,10 @@ from lana_core.domain.analytics import (
     TimeBucket,
     UserMetrics,
 )
+from lana_core.domain.api_keys import ApiKey, ApiKeyView
 from lana_core.domain.audit import AuditEntry
 from lana_core.domain.customers import Customer, CustomerView
+from lana_core.domain.duplicates import MatchKey
 from lana_core.domain.events import DomainEvent
 from lana_core.domain.insights import Insight, InsightContext, InsightDraft
 from lana_core.domain.interactions import Interaction
@@ -125,6 +127,32 @@ class SessionRepository(Protocol):
         ...
 
 
+class ApiKeyRepository(Protocol):
+    """The API keys of one tenant, revoked and expired ones included (they are listed)."""
+
+    async def add(self, key: ApiKey) -> None:
+        """Store a new key."""
+        ...
+
+    async def get(self, key_id: UUID) -> ApiKey | None: ...
+
+    async def get_view(self, key_id: UUID) -> ApiKeyView | None:
+        """The key with its creator's role and state, read together; None when either is gone."""
+        ...
+
+    async def update(self, key: ApiKey) -> None:
+        """Store ``key``; raises StaleVersion unless the stored version is ``key.version - 1``."""
+        ...
+
+    async def touch(self, key_id: UUID, now: datetime) -> None:
+        """Set the key's ``last_used_at`` to ``now`` (no version change: bookkeeping, not an edit)."""
+        ...
+
+    async def list_all(self) -> Sequence[ApiKey]:
+        """Every key of the tenant, newest first."""
+        ...
+
+
 class CustomerRepository(Protocol):
     async def add(self, customer: Customer) -> None:
         """Store a new customer; raises Conflict if its email is taken in the tenant."""
@@ -141,6 +169,10 @@ class CustomerRepository(Protocol):
 
     async def emails_taken(self, emails: Collection[str]) -> set[str]:
         """Which of the (normalised) ``emails`` a customer of this tenant has, archived or not."""
+        ...
+
+    async def with_emails(self, emails: Collection[str]) -> list[Customer]:
+        """The customers of this tenant, archived or not, whose (normalised) email is one of ``emails``."""
         ...
 
     async def get_view(self, customer_id: UUID, today: date) -> CustomerView | None:
@@ -165,6 +197,16 @@ class CustomerRepository(Protocol):
 
     async def created_per_day(self, since: datetime) -> Sequence[DayCount]:
         """Live customers created since ``since``, counted per UTC day, oldest first."""
+        ...
+
+    async def match_keys(self) -> Sequence[MatchKey]:
+        """What duplicate detection reads of every live (not archived) customer, in any order."""
+        ...
+
+    async def move_related(self, source_ids: Collection[UUID], target_id: UUID, now: datetime) -> None:
+        """Move the projects, tasks, interactions and insights of the customers ``source_ids`` to
+        the customer ``target_id``; each moved project, task and interaction gets its next version
+        (projects and tasks also ``updated_at = now``). Audit entries and analytics stay as written."""
         ...
 
 
@@ -331,6 +373,7 @@ class UnitOfWork(Protocol):
     tenants: TenantRepository
     users: UserRepository
     sessions: SessionRepository
+    api_keys: ApiKeyRepository
     customers: CustomerRepository
     projects: ProjectRepository
     tasks: TaskRepository

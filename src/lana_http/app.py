@@ -23,6 +23,9 @@ from lana_http.auth.sessions import token_service
 from lana_http.bodies import JsonRequest
 from lana_http.controllers._common import API
 from lana_http.controllers.analytics import AnalyticsController
+from lana_http.controllers.api_keys import ApiKeyController
+from lana_http.controllers.customer_merge import CustomerMergeController
+from lana_http.controllers.customer_transfer import CustomerTransferController
 from lana_http.controllers.customers import CustomerController
 from lana_http.controllers.events_stream import EVENT_STREAM_KEY, EventStreamController
 from lana_http.controllers.history import InsightBatchController, InsightController, InteractionController
@@ -117,7 +120,10 @@ def _api(settings: HttpSettings) -> list[type[Controller]]:
         AuthController,
         TenantController,
         UserController,
+        ApiKeyController,
         CustomerController,
+        CustomerTransferController,
+        CustomerMergeController,
         InteractionController,
         InsightController,
         InsightBatchController,
@@ -169,9 +175,15 @@ def _openapi() -> OpenAPIConfig:
         components=Components(
             security_schemes={
                 "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
+                "apiKey": SecurityScheme(
+                    type="http",
+                    scheme="bearer",
+                    bearer_format="lana_sk_<tenant>_<key>_<secret>",
+                    description="An API key (see `POST /api/v1/api-keys`), sent as a bearer token.",
+                ),
             }
         ),
-        security=[{"bearer": []}],
+        security=[{"bearer": []}, {"apiKey": []}],
         use_handler_docstrings=True,
     )
 

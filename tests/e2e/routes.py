@@ -7,11 +7,15 @@ from here and check that the table names every operation of the OpenAPI schema.
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from attrs import frozen
 
 from lana_core.domain.policy import Action, Resource
 from tests.support import PASSWORD
+
+# No such key: an admin's revoke answers 404, anyone else's 403.
+UNKNOWN_KEY = UUID(int=1)
 
 ANY_VERSION = {"If-Match": "*"}
 
@@ -103,6 +107,9 @@ def calls(ids: Ids) -> dict[str, Call]:
         "changeUserRole": Call("POST", f"/users/{u}/role", {"role": "agent"}),
         "resetUserPassword": Call("POST", f"/users/{u}/password", {"new_password": "a reset passphrase"}),
         "whoAmI": Call("GET", "/auth/me"),
+        "listApiKeys": Call("GET", "/api-keys"),
+        "createApiKey": Call("POST", "/api-keys", {"name": "n8n", "role": "viewer"}),
+        "revokeApiKey": Call("DELETE", f"/api-keys/{UNKNOWN_KEY}"),
     }
 
 
@@ -158,6 +165,9 @@ DECISIONS: dict[str, tuple[Action, Resource, bool] | None] = {
     "changeUserRole": (Action.UPDATE, Resource.USER, False),
     "resetUserPassword": (Action.UPDATE, Resource.USER, False),
     "whoAmI": None,
+    "listApiKeys": (Action.READ, Resource.API_KEY, False),
+    "createApiKey": (Action.CREATE, Resource.API_KEY, False),
+    "revokeApiKey": (Action.DELETE, Resource.API_KEY, False),
     # One's own password, proven by the current one.
     "changePassword": None,
     # Any signed-in role may watch; each event is filtered by whether the caller may read it.

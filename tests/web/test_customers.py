@@ -199,3 +199,17 @@ async def test_a_refused_contact_shows_in_the_interactions_section_alone(signed_
     assert refused.status_code == 409
     assert refused.text.lstrip().startswith('<section class="panel" id="interactions"')
     assert 'class="notice error"' in refused.text
+
+
+async def test_the_page_of_a_merged_customer_says_it_is_gone(signed_in: Pages, api: Api) -> None:
+    kept = await api.customer(name="Ada Lovelace")
+    other = await api.customer(name="A. Lovelace")
+    merged = await api.post(
+        f"/customers/{kept['id']}/merge", json={"merge_ids": [other["id"]]}, headers={"If-Match": '"1"'}
+    )
+    assert merged.status_code == 200, merged.text
+
+    page = await signed_in.get(f"/customers/{other['id']}")
+
+    assert page.status_code == 410
+    assert "merged into" in page.text

@@ -177,7 +177,7 @@ async def record(
     uow: UnitOfWork, kernel: Kernel, actor: Actor | Operator, now: datetime, *changes: Change
 ) -> None:
     """Write each change's domain event (outbox), audit entry and analytics event in ``uow``;
-    an operator's changes name no actor."""
+    they name the actor's author (an API key's id when one acts); an operator's, none."""
     events, entries, analytics = [], [], []
     for change in changes:
         event = DomainEvent(
@@ -188,7 +188,7 @@ async def record(
             aggregate_id=change.aggregate_id,
             aggregate_version=change.aggregate_version,
             occurred_at=now,
-            actor_id=actor.user_id,
+            actor_id=actor.author_id,
             payload=change.after if change.payload is None else change.payload,
         )
         events.append(event)
@@ -196,7 +196,7 @@ async def record(
             AuditEntry(
                 id=event.id,
                 tenant_id=actor.tenant_id,
-                actor_id=actor.user_id,
+                actor_id=actor.author_id,
                 aggregate_type=change.aggregate_type,
                 aggregate_id=change.aggregate_id,
                 customer_id=change.customer_id,

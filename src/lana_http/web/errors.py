@@ -18,6 +18,7 @@ from litestar.response import Redirect
 
 from lana_core.errors import (
     Conflict,
+    Gone,
     LanaError,
     LimitExceeded,
     NotFound,
@@ -41,6 +42,7 @@ _TITLES = {
     404: "Not found",
     405: "Not allowed here",
     409: "That clashes with a change made meanwhile",
+    410: "This was merged into another record",
     413: "Too much to send at once",
     422: "Some of that is not valid",
     429: "Too many requests",
@@ -50,6 +52,7 @@ _TITLES = {
 _DOMAIN: tuple[tuple[type[LanaError], int], ...] = (
     (ValidationError, 422),
     (NotFound, 404),
+    (Gone, 410),
     (Conflict, 409),
     (PermissionDenied, 403),
     (LimitExceeded, 429),

@@ -7,9 +7,13 @@ tests need pytest-asyncio's ``asyncio_mode = "auto"``.
 """
 
 from lana_testing.contract import (
+    api_keys,
     control_characters,
     crm,
     customer_batch,
+    customer_export,
+    customer_import,
+    customer_merge,
     customer_pagination,
     deletions,
     failed_commands,
@@ -24,9 +28,13 @@ from lana_testing.contract import (
     uniqueness,
     unit_of_work,
 )
+from lana_testing.contract.api_keys import *  # noqa: F403
 from lana_testing.contract.control_characters import *  # noqa: F403
 from lana_testing.contract.crm import *  # noqa: F403
 from lana_testing.contract.customer_batch import *  # noqa: F403
+from lana_testing.contract.customer_export import *  # noqa: F403
+from lana_testing.contract.customer_import import *  # noqa: F403
+from lana_testing.contract.customer_merge import *  # noqa: F403
 from lana_testing.contract.customer_pagination import *  # noqa: F403
 from lana_testing.contract.deletions import *  # noqa: F403
 from lana_testing.contract.failed_commands import *  # noqa: F403
@@ -42,9 +50,13 @@ from lana_testing.contract.uniqueness import *  # noqa: F403
 from lana_testing.contract.unit_of_work import *  # noqa: F403
 
 __all__: list[str] = []
+__all__ += api_keys.__all__
 __all__ += control_characters.__all__
 __all__ += crm.__all__
 __all__ += customer_batch.__all__
+__all__ += customer_export.__all__
+__all__ += customer_import.__all__
+__all__ += customer_merge.__all__
 __all__ += customer_pagination.__all__
 __all__ += deletions.__all__
 __all__ += failed_commands.__all__
