@@ -7,14 +7,12 @@ from uuid import UUID
 
 from attrs import frozen
 
-from lana_core.domain import events
 from lana_core.domain.customers import ContactDetails, Customer
 from lana_core.domain.policy import Action, Resource
 from lana_core.domain.tenancy import Actor
 from lana_core.errors import Conflict, FieldError, ValidationError
 from lana_core.ports import UnitOfWork
-from lana_core.usecases._base import UseCase, authorize_in, record
-from lana_core.usecases.caching import stale_namespaces
+from lana_core.usecases._base import UseCase, authorize_in
 from lana_core.usecases.customers import CreateCustomer, contact_details, created_changes, resolve_owner
 
 __all__ = ["MAX_CUSTOMERS_PER_BATCH", "CreateCustomersBatch", "CreateCustomersBatchHandler"]
@@ -55,14 +53,14 @@ class CreateCustomersBatchHandler(UseCase):
             # Only a failed batch pays for finding which emails were taken.
             await self._name_taken_emails(actor, details, clash)
             raise
-        await self._kernel.cache.invalidate(actor.tenant_id, stale_namespaces([events.CUSTOMER_CREATED]))
         return made
 
     async def _create(
         self, actor: Actor, commands: Sequence[CreateCustomer], details: Sequence[ContactDetails]
     ) -> tuple[Customer, ...]:
         now = self._now()
-        async with self._kernel.uow(actor.tenant_id) as uow:
+        async with self._kernel.change(actor.tenant_id) as unit:
+            uow = unit.uow
             await authorize_in(uow, actor, Action.CREATE, Resource.CUSTOMER)
             owners = await _owners(uow, actor, commands)
             made = tuple(
@@ -78,8 +76,8 @@ class CreateCustomersBatchHandler(UseCase):
                 for item, contact, owner_id in zip(commands, details, owners, strict=True)
             )
             await uow.customers.add_many(made)
-            await record(uow, self._kernel, actor, now, *(c for one in made for c in created_changes(one)))
-            await uow.commit()
+            await unit.record(actor, now, *(c for one in made for c in created_changes(one)))
+            await unit.commit()
         return made
 
     async def _name_taken_emails(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any
 from uuid import UUID
 
 from attrs import evolve, field, frozen
@@ -12,14 +12,14 @@ from attrs import evolve, field, frozen
 from lana_core.domain import events
 from lana_core.domain.customers import ContactDetails, Customer, CustomerStatus, CustomerValue, CustomerView
 from lana_core.domain.pagination import Page
-from lana_core.domain.policy import Action, Resource, authorize, is_allowed
+from lana_core.domain.policy import Action, Resource, is_allowed
 from lana_core.domain.queries import CustomerQuery
 from lana_core.domain.tenancy import Actor, Role, TenantSettings
 from lana_core.domain.validation import JsonScalar
 from lana_core.errors import NotFound, ValidationError
 from lana_core.ports import UnitOfWork
-from lana_core.usecases._base import Change, UseCase, authorize_in, policy_settings, record, snapshot
-from lana_core.usecases.caching import stale_namespaces
+from lana_core.usecases._base import Change, Kernel, UseCase, authorize_in, policy_settings, snapshot
+from lana_core.usecases._changing import Apply, Found, change_one, plainly
 
 __all__ = [
     "UNSET",
@@ -134,7 +134,8 @@ class CreateCustomerHandler(UseCase):
     async def __call__(self, actor: Actor, command: CreateCustomer) -> Customer:
         details = contact_details(command)
         now = self._now()
-        async with self._kernel.uow(actor.tenant_id) as uow:
+        async with self._kernel.change(actor.tenant_id) as unit:
+            uow = unit.uow
             await authorize_in(uow, actor, Action.CREATE, Resource.CUSTOMER)
             owner_id = await resolve_owner(uow, actor, command.owner_id)
             customer = Customer.create(
@@ -147,9 +148,8 @@ class CreateCustomerHandler(UseCase):
                 now=now,
             )
             await uow.customers.add(customer)
-            await record(uow, self._kernel, actor, now, *created_changes(customer))
-            await uow.commit()
-        await self._kernel.cache.invalidate(actor.tenant_id, stale_namespaces([events.CUSTOMER_CREATED]))
+            await unit.record(actor, now, *created_changes(customer))
+            await unit.commit()
         return customer
 
 
@@ -207,110 +207,129 @@ class UpdateCustomerHandler(UseCase):
     __slots__ = ()
 
     async def __call__(self, actor: Actor, command: UpdateCustomer) -> Customer:
-        now = self._now()
-        async with self._kernel.uow(actor.tenant_id) as uow:
-            settings = await policy_settings(uow, actor)
-            before = await load_customer(uow, actor, command.customer_id, settings)
-            authorize(actor, Action.UPDATE, Resource.CUSTOMER, owned=owns(actor, before), settings=settings)
-            before.check_version(command.expected_version)
+        async def edit(uow: UnitOfWork, before: Customer, now: datetime) -> Customer:
             details = _patched_details(before, command)
             owner_id = before.owner_id
             if command.owner_id is not UNSET and command.owner_id != before.owner_id:
                 owner_id = await resolve_owner(uow, actor, command.owner_id, reassigning=True)
-            after = before.with_details(details, owner_id, now)
-            await uow.customers.update(after)
-            await record(uow, self._kernel, actor, now, _change(events.CUSTOMER_UPDATED, after, before))
-            await uow.commit()
-        await self._kernel.cache.invalidate(actor.tenant_id, stale_namespaces([events.CUSTOMER_UPDATED]))
-        return after
+            return before.with_details(details, owner_id, now)
+
+        return await change_customer(
+            self._kernel,
+            actor,
+            command.customer_id,
+            command.expected_version,
+            event_type=events.CUSTOMER_UPDATED,
+            apply=edit,
+        )
 
 
-class _CustomerChange(UseCase):
-    """The steps every single-customer change shares: load, authorise, check the version,
-    apply, store, record, commit, invalidate."""
+async def change_customer(
+    kernel: Kernel,
+    actor: Actor,
+    customer_id: UUID,
+    expected_version: int | None,
+    *,
+    event_type: str,
+    apply: Apply[Customer],
+    action: Action = Action.UPDATE,
+) -> Customer:
+    """The steps of :func:`change_one` for one customer, recorded as ``event_type``."""
 
-    __slots__ = ()
-    event_type: ClassVar[str]
-    action: ClassVar[Action] = Action.UPDATE
+    async def load(uow: UnitOfWork, settings: TenantSettings) -> Found[Customer]:
+        customer = await load_customer(uow, actor, customer_id, settings)
+        return Found(customer, owns(actor, customer))
 
-    async def _change(
-        self,
-        actor: Actor,
-        customer_id: UUID,
-        expected_version: int | None,
-        apply: Callable[[Customer, datetime], Customer],
-    ) -> Customer:
-        now = self._now()
-        async with self._kernel.uow(actor.tenant_id) as uow:
-            settings = await policy_settings(uow, actor)
-            before = await load_customer(uow, actor, customer_id, settings)
-            authorize(actor, self.action, Resource.CUSTOMER, owned=owns(actor, before), settings=settings)
-            before.check_version(expected_version)
-            after = apply(before, now)
-            await uow.customers.update(after)
-            await record(uow, self._kernel, actor, now, _change(self.event_type, after, before))
-            await uow.commit()
-        await self._kernel.cache.invalidate(actor.tenant_id, stale_namespaces([self.event_type]))
-        return after
+    return await change_one(
+        kernel,
+        actor,
+        resource=Resource.CUSTOMER,
+        action=action,
+        load=load,
+        expected_version=expected_version,
+        apply=apply,
+        store=_update,
+        change=lambda before, after: _change(event_type, after, before),
+    )
 
 
-class ChangeCustomerStatusHandler(_CustomerChange):
+async def _update(uow: UnitOfWork, customer: Customer) -> None:
+    await uow.customers.update(customer)
+
+
+class ChangeCustomerStatusHandler(UseCase):
     """Move a customer along its lifecycle (see ``STATUS_TRANSITIONS``).
 
     Raises NotFound, Conflict, ValidationError (illegal move), PermissionDenied.
     """
 
     __slots__ = ()
-    event_type = events.CUSTOMER_STATUS_CHANGED
 
     async def __call__(self, actor: Actor, command: ChangeCustomerStatus) -> Customer:
-        return await self._change(
+        return await change_customer(
+            self._kernel,
             actor,
             command.customer_id,
             command.expected_version,
-            lambda c, now: c.change_status(command.status, now),
+            event_type=events.CUSTOMER_STATUS_CHANGED,
+            apply=plainly(lambda c, now: c.change_status(command.status, now)),
         )
 
 
-class ChangeCustomerValueHandler(_CustomerChange):
+class ChangeCustomerValueHandler(UseCase):
     """Change a customer's value tier. Raises NotFound, Conflict, PermissionDenied."""
 
     __slots__ = ()
-    event_type = events.CUSTOMER_VALUE_CHANGED
 
     async def __call__(self, actor: Actor, command: ChangeCustomerValue) -> Customer:
-        return await self._change(
+        return await change_customer(
+            self._kernel,
             actor,
             command.customer_id,
             command.expected_version,
-            lambda c, now: c.change_value(command.value, now),
+            event_type=events.CUSTOMER_VALUE_CHANGED,
+            apply=plainly(lambda c, now: c.change_value(command.value, now)),
         )
 
 
-class ArchiveCustomerHandler(_CustomerChange):
+class ArchiveCustomerHandler(UseCase):
     """Soft-delete a customer: hidden from lists, kept for its history. Raises NotFound,
     Conflict (already archived or stale version), PermissionDenied."""
 
     __slots__ = ()
-    event_type = events.CUSTOMER_ARCHIVED
-    action = Action.DELETE
 
     async def __call__(
         self, actor: Actor, customer_id: UUID, expected_version: int | None = None
     ) -> Customer:
-        return await self._change(actor, customer_id, expected_version, lambda c, now: c.archive(now))
+        archive = plainly(Customer.archive)
+        return await change_customer(
+            self._kernel,
+            actor,
+            customer_id,
+            expected_version,
+            event_type=events.CUSTOMER_ARCHIVED,
+            apply=archive,
+            action=Action.DELETE,
+        )
 
 
-class RestoreCustomerHandler(_CustomerChange):
+class RestoreCustomerHandler(UseCase):
     """Bring an archived customer back. Raises NotFound, Conflict, PermissionDenied."""
 
     __slots__ = ()
-    event_type = events.CUSTOMER_RESTORED
 
     async def __call__(
         self, actor: Actor, customer_id: UUID, expected_version: int | None = None
     ) -> Customer:
-        return await self._change(actor, customer_id, expected_version, lambda c, now: c.restore(now))
+        restore = plainly(Customer.restore)
+        return await change_customer(
+            self._kernel,
+            actor,
+            customer_id,
+            expected_version,
+            event_type=events.CUSTOMER_RESTORED,
+            apply=restore,
+        )
 
 
 def contact_details(command: CreateCustomer) -> ContactDetails:
