@@ -11,6 +11,7 @@ from attrs import evolve, field, frozen
 
 from lana_core.domain import events
 from lana_core.domain.customers import ContactDetails, Customer, CustomerStatus, CustomerValue, CustomerView
+from lana_core.domain.edits import UNSET, patched
 from lana_core.domain.pagination import Page
 from lana_core.domain.policy import Action, Resource, is_allowed
 from lana_core.domain.queries import CustomerQuery
@@ -37,26 +38,6 @@ __all__ = [
     "UpdateCustomer",
     "UpdateCustomerHandler",
 ]
-
-
-class _Unset:
-    """Marks a field an update leaves alone (None means 'clear it')."""
-
-    _instance: _Unset | None = None
-
-    def __new__(cls) -> _Unset:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "UNSET"
-
-    def __bool__(self) -> bool:
-        return False
-
-
-UNSET: Any = _Unset()
 
 
 @frozen(kw_only=True)
@@ -375,19 +356,14 @@ async def resolve_owner(
 
 def _patched_details(before: Customer, command: UpdateCustomer) -> ContactDetails:
     current = before.details()
-
-    def pick(name: str) -> Any:
-        value = getattr(command, name)
-        return getattr(current, name) if value is UNSET else value
-
     return ContactDetails.parse(
-        name=pick("name"),
-        email=pick("email"),
-        phone=pick("phone"),
-        company=pick("company"),
-        notes=pick("notes"),
-        tags=pick("tags"),
-        attributes=pick("attributes"),
+        name=patched(command, current, "name"),
+        email=patched(command, current, "email"),
+        phone=patched(command, current, "phone"),
+        company=patched(command, current, "company"),
+        notes=patched(command, current, "notes"),
+        tags=patched(command, current, "tags"),
+        attributes=patched(command, current, "attributes"),
     )
 
 

@@ -11,6 +11,7 @@ from attrs import evolve, frozen
 
 from lana_core.domain import events
 from lana_core.domain.customers import Customer
+from lana_core.domain.edits import UNSET, patched
 from lana_core.domain.interactions import Interaction, InteractionType
 from lana_core.domain.pagination import Page, PageRequest
 from lana_core.domain.policy import Action, Resource, authorize
@@ -27,8 +28,8 @@ from lana_core.usecases._base import (
     snapshot,
 )
 from lana_core.usecases._changing import Apply, Found, change_one, plainly
-from lana_core.usecases.customers import UNSET, load_customer, owns
-from lana_core.usecases.work_access import ensure_open, patched
+from lana_core.usecases.customers import load_customer, owns
+from lana_core.usecases.work_access import ensure_open
 
 __all__ = [
     "DeleteInteractionHandler",

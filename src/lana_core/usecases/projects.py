@@ -10,6 +10,7 @@ from uuid import UUID
 from attrs import evolve, frozen
 
 from lana_core.domain import events
+from lana_core.domain.edits import UNSET, patched
 from lana_core.domain.pagination import Page
 from lana_core.domain.policy import Action, Resource, authorize
 from lana_core.domain.projects import Priority, Project, ProjectStatus
@@ -19,13 +20,12 @@ from lana_core.errors import ValidationError
 from lana_core.ports import UnitOfWork
 from lana_core.usecases._base import Change, Kernel, UseCase, authorize_in, policy_settings, snapshot
 from lana_core.usecases._changing import Apply, Found, change_one, plainly
-from lana_core.usecases.customers import UNSET, load_customer, owns
+from lana_core.usecases.customers import load_customer, owns
 from lana_core.usecases.work_access import (
     check_assignee,
     ensure_open,
     load_project,
     owns_project,
-    patched,
     sees_only_own,
 )
 

@@ -9,6 +9,7 @@ from uuid import UUID
 from attrs import evolve, frozen
 
 from lana_core.domain import events
+from lana_core.domain.edits import UNSET, patched
 from lana_core.domain.pagination import Page
 from lana_core.domain.policy import Action, Resource, authorize
 from lana_core.domain.projects import Task
@@ -26,7 +27,6 @@ from lana_core.usecases._base import (
     snapshot,
 )
 from lana_core.usecases._changing import Apply, Found, change_one, plainly
-from lana_core.usecases.customers import UNSET
 from lana_core.usecases.work_access import (
     check_assignee,
     ensure_open,
@@ -34,7 +34,6 @@ from lana_core.usecases.work_access import (
     load_task,
     owns_project,
     owns_task,
-    patched,
     sees_only_own,
 )
 
