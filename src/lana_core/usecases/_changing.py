@@ -43,6 +43,19 @@ class Found(Generic[E]):
 
 Load = Callable[[UnitOfWork, TenantSettings], Awaitable[Found[E]]]
 Apply = Callable[[UnitOfWork, E, datetime], Awaitable[E]]
+Store = Callable[[UnitOfWork, E], Awaitable[None]]
+
+
+@frozen(kw_only=True)
+class Edit(Generic[E]):
+    """What one change does to a loaded record: ``apply`` makes the new record (raising
+    ValidationError or Conflict), ``store`` writes it, ``change(before, after)`` says what is
+    recorded; ``action`` is what the policy judges."""
+
+    apply: Apply[E]
+    store: Store[E]
+    change: Callable[[E, E], Change]
+    action: Action = Action.UPDATE
 
 
 def plainly(apply: Callable[[E, datetime], E]) -> Apply[E]:
@@ -57,35 +70,31 @@ def plainly(apply: Callable[[E, datetime], E]) -> Apply[E]:
 async def change_one(
     kernel: Kernel,
     actor: Actor,
-    *,
     resource: Resource,
-    action: Action,
     load: Load[E],
     expected_version: int | None,
-    apply: Apply[E],
-    store: Callable[[UnitOfWork, E], Awaitable[None]],
-    change: Callable[[E, E], Change],
+    *,
+    edit: Edit[E],
 ) -> E:
     """Change one record and return it as stored.
 
     ``load`` raises NotFound when the actor may not read the record; then the policy judges
-    ``action`` on ``resource`` (PermissionDenied), the version is checked (StaleVersion),
-    ``apply`` makes the new record (ValidationError, Conflict), ``store`` writes it,
-    ``change(before, after)`` says what is recorded, and the unit commits.
+    ``edit.action`` on ``resource`` (PermissionDenied), the version is checked
+    (StaleVersion), the edit is applied, stored and recorded, and the unit commits.
     """
     now = kernel.clock.now()
     async with kernel.change(actor.tenant_id) as unit:
         settings = await policy_settings(unit.uow, actor)
         found = await load(unit.uow, settings)
         before = found.record
-        authorize(actor, action, resource, owned=found.owned, settings=settings)
+        authorize(actor, edit.action, resource, owned=found.owned, settings=settings)
         if found.open_first:
             found.ensure_open()
         before.check_version(expected_version)
         if not found.open_first:
             found.ensure_open()
-        after = await apply(unit.uow, before, now)
-        await store(unit.uow, after)
-        await unit.record(actor, now, change(before, after))
+        after = await edit.apply(unit.uow, before, now)
+        await edit.store(unit.uow, after)
+        await unit.record(actor, now, edit.change(before, after))
         await unit.commit()
     return after

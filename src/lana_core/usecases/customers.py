@@ -20,7 +20,7 @@ from lana_core.domain.validation import JsonScalar
 from lana_core.errors import NotFound, ValidationError
 from lana_core.ports import UnitOfWork
 from lana_core.usecases._base import Change, Kernel, UseCase, authorize_in, policy_settings, snapshot
-from lana_core.usecases._changing import Apply, Found, change_one, plainly
+from lana_core.usecases._changing import Apply, Edit, Found, change_one, plainly
 
 __all__ = [
     "UNSET",
@@ -200,37 +200,29 @@ class UpdateCustomerHandler(UseCase):
             actor,
             command.customer_id,
             command.expected_version,
-            event_type=events.CUSTOMER_UPDATED,
-            apply=edit,
+            _edit(events.CUSTOMER_UPDATED, edit),
         )
 
 
 async def change_customer(
-    kernel: Kernel,
-    actor: Actor,
-    customer_id: UUID,
-    expected_version: int | None,
-    *,
-    event_type: str,
-    apply: Apply[Customer],
-    action: Action = Action.UPDATE,
+    kernel: Kernel, actor: Actor, customer_id: UUID, expected_version: int | None, edit: Edit[Customer]
 ) -> Customer:
-    """The steps of :func:`change_one` for one customer, recorded as ``event_type``."""
+    """:func:`change_one` for one customer."""
 
     async def load(uow: UnitOfWork, settings: TenantSettings) -> Found[Customer]:
         customer = await load_customer(uow, actor, customer_id, settings)
         return Found(customer, owns(actor, customer))
 
-    return await change_one(
-        kernel,
-        actor,
-        resource=Resource.CUSTOMER,
-        action=action,
-        load=load,
-        expected_version=expected_version,
+    return await change_one(kernel, actor, Resource.CUSTOMER, load, expected_version, edit=edit)
+
+
+def _edit(event_type: str, apply: Apply[Customer], action: Action = Action.UPDATE) -> Edit[Customer]:
+    """An edit stored in place and recorded as ``event_type``."""
+    return Edit(
         apply=apply,
         store=_update,
         change=lambda before, after: _change(event_type, after, before),
+        action=action,
     )
 
 
@@ -252,8 +244,9 @@ class ChangeCustomerStatusHandler(UseCase):
             actor,
             command.customer_id,
             command.expected_version,
-            event_type=events.CUSTOMER_STATUS_CHANGED,
-            apply=plainly(lambda c, now: c.change_status(command.status, now)),
+            _edit(
+                events.CUSTOMER_STATUS_CHANGED, plainly(lambda c, now: c.change_status(command.status, now))
+            ),
         )
 
 
@@ -268,8 +261,7 @@ class ChangeCustomerValueHandler(UseCase):
             actor,
             command.customer_id,
             command.expected_version,
-            event_type=events.CUSTOMER_VALUE_CHANGED,
-            apply=plainly(lambda c, now: c.change_value(command.value, now)),
+            _edit(events.CUSTOMER_VALUE_CHANGED, plainly(lambda c, now: c.change_value(command.value, now))),
         )
 
 
@@ -288,9 +280,7 @@ class ArchiveCustomerHandler(UseCase):
             actor,
             customer_id,
             expected_version,
-            event_type=events.CUSTOMER_ARCHIVED,
-            apply=archive,
-            action=Action.DELETE,
+            _edit(events.CUSTOMER_ARCHIVED, archive, Action.DELETE),
         )
 
 
@@ -304,12 +294,7 @@ class RestoreCustomerHandler(UseCase):
     ) -> Customer:
         restore = plainly(Customer.restore)
         return await change_customer(
-            self._kernel,
-            actor,
-            customer_id,
-            expected_version,
-            event_type=events.CUSTOMER_RESTORED,
-            apply=restore,
+            self._kernel, actor, customer_id, expected_version, _edit(events.CUSTOMER_RESTORED, restore)
         )
 
 

@@ -3,7 +3,6 @@ delete and list them."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from uuid import UUID
 
@@ -27,7 +26,7 @@ from lana_core.usecases._base import (
     policy_settings,
     snapshot,
 )
-from lana_core.usecases._changing import Apply, Found, change_one, plainly
+from lana_core.usecases._changing import Edit, Found, change_one, plainly
 from lana_core.usecases.customers import load_customer, owns
 from lana_core.usecases.work_access import ensure_open
 
@@ -151,9 +150,11 @@ class UpdateInteractionHandler(UseCase):
             command.customer_id,
             command.interaction_id,
             command.expected_version,
-            apply=plainly(edit),
-            store=_update,
-            change=lambda before, after: _change(events.INTERACTION_UPDATED, after, before),
+            edit=Edit(
+                apply=plainly(edit),
+                store=_update,
+                change=lambda before, after: _change(events.INTERACTION_UPDATED, after, before),
+            ),
         )
 
 
@@ -178,10 +179,12 @@ class DeleteInteractionHandler(UseCase):
             customer_id,
             interaction_id,
             expected_version,
-            apply=plainly(lambda interaction, _: interaction),
-            store=_delete,
-            change=lambda gone, _: deletion(events.INTERACTION_DELETED, "interaction", gone, customer_id),
-            action=Action.DELETE,
+            edit=Edit(
+                apply=plainly(lambda interaction, _: interaction),
+                store=_delete,
+                change=lambda gone, _: deletion(events.INTERACTION_DELETED, "interaction", gone, customer_id),
+                action=Action.DELETE,
+            ),
         )
 
 
@@ -233,29 +236,16 @@ async def _change_interaction(
     interaction_id: UUID,
     expected_version: int | None,
     *,
-    apply: Apply[Interaction],
-    store: Callable[[UnitOfWork, Interaction], Awaitable[None]],
-    change: Callable[[Interaction, Interaction], Change],
-    action: Action = Action.UPDATE,
+    edit: Edit[Interaction],
 ) -> Interaction:
-    """The steps of :func:`change_one` for one interaction of an open customer, whose
-    openness is checked before the version."""
+    """:func:`change_one` for one interaction of an open customer, whose openness is checked
+    before the version."""
 
     async def load(uow: UnitOfWork, settings: TenantSettings) -> Found[Interaction]:
         interaction, customer = await load_interaction(uow, actor, customer_id, interaction_id, settings)
         return Found(interaction, wrote(actor, interaction), lambda: ensure_open(customer), open_first=True)
 
-    return await change_one(
-        kernel,
-        actor,
-        resource=Resource.INTERACTION,
-        action=action,
-        load=load,
-        expected_version=expected_version,
-        apply=apply,
-        store=store,
-        change=change,
-    )
+    return await change_one(kernel, actor, Resource.INTERACTION, load, expected_version, edit=edit)
 
 
 async def _update(uow: UnitOfWork, interaction: Interaction) -> None:

@@ -19,7 +19,7 @@ from lana_core.domain.tenancy import Actor, TenantSettings
 from lana_core.errors import ValidationError
 from lana_core.ports import UnitOfWork
 from lana_core.usecases._base import Change, Kernel, UseCase, authorize_in, policy_settings, snapshot
-from lana_core.usecases._changing import Apply, Found, change_one, plainly
+from lana_core.usecases._changing import Apply, Edit, Found, change_one, plainly
 from lana_core.usecases.customers import load_customer, owns
 from lana_core.usecases.work_access import (
     check_assignee,
@@ -181,8 +181,7 @@ class UpdateProjectHandler(UseCase):
             actor,
             command.project_id,
             command.expected_version,
-            event_type=events.PROJECT_UPDATED,
-            apply=edit,
+            _edit(events.PROJECT_UPDATED, edit),
         )
 
 
@@ -202,8 +201,10 @@ class ChangeProjectStatusHandler(UseCase):
             actor,
             command.project_id,
             command.expected_version,
-            event_type=events.PROJECT_STATUS_CHANGED,
-            apply=plainly(lambda project, now: project.move_to(command.status, now)),
+            _edit(
+                events.PROJECT_STATUS_CHANGED,
+                plainly(lambda project, now: project.move_to(command.status, now)),
+            ),
         )
 
 
@@ -223,38 +224,29 @@ class ArchiveProjectHandler(UseCase):
             actor,
             project_id,
             expected_version,
-            event_type=events.PROJECT_ARCHIVED,
-            apply=archive,
-            action=Action.DELETE,
+            _edit(events.PROJECT_ARCHIVED, archive, Action.DELETE),
         )
 
 
 async def _change_project(
-    kernel: Kernel,
-    actor: Actor,
-    project_id: UUID,
-    expected_version: int | None,
-    *,
-    event_type: str,
-    apply: Apply[Project],
-    action: Action = Action.UPDATE,
+    kernel: Kernel, actor: Actor, project_id: UUID, expected_version: int | None, edit: Edit[Project]
 ) -> Project:
-    """The steps of :func:`change_one` for one project of an open customer."""
+    """:func:`change_one` for one project of an open customer."""
 
     async def load(uow: UnitOfWork, settings: TenantSettings) -> Found[Project]:
         project, customer = await load_project(uow, actor, project_id, settings)
         return Found(project, owns_project(actor, project, customer), lambda: ensure_open(customer))
 
-    return await change_one(
-        kernel,
-        actor,
-        resource=Resource.PROJECT,
-        action=action,
-        load=load,
-        expected_version=expected_version,
+    return await change_one(kernel, actor, Resource.PROJECT, load, expected_version, edit=edit)
+
+
+def _edit(event_type: str, apply: Apply[Project], action: Action = Action.UPDATE) -> Edit[Project]:
+    """An edit stored in place and recorded as ``event_type``."""
+    return Edit(
         apply=apply,
         store=_update,
         change=lambda before, after: _change(event_type, after, before),
+        action=action,
     )
 
 

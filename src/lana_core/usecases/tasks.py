@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from uuid import UUID
 
@@ -26,7 +25,7 @@ from lana_core.usecases._base import (
     policy_settings,
     snapshot,
 )
-from lana_core.usecases._changing import Apply, Found, change_one, plainly
+from lana_core.usecases._changing import Apply, Edit, Found, change_one, plainly
 from lana_core.usecases.work_access import (
     check_assignee,
     ensure_open,
@@ -139,9 +138,7 @@ class UpdateTaskHandler(UseCase):
             actor,
             command.task_id,
             command.expected_version,
-            apply=edit,
-            store=_update,
-            change=_recorded_as(events.TASK_UPDATED),
+            _edit(events.TASK_UPDATED, edit),
         )
 
 
@@ -159,9 +156,7 @@ class CompleteTaskHandler(UseCase):
             actor,
             task_id,
             expected_version,
-            apply=plainly(Task.complete),
-            store=_update,
-            change=_recorded_as(events.TASK_COMPLETED),
+            _edit(events.TASK_COMPLETED, plainly(Task.complete)),
         )
 
 
@@ -179,9 +174,7 @@ class ReopenTaskHandler(UseCase):
             actor,
             task_id,
             expected_version,
-            apply=plainly(Task.reopen),
-            store=_update,
-            change=_recorded_as(events.TASK_REOPENED),
+            _edit(events.TASK_REOPENED, plainly(Task.reopen)),
         )
 
 
@@ -202,10 +195,12 @@ class DeleteTaskHandler(UseCase):
             actor,
             task_id,
             expected_version,
-            apply=plainly(lambda task, _: task),
-            store=_delete,
-            change=lambda task, _: deletion(events.TASK_DELETED, "task", task, task.customer_id),
-            action=Action.DELETE,
+            Edit(
+                apply=plainly(lambda task, _: task),
+                store=_delete,
+                change=lambda task, _: deletion(events.TASK_DELETED, "task", task, task.customer_id),
+                action=Action.DELETE,
+            ),
         )
 
 
@@ -250,38 +245,21 @@ class ListTasksHandler(UseCase):
 
 
 async def _change_task(
-    kernel: Kernel,
-    actor: Actor,
-    task_id: UUID,
-    expected_version: int | None,
-    *,
-    apply: Apply[Task],
-    store: Callable[[UnitOfWork, Task], Awaitable[None]],
-    change: Callable[[Task, Task], Change],
-    action: Action = Action.UPDATE,
+    kernel: Kernel, actor: Actor, task_id: UUID, expected_version: int | None, edit: Edit[Task]
 ) -> Task:
-    """The steps of :func:`change_one` for one task of an open project and customer."""
+    """:func:`change_one` for one task of an open project and customer."""
 
     async def load(uow: UnitOfWork, settings: TenantSettings) -> Found[Task]:
         task, project, customer = await load_task(uow, actor, task_id, settings)
         owned = owns_task(actor, task, project, customer)
         return Found(task, owned, lambda: ensure_open(customer, project))
 
-    return await change_one(
-        kernel,
-        actor,
-        resource=Resource.TASK,
-        action=action,
-        load=load,
-        expected_version=expected_version,
-        apply=apply,
-        store=store,
-        change=change,
-    )
+    return await change_one(kernel, actor, Resource.TASK, load, expected_version, edit=edit)
 
 
-def _recorded_as(event_type: str) -> Callable[[Task, Task], Change]:
-    return lambda before, after: _change(event_type, after, before)
+def _edit(event_type: str, apply: Apply[Task]) -> Edit[Task]:
+    """An edit stored in place and recorded as ``event_type``."""
+    return Edit(apply=apply, store=_update, change=lambda before, after: _change(event_type, after, before))
 
 
 async def _update(uow: UnitOfWork, task: Task) -> None:
