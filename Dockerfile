@@ -11,11 +11,11 @@ WORKDIR /src
 # Dependencies first: this layer is reused until uv.lock changes.
 COPY pyproject.toml uv.lock ./
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --locked --no-dev --no-install-project --all-extras
+    uv sync --locked --no-dev --no-install-project --extra all
 COPY README.md ./
 COPY src ./src
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --locked --no-dev --no-editable --all-extras
+    uv sync --locked --no-dev --no-editable --extra all
 
 FROM python:3.11-slim AS runtime
 RUN groupadd --system --gid 10001 lana \

@@ -1,11 +1,13 @@
-"""Developer sessions: ``uvx nox -s tests lint typecheck contracts`` (or ``nox`` for all)."""
+"""Developer sessions: ``uvx nox -s tests lint typecheck contracts core`` (or ``nox`` for all)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import nox
 
 nox.options.default_venv_backend = "uv"
-nox.options.sessions = ["tests", "lint", "typecheck", "contracts"]
+nox.options.sessions = ["tests", "lint", "typecheck", "contracts", "core"]
 
 
 def _sync(session: nox.Session) -> None:
@@ -22,9 +24,9 @@ def _sync(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Run the test suite; extra arguments go to pytest."""
+    """Run the test suite on both cores; extra arguments go to pytest (``-m "not slow"``)."""
     _sync(session)
-    session.run("pytest", *session.posargs)
+    session.run("pytest", "-n", "2", *session.posargs)
 
 
 @nox.session
@@ -47,3 +49,13 @@ def contracts(session: nox.Session) -> None:
     """Import-linter: the core stays framework-free and the layers point one way."""
     _sync(session)
     session.run("lint-imports")
+
+
+@nox.session
+def core(session: nox.Session) -> None:
+    """``pip install lana`` alone (attrs only): the built wheel in a fresh environment runs the
+    library tour of docs/example.py on the core's in-memory adapters."""
+    wheels = Path(session.create_tmp()) / "dist"
+    session.run("uv", "build", "--wheel", "--out-dir", str(wheels), external=True)
+    session.install(str(next(wheels.glob("lana-*.whl"))))
+    session.run("python", "docs/example.py")

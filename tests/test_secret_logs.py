@@ -33,10 +33,13 @@ def test_logs_nothing_secret():
 CONFIGURED = "configured-value-of-a-metrics-token"
 
 
-def _run_suite(tmp_path: Path, *selection: str) -> subprocess.CompletedProcess[str]:
+def _run_suite(
+    tmp_path: Path, *selection: str, options: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
     (tmp_path / "test_inner.py").write_text(SUITE)
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "tests.plugins.secret_logs", "-p", "no:cacheprovider"]
+        + list(options)
         + [f"test_inner.py::{name}" for name in selection],
         cwd=tmp_path,
         # Without the installed plugins pytest starts in a second rather than three.
@@ -61,9 +64,17 @@ def test_a_run_whose_tests_pass_fails_when_a_secret_was_logged(tmp_path: Path) -
     assert "secret(s) in log lines" not in clean.stdout
 
 
+def test_a_secret_logged_in_a_parallel_worker_fails_the_run(tmp_path: Path) -> None:
+    options = ("-p", "xdist", "-n", "2")
+    leaky = _run_suite(tmp_path, "test_logs_a_token", "test_logs_nothing_secret", options=options)
+    assert leaky.returncode == pytest.ExitCode.TESTS_FAILED, leaky.stdout
+    assert "2 passed" in leaky.stdout
+    assert "a JWT logged by inner in test_inner.py::test_logs_a_token" in leaky.stdout
+
+
 def test_the_secrets_are_the_test_modules_constants_named_like_one() -> None:
     secrets = _test_module_secrets()
-    assert secrets[PASSWORD] == "tests.support.PASSWORD"
+    assert secrets[PASSWORD] == "lana_testing.support.PASSWORD"  # where it is defined
     assert CONFIGURED not in secrets
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import re
 from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, cast
 from uuid import UUID
@@ -206,13 +207,14 @@ async def open_insight_model(
     from lana_adapters.openai import OpenAIInsightModel, OpenAISettings
 
     model = OpenAIInsightModel(
-        OpenAISettings(
+        OpenAISettings.checked(
             api_key=settings.openai_api_key,
             model=settings.openai_model,
             base_url=settings.openai_base_url,
             timeout_seconds=settings.openai_timeout_seconds,
             max_retries=settings.openai_max_retries,
             send_contact_details=settings.openai_send_contact_details,
+            max_output_tokens=settings.openai_max_output_tokens,
         )
     )
     try:
@@ -247,12 +249,30 @@ def _event_stream(redis: RedisAdapters | None) -> EventStream:
     return InMemoryEventStream() if redis is None else redis.events
 
 
+# The variable each checked insight option is read from, to name it when its value is refused.
+_INSIGHT_VARIABLES = {
+    "deadline_seconds": "LANA_INSIGHT_DEADLINE_SECONDS",
+    "breaker_threshold": "LANA_INSIGHT_BREAKER_FAILURES",
+    "breaker_cooldown_seconds": "LANA_INSIGHT_BREAKER_COOLDOWN_SECONDS",
+}
+
+
 def _insight_options(settings: Settings, metrics: LanaMetrics) -> InsightOptions:
-    return InsightOptions(
-        deadline_seconds=settings.insight_deadline_seconds,
-        batch_concurrency=max(1, settings.insight_batch_concurrency),
-        on_fallback=metrics.count_fallback,
-    )
+    """The insight options of ``settings``; raises ValueError naming a variable whose value is refused."""
+    try:
+        return InsightOptions(
+            deadline_seconds=settings.insight_deadline_seconds,
+            breaker_threshold=settings.insight_breaker_failures,
+            breaker_cooldown_seconds=settings.insight_breaker_cooldown_seconds,
+            batch_concurrency=max(1, settings.insight_batch_concurrency),
+            on_fallback=metrics.count_fallback,
+        )
+    except ValueError as error:
+        # attrs' validators name the field in quotes in their message, not the variable.
+        message = str(error.args[0]) if error.args else str(error)
+        named = re.search(r"'(\w+)'", message)
+        variable = _INSIGHT_VARIABLES.get(named.group(1) if named else "", "LANA_INSIGHT_*")
+        raise ValueError(f"{variable}: {message}") from None
 
 
 def _kernel(

@@ -13,10 +13,14 @@ from typing import Any
 import attrs
 from attrs import frozen
 
+from lana_adapters.openai import settings as openai
 from lana_core.errors import FieldError, ValidationError
+from lana_core.usecases.insights import InsightOptions
 
 _ENV = "env"
 _DOC = "doc"
+# Defaults owned by the insight use cases, read from there so they are stated once.
+_INSIGHT_DEFAULTS = InsightOptions()
 
 
 def _setting(env: str, default: Any, doc: str) -> Any:
@@ -88,16 +92,28 @@ class Settings:
     openai_api_key: str | None = _secret(
         "LANA_OPENAI_API_KEY", "API key of an OpenAI-compatible server; unset: rules engine only."
     )
-    openai_model: str = _setting("LANA_OPENAI_MODEL", "gpt-4o-mini", "Model name sent to the server.")
+    openai_model: str = _setting("LANA_OPENAI_MODEL", openai.DEFAULT_MODEL, "Model name sent to the server.")
     openai_base_url: str | None = _setting(
         "LANA_OPENAI_BASE_URL", None, "Base URL of an OpenAI-compatible server (vLLM, Ollama, …)."
     )
     openai_timeout_seconds: float = _setting(
-        "LANA_OPENAI_TIMEOUT_SECONDS", 10.0, "Per-call timeout of the model client."
+        "LANA_OPENAI_TIMEOUT_SECONDS",
+        openai.DEFAULT_TIMEOUT_SECONDS,
+        "Deadline of one model call, retries included (more than 0, at most 120).",
     )
-    openai_max_retries: int = _setting("LANA_OPENAI_MAX_RETRIES", 1, "Retries of a failed model call.")
+    openai_max_retries: int = _setting(
+        "LANA_OPENAI_MAX_RETRIES",
+        openai.DEFAULT_MAX_RETRIES,
+        "Retries of a model call after a connection error, timeout, 408, 409, 429 or 5xx (0 to 3),"
+        " within the deadline.",
+    )
     openai_send_contact_details: bool = _setting(
         "LANA_OPENAI_SEND_CONTACT_DETAILS", False, "Send customers' email and phone to the model."
+    )
+    openai_max_output_tokens: int = _setting(
+        "LANA_OPENAI_MAX_OUTPUT_TOKENS",
+        openai.DEFAULT_MAX_OUTPUT_TOKENS,
+        "`max_completion_tokens` of the model's answer (100 to 16,384).",
     )
 
     insight_deadline_seconds: float = _setting(
@@ -107,6 +123,16 @@ class Settings:
     )
     insight_batch_concurrency: int = _setting(
         "LANA_INSIGHT_BATCH_CONCURRENCY", 8, "Insights generated at once by a batch."
+    )
+    insight_breaker_failures: int = _setting(
+        "LANA_INSIGHT_BREAKER_FAILURES",
+        _INSIGHT_DEFAULTS.breaker_threshold,
+        "Model failures in a row that open the circuit breaker (the rules answer meanwhile; at least 1).",
+    )
+    insight_breaker_cooldown_seconds: float = _setting(
+        "LANA_INSIGHT_BREAKER_COOLDOWN_SECONDS",
+        _INSIGHT_DEFAULTS.breaker_cooldown_seconds,
+        "How long an open breaker keeps the model uncalled before one call probes it.",
     )
     jwt_secret: str | None = _secret(
         "LANA_JWT_SECRET",
@@ -138,6 +164,9 @@ class Settings:
     )
     login_ip_rate_limit_per_minute: int = _setting(
         "LANA_LOGIN_IP_RATE_LIMIT_PER_MINUTE", 30, "Sign-in attempts per client address a minute."
+    )
+    api_key_rate_limit_per_minute: int = _setting(
+        "LANA_API_KEY_RATE_LIMIT_PER_MINUTE", 600, "Requests per API key a minute (0: off)."
     )
     idempotency_ttl_seconds: int = _setting(
         "LANA_IDEMPOTENCY_TTL_SECONDS", 86_400, "How long a create's answer is kept for retries."
@@ -224,10 +253,6 @@ def settings_table() -> list[tuple[str, str, str]]:
         (f.metadata[_ENV], "" if f.default is None else str(f.default), f.metadata[_DOC])
         for f in attrs.fields(Settings)
     ]
-
-
-def environment_names() -> frozenset[str]:
-    return frozenset(row[0] for row in settings_table())
 
 
 def _parse(raw: str, kind: Any) -> Any:

@@ -13,7 +13,16 @@ from lana_core.usecases.analytics import (
     IngestEventHandler,
     IngestEventsBatchHandler,
 )
+from lana_core.usecases.api_keys import (
+    CreateApiKeyHandler,
+    ListApiKeysHandler,
+    ResolveApiKeyHandler,
+    RevokeApiKeyHandler,
+)
 from lana_core.usecases.customer_batch import CreateCustomersBatchHandler
+from lana_core.usecases.customer_export import ExportCustomersHandler
+from lana_core.usecases.customer_import import ImportCustomersHandler
+from lana_core.usecases.customer_merge import FindDuplicateCustomersHandler, MergeCustomersHandler
 from lana_core.usecases.customers import (
     ArchiveCustomerHandler,
     ChangeCustomerStatusHandler,
@@ -38,6 +47,7 @@ from lana_core.usecases.interactions import (
     RecordInteractionHandler,
     UpdateInteractionHandler,
 )
+from lana_core.usecases.my_work import ListMyWorkHandler
 from lana_core.usecases.projects import (
     ArchiveProjectHandler,
     ChangeProjectStatusHandler,
@@ -141,10 +151,16 @@ class Lana:
         self.renew_session = RenewSessionHandler(kernel, sessions_cache)
         self.end_session = EndSessionHandler(kernel, sessions_cache)
         self.resolve_session = ResolveSessionHandler(kernel, sessions_cache)
+        self.create_api_key = CreateApiKeyHandler(kernel, sessions_cache)
+        self.list_api_keys = ListApiKeysHandler(kernel)
+        self.revoke_api_key = RevokeApiKeyHandler(kernel, sessions_cache)
+        self.resolve_api_key = ResolveApiKeyHandler(kernel, sessions_cache)
 
     def _customers(self, kernel: Kernel) -> None:
         self.create_customer = CreateCustomerHandler(kernel)
         self.create_customers_batch = CreateCustomersBatchHandler(kernel)
+        self.import_customers = ImportCustomersHandler(kernel)
+        self.export_customers = ExportCustomersHandler(kernel)
         self.get_customer = GetCustomerHandler(kernel)
         self.list_customers = ListCustomersHandler(kernel)
         self.update_customer = UpdateCustomerHandler(kernel)
@@ -152,6 +168,8 @@ class Lana:
         self.change_customer_value = ChangeCustomerValueHandler(kernel)
         self.archive_customer = ArchiveCustomerHandler(kernel)
         self.restore_customer = RestoreCustomerHandler(kernel)
+        self.find_duplicate_customers = FindDuplicateCustomersHandler(kernel)
+        self.merge_customers = MergeCustomersHandler(kernel)
         self.get_timeline = GetTimelineHandler(kernel)
 
     def _work(self, kernel: Kernel) -> None:
@@ -168,6 +186,7 @@ class Lana:
         self.reopen_task = ReopenTaskHandler(kernel)
         self.delete_task = DeleteTaskHandler(kernel)
         self.list_tasks = ListTasksHandler(kernel)
+        self.list_my_work = ListMyWorkHandler(kernel)
         self.record_interaction = RecordInteractionHandler(kernel)
         self.list_interactions = ListInteractionsHandler(kernel)
         self.get_interaction = GetInteractionHandler(kernel)

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from typing import ClassVar
+from uuid import UUID
 
 from attrs import frozen
 
 __all__ = [
     "Conflict",
     "FieldError",
+    "Gone",
     "InvalidChoice",
     "LanaError",
     "LimitExceeded",
@@ -49,10 +51,22 @@ class NotFound(LanaError):
 
     code = "not_found"
 
-    def __init__(self, kind: str, identifier: object) -> None:
-        super().__init__(f"{kind} {identifier} was not found")
+    def __init__(self, kind: str, identifier: object, message: str | None = None) -> None:
+        super().__init__(message or f"{kind} {identifier} was not found")
         self.kind = kind
         self.identifier = identifier
+
+
+class Gone(LanaError):
+    """The record was merged into another one, named by ``merged_into``; it is not coming back."""
+
+    code = "gone"
+
+    def __init__(self, kind: str, identifier: object, merged_into: UUID) -> None:
+        super().__init__(f"{kind} {identifier} was merged into {kind} {merged_into}")
+        self.kind = kind
+        self.identifier = identifier
+        self.merged_into = merged_into
 
 
 class Conflict(LanaError):

@@ -20,14 +20,17 @@ from lana_core.domain.analytics import (
     DayActivity,
     DayCount,
     EventCount,
+    EventKind,
     Interval,
     Metrics,
     ProjectCounts,
     TimeBucket,
     UserMetrics,
 )
+from lana_core.domain.api_keys import ApiKey, ApiKeyView
 from lana_core.domain.audit import AuditEntry
 from lana_core.domain.customers import Customer, CustomerView
+from lana_core.domain.duplicates import MatchKey
 from lana_core.domain.events import DomainEvent
 from lana_core.domain.insights import Insight, InsightContext, InsightDraft
 from lana_core.domain.interactions import Interaction
@@ -124,6 +127,32 @@ class SessionRepository(Protocol):
         ...
 
 
+class ApiKeyRepository(Protocol):
+    """The API keys of one tenant, revoked and expired ones included (they are listed)."""
+
+    async def add(self, key: ApiKey) -> None:
+        """Store a new key."""
+        ...
+
+    async def get(self, key_id: UUID) -> ApiKey | None: ...
+
+    async def get_view(self, key_id: UUID) -> ApiKeyView | None:
+        """The key with its creator's role and state, read together; None when either is gone."""
+        ...
+
+    async def update(self, key: ApiKey) -> None:
+        """Store ``key``; raises StaleVersion unless the stored version is ``key.version - 1``."""
+        ...
+
+    async def touch(self, key_id: UUID, now: datetime) -> None:
+        """Set the key's ``last_used_at`` to ``now`` (no version change: bookkeeping, not an edit)."""
+        ...
+
+    async def list_all(self) -> Sequence[ApiKey]:
+        """Every key of the tenant, newest first."""
+        ...
+
+
 class CustomerRepository(Protocol):
     async def add(self, customer: Customer) -> None:
         """Store a new customer; raises Conflict if its email is taken in the tenant."""
@@ -140,6 +169,10 @@ class CustomerRepository(Protocol):
 
     async def emails_taken(self, emails: Collection[str]) -> set[str]:
         """Which of the (normalised) ``emails`` a customer of this tenant has, archived or not."""
+        ...
+
+    async def with_emails(self, emails: Collection[str]) -> list[Customer]:
+        """The customers of this tenant, archived or not, whose (normalised) email is one of ``emails``."""
         ...
 
     async def get_view(self, customer_id: UUID, today: date) -> CustomerView | None:
@@ -164,6 +197,16 @@ class CustomerRepository(Protocol):
 
     async def created_per_day(self, since: datetime) -> Sequence[DayCount]:
         """Live customers created since ``since``, counted per UTC day, oldest first."""
+        ...
+
+    async def match_keys(self) -> Sequence[MatchKey]:
+        """What duplicate detection reads of every live (not archived) customer, in any order."""
+        ...
+
+    async def move_related(self, source_ids: Collection[UUID], target_id: UUID, now: datetime) -> None:
+        """Move the projects, tasks, interactions and insights of the customers ``source_ids`` to
+        the customer ``target_id``; each moved project, task and interaction gets its next version
+        (projects and tasks also ``updated_at = now``). Audit entries and analytics stay as written."""
         ...
 
 
@@ -214,6 +257,11 @@ class TaskRepository(Protocol):
 
     async def stats_for_customer(self, customer_id: UUID) -> TaskStats: ...
 
+    async def open_assigned_to(self, user_id: UUID, limit: int) -> Sequence[Task]:
+        """The user's tasks not completed, in live projects of live customers: soonest due
+        first (undated last), then oldest first; at most ``limit``."""
+        ...
+
 
 class InteractionRepository(Protocol):
     async def add(self, interaction: Interaction) -> None: ...
@@ -236,7 +284,9 @@ class InteractionRepository(Protocol):
         """The customer's interactions, newest ``occurred_at`` first."""
         ...
 
-    async def count_for_customer(self, customer_id: UUID) -> int: ...
+    async def count_for_customer(self, customer_id: UUID, since: datetime | None = None) -> int:
+        """The customer's interactions; with ``since``, those that occurred at or after it."""
+        ...
 
     async def last_for_customer(self, customer_id: UUID) -> Interaction | None: ...
 
@@ -273,20 +323,29 @@ class Outbox(Protocol):
 
 
 class AnalyticsStore(Protocol):
+    """The tenant's analytics events; every read counts events in ``[since, until)`` of one
+    ``kind`` (see :class:`~lana_core.domain.analytics.EventKind`), or of both when None."""
+
     async def add_many(self, events: Sequence[AnalyticsEvent]) -> None: ...
 
-    async def metrics(self, since: datetime, until: datetime, top: int) -> Metrics: ...
+    async def metrics(
+        self, since: datetime, until: datetime, top: int, kind: EventKind | None = None
+    ) -> Metrics: ...
 
-    async def time_series(self, since: datetime, until: datetime, interval: Interval) -> Sequence[TimeBucket]:
+    async def time_series(
+        self, since: datetime, until: datetime, interval: Interval, kind: EventKind | None = None
+    ) -> Sequence[TimeBucket]:
         """Event counts per bucket start (UTC), oldest first; empty buckets are omitted."""
         ...
 
-    async def top_events(self, since: datetime, until: datetime, limit: int) -> Sequence[EventCount]:
+    async def top_events(
+        self, since: datetime, until: datetime, limit: int, kind: EventKind | None = None
+    ) -> Sequence[EventCount]:
         """Most frequent event names, ties broken by name."""
         ...
 
     async def user_metrics(
-        self, user_id: str, since: datetime, until: datetime, recent: int
+        self, user_id: str, since: datetime, until: datetime, recent: int, kind: EventKind | None = None
     ) -> UserMetrics: ...
 
     async def count_for_subject(self, subject_id: UUID, since: datetime) -> int: ...
@@ -314,6 +373,7 @@ class UnitOfWork(Protocol):
     tenants: TenantRepository
     users: UserRepository
     sessions: SessionRepository
+    api_keys: ApiKeyRepository
     customers: CustomerRepository
     projects: ProjectRepository
     tasks: TaskRepository
@@ -386,7 +446,9 @@ class InsightModel(Protocol):
     name: str
 
     async def assess(self, context: InsightContext) -> InsightDraft:
-        """Assess the customer; raises Unavailable (with the reason) when it cannot answer."""
+        """Assess the customer; raises Unavailable when it cannot answer, whose message is the
+        reason: ``timeout``, ``rate_limited``, ``refusal`` or ``invalid_output: <detail>`` are
+        recorded as such; any other reason (``server_error``…) as ``model_unavailable: <it>``."""
         ...
 
 

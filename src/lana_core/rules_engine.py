@@ -4,16 +4,21 @@ The health score starts at :data:`BASE_SCORE` and adds the weight of each signal
 then is clamped to 0..100. Every signal is recorded on the draft with its weight.
 
 Signals, by name (input: weight):
-- ``value_tier`` (customer value): HIGH +15 "strong engagement", MEDIUM none, LOW -5 "growth potential".
+- ``value_tier`` (customer value): HIGH +15 "High-value customer", MEDIUM none, LOW -5 "growth potential".
 - ``overdue_projects`` (``project_stats.overdue``): -8 each, at most -24, "attention needed".
 - ``delivery_record`` (``project_stats.done``): +4 each, at most +12, "delivery track record".
-- ``active_engagement`` (``project_stats.in_progress``): +5 when any, "active engagement".
+- ``projects_in_progress`` (``project_stats.in_progress``): +5 when any.
 - ``task_completion`` (``task_stats``, only when there are tasks): rate above 80 % +10
   "excellent", below 50 % -10 "needs better project management", otherwise 0.
 - ``status`` (customer status): ACTIVE +10, PROSPECT 0, INACTIVE -15.
 - ``last_interaction`` (``days_since_last_interaction``): up to 14 days +10, up to 30 days +5,
   up to 90 days 0, older or never -10.
-- ``recent_activity`` (``events_last_30_days``): 10 or more +6, 1 to 9 +3.
+- ``engagement`` (``interactions_last_30_days``, only when the last interaction is at most
+  30 days old): 4 or more +6 "strong engagement", 1 to 3 +3; none: no signal, so 0 is its floor.
+
+Engagement is read from the customer's interactions alone (emails, calls, meetings, notes);
+no other signal claims it, so an insight never reports engagement next to "No interaction
+recorded yet", and Lana's own events about the customer never move the score.
 
 Churn risk comes from the score alone: >= :data:`LOW_RISK_FROM` is LOW, >= :data:`MEDIUM_RISK_FROM`
 is MEDIUM, below it HIGH.
@@ -24,7 +29,7 @@ keeps it so):
 - more completed projects, or more projects in progress, never lower it;
 - for a fixed number of tasks, more completed tasks (a higher completion rate) never lower it;
 - more days since the last interaction never raise it; no interaction at all scores as the oldest;
-- more analytics events in the last 30 days never lower it;
+- more interactions in the last 30 days never lower it;
 - a higher value tier (LOW < MEDIUM < HIGH) never lowers it;
 - a better status (INACTIVE < PROSPECT < ACTIVE) never lowers it;
 - a higher score never raises the churn risk.
@@ -51,7 +56,7 @@ _EXCELLENT_RATE, _POOR_RATE, _COMPLETION_WEIGHT = 0.8, 0.5, 10
 # (days at most, weight), checked in order; older than the last bound, or never, is _SILENT.
 _RECENCY = ((14, 10), (30, 5), (90, 0))
 _SILENT_WEIGHT = -10
-_BUSY_EVENTS, _BUSY_WEIGHT, _ACTIVE_WEIGHT = 10, 6, 3
+_ENGAGEMENT_DAYS, _ENGAGED_FROM, _ENGAGED_WEIGHT, _CONTACTED_WEIGHT = 30, 4, 6, 3
 _STALE_CONTACT_DAYS = 30
 
 
@@ -99,7 +104,7 @@ def signals_for(context: InsightContext) -> tuple[Signal, ...]:
         _completion_signal(context),
         _status_signal(context),
         _recency_signal(context),
-        _activity_signal(context),
+        _engagement_signal(context),
     )
     return tuple(s for s in found if s is not None)
 
@@ -107,7 +112,7 @@ def signals_for(context: InsightContext) -> tuple[Signal, ...]:
 def _value_signal(context: InsightContext) -> Signal | None:
     value = context.customer.value
     if value is CustomerValue.HIGH:
-        return Signal("value_tier", "High-value customer showing strong engagement", _VALUE_WEIGHTS[value])
+        return Signal("value_tier", "High-value customer", _VALUE_WEIGHTS[value])
     if value is CustomerValue.LOW:
         return Signal("value_tier", "Low value tier with growth potential", _VALUE_WEIGHTS[value])
     return None
@@ -133,9 +138,7 @@ def _in_progress_signal(context: InsightContext) -> Signal | None:
     running = context.project_stats.in_progress
     if running <= 0:
         return None
-    return Signal(
-        "active_engagement", f"{_projects(running)} in progress: active engagement", _IN_PROGRESS_WEIGHT
-    )
+    return Signal("projects_in_progress", f"{_projects(running)} in progress", _IN_PROGRESS_WEIGHT)
 
 
 def _completion_signal(context: InsightContext) -> Signal | None:
@@ -173,13 +176,16 @@ def _recency_signal(context: InsightContext) -> Signal:
     )
 
 
-def _activity_signal(context: InsightContext) -> Signal | None:
-    events = context.events_last_30_days
-    if events <= 0:
+def _engagement_signal(context: InsightContext) -> Signal | None:
+    recent, days = context.interactions_last_30_days, context.days_since_last_interaction
+    # Read with the recency it must agree with: no engagement without a contact in the window.
+    if recent <= 0 or context.interaction_count <= 0 or days is None or days > _ENGAGEMENT_DAYS:
         return None
-    weight = _BUSY_WEIGHT if events >= _BUSY_EVENTS else _ACTIVE_WEIGHT
-    noun = "event" if events == 1 else "events"
-    return Signal("recent_activity", f"{events} recorded {noun} in the last 30 days", weight)
+    noun = "interaction" if recent == 1 else "interactions"
+    if recent >= _ENGAGED_FROM:
+        detail = f"{recent} {noun} in the last 30 days: strong engagement"
+        return Signal("engagement", detail, _ENGAGED_WEIGHT)
+    return Signal("engagement", f"{recent} {noun} in the last 30 days", _CONTACTED_WEIGHT)
 
 
 def _summary(context: InsightContext, score: int, risk: ChurnRisk, signals: tuple[Signal, ...]) -> str:

@@ -1,4 +1,5 @@
-"""The Litestar application: routes under /api/v1, health, OpenAPI docs, errors as problems."""
+"""The Litestar application: routes under /api/v1, health, OpenAPI docs, errors as problems, and the
+web app's pages at /."""
 
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ from lana_http.auth.sessions import token_service
 from lana_http.bodies import JsonRequest
 from lana_http.controllers._common import API
 from lana_http.controllers.analytics import AnalyticsController
+from lana_http.controllers.api_keys import ApiKeyController
+from lana_http.controllers.customer_merge import CustomerMergeController
+from lana_http.controllers.customer_transfer import CustomerTransferController
 from lana_http.controllers.customers import CustomerController
 from lana_http.controllers.events_stream import EVENT_STREAM_KEY, EventStreamController
 from lana_http.controllers.history import InsightBatchController, InsightController, InteractionController
@@ -41,6 +45,7 @@ from lana_http.problems import EXCEPTION_HANDLERS
 from lana_http.reference import OfflineScalarRenderPlugin
 from lana_http.runtime import STATE_KEY, Runtime, provide_actor, provide_lana, provide_runtime
 from lana_http.settings import HttpSettings
+from lana_http.web import pages_for_browsers, template_config, web_handlers
 
 DOCS_PATH = "/schema"
 
@@ -81,7 +86,7 @@ def create_app(container: Container, http: HttpSettings | None = None) -> Litest
             await stop(container)
 
     return Litestar(
-        route_handlers=[HealthController, *scrape, *_api(settings)],
+        route_handlers=[HealthController, *scrape, *_api(settings), *web_handlers()],
         lifespan=[lifespan],
         dependencies={
             "lana": Provide(provide_lana, sync_to_thread=False),
@@ -93,13 +98,14 @@ def create_app(container: Container, http: HttpSettings | None = None) -> Litest
             *_middleware(settings),
         ],
         state=State({METRICS_STATE_KEY: metrics}),
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=pages_for_browsers(EXCEPTION_HANDLERS),  # type: ignore[arg-type]
         request_class=JsonRequest,
         before_request=strict_query_parameters(API),
         before_send=[add_security_headers, request_counter(metrics)],
         cors_config=_cors(settings),
         request_max_body_size=settings.max_body_bytes,
         openapi_config=_openapi(),
+        template_config=template_config(),
         # configure_logging owns the root logger; Litestar's own config would add a second
         # handler that prints every line again.
         logging_config=None,
@@ -114,7 +120,10 @@ def _api(settings: HttpSettings) -> list[type[Controller]]:
         AuthController,
         TenantController,
         UserController,
+        ApiKeyController,
         CustomerController,
+        CustomerTransferController,
+        CustomerMergeController,
         InteractionController,
         InsightController,
         InsightBatchController,
@@ -166,9 +175,15 @@ def _openapi() -> OpenAPIConfig:
         components=Components(
             security_schemes={
                 "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
+                "apiKey": SecurityScheme(
+                    type="http",
+                    scheme="bearer",
+                    bearer_format="lana_sk_<tenant>_<key>_<secret>",
+                    description="An API key (see `POST /api/v1/api-keys`), sent as a bearer token.",
+                ),
             }
         ),
-        security=[{"bearer": []}],
+        security=[{"bearer": []}, {"apiKey": []}],
         use_handler_docstrings=True,
     )
 

@@ -74,7 +74,7 @@ class ObservabilityMiddleware:
 
 def _log_access(method: str, route: str, status: int, elapsed_ms: float) -> None:
     """The request's line, made as ``log.info`` makes one but without its search up the
-    stack for the caller, which is always this function: about a sixth of the line's cost."""
+    stack for the caller, which is always this function and so would be wasted work."""
     if log.isEnabledFor(logging.INFO):
         fields = (method, route, status, elapsed_ms)
         record = log.makeRecord(log.name, logging.INFO, __file__, _HERE, _ACCESS, fields, None, "_log_access")

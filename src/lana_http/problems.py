@@ -16,6 +16,7 @@ from lana_core.domain.validation import SINGLE_LINE_PATTERN, SINGLE_LINE_RULE
 from lana_core.errors import (
     Conflict,
     FieldError,
+    Gone,
     InvalidChoice,
     LanaError,
     LimitExceeded,
@@ -51,6 +52,8 @@ class Problem(msgspec.Struct, frozen=True, omit_defaults=True):
     code: str
     instance: str | None = None
     errors: list[FieldProblem] | None = None
+    # Only on a 410 about a merged customer: the id of the customer it was merged into.
+    merged_into: str | None = None
 
 
 class HttpProblem(Exception):
@@ -82,6 +85,7 @@ _TITLES = {
     "not_found": "Not found",
     "method_not_allowed": "Method not allowed",
     "conflict": "Conflict",
+    "gone": "Gone",
     "precondition_failed": "Precondition failed",
     "precondition_required": "Precondition required",
     "payload_too_large": "Payload too large",
@@ -97,6 +101,7 @@ _TITLES = {
 _DOMAIN: tuple[tuple[type[LanaError], int, str], ...] = (
     (ValidationError, 422, "validation_error"),
     (NotFound, 404, "not_found"),
+    (Gone, 410, "gone"),
     (Conflict, 409, "conflict"),
     (PermissionDenied, 403, "permission_denied"),
     (Unauthenticated, 401, "unauthenticated"),
@@ -113,6 +118,7 @@ _BY_STATUS = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    410: "gone",
     412: "precondition_failed",
     413: "payload_too_large",
     415: "unsupported_media_type",
@@ -157,7 +163,12 @@ def handle_lana_error(request: Request[Any, Any, Any], error: Exception) -> Resp
         if isinstance(error, kind):
             errors = error.errors if isinstance(error, (ValidationError, Conflict)) else ()
             detail = _detail(error, code)
-            return problem_response(request, status, code, detail, headers=_headers(error), errors=errors)
+            response = problem_response(request, status, code, detail, headers=_headers(error), errors=errors)
+            if isinstance(error, Gone):
+                response.content = msgspec.structs.replace(
+                    response.content, merged_into=str(error.merged_into)
+                )
+            return response
     return problem_response(request, 400, "bad_request", error.message)
 
 

@@ -36,6 +36,7 @@ class HttpSettings:
     tenant_rate_limit_per_minute: int = 3_000
     login_rate_limit_per_minute: int = 10
     login_ip_rate_limit_per_minute: int = 30
+    api_key_rate_limit_per_minute: int = 600
     idempotency_ttl_seconds: int = 24 * 3600
     allow_signup: bool = False
     admin_email: str = "admin@lana.localhost"

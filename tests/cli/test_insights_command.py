@@ -49,3 +49,11 @@ def test_refresh_with_a_wrong_password_fails_in_one_line(tmp_path: Path) -> None
     result = runner.invoke(cli, REFRESH, env=_env(database, LANA_ADMIN_PASSWORD="not the password 1"))
     assert result.exit_code == 1
     assert "Traceback" not in result.output
+
+
+def test_a_breaker_setting_out_of_range_fails_in_one_line_naming_it(tmp_path: Path) -> None:
+    env = _env(tmp_path / "lana.db", LANA_INSIGHT_BREAKER_FAILURES="0")
+    result = CliRunner().invoke(cli, ["demo", "--customers", "1"], env=env)
+    assert result.exit_code == 1
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.startswith("lana: LANA_INSIGHT_BREAKER_FAILURES")

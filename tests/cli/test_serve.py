@@ -90,6 +90,7 @@ def _sign_in(base: str, password: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
+@pytest.mark.slow
 def test_first_run_creates_an_admin_and_the_data_survives_a_restart(tmp_path: Path) -> None:
     port = _free_port()
     with serving(tmp_path, port) as (base, banner):
@@ -103,6 +104,10 @@ def test_first_run_creates_an_admin_and_the_data_survives_a_restart(tmp_path: Pa
         )
         assert created.status_code == 201, created.text
         assert httpx.get(f"{base}/schema", timeout=10).status_code == 200
+        assert f"Lana web app: {base}/" in text
+        sign_in_page = httpx.get(f"{base}/login", timeout=10)
+        assert sign_in_page.status_code == 200
+        assert "<title>Sign in · Lana</title>" in sign_in_page.text
     assert (tmp_path / "lana.db").exists()
     assert (tmp_path / "lana.db.secret").stat().st_mode & 0o777 == 0o600
 

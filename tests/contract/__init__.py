@@ -1,1 +1,5 @@
-"""The contract suite: one set of behaviours every persistence adapter must show (see adapter_sets)."""
+"""Lana's own run of the shipped contract suite (:mod:`lana_testing.contract`)."""
+
+from lana_testing.contract import builders
+
+__all__ = ["builders"]

@@ -7,11 +7,15 @@ from here and check that the table names every operation of the OpenAPI schema.
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from attrs import frozen
 
 from lana_core.domain.policy import Action, Resource
 from tests.support import PASSWORD
+
+# No such key: an admin's revoke answers 404, anyone else's 403.
+UNKNOWN_KEY = UUID(int=1)
 
 ANY_VERSION = {"If-Match": "*"}
 
@@ -25,6 +29,8 @@ class Ids:
     task: str
     user: str
     interaction: str
+    # A second customer of the tenant, for a merge into ``customer``.
+    other_customer: str = ""
 
 
 @frozen
@@ -33,6 +39,8 @@ class Call:
     path: str
     json: Any = None
     headers: dict[str, str] | None = None
+    # A body sent as it is (a CSV file), instead of ``json``.
+    content: bytes | None = None
 
 
 def calls(ids: Ids) -> dict[str, Call]:
@@ -42,6 +50,14 @@ def calls(ids: Ids) -> dict[str, Call]:
         "listCustomers": Call("GET", "/customers"),
         "createCustomer": Call("POST", "/customers", {"name": "New Customer"}),
         "createCustomersBatch": Call("POST", "/customers/batch", {"customers": [{"name": "New Customer"}]}),
+        "exportCustomers": Call("GET", "/customers/export"),
+        "importCustomers": Call(
+            "POST", "/customers/import", None, {"content-type": "text/csv"}, b"name\nImported Customer\n"
+        ),
+        "listDuplicateCustomers": Call("GET", "/customers/duplicates"),
+        "mergeCustomers": Call(
+            "POST", f"/customers/{c}/merge", {"merge_ids": [ids.other_customer]}, ANY_VERSION
+        ),
         "getCustomer": Call("GET", f"/customers/{c}"),
         "updateCustomer": Call("PATCH", f"/customers/{c}", {"notes": "edited"}, ANY_VERSION),
         "archiveCustomer": Call("DELETE", f"/customers/{c}", None, ANY_VERSION),
@@ -103,6 +119,9 @@ def calls(ids: Ids) -> dict[str, Call]:
         "changeUserRole": Call("POST", f"/users/{u}/role", {"role": "agent"}),
         "resetUserPassword": Call("POST", f"/users/{u}/password", {"new_password": "a reset passphrase"}),
         "whoAmI": Call("GET", "/auth/me"),
+        "listApiKeys": Call("GET", "/api-keys"),
+        "createApiKey": Call("POST", "/api-keys", {"name": "n8n", "role": "viewer"}),
+        "revokeApiKey": Call("DELETE", f"/api-keys/{UNKNOWN_KEY}"),
     }
 
 
@@ -112,6 +131,11 @@ DECISIONS: dict[str, tuple[Action, Resource, bool] | None] = {
     "listCustomers": (Action.READ, Resource.CUSTOMER, True),
     "createCustomer": (Action.CREATE, Resource.CUSTOMER, False),
     "createCustomersBatch": (Action.CREATE, Resource.CUSTOMER, False),
+    "exportCustomers": (Action.READ, Resource.CUSTOMER, True),
+    "importCustomers": (Action.CREATE, Resource.CUSTOMER, False),
+    # Finding duplicates reads every customer: only those who may change any may ask.
+    "listDuplicateCustomers": (Action.UPDATE, Resource.CUSTOMER, False),
+    "mergeCustomers": (Action.UPDATE, Resource.CUSTOMER, False),
     "getCustomer": (Action.READ, Resource.CUSTOMER, False),
     "updateCustomer": (Action.UPDATE, Resource.CUSTOMER, False),
     "archiveCustomer": (Action.DELETE, Resource.CUSTOMER, False),
@@ -158,6 +182,9 @@ DECISIONS: dict[str, tuple[Action, Resource, bool] | None] = {
     "changeUserRole": (Action.UPDATE, Resource.USER, False),
     "resetUserPassword": (Action.UPDATE, Resource.USER, False),
     "whoAmI": None,
+    "listApiKeys": (Action.READ, Resource.API_KEY, False),
+    "createApiKey": (Action.CREATE, Resource.API_KEY, False),
+    "revokeApiKey": (Action.DELETE, Resource.API_KEY, False),
     # One's own password, proven by the current one.
     "changePassword": None,
     # Any signed-in role may watch; each event is filtered by whether the caller may read it.

@@ -35,7 +35,7 @@ async def test_metrics_count_events_users_and_sessions(api: Api) -> None:
     metrics = (await api.get("/analytics/metrics", params={"timeframe": "1h"})).json()
     assert metrics["total_events"] >= 3
     assert metrics["unique_sessions"] == 2
-    assert {"name": "page_view", "count": 2} in metrics["top_events"]
+    assert {"name": "page_view", "count": 2, "kind": "product"} in metrics["top_events"]
 
 
 async def test_time_series_has_a_bucket_per_interval(api: Api) -> None:
@@ -89,3 +89,42 @@ async def test_an_unknown_timeframe_is_refused(api: Api) -> None:
     response = await api.get("/analytics/metrics", params={"timeframe": "2d"})
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "timeframe"
+
+
+async def test_top_events_and_per_user_figures_keep_product_and_system_events_apart(api: Api) -> None:
+    await _seed(api)
+    customer = await api.customer(value="high")
+    assert (await api.post(f"/customers/{customer['id']}/insights")).status_code == 200
+
+    product = (await api.get("/analytics/top-events", params={"timeframe": "1h", "limit": 100})).json()
+    assert {(i["name"], i["kind"]) for i in product["items"]} == {
+        ("page_view", "product"),
+        ("signup", "product"),
+    }
+    system = await api.get(
+        "/analytics/top-events", params={"timeframe": "1h", "limit": 100, "kind": "system"}
+    )
+    assert system.status_code == 200, system.text
+    names = {i["name"]: i["kind"] for i in system.json()["items"]}
+    assert names["customer.created"] == names["insight.generated"] == "system"
+    assert "page_view" not in names
+
+    metrics = (await api.get("/analytics/metrics", params={"timeframe": "1h"})).json()
+    assert metrics["total_events"] == 3
+    board = (await api.get("/analytics/dashboard")).json()
+    assert {i["kind"] for i in board["top_events_today"]} <= {"product"}
+
+    actor = (await api.me())["user_id"]
+    mine = (await api.get(f"/analytics/users/{actor}", params={"timeframe": "1h"})).json()
+    assert mine["total_events"] == 0
+    done = (await api.get(f"/analytics/users/{actor}", params={"timeframe": "1h", "kind": "system"})).json()
+    assert {"customer.created", "insight.generated"} <= {e["name"] for e in done["by_event"]}
+    assert (await api.get("/analytics/top-events", params={"kind": "audit"})).status_code == 400
+
+
+async def test_an_event_named_like_a_system_event_is_refused_with_422(api: Api) -> None:
+    response = await api.post("/analytics/events", json={"name": "insight.generated"})
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    [error] = response.json()["errors"]
+    assert (error["field"], error["code"]) == ("name", "reserved")

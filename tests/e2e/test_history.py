@@ -72,6 +72,25 @@ async def test_an_insight_is_generated_stored_and_listed(api: Api) -> None:
     assert [i["id"] for i in listed["items"]] == [insight["id"]]
 
 
+async def test_the_latest_insight_of_a_customer_not_yet_assessed_is_404_naming_the_customer(
+    api: Api,
+) -> None:
+    customer = await api.customer()
+    response = await api.get(f"/customers/{customer['id']}/insights/latest")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem = response.json()
+    assert problem["code"] == "not_found"
+    assert problem["detail"] == f"customer {customer['id']} has no insight yet"
+
+
+async def test_the_latest_insight_of_an_unknown_customer_is_404_for_the_customer(api: Api) -> None:
+    missing = "01890000-0000-7000-8000-000000000000"
+    response = await api.get(f"/customers/{missing}/insights/latest")
+    assert response.status_code == 404
+    assert response.json()["detail"] == f"customer {missing} was not found"
+
+
 async def test_a_fresh_insight_is_reused_unless_a_refresh_is_asked_for(api: Api) -> None:
     customer = await api.customer()
     first = (await api.post(f"/customers/{customer['id']}/insights")).json()

@@ -22,12 +22,14 @@ async def _records(admin: Api) -> Ids:
     task = await admin.task(project["id"])
     user = (await admin.post("/users", json=_user_body())).json()
     interaction = await admin.interaction(customer["id"])
+    other = await admin.customer()
     return Ids(
         customer=customer["id"],
         project=project["id"],
         task=task["id"],
         user=user["id"],
         interaction=interaction["id"],
+        other_customer=other["id"],
     )
 
 
@@ -41,6 +43,8 @@ def _user_body() -> dict[str, str]:
 
 
 async def _send(api: Api, call: Call) -> httpx.Response:
+    if call.content is not None:
+        return await api.request(call.method, call.path, content=call.content, headers=call.headers or {})
     return await api.request(call.method, call.path, json=call.json, headers=call.headers or {})
 
 
@@ -139,6 +143,13 @@ async def test_a_foreign_host_header_is_refused(api: Api) -> None:
     response = await api.get("/customers", headers={"Host": "attacker.example"})
     assert response.status_code == 400
     assert response.json()["type"] == "https://lana.dev/problems/invalid-host"
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:8000", "localhost:8000", "LOCALHOST", "testserver.local:443"])
+async def test_an_allowed_host_is_served_whatever_its_port_and_case(api: Api, host: str) -> None:
+    # `lana serve` prints http://127.0.0.1:8000: curl and browsers send the port in Host.
+    response = await api.get("/customers", headers={"Host": host})
+    assert response.status_code == 200, response.text
 
 
 async def test_an_agent_cannot_hand_a_customer_to_someone_else(api: Api) -> None:

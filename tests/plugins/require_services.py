@@ -1,7 +1,8 @@
 """Turn a skipped service test into a failure when ``LANA_REQUIRE_SERVICES`` is set.
 
 On a laptop without PostgreSQL, Redis or RabbitMQ those tests skip with a reason naming
-the ``LANA_TEST_*`` variable to set; in CI every one of them must run.
+the ``LANA_TEST_*`` variable to set (browser tests: without Chromium); in CI every one of
+them must run.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Generator
 
 import pytest
 
-SERVICE_MARKERS = ("postgres", "redis", "rabbitmq")
+SERVICE_MARKERS = ("postgres", "redis", "rabbitmq", "browser")
 
 
 def _is_service_test(item: pytest.Item, reason: str) -> bool:

@@ -11,7 +11,8 @@ with the test that logged it, and the run fails.
 
 Records are scanned as they are emitted and only leaks are kept, so the check costs a few
 microseconds a record. Loggers that do not propagate to the root logger, and processes the
-tests start, are not seen.
+tests start, are not seen. Under pytest-xdist each worker scans the records of its own tests
+and hands its leaks to the controller, which reports them and fails the run.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ import logging
 import re
 import sys
 from collections.abc import Iterator
+from typing import Any
 
+import attrs
 import pytest
 from attrs import frozen
 
@@ -40,6 +43,9 @@ _PATTERNS = (
 _REPORTED = 20
 _SHOWN_CHARACTERS = 300
 _BETWEEN_TESTS = "(between tests)"
+_WORKER_LEAKS = "lana_secret_leaks"
+# The suite's own modules and the contract suite Lana ships.
+_TEST_PACKAGES = ("tests.", "lana_testing.")
 
 
 @frozen
@@ -124,8 +130,18 @@ class SecretLogCheck:
         root = logging.getLogger()
         root.removeHandler(self._finder)
         root.setLevel(self._saved_level)
+        workeroutput = getattr(session.config, "workeroutput", None)
+        if workeroutput is not None:  # a pytest-xdist worker: the controller reports and fails the run
+            workeroutput[_WORKER_LEAKS] = [attrs.astuple(leak) for leak in self._finder.leaks]
+            return
         if self._finder.leaks and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: object) -> None:
+        """Under pytest-xdist, the leaks a worker found (its exit status alone fails no run)."""
+        for fields in getattr(node, "workeroutput", {}).get(_WORKER_LEAKS, ()):
+            self._finder.leaks.append(Leak(*fields))
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         leaks = self._finder.leaks
@@ -158,11 +174,12 @@ def _configured_redactor() -> RedactSecrets | None:
 
 
 def _test_module_secrets() -> dict[str, str]:
-    """``{value: "module.NAME"}`` of every string constant of a test module named like a secret,
-    under the first module holding it (the one that defines it, when imported in order)."""
+    """``{value: "module.NAME"}`` of every string constant of a test module (the shipped contract
+    suite's too) named like a secret, under the first module holding it (the one that defines
+    it, when imported in order)."""
     secrets: dict[str, str] = {}
     for module_name, module in list(sys.modules.items()):
-        if module is None or not module_name.startswith("tests.") or module_name == __name__:
+        if module is None or not module_name.startswith(_TEST_PACKAGES) or module_name == __name__:
             continue
         for name, value in vars(module).items():
             if (

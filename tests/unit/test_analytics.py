@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from lana_core.domain.analytics import MAX_BATCH, EventCount, Interval, TimeBucket, Timeframe
+from lana_core.domain.analytics import MAX_BATCH, EventCount, EventKind, Interval, TimeBucket, Timeframe
 from lana_core.domain.tenancy import Actor, Role
 from lana_core.errors import PermissionDenied, ValidationError
 from lana_core.memory import ManualClock
@@ -21,6 +21,7 @@ from lana_core.usecases.analytics import (
     IngestEventsBatch,
     IngestEventsBatchHandler,
 )
+from lana_core.usecases.customers import CreateCustomer, CreateCustomerHandler
 from tests.support import make_user
 
 # The tenant is created at 2026-01-01T00:00Z (its own tenant.created and user.created
@@ -84,8 +85,10 @@ async def test_daily_and_weekly_series_bucket_by_utc_day_and_iso_week(kernel: Ke
     assert [b.count for b in days] == [0, 0, 0, 0, 1, 0, 0, 6]
     weeks = await series(loaded, Timeframe.MONTH, Interval.WEEK)
     assert [(b.start.month, b.start.day) for b in weeks] == [(12, 8), (12, 15), (12, 22), (12, 29), (1, 5)]
-    # Dec 29's week holds the tenant's own creation events.
-    assert [b.count for b in weeks] == [0, 1, 0, 2, 7]
+    assert [b.count for b in weeks] == [0, 1, 0, 0, 7]
+    # Dec 29's week holds the tenant's own creation: system events, counted apart.
+    system = await series(loaded, Timeframe.MONTH, Interval.WEEK, EventKind.SYSTEM)
+    assert [b.count for b in system] == [0, 0, 0, 2, 0]
 
 
 async def test_top_events_are_limited_and_ranked_by_count_then_name(kernel: Kernel, loaded: Actor) -> None:
@@ -140,7 +143,7 @@ async def test_a_batch_with_any_bad_event_stores_none_and_names_each_bad_field(
         ("events[2].occurred_at", "naive_datetime"),
         ("events[3].occurred_at", "in_future"),
     ]
-    assert (await GetMetricsHandler(kernel)(loaded, Timeframe.MONTH)).total_events == 10
+    assert (await GetMetricsHandler(kernel)(loaded, Timeframe.MONTH)).total_events == 8
 
 
 @pytest.mark.parametrize(("count", "code"), [(0, "required"), (MAX_BATCH + 1, "too_many")])
@@ -172,3 +175,50 @@ async def test_an_unknown_timeframe_or_interval_is_a_validation_error(kernel: Ke
     with pytest.raises(ValidationError) as raised:
         await GetTimeSeriesHandler(kernel)(admin, Timeframe.DAY, "minute")  # type: ignore[arg-type]
     assert raised.value.errors[0].field == "interval"
+
+
+async def test_figures_count_product_events_and_keep_lanas_own_events_apart(
+    kernel: Kernel, loaded: Actor, clock: ManualClock
+) -> None:
+    # The admin, as a product user, did something; Lana recorded the admin's domain changes.
+    staff = str(loaded.user_id)
+    await IngestEventHandler(kernel)(loaded, IngestEvent(name="report_exported", user_id=staff))
+    await CreateCustomerHandler(kernel)(loaded, CreateCustomer(name="Initech"))
+    clock.advance(timedelta(minutes=1))  # windows end before "now"
+    top, users = GetTopEventsHandler(kernel), GetUserMetricsHandler(kernel)
+
+    product = await top(loaded, Timeframe.MONTH, 100)
+    system = await top(loaded, Timeframe.MONTH, 100, EventKind.SYSTEM)
+    assert {e.name for e in product} == {"page_view", "click", "signup", "report_exported"}
+    assert {e.kind for e in product} == {EventKind.PRODUCT}
+    assert {e.name for e in system} == {"customer.created", "tenant.created", "user.created"}
+    assert {e.kind for e in system} == {EventKind.SYSTEM}
+    by_user = await users(loaded, staff, Timeframe.MONTH)
+    assert list(by_user.by_event) == [EventCount("report_exported", 1)]
+    assert {e.name for e in (await users(loaded, staff, Timeframe.MONTH, EventKind.SYSTEM)).by_event} == {
+        "customer.created",
+        "tenant.created",
+        "user.created",
+    }
+    metrics = GetMetricsHandler(kernel)
+    assert (await metrics(loaded, Timeframe.MONTH)).total_events == len(DATA) + 1
+    assert (await metrics(loaded, Timeframe.MONTH, EventKind.SYSTEM)).total_events == 3
+
+
+@pytest.mark.parametrize("name", ["insight.generated", "customer.created", "customer.created.high_value"])
+async def test_an_event_named_like_a_system_event_is_refused(kernel: Kernel, admin: Actor, name: str) -> None:
+    batch = IngestEventsBatch(events=(IngestEvent(name="viewed"), IngestEvent(name=f" {name} ")))
+    with pytest.raises(ValidationError) as raised:
+        await IngestEventsBatchHandler(kernel)(admin, batch)
+    assert [(e.field, e.code) for e in raised.value.errors] == [("events[1].name", "reserved")]
+    with pytest.raises(ValidationError):
+        await IngestEventHandler(kernel)(admin, IngestEvent(name=name))
+    assert (await GetMetricsHandler(kernel)(admin, Timeframe.MONTH)).total_events == 0
+    # Names that merely look alike are product events.
+    await IngestEventHandler(kernel)(admin, IngestEvent(name=f"{name}.clicked"))
+
+
+async def test_an_unknown_kind_is_a_validation_error(kernel: Kernel, admin: Actor) -> None:
+    with pytest.raises(ValidationError) as raised:
+        await GetTopEventsHandler(kernel)(admin, Timeframe.DAY, 10, "audit")  # type: ignore[arg-type]
+    assert raised.value.errors[0].field == "kind"

@@ -155,7 +155,7 @@ async def test_the_rules_engine_as_model_answers_without_a_fallback_reason(
     customer = await new_customer(kernel, admin, value=CustomerValue.HIGH)
     insight = await generate(GenerateInsightHandler(kernel, RulesInsightModel()), admin, customer)
     assert (insight.source, insight.fallback_reason, insight.model) == (InsightSource.RULES, None, "rules-v1")
-    assert any("strong engagement" in s.detail for s in insight.signals)
+    assert any(s.detail == "High-value customer" for s in insight.signals)
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,7 @@ admin     insight      RCUD    RCUD         RCUD    RCUD
 admin     analytics    RCUD    RCUD         RCUD    RCUD
 admin     user         RCUD    RCUD         RCUD    RCUD
 admin     settings     RCUD    RCUD         RCUD    RCUD
+admin     api_key      RCUD    RCUD         RCUD    RCUD
 manager   customer     RCUD    RCUD         RCUD    RCUD
 manager   project      RCUD    RCUD         RCUD    RCUD
 manager   task         RCUD    RCUD         RCUD    RCUD
@@ -35,6 +36,7 @@ manager   insight      RCUD    RCUD         RCUD    RCUD
 manager   analytics    RCUD    RCUD         RCUD    RCUD
 manager   user         R---    R---         R---    R---
 manager   settings     ----    ----         ----    ----
+manager   api_key      ----    ----         ----    ----
 agent     customer     RC--    -C--         RCUD    RCUD
 agent     project      R---    ----         RCUD    RCUD
 agent     task         R---    ----         RCUD    RCUD
@@ -43,6 +45,7 @@ agent     insight      RC--    -C--         RC--    RC--
 agent     analytics    RC--    RC--         RC--    RC--
 agent     user         ----    ----         ----    ----
 agent     settings     ----    ----         ----    ----
+agent     api_key      ----    ----         ----    ----
 viewer    customer     R---    R---         R---    R---
 viewer    project      R---    R---         R---    R---
 viewer    task         R---    R---         R---    R---
@@ -51,6 +54,7 @@ viewer    insight      R---    R---         R---    R---
 viewer    analytics    R---    R---         R---    R---
 viewer    user         ----    ----         ----    ----
 viewer    settings     ----    ----         ----    ----
+viewer    api_key      ----    ----         ----    ----
 """
 
 COLUMNS = [(False, False), (False, True), (True, False), (True, True)]  # (owned, restricted)

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lana_core.domain.customers import ContactDetails, Customer, CustomerStatus, CustomerValue
-from lana_core.domain.insights import ChurnRisk, InsightContext
+from lana_core.domain.insights import ChurnRisk, InsightContext, InsightDraft
 from lana_core.domain.projects import ProjectStats, TaskStats
 from lana_core.rules_engine import RulesInsightModel, assess, churn_risk
 
@@ -49,7 +49,7 @@ def context(
     completed: int = 0,
     interactions: int = 0,
     days: int | None = None,
-    events: int = 0,
+    recent: int = 0,
 ) -> InsightContext:
     return InsightContext(
         customer=customer(value, status),
@@ -60,7 +60,7 @@ def context(
         recent_projects=(),
         interaction_count=interactions,
         days_since_last_interaction=days,
-        events_last_30_days=events,
+        interactions_last_30_days=recent,
         now=NOW,
     )
 
@@ -78,7 +78,7 @@ def contexts(draw: st.DrawFn) -> InsightContext:
         completed=draw(st.integers(0, tasks)),
         interactions=draw(st.integers(0, 500)),
         days=draw(st.none() | st.integers(0, 2_000)),
-        events=draw(st.integers(0, 10_000)),
+        recent=draw(st.integers(0, 100)),
     )
 
 
@@ -143,9 +143,46 @@ def test_a_longer_silence_never_raises_the_score(ctx: InsightContext, more_days:
 
 
 @given(contexts(), st.integers(1, 100))
-def test_more_recent_activity_never_lowers_the_score(ctx: InsightContext, more: int) -> None:
-    busier = attrs.evolve(ctx, events_last_30_days=ctx.events_last_30_days + more)
+def test_more_recent_interactions_never_lower_the_score(ctx: InsightContext, more: int) -> None:
+    busier = attrs.evolve(ctx, interactions_last_30_days=ctx.interactions_last_30_days + more)
     assert score(busier) >= score(ctx)
+
+
+def claims_engagement(draft: InsightDraft) -> bool:
+    said = [draft.summary, *draft.recommendations, *(f"{s.name} {s.detail}" for s in draft.signals)]
+    return any("engag" in text.lower() for text in said)
+
+
+def reports_no_interaction(draft: InsightDraft) -> bool:
+    return any(
+        s.name == "last_interaction" and s.detail == "No interaction recorded yet" for s in draft.signals
+    )
+
+
+def engagement_weight(draft: InsightDraft) -> int:
+    return sum(s.weight for s in draft.signals if s.name == "engagement")
+
+
+@given(contexts())
+def test_no_insight_claims_engagement_next_to_no_interaction(ctx: InsightContext) -> None:
+    draft = assess(ctx)
+    assert not (claims_engagement(draft) and reports_no_interaction(draft))
+    if claims_engagement(draft):
+        assert ctx.days_since_last_interaction is not None
+        assert ctx.days_since_last_interaction <= 30
+
+
+@given(contexts(), st.integers(0, 100))
+def test_without_interactions_engagement_stays_at_its_floor(ctx: InsightContext, claimed: int) -> None:
+    # Whatever else the context says (even a recent count it should not hold), no interaction
+    # recorded means no engagement.
+    silent = attrs.evolve(
+        ctx, interaction_count=0, days_since_last_interaction=None, interactions_last_30_days=claimed
+    )
+    draft = assess(silent)
+    assert engagement_weight(draft) == 0
+    assert not claims_engagement(draft)
+    assert reports_no_interaction(draft)
 
 
 @given(contexts())
@@ -163,8 +200,17 @@ def test_a_higher_score_never_raises_the_churn_risk(low: int, high: int) -> None
     assert order.index(churn_risk(high)) <= order.index(churn_risk(low))
 
 
-def test_a_high_value_customer_reads_as_strong_engagement() -> None:
-    assert "strong engagement" in details(context(value=CustomerValue.HIGH))
+def test_a_high_value_customer_reads_as_high_value_not_as_engagement() -> None:
+    assert "High-value customer" in details(context(value=CustomerValue.HIGH))
+    assert "engagement" not in details(context(value=CustomerValue.HIGH))
+
+
+def test_recent_interactions_read_as_engagement() -> None:
+    assert "4 interactions in the last 30 days: strong engagement" in details(
+        context(interactions=9, days=2, recent=4)
+    )
+    assert "1 interaction in the last 30 days" in details(context(interactions=9, days=20, recent=1))
+    assert "engagement" not in details(context(interactions=9, days=45, recent=0))
 
 
 def test_a_low_value_customer_reads_as_growth_potential() -> None:
@@ -178,10 +224,11 @@ def test_overdue_projects_call_for_attention() -> None:
     assert "attention needed" not in details(context(overdue=0))
 
 
-def test_completed_and_running_projects_show_a_track_record_and_engagement() -> None:
+def test_completed_and_running_projects_show_a_track_record_and_work_in_progress() -> None:
     found = details(context(done=3, in_progress=1))
     assert "delivery track record" in found
-    assert "active engagement" in found
+    assert "1 project in progress" in found
+    assert "engagement" not in found
 
 
 def test_task_completion_above_80_percent_is_excellent_and_below_50_needs_management() -> None:
@@ -194,7 +241,16 @@ def test_task_completion_above_80_percent_is_excellent_and_below_50_needs_manage
 
 def test_a_healthy_active_customer_scores_high_with_low_risk() -> None:
     draft = assess(
-        context(value=CustomerValue.HIGH, done=3, in_progress=1, tasks=10, completed=10, days=3, events=20)
+        context(
+            value=CustomerValue.HIGH,
+            done=3,
+            in_progress=1,
+            tasks=10,
+            completed=10,
+            interactions=8,
+            days=3,
+            recent=5,
+        )
     )
     assert draft.health_score == 100
     assert draft.churn_risk is ChurnRisk.LOW
@@ -211,7 +267,7 @@ def test_a_neglected_inactive_customer_scores_low_with_high_risk() -> None:
 
 
 def test_signal_weights_explain_the_score() -> None:
-    draft = assess(context(overdue=1, done=1, days=20, events=2))
+    draft = assess(context(overdue=1, done=1, interactions=3, days=20, recent=2))
     assert draft.health_score == 50 + sum(signal.weight for signal in draft.signals)
 
 

@@ -1,7 +1,7 @@
 """Insight model adapter for OpenAI and OpenAI-compatible servers (vLLM, Ollama).
 
 Names load on first use, so a process without a model configured never imports the
-OpenAI library (about 16 MiB per process).
+OpenAI library (nor pays for its memory).
 """
 
 from __future__ import annotations

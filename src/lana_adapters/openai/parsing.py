@@ -33,7 +33,7 @@ def parse_completion(body: bytes, *, default_model: str) -> InsightDraft:
     Unavailable("invalid_output: ...") when the body or the answer breaks the contract.
     """
     if len(body) > MAX_BODY_BYTES:
-        _invalid("response body too large")
+        too_large()
     completion = _json_object(body, "response body is not a JSON object")
     message, finish_reason = _first_choice(completion)
     if _refused(message, finish_reason):
@@ -73,6 +73,11 @@ def parse_answer(answer: Mapping[str, Any], *, model: str, usage: ModelUsage) ->
         model=model,
         usage=usage,
     )
+
+
+def too_large() -> NoReturn:
+    """Refuse a response body longer than :data:`MAX_BODY_BYTES`."""
+    _invalid("response body too large")
 
 
 def _invalid(detail: str) -> NoReturn:

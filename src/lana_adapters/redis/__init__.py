@@ -2,7 +2,7 @@
 idempotency stores, and the fan-out of domain events across server processes.
 
 Names load on first use, so a process without Redis never imports the client library
-(about 17 MiB per process); its settings and stream types stay importable on their own.
+(nor pays for its memory); its settings and stream types stay importable on their own.
 """
 
 from __future__ import annotations

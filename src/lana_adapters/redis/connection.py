@@ -22,7 +22,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from lana_adapters.redis.settings import RedisSettings
-from lana_adapters.telemetry.setup import tracer
+from lana_adapters.telemetry.tracing import tracer
 
 T = TypeVar("T")
 # A deadline timer firing this late means the event loop itself stalled; the grace that

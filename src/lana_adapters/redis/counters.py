@@ -33,7 +33,6 @@ from lana_core.usecases._activity import day_activity_in
 
 log = logging.getLogger(__name__)
 
-RETENTION_DAYS = 30
 MAX_NAMES_PER_DAY = 10_000
 
 _Day = tuple[UUID, date]

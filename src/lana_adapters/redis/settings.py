@@ -7,6 +7,9 @@ from typing import TypeVar
 
 from attrs import field, frozen, validators
 
+# Days of live activity counters Redis keeps (a setting of the store, not of one process).
+RETENTION_DAYS = 30
+
 PREFIX = "LANA_REDIS_"
 
 N = TypeVar("N", int, float)

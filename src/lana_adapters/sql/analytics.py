@@ -1,21 +1,35 @@
-"""Product analytics of one tenant, aggregated by the database; windows are [since, until)."""
+"""Product analytics of one tenant, aggregated by the database; windows are [since, until).
+
+Each read counts one kind of event, told apart by name: system events carry a domain event
+type (a closed set, written into the statements), product events any other name.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, literal_column, select, text
+from sqlalchemy import ColumnElement, Select, bindparam, func, literal_column, select, text, true
 
 from lana_adapters.sql.prepared import Prepared
 from lana_adapters.sql.records import analytics_of, analytics_values
 from lana_adapters.sql.tables import analytics_events
 from lana_adapters.sql.tx import Tx
 from lana_adapters.sql.writes import check_tenant, insert
-from lana_core.domain.analytics import AnalyticsEvent, EventCount, Interval, Metrics, TimeBucket, UserMetrics
+from lana_core.domain.analytics import (
+    SYSTEM_EVENT_NAMES,
+    AnalyticsEvent,
+    EventCount,
+    EventKind,
+    Interval,
+    Metrics,
+    TimeBucket,
+    UserMetrics,
+)
 
 e = analytics_events.c
 _IN_WINDOW = (
@@ -24,6 +38,15 @@ _IN_WINDOW = (
     e.occurred_at < bindparam("until"),
 )
 _OF_USER = e.user_id == bindparam("user")
+# Domain event types are dotted lower-case words: safe to write into the SQL as literals.
+assert all(re.fullmatch(r"[a-z_.]+", name) for name in SYSTEM_EVENT_NAMES)
+_SYSTEM_NAMES: list[ColumnElement[str]] = [literal_column(f"'{name}'") for name in sorted(SYSTEM_EVENT_NAMES)]
+_OF_KIND: dict[EventKind | None, ColumnElement[bool]] = {
+    None: true(),
+    EventKind.SYSTEM: e.name.in_(_SYSTEM_NAMES),
+    EventKind.PRODUCT: e.name.not_in(_SYSTEM_NAMES),
+}
+Kinds = EventKind | None
 _INSERT = insert(analytics_events)
 # PostgreSQL: every row in one JSON parameter the server unpacks. Encoding rows as one JSON
 # document costs a fraction of binding ten arrays of Python values, and it stays an INSERT,
@@ -38,20 +61,29 @@ _INSERT_JSON_ROWS = Prepared(
         " FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS r"
     )
 )
-_TOTALS = Prepared(
-    select(func.count(), func.count(e.user_id.distinct()), func.count(e.session_id.distinct())).where(
-        *_IN_WINDOW
+_TOTALS = {
+    kind: Prepared(
+        select(func.count(), func.count(e.user_id.distinct()), func.count(e.session_id.distinct())).where(
+            *_IN_WINDOW, of_kind
+        )
     )
-)
-_USER_TOTALS = Prepared(
-    select(func.count(), func.count(e.session_id.distinct())).where(*_IN_WINDOW, _OF_USER)
-)
-_USER_RECENT = Prepared(
-    select(analytics_events)
-    .where(*_IN_WINDOW, _OF_USER)
-    .order_by(e.occurred_at.desc(), e.id.desc())
-    .limit(bindparam("recent"))
-)
+    for kind, of_kind in _OF_KIND.items()
+}
+_USER_TOTALS = {
+    kind: Prepared(
+        select(func.count(), func.count(e.session_id.distinct())).where(*_IN_WINDOW, _OF_USER, of_kind)
+    )
+    for kind, of_kind in _OF_KIND.items()
+}
+_USER_RECENT = {
+    kind: Prepared(
+        select(analytics_events)
+        .where(*_IN_WINDOW, _OF_USER, of_kind)
+        .order_by(e.occurred_at.desc(), e.id.desc())
+        .limit(bindparam("recent"))
+    )
+    for kind, of_kind in _OF_KIND.items()
+}
 _SUBJECT_COUNT = Prepared(
     select(func.count()).where(
         e.tenant_id == bindparam("tenant"),
@@ -72,8 +104,11 @@ def _ranked(*conditions: ColumnElement[bool]) -> Select[Any]:
     return select(e.name, count).where(*conditions).group_by(e.name).order_by(count.desc(), e.name)
 
 
-_TOP = Prepared(_ranked(*_IN_WINDOW).limit(bindparam("limit")))
-_USER_EVENTS = Prepared(_ranked(*_IN_WINDOW, _OF_USER))
+_TOP = {
+    kind: Prepared(_ranked(*_IN_WINDOW, of_kind).limit(bindparam("limit")))
+    for kind, of_kind in _OF_KIND.items()
+}
+_USER_EVENTS = {kind: Prepared(_ranked(*_IN_WINDOW, _OF_USER, of_kind)) for kind, of_kind in _OF_KIND.items()}
 
 
 class SqlAnalyticsStore:
@@ -98,40 +133,48 @@ class SqlAnalyticsStore:
         else:
             await self._tx.append(_INSERT, [analytics_values(event) for event in events])
 
-    async def metrics(self, since: datetime, until: datetime, top: int) -> Metrics:
+    async def metrics(self, since: datetime, until: datetime, top: int, kind: Kinds = None) -> Metrics:
         window = self._window(since, until)
-        row = await self._tx.first(_TOTALS, window)
+        row = await self._tx.first(_TOTALS[kind], window)
         assert row is not None
         total, users, sessions = row
         return Metrics(
             total_events=total,
             unique_users=users,
             unique_sessions=sessions,
-            top_events=await self._counts(_TOP, {**window, "limit": top}),
+            top_events=await self._counts(_TOP[kind], {**window, "limit": top}),
             average_events_per_user=total / users if users else 0.0,
         )
 
-    async def time_series(self, since: datetime, until: datetime, interval: Interval) -> Sequence[TimeBucket]:
+    async def time_series(
+        self, since: datetime, until: datetime, interval: Interval, kind: Kinds = None
+    ) -> Sequence[TimeBucket]:
         """Event counts per bucket start (UTC), oldest first; empty buckets are omitted."""
         bucket = self._bucket(interval)
-        statement = select(bucket, func.count()).where(*_IN_WINDOW).group_by(bucket).order_by(bucket)
+        statement = (
+            select(bucket, func.count()).where(*_IN_WINDOW, _OF_KIND[kind]).group_by(bucket).order_by(bucket)
+        )
         rows = await self._tx.rows(statement, self._window(since, until))
         return [TimeBucket(_utc(start), count) for start, count in rows]
 
-    async def top_events(self, since: datetime, until: datetime, limit: int) -> Sequence[EventCount]:
+    async def top_events(
+        self, since: datetime, until: datetime, limit: int, kind: Kinds = None
+    ) -> Sequence[EventCount]:
         """Most frequent event names, ties broken by name."""
-        return await self._counts(_TOP, {**self._window(since, until), "limit": limit})
+        return await self._counts(_TOP[kind], {**self._window(since, until), "limit": limit})
 
-    async def user_metrics(self, user_id: str, since: datetime, until: datetime, recent: int) -> UserMetrics:
+    async def user_metrics(
+        self, user_id: str, since: datetime, until: datetime, recent: int, kind: Kinds = None
+    ) -> UserMetrics:
         params = {**self._window(since, until), "user": user_id}
-        row = await self._tx.first(_USER_TOTALS, params)
+        row = await self._tx.first(_USER_TOTALS[kind], params)
         assert row is not None
-        latest = await self._tx.rows(_USER_RECENT, {**params, "recent": recent})
+        latest = await self._tx.rows(_USER_RECENT[kind], {**params, "recent": recent})
         return UserMetrics(
             user_id=user_id,
             total_events=row[0],
             unique_sessions=row[1],
-            by_event=await self._counts(_USER_EVENTS, params),
+            by_event=await self._counts(_USER_EVENTS[kind], params),
             recent=[analytics_of(event) for event in latest],
         )
 

@@ -21,8 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from lana_adapters.sql import customer_merge, search
 from lana_adapters.sql import projects as project_rows
-from lana_adapters.sql import search
 from lana_adapters.sql import tasks as task_rows
 from lana_adapters.sql.paging import KeyKind, after, order_by, page_of
 from lana_adapters.sql.prepared import Prepared
@@ -32,6 +32,7 @@ from lana_adapters.sql.tx import Features, Tx
 from lana_adapters.sql.writes import add, check_tenant, insert, update_versioned, versioned_update
 from lana_core.domain.analytics import CustomerCounts, DayCount
 from lana_core.domain.customers import Customer, CustomerStatus, CustomerValue, CustomerView
+from lana_core.domain.duplicates import MatchKey
 from lana_core.domain.pagination import Page
 from lana_core.domain.projects import ProjectStats, TaskStats
 from lana_core.domain.queries import Archived, CustomerQuery
@@ -106,6 +107,17 @@ class SqlCustomerRepository:
             taken.update(row.email for row in await self._tx.rows(statement))
         return taken
 
+    async def with_emails(self, emails: Collection[str]) -> list[Customer]:
+        """The customers of this tenant, archived or not, whose email is one of ``emails``;
+        asked in chunks, as :meth:`emails_taken` does."""
+        wanted = list(dict.fromkeys(emails))
+        found: list[Customer] = []
+        for start in range(0, len(wanted), _EMAILS_PER_QUERY):
+            chunk = wanted[start : start + _EMAILS_PER_QUERY]
+            statement = select(*COLUMNS).where(c.tenant_id == self._tx.tenant_id, c.email.in_(chunk))
+            found.extend(customer_of(row) for row in await self._tx.rows(statement))
+        return found
+
     async def get_view(self, customer_id: UUID, today: date) -> CustomerView | None:
         params = {"tenant": self._tx.tenant_id, "customer": customer_id, "today": today}
         row = await self._tx.first(_VIEW, params)
@@ -177,6 +189,15 @@ class SqlCustomerRepository:
             .order_by(day)
         )
         return [DayCount(_as_date(when), count) for when, count in await self._tx.rows(statement)]
+
+    async def match_keys(self) -> Sequence[MatchKey]:
+        """What duplicate detection reads of every live customer."""
+        return await customer_merge.match_keys(self._tx)
+
+    async def move_related(self, source_ids: Collection[UUID], target_id: UUID, now: datetime) -> None:
+        """Move the projects, tasks, interactions and insights of ``source_ids`` to ``target_id``
+        (see the port)."""
+        await customer_merge.move_related(self._tx, source_ids, target_id, now)
 
     async def _search(self, query: CustomerQuery) -> search.TextSearch | None:
         if not query.text:

@@ -202,8 +202,8 @@ def _sqlite_engine(url: URL, settings: SqlSettings) -> AsyncEngine:
         # thread, beside the aiosqlite thread that owns the connection (see sqliteraw).
         connect_args={"timeout": settings.busy_timeout_ms / 1000, "check_same_thread": False},
         execution_options={WRITERS: writers},
-        # Bounded like PostgreSQL's: each connection is a thread, and with one per request
-        # (64 at once) two workers answered 25-35 % fewer requests than with 20.
+        # Bounded like PostgreSQL's: each connection is a thread, and a thread per concurrent
+        # request costs more in switching than it gains in parallel reads.
         pool_size=settings.pool_size,
         max_overflow=settings.max_overflow,
     )

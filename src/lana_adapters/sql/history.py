@@ -47,6 +47,9 @@ _GET_INTERACTION = Prepared(
 )
 _UPDATE_INTERACTION, _DELETE_INTERACTION = versioned_update(interactions), versioned_delete(interactions)
 _INTERACTION_COUNT = Prepared(select(func.count()).where(*_OF_CUSTOMER))
+_INTERACTION_COUNT_SINCE = Prepared(
+    select(func.count()).where(*_OF_CUSTOMER, i.occurred_at >= bindparam("since"))
+)
 _LAST_INTERACTION = Prepared(
     select(interactions).where(*_OF_CUSTOMER).order_by(i.occurred_at.desc(), i.id.desc()).limit(1)
 )
@@ -114,10 +117,12 @@ class SqlInteractionRepository:
         rows = await self._tx.rows(statement)
         return page_of(rows, page, interaction_of, lambda interaction: interaction.occurred_at)
 
-    async def count_for_customer(self, customer_id: UUID) -> int:
-        count: int = await self._tx.scalar(
-            _INTERACTION_COUNT, {"tenant": self._tx.tenant_id, "customer": customer_id}
-        )
+    async def count_for_customer(self, customer_id: UUID, since: datetime | None = None) -> int:
+        params = {"tenant": self._tx.tenant_id, "customer": customer_id}
+        if since is None:
+            count: int = await self._tx.scalar(_INTERACTION_COUNT, params)
+        else:
+            count = await self._tx.scalar(_INTERACTION_COUNT_SINCE, {**params, "since": since})
         return count
 
     async def last_for_customer(self, customer_id: UUID) -> Interaction | None:

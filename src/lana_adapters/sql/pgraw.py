@@ -147,7 +147,7 @@ class PgRunner:
         sync = self._conn.sync_connection
         if sync is not None and not (sync.closed or sync.invalidated):
             # A live connection hands its pooled connection over without I/O: no greenlet
-            # (about 8 µs of a request) is spawned to fetch it.
+            # is spawned to fetch it.
             raw = sync.connection
         else:
             raw = await self._conn.get_raw_connection()

@@ -156,13 +156,3 @@ def _array(column: Column[Any], dialect: Dialect) -> str:
 def _base_type(column: Column[Any], dialect: Dialect) -> str:
     """The column's type as an array element type names it (a collation is the column's business)."""
     return str(column.type.compile(dialect=dialect)).split(" COLLATE ", 1)[0]
-
-
-def insert(table: Table, keys: Sequence[str]) -> Prepared:
-    """An INSERT of ``keys`` into ``table``, one row or many."""
-    return Prepared(table.insert(), table=table, keys=keys)
-
-
-def update(statement: Executable, table: Table, keys: Sequence[str]) -> Prepared:
-    """An UPDATE setting ``keys`` (its WHERE clause binds its own parameters)."""
-    return Prepared(statement, table=table, keys=keys)

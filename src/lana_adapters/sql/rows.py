@@ -125,6 +125,7 @@ def customer_values(customer: Customer) -> Values:
         "updated_at": customer.updated_at,
         "activated_at": customer.activated_at,
         "archived_at": customer.archived_at,
+        "merged_into": customer.merged_into,
         "search_text": search_text(customer.name, customer.email, customer.company),
     }
 
@@ -148,6 +149,7 @@ def customer_of(row: AnyRow) -> Customer:
         updated_at=row.updated_at,
         activated_at=row.activated_at,
         archived_at=row.archived_at,
+        merged_into=row.merged_into,
     )
 
 

@@ -22,7 +22,7 @@ class SqlSettings:
     url: str = DEFAULT_URL
     # Twenty kept, none beyond: an overflow connection is opened for one checkout and closed
     # after it, and under steady load that churn (a server process and a sign-in each
-    # time) cost an API worker about 30 % of its throughput.
+    # time) costs an API worker much of its throughput.
     pool_size: int = 20
     max_overflow: int = 0
     pool_timeout_seconds: float = 5.0
@@ -37,6 +37,6 @@ class SqlSettings:
     relay_role: str | None = RELAY_ROLE
     # On, a unit's first read leaves its tenant and role on the pooled connection's session,
     # so the next unit of that tenant there reads in one statement instead of a pipeline
-    # with the scope (get-customer: 11-15 % less CPU). Off behind a pooler in transaction mode
+    # with the scope. Off behind a pooler in transaction mode
     # (PgBouncer), whose server sessions move between clients.
     session_scope: bool = True

@@ -59,6 +59,7 @@ metadata = MetaData(
 TENANT_TABLES = (
     "users",
     "sessions",
+    "api_keys",
     "customers",
     "projects",
     "tasks",
@@ -145,6 +146,28 @@ sessions = Table(
     Index("ix_sessions_user", "tenant_id", "user_id"),
 )
 
+# API keys (see lana_core.domain.api_keys): only a digest of each secret is stored;
+# revoked and expired keys are kept, so a list shows what existed and the audit log's
+# actor ids (a key's id) still resolve to a name.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    _tenant_id(),
+    Column("id", Uuid, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("role", Text, nullable=False),
+    Column("secret_hash", Text, nullable=False),
+    Column("created_by", Uuid, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime),
+    Column("revoked_at", UtcDateTime),
+    Column("last_used_at", UtcDateTime),
+    Column("version", Integer, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "id"),
+    _parent("users", "created_by"),
+    one_of("role", Role),
+)
+
 customers = Table(
     "customers",
     metadata,
@@ -165,6 +188,8 @@ customers = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     Column("activated_at", UtcDateTime),
     Column("archived_at", UtcDateTime),
+    # Set on a tombstone: the customer this one was merged into (migration 0015).
+    Column("merged_into", Uuid),
     # Case-folded name, email and company: substring search compares this.
     Column("search_text", Text, nullable=False),
     Column("search_vector", SearchVector, Computed(SearchDocument(), persisted=True)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -10,7 +11,7 @@ from sqlalchemy import ColumnElement, bindparam, func, select
 from lana_adapters.sql.paging import after, order_by, page_of
 from lana_adapters.sql.prepared import Prepared
 from lana_adapters.sql.rows import task_of, task_values
-from lana_adapters.sql.tables import projects, tasks
+from lana_adapters.sql.tables import customers, projects, tasks
 from lana_adapters.sql.tx import Tx
 from lana_adapters.sql.writes import (
     add,
@@ -41,6 +42,19 @@ STATS = (
     .where(projects.c.archived_at.is_(None))
 )
 _STATS = Prepared(STATS)
+# Read through ix_tasks_assignee: a user's tasks are few, so sorting them costs nothing.
+_OPEN_ASSIGNED = Prepared(
+    select(tasks)
+    .select_from(
+        tasks.join(projects, (projects.c.tenant_id == t.tenant_id) & (projects.c.id == t.project_id)).join(
+            customers, (customers.c.tenant_id == t.tenant_id) & (customers.c.id == t.customer_id)
+        )
+    )
+    .where(t.tenant_id == bindparam("tenant"), t.assignee_id == bindparam("user"), t.completed.is_(False))
+    .where(projects.c.archived_at.is_(None), customers.c.archived_at.is_(None))
+    .order_by(t.due_date.is_(None), t.due_date, t.created_at, t.id)
+    .limit(bindparam("limit"))
+)
 
 
 class SqlTaskRepository:
@@ -90,6 +104,13 @@ class SqlTaskRepository:
         row = await self._tx.first(_STATS, {"tenant": self._tx.tenant_id, "customer": customer_id})
         assert row is not None
         return TaskStats(total=row[0], completed=row[1])
+
+    async def open_assigned_to(self, user_id: UUID, limit: int) -> Sequence[Task]:
+        """The user's open tasks, soonest due first (undated last), then oldest first."""
+        rows = await self._tx.rows(
+            _OPEN_ASSIGNED, {"tenant": self._tx.tenant_id, "user": user_id, "limit": limit}
+        )
+        return [task_of(row) for row in rows]
 
 
 def _filters(tx: Tx, query: TaskQuery) -> list[ColumnElement[bool]]:

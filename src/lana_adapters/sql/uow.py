@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from lana_adapters.sql.analytics import SqlAnalyticsStore
+from lana_adapters.sql.api_keys import SqlApiKeyRepository
 from lana_adapters.sql.customers import SqlCustomerRepository
 from lana_adapters.sql.engine import KEEPS_SESSION_SCOPE
 from lana_adapters.sql.errors import DRIVER_ERRORS, is_connection_lost, translate
@@ -27,6 +28,7 @@ from lana_adapters.sql.writers import WriteQueue, write_queue_of
 from lana_core.errors import LanaError
 from lana_core.ports import (
     AnalyticsStore,
+    ApiKeyRepository,
     AuditLog,
     CustomerRepository,
     InsightRepository,
@@ -61,6 +63,7 @@ class SqlUnitOfWork:
         "_tenant_id",
         "_tx",
         "analytics",
+        "api_keys",
         "audit",
         "customers",
         "insights",
@@ -76,6 +79,7 @@ class SqlUnitOfWork:
     tenants: TenantRepository
     users: UserRepository
     sessions: SessionRepository
+    api_keys: ApiKeyRepository
     customers: CustomerRepository
     projects: ProjectRepository
     tasks: TaskRepository
@@ -113,6 +117,7 @@ class SqlUnitOfWork:
         self.tenants = SqlTenantRepository(tx)
         self.users = SqlUserRepository(tx)
         self.sessions = SqlSessionRepository(tx)
+        self.api_keys = SqlApiKeyRepository(tx)
         self.customers = SqlCustomerRepository(tx)
         self.projects = SqlProjectRepository(tx)
         self.tasks = SqlTaskRepository(tx)

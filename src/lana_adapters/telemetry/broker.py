@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from lana_adapters.messaging.settings import MessagingSettings
 from lana_adapters.telemetry.instruments import LanaMetrics
-from lana_adapters.telemetry.metrics import Collector
+from lana_adapters.telemetry.metrics import Collector, Counter
 
 if TYPE_CHECKING:
     from lana_adapters.messaging.worker import WorkerStats
@@ -43,7 +43,13 @@ def dlq_collector(settings: MessagingSettings, metrics: LanaMetrics) -> Collecto
 
 
 def consumer_collector(stats: WorkerStats, metrics: LanaMetrics) -> Collector:
-    """Mirrors a consumer running in this process into the delivery and retry counters."""
+    """Mirrors a consumer running in this process into the delivery and retry counters: each
+    scrape adds what the consumer counted since the one before."""
+    counted: dict[str, int] = {}
+
+    def add(counter: Counter, key: str, total: int) -> None:
+        counter.inc(total - counted.get(key, 0))
+        counted[key] = total
 
     async def collect() -> None:
         for outcome, total in (
@@ -51,7 +57,7 @@ def consumer_collector(stats: WorkerStats, metrics: LanaMetrics) -> Collector:
             ("duplicate", stats.duplicates),
             ("dead_lettered", stats.dead_lettered),
         ):
-            metrics.deliveries.set_total(total, outcome=outcome)
-        metrics.retries.set_total(stats.retried)
+            add(metrics.deliveries.labels(outcome=outcome), outcome, total)
+        add(metrics.retries, "retries", stats.retried)
 
     return collect

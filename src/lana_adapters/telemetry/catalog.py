@@ -5,7 +5,6 @@ from __future__ import annotations
 from attrs import NOTHING, fields
 
 from lana_adapters.messaging.settings import DOCUMENTATION, MessagingSettings
-from lana_adapters.openai.settings import OpenAISettings
 from lana_adapters.redis.settings import RedisSettings
 from lana_adapters.settings import settings_table
 
@@ -33,7 +32,6 @@ _REDIS: tuple[tuple[str, str, str], ...] = (
     ),
     ("LANA_REDIS_KEY_PREFIX", "key_prefix", "Prefix of every key (several deployments on one Redis)."),
 )
-_OPENAI_ONLY = (("LANA_OPENAI_MAX_OUTPUT_TOKENS", "max_output_tokens", "Largest answer asked of the model."),)
 
 
 def config_catalog() -> list[Row]:
@@ -44,8 +42,6 @@ def config_catalog() -> list[Row]:
         rows.setdefault(variable, (variable, messaging[variable], meaning))
     for variable, name, meaning in _REDIS:
         rows.setdefault(variable, (variable, _default(RedisSettings, name), meaning))
-    for variable, name, meaning in _OPENAI_ONLY:
-        rows.setdefault(variable, (variable, _default(OpenAISettings, name), meaning))
     return list(rows.values())
 
 

@@ -1,8 +1,8 @@
 """The workers' own HTTP endpoint: ``GET /metrics`` in the Prometheus text format and
 ``GET /health/live`` (200 while the worker's loop runs, 503 once it stalls).
 
-A worker has no web framework, so this is a few lines of asyncio: one request per
-connection, answered and closed.
+A worker has no web framework: a small ASGI app answers the two paths, and uvicorn
+speaks HTTP for it on the worker's own event loop.
 """
 
 from __future__ import annotations
@@ -11,10 +11,13 @@ import asyncio
 import hmac
 import json
 import logging
+import socket
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping
 from contextlib import asynccontextmanager
+from typing import Any
 
+import uvicorn
 from attrs import field, frozen
 from attrs.validators import ge, gt, le
 
@@ -25,19 +28,12 @@ log = logging.getLogger(__name__)
 
 METRICS_PATH = "/metrics"
 LIVENESS_PATH = "/health/live"
-_READ_TIMEOUT_SECONDS = 5.0
-_MAX_HEADER_LINES = 100
-_LINE_LIMIT = 8_192
 _JSON = "application/json"
 _TEXT = "text/plain; charset=utf-8"
-_REASONS = {
-    200: "OK",
-    400: "Bad Request",
-    401: "Unauthorized",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    503: "Service Unavailable",
-}
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+Answer = tuple[int, bytes, Mapping[str, str]]
 
 
 @frozen(kw_only=True)
@@ -91,26 +87,6 @@ class Heartbeat:
         return max(0.0, self._clock() - self._last)
 
 
-@frozen
-class Answer:
-    """One HTTP response of the endpoint."""
-
-    status: int
-    body: bytes
-    content_type: str = _TEXT
-    headers: tuple[tuple[str, str], ...] = ()
-
-    def encode(self) -> bytes:
-        head = [
-            f"HTTP/1.1 {self.status} {_REASONS.get(self.status, 'Error')}",
-            f"Content-Type: {self.content_type}",
-            f"Content-Length: {len(self.body)}",
-            "Connection: close",
-            *(f"{name}: {value}" for name, value in self.headers),
-        ]
-        return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + self.body
-
-
 def bearer_matches(header: str, expected: str) -> bool:
     """Whether an ``Authorization`` header carries ``Bearer <expected>`` (compared in constant time)."""
     scheme, _, token = header.partition(" ")
@@ -118,7 +94,8 @@ def bearer_matches(header: str, expected: str) -> bool:
 
 
 class WorkerEndpoint:
-    """Answers ``GET /metrics`` from ``registry`` and ``GET /health/live`` from ``heartbeat``."""
+    """An ASGI app answering ``GET /metrics`` from ``registry`` and ``GET /health/live`` from
+    ``heartbeat``; other paths are 404, other methods 405."""
 
     __slots__ = ("_heartbeat", "_options", "_registry")
 
@@ -127,55 +104,43 @@ class WorkerEndpoint:
         self._heartbeat = heartbeat
         self._options = options
 
-    async def answer(self, method: str, target: str, headers: dict[str, str]) -> Answer:
-        """The answer to one request; unknown paths are 404, other methods than GET 405."""
-        path = target.split("?", 1)[0]
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        headers = {
+            name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]
+        }
+        status, body, extra = await self.answer(scope["method"], scope["path"], headers)
+        await send({"type": "http.response.start", "status": status, "headers": _encoded(body, extra)})
+        await send({"type": "http.response.body", "body": body})
+
+    async def answer(self, method: str, path: str, headers: Mapping[str, str]) -> Answer:
+        """Status, body and headers of the answer to one request."""
         if path not in (METRICS_PATH, LIVENESS_PATH):
-            return Answer(404, b"not found\n")
+            return 404, b"not found\n", {"content-type": _TEXT}
         if method != "GET":
-            return Answer(405, b"only GET\n", headers=(("Allow", "GET"),))
+            return 405, b"only GET\n", {"content-type": _TEXT, "allow": "GET"}
         if path == LIVENESS_PATH:
             return self._liveness()
         token = self._options.token
         if token and not bearer_matches(headers.get("authorization", ""), token):
-            return Answer(401, b"a metrics token is required\n", headers=(("WWW-Authenticate", "Bearer"),))
-        return Answer(200, (await self._registry.render()).encode(), CONTENT_TYPE)
+            return (
+                401,
+                b"a metrics token is required\n",
+                {"content-type": _TEXT, "www-authenticate": "Bearer"},
+            )
+        return 200, (await self._registry.render()).encode(), {"content-type": CONTENT_TYPE}
 
     def _liveness(self) -> Answer:
         age = round(self._heartbeat.age(), 3)
         alive = age <= self._options.stale_after_seconds
         body = {"status": "ok" if alive else "stale", "seconds_since_last_loop": age}
-        return Answer(200 if alive else 503, json.dumps(body).encode(), _JSON)
-
-    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        """Serve one connection: read the request head, answer, close."""
-        try:
-            try:
-                async with asyncio.timeout(_READ_TIMEOUT_SECONDS):
-                    method, target, headers = await _read_head(reader)
-            except (ValueError, asyncio.LimitOverrunError, asyncio.IncompleteReadError):
-                answer = Answer(400, b"bad request\n")
-            else:
-                answer = await self.answer(method, target, headers)
-            writer.write(answer.encode())
-            await writer.drain()
-        except (TimeoutError, ConnectionError) as error:
-            log.debug("worker endpoint connection dropped: %r", error)
-        finally:
-            writer.close()
+        return 200 if alive else 503, json.dumps(body).encode(), {"content-type": _JSON}
 
 
-async def _read_head(reader: asyncio.StreamReader) -> tuple[str, str, dict[str, str]]:
-    """Method, target and headers (names lower-cased); ValueError for anything malformed."""
-    method, target, _version = (await reader.readline()).decode("latin-1").split()
-    headers: dict[str, str] = {}
-    for _ in range(_MAX_HEADER_LINES):
-        line = (await reader.readline()).decode("latin-1").strip()
-        if not line:
-            return method, target, headers
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
-    raise ValueError("too many header lines")
+def _encoded(body: bytes, headers: Mapping[str, str]) -> list[tuple[bytes, bytes]]:
+    pairs = [*headers.items(), ("content-length", str(len(body)))]
+    return [(name.encode("latin-1"), value.encode("latin-1")) for name, value in pairs]
 
 
 @asynccontextmanager
@@ -186,12 +151,31 @@ async def serving(
 
     Raises OSError when the address cannot be bound (the port is taken).
     """
-    endpoint = WorkerEndpoint(registry, heartbeat, options)
-    server = await asyncio.start_server(endpoint.handle, options.host, options.port, limit=_LINE_LIMIT)
-    host, port = server.sockets[0].getsockname()[:2]
+    listener = socket.create_server((options.host, options.port), family=_family(options.host))
+    config = uvicorn.Config(
+        WorkerEndpoint(registry, heartbeat, options),
+        interface="asgi3",
+        lifespan="off",
+        ws="none",
+        proxy_headers=False,
+        server_header=False,
+        access_log=False,
+        log_config=None,
+        log_level="warning",
+    )
+    # uvicorn holds SIGTERM and SIGINT while it serves and raises them again once it stops:
+    # the worker's own handlers still set its stop event.
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve(sockets=[listener]))
+    host, port = listener.getsockname()[:2]
     log.info("worker endpoint listening on http://%s:%d (/metrics, /health/live)", host, port)
     try:
         yield str(host), int(port)
     finally:
-        server.close()
-        await server.wait_closed()
+        server.should_exit = True
+        await task
+        listener.close()
+
+
+def _family(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET

@@ -13,7 +13,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from opentelemetry.util.types import AttributeValue
 
 from lana_adapters.telemetry.metrics import Registry
-from lana_adapters.telemetry.setup import tracer
+from lana_adapters.telemetry.tracing import tracer
 from lana_core.domain.insights import InsightContext, InsightDraft
 from lana_core.errors import Unavailable
 from lana_core.ports import Cache, CacheKey, InsightModel
@@ -57,7 +57,7 @@ class LanaMetrics:
 
     def count_fallback(self, reason: str) -> None:
         """One insight answered by the rules, by its stable reason code (``InsightOptions.on_fallback``)."""
-        self.model_fallbacks.inc(reason=reason)
+        self.model_fallbacks.labels(reason=reason).inc()
 
 
 class CountingCache:
@@ -80,7 +80,7 @@ class CountingCache:
             return await compute()
 
         value = await self._inner.get_or_compute(key, kind, counted, ttl_seconds)
-        self._metrics.cache.inc(result="miss" if computed else "hit")
+        self._metrics.cache.labels(result="miss" if computed else "hit").inc()
         return value
 
     async def invalidate(self, tenant_id: UUID, namespaces: Sequence[str]) -> None:
@@ -118,10 +118,10 @@ class CountingModel:
             try:
                 draft = await self._inner.assess(context)
             except (asyncio.CancelledError, Exception) as error:  # cancelled: the insight's deadline passed
-                self._metrics.model_calls.inc(outcome="failed")
+                self._metrics.model_calls.labels(outcome="failed").inc()
                 _record_failure(span, error)
                 raise
-            self._metrics.model_calls.inc(outcome="ok")
+            self._metrics.model_calls.labels(outcome="ok").inc()
             span.set_attributes(_response_attributes(draft))
             return draft
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Sequence
 
@@ -19,8 +18,6 @@ from opentelemetry.trace.span import TraceState
 from opentelemetry.util.types import Attributes
 
 from lana_adapters.settings import Settings
-
-TRACER_NAME = "lana"
 
 
 @frozen
@@ -124,25 +121,3 @@ def _exporters(settings: Settings) -> list[SpanExporter]:
     if settings.otel_console:
         exporters.append(ConsoleSpanExporter())
     return exporters
-
-
-def under_unrecorded_span() -> bool:
-    """Whether the current span has ids but is not recorded.
-
-    A child would not be recorded either (samplers follow the parent, or decide by the
-    trace id as the parent's did), and the parent's ids already serve the logs and the
-    outbox: a child span would add only its cost.
-    """
-    parent = trace.get_current_span()
-    return not parent.is_recording() and parent.get_span_context().is_valid
-
-
-def tracer() -> trace.Tracer:
-    """Lana's tracer on whichever provider is installed (a no-op one until telemetry is configured)."""
-    return _tracer_of(trace.get_tracer_provider())
-
-
-# Building a tracer costs more than the span it starts: one per provider, the current one kept.
-@functools.lru_cache(maxsize=1)
-def _tracer_of(provider: trace.TracerProvider) -> trace.Tracer:
-    return provider.get_tracer(TRACER_NAME)

@@ -12,7 +12,7 @@ from opentelemetry.trace import SpanKind
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from lana_adapters.telemetry.setup import tracer, under_unrecorded_span
+from lana_adapters.telemetry.tracing import tracer, under_unrecorded_span
 
 _SPAN_KEY = "_lana_sql_span"
 _MAX_STATEMENT = 2_000

@@ -7,7 +7,7 @@ from typing import Any
 
 from opentelemetry.trace import SpanKind
 
-from lana_adapters.telemetry.setup import tracer, under_unrecorded_span
+from lana_adapters.telemetry.tracing import tracer, under_unrecorded_span
 from lana_core.app import Lana
 from lana_core.usecases._base import UseCase
 

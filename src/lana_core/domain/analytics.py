@@ -1,4 +1,10 @@
-"""Analytics: product events, their aggregates, and the CRM dashboard."""
+"""Analytics: product events, their aggregates, and the CRM dashboard.
+
+Two kinds of analytics event share one store (see :class:`EventKind`): product events, what
+the users of a product did, ingested through the analytics API; and system events, the row
+every domain change writes, named by its domain event type (``customer.created``,
+``insight.generated``, …). Reads count one kind at a time, product events unless asked.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from attrs import frozen
 
 from lana_core.domain import validation
 from lana_core.domain.choices import Choice
+from lana_core.domain.events import EVENT_TYPES
 from lana_core.domain.validation import JsonScalar
 
 MAX_BATCH = 1_000
@@ -29,6 +36,23 @@ class Timeframe(Choice, field="timeframe"):
         return {"1h": timedelta(hours=1), "24h": timedelta(days=1), "7d": timedelta(days=7)}.get(
             self.value, timedelta(days=30)
         )
+
+
+class EventKind(Choice, field="kind"):
+    """What an analytics event records: something a product's user did (``product``), or
+    something Lana did (``system``: a domain change, named by its event type)."""
+
+    PRODUCT = "product"
+    SYSTEM = "system"
+
+
+# Reserved for system events: an ingested event may not take one of these names.
+SYSTEM_EVENT_NAMES = EVENT_TYPES
+
+
+def kind_of(name: str) -> EventKind:
+    """The kind of events called ``name``: system for a domain event type, else product."""
+    return EventKind.SYSTEM if name in SYSTEM_EVENT_NAMES else EventKind.PRODUCT
 
 
 class Interval(Choice, field="interval"):
@@ -93,11 +117,19 @@ class AnalyticsEvent:
             received_at=now,
         )
 
+    @property
+    def kind(self) -> EventKind:
+        return kind_of(self.name)
+
 
 @frozen
 class EventCount:
     name: str
     count: int
+
+    @property
+    def kind(self) -> EventKind:
+        return kind_of(self.name)
 
 
 @frozen(kw_only=True)

@@ -83,7 +83,8 @@ class Customer:
 
     ``version`` starts at 1 and grows by one with every change; a change made against
     an older version is a :class:`Conflict`. ``activated_at`` is when it first became
-    active, which the dashboard's conversion rate counts.
+    active, which the dashboard's conversion rate counts. ``merged_into`` is set on a
+    tombstone: a customer merged into another one (archived, and never changed again).
     """
 
     id: UUID
@@ -103,6 +104,7 @@ class Customer:
     updated_at: datetime
     activated_at: datetime | None
     archived_at: datetime | None
+    merged_into: UUID | None = None
 
     @classmethod
     def create(
@@ -194,7 +196,13 @@ class Customer:
             raise Conflict(f"customer {self.id} is already archived")
         return self._next(now, archived_at=now)
 
+    def merge_into(self, kept_id: UUID, now: datetime) -> Customer:
+        """This customer as a tombstone of a merge into ``kept_id``."""
+        self._ensure_not_archived()
+        return self._next(now, archived_at=now, merged_into=kept_id)
+
     def restore(self, now: datetime) -> Customer:
+        self._ensure_not_merged()
         if not self.is_archived:
             raise Conflict(f"customer {self.id} is not archived")
         return self._next(now, archived_at=None)
@@ -202,7 +210,12 @@ class Customer:
     def _next(self, now: datetime, **changes: object) -> Customer:
         return evolve(self, version=self.version + 1, updated_at=now, **changes)  # type: ignore[arg-type]
 
+    def _ensure_not_merged(self) -> None:
+        if self.merged_into is not None:
+            raise Conflict(f"customer {self.id} was merged into customer {self.merged_into}")
+
     def _ensure_not_archived(self) -> None:
+        self._ensure_not_merged()
         if self.is_archived:
             raise Conflict(f"customer {self.id} is archived; restore it before changing it")
 

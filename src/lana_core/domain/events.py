@@ -17,6 +17,7 @@ CUSTOMER_STATUS_CHANGED: Final = "customer.status_changed"
 CUSTOMER_VALUE_CHANGED: Final = "customer.value_changed"
 CUSTOMER_ARCHIVED: Final = "customer.archived"
 CUSTOMER_RESTORED: Final = "customer.restored"
+CUSTOMER_MERGED: Final = "customer.merged"
 PROJECT_CREATED: Final = "project.created"
 PROJECT_UPDATED: Final = "project.updated"
 PROJECT_STATUS_CHANGED: Final = "project.status_changed"
@@ -35,6 +36,9 @@ TENANT_SETTINGS_CHANGED: Final = "tenant.settings_changed"
 USER_CREATED: Final = "user.created"
 USER_UPDATED: Final = "user.updated"
 USER_PASSWORD_CHANGED: Final = "user.password_changed"  # noqa: S105 - an event name
+IMPORT_COMPLETED: Final = "import.completed"
+API_KEY_CREATED: Final = "api_key.created"
+API_KEY_REVOKED: Final = "api_key.revoked"
 
 EVENT_TYPES: Final = frozenset(
     {
@@ -45,6 +49,7 @@ EVENT_TYPES: Final = frozenset(
         CUSTOMER_VALUE_CHANGED,
         CUSTOMER_ARCHIVED,
         CUSTOMER_RESTORED,
+        CUSTOMER_MERGED,
         PROJECT_CREATED,
         PROJECT_UPDATED,
         PROJECT_STATUS_CHANGED,
@@ -63,6 +68,9 @@ EVENT_TYPES: Final = frozenset(
         USER_CREATED,
         USER_UPDATED,
         USER_PASSWORD_CHANGED,
+        IMPORT_COMPLETED,
+        API_KEY_CREATED,
+        API_KEY_REVOKED,
     }
 )
 

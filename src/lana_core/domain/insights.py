@@ -42,7 +42,13 @@ class Signal:
 
 @frozen(kw_only=True)
 class InsightContext:
-    """Everything an insight model may look at for one customer."""
+    """Everything an insight model may look at for one customer.
+
+    Engagement is the customer's interactions (emails, calls, meetings and notes recorded on
+    it) and nothing else: Lana's own events about the customer (created, status changed,
+    insight generated) and product analytics are no sign of the customer engaging.
+    ``interactions_last_30_days`` counts those that occurred in the 30 days before ``now``.
+    """
 
     customer: Customer
     project_stats: ProjectStats
@@ -50,7 +56,7 @@ class InsightContext:
     recent_projects: Sequence[Project]
     interaction_count: int
     days_since_last_interaction: int | None
-    events_last_30_days: int
+    interactions_last_30_days: int
     now: datetime
 
 

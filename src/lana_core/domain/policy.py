@@ -11,7 +11,7 @@
 |         |                              | settings                    | settings                    |
 | admin   | everything                   | everything                  | everything                  |
 
-(*) settings are read by admins only, users by admins and managers (who assign work, so
+(*) settings and API keys are read by admins only, users by admins and managers (who assign work, so
 they look up who to assign it to); agents and viewers read neither. Insights are generated
 (CREATE) by agents and up.
 """
@@ -39,9 +39,10 @@ class Resource(Choice, field="resource"):
     ANALYTICS = "analytics"
     USER = "user"
     SETTINGS = "settings"
+    API_KEY = "api_key"
 
 
-_ADMIN_ONLY = frozenset({Resource.USER, Resource.SETTINGS})
+_ADMIN_ONLY = frozenset({Resource.USER, Resource.SETTINGS, Resource.API_KEY})
 # Of those, what managers may read all the same.
 _MANAGERS_READ = frozenset({Resource.USER})
 

@@ -157,12 +157,20 @@ class Actor:
     """Who runs a command: every use case is scoped to ``tenant_id`` and judged by ``role``.
 
     ``session_id`` names the sign-in session the command came through, if any; it plays
-    no part in what the actor may do (nor in equality)."""
+    no part in what the actor may do (nor in equality). ``api_key_id`` names the API key
+    the command came with, if any: the key acts for ``user_id`` (its creator, who owns what
+    it creates) in the key's ``role``, and is named as the author of what it changes."""
 
     tenant_id: UUID
     user_id: UUID
     role: Role
     session_id: UUID | None = field(default=None, eq=False, kw_only=True)
+    api_key_id: UUID | None = field(default=None, eq=False, kw_only=True)
+
+    @property
+    def author_id(self) -> UUID:
+        """Who audit entries and events name: the API key when one acts, else the user."""
+        return self.user_id if self.api_key_id is None else self.api_key_id
 
 
 @frozen
@@ -178,4 +186,8 @@ class Operator:
 
     @property
     def user_id(self) -> None:
+        return None
+
+    @property
+    def author_id(self) -> None:
         return None

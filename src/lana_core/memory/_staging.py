@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from attrs import evolve
+
 from lana_core.domain.analytics import AnalyticsEvent
+from lana_core.domain.api_keys import ApiKey
 from lana_core.domain.audit import AuditEntry
 from lana_core.domain.customers import Customer
 from lana_core.domain.events import DomainEvent
@@ -23,16 +27,19 @@ class Staging:
 
     __slots__ = (
         "analytics",
+        "api_keys",
         "audit",
         "customers",
         "forgotten_sessions",
         "insights",
         "interactions",
+        "moved_insights",
         "outbox",
         "projects",
         "sessions",
         "tasks",
         "tenants",
+        "touched_api_keys",
         "users",
     )
 
@@ -41,11 +48,15 @@ class Staging:
         self.users: Pending[User] = Pending()
         self.sessions: Pending[Session] = Pending()
         self.forgotten_sessions: list[UUID] = []
+        self.api_keys: Pending[ApiKey] = Pending()
+        self.touched_api_keys: dict[UUID, datetime] = {}
         self.customers: Pending[Customer] = Pending()
         self.projects: Pending[Project] = Pending()
         self.tasks: Pending[Task] = Pending()
         self.interactions: Pending[Interaction] = Pending()
         self.insights: list[Insight] = []
+        # Customer merges: the insights of each key move to its value's customer at commit.
+        self.moved_insights: dict[UUID, UUID] = {}
         self.audit: list[AuditEntry] = []
         self.outbox: list[DomainEvent] = []
         self.analytics: list[AnalyticsEvent] = []
@@ -59,8 +70,16 @@ class Staging:
             pending.apply(table)
         for session_id in self.forgotten_sessions:
             _forget(space, session_id)
+        for key_id, used_at in self.touched_api_keys.items():
+            _touch(space, key_id, used_at)
         for insight in self.insights:
             space.insights.setdefault(insight.customer_id, []).append(insight)
+        for source, target in self.moved_insights.items():
+            moved = [evolve(i, customer_id=target) for i in space.insights.pop(source, [])]
+            if moved:
+                rows = space.insights.setdefault(target, [])
+                rows.extend(moved)
+                rows.sort(key=lambda i: (i.created_at, i.id))
         for entry in self.audit:
             space.audit.setdefault(entry.customer_id, []).append(entry)
         space.analytics.extend(self.analytics)
@@ -76,6 +95,7 @@ class Staging:
             (self.tenants, store.tenants),
             (self.users, space.users),
             (self.sessions, space.sessions),
+            (self.api_keys, space.api_keys),
             (self.customers, space.customers),
             (self.projects, space.projects),
             (self.tasks, space.tasks),
@@ -88,6 +108,12 @@ def _forget(space: TenantSpace, session_id: UUID) -> None:
     session = space.sessions.rows.pop(session_id, None)
     if session is not None:
         space.sessions.children.get(session.user_id, {}).pop(session_id, None)
+
+
+def _touch(space: TenantSpace, key_id: UUID, used_at: datetime) -> None:
+    key = space.api_keys.rows.get(key_id)
+    if key is not None:
+        space.api_keys.rows[key_id] = evolve(key, last_used_at=used_at)
 
 
 # Read-only stand-in while a unit of work has written nothing: opening one for a read costs no staging.

@@ -8,6 +8,7 @@ from uuid import UUID
 from attrs import define
 
 from lana_core.domain.analytics import AnalyticsEvent
+from lana_core.domain.api_keys import ApiKey
 from lana_core.domain.audit import AuditEntry
 from lana_core.domain.customers import Customer
 from lana_core.domain.events import DomainEvent
@@ -29,6 +30,7 @@ CUSTOMER: Kind[Customer] = Kind(
 PROJECT: Kind[Project] = Kind("project", version=lambda p: p.version, parent=lambda p: p.customer_id)
 TASK: Kind[Task] = Kind("task", version=lambda t: t.version, parent=lambda t: t.customer_id)
 SESSION: Kind[Session] = Kind("session", version=lambda s: s.version, parent=lambda s: s.user_id)
+API_KEY: Kind[ApiKey] = Kind("API key", version=lambda k: k.version, parent=lambda k: k.created_by)
 INTERACTION: Kind[Interaction] = Kind(
     "interaction", version=lambda i: i.version, parent=lambda i: i.customer_id
 )
@@ -40,6 +42,7 @@ class TenantSpace:
     __slots__ = (
         "analytics",
         "analytics_by_subject",
+        "api_keys",
         "audit",
         "customers",
         "insights",
@@ -56,6 +59,7 @@ class TenantSpace:
         self.is_empty_stand_in = is_empty_stand_in
         self.users = Table(USER)
         self.sessions = Table(SESSION)
+        self.api_keys = Table(API_KEY)
         self.customers = Table(CUSTOMER)
         self.projects = Table(PROJECT)
         self.tasks = Table(TASK)

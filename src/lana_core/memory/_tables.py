@@ -112,6 +112,9 @@ class Pending(Generic[E]):
         ]
         parent_of = table.kind.parent
         if self.rows and parent_of is not None:
+            # A staged row may have moved to another parent (a customer merge).
+            rows = [r for r in rows if parent_of(r) == parent_id]
+        if self.rows and parent_of is not None:
             rows.extend(r for r in self.rows.values() if r.id not in committed and parent_of(r) == parent_id)
         return rows
 
@@ -166,7 +169,11 @@ class Pending(Generic[E]):
                 if old_key is not None and old_key != key_of(row) and table.unique.get(old_key) == row_id:
                     del table.unique[old_key]
         for row_id, row in self.rows.items():
-            is_new = row_id not in table.rows
+            old = table.rows.get(row_id)
+            is_new = old is None
+            if old is not None and parent_of is not None and parent_of(old) != parent_of(row):
+                table.children.get(parent_of(old), {}).pop(row_id, None)
+                is_new = True  # indexed under its new parent below
             table.rows[row_id] = row
             key = None if key_of is None else key_of(row)
             if key is not None:

@@ -8,6 +8,7 @@ from typing import Any, Generic, TypeVar, overload
 from uuid import UUID
 
 from lana_core.memory._repositories.analytics import InMemoryAnalyticsStore
+from lana_core.memory._repositories.api_keys import InMemoryApiKeyRepository
 from lana_core.memory._repositories.customers import InMemoryCustomerRepository
 from lana_core.memory._repositories.history import (
     InMemoryAuditLog,
@@ -22,6 +23,7 @@ from lana_core.memory._staging import Scope
 from lana_core.memory._store import InMemoryStore
 from lana_core.ports import (
     AnalyticsStore,
+    ApiKeyRepository,
     AuditLog,
     CustomerRepository,
     InsightRepository,
@@ -82,6 +84,7 @@ class InMemoryUnitOfWork:
     tenants = _Repository[TenantRepository](InMemoryTenantRepository)
     users = _Repository[UserRepository](InMemoryUserRepository)
     sessions = _Repository[SessionRepository](InMemorySessionRepository)
+    api_keys = _Repository[ApiKeyRepository](InMemoryApiKeyRepository)
     customers = _Repository[CustomerRepository](InMemoryCustomerRepository)
     projects = _Repository[ProjectRepository](InMemoryProjectRepository)
     tasks = _Repository[TaskRepository](InMemoryTaskRepository)

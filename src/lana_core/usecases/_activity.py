@@ -1,6 +1,10 @@
 """Live activity counters as use cases see them: the "unknown" default, and the same figures
 read from the analytics store. What a change commits is counted after its commit (see
-:mod:`._unit`)."""
+:mod:`._unit`).
+
+They count product events only (what a product's users did): the system events every
+domain change writes are Lana's own doings, not activity (see ``EventKind``).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID
 
-from lana_core.domain.analytics import AnalyticsEvent, DayActivity, Interval
+from lana_core.domain.analytics import AnalyticsEvent, DayActivity, EventKind, Interval
 from lana_core.ports import AnalyticsStore
 
 
@@ -26,11 +30,11 @@ class NoActivityCounters:
 
 
 async def day_activity_in(store: AnalyticsStore, day: date, names: int) -> DayActivity:
-    """``day``'s counts computed by the store, with at most the ``names`` most frequent names."""
+    """``day``'s product events counted by the store, with at most the ``names`` most frequent names."""
     since = datetime.combine(day, time(), tzinfo=UTC)
     until = since + timedelta(days=1)
-    buckets = await store.time_series(since, until, Interval.HOUR)
-    top = await store.top_events(since, until, names)
+    buckets = await store.time_series(since, until, Interval.HOUR, EventKind.PRODUCT)
+    top = await store.top_events(since, until, names, EventKind.PRODUCT)
     return DayActivity(
         day=day,
         per_hour={bucket.start.astimezone(UTC).hour: bucket.count for bucket in buckets if bucket.count},

@@ -22,17 +22,22 @@ from lana_core.usecases._insight_resilience import CallBudget, CircuitBreaker, I
 T = TypeVar("T")
 
 RECENT_PROJECTS = 3
-ACTIVITY_WINDOW = timedelta(days=30)
+ENGAGEMENT_WINDOW = timedelta(days=30)
 MAX_REASON_DETAIL = 200
 
-# Stable codes stored in Insight.fallback_reason.
+# Stable codes stored in Insight.fallback_reason (alone, or as "code: detail").
 NO_MODEL = "no_model"
 TIMEOUT = "timeout"
-MODEL_UNAVAILABLE = "model_unavailable"
+RATE_LIMITED = "rate_limited"
+REFUSAL = "refusal"
 INVALID_OUTPUT = "invalid_output"
+MODEL_UNAVAILABLE = "model_unavailable"
 MODEL_ERROR = "model_error"
 CIRCUIT_OPEN = "circuit_open"
 BUDGET_EXHAUSTED = "budget_exhausted"
+# Reasons a model's Unavailable may give that are fallback reasons of their own (see the
+# InsightModel port); any other reason is recorded as "model_unavailable: <reason>".
+_OWN_REASONS = frozenset({TIMEOUT, RATE_LIMITED, REFUSAL, INVALID_OUTPUT})
 
 
 async def gather_context(uow: UnitOfWork, customer: Customer, now: datetime) -> InsightContext:
@@ -40,6 +45,9 @@ async def gather_context(uow: UnitOfWork, customer: Customer, now: datetime) -> 
     customer_id = customer.id
     last = await uow.interactions.last_for_customer(customer_id)
     days = None if last is None else max(0, (now - last.occurred_at).days)
+    recent = 0
+    if last is not None:
+        recent = await uow.interactions.count_for_customer(customer_id, since=now - ENGAGEMENT_WINDOW)
     return InsightContext(
         customer=customer,
         project_stats=await uow.projects.stats_for_customer(customer_id, now.date()),
@@ -47,7 +55,7 @@ async def gather_context(uow: UnitOfWork, customer: Customer, now: datetime) -> 
         recent_projects=tuple(await uow.projects.recent_for_customer(customer_id, RECENT_PROJECTS)),
         interaction_count=await uow.interactions.count_for_customer(customer_id),
         days_since_last_interaction=days,
-        events_last_30_days=await uow.analytics.count_for_subject(customer_id, now - ACTIVITY_WINDOW),
+        interactions_last_30_days=recent,
         now=now,
     )
 
@@ -161,7 +169,7 @@ class ModelGate:
         except TimeoutError:
             raise _ModelFailedError(TIMEOUT) from None
         except Unavailable as error:
-            raise _ModelFailedError(f"{MODEL_UNAVAILABLE}: {error.message[:MAX_REASON_DETAIL]}") from None
+            raise _ModelFailedError(unavailable_reason(error.message)) from None
         except Exception as error:
             raise _ModelFailedError(f"{MODEL_ERROR}: {type(error).__name__}") from None
         return _checked(answer)
@@ -177,6 +185,16 @@ class ModelGate:
 def reason_code(reason: str) -> str:
     """The stable code of a fallback reason: ``model_unavailable: refused`` → ``model_unavailable``."""
     return reason.partition(":")[0]
+
+
+def unavailable_reason(message: str) -> str:
+    """The fallback reason of a model's ``Unavailable(message)``: the message itself when it
+    names a reason of its own (``timeout``, ``rate_limited``, ``refusal``, ``invalid_output:
+    …``), else ``model_unavailable: <message>``; at most ``MAX_REASON_DETAIL`` of it kept."""
+    detail = message[:MAX_REASON_DETAIL]
+    if reason_code(detail) in _OWN_REASONS:
+        return detail
+    return f"{MODEL_UNAVAILABLE}: {detail}"
 
 
 def _checked(answer: object) -> InsightDraft:

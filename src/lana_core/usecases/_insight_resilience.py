@@ -26,7 +26,8 @@ def ignore_fallback(_reason: str) -> None:
 class InsightOptions:
     """How insight generation treats the model: deadline, breaker, batch parallelism, and who
     hears of each insight the fallback answered (``on_fallback`` gets its stable reason code,
-    ``timeout`` or ``circuit_open``, never the detail; adapters count them)."""
+    ``timeout``, ``rate_limited``, ``invalid_output``, ``circuit_open``…, never the detail;
+    adapters count them)."""
 
     deadline_seconds: float = field(default=10.0, validator=gt(0))
     breaker_threshold: int = field(default=5, validator=ge(1))

@@ -93,8 +93,8 @@ def deletion(event_type: str, aggregate_type: str, entity: Any, customer_id: UUI
 def written(
     ids: IdFactory, actor: Actor | Operator, now: datetime, changes: Sequence[Change]
 ) -> tuple[list[DomainEvent], list[AuditEntry], list[AnalyticsEvent]]:
-    """Each change's domain event, audit entry and analytics event; an operator's changes name
-    no actor."""
+    """Each change's domain event, audit entry and analytics event; they name the actor's
+    author (an API key's id when one acts); an operator's, none."""
     events, entries, analytics = [], [], []
     for change in changes:
         event = DomainEvent(
@@ -105,7 +105,7 @@ def written(
             aggregate_id=change.aggregate_id,
             aggregate_version=change.aggregate_version,
             occurred_at=now,
-            actor_id=actor.user_id,
+            actor_id=actor.author_id,
             payload=change.after if change.payload is None else change.payload,
         )
         events.append(event)
@@ -113,7 +113,7 @@ def written(
             AuditEntry(
                 id=event.id,
                 tenant_id=actor.tenant_id,
-                actor_id=actor.user_id,
+                actor_id=actor.author_id,
                 aggregate_type=change.aggregate_type,
                 aggregate_id=change.aggregate_id,
                 customer_id=change.customer_id,

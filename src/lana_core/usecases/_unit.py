@@ -15,7 +15,7 @@ from uuid import UUID
 
 from attrs import frozen
 
-from lana_core.domain.analytics import AnalyticsEvent
+from lana_core.domain.analytics import AnalyticsEvent, EventKind
 from lana_core.domain.events import DomainEvent
 from lana_core.domain.tenancy import Actor, Operator
 from lana_core.ports import ActivityCounters, Cache, IdFactory, UnitOfWork
@@ -44,8 +44,9 @@ AfterCommit = Callable[[Committed], Awaitable[None]]
 
 def after_commit_handlers(cache: Cache, counters: ActivityCounters) -> tuple[AfterCommit, ...]:
     """What runs after every commit of a change, in this order: the cached views it made stale
-    are dropped, then its analytics events are counted into the live counters (when there
-    are any: :class:`NoActivityCounters` count nothing). Neither fails the change: the cache
+    are dropped, then its product analytics events are counted into the live counters (when
+    there are any: :class:`NoActivityCounters` count nothing; the system events of domain
+    changes are never counted). Neither fails the change: the cache
     and the counters are best-effort."""
 
     async def drop_stale_views(committed: Committed) -> None:
@@ -56,7 +57,9 @@ def after_commit_handlers(cache: Cache, counters: ActivityCounters) -> tuple[Aft
             await cache.invalidate(committed.tenant_id, namespaces)
 
     async def count_activity(committed: Committed) -> None:
-        await counters.record(committed.analytics)
+        product = [event for event in committed.analytics if event.kind is EventKind.PRODUCT]
+        if product:
+            await counters.record(product)
 
     if isinstance(counters, NoActivityCounters):
         return (drop_stale_views,)
@@ -116,8 +119,8 @@ class ChangeUnit:
             await handler(committed)
 
     async def record(self, actor: Actor | Operator, now: datetime, *changes: Change) -> None:
-        """Write each change's domain event (outbox), audit entry and analytics event; an
-        operator's changes name no actor."""
+        """Write each change's domain event (outbox), audit entry and analytics event; they
+        name the actor's author (an API key's id when one acts); an operator's, none."""
         events, entries, analytics = written(self._ids, actor, now, changes)
         await self.uow.outbox.append(events)
         await self.uow.audit.append(entries)

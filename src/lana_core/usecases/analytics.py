@@ -1,5 +1,7 @@
 """Analytics use cases: ingest product events; read metrics, time series, top events and
-per-user metrics for a timeframe counted back from now.
+per-user metrics for a timeframe counted back from now, of one kind of event: product
+events (what users did) unless system events (what Lana did) are asked for. An ingested
+event may not take a system event's name (a domain event type), so the kinds never mix.
 
 Reads are cache-aside in the tenant's ``analytics`` namespace with short lifetimes: a
 window that ends "now" moves, so a cached figure may lag by at most its TTL; any ingest
@@ -20,6 +22,7 @@ from lana_core.domain.analytics import (
     MAX_BATCH,
     AnalyticsEvent,
     EventCount,
+    EventKind,
     Interval,
     Metrics,
     TimeBucket,
@@ -33,6 +36,7 @@ from lana_core.errors import FieldError, ValidationError
 from lana_core.ports import CacheKey
 from lana_core.usecases._analytics_windows import filled_series
 from lana_core.usecases._base import UseCase, authorize_in, authorize_read
+from lana_core.usecases._event_kinds import refuse_system_name
 from lana_core.usecases.caching import ANALYTICS
 
 __all__ = [
@@ -163,15 +167,17 @@ class GetMetricsHandler(UseCase):
 
     __slots__ = ()
 
-    async def __call__(self, actor: Actor, timeframe: Timeframe) -> Metrics:
-        frame = Timeframe(timeframe)
+    async def __call__(
+        self, actor: Actor, timeframe: Timeframe, kind: EventKind = EventKind.PRODUCT
+    ) -> Metrics:
+        frame, of_kind = Timeframe(timeframe), EventKind(kind)
         since, until = _window(self, frame)
 
         async def compute() -> Metrics:
             async with self._kernel.uow(actor.tenant_id) as uow:
-                return await uow.analytics.metrics(since, until, TOP_EVENTS_IN_METRICS)
+                return await uow.analytics.metrics(since, until, TOP_EVENTS_IN_METRICS, of_kind)
 
-        key = f"metrics:{frame.value}"
+        key = f"metrics:{frame.value}:{of_kind.value}"
         return await _cached(self, actor, key, kind=Metrics, compute=compute, ttl_seconds=METRICS_TTL_SECONDS)
 
 
@@ -184,16 +190,18 @@ class GetTimeSeriesHandler(UseCase):
 
     __slots__ = ()
 
-    async def __call__(self, actor: Actor, timeframe: Timeframe, interval: Interval) -> Sequence[TimeBucket]:
-        frame, step = Timeframe(timeframe), Interval(interval)
+    async def __call__(
+        self, actor: Actor, timeframe: Timeframe, interval: Interval, kind: EventKind = EventKind.PRODUCT
+    ) -> Sequence[TimeBucket]:
+        frame, step, of_kind = Timeframe(timeframe), Interval(interval), EventKind(kind)
         since, until = _window(self, frame)
 
         async def compute() -> TimeSeries:
             async with self._kernel.uow(actor.tenant_id) as uow:
-                found = await uow.analytics.time_series(since, until, step)
+                found = await uow.analytics.time_series(since, until, step, of_kind)
             return TimeSeries(filled_series(found, since, until, step))
 
-        key = f"series:{frame.value}:{step.value}"
+        key = f"series:{frame.value}:{step.value}:{of_kind.value}"
         series = await _cached(
             self, actor, key, kind=TimeSeries, compute=compute, ttl_seconds=TIME_SERIES_TTL_SECONDS
         )
@@ -206,17 +214,19 @@ class GetTopEventsHandler(UseCase):
 
     __slots__ = ()
 
-    async def __call__(self, actor: Actor, timeframe: Timeframe, limit: int = 10) -> Sequence[EventCount]:
-        frame = Timeframe(timeframe)
+    async def __call__(
+        self, actor: Actor, timeframe: Timeframe, limit: int = 10, kind: EventKind = EventKind.PRODUCT
+    ) -> Sequence[EventCount]:
+        frame, of_kind = Timeframe(timeframe), EventKind(kind)
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_TOP_LIMIT:
             raise ValidationError.single("limit", "out_of_range", f"must be between 1 and {MAX_TOP_LIMIT}")
         since, until = _window(self, frame)
 
         async def compute() -> TopEvents:
             async with self._kernel.uow(actor.tenant_id) as uow:
-                return TopEvents(tuple(await uow.analytics.top_events(since, until, limit)))
+                return TopEvents(tuple(await uow.analytics.top_events(since, until, limit, of_kind)))
 
-        key = f"top:{frame.value}:{limit}"
+        key = f"top:{frame.value}:{limit}:{of_kind.value}"
         top = await _cached(
             self, actor, key, kind=TopEvents, compute=compute, ttl_seconds=TOP_EVENTS_TTL_SECONDS
         )
@@ -230,8 +240,10 @@ class GetUserMetricsHandler(UseCase):
 
     __slots__ = ()
 
-    async def __call__(self, actor: Actor, user_id: str, timeframe: Timeframe) -> UserMetrics:
-        frame = Timeframe(timeframe)
+    async def __call__(
+        self, actor: Actor, user_id: str, timeframe: Timeframe, kind: EventKind = EventKind.PRODUCT
+    ) -> UserMetrics:
+        frame, of_kind = Timeframe(timeframe), EventKind(kind)
         user = user_id.strip() if isinstance(user_id, str) else ""
         if not user or len(user) > MAX_USER_ID_LENGTH:
             raise ValidationError.single(
@@ -244,10 +256,10 @@ class GetUserMetricsHandler(UseCase):
 
         async def compute() -> UserMetrics:
             async with self._kernel.uow(actor.tenant_id) as uow:
-                return await uow.analytics.user_metrics(user, since, until, RECENT_USER_EVENTS)
+                return await uow.analytics.user_metrics(user, since, until, RECENT_USER_EVENTS, of_kind)
 
-        # The timeframe contains no ':', so the user id after it cannot forge another key.
-        key = f"user:{frame.value}:{user}"
+        # Timeframe and kind contain no ':', so the user id after them cannot forge another key.
+        key = f"user:{frame.value}:{of_kind.value}:{user}"
         return await _cached(
             self, actor, key, kind=UserMetrics, compute=compute, ttl_seconds=USER_METRICS_TTL_SECONDS
         )
@@ -271,6 +283,7 @@ def _build(
     )
     if event.occurred_at > latest:
         raise ValidationError([FieldError(f"{prefix}occurred_at", "in_future", "must not be in the future")])
+    refuse_system_name(event, prefix)
     return event
 
 

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from attrs import frozen
+from attrs import evolve, frozen
 
 from lana_core.domain.customers import ContactDetails, Customer
 from lana_core.domain.policy import Action, Resource
 from lana_core.domain.tenancy import Actor
 from lana_core.errors import Conflict, FieldError, ValidationError
 from lana_core.ports import UnitOfWork
-from lana_core.usecases._base import UseCase, authorize_in
+from lana_core.usecases._base import Kernel, UseCase, authorize_in
+from lana_core.usecases._unit import ChangeUnit
 from lana_core.usecases.customers import CreateCustomer, contact_details, created_changes, resolve_owner
 
-__all__ = ["MAX_CUSTOMERS_PER_BATCH", "CreateCustomersBatch", "CreateCustomersBatchHandler"]
+__all__ = [
+    "MAX_CUSTOMERS_PER_BATCH",
+    "CreateCustomersBatch",
+    "CreateCustomersBatchHandler",
+    "add_customers",
+]
 
 # Large enough for an import's natural chunk, small enough that one transaction stays short.
 MAX_CUSTOMERS_PER_BATCH = 1_000
@@ -60,23 +68,8 @@ class CreateCustomersBatchHandler(UseCase):
     ) -> tuple[Customer, ...]:
         now = self._now()
         async with self._kernel.change(actor.tenant_id) as unit:
-            uow = unit.uow
-            await authorize_in(uow, actor, Action.CREATE, Resource.CUSTOMER)
-            owners = await _owners(uow, actor, commands)
-            made = tuple(
-                Customer.create(
-                    id=self._id(),
-                    tenant_id=actor.tenant_id,
-                    details=contact,
-                    value=item.value,
-                    status=item.status,
-                    owner_id=owner_id,
-                    now=now,
-                )
-                for item, contact, owner_id in zip(commands, details, owners, strict=True)
-            )
-            await uow.customers.add_many(made)
-            await unit.record(actor, now, *(c for one in made for c in created_changes(one)))
+            await authorize_in(unit.uow, actor, Action.CREATE, Resource.CUSTOMER)
+            made = await add_customers(unit, self._kernel, actor, commands, details, now=now)
             await unit.commit()
         return made
 
@@ -94,6 +87,40 @@ class CreateCustomersBatchHandler(UseCase):
         errors = [FieldError(_email(i), "taken", "a customer of this tenant has this email") for i in indexes]
         message = "; ".join(f"{_email(i)} is taken by another customer" for i in indexes)
         raise Conflict(message, errors) from clash
+
+
+async def add_customers(
+    unit: ChangeUnit,
+    kernel: Kernel,
+    actor: Actor,
+    commands: Sequence[CreateCustomer],
+    details: Sequence[ContactDetails],
+    *,
+    now: datetime,
+    payload_extra: Mapping[str, Any] | None = None,
+) -> tuple[Customer, ...]:
+    """Create the customers of ``commands`` (with their parsed ``details``) in ``unit``, the
+    caller having checked the permission to create; each event's payload also carries
+    ``payload_extra``. Raises ValidationError (owners), Conflict (emails)."""
+    owners = await _owners(unit.uow, actor, commands)
+    made = tuple(
+        Customer.create(
+            id=kernel.ids.new_id(),
+            tenant_id=actor.tenant_id,
+            details=contact,
+            value=item.value,
+            status=item.status,
+            owner_id=owner_id,
+            now=now,
+        )
+        for item, contact, owner_id in zip(commands, details, owners, strict=True)
+    )
+    await unit.uow.customers.add_many(made)
+    changes = [c for one in made for c in created_changes(one)]
+    if payload_extra:
+        changes = [evolve(c, payload={**c.after, **payload_extra}) for c in changes]
+    await unit.record(actor, now, *changes)
+    return made
 
 
 def _check_size(commands: Sequence[CreateCustomer]) -> None:

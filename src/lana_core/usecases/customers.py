@@ -17,7 +17,7 @@ from lana_core.domain.policy import Action, Resource, is_allowed
 from lana_core.domain.queries import CustomerQuery
 from lana_core.domain.tenancy import Actor, Role, TenantSettings
 from lana_core.domain.validation import JsonScalar
-from lana_core.errors import NotFound, ValidationError
+from lana_core.errors import Gone, NotFound, ValidationError
 from lana_core.ports import UnitOfWork
 from lana_core.usecases._base import Change, Kernel, UseCase, authorize_in, policy_settings, snapshot
 from lana_core.usecases._changing import Apply, Edit, Found, change_one, plainly
@@ -135,7 +135,8 @@ class CreateCustomerHandler(UseCase):
 
 
 class GetCustomerHandler(UseCase):
-    """Read one customer with its project and task stats. Raises NotFound."""
+    """Read one customer with its project and task stats. Raises NotFound, and Gone for a
+    customer merged into another one."""
 
     __slots__ = ()
 
@@ -148,6 +149,8 @@ class GetCustomerHandler(UseCase):
             actor, Action.READ, Resource.CUSTOMER, owned=owns(actor, view.customer), settings=settings
         ):
             raise NotFound("customer", customer_id)
+        if view.customer.merged_into is not None:
+            raise Gone("customer", customer_id, view.customer.merged_into)
         return view
 
 

@@ -142,7 +142,8 @@ class GetLatestInsightHandler(UseCase):
             await _readable(uow, actor, customer_id)
             latest = await uow.insights.latest_for_customer(customer_id)
         if latest is None:
-            raise NotFound("insight", customer_id)
+            # The customer exists: what is missing is an insight of it, which has no id to name.
+            raise NotFound("insight", None, f"customer {customer_id} has no insight yet")
         return latest
 
 

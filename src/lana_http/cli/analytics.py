@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from lana_adapters.container import start, stop
-from lana_adapters.redis.counters import RETENTION_DAYS
+from lana_adapters.redis.settings import RETENTION_DAYS
 from lana_core.usecases.tenants import Authenticate
 from lana_http.cli._context import container_for, load_settings
 from lana_http.cli._errors import CommandFailed, run

@@ -1,4 +1,8 @@
-"""``lana relay``, ``lana consume``, ``lana dlq``: the event delivery workers and the dead-letter queue."""
+"""``lana relay``, ``lana consume``, ``lana dlq``: the event delivery workers and the dead-letter queue.
+
+The workers' modules (kombu: ``lana[rabbitmq]``) load when a command runs, so ``lana`` itself
+needs only ``lana[http]``.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,6 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
-from lana_adapters.messaging.dlq import dlq_list, dlq_purge, dlq_replay
-from lana_adapters.messaging.relay import RelayStats
-from lana_adapters.messaging.runtime import run_consumer, run_relay, run_until_signalled
 from lana_adapters.messaging.settings import MessagingSettings
 from lana_adapters.redis.settings import RedisSettings
 from lana_adapters.settings import Settings
@@ -21,6 +22,8 @@ from lana_adapters.telemetry.exposition import EndpointOptions
 from lana_http.cli._errors import failure
 
 if TYPE_CHECKING:
+    from lana_adapters.messaging.relay import RelayStats
+    from lana_adapters.messaging.worker import WorkerStats
     from lana_adapters.redis.stream import EventStream
 
 T = TypeVar("T")
@@ -60,13 +63,21 @@ def relay() -> None:
     """Publish committed outbox events to LANA_BROKER_URL until SIGTERM (with LANA_REDIS_URL,
     to the API's live event stream too)."""
     settings = _settings()
-    stats = _observed(lambda endpoint: run_until_signalled(lambda stop: _relay(settings, stop, endpoint)))
+    stats = _observed(lambda endpoint: _run_relay(settings, endpoint))
     click.echo(f"relay stopped: {stats.published} published, {stats.dead} dead")
+
+
+def _run_relay(settings: MessagingSettings, endpoint: EndpointOptions | None) -> RelayStats:
+    from lana_adapters.messaging.runtime import run_until_signalled
+
+    return run_until_signalled(lambda stop: _relay(settings, stop, endpoint))
 
 
 async def _relay(
     settings: MessagingSettings, stop: asyncio.Event, endpoint: EndpointOptions | None
 ) -> RelayStats:
+    from lana_adapters.messaging.runtime import run_relay
+
     async with _live_stream() as live:
         return await run_relay(settings, stop, endpoint=endpoint, live=live)
 
@@ -89,10 +100,14 @@ async def _live_stream() -> AsyncIterator[EventStream | None]:
 def consume() -> None:
     """POST events from LANA_CONSUMER_QUEUE to their n8n webhooks until SIGTERM."""
     settings = _settings()
-    stats = _observed(
-        lambda endpoint: run_until_signalled(lambda stop: run_consumer(settings, stop, endpoint=endpoint))
-    )
+    stats = _observed(lambda endpoint: _run_consumer(settings, endpoint))
     click.echo(f"consumer stopped: {stats.delivered} delivered, {stats.dead_lettered} dead-lettered")
+
+
+def _run_consumer(settings: MessagingSettings, endpoint: EndpointOptions | None) -> WorkerStats:
+    from lana_adapters.messaging.runtime import run_consumer, run_until_signalled
+
+    return run_until_signalled(lambda stop: run_consumer(settings, stop, endpoint=endpoint))
 
 
 @click.group()
@@ -105,6 +120,8 @@ def dlq() -> None:
 def list_dead(limit: int) -> None:
     """One line per dead letter: id, type, attempts, when, reason, last error (``0 messages``
     when the queue is empty, so an empty queue is told from a command that printed nothing)."""
+    from lana_adapters.messaging.dlq import dlq_list
+
     found = _one_line(lambda: dlq_list(_settings(), limit))
     if not found:
         click.echo("0 messages")
@@ -120,6 +137,8 @@ def list_dead(limit: int) -> None:
 @click.option("--limit", type=int, help="At most this many messages.")
 def replay(ids: tuple[str, ...], limit: int | None) -> None:
     """Send dead letters back to the work queue for another round of attempts."""
+    from lana_adapters.messaging.dlq import dlq_replay
+
     count = _one_line(lambda: dlq_replay(_settings(), message_ids=ids or None, limit=limit))
     click.echo(f"replayed {count}")
 
@@ -129,5 +148,7 @@ def replay(ids: tuple[str, ...], limit: int | None) -> None:
 @click.confirmation_option(prompt="Delete these dead letters?")
 def purge(ids: tuple[str, ...]) -> None:
     """Delete dead letters for good."""
+    from lana_adapters.messaging.dlq import dlq_purge
+
     count = _one_line(lambda: dlq_purge(_settings(), message_ids=ids or None))
     click.echo(f"purged {count}")

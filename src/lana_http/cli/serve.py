@@ -132,7 +132,10 @@ def _announce(
 ) -> None:
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - recognising, not binding
     base = f"http://{shown_host}:{port}"
-    lines = [f"Lana API docs: {base}/schema"]
+    lines = [
+        f"Lana web app: {base}/ (sign in with tenant {http.tenant_slug!r})",
+        f"Lana API docs: {base}/schema",
+    ]
     if created is not None:
         lines.append(f"First run: created tenant {created.slug!r} with admin {created.email}")
         if created.password is not None:

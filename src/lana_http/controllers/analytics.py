@@ -9,7 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 
 from lana_core.app import Lana
-from lana_core.domain.analytics import Interval, Timeframe
+from lana_core.domain.analytics import EventKind, Interval, Timeframe
 from lana_core.domain.tenancy import Actor
 from lana_core.domain.validation import SINGLE_LINE_PATTERN
 from lana_core.usecases.analytics import MAX_TOP_LIMIT, MAX_USER_ID_LENGTH, IngestEvent, IngestEventsBatch
@@ -40,6 +40,13 @@ UserId = Annotated[
         pattern=SINGLE_LINE_PATTERN,
         schema_extra={"allOf": [{"pattern": NOT_BLANK}]},
     ),
+]
+
+
+# Which events a read counts: what users did (default) or what Lana did (domain changes).
+Kind = Annotated[
+    EventKind,
+    QueryParameter(description="`product`: events users did (ingested); `system`: Lana's own domain events."),
 ]
 
 
@@ -84,9 +91,10 @@ class AnalyticsController(Controller):
         lana: NamedDependency[Lana],
         actor: NamedDependency[Actor],
         timeframe: FromQuery[Timeframe] = Timeframe.DAY,
+        kind: Kind = EventKind.PRODUCT,
     ) -> MetricsOut:
         """Totals, unique users and sessions, the top 5 events and events per user."""
-        return MetricsOut.of(timeframe, await lana.get_metrics(actor, timeframe))
+        return MetricsOut.of(timeframe, await lana.get_metrics(actor, timeframe, kind))
 
     @get("/timeseries", operation_id="getTimeSeries", responses=documented(*READ))
     async def time_series(
@@ -96,9 +104,10 @@ class AnalyticsController(Controller):
         actor: NamedDependency[Actor],
         timeframe: FromQuery[Timeframe] = Timeframe.DAY,
         interval: FromQuery[Interval] = Interval.HOUR,
+        kind: Kind = EventKind.PRODUCT,
     ) -> TimeSeriesOut:
         """Event counts per interval, oldest first, empty buckets as zero."""
-        buckets = await lana.get_time_series(actor, timeframe, interval)
+        buckets = await lana.get_time_series(actor, timeframe, interval, kind)
         return TimeSeriesOut.of(timeframe, interval, list(buckets))
 
     @get("/top-events", operation_id="getTopEvents", responses=documented(*READ))
@@ -109,9 +118,10 @@ class AnalyticsController(Controller):
         actor: NamedDependency[Actor],
         timeframe: FromQuery[Timeframe] = Timeframe.DAY,
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_TOP_LIMIT)] = 10,
+        kind: Kind = EventKind.PRODUCT,
     ) -> TopEventsOut:
         """The most frequent event names, ties broken by name."""
-        events = await lana.get_top_events(actor, timeframe, limit)
+        events = await lana.get_top_events(actor, timeframe, limit, kind)
         return TopEventsOut(timeframe=timeframe, items=[EventCountOut.of(e) for e in events])
 
     @get("/users/{user_id:str}", operation_id="getUserMetrics", responses=documented(*READ))
@@ -122,9 +132,10 @@ class AnalyticsController(Controller):
         actor: NamedDependency[Actor],
         user_id: UserId,
         timeframe: FromQuery[Timeframe] = Timeframe.DAY,
+        kind: Kind = EventKind.PRODUCT,
     ) -> UserMetricsOut:
-        """One product user's events: totals, sessions, breakdown by event, the 10 most recent."""
-        return UserMetricsOut.of(timeframe, await lana.get_user_metrics(actor, user_id, timeframe))
+        """One user's events: totals, sessions, breakdown by event, the 10 most recent."""
+        return UserMetricsOut.of(timeframe, await lana.get_user_metrics(actor, user_id, timeframe, kind))
 
     @get("/dashboard", operation_id="getDashboard", responses=documented(*READ))
     async def dashboard(self, *, lana: NamedDependency[Lana], actor: NamedDependency[Actor]) -> DashboardOut:

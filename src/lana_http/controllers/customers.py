@@ -147,11 +147,12 @@ class CustomerController(Controller):
         made = await lana.create_customers_batch(actor, command)
         return CustomerBatchOut(items=[CustomerOut.of(customer) for customer in made])
 
-    @get(ID, operation_id="getCustomer", responses=documented(*READ), response_headers=[ETAG_HEADER])
+    @get(ID, operation_id="getCustomer", responses=documented(*READ, 410), response_headers=[ETAG_HEADER])
     async def get_customer(
         self, *, lana: NamedDependency[Lana], actor: NamedDependency[Actor], customer_id: FromPath[UUID]
     ) -> Response[CustomerDetailOut]:
-        """One customer with its project and task figures."""
+        """One customer with its project and task figures; a merged customer answers 410 with
+        `merged_into`, the id of the customer it was merged into."""
         view = await lana.get_customer(actor, customer_id)
         return with_etag(CustomerDetailOut.of_view(view), view.customer.version)
 

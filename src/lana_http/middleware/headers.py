@@ -1,4 +1,4 @@
-"""Security headers on every response, and no caching of anything under /api."""
+"""Security headers on every response, and no caching of anything under /api or of the pages."""
 
 from __future__ import annotations
 
@@ -24,6 +24,10 @@ _ALWAYS = (
 _API = (*_ALWAYS, (b"content-security-policy", API_CSP.encode()), (b"cache-control", b"no-store"))
 _DOCS = (*_ALWAYS, (b"content-security-policy", DOCS_CSP.encode()))
 _OTHER = (*_ALWAYS, (b"content-security-policy", API_CSP.encode()))
+# The web app's pages: their own origin only (static files set their own Cache-Control).
+WEB_CSP = "default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+_WEB = (*_ALWAYS, (b"content-security-policy", WEB_CSP.encode()), (b"cache-control", b"no-store"))
+_NOT_PAGES = ("/health/", "/metrics")
 
 
 async def add_security_headers(message: Message, scope: Scope) -> None:
@@ -34,8 +38,12 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
     if message["type"] != "http.response.start":
         return
     path = str(scope.get("path", ""))
-    wanted = _API if path.startswith("/api/") else _DOCS if path.startswith("/schema") else _OTHER
+    wanted = _API if path.startswith("/api/") else _DOCS if path.startswith("/schema") else _page(path)
     headers = list(message.get("headers", ()))
     present = {bytes(name).lower() for name, _ in headers}
     headers.extend(pair for pair in wanted if pair[0] not in present)
     message["headers"] = headers
+
+
+def _page(path: str) -> tuple[tuple[bytes, bytes], ...]:
+    return _OTHER if path.startswith(_NOT_PAGES) else _WEB

@@ -1,4 +1,10 @@
-"""Refuse requests whose Host header names a host this deployment does not serve."""
+"""Refuse requests whose Host header names a host this deployment does not serve.
+
+Litestar's own ``AllowedHostsConfig`` (2.25) is not used: it compares the whole header,
+port included, so ``Host: 127.0.0.1:8000`` (what curl sends to ``lana serve``) is refused
+unless every port is listed; it compares case-sensitively, does not unwrap ``[::1]``, and
+answers a plain JSON body where every other refusal here is problem+json.
+"""
 
 from __future__ import annotations
 

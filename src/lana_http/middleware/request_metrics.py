@@ -48,11 +48,11 @@ def request_counter(metrics: LanaMetrics) -> BeforeMessageSendHookHandler:
             return
         state[_COUNTED] = True
         method, route, status = method_label(scope), route_label(scope), int(message["status"])
-        metrics.http_requests.inc(method=method, route=route, status=str(status))
+        metrics.http_requests.labels(method=method, route=route, status=str(status)).inc()
         started = state.get(_STARTED)
         if started is not None:
-            metrics.http_latency.observe(time.perf_counter() - started, method=method, route=route)
+            metrics.http_latency.labels(method=method, route=route).observe(time.perf_counter() - started)
         if status >= 500:
-            metrics.http_errors.inc(method=method, route=route)
+            metrics.http_errors.labels(method=method, route=route).inc()
 
     return count

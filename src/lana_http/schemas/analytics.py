@@ -14,6 +14,7 @@ from lana_core.domain.analytics import (
     AnalyticsEvent,
     Dashboard,
     EventCount,
+    EventKind,
     Interval,
     Metrics,
     TimeBucket,
@@ -74,10 +75,13 @@ class IngestResult(Out):
 class EventCountOut(Out):
     name: str
     count: int
+    kind: Annotated[
+        EventKind, Meta(description="`system` for a domain event type (what Lana did), else `product`.")
+    ]
 
     @classmethod
     def of(cls, item: EventCount) -> EventCountOut:
-        return cls(name=item.name, count=item.count)
+        return cls(name=item.name, count=item.count, kind=item.kind)
 
 
 class MetricsOut(Out):
@@ -158,11 +162,14 @@ class DashboardOut(Out):
     new_customers_per_day: list[DayCountOut]
     conversion_rate: float
     generated_at: datetime
-    events_today: Annotated[int, Meta(description="Analytics events of the current UTC day, live.")]
+    events_today: Annotated[int, Meta(description="Product events of the current UTC day, live.")]
     events_per_hour_today: Annotated[
-        list[BucketOut], Meta(description="Today's events per hour, from midnight UTC to the current hour.")
+        list[BucketOut],
+        Meta(description="Today's product events per hour, from midnight UTC to the current hour."),
     ]
-    top_events_today: Annotated[list[EventCountOut], Meta(description="Today's 5 most frequent event names.")]
+    top_events_today: Annotated[
+        list[EventCountOut], Meta(description="Today's 5 most frequent product event names.")
+    ]
 
     @classmethod
     def of(cls, board: Dashboard) -> DashboardOut:

@@ -45,13 +45,14 @@ def unique_settings(url: str, **changes: Any) -> MessagingSettings:
 
 
 def bind(settings: MessagingSettings, pattern: str = "#", **queue_arguments: Any) -> str:
-    """A durable queue bound to the settings' exchange, gone a minute after its last use."""
+    """A durable queue bound to the settings' exchange, gone ten minutes after its last use (a
+    test on a loaded machine may leave it idle for more than a minute before reading it)."""
     name = f"{settings.exchange}.probe.{secrets.token_hex(3)}"
     with Connection(settings.broker_url) as conn:
         channel = conn.channel()
         exchange = Exchange(settings.exchange, type="topic", durable=True)
         exchange(channel).declare()
-        arguments = {"x-expires": 60_000, **queue_arguments}
+        arguments = {"x-expires": 600_000, **queue_arguments}
         Queue(name, exchange, routing_key=pattern, durable=True, queue_arguments=arguments)(channel).declare()
     return name
 

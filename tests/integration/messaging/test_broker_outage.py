@@ -29,7 +29,7 @@ from tests.integration.messaging.proxy import BrokerProxy
 from tests.integration.messaging.running import until_drained
 from tests.integration.sql.databases import empty_tables, postgres_database, postgres_unavailable
 
-pytestmark = [pytest.mark.rabbitmq, pytest.mark.postgres]
+pytestmark = [pytest.mark.rabbitmq, pytest.mark.postgres, pytest.mark.slow]
 WRITES = int(os.environ.get("LANA_OUTAGE_WRITES", "300"))
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -35,7 +35,7 @@ from tests.integration.messaging.receiver import Received, Receiver
 from tests.integration.messaging.running import publish, until
 from tests.integration.sql.databases import postgres_database, postgres_unavailable
 
-pytestmark = [pytest.mark.rabbitmq, pytest.mark.postgres]
+pytestmark = [pytest.mark.rabbitmq, pytest.mark.postgres, pytest.mark.slow]
 KILLS = int(os.environ.get("LANA_CONSUMER_KILLS", "10"))
 EVENTS = 40 + 4 * KILLS  # enough that calls are still going on at the last kill
 ROOT = Path(__file__).resolve().parents[3]

@@ -22,7 +22,7 @@ from tests.integration.messaging.receiver import Received, Receiver
 from tests.integration.messaging.running import publish, running, until
 from tests.integration.sql.databases import sqlite_database
 
-pytestmark = pytest.mark.rabbitmq
+pytestmark = [pytest.mark.rabbitmq, pytest.mark.slow]
 CUSTOMERS = 100
 UPDATES = 100
 FAILED_CALLS = 3  # 0.7 s of retries, while other customers' events flow

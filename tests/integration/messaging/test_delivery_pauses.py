@@ -39,7 +39,7 @@ from tests.integration.messaging.receiver import Receiver
 from tests.integration.messaging.running import publish, until, until_drained
 from tests.support import make_tenant
 
-pytestmark = [pytest.mark.rabbitmq, pytest.mark.postgres]
+pytestmark = [pytest.mark.rabbitmq, pytest.mark.postgres, pytest.mark.slow]
 OUTAGE_SECONDS = float(os.environ.get("LANA_OUTAGE_SECONDS", "15"))
 BOUND_SECONDS = 6.0  # generous: the settings aim at 2 s; the old ones took 10 to 30
 HELD = 40

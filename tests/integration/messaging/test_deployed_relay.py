@@ -24,7 +24,7 @@ from tests.integration.messaging.running import until_drained
 from tests.integration.redis.servers import delete_prefixed, redis_unavailable, unique_prefix
 from tests.integration.sql.databases import fresh_postgres_database, postgres_unavailable
 
-pytestmark = [pytest.mark.rabbitmq, pytest.mark.postgres]
+pytestmark = [pytest.mark.rabbitmq, pytest.mark.postgres, pytest.mark.slow]
 CUSTOMERS = 30
 WAIT_LINE = "wait in the outbox for `lana relay`"
 

@@ -39,7 +39,7 @@ from tests.integration.messaging.receiver import Receiver
 from tests.integration.messaging.running import running, until, until_drained
 from tests.support import make_tenant
 
-pytestmark = pytest.mark.rabbitmq
+pytestmark = [pytest.mark.rabbitmq, pytest.mark.slow]
 WRITES = int(os.environ.get("LANA_SOAK_WRITES", "1000"))
 ROOT = Path(__file__).resolve().parents[3]
 

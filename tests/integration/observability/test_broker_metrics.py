@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 
 from lana_adapters.messaging.consumer import WebhookConsumer
@@ -13,6 +12,7 @@ from lana_adapters.telemetry.broker import consumer_collector, dead_letter_gauge
 from tests.integration.messaging.events import event
 from tests.integration.messaging.receiver import Receiver, always
 from tests.integration.messaging.running import publish, running, until
+from tests.integration.observability.scrape import series_values
 
 
 async def test_a_dead_lettered_message_shows_in_the_dlq_size_and_the_delivery_counts() -> None:
@@ -33,8 +33,9 @@ async def test_a_dead_lettered_message_shows_in_the_dlq_size_and_the_delivery_co
             await until(lambda: consumer.stats.dead_lettered == 1)
             metrics.registry.add_collector(dlq_collector(settings, metrics))
             text = await metrics.registry.render()
-    assert re.search(r"^lana_consumer_dlq_messages 1$", text, re.M), text
-    assert re.search(r'^lana_consumer_deliveries_total\{outcome="dead_lettered"\} 1$', text, re.M), text
+    values = series_values(text)
+    assert values["lana_consumer_dlq_messages"] == 1, text
+    assert values['lana_consumer_deliveries_total{outcome="dead_lettered"}'] == 1, text
 
 
 def test_the_api_reads_the_dlq_only_from_a_real_broker() -> None:

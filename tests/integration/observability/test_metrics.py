@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import TypeVar
@@ -28,6 +27,7 @@ from lana_http import create_app
 from tests.e2e.api import Api
 from tests.e2e.conftest import http_settings, make_container
 from tests.integration.observability.conftest import METRICS_TOKEN
+from tests.integration.observability.scrape import series_values, value
 from tests.integration.openai.conftest import make_context
 from tests.support import make_kernel, make_tenant
 
@@ -36,14 +36,14 @@ T = TypeVar("T")
 
 
 def _value(text: str, series: str) -> float:
-    match = re.search(rf"^{re.escape(series)} (\S+)$", text, re.M)
-    assert match, f"{series} not in\n{text}"
-    return float(match.group(1))
+    found = value(text, series)
+    assert found is not None, f"{series} not in\n{text}"
+    return found
 
 
 def _value_or_zero(text: str, series: str) -> float:
     """A counter's value, 0 while it has not been incremented (the series is not shown yet)."""
-    return _value(text, series) if re.search(rf"^{re.escape(series)} ", text, re.M) else 0.0
+    return value(text, series) or 0.0
 
 
 async def _scrape(client: AsyncTestClient[Litestar]) -> str:
@@ -141,9 +141,9 @@ async def test_a_request_failing_with_a_5xx_is_counted_as_an_error_of_its_route(
     assert _value(text, f"lana_http_request_errors_total{{{route}}}") == 1
     assert _value(text, f'lana_http_requests_total{{{route},status="500"}}') == 1
     # Only that route failed: the sign-up and sign-in before it are no errors.
-    assert re.findall(r"^lana_http_request_errors_total\{.*$", text, re.M) == [
-        f"lana_http_request_errors_total{{{route}}} 1"
-    ]
+    assert series_values(text, "lana_http_request_errors_total") == {
+        f"lana_http_request_errors_total{{{route}}}": 1
+    }
 
 
 async def test_cache_lookups_count_hits_and_misses() -> None:
@@ -284,6 +284,6 @@ async def test_a_fallback_is_counted_under_its_stable_reason_code(behaviour: str
     assert insight.fallback_reason is not None
     assert insight.fallback_reason.startswith(reason)
     text = await metrics.registry.render()
-    assert re.findall(r"^lana_model_fallbacks_total\{.*$", text, re.M) == [
-        f'lana_model_fallbacks_total{{reason="{reason}"}} 1'
-    ]
+    assert series_values(text, "lana_model_fallbacks_total") == {
+        f'lana_model_fallbacks_total{{reason="{reason}"}}': 1
+    }

@@ -29,6 +29,7 @@ async def _traceparent_of_the_customer_created(database_url: str) -> str:
     return str(context["traceparent"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, 2])
 async def test_lana_serve_exports_each_request_span_and_hands_its_trace_to_the_outbox(
     workers: int, tmp_path: Path

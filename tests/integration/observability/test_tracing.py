@@ -20,7 +20,7 @@ from lana_adapters.messaging.publisher import KombuEventPublisher
 from lana_adapters.messaging.relay import OutboxRelay, RelayOptions
 from lana_adapters.messaging.settings import MessagingSettings, WebhookRoute
 from lana_adapters.sql import SqlOutboxRelayStore, SqlSettings, create_engine_from
-from lana_adapters.telemetry.setup import tracer
+from lana_adapters.telemetry.tracing import tracer
 from lana_adapters.telemetry.usecases import TracedUseCase
 from lana_core.usecases._base import UseCase
 from tests.e2e.api import Api

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
 import socket
+import subprocess
+import sys
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -17,8 +22,11 @@ from lana_adapters.settings import Settings
 from lana_adapters.telemetry import LanaMetrics
 from lana_adapters.telemetry.exposition import EndpointOptions, Heartbeat, serving
 from lana_http.cli import cli
+from tests.integration.observability.scrape import series_values
+from tests.integration.sql.databases import sqlite_database
 
 TOKEN = "worker-metrics-token"
+LANA = str(Path(sys.executable).with_name("lana"))
 
 
 class FakeClock:
@@ -70,7 +78,7 @@ async def test_metrics_need_the_token_and_show_the_registry(
         scraped = await client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
     assert scraped.status_code == 200
     assert scraped.headers["content-type"].startswith("text/plain; version=0.0.4")
-    assert "\nlana_consumer_retries_total 1\n" in scraped.text
+    assert series_values(scraped.text)["lana_consumer_retries_total"] == 1
 
 
 async def test_other_paths_and_methods_and_garbage_are_refused(
@@ -146,3 +154,41 @@ def test_a_worker_whose_port_is_taken_fails_in_one_line(tmp_path: Path) -> None:
     assert result.output.count("\n") == 1
     assert "in use" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.slow
+def test_a_relay_serving_its_endpoint_still_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("LANA_")}
+    env |= {
+        "LANA_DATABASE_URL": sqlite_database(tmp_path),
+        # Unreachable: the relay waits for it, looping, until it is told to stop.
+        "LANA_BROKER_URL": f"amqp://guest:guest@127.0.0.1:{_free_port()}//",
+        "LANA_WORKER_METRICS_PORT": str(port),
+        "LANA_LOG_LEVEL": "ERROR",
+    }
+    relay = subprocess.Popen([LANA, "relay"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, text=True)
+    try:
+        assert _live_within(f"http://127.0.0.1:{port}/health/live", seconds=30)
+        relay.send_signal(signal.SIGTERM)
+        stdout, _ = relay.communicate(timeout=15)
+    finally:
+        relay.kill()
+    assert relay.returncode == 0
+    assert stdout.startswith("relay stopped")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _live_within(url: str, *, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            return httpx.get(url, timeout=2).status_code == 200
+        except httpx.TransportError:
+            time.sleep(0.1)
+    return False

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import socket
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
@@ -27,6 +26,7 @@ from tests.integration.messaging.proxy import BrokerProxy
 from tests.integration.messaging.receiver import Receiver, fail_first
 from tests.integration.messaging.running import publish, until_drained
 from tests.integration.messaging.test_consumer import _publish_raw
+from tests.integration.observability.scrape import value
 from tests.integration.sql.databases import postgres_database, postgres_unavailable
 from tests.support import make_tenant
 
@@ -65,8 +65,7 @@ class Scraper:
     async def value(self, series: str) -> float:
         response = await self._client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
         assert response.status_code == 200
-        found = re.search(rf"^{re.escape(series)} (\S+)$", response.text, re.M)
-        return float(found.group(1)) if found else 0.0
+        return value(response.text, series) or 0.0
 
     async def until(self, series: str, wanted: float, within: float = 20.0) -> None:
         deadline = asyncio.get_running_loop().time() + within

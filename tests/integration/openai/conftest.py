@@ -62,7 +62,7 @@ def make_context() -> InsightContext:
         recent_projects=(project,),
         interaction_count=12,
         days_since_last_interaction=9,
-        events_last_30_days=41,
+        interactions_last_30_days=4,
         now=NOW,
     )
 

@@ -1,8 +1,8 @@
 """A local HTTP server speaking enough of OpenAI's chat-completions protocol to test against.
 
 It runs its own event loop in a thread, so a slow reply never blocks the caller's loop,
-and it records every request. Replies are scripted: queued ones are used first, in order,
-then the default one.
+and it records every request and how many body bytes each reply got out before the client
+hung up. Replies are scripted: queued ones are used first, in order, then the default one.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
 
-from attrs import frozen
+from attrs import field, frozen
 
 DEFAULT_MODEL = "gpt-4o-mini-2024-07-18"
 VALID_ANSWER: Mapping[str, Any] = {
@@ -30,17 +30,24 @@ VALID_ANSWER: Mapping[str, Any] = {
     ],
 }
 _REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 429: "Too Many Requests", 500: "Error"}
+_PIECE = 64 * 1024
 
 
 @frozen(kw_only=True)
 class Reply:
-    """One scripted HTTP response; ``trickle_seconds`` pauses between 16-byte pieces of the body."""
+    """One scripted HTTP response; ``trickle_seconds`` pauses between 16-byte pieces of the body.
+
+    ``chunked`` sends the body in 64 KiB chunks without a Content-Length, waiting for the
+    client to take each one (so a client that stops reading stops the server too).
+    """
 
     status: int = 200
     body: bytes = b""
     content_type: str = "application/json"
     delay_seconds: float = 0.0
     trickle_seconds: float = 0.0
+    headers: Mapping[str, str] = field(factory=dict)
+    chunked: bool = False
 
     @classmethod
     def completion(
@@ -72,9 +79,24 @@ class Reply:
         )
 
     @classmethod
-    def error(cls, status: int, message: str = "failed", kind: str = "server_error") -> Reply:
+    def error(
+        cls,
+        status: int,
+        message: str = "failed",
+        kind: str = "server_error",
+        headers: Mapping[str, str] | None = None,
+    ) -> Reply:
         payload = {"error": {"message": message, "type": kind, "param": None, "code": None}}
-        return cls(status=status, body=json.dumps(payload).encode())
+        return cls(status=status, body=json.dumps(payload).encode(), headers=dict(headers or {}))
+
+    @classmethod
+    def huge(cls, size: int, *, chunked: bool) -> Reply:
+        """A completion padded to ``size`` bytes (a valid answer, were it read whole)."""
+        completion = json.loads(cls.completion().body)
+        completion["padding"] = ""
+        padding = size - len(json.dumps(completion))
+        completion["padding"] = "x" * max(0, padding)
+        return cls(body=json.dumps(completion).encode(), chunked=chunked)
 
 
 @frozen(kw_only=True)
@@ -104,6 +126,7 @@ class FakeChatServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
         self._connections = 0
+        self._sent: list[int] = []
         self.port = 0
 
     @property
@@ -114,6 +137,12 @@ class FakeChatServer:
     def requests(self) -> list[ReceivedRequest]:
         with self._lock:
             return list(self._requests)
+
+    @property
+    def sent(self) -> list[int]:
+        """Body bytes each reply got out, in order (fewer than its body when the client left)."""
+        with self._lock:
+            return list(self._sent)
 
     def enqueue(self, *replies: Reply) -> None:
         self._queue.extend(replies)
@@ -172,7 +201,12 @@ class FakeChatServer:
                 with self._lock:
                     self._requests.append(request)
                 reply = self._queue.popleft() if self._queue else self.default
-                await _write_reply(writer, reply)
+                sent = [0]
+                try:
+                    await _write_reply(writer, reply, sent)
+                finally:
+                    with self._lock:
+                        self._sent.append(sent[0])
         writer.close()
 
 
@@ -189,20 +223,39 @@ async def _read_request(reader: asyncio.StreamReader, connection: int) -> Receiv
     return ReceivedRequest(method=method, path=path, headers=headers, body=body, connection=connection)
 
 
-async def _write_reply(writer: asyncio.StreamWriter, reply: Reply) -> None:
+async def _write_reply(writer: asyncio.StreamWriter, reply: Reply, sent: list[int]) -> None:
     await asyncio.sleep(reply.delay_seconds)
+    length = "transfer-encoding: chunked" if reply.chunked else f"content-length: {len(reply.body)}"
+    extra = "".join(f"{name}: {value}\r\n" for name, value in reply.headers.items())
     head = (
         f"HTTP/1.1 {reply.status} {_REASONS.get(reply.status, 'Status')}\r\n"
         f"content-type: {reply.content_type}\r\n"
-        f"content-length: {len(reply.body)}\r\n"
+        f"{length}\r\n{extra}"
         "connection: keep-alive\r\n\r\n"
     )
     writer.write(head.encode("latin-1"))
     if not reply.trickle_seconds:
-        writer.write(reply.body)
-        await writer.drain()
+        await _write_pieces(writer, memoryview(reply.body), sent, chunked=reply.chunked)
         return
     for start in range(0, len(reply.body), 16):
         writer.write(reply.body[start : start + 16])
         await writer.drain()
+        sent[0] += len(reply.body[start : start + 16])
         await asyncio.sleep(reply.trickle_seconds)
+
+
+async def _write_pieces(
+    writer: asyncio.StreamWriter, body: memoryview, sent: list[int], *, chunked: bool
+) -> None:
+    """Write 64 KiB at a time, each once the client took the last: the server never buffers
+    more than a piece of a body the client stopped reading."""
+    for start in range(0, len(body), _PIECE):
+        piece = body[start : start + _PIECE]
+        writer.write(f"{len(piece):x}\r\n".encode() if chunked else b"")
+        writer.write(piece)
+        writer.write(b"\r\n" if chunked else b"")
+        await writer.drain()
+        sent[0] += len(piece)
+    if chunked:
+        writer.write(b"0\r\n\r\n")
+        await writer.drain()

@@ -80,8 +80,9 @@ async def test_model_sees_exactly_the_documented_fields(
 
     sent = json.loads(server.requests[0].json()["messages"][1]["content"])
     assert set(sent) == {
-        "today", "customer", "projects", "tasks", "recent_projects", "interactions", "events_last_30_days"
+        "today", "customer", "projects", "tasks", "recent_projects", "interactions"
     }  # fmt: skip
+    assert sent["interactions"] == {"count": 12, "last_30_days": 4, "days_since_last": 9}
     assert set(sent["customer"]) == {"name", "company", "value", "status", "tags", "customer_for_days"}
     assert set(sent["recent_projects"][0]) == {"title", "status", "priority", "due_date", "overdue"}
     assert sent["recent_projects"][0]["overdue"] is True
@@ -154,15 +155,35 @@ async def test_error_status_is_reported_with_its_reason(
 ) -> None:
     server.enqueue(Reply.error(status))
 
-    assert await reason_for(model_for(), context) == reason
+    assert await reason_for(model_for(max_retries=0), context) == reason
 
 
-async def test_failed_call_is_not_retried_by_default(
+async def test_failed_call_is_retried_once_by_default(
     server: FakeChatServer, model_for: ModelFactory, context: InsightContext
 ) -> None:
-    server.enqueue(Reply.error(500))
+    server.default = Reply.error(500)
 
-    await reason_for(model_for(), context)
+    assert await reason_for(model_for(), context) == "server_error"
+
+    assert len(server.requests) == 2
+
+
+async def test_no_retry_when_set_to_none(
+    server: FakeChatServer, model_for: ModelFactory, context: InsightContext
+) -> None:
+    server.default = Reply.error(500)
+
+    await reason_for(model_for(max_retries=0), context)
+
+    assert len(server.requests) == 1
+
+
+async def test_a_client_error_is_never_retried(
+    server: FakeChatServer, model_for: ModelFactory, context: InsightContext
+) -> None:
+    server.default = Reply.error(400)
+
+    assert await reason_for(model_for(max_retries=3), context) == "bad_request"
 
     assert len(server.requests) == 1
 

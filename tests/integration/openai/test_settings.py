@@ -12,12 +12,12 @@ def test_without_an_api_key_there_are_no_settings() -> None:
     assert OpenAISettings.from_env({"LANA_OPENAI_API_KEY": "  "}) is None
 
 
-def test_defaults_are_a_short_timeout_and_no_retries() -> None:
+def test_defaults_are_a_short_timeout_and_one_retry() -> None:
     settings = OpenAISettings.from_env({"LANA_OPENAI_API_KEY": "sk-test"})
 
     assert settings == OpenAISettings(api_key="sk-test")
     assert settings.timeout_seconds == 10.0
-    assert settings.max_retries == 0
+    assert settings.max_retries == 1
     assert settings.send_contact_details is False
 
 

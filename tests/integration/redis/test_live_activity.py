@@ -71,10 +71,10 @@ async def test_ingested_events_are_counted_in_redis_once_committed(counters: Liv
     await ingest(kernel, admin, "viewed", "viewed", "bought")
     activity = await counters.activity(admin.tenant_id, NOW.date())
     assert activity is not None
-    # The tenant's creation wrote two analytics events of its own in the same hour.
-    assert activity.per_name == {"viewed": 2, "bought": 1, "tenant.created": 1, "user.created": 1}
-    assert activity.per_hour == {NOW.hour: 5}
-    assert await counters.day(admin.tenant_id, NOW.date()) == 5
+    # The tenant's creation wrote two system events in the same hour: not counted.
+    assert activity.per_name == {"viewed": 2, "bought": 1}
+    assert activity.per_hour == {NOW.hour: 3}
+    assert await counters.day(admin.tenant_id, NOW.date()) == 3
 
 
 async def test_today_moves_at_once_while_the_rest_of_the_dashboard_is_cached(
@@ -89,8 +89,8 @@ async def test_today_moves_at_once_while_the_rest_of_the_dashboard_is_cached(
     await ingest(kernel, admin, "viewed", "viewed")
     after = await dashboard(admin)
     assert after.generated_at == before.generated_at
-    assert today_of(before) == (2, {"tenant.created": 1, "user.created": 1}, 2)
-    assert today_of(after) == (4, {"viewed": 2, "tenant.created": 1, "user.created": 1}, 4)
+    assert today_of(before) == (0, {}, 0)
+    assert today_of(after) == (2, {"viewed": 2}, 2)
 
 
 async def test_tenants_never_see_each_others_counts(counters: LiveCounters, cache: RedisCache) -> None:
@@ -99,8 +99,8 @@ async def test_tenants_never_see_each_others_counts(counters: LiveCounters, cach
     await ingest(kernel, mine, *["viewed"] * 7)
     await ingest(kernel, theirs, "bought")
     board = await GetDashboardHandler(kernel)(theirs)
-    assert today_of(board) == (3, {"bought": 1, "tenant.created": 1, "user.created": 1}, 3)
-    assert (await GetDashboardHandler(kernel)(mine)).events_today == 9
+    assert today_of(board) == (1, {"bought": 1}, 1)
+    assert (await GetDashboardHandler(kernel)(mine)).events_today == 7
 
 
 async def test_without_redis_the_store_answers_the_same_figures(
@@ -120,13 +120,5 @@ async def test_without_redis_the_store_answers_the_same_figures(
         from_store = await GetDashboardHandler(kernel_on(store, cache, unreachable))(admin)
     finally:
         await client.aclose()
-    assert (
-        today_of(from_store)
-        == today_of(counted)
-        == (
-            6,
-            {"viewed": 2, "bought": 1, "signed.up": 1, "tenant.created": 1, "user.created": 1},
-            6,
-        )
-    )
+    assert today_of(from_store) == today_of(counted) == (4, {"viewed": 2, "bought": 1, "signed.up": 1}, 4)
     assert from_store.events_per_hour_today == counted.events_per_hour_today

@@ -81,6 +81,7 @@ async def _ready(client: AsyncTestClient[Litestar]) -> tuple[int, str]:
     return response.status_code, response.json().get("status", "")
 
 
+@pytest.mark.slow
 async def test_redis_frozen_then_killed_under_traffic_costs_no_request_and_no_revocation(
     client: AsyncTestClient[Litestar], private_redis: PrivateRedis
 ) -> None:

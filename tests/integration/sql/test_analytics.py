@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 import attrs
 import pytest
 
-from lana_core.domain.analytics import AnalyticsEvent, Interval
+from lana_core.domain.analytics import AnalyticsEvent, EventKind, Interval
 from lana_core.memory import ManualClock
 from lana_core.ports import AnalyticsStore
 from lana_core.usecases._base import Kernel
@@ -19,7 +19,16 @@ from tests.support import make_kernel, make_tenant
 
 START = datetime(2026, 3, 2, 22, 15, tzinfo=UTC)  # a Monday evening: hour, day and week edges nearby
 SUBJECT = UUID("00000000-0000-4000-8000-000000000001")
-NAMES = ("page.viewed", "customer.opened", "report.exported", "a.tie", "b.tie")
+# Two of them are domain event types: system events, counted apart from product ones.
+NAMES = (
+    "page.viewed",
+    "customer.opened",
+    "report.exported",
+    "a.tie",
+    "b.tie",
+    "customer.created",
+    "insight.generated",
+)
 
 
 def _events(tenant_id: UUID) -> list[AnalyticsEvent]:
@@ -57,6 +66,14 @@ QUERIES: dict[str, Query] = {
     "an unknown user's metrics": lambda s: s.user_metrics("nobody", *WINDOW, recent=4),
     "a subject's count": lambda s: s.count_for_subject(SUBJECT, START + timedelta(hours=5)),
     "half-open window": lambda s: s.metrics(START, START + timedelta(minutes=37 * 10), top=10),
+    "product metrics": lambda s: s.metrics(*WINDOW, top=10, kind=EventKind.PRODUCT),
+    "system metrics": lambda s: s.metrics(*WINDOW, top=10, kind=EventKind.SYSTEM),
+    "product hourly series": lambda s: s.time_series(*WINDOW, Interval.HOUR, kind=EventKind.PRODUCT),
+    "system daily series": lambda s: s.time_series(*WINDOW, Interval.DAY, kind=EventKind.SYSTEM),
+    "product top events": lambda s: s.top_events(*WINDOW, limit=10, kind=EventKind.PRODUCT),
+    "system top events": lambda s: s.top_events(*WINDOW, limit=10, kind=EventKind.SYSTEM),
+    "a user's product metrics": lambda s: s.user_metrics("u1", *WINDOW, recent=4, kind=EventKind.PRODUCT),
+    "a user's system metrics": lambda s: s.user_metrics("u1", *WINDOW, recent=4, kind=EventKind.SYSTEM),
 }
 
 
@@ -81,6 +98,21 @@ async def test_each_aggregate_matches_the_in_memory_store(
     memory_answer = await _answer(memory, memory_admin.tenant_id, twins, QUERIES[name])
 
     assert _without_tenant(sql_answer) == _without_tenant(memory_answer)
+
+
+async def test_each_kind_is_counted_apart_and_together_they_are_every_event(kernel: Kernel) -> None:
+    admin = await make_tenant(kernel)
+    async with kernel.uow(admin.tenant_id) as uow:
+        await uow.analytics.add_many(_events(admin.tenant_id))
+        await uow.commit()
+    async with kernel.uow(admin.tenant_id) as uow:
+        every, product, system = [
+            (await uow.analytics.metrics(*WINDOW, top=10, kind=kind)) for kind in (None, *EventKind)
+        ]
+    assert product.total_events + system.total_events == every.total_events
+    assert system.total_events > 0
+    assert {e.name for e in system.top_events} == {"customer.created", "insight.generated"}
+    assert not {e.name for e in product.top_events} & {"customer.created", "insight.generated"}
 
 
 async def test_another_tenants_events_never_count(kernel: Kernel) -> None:

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from lana_adapters.sql.settings import APP_ROLE, RELAY_ROLE
-from lana_core.domain.tenancy import Actor
+from lana_core.domain.api_keys import ApiKey
+from lana_core.domain.tenancy import Actor, Role
 from lana_core.memory import ManualClock
 from lana_core.usecases.customers import CreateCustomer, CreateCustomerHandler
 from tests.contract import builders
@@ -24,6 +25,7 @@ pytestmark = pytest.mark.postgres
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 TENANT_TABLES = (
     "users",
+    "api_keys",
     "customers",
     "projects",
     "tasks",
@@ -49,6 +51,16 @@ async def acme(pg_engine: AsyncEngine) -> Actor:
         await uow.tasks.add(builders.task(project, NOW))
         await uow.interactions.add(builders.interaction(admin.tenant_id, customer.id, admin.user_id, NOW))
         await uow.insights.add(builders.insight(admin.tenant_id, customer.id, NOW))
+        key, _ = ApiKey.issue(
+            id=uuid4(),
+            tenant_id=admin.tenant_id,
+            name="n8n",
+            role=Role.AGENT,
+            created_by=admin.user_id,
+            now=NOW,
+            expires_at=None,
+        )
+        await uow.api_keys.add(key)
         await uow.commit()
     return admin
 

@@ -7,7 +7,15 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from lana_core.domain.analytics import AnalyticsEvent, EventCount, Interval, Metrics, TimeBucket, UserMetrics
+from lana_core.domain.analytics import (
+    AnalyticsEvent,
+    EventCount,
+    EventKind,
+    Interval,
+    Metrics,
+    TimeBucket,
+    UserMetrics,
+)
 from lana_core.memory._staging import Scope
 
 
@@ -24,8 +32,10 @@ class InMemoryAnalyticsStore:
             self._scope.check_tenant(event.tenant_id, "analytics event")
         self._scope.writing().analytics.extend(events)
 
-    async def metrics(self, since: datetime, until: datetime, top: int) -> Metrics:
-        events = self._window(since, until)
+    async def metrics(
+        self, since: datetime, until: datetime, top: int, kind: EventKind | None = None
+    ) -> Metrics:
+        events = self._window(since, until, kind)
         users = {e.user_id for e in events if e.user_id is not None}
         sessions = {e.session_id for e in events if e.session_id is not None}
         return Metrics(
@@ -36,17 +46,23 @@ class InMemoryAnalyticsStore:
             average_events_per_user=len(events) / len(users) if users else 0.0,
         )
 
-    async def time_series(self, since: datetime, until: datetime, interval: Interval) -> Sequence[TimeBucket]:
+    async def time_series(
+        self, since: datetime, until: datetime, interval: Interval, kind: EventKind | None = None
+    ) -> Sequence[TimeBucket]:
         """Event counts per bucket start (UTC), oldest first; empty buckets are omitted."""
-        buckets = Counter(bucket_start(e.occurred_at, interval) for e in self._window(since, until))
+        buckets = Counter(bucket_start(e.occurred_at, interval) for e in self._window(since, until, kind))
         return [TimeBucket(start, buckets[start]) for start in sorted(buckets)]
 
-    async def top_events(self, since: datetime, until: datetime, limit: int) -> Sequence[EventCount]:
+    async def top_events(
+        self, since: datetime, until: datetime, limit: int, kind: EventKind | None = None
+    ) -> Sequence[EventCount]:
         """Most frequent event names, ties broken by name."""
-        return _ranked(self._window(since, until), limit)
+        return _ranked(self._window(since, until, kind), limit)
 
-    async def user_metrics(self, user_id: str, since: datetime, until: datetime, recent: int) -> UserMetrics:
-        events = [e for e in self._window(since, until) if e.user_id == user_id]
+    async def user_metrics(
+        self, user_id: str, since: datetime, until: datetime, recent: int, kind: EventKind | None = None
+    ) -> UserMetrics:
+        events = [e for e in self._window(since, until, kind) if e.user_id == user_id]
         newest = sorted(events, key=lambda e: (e.occurred_at, e.id), reverse=True)
         return UserMetrics(
             user_id=user_id,
@@ -66,8 +82,8 @@ class InMemoryAnalyticsStore:
         staged = self._scope.staged.analytics
         return (*committed, *staged) if staged else committed
 
-    def _window(self, since: datetime, until: datetime) -> list[AnalyticsEvent]:
-        return [e for e in self._all() if since <= e.occurred_at < until]
+    def _window(self, since: datetime, until: datetime, kind: EventKind | None) -> list[AnalyticsEvent]:
+        return [e for e in self._all() if since <= e.occurred_at < until and (kind is None or e.kind is kind)]
 
 
 def bucket_start(when: datetime, interval: Interval) -> datetime:

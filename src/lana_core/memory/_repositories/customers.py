@@ -10,9 +10,11 @@ from uuid import UUID
 
 from lana_core.domain.analytics import CustomerCounts, DayCount
 from lana_core.domain.customers import Customer, CustomerStatus, CustomerValue, CustomerView
+from lana_core.domain.duplicates import MatchKey
 from lana_core.domain.pagination import Page
 from lana_core.domain.queries import Archived, CustomerQuery, CustomerSort
 from lana_core.memory._listing import paginate
+from lana_core.memory._merging import match_keys, move_related
 from lana_core.memory._repositories.projects import InMemoryProjectRepository, InMemoryTaskRepository
 from lana_core.memory._staging import Scope
 
@@ -52,6 +54,12 @@ class InMemoryCustomerRepository:
         """Which of ``emails`` a customer of this tenant has, archived or not."""
         staged, table = self._scope.staged.customers, self._scope.space().customers
         return {email for email in emails if staged.find(table, email) is not None}
+
+    async def with_emails(self, emails: Collection[str]) -> list[Customer]:
+        """The customers of this tenant, archived or not, whose email is one of ``emails``."""
+        staged, table = self._scope.staged.customers, self._scope.space().customers
+        found = (staged.find(table, email) for email in dict.fromkeys(emails))
+        return [customer for customer in found if customer is not None]
 
     async def get_view(self, customer_id: UUID, today: date) -> CustomerView | None:
         customer = await self.get(customer_id)
@@ -99,6 +107,15 @@ class InMemoryCustomerRepository:
             if c.archived_at is None and c.created_at >= since
         )
         return [DayCount(day, days[day]) for day in sorted(days)]
+
+    async def match_keys(self) -> Sequence[MatchKey]:
+        """What duplicate detection reads of every live customer."""
+        return match_keys(self._scope)
+
+    async def move_related(self, source_ids: Collection[UUID], target_id: UUID, now: datetime) -> None:
+        """Stage the move of the projects, tasks, interactions and insights of ``source_ids``
+        to ``target_id`` (see the port)."""
+        move_related(self._scope, source_ids, target_id, now)
 
     def _rows(self) -> Iterable[Customer]:
         return self._scope.staged.customers.values(self._scope.space().customers)

@@ -13,6 +13,7 @@ from lana_core.domain.insights import Insight, InsightSource
 from lana_core.domain.interactions import Interaction
 from lana_core.domain.pagination import Cursor, Page, PageRequest, SortOrder
 from lana_core.memory._listing import paginate
+from lana_core.memory._merging import moved_insights
 from lana_core.memory._staging import Scope
 
 
@@ -47,8 +48,9 @@ class InMemoryInteractionRepository:
         rows = self._of(customer_id)
         return paginate(rows, key=_occurred_at, kind=datetime, order=SortOrder.DESC, page=page)
 
-    async def count_for_customer(self, customer_id: UUID) -> int:
-        return len(self._of(customer_id))
+    async def count_for_customer(self, customer_id: UUID, since: datetime | None = None) -> int:
+        found = self._of(customer_id)
+        return len(found) if since is None else sum(1 for i in found if i.occurred_at >= since)
 
     async def last_for_customer(self, customer_id: UUID) -> Interaction | None:
         return max(self._of(customer_id), key=lambda i: (i.occurred_at, i.id), default=None)
@@ -88,6 +90,8 @@ class InMemoryInsightRepository:
 
     def _of(self, customer_id: UUID) -> list[Insight]:
         committed = self._scope.space().insights.get(customer_id, [])
+        if self._scope.staged.moved_insights:
+            committed = moved_insights(self._scope, customer_id, committed)
         staged = [i for i in self._scope.staged.insights if i.customer_id == customer_id]
         return committed + staged if staged else committed
 

@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from lana_core.domain.analytics import ProjectCounts
+from lana_core.domain.customers import Customer
 from lana_core.domain.pagination import Page, SortOrder
 from lana_core.domain.projects import Project, ProjectStats, ProjectStatus, Task, TaskStats
 from lana_core.domain.queries import ProjectQuery, ProjectSort, TaskQuery
@@ -136,6 +137,21 @@ class InMemoryTaskRepository:
         live = [t for t in tasks if _project_is_live(projects.get(table, t.project_id))]
         return TaskStats(total=len(live), completed=sum(1 for t in live if t.completed))
 
+    async def open_assigned_to(self, user_id: UUID, limit: int) -> Sequence[Task]:
+        """The user's open tasks, soonest due first (undated last), then oldest first."""
+        space, staged = self._scope.space(), self._scope.staged
+        rows = staged.tasks.values(space.tasks)
+        mine = [
+            t
+            for t in rows
+            if t.assignee_id == user_id
+            and not t.completed
+            and _project_is_live(staged.projects.get(space.projects, t.project_id))
+            and _customer_is_live(staged.customers.get(space.customers, t.customer_id))
+        ]
+        mine.sort(key=lambda t: (t.due_date is None, t.due_date or date.min, t.created_at, t.id))
+        return mine[:limit]
+
 
 def _matches(query: ProjectQuery, project: Project) -> bool:
     due = project.due_date
@@ -156,6 +172,10 @@ def _task_matches(query: TaskQuery, task: Task) -> bool:
         and (query.completed is None or task.completed is query.completed)
         and (query.assignee_id is None or task.assignee_id == query.assignee_id)
     )
+
+
+def _customer_is_live(customer: Customer | None) -> bool:
+    return customer is not None and customer.archived_at is None
 
 
 def _project_is_live(project: Project | None) -> bool:

@@ -39,10 +39,10 @@ from lana_core.usecases import customers as uc
 from lana_core.usecases import projects as up
 from lana_core.usecases import tasks as ut
 from lana_core.usecases._base import Kernel
-from tests import strategies
-from tests.contract.adapter_sets import Adapters, AdapterSet
-from tests.contract.crm_model import CustomerModel, ProjectModel, TaskModel, overdue
-from tests.support import START, make_tenant
+from lana_testing import strategies
+from lana_testing.contract.adapter_sets import Adapters, AdapterSet
+from lana_testing.contract.crm_model import CustomerModel, ProjectModel, TaskModel, overdue
+from lana_testing.support import START, make_tenant
 
 T = TypeVar("T")
 

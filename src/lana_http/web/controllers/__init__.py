@@ -1,0 +1,1 @@
+"""The page controllers of the web app."""

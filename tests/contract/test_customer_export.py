@@ -1,0 +1,3 @@
+"""The shipped contract tests of customer export, on every adapter set."""
+
+from lana_testing.contract.customer_export import *  # noqa: F403
