@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-from typing import Annotated, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Protocol, TypeVar
 
 from litestar import Response
 from litestar.datastructures import ResponseHeader
@@ -13,6 +13,15 @@ from lana_core.errors import StaleVersion
 from lana_http.problems import HttpProblem
 
 T = TypeVar("T")
+B = TypeVar("B")
+
+
+class _Versioned(Protocol):
+    @property
+    def version(self) -> int: ...
+
+
+V = TypeVar("V", bound=_Versioned)
 
 # One entity tag as RFC 9110 spells it (its ASCII characters), or '*'; anything else is 400.
 ENTITY_TAG = r'^(\*|(W/)?"[!#-~]*")$'
@@ -75,6 +84,28 @@ async def guarded(expected: int | None, change: Awaitable[T]) -> T:
         raise HttpProblem(
             412, "precondition_failed", "the record changed since you read it; read it again"
         ) from None
+
+
+async def conditional(
+    if_match: str | None, change: Callable[[int | None], Awaitable[T]], *, required: bool = True
+) -> T:
+    """The If-Match sequence every change of a stored record shares: the version If-Match
+    names (428 when ``required`` and missing; a missing one otherwise means "whatever version
+    is stored"), ``change`` run against it, a stale version answered 412."""
+    expected = required_version(if_match) if required else optional_version(if_match)
+    return await guarded(expected, change(expected))
+
+
+async def changed(
+    if_match: str | None,
+    change: Callable[[int | None], Awaitable[V]],
+    render: Callable[[V], B],
+    *,
+    required: bool = True,
+) -> Response[B]:
+    """:func:`conditional`, answered with the changed record and its new ETag."""
+    record = await conditional(if_match, change, required=required)
+    return with_etag(render(record), record.version)
 
 
 def with_etag(body: T, version: int, *, status: int = 200, location: str | None = None) -> Response[T]:

@@ -29,6 +29,8 @@ class Ids:
     task: str
     user: str
     interaction: str
+    # A second customer of the tenant, for a merge into ``customer``.
+    other_customer: str = ""
 
 
 @frozen
@@ -37,6 +39,8 @@ class Call:
     path: str
     json: Any = None
     headers: dict[str, str] | None = None
+    # A body sent as it is (a CSV file), instead of ``json``.
+    content: bytes | None = None
 
 
 def calls(ids: Ids) -> dict[str, Call]:
@@ -46,6 +50,14 @@ def calls(ids: Ids) -> dict[str, Call]:
         "listCustomers": Call("GET", "/customers"),
         "createCustomer": Call("POST", "/customers", {"name": "New Customer"}),
         "createCustomersBatch": Call("POST", "/customers/batch", {"customers": [{"name": "New Customer"}]}),
+        "exportCustomers": Call("GET", "/customers/export"),
+        "importCustomers": Call(
+            "POST", "/customers/import", None, {"content-type": "text/csv"}, b"name\nImported Customer\n"
+        ),
+        "listDuplicateCustomers": Call("GET", "/customers/duplicates"),
+        "mergeCustomers": Call(
+            "POST", f"/customers/{c}/merge", {"merge_ids": [ids.other_customer]}, ANY_VERSION
+        ),
         "getCustomer": Call("GET", f"/customers/{c}"),
         "updateCustomer": Call("PATCH", f"/customers/{c}", {"notes": "edited"}, ANY_VERSION),
         "archiveCustomer": Call("DELETE", f"/customers/{c}", None, ANY_VERSION),
@@ -119,6 +131,11 @@ DECISIONS: dict[str, tuple[Action, Resource, bool] | None] = {
     "listCustomers": (Action.READ, Resource.CUSTOMER, True),
     "createCustomer": (Action.CREATE, Resource.CUSTOMER, False),
     "createCustomersBatch": (Action.CREATE, Resource.CUSTOMER, False),
+    "exportCustomers": (Action.READ, Resource.CUSTOMER, True),
+    "importCustomers": (Action.CREATE, Resource.CUSTOMER, False),
+    # Finding duplicates reads every customer: only those who may change any may ask.
+    "listDuplicateCustomers": (Action.UPDATE, Resource.CUSTOMER, False),
+    "mergeCustomers": (Action.UPDATE, Resource.CUSTOMER, False),
     "getCustomer": (Action.READ, Resource.CUSTOMER, False),
     "updateCustomer": (Action.UPDATE, Resource.CUSTOMER, False),
     "archiveCustomer": (Action.DELETE, Resource.CUSTOMER, False),

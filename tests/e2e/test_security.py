@@ -22,12 +22,14 @@ async def _records(admin: Api) -> Ids:
     task = await admin.task(project["id"])
     user = (await admin.post("/users", json=_user_body())).json()
     interaction = await admin.interaction(customer["id"])
+    other = await admin.customer()
     return Ids(
         customer=customer["id"],
         project=project["id"],
         task=task["id"],
         user=user["id"],
         interaction=interaction["id"],
+        other_customer=other["id"],
     )
 
 
@@ -41,6 +43,8 @@ def _user_body() -> dict[str, str]:
 
 
 async def _send(api: Api, call: Call) -> httpx.Response:
+    if call.content is not None:
+        return await api.request(call.method, call.path, content=call.content, headers=call.headers or {})
     return await api.request(call.method, call.path, json=call.json, headers=call.headers or {})
 
 

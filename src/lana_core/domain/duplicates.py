@@ -16,8 +16,7 @@ from uuid import UUID
 from attrs import frozen
 
 from lana_core.domain.choices import Choice
-from lana_core.domain.pagination import Cursor, Page, PageRequest
-from lana_core.errors import ValidationError
+from lana_core.domain.pagination import Cursor, Page, PageRequest, invalid_cursor
 
 # Names at least this similar (difflib ratio of the normalised names) count as "similar".
 NAME_SIMILARITY = 0.85
@@ -108,9 +107,11 @@ def page_of_pairs(pairs: Sequence[DuplicatePair], page: PageRequest) -> Page[Dup
         start = next((i for i, pair in enumerate(pairs) if _order(pair) > position), len(pairs))
     chunk = pairs[start : start + page.limit]
     more = start + page.limit < len(pairs)
-    last = chunk[-1] if chunk else None
-    cursor = Cursor([last.score, str(last.second_id)], last.first_id).encode() if more and last else None
-    return Page(items=chunk, next_cursor=cursor)
+    if not more or not chunk:
+        return Page(items=chunk, next_cursor=None)
+    last = chunk[-1]
+    after = Cursor.after([last.score, str(last.second_id)], last.first_id)
+    return Page(items=chunk, next_cursor=after.encode())
 
 
 def _groups(rows: Sequence[MatchKey]) -> Iterable[tuple[DuplicateReason, list[UUID]]]:
@@ -150,4 +151,4 @@ def _position(cursor: Cursor) -> tuple[float, str, str]:
         score, second = cursor.key
         return (-float(score), str(cursor.id), str(UUID(str(second))))
     except (TypeError, ValueError) as error:
-        raise ValidationError.single("cursor", "invalid_cursor", "is not a cursor this API issued") from error
+        raise invalid_cursor() from error

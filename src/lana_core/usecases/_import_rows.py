@@ -17,7 +17,8 @@ from lana_core.domain.policy import Action, Resource, is_allowed
 from lana_core.domain.tenancy import Actor, TenantSettings
 from lana_core.errors import FieldError, LanaError, ValidationError
 from lana_core.ports import UnitOfWork
-from lana_core.usecases._base import Change, policy_settings, snapshot
+from lana_core.usecases._base import policy_settings
+from lana_core.usecases._recording import Change, snapshot
 from lana_core.usecases.customers import CreateCustomer, contact_details, owns, resolve_owner
 
 _TEXT_FIELDS = ("name", "email", "phone", "company", "notes")

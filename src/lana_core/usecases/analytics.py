@@ -289,11 +289,10 @@ def _build(
 
 async def _store(use_case: UseCase, actor: Actor, built: tuple[AnalyticsEvent, ...]) -> None:
     kernel = use_case._kernel
-    async with kernel.uow(actor.tenant_id) as uow:
-        await authorize_in(uow, actor, Action.CREATE, Resource.ANALYTICS)
-        await uow.analytics.add_many(built)
-        await uow.commit()
-    await kernel.cache.invalidate(actor.tenant_id, (ANALYTICS,))
+    async with kernel.change(actor.tenant_id) as unit:
+        await authorize_in(unit.uow, actor, Action.CREATE, Resource.ANALYTICS)
+        await unit.ingest(built)
+        await unit.commit()
 
 
 async def _cached(

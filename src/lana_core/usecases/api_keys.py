@@ -22,7 +22,8 @@ from lana_core.domain.policy import Action, Resource
 from lana_core.domain.tenancy import Actor, Role
 from lana_core.errors import Conflict, NotFound, Unauthenticated
 from lana_core.ports import Cache, CacheKey
-from lana_core.usecases._base import Change, Kernel, UseCase, authorize_in, record, snapshot
+from lana_core.usecases._base import Kernel, UseCase, authorize_in
+from lana_core.usecases._recording import Change, snapshot
 from lana_core.usecases._revocation import SESSIONS
 
 __all__ = [
@@ -86,11 +87,11 @@ class CreateApiKeyHandler(_ChangesApiKeys):
             now=now,
             expires_at=command.expires_at,
         )
-        async with self._kernel.uow(actor.tenant_id) as uow:
-            await authorize_in(uow, actor, Action.CREATE, Resource.API_KEY)
-            await uow.api_keys.add(key)
-            await record(uow, self._kernel, actor, now, _key_change(events.API_KEY_CREATED, key, None))
-            await uow.commit()
+        async with self._kernel.change(actor.tenant_id) as unit:
+            await authorize_in(unit.uow, actor, Action.CREATE, Resource.API_KEY)
+            await unit.uow.api_keys.add(key)
+            await unit.record(actor, now, _key_change(events.API_KEY_CREATED, key, None))
+            await unit.commit()
         return CreatedApiKey(key=key, token=token)
 
 
@@ -117,7 +118,8 @@ class RevokeApiKeyHandler(_ChangesApiKeys):
 
     async def __call__(self, actor: Actor, key_id: UUID) -> ApiKey:
         now = self._now()
-        async with self._kernel.uow(actor.tenant_id) as uow:
+        async with self._kernel.change(actor.tenant_id) as unit:
+            uow = unit.uow
             await authorize_in(uow, actor, Action.DELETE, Resource.API_KEY)
             before = await uow.api_keys.get(key_id)
             if before is None:
@@ -126,8 +128,8 @@ class RevokeApiKeyHandler(_ChangesApiKeys):
                 raise Conflict(f"API key {key_id} is already revoked")
             after = before.revoked(now)
             await uow.api_keys.update(after)
-            await record(uow, self._kernel, actor, now, _key_change(events.API_KEY_REVOKED, after, before))
-            await uow.commit()
+            await unit.record(actor, now, _key_change(events.API_KEY_REVOKED, after, before))
+            await unit.commit()
         await self._sessions_cache.invalidate(actor.tenant_id, (SESSIONS,))
         return after
 

@@ -11,6 +11,8 @@ INSIGHTS = "insights"
 
 _BY_PREFIX = {
     "customer.": (DASHBOARD, ANALYTICS),
+    # A merge moves the merged customers' projects, tasks and insights to the kept one.
+    "customer.merged": (INSIGHTS,),
     "project.": (DASHBOARD, ANALYTICS),
     "task.": (ANALYTICS,),
     "interaction.": (ANALYTICS,),

@@ -9,14 +9,13 @@ from uuid import UUID
 
 from attrs import evolve, frozen
 
-from lana_core.domain import events
 from lana_core.domain.customers import ContactDetails, Customer
 from lana_core.domain.policy import Action, Resource
 from lana_core.domain.tenancy import Actor
 from lana_core.errors import Conflict, FieldError, ValidationError
 from lana_core.ports import UnitOfWork
-from lana_core.usecases._base import Kernel, UseCase, authorize_in, record
-from lana_core.usecases.caching import stale_namespaces
+from lana_core.usecases._base import Kernel, UseCase, authorize_in
+from lana_core.usecases._unit import ChangeUnit
 from lana_core.usecases.customers import CreateCustomer, contact_details, created_changes, resolve_owner
 
 __all__ = [
@@ -62,17 +61,16 @@ class CreateCustomersBatchHandler(UseCase):
             # Only a failed batch pays for finding which emails were taken.
             await self._name_taken_emails(actor, details, clash)
             raise
-        await self._kernel.cache.invalidate(actor.tenant_id, stale_namespaces([events.CUSTOMER_CREATED]))
         return made
 
     async def _create(
         self, actor: Actor, commands: Sequence[CreateCustomer], details: Sequence[ContactDetails]
     ) -> tuple[Customer, ...]:
         now = self._now()
-        async with self._kernel.uow(actor.tenant_id) as uow:
-            await authorize_in(uow, actor, Action.CREATE, Resource.CUSTOMER)
-            made = await add_customers(uow, self._kernel, actor, commands, details, now=now)
-            await uow.commit()
+        async with self._kernel.change(actor.tenant_id) as unit:
+            await authorize_in(unit.uow, actor, Action.CREATE, Resource.CUSTOMER)
+            made = await add_customers(unit, self._kernel, actor, commands, details, now=now)
+            await unit.commit()
         return made
 
     async def _name_taken_emails(
@@ -92,7 +90,7 @@ class CreateCustomersBatchHandler(UseCase):
 
 
 async def add_customers(
-    uow: UnitOfWork,
+    unit: ChangeUnit,
     kernel: Kernel,
     actor: Actor,
     commands: Sequence[CreateCustomer],
@@ -101,10 +99,10 @@ async def add_customers(
     now: datetime,
     payload_extra: Mapping[str, Any] | None = None,
 ) -> tuple[Customer, ...]:
-    """Create the customers of ``commands`` (with their parsed ``details``) in ``uow``, the
+    """Create the customers of ``commands`` (with their parsed ``details``) in ``unit``, the
     caller having checked the permission to create; each event's payload also carries
     ``payload_extra``. Raises ValidationError (owners), Conflict (emails)."""
-    owners = await _owners(uow, actor, commands)
+    owners = await _owners(unit.uow, actor, commands)
     made = tuple(
         Customer.create(
             id=kernel.ids.new_id(),
@@ -117,11 +115,11 @@ async def add_customers(
         )
         for item, contact, owner_id in zip(commands, details, owners, strict=True)
     )
-    await uow.customers.add_many(made)
+    await unit.uow.customers.add_many(made)
     changes = [c for one in made for c in created_changes(one)]
     if payload_extra:
         changes = [evolve(c, payload={**c.after, **payload_extra}) for c in changes]
-    await record(uow, kernel, actor, now, *changes)
+    await unit.record(actor, now, *changes)
     return made
 
 

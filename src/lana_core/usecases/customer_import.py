@@ -15,9 +15,10 @@ from lana_core.domain.policy import Action, Resource
 from lana_core.domain.tenancy import Actor
 from lana_core.errors import ValidationError
 from lana_core.ports import UnitOfWork
-from lana_core.usecases._base import Change, UseCase, authorize_in, record
+from lana_core.usecases._base import UseCase, authorize_in
 from lana_core.usecases._import_rows import Outcome, RowPlanner
-from lana_core.usecases.caching import stale_namespaces
+from lana_core.usecases._recording import Change
+from lana_core.usecases._unit import ChangeUnit
 from lana_core.usecases.customer_batch import MAX_CUSTOMERS_PER_BATCH, add_customers
 
 __all__ = [
@@ -115,20 +116,19 @@ class ImportCustomersHandler(UseCase):
             raise ValidationError.single("file", "empty", "the file has no header line")
         columns = map_columns(header.cells, command.columns, command.unknown_columns)
         tally = _Tally(import_id=self._id(), on_row=on_row)
-        async with self._kernel.uow(actor.tenant_id) as uow:
-            await self._authorize(uow, actor, command.mode)
+        async with self._kernel.change(actor.tenant_id) as unit:
+            await self._authorize(unit.uow, actor, command.mode)
             planner = RowPlanner(
-                uow=uow, actor=actor, mode=command.mode.value, columns=columns, now=self._now()
+                uow=unit.uow, actor=actor, mode=command.mode.value, columns=columns, now=self._now()
             )
             for chunk in _chunks(rows, columns, command.chunk_size):
-                await self._apply(uow, actor, planner, chunk, tally)
+                await self._apply(unit, actor, planner, chunk, tally)
             applied = not command.dry_run and (command.skip_invalid or tally.refused == 0)
-            # An import that changes nothing writes nothing, not even its summary.
+            # An import that changes nothing writes nothing, not even its summary; what is
+            # not committed is rolled back when the block is left.
             if applied and tally.changed:
-                await self._complete(uow, actor, tally)
-                await uow.commit()
-        if applied and tally.changed:
-            await self._kernel.cache.invalidate(actor.tenant_id, stale_namespaces([events.CUSTOMER_UPDATED]))
+                await self._complete(unit, actor, tally)
+                await unit.commit()
         return tally.report(applied, header.cells)
 
     async def _authorize(self, uow: UnitOfWork, actor: Actor, mode: ImportMode) -> None:
@@ -138,16 +138,16 @@ class ImportCustomersHandler(UseCase):
             await authorize_in(uow, actor, Action.UPDATE, Resource.CUSTOMER, owned=True)
 
     async def _apply(
-        self, uow: UnitOfWork, actor: Actor, planner: RowPlanner, chunk: list[CsvRow], tally: _Tally
+        self, unit: ChangeUnit, actor: Actor, planner: RowPlanner, chunk: list[CsvRow], tally: _Tally
     ) -> None:
-        """Apply the chunk's valid rows in ``uow``, even in a dry run or a refused file: later
+        """Apply the chunk's valid rows in ``unit``, even in a dry run or a refused file: later
         rows are then judged against them; only the commit is held back."""
         plans = await planner.plan(chunk)
         extra = {"import_id": str(tally.import_id)}
         creates = [p for p in plans if p.create is not None]
         made = (
             await add_customers(
-                uow,
+                unit,
                 self._kernel,
                 actor,
                 [p.create for p in creates if p.create is not None],
@@ -161,14 +161,14 @@ class ImportCustomersHandler(UseCase):
         ids = iter(customer.id for customer in made)
         updates = [change for p in plans for change in p.changes]
         for _, customer in updates:
-            await uow.customers.update(customer)
+            await unit.uow.customers.update(customer)
         if updates:
-            await record(uow, self._kernel, actor, planner.now, *(_with_extra(c, extra) for c, _ in updates))
+            await unit.record(actor, planner.now, *(_with_extra(c, extra) for c, _ in updates))
         for plan in plans:
             customer_id = next(ids) if plan.create is not None else plan.customer_id
             tally.add(plan.row, plan.outcome, customer_id, plan.problems)
 
-    async def _complete(self, uow: UnitOfWork, actor: Actor, tally: _Tally) -> None:
+    async def _complete(self, unit: ChangeUnit, actor: Actor, tally: _Tally) -> None:
         summary = tally.summary()
         completed = Change(
             event_type=events.IMPORT_COMPLETED,
@@ -179,7 +179,7 @@ class ImportCustomersHandler(UseCase):
             before=None,
             after=summary,
         )
-        await record(uow, self._kernel, actor, self._now(), completed)
+        await unit.record(actor, self._now(), completed)
 
 
 def _with_extra(change: Change, extra: Mapping[str, Any]) -> Change:

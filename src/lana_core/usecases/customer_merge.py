@@ -30,8 +30,8 @@ from lana_core.domain.policy import Action, Resource, authorize
 from lana_core.domain.tenancy import Actor, TenantSettings
 from lana_core.errors import Conflict, ValidationError
 from lana_core.ports import UnitOfWork
-from lana_core.usecases._base import Change, UseCase, authorize_in, policy_settings, record, snapshot
-from lana_core.usecases.caching import stale_namespaces
+from lana_core.usecases._base import UseCase, authorize_in, policy_settings
+from lana_core.usecases._recording import Change, snapshot
 from lana_core.usecases.customers import load_customer, owns
 
 __all__ = [
@@ -85,7 +85,8 @@ class MergeCustomersHandler(UseCase):
     async def __call__(self, actor: Actor, command: MergeCustomers) -> Customer:
         merge_ids = _checked_ids(command)
         now = self._now()
-        async with self._kernel.uow(actor.tenant_id) as uow:
+        async with self._kernel.change(actor.tenant_id) as unit:
+            uow = unit.uow
             settings = await policy_settings(uow, actor)
             kept = await _live(uow, actor, command.customer_id, settings)
             merged = [await _live(uow, actor, one, settings) for one in merge_ids]
@@ -97,10 +98,8 @@ class MergeCustomersHandler(UseCase):
                 await uow.customers.update(one.merge_into(kept.id, now))
             await uow.customers.update(result)
             await uow.customers.move_related(merge_ids, kept.id, now)
-            await record(uow, self._kernel, actor, now, _merge_change(kept, result, merge_ids))
-            await uow.commit()
-        stale = [events.CUSTOMER_MERGED, events.PROJECT_UPDATED, events.INSIGHT_GENERATED]
-        await self._kernel.cache.invalidate(actor.tenant_id, stale_namespaces(stale))
+            await unit.record(actor, now, _merge_change(kept, result, merge_ids))
+            await unit.commit()
         return result
 
 

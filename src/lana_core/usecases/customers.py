@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any
 from uuid import UUID
 
 from attrs import evolve, field, frozen
 
 from lana_core.domain import events
 from lana_core.domain.customers import ContactDetails, Customer, CustomerStatus, CustomerValue, CustomerView
+from lana_core.domain.edits import UNSET, patched
 from lana_core.domain.pagination import Page
-from lana_core.domain.policy import Action, Resource, authorize, is_allowed
+from lana_core.domain.policy import Action, Resource, is_allowed
 from lana_core.domain.queries import CustomerQuery
 from lana_core.domain.tenancy import Actor, Role, TenantSettings
 from lana_core.domain.validation import JsonScalar
 from lana_core.errors import Gone, NotFound, ValidationError
 from lana_core.ports import UnitOfWork
-from lana_core.usecases._base import Change, UseCase, authorize_in, policy_settings, record, snapshot
-from lana_core.usecases.caching import stale_namespaces
+from lana_core.usecases._base import Change, Kernel, UseCase, authorize_in, policy_settings, snapshot
+from lana_core.usecases._changing import Apply, Edit, Found, change_one, plainly
 
 __all__ = [
     "UNSET",
@@ -37,26 +38,6 @@ __all__ = [
     "UpdateCustomer",
     "UpdateCustomerHandler",
 ]
-
-
-class _Unset:
-    """Marks a field an update leaves alone (None means 'clear it')."""
-
-    _instance: _Unset | None = None
-
-    def __new__(cls) -> _Unset:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "UNSET"
-
-    def __bool__(self) -> bool:
-        return False
-
-
-UNSET: Any = _Unset()
 
 
 @frozen(kw_only=True)
@@ -134,7 +115,8 @@ class CreateCustomerHandler(UseCase):
     async def __call__(self, actor: Actor, command: CreateCustomer) -> Customer:
         details = contact_details(command)
         now = self._now()
-        async with self._kernel.uow(actor.tenant_id) as uow:
+        async with self._kernel.change(actor.tenant_id) as unit:
+            uow = unit.uow
             await authorize_in(uow, actor, Action.CREATE, Resource.CUSTOMER)
             owner_id = await resolve_owner(uow, actor, command.owner_id)
             customer = Customer.create(
@@ -147,9 +129,8 @@ class CreateCustomerHandler(UseCase):
                 now=now,
             )
             await uow.customers.add(customer)
-            await record(uow, self._kernel, actor, now, *created_changes(customer))
-            await uow.commit()
-        await self._kernel.cache.invalidate(actor.tenant_id, stale_namespaces([events.CUSTOMER_CREATED]))
+            await unit.record(actor, now, *created_changes(customer))
+            await unit.commit()
         return customer
 
 
@@ -210,110 +191,114 @@ class UpdateCustomerHandler(UseCase):
     __slots__ = ()
 
     async def __call__(self, actor: Actor, command: UpdateCustomer) -> Customer:
-        now = self._now()
-        async with self._kernel.uow(actor.tenant_id) as uow:
-            settings = await policy_settings(uow, actor)
-            before = await load_customer(uow, actor, command.customer_id, settings)
-            authorize(actor, Action.UPDATE, Resource.CUSTOMER, owned=owns(actor, before), settings=settings)
-            before.check_version(command.expected_version)
+        async def edit(uow: UnitOfWork, before: Customer, now: datetime) -> Customer:
             details = _patched_details(before, command)
             owner_id = before.owner_id
             if command.owner_id is not UNSET and command.owner_id != before.owner_id:
                 owner_id = await resolve_owner(uow, actor, command.owner_id, reassigning=True)
-            after = before.with_details(details, owner_id, now)
-            await uow.customers.update(after)
-            await record(uow, self._kernel, actor, now, _change(events.CUSTOMER_UPDATED, after, before))
-            await uow.commit()
-        await self._kernel.cache.invalidate(actor.tenant_id, stale_namespaces([events.CUSTOMER_UPDATED]))
-        return after
+            return before.with_details(details, owner_id, now)
+
+        return await change_customer(
+            self._kernel,
+            actor,
+            command.customer_id,
+            command.expected_version,
+            _edit(events.CUSTOMER_UPDATED, edit),
+        )
 
 
-class _CustomerChange(UseCase):
-    """The steps every single-customer change shares: load, authorise, check the version,
-    apply, store, record, commit, invalidate."""
+async def change_customer(
+    kernel: Kernel, actor: Actor, customer_id: UUID, expected_version: int | None, edit: Edit[Customer]
+) -> Customer:
+    """:func:`change_one` for one customer."""
 
-    __slots__ = ()
-    event_type: ClassVar[str]
-    action: ClassVar[Action] = Action.UPDATE
+    async def load(uow: UnitOfWork, settings: TenantSettings) -> Found[Customer]:
+        customer = await load_customer(uow, actor, customer_id, settings)
+        return Found(customer, owns(actor, customer))
 
-    async def _change(
-        self,
-        actor: Actor,
-        customer_id: UUID,
-        expected_version: int | None,
-        apply: Callable[[Customer, datetime], Customer],
-    ) -> Customer:
-        now = self._now()
-        async with self._kernel.uow(actor.tenant_id) as uow:
-            settings = await policy_settings(uow, actor)
-            before = await load_customer(uow, actor, customer_id, settings)
-            authorize(actor, self.action, Resource.CUSTOMER, owned=owns(actor, before), settings=settings)
-            before.check_version(expected_version)
-            after = apply(before, now)
-            await uow.customers.update(after)
-            await record(uow, self._kernel, actor, now, _change(self.event_type, after, before))
-            await uow.commit()
-        await self._kernel.cache.invalidate(actor.tenant_id, stale_namespaces([self.event_type]))
-        return after
+    return await change_one(kernel, actor, Resource.CUSTOMER, load, expected_version, edit=edit)
 
 
-class ChangeCustomerStatusHandler(_CustomerChange):
+def _edit(event_type: str, apply: Apply[Customer], action: Action = Action.UPDATE) -> Edit[Customer]:
+    """An edit stored in place and recorded as ``event_type``."""
+    return Edit(
+        apply=apply,
+        store=_update,
+        change=lambda before, after: _change(event_type, after, before),
+        action=action,
+    )
+
+
+async def _update(uow: UnitOfWork, customer: Customer) -> None:
+    await uow.customers.update(customer)
+
+
+class ChangeCustomerStatusHandler(UseCase):
     """Move a customer along its lifecycle (see ``STATUS_TRANSITIONS``).
 
     Raises NotFound, Conflict, ValidationError (illegal move), PermissionDenied.
     """
 
     __slots__ = ()
-    event_type = events.CUSTOMER_STATUS_CHANGED
 
     async def __call__(self, actor: Actor, command: ChangeCustomerStatus) -> Customer:
-        return await self._change(
+        return await change_customer(
+            self._kernel,
             actor,
             command.customer_id,
             command.expected_version,
-            lambda c, now: c.change_status(command.status, now),
+            _edit(
+                events.CUSTOMER_STATUS_CHANGED, plainly(lambda c, now: c.change_status(command.status, now))
+            ),
         )
 
 
-class ChangeCustomerValueHandler(_CustomerChange):
+class ChangeCustomerValueHandler(UseCase):
     """Change a customer's value tier. Raises NotFound, Conflict, PermissionDenied."""
 
     __slots__ = ()
-    event_type = events.CUSTOMER_VALUE_CHANGED
 
     async def __call__(self, actor: Actor, command: ChangeCustomerValue) -> Customer:
-        return await self._change(
+        return await change_customer(
+            self._kernel,
             actor,
             command.customer_id,
             command.expected_version,
-            lambda c, now: c.change_value(command.value, now),
+            _edit(events.CUSTOMER_VALUE_CHANGED, plainly(lambda c, now: c.change_value(command.value, now))),
         )
 
 
-class ArchiveCustomerHandler(_CustomerChange):
+class ArchiveCustomerHandler(UseCase):
     """Soft-delete a customer: hidden from lists, kept for its history. Raises NotFound,
     Conflict (already archived or stale version), PermissionDenied."""
 
     __slots__ = ()
-    event_type = events.CUSTOMER_ARCHIVED
-    action = Action.DELETE
 
     async def __call__(
         self, actor: Actor, customer_id: UUID, expected_version: int | None = None
     ) -> Customer:
-        return await self._change(actor, customer_id, expected_version, lambda c, now: c.archive(now))
+        archive = plainly(Customer.archive)
+        return await change_customer(
+            self._kernel,
+            actor,
+            customer_id,
+            expected_version,
+            _edit(events.CUSTOMER_ARCHIVED, archive, Action.DELETE),
+        )
 
 
-class RestoreCustomerHandler(_CustomerChange):
+class RestoreCustomerHandler(UseCase):
     """Bring an archived customer back. Raises NotFound, Conflict, PermissionDenied."""
 
     __slots__ = ()
-    event_type = events.CUSTOMER_RESTORED
 
     async def __call__(
         self, actor: Actor, customer_id: UUID, expected_version: int | None = None
     ) -> Customer:
-        return await self._change(actor, customer_id, expected_version, lambda c, now: c.restore(now))
+        restore = plainly(Customer.restore)
+        return await change_customer(
+            self._kernel, actor, customer_id, expected_version, _edit(events.CUSTOMER_RESTORED, restore)
+        )
 
 
 def contact_details(command: CreateCustomer) -> ContactDetails:
@@ -359,19 +344,14 @@ async def resolve_owner(
 
 def _patched_details(before: Customer, command: UpdateCustomer) -> ContactDetails:
     current = before.details()
-
-    def pick(name: str) -> Any:
-        value = getattr(command, name)
-        return getattr(current, name) if value is UNSET else value
-
     return ContactDetails.parse(
-        name=pick("name"),
-        email=pick("email"),
-        phone=pick("phone"),
-        company=pick("company"),
-        notes=pick("notes"),
-        tags=pick("tags"),
-        attributes=pick("attributes"),
+        name=patched(command, current, "name"),
+        email=patched(command, current, "email"),
+        phone=patched(command, current, "phone"),
+        company=patched(command, current, "company"),
+        notes=patched(command, current, "notes"),
+        tags=patched(command, current, "tags"),
+        attributes=patched(command, current, "attributes"),
     )
 
 

@@ -20,10 +20,9 @@ from lana_core.domain.tenancy import Actor, TenantSettings
 from lana_core.errors import Conflict, LanaError, NotFound, ValidationError
 from lana_core.ports import InsightModel, UnitOfWork
 from lana_core.rules_engine import RulesInsightModel
-from lana_core.usecases._base import Change, Kernel, UseCase, authorize_in, record, tenant_settings
+from lana_core.usecases._base import Change, Kernel, UseCase, authorize_in, tenant_settings
 from lana_core.usecases._insight_generation import Assessment, ModelGate, gather_context
 from lana_core.usecases._insight_resilience import InsightOptions, SharedCalls
-from lana_core.usecases.caching import stale_namespaces
 from lana_core.usecases.customers import ListCustomersHandler, load_customer, owns
 
 __all__ = [
@@ -125,11 +124,11 @@ class GenerateInsightHandler(UseCase):
             latency_ms=assessment.latency_ms,
             now=now,
         )
-        async with self._kernel.uow(actor.tenant_id) as uow:
+        async with self._kernel.change(actor.tenant_id) as unit:
+            uow = unit.uow
             await uow.insights.add(insight)
-            await record(uow, self._kernel, actor, now, _generated(insight))
-            await uow.commit()
-        await self._kernel.cache.invalidate(actor.tenant_id, stale_namespaces([events.INSIGHT_GENERATED]))
+            await unit.record(actor, now, _generated(insight))
+            await unit.commit()
         return insight
 
 

@@ -10,6 +10,7 @@ from attrs import evolve, frozen
 
 from lana_core.domain import events
 from lana_core.domain.customers import Customer
+from lana_core.domain.edits import UNSET, patched
 from lana_core.domain.interactions import Interaction, InteractionType
 from lana_core.domain.pagination import Page, PageRequest
 from lana_core.domain.policy import Action, Resource, authorize
@@ -18,16 +19,16 @@ from lana_core.errors import NotFound
 from lana_core.ports import UnitOfWork
 from lana_core.usecases._base import (
     Change,
+    Kernel,
     UseCase,
     authorize_in,
     deletion,
     policy_settings,
-    record,
     snapshot,
 )
-from lana_core.usecases.caching import stale_namespaces
-from lana_core.usecases.customers import UNSET, load_customer, owns
-from lana_core.usecases.work_access import ensure_open, patched
+from lana_core.usecases._changing import Edit, Found, change_one, plainly
+from lana_core.usecases.customers import load_customer, owns
+from lana_core.usecases.work_access import ensure_open
 
 __all__ = [
     "DeleteInteractionHandler",
@@ -89,18 +90,16 @@ class RecordInteractionHandler(UseCase):
             author_id=actor.user_id,
             now=now,
         )
-        async with self._kernel.uow(actor.tenant_id) as uow:
+        async with self._kernel.change(actor.tenant_id) as unit:
+            uow = unit.uow
             settings = await authorize_in(uow, actor, Action.CREATE, Resource.INTERACTION, owned=True)
             customer = await load_customer(uow, actor, command.customer_id, settings)
             owned = owns(actor, customer)
             authorize(actor, Action.CREATE, Resource.INTERACTION, owned=owned, settings=settings)
             ensure_open(customer)
             await uow.interactions.add(interaction)
-            await record(
-                uow, self._kernel, actor, now, _change(events.INTERACTION_RECORDED, interaction, None)
-            )
-            await uow.commit()
-        await self._kernel.cache.invalidate(actor.tenant_id, stale_namespaces([events.INTERACTION_RECORDED]))
+            await unit.record(actor, now, _change(events.INTERACTION_RECORDED, interaction, None))
+            await unit.commit()
         return interaction
 
 
@@ -136,24 +135,27 @@ class UpdateInteractionHandler(UseCase):
     __slots__ = ()
 
     async def __call__(self, actor: Actor, command: UpdateInteraction) -> Interaction:
-        now = self._now()
-        async with self._kernel.uow(actor.tenant_id) as uow:
-            before, _ = await _load_to_change(
-                uow, actor, command.customer_id, command.interaction_id, Action.UPDATE
-            )
-            before.check_version(command.expected_version)
-            after = before.edit(
+        def edit(before: Interaction, now: datetime) -> Interaction:
+            return before.edit(
                 type=patched(command, before, "type"),
                 subject=patched(command, before, "subject"),
                 content=patched(command, before, "content"),
                 occurred_at=patched(command, before, "occurred_at"),
                 now=now,
             )
-            await uow.interactions.update(after)
-            await record(uow, self._kernel, actor, now, _change(events.INTERACTION_UPDATED, after, before))
-            await uow.commit()
-        await self._kernel.cache.invalidate(actor.tenant_id, stale_namespaces([events.INTERACTION_UPDATED]))
-        return after
+
+        return await _change_interaction(
+            self._kernel,
+            actor,
+            command.customer_id,
+            command.interaction_id,
+            command.expected_version,
+            edit=Edit(
+                apply=plainly(edit),
+                store=_update,
+                change=lambda before, after: _change(events.INTERACTION_UPDATED, after, before),
+            ),
+        )
 
 
 class DeleteInteractionHandler(UseCase):
@@ -171,15 +173,19 @@ class DeleteInteractionHandler(UseCase):
     async def __call__(
         self, actor: Actor, customer_id: UUID, interaction_id: UUID, expected_version: int | None = None
     ) -> None:
-        now = self._now()
-        async with self._kernel.uow(actor.tenant_id) as uow:
-            interaction, _ = await _load_to_change(uow, actor, customer_id, interaction_id, Action.DELETE)
-            interaction.check_version(expected_version)
-            await uow.interactions.delete(interaction)
-            change = deletion(events.INTERACTION_DELETED, "interaction", interaction, customer_id)
-            await record(uow, self._kernel, actor, now, change)
-            await uow.commit()
-        await self._kernel.cache.invalidate(actor.tenant_id, stale_namespaces([events.INTERACTION_DELETED]))
+        await _change_interaction(
+            self._kernel,
+            actor,
+            customer_id,
+            interaction_id,
+            expected_version,
+            edit=Edit(
+                apply=plainly(lambda interaction, _: interaction),
+                store=_delete,
+                change=lambda gone, _: deletion(events.INTERACTION_DELETED, "interaction", gone, customer_id),
+                action=Action.DELETE,
+            ),
+        )
 
 
 class ListInteractionsHandler(UseCase):
@@ -223,14 +229,31 @@ def wrote(actor: Actor, interaction: Interaction) -> bool:
     return interaction.author_id == actor.user_id
 
 
-async def _load_to_change(
-    uow: UnitOfWork, actor: Actor, customer_id: UUID, interaction_id: UUID, action: Action
-) -> tuple[Interaction, Customer]:
-    settings = await policy_settings(uow, actor)
-    interaction, customer = await load_interaction(uow, actor, customer_id, interaction_id, settings)
-    authorize(actor, action, Resource.INTERACTION, owned=wrote(actor, interaction), settings=settings)
-    ensure_open(customer)
-    return interaction, customer
+async def _change_interaction(
+    kernel: Kernel,
+    actor: Actor,
+    customer_id: UUID,
+    interaction_id: UUID,
+    expected_version: int | None,
+    *,
+    edit: Edit[Interaction],
+) -> Interaction:
+    """:func:`change_one` for one interaction of an open customer, whose openness is checked
+    before the version."""
+
+    async def load(uow: UnitOfWork, settings: TenantSettings) -> Found[Interaction]:
+        interaction, customer = await load_interaction(uow, actor, customer_id, interaction_id, settings)
+        return Found(interaction, wrote(actor, interaction), lambda: ensure_open(customer), open_first=True)
+
+    return await change_one(kernel, actor, Resource.INTERACTION, load, expected_version, edit=edit)
+
+
+async def _update(uow: UnitOfWork, interaction: Interaction) -> None:
+    await uow.interactions.update(interaction)
+
+
+async def _delete(uow: UnitOfWork, interaction: Interaction) -> None:
+    await uow.interactions.delete(interaction)
 
 
 def _change(event_type: str, interaction: Interaction, before: Interaction | None) -> Change:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -10,21 +10,22 @@ from uuid import UUID
 from attrs import evolve, frozen
 
 from lana_core.domain import events
+from lana_core.domain.edits import UNSET, patched
 from lana_core.domain.pagination import Page
 from lana_core.domain.policy import Action, Resource, authorize
 from lana_core.domain.projects import Priority, Project, ProjectStatus
 from lana_core.domain.queries import ProjectQuery
-from lana_core.domain.tenancy import Actor
+from lana_core.domain.tenancy import Actor, TenantSettings
 from lana_core.errors import ValidationError
-from lana_core.usecases._base import Change, UseCase, authorize_in, policy_settings, record, snapshot
-from lana_core.usecases.caching import stale_namespaces
-from lana_core.usecases.customers import UNSET, load_customer, owns
+from lana_core.ports import UnitOfWork
+from lana_core.usecases._base import Change, Kernel, UseCase, authorize_in, policy_settings, snapshot
+from lana_core.usecases._changing import Apply, Edit, Found, change_one, plainly
+from lana_core.usecases.customers import load_customer, owns
 from lana_core.usecases.work_access import (
     check_assignee,
     ensure_open,
     load_project,
     owns_project,
-    patched,
     sees_only_own,
 )
 
@@ -97,16 +98,16 @@ class CreateProjectHandler(UseCase):
             created_by=actor.user_id,
             now=now,
         )
-        async with self._kernel.uow(actor.tenant_id) as uow:
+        async with self._kernel.change(actor.tenant_id) as unit:
+            uow = unit.uow
             settings = await authorize_in(uow, actor, Action.CREATE, Resource.PROJECT, owned=True)
             customer = await load_customer(uow, actor, command.customer_id, settings)
             authorize(actor, Action.CREATE, Resource.PROJECT, owned=owns(actor, customer), settings=settings)
             ensure_open(customer)
             await check_assignee(uow, project.assignee_id)
             await uow.projects.add(project)
-            await record(uow, self._kernel, actor, now, _change(events.PROJECT_CREATED, project, None))
-            await uow.commit()
-        await self._kernel.cache.invalidate(actor.tenant_id, stale_namespaces([events.PROJECT_CREATED]))
+            await unit.record(actor, now, _change(events.PROJECT_CREATED, project, None))
+            await unit.commit()
         return project
 
 
@@ -162,18 +163,11 @@ class UpdateProjectHandler(UseCase):
     __slots__ = ()
 
     async def __call__(self, actor: Actor, command: UpdateProject) -> Project:
-        now = self._now()
-        async with self._kernel.uow(actor.tenant_id) as uow:
-            settings = await policy_settings(uow, actor)
-            before, customer = await load_project(uow, actor, command.project_id, settings)
-            owned = owns_project(actor, before, customer)
-            authorize(actor, Action.UPDATE, Resource.PROJECT, owned=owned, settings=settings)
-            before.check_version(command.expected_version)
-            ensure_open(customer)
+        async def edit(uow: UnitOfWork, before: Project, now: datetime) -> Project:
             assignee_id = patched(command, before, "assignee_id")
             if assignee_id != before.assignee_id:
                 await check_assignee(uow, assignee_id)
-            after = before.edit(
+            return before.edit(
                 title=patched(command, before, "title"),
                 description=patched(command, before, "description"),
                 priority=patched(command, before, "priority"),
@@ -181,11 +175,14 @@ class UpdateProjectHandler(UseCase):
                 assignee_id=assignee_id,
                 now=now,
             )
-            await uow.projects.update(after)
-            await record(uow, self._kernel, actor, now, _change(events.PROJECT_UPDATED, after, before))
-            await uow.commit()
-        await self._kernel.cache.invalidate(actor.tenant_id, stale_namespaces([events.PROJECT_UPDATED]))
-        return after
+
+        return await _change_project(
+            self._kernel,
+            actor,
+            command.project_id,
+            command.expected_version,
+            _edit(events.PROJECT_UPDATED, edit),
+        )
 
 
 class ChangeProjectStatusHandler(UseCase):
@@ -199,13 +196,15 @@ class ChangeProjectStatusHandler(UseCase):
     __slots__ = ()
 
     async def __call__(self, actor: Actor, command: ChangeProjectStatus) -> Project:
-        return await _transition(
-            self,
+        return await _change_project(
+            self._kernel,
             actor,
-            project_id=command.project_id,
-            expected_version=command.expected_version,
-            event_type=events.PROJECT_STATUS_CHANGED,
-            apply=lambda project, now: project.move_to(command.status, now),
+            command.project_id,
+            command.expected_version,
+            _edit(
+                events.PROJECT_STATUS_CHANGED,
+                plainly(lambda project, now: project.move_to(command.status, now)),
+            ),
         )
 
 
@@ -219,41 +218,40 @@ class ArchiveProjectHandler(UseCase):
     __slots__ = ()
 
     async def __call__(self, actor: Actor, project_id: UUID, expected_version: int | None = None) -> Project:
-        return await _transition(
-            self,
+        archive = plainly(Project.archive)
+        return await _change_project(
+            self._kernel,
             actor,
-            project_id=project_id,
-            expected_version=expected_version,
-            event_type=events.PROJECT_ARCHIVED,
-            apply=lambda project, now: project.archive(now),
+            project_id,
+            expected_version,
+            _edit(events.PROJECT_ARCHIVED, archive, Action.DELETE),
         )
 
 
-async def _transition(
-    use_case: UseCase,
-    actor: Actor,
-    *,
-    project_id: UUID,
-    expected_version: int | None,
-    event_type: str,
-    apply: Callable[[Project, datetime], Project],
+async def _change_project(
+    kernel: Kernel, actor: Actor, project_id: UUID, expected_version: int | None, edit: Edit[Project]
 ) -> Project:
-    kernel = use_case._kernel
-    now = kernel.clock.now()
-    async with kernel.uow(actor.tenant_id) as uow:
-        settings = await policy_settings(uow, actor)
-        before, customer = await load_project(uow, actor, project_id, settings)
-        action = Action.DELETE if event_type == events.PROJECT_ARCHIVED else Action.UPDATE
-        owned = owns_project(actor, before, customer)
-        authorize(actor, action, Resource.PROJECT, owned=owned, settings=settings)
-        before.check_version(expected_version)
-        ensure_open(customer)
-        after = apply(before, now)
-        await uow.projects.update(after)
-        await record(uow, kernel, actor, now, _change(event_type, after, before))
-        await uow.commit()
-    await kernel.cache.invalidate(actor.tenant_id, stale_namespaces([event_type]))
-    return after
+    """:func:`change_one` for one project of an open customer."""
+
+    async def load(uow: UnitOfWork, settings: TenantSettings) -> Found[Project]:
+        project, customer = await load_project(uow, actor, project_id, settings)
+        return Found(project, owns_project(actor, project, customer), lambda: ensure_open(customer))
+
+    return await change_one(kernel, actor, Resource.PROJECT, load, expected_version, edit=edit)
+
+
+def _edit(event_type: str, apply: Apply[Project], action: Action = Action.UPDATE) -> Edit[Project]:
+    """An edit stored in place and recorded as ``event_type``."""
+    return Edit(
+        apply=apply,
+        store=_update,
+        change=lambda before, after: _change(event_type, after, before),
+        action=action,
+    )
+
+
+async def _update(uow: UnitOfWork, project: Project) -> None:
+    await uow.projects.update(project)
 
 
 def _change(event_type: str, project: Project, before: Project | None) -> Change:

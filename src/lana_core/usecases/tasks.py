@@ -2,30 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
 from uuid import UUID
 
 from attrs import evolve, frozen
 
 from lana_core.domain import events
+from lana_core.domain.edits import UNSET, patched
 from lana_core.domain.pagination import Page
 from lana_core.domain.policy import Action, Resource, authorize
 from lana_core.domain.projects import Task
 from lana_core.domain.queries import TaskQuery
-from lana_core.domain.tenancy import Actor
+from lana_core.domain.tenancy import Actor, TenantSettings
 from lana_core.errors import ValidationError
+from lana_core.ports import UnitOfWork
 from lana_core.usecases._base import (
     Change,
+    Kernel,
     UseCase,
     authorize_in,
     deletion,
     policy_settings,
-    record,
     snapshot,
 )
-from lana_core.usecases.caching import stale_namespaces
-from lana_core.usecases.customers import UNSET
+from lana_core.usecases._changing import Apply, Edit, Found, change_one, plainly
 from lana_core.usecases.work_access import (
     check_assignee,
     ensure_open,
@@ -33,7 +33,6 @@ from lana_core.usecases.work_access import (
     load_task,
     owns_project,
     owns_task,
-    patched,
     sees_only_own,
 )
 
@@ -85,7 +84,8 @@ class CreateTaskHandler(UseCase):
 
     async def __call__(self, actor: Actor, command: CreateTask) -> Task:
         now = self._now()
-        async with self._kernel.uow(actor.tenant_id) as uow:
+        async with self._kernel.change(actor.tenant_id) as unit:
+            uow = unit.uow
             settings = await authorize_in(uow, actor, Action.CREATE, Resource.TASK, owned=True)
             project, customer = await load_project(uow, actor, command.project_id, settings)
             owned = owns_project(actor, project, customer)
@@ -104,9 +104,8 @@ class CreateTaskHandler(UseCase):
             )
             await check_assignee(uow, task.assignee_id)
             await uow.tasks.add(task)
-            await record(uow, self._kernel, actor, now, _change(events.TASK_CREATED, task, None))
-            await uow.commit()
-        await self._kernel.cache.invalidate(actor.tenant_id, stale_namespaces([events.TASK_CREATED]))
+            await unit.record(actor, now, _change(events.TASK_CREATED, task, None))
+            await unit.commit()
         return task
 
 
@@ -122,29 +121,25 @@ class UpdateTaskHandler(UseCase):
     __slots__ = ()
 
     async def __call__(self, actor: Actor, command: UpdateTask) -> Task:
-        now = self._now()
-        async with self._kernel.uow(actor.tenant_id) as uow:
-            settings = await policy_settings(uow, actor)
-            before, project, customer = await load_task(uow, actor, command.task_id, settings)
-            owned = owns_task(actor, before, project, customer)
-            authorize(actor, Action.UPDATE, Resource.TASK, owned=owned, settings=settings)
-            before.check_version(command.expected_version)
-            ensure_open(customer, project)
+        async def edit(uow: UnitOfWork, before: Task, now: datetime) -> Task:
             assignee_id = patched(command, before, "assignee_id")
             if assignee_id != before.assignee_id:
                 await check_assignee(uow, assignee_id)
-            after = before.edit(
+            return before.edit(
                 title=patched(command, before, "title"),
                 description=patched(command, before, "description"),
                 assignee_id=assignee_id,
                 due_date=patched(command, before, "due_date"),
                 now=now,
             )
-            await uow.tasks.update(after)
-            await record(uow, self._kernel, actor, now, _change(events.TASK_UPDATED, after, before))
-            await uow.commit()
-        await self._kernel.cache.invalidate(actor.tenant_id, stale_namespaces([events.TASK_UPDATED]))
-        return after
+
+        return await _change_task(
+            self._kernel,
+            actor,
+            command.task_id,
+            command.expected_version,
+            _edit(events.TASK_UPDATED, edit),
+        )
 
 
 class CompleteTaskHandler(UseCase):
@@ -156,13 +151,12 @@ class CompleteTaskHandler(UseCase):
     __slots__ = ()
 
     async def __call__(self, actor: Actor, task_id: UUID, expected_version: int | None = None) -> Task:
-        return await _transition(
-            self,
+        return await _change_task(
+            self._kernel,
             actor,
-            task_id=task_id,
-            expected_version=expected_version,
-            event_type=events.TASK_COMPLETED,
-            apply=lambda task, now: task.complete(now),
+            task_id,
+            expected_version,
+            _edit(events.TASK_COMPLETED, plainly(Task.complete)),
         )
 
 
@@ -175,13 +169,12 @@ class ReopenTaskHandler(UseCase):
     __slots__ = ()
 
     async def __call__(self, actor: Actor, task_id: UUID, expected_version: int | None = None) -> Task:
-        return await _transition(
-            self,
+        return await _change_task(
+            self._kernel,
             actor,
-            task_id=task_id,
-            expected_version=expected_version,
-            event_type=events.TASK_REOPENED,
-            apply=lambda task, now: task.reopen(now),
+            task_id,
+            expected_version,
+            _edit(events.TASK_REOPENED, plainly(Task.reopen)),
         )
 
 
@@ -197,19 +190,18 @@ class DeleteTaskHandler(UseCase):
     __slots__ = ()
 
     async def __call__(self, actor: Actor, task_id: UUID, expected_version: int | None = None) -> None:
-        now = self._now()
-        async with self._kernel.uow(actor.tenant_id) as uow:
-            settings = await policy_settings(uow, actor)
-            task, project, customer = await load_task(uow, actor, task_id, settings)
-            owned = owns_task(actor, task, project, customer)
-            authorize(actor, Action.DELETE, Resource.TASK, owned=owned, settings=settings)
-            task.check_version(expected_version)
-            ensure_open(customer, project)
-            await uow.tasks.delete(task)
-            change = deletion(events.TASK_DELETED, "task", task, task.customer_id)
-            await record(uow, self._kernel, actor, now, change)
-            await uow.commit()
-        await self._kernel.cache.invalidate(actor.tenant_id, stale_namespaces([events.TASK_DELETED]))
+        await _change_task(
+            self._kernel,
+            actor,
+            task_id,
+            expected_version,
+            Edit(
+                apply=plainly(lambda task, _: task),
+                store=_delete,
+                change=lambda task, _: deletion(events.TASK_DELETED, "task", task, task.customer_id),
+                action=Action.DELETE,
+            ),
+        )
 
 
 class GetTaskHandler(UseCase):
@@ -252,30 +244,30 @@ class ListTasksHandler(UseCase):
             return page
 
 
-async def _transition(
-    use_case: UseCase,
-    actor: Actor,
-    *,
-    task_id: UUID,
-    expected_version: int | None,
-    event_type: str,
-    apply: Callable[[Task, datetime], Task],
+async def _change_task(
+    kernel: Kernel, actor: Actor, task_id: UUID, expected_version: int | None, edit: Edit[Task]
 ) -> Task:
-    kernel = use_case._kernel
-    now = kernel.clock.now()
-    async with kernel.uow(actor.tenant_id) as uow:
-        settings = await policy_settings(uow, actor)
-        before, project, customer = await load_task(uow, actor, task_id, settings)
-        owned = owns_task(actor, before, project, customer)
-        authorize(actor, Action.UPDATE, Resource.TASK, owned=owned, settings=settings)
-        before.check_version(expected_version)
-        ensure_open(customer, project)
-        after = apply(before, now)
-        await uow.tasks.update(after)
-        await record(uow, kernel, actor, now, _change(event_type, after, before))
-        await uow.commit()
-    await kernel.cache.invalidate(actor.tenant_id, stale_namespaces([event_type]))
-    return after
+    """:func:`change_one` for one task of an open project and customer."""
+
+    async def load(uow: UnitOfWork, settings: TenantSettings) -> Found[Task]:
+        task, project, customer = await load_task(uow, actor, task_id, settings)
+        owned = owns_task(actor, task, project, customer)
+        return Found(task, owned, lambda: ensure_open(customer, project))
+
+    return await change_one(kernel, actor, Resource.TASK, load, expected_version, edit=edit)
+
+
+def _edit(event_type: str, apply: Apply[Task]) -> Edit[Task]:
+    """An edit stored in place and recorded as ``event_type``."""
+    return Edit(apply=apply, store=_update, change=lambda before, after: _change(event_type, after, before))
+
+
+async def _update(uow: UnitOfWork, task: Task) -> None:
+    await uow.tasks.update(task)
+
+
+async def _delete(uow: UnitOfWork, task: Task) -> None:
+    await uow.tasks.delete(task)
 
 
 def _change(event_type: str, task: Task, before: Task | None) -> Change:

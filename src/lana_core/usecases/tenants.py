@@ -22,7 +22,7 @@ from lana_core.domain.tenancy import (
 from lana_core.domain.validation import has_control_characters
 from lana_core.errors import Conflict, NotFound, Unauthenticated
 from lana_core.ports import Cache, PasswordHasher, UnitOfWork
-from lana_core.usecases._base import Change, Kernel, UseCase, authorize_in, record, snapshot
+from lana_core.usecases._base import Change, Kernel, UseCase, authorize_in, snapshot
 from lana_core.usecases._revocation import SESSIONS, revoke_sessions_of
 
 __all__ = [
@@ -122,20 +122,19 @@ class CreateTenantHandler(_WithHasher):
             now=now,
         )
         actor = Actor(tenant.id, admin.id, Role.ADMIN)
-        async with self._kernel.uow(tenant.id) as uow:
+        async with self._kernel.change(tenant.id) as unit:
+            uow = unit.uow
             if await uow.tenants.get_by_slug(tenant.slug) is not None:
                 raise Conflict(f"tenant slug {tenant.slug!r} is taken")
             await uow.tenants.add(tenant)
             await uow.users.add(admin)
-            await record(
-                uow,
-                self._kernel,
+            await unit.record(
                 actor,
                 now,
                 _tenant_change(tenant, events.TENANT_CREATED, None),
                 _user_change(events.USER_CREATED, admin, None),
             )
-            await uow.commit()
+            await unit.commit()
         return tenant, actor
 
 
@@ -164,7 +163,8 @@ class ChangeTenantSettingsHandler(UseCase):
 
     async def __call__(self, actor: Actor, command: ChangeTenantSettings) -> Tenant:
         now = self._now()
-        async with self._kernel.uow(actor.tenant_id) as uow:
+        async with self._kernel.change(actor.tenant_id) as unit:
+            uow = unit.uow
             await authorize_in(uow, actor, Action.UPDATE, Resource.SETTINGS)
             tenant = await uow.tenants.get(actor.tenant_id)
             if tenant is None:
@@ -172,10 +172,8 @@ class ChangeTenantSettingsHandler(UseCase):
             tenant.check_settings_version(command.expected_version)
             changed = tenant.with_settings(command.settings)
             await uow.tenants.update(changed)
-            await record(
-                uow, self._kernel, actor, now, _tenant_change(changed, events.TENANT_SETTINGS_CHANGED, tenant)
-            )
-            await uow.commit()
+            await unit.record(actor, now, _tenant_change(changed, events.TENANT_SETTINGS_CHANGED, tenant))
+            await unit.commit()
         return changed
 
 
@@ -194,7 +192,8 @@ class CreateUserHandler(_WithHasher):
             await authorize_in(uow, actor, Action.CREATE, Resource.USER)
         password_hash = await self._hash(command.password)
         now = self._now()
-        async with self._kernel.uow(actor.tenant_id) as uow:
+        async with self._kernel.change(actor.tenant_id) as unit:
+            uow = unit.uow
             await authorize_in(uow, actor, Action.CREATE, Resource.USER)
             user = User.create(
                 id=self._id(),
@@ -206,8 +205,8 @@ class CreateUserHandler(_WithHasher):
                 now=now,
             )
             await uow.users.add(user)
-            await record(uow, self._kernel, actor, now, _user_change(events.USER_CREATED, user, None))
-            await uow.commit()
+            await unit.record(actor, now, _user_change(events.USER_CREATED, user, None))
+            await unit.commit()
         return user
 
 
@@ -234,7 +233,8 @@ class DeactivateUserHandler(_ChangesUsers):
 
     async def __call__(self, actor: Actor, user_id: UUID) -> User:
         now = self._now()
-        async with self._kernel.uow(actor.tenant_id) as uow:
+        async with self._kernel.change(actor.tenant_id) as unit:
+            uow = unit.uow
             await authorize_in(uow, actor, Action.UPDATE, Resource.USER)
             before = await _other_user(uow, actor, user_id, "deactivate")
             if not before.active:
@@ -242,8 +242,8 @@ class DeactivateUserHandler(_ChangesUsers):
             after = before.deactivate(now)
             await uow.users.update(after)
             await revoke_sessions_of(uow, user_id, now)
-            await record(uow, self._kernel, actor, now, _user_change(events.USER_UPDATED, after, before))
-            await uow.commit()
+            await unit.record(actor, now, _user_change(events.USER_UPDATED, after, before))
+            await unit.commit()
         await self._changed(actor.tenant_id)
         return after
 
@@ -260,15 +260,16 @@ class ChangeUserRoleHandler(_ChangesUsers):
     async def __call__(self, actor: Actor, user_id: UUID, role: Role | str) -> User:
         new_role = parse_role(role)
         now = self._now()
-        async with self._kernel.uow(actor.tenant_id) as uow:
+        async with self._kernel.change(actor.tenant_id) as unit:
+            uow = unit.uow
             await authorize_in(uow, actor, Action.UPDATE, Resource.USER)
             before = await _other_user(uow, actor, user_id, "change the role of")
             if before.role is new_role:
                 return before
             after = before.with_role(new_role, now)
             await uow.users.update(after)
-            await record(uow, self._kernel, actor, now, _user_change(events.USER_UPDATED, after, before))
-            await uow.commit()
+            await unit.record(actor, now, _user_change(events.USER_UPDATED, after, before))
+            await unit.commit()
         await self._changed(actor.tenant_id)
         return after
 
@@ -300,14 +301,13 @@ class ChangePasswordHandler(_ChangesUsers):
             raise Unauthenticated("the current password is wrong")
         password_hash = await _hash(self._hasher, command.new_password)
         now = self._now()
-        async with self._kernel.uow(actor.tenant_id) as uow:
+        async with self._kernel.change(actor.tenant_id) as unit:
+            uow = unit.uow
             after = user.with_password_hash(password_hash, now)
             await uow.users.update(after)  # StaleVersion if the user changed meanwhile
             await revoke_sessions_of(uow, user.id, now, keep=actor.session_id)
-            await record(
-                uow, self._kernel, actor, now, _user_change(events.USER_PASSWORD_CHANGED, after, user)
-            )
-            await uow.commit()
+            await unit.record(actor, now, _user_change(events.USER_PASSWORD_CHANGED, after, user))
+            await unit.commit()
         await self._changed(actor.tenant_id)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -12,7 +11,7 @@ from lana_core.domain import events
 from lana_core.domain.audit import AuditEntry, FieldChange
 from lana_core.domain.choices import Choice
 from lana_core.domain.interactions import Interaction
-from lana_core.domain.pagination import MAX_LIMIT, Cursor, Page, PageRequest
+from lana_core.domain.pagination import MAX_LIMIT, Cursor, Page, PageRequest, page_of
 from lana_core.domain.policy import Action, Resource, authorize
 from lana_core.domain.tenancy import Actor
 from lana_core.errors import ValidationError
@@ -115,15 +114,7 @@ class GetTimelineHandler(UseCase):
         entries = [TimelineEntry.of_audit(e) for e in changes]
         entries += [TimelineEntry.of_interaction(i) for i in contacts.items]
         entries.sort(key=lambda entry: (entry.occurred_at, entry.id), reverse=True)
-        return _page_of(entries, page.limit)
-
-
-def _page_of(entries: Sequence[TimelineEntry], limit: int) -> Page[TimelineEntry]:
-    items = tuple(entries[:limit])
-    if len(entries) <= limit:
-        return Page(items=items, next_cursor=None)
-    last = items[-1]
-    return Page(items=items, next_cursor=Cursor(last.occurred_at.isoformat(), last.id).encode())
+        return page_of(entries, page.limit, lambda entry: entry.occurred_at)
 
 
 def _check_limit(limit: int) -> None:

@@ -14,7 +14,7 @@ from lana_core.domain.tenancy import Actor, Operator, Tenant, User, check_passwo
 from lana_core.domain.validation import has_control_characters
 from lana_core.errors import Conflict, NotFound
 from lana_core.ports import Cache, PasswordHasher, UnitOfWork
-from lana_core.usecases._base import Kernel, UseCase, authorize_in, record
+from lana_core.usecases._base import ChangeUnit, Kernel, UseCase, authorize_in
 from lana_core.usecases._revocation import revoke_sessions_of
 from lana_core.usecases.tenants import _ChangesUsers, _hash, _user_change
 
@@ -77,15 +77,16 @@ class ReactivateUserHandler(_ChangesUsers):
 
     async def __call__(self, actor: Actor, user_id: UUID) -> User:
         now = self._now()
-        async with self._kernel.uow(actor.tenant_id) as uow:
+        async with self._kernel.change(actor.tenant_id) as unit:
+            uow = unit.uow
             await authorize_in(uow, actor, Action.UPDATE, Resource.USER)
             before = await _user(uow, user_id)
             if before.active:
                 raise Conflict(f"user {user_id} is already active")
             after = before.reactivate(now)
             await uow.users.update(after)
-            await record(uow, self._kernel, actor, now, _user_change(events.USER_UPDATED, after, before))
-            await uow.commit()
+            await unit.record(actor, now, _user_change(events.USER_UPDATED, after, before))
+            await unit.commit()
         await self._changed(actor.tenant_id)
         return after
 
@@ -116,13 +117,12 @@ class ResetPasswordHandler(_ChangesPasswords):
             await _another_user(uow, actor, command.user_id)
         password_hash = await _hash(self._hasher, command.new_password)
         now = self._now()
-        async with self._kernel.uow(actor.tenant_id) as uow:
+        async with self._kernel.change(actor.tenant_id) as unit:
+            uow = unit.uow
             await authorize_in(uow, actor, Action.UPDATE, Resource.USER)
             before = await _another_user(uow, actor, command.user_id)
-            after = await _set_password(
-                uow, self._kernel, actor, before, password_hash=password_hash, now=now
-            )
-            await uow.commit()
+            after = await _set_password(unit, actor, before, password_hash=password_hash, now=now)
+            await unit.commit()
         await self._changed(actor.tenant_id)
         return after
 
@@ -146,13 +146,12 @@ class RecoverAccountHandler(_ChangesPasswords):
             found = await _user_by_email(uow, command.email)
         password_hash = await _hash(self._hasher, command.new_password)
         now = self._now()
-        async with self._kernel.uow(tenant.id) as uow:
+        async with self._kernel.change(tenant.id) as unit:
+            uow = unit.uow
             before = await _user(uow, found.id)
             operator = Operator(tenant.id)
-            after = await _set_password(
-                uow, self._kernel, operator, before, password_hash=password_hash, now=now
-            )
-            await uow.commit()
+            after = await _set_password(unit, operator, before, password_hash=password_hash, now=now)
+            await unit.commit()
         await self._changed(tenant.id)
         return after
 
@@ -168,8 +167,7 @@ class RecoverAccountHandler(_ChangesPasswords):
 
 
 async def _set_password(
-    uow: UnitOfWork,
-    kernel: Kernel,
+    unit: ChangeUnit,
     author: Actor | Operator,
     before: User,
     *,
@@ -177,9 +175,9 @@ async def _set_password(
     now: datetime,
 ) -> User:
     after = before.with_password_hash(password_hash, now)
-    await uow.users.update(after)  # StaleVersion if the user changed meanwhile
-    await revoke_sessions_of(uow, before.id, now)
-    await record(uow, kernel, author, now, _user_change(events.USER_PASSWORD_CHANGED, after, before))
+    await unit.uow.users.update(after)  # StaleVersion if the user changed meanwhile
+    await revoke_sessions_of(unit.uow, before.id, now)
+    await unit.record(author, now, _user_change(events.USER_PASSWORD_CHANGED, after, before))
     return after
 
 

@@ -7,7 +7,6 @@ needs ownership on top: the agent is the assignee or creator, or owns the custom
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from lana_core.domain.customers import Customer
@@ -15,7 +14,7 @@ from lana_core.domain.projects import Project, Task
 from lana_core.domain.tenancy import Actor, Role, TenantSettings
 from lana_core.errors import Conflict, NotFound, ValidationError
 from lana_core.ports import UnitOfWork
-from lana_core.usecases.customers import UNSET, load_customer, owns
+from lana_core.usecases.customers import load_customer, owns
 
 
 def sees_only_own(actor: Actor, settings: TenantSettings) -> bool:
@@ -74,9 +73,3 @@ def ensure_open(customer: Customer, project: Project | None = None) -> None:
         raise Conflict(f"customer {customer.id} is archived; restore it before changing its work")
     if project is not None and project.archived_at is not None:
         raise Conflict(f"project {project.id} is archived")
-
-
-def patched(command: object, current: object, name: str) -> Any:
-    """The command's value for ``name``, or the current one when the command leaves it UNSET."""
-    value = getattr(command, name)
-    return getattr(current, name) if value is UNSET else value

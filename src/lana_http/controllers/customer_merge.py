@@ -15,7 +15,7 @@ from lana_core.domain.duplicates import DuplicatePair, DuplicateReason
 from lana_core.domain.pagination import Page
 from lana_core.domain.tenancy import Actor
 from lana_core.usecases.customer_merge import MAX_MERGED_PER_CALL, MergeCustomers
-from lana_http.concurrency import ETAG_HEADER, IfMatch, guarded, required_version, with_etag
+from lana_http.concurrency import ETAG_HEADER, IfMatch, changed
 from lana_http.controllers._common import API, DEFAULT_PAGE, Cursor, Limit, page_of
 from lana_http.problems import GUARDED_WRITE, READ, documented
 from lana_http.schemas.base import Body, Out
@@ -87,7 +87,11 @@ class CustomerMergeController(Controller):
         """Merge `merge_ids` into this customer: their projects, tasks, interactions and insights
         move here, tags are united, attributes and empty fields filled; they answer 410 with
         `merged_into` afterwards. All or nothing. Requires `If-Match` (this customer's version)."""
-        expected = required_version(if_match)
-        command = MergeCustomers(customer_id=customer_id, merge_ids=data.merge_ids, expected_version=expected)
-        customer = await guarded(expected, lana.merge_customers(actor, command))
-        return with_etag(CustomerOut.of(customer), customer.version)
+        return await changed(
+            if_match,
+            lambda expected: lana.merge_customers(
+                actor,
+                MergeCustomers(customer_id=customer_id, merge_ids=data.merge_ids, expected_version=expected),
+            ),
+            CustomerOut.of,
+        )

@@ -27,9 +27,7 @@ from lana_http.concurrency import (
     LOCATION_HEADER,
     IdempotencyKey,
     IfMatch,
-    guarded,
-    optional_version,
-    required_version,
+    changed,
     with_etag,
 )
 from lana_http.controllers._common import (
@@ -174,10 +172,13 @@ class CustomerController(Controller):
         data: JSONBody[CustomerPatch],
     ) -> Response[CustomerOut]:
         """Edit contact details, tags, attributes or owner. Requires `If-Match`."""
-        expected = required_version(if_match)
-        command = UpdateCustomer(customer_id=customer_id, expected_version=expected, **sent_fields(data))
-        customer = await guarded(expected, lana.update_customer(actor, command))
-        return with_etag(CustomerOut.of(customer), customer.version)
+        return await changed(
+            if_match,
+            lambda expected: lana.update_customer(
+                actor, UpdateCustomer(customer_id=customer_id, expected_version=expected, **sent_fields(data))
+            ),
+            CustomerOut.of,
+        )
 
     @delete(
         ID,
@@ -195,10 +196,9 @@ class CustomerController(Controller):
         customer_id: FromPath[UUID],
     ) -> Response[CustomerOut]:
         """Archive (soft-delete) a customer; its history stays. Requires `If-Match`."""
-        expected = required_version(if_match)
-        change = lana.archive_customer(actor, customer_id, expected)
-        customer = await guarded(expected, change)
-        return with_etag(CustomerOut.of(customer), customer.version)
+        return await changed(
+            if_match, lambda expected: lana.archive_customer(actor, customer_id, expected), CustomerOut.of
+        )
 
     @post(
         f"{ID}/restore",
@@ -216,10 +216,12 @@ class CustomerController(Controller):
         customer_id: FromPath[UUID],
     ) -> Response[CustomerOut]:
         """Bring an archived customer back; `If-Match` is checked when sent."""
-        expected = optional_version(if_match)
-        change = lana.restore_customer(actor, customer_id, expected)
-        customer = await guarded(expected, change)
-        return with_etag(CustomerOut.of(customer), customer.version)
+        return await changed(
+            if_match,
+            lambda expected: lana.restore_customer(actor, customer_id, expected),
+            CustomerOut.of,
+            required=False,
+        )
 
     @post(
         f"{ID}/status",
@@ -238,11 +240,15 @@ class CustomerController(Controller):
         data: JSONBody[CustomerStatusChange],
     ) -> Response[CustomerOut]:
         """Move a customer along prospect → active ⇄ inactive; `If-Match` is checked when sent."""
-        expected = optional_version(if_match)
-        command = ChangeCustomerStatus(customer_id=customer_id, status=data.status, expected_version=expected)
-        change = lana.change_customer_status(actor, command)
-        customer = await guarded(expected, change)
-        return with_etag(CustomerOut.of(customer), customer.version)
+        return await changed(
+            if_match,
+            lambda expected: lana.change_customer_status(
+                actor,
+                ChangeCustomerStatus(customer_id=customer_id, status=data.status, expected_version=expected),
+            ),
+            CustomerOut.of,
+            required=False,
+        )
 
     @post(
         f"{ID}/value",
@@ -261,11 +267,15 @@ class CustomerController(Controller):
         data: JSONBody[CustomerValueChange],
     ) -> Response[CustomerOut]:
         """Change a customer's value tier; `If-Match` is checked when sent."""
-        expected = optional_version(if_match)
-        command = ChangeCustomerValue(customer_id=customer_id, value=data.value, expected_version=expected)
-        change = lana.change_customer_value(actor, command)
-        customer = await guarded(expected, change)
-        return with_etag(CustomerOut.of(customer), customer.version)
+        return await changed(
+            if_match,
+            lambda expected: lana.change_customer_value(
+                actor,
+                ChangeCustomerValue(customer_id=customer_id, value=data.value, expected_version=expected),
+            ),
+            CustomerOut.of,
+            required=False,
+        )
 
 
 def _create_command(data: CustomerCreate) -> CreateCustomer:

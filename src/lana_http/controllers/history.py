@@ -19,8 +19,8 @@ from lana_http.concurrency import (
     LOCATION_HEADER,
     IdempotencyKey,
     IfMatch,
-    guarded,
-    required_version,
+    changed,
+    conditional,
     with_etag,
 )
 from lana_http.controllers._common import API, DEFAULT_PAGE, Count, Cursor, Limit, page_of, sent_fields
@@ -127,15 +127,19 @@ class InteractionController(Controller):
         data: JSONBody[InteractionPatch],
     ) -> Response[InteractionOut]:
         """Correct type, subject, content or time (its author, a manager or an admin). Requires `If-Match`."""
-        expected = required_version(if_match)
-        command = UpdateInteraction(
-            customer_id=customer_id,
-            interaction_id=interaction_id,
-            expected_version=expected,
-            **sent_fields(data),
+        return await changed(
+            if_match,
+            lambda expected: lana.update_interaction(
+                actor,
+                UpdateInteraction(
+                    customer_id=customer_id,
+                    interaction_id=interaction_id,
+                    expected_version=expected,
+                    **sent_fields(data),
+                ),
+            ),
+            InteractionOut.of,
         )
-        interaction = await guarded(expected, lana.update_interaction(actor, command))
-        return with_etag(InteractionOut.of(interaction), interaction.version)
 
     @delete(
         INTERACTION, operation_id="deleteInteraction", status_code=204, responses=documented(*GUARDED_WRITE)
@@ -150,8 +154,9 @@ class InteractionController(Controller):
         interaction_id: FromPath[UUID],
     ) -> None:
         """Delete an interaction for good (its author, a manager or an admin). Requires `If-Match`."""
-        expected = required_version(if_match)
-        await guarded(expected, lana.delete_interaction(actor, customer_id, interaction_id, expected))
+        await conditional(
+            if_match, lambda expected: lana.delete_interaction(actor, customer_id, interaction_id, expected)
+        )
 
     @get("/timeline", operation_id="getCustomerTimeline", responses=documented(*READ))
     async def timeline(

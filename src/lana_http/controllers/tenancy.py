@@ -17,8 +17,7 @@ from lana_http.concurrency import (
     LOCATION_HEADER,
     IdempotencyKey,
     IfMatch,
-    guarded,
-    required_version,
+    conditional,
     with_etag,
 )
 from lana_http.controllers._common import API, DEFAULT_PAGE, Cursor, Limit, page_of
@@ -66,9 +65,12 @@ class TenantController(Controller):
     ) -> Response[TenantOut]:
         """Replace the tenant's settings (admins only); If-Match names the ETag read (428
         without it, 412 when another change came first)."""
-        expected = required_version(if_match)
-        command = ChangeTenantSettings(settings=data.settings(), expected_version=expected)
-        tenant = await guarded(expected, lana.change_tenant_settings(actor, command))
+        tenant = await conditional(
+            if_match,
+            lambda expected: lana.change_tenant_settings(
+                actor, ChangeTenantSettings(settings=data.settings(), expected_version=expected)
+            ),
+        )
         return with_etag(TenantOut.of(tenant), tenant.settings_version)
 
 

@@ -21,9 +21,8 @@ from lana_http.concurrency import (
     LOCATION_HEADER,
     IdempotencyKey,
     IfMatch,
-    guarded,
-    optional_version,
-    required_version,
+    changed,
+    conditional,
     with_etag,
 )
 from lana_http.controllers._common import API, DEFAULT_PAGE, Count, Cursor, Limit, page_of, sent_fields
@@ -128,10 +127,13 @@ class ProjectController(Controller):
         data: JSONBody[ProjectPatch],
     ) -> Response[ProjectOut]:
         """Edit title, description, priority, due date or assignee. Requires `If-Match`."""
-        expected = required_version(if_match)
-        command = UpdateProject(project_id=project_id, expected_version=expected, **sent_fields(data))
-        project = await guarded(expected, lana.update_project(actor, command))
-        return with_etag(ProjectOut.of(project), project.version)
+        return await changed(
+            if_match,
+            lambda expected: lana.update_project(
+                actor, UpdateProject(project_id=project_id, expected_version=expected, **sent_fields(data))
+            ),
+            ProjectOut.of,
+        )
 
     @delete(
         PROJECT,
@@ -149,10 +151,9 @@ class ProjectController(Controller):
         project_id: FromPath[UUID],
     ) -> Response[ProjectOut]:
         """Archive (soft-delete) a project. Requires `If-Match`."""
-        expected = required_version(if_match)
-        change = lana.archive_project(actor, project_id, expected)
-        project = await guarded(expected, change)
-        return with_etag(ProjectOut.of(project), project.version)
+        return await changed(
+            if_match, lambda expected: lana.archive_project(actor, project_id, expected), ProjectOut.of
+        )
 
     @post(
         f"{PROJECT}/status",
@@ -171,11 +172,15 @@ class ProjectController(Controller):
         data: JSONBody[ProjectStatusChange],
     ) -> Response[ProjectOut]:
         """Move a project along todo → in_progress → review → done; `If-Match` is checked when sent."""
-        expected = optional_version(if_match)
-        command = ChangeProjectStatus(project_id=project_id, status=data.status, expected_version=expected)
-        change = lana.change_project_status(actor, command)
-        project = await guarded(expected, change)
-        return with_etag(ProjectOut.of(project), project.version)
+        return await changed(
+            if_match,
+            lambda expected: lana.change_project_status(
+                actor,
+                ChangeProjectStatus(project_id=project_id, status=data.status, expected_version=expected),
+            ),
+            ProjectOut.of,
+            required=False,
+        )
 
 
 class TaskController(Controller):
@@ -243,10 +248,13 @@ class TaskController(Controller):
         data: JSONBody[TaskPatch],
     ) -> Response[TaskOut]:
         """Edit title, description, assignee or due date. Requires `If-Match`."""
-        expected = required_version(if_match)
-        command = UpdateTask(task_id=task_id, expected_version=expected, **sent_fields(data))
-        task = await guarded(expected, lana.update_task(actor, command))
-        return with_etag(TaskOut.of(task), task.version)
+        return await changed(
+            if_match,
+            lambda expected: lana.update_task(
+                actor, UpdateTask(task_id=task_id, expected_version=expected, **sent_fields(data))
+            ),
+            TaskOut.of,
+        )
 
     @delete(TASK, operation_id="deleteTask", status_code=204, responses=documented(*GUARDED_WRITE))
     async def delete_task(
@@ -258,8 +266,7 @@ class TaskController(Controller):
         task_id: FromPath[UUID],
     ) -> None:
         """Delete a task for good (its history stays in the audit trail). Requires `If-Match`."""
-        expected = required_version(if_match)
-        await guarded(expected, lana.delete_task(actor, task_id, expected))
+        await conditional(if_match, lambda expected: lana.delete_task(actor, task_id, expected))
 
     @post(
         f"{TASK}/complete",
@@ -277,9 +284,12 @@ class TaskController(Controller):
         task_id: FromPath[UUID],
     ) -> Response[TaskOut]:
         """Mark a task done; `If-Match` is checked when sent."""
-        expected = optional_version(if_match)
-        task = await guarded(expected, lana.complete_task(actor, task_id, expected))
-        return with_etag(TaskOut.of(task), task.version)
+        return await changed(
+            if_match,
+            lambda expected: lana.complete_task(actor, task_id, expected),
+            TaskOut.of,
+            required=False,
+        )
 
     @post(
         f"{TASK}/reopen",
@@ -297,6 +307,6 @@ class TaskController(Controller):
         task_id: FromPath[UUID],
     ) -> Response[TaskOut]:
         """Mark a completed task as not done; `If-Match` is checked when sent."""
-        expected = optional_version(if_match)
-        task = await guarded(expected, lana.reopen_task(actor, task_id, expected))
-        return with_etag(TaskOut.of(task), task.version)
+        return await changed(
+            if_match, lambda expected: lana.reopen_task(actor, task_id, expected), TaskOut.of, required=False
+        )
