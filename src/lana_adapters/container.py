@@ -145,9 +145,7 @@ async def open_database(settings: Settings, metrics: LanaMetrics | None = None) 
     try:
         if engine.dialect.name == "sqlite":
             await ensure_schema(engine, app_role=sql.app_role, relay_role=sql.relay_role)
-        uow = SqlUnitOfWorkFactory(
-            engine, app_role=sql.app_role, busy_timeout_seconds=sql.busy_timeout_ms / 1000
-        )
+        uow = SqlUnitOfWorkFactory(engine, app_role=sql.app_role)
         relay_store = SqlOutboxRelayStore(engine, role=sql.relay_role)
         with outbox_gauges(engine, metrics):
             yield Database(uow=uow, probe=EngineProbe(engine), relay_store=relay_store)

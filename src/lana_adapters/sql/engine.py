@@ -1,34 +1,33 @@
-"""Engines for the two supported databases, tuned for short transactions of one tenant."""
+"""Engines for the two supported databases, tuned for short transactions of one tenant.
+
+Every engine the adapter uses comes from :func:`create_engine_from`. Its connections are in
+autocommit mode, for the driver and for SQLAlchemy alike: the unit of work's driver begins
+and ends its transactions (see :mod:`lana_adapters.sql.tx`). Statements run on the engine
+directly (probes, tests, anything but a unit of work or the relay) get a transaction of
+SQLAlchemy's own: on PostgreSQL it begins as the login role with no tenant (see
+:func:`_begin_as_login_role`), on SQLite each statement is a transaction of its own.
+"""
 
 from __future__ import annotations
 
 import math
 import re
-import sqlite3
-import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
+from attrs import frozen
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import URL, Connection, Dialect, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.util import await_only
+from sqlalchemy.pool import PoolResetState
 
 from lana_adapters.sql.settings import SqlSettings
-from lana_adapters.sql.writers import WRITERS, new_write_queue
+from lana_adapters.sql.writers import WriteQueue, new_write_queue
 
 SQLITE = "sqlite"
 POSTGRESQL = "postgresql"
-# Set in a SQLite connection's ``info`` to make its next transaction take the write lock at once.
-BEGIN_IMMEDIATE = "lana_begin_immediate"
-# Set in a SQLite connection's ``info`` to send no BEGIN for its next transaction: until
-# it writes, each statement is a transaction of its own (SQLite's autocommit mode).
-READS_ALONE = "lana_reads_alone"
-# Set in a PostgreSQL connection's ``info`` to (tenant id or None, role or None): its next
-# transaction begins scoped to them.
-SCOPE = "lana_scope"
 # Kept in a PostgreSQL connection's ``info``: the (tenant id, role) its session runs as,
 # set by a unit's first read (see Tx). Absent: the login role's own, no tenant (a new
 # connection's). While statements changing it are on their way it is unknown (see
@@ -37,10 +36,20 @@ SESSION_SCOPE = "lana_session_scope"
 UNSCOPED: tuple[UUID | None, str | None] = (None, None)
 # Equal to no scope: every transaction of a session in this state states its own.
 _UNKNOWN = ("unknown",)
-# An execution option of an engine whose units of work may leave their scope on sessions
-# (``SqlSettings.session_scope``); engines made elsewhere never do.
-KEEPS_SESSION_SCOPE = "lana_keeps_session_scope"
+# The execution option holding an engine's EngineOptions.
+_OPTIONS = "lana_engine_options"
 _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+@frozen
+class EngineOptions:
+    """What every user of one engine shares: the database it runs on, whether units of work
+    may leave their scope on PostgreSQL sessions (``SqlSettings.session_scope``), and on
+    SQLite the queue of writers (see :mod:`lana_adapters.sql.writers`)."""
+
+    postgres: bool
+    session_scope: bool
+    writers: WriteQueue | None
 
 
 def create_engine_from(settings: SqlSettings) -> AsyncEngine:
@@ -57,6 +66,15 @@ def create_engine_from(settings: SqlSettings) -> AsyncEngine:
     raise ValueError(f"unsupported database {backend!r}: use sqlite+aiosqlite or postgresql+psycopg")
 
 
+def options_of(engine: AsyncEngine) -> EngineOptions:
+    """The options :func:`create_engine_from` gave ``engine``; raises ValueError for an engine
+    made any other way (its connections would not be in autocommit mode)."""
+    options = engine.get_execution_options().get(_OPTIONS)
+    if not isinstance(options, EngineOptions):
+        raise ValueError("the SQL adapter needs an engine made by lana_adapters.sql.create_engine_from")
+    return options
+
+
 _NEVER_BY_COUNT = 2**62
 
 
@@ -64,6 +82,7 @@ def _postgres_engine(url: URL, settings: SqlSettings) -> AsyncEngine:
     options = f"-c statement_timeout={settings.statement_timeout_ms} -c TimeZone=UTC"
     engine = create_async_engine(
         url,
+        isolation_level="AUTOCOMMIT",
         pool_size=settings.pool_size,
         max_overflow=settings.max_overflow,
         pool_timeout=settings.pool_timeout_seconds,
@@ -80,76 +99,22 @@ def _postgres_engine(url: URL, settings: SqlSettings) -> AsyncEngine:
             # here would refuse them too.
             "prepare_threshold": _NEVER_BY_COUNT,
         },
-        execution_options={KEEPS_SESSION_SCOPE: settings.session_scope},
+        execution_options={_OPTIONS: EngineOptions(True, settings.session_scope, None)},
     )
-    configure_postgres(engine.sync_engine)
-    _MADE_HERE.add(engine.dialect)
+    event.listen(engine.sync_engine, "begin", _begin_as_login_role)
     return engine
 
 
-# Dialects of the engines create_engine_from made. On PostgreSQL they end a transaction
-# psycopg already ended without calling psycopg (see _end_only_what_began); on SQLite their
-# connections may be used from the event loop's thread, and a unit's write transaction
-# holds the write lock from its BEGIN IMMEDIATE.
-_MADE_HERE: weakref.WeakSet[Dialect] = weakref.WeakSet()
-
-
-def made_by_create_engine_from(dialect: Dialect) -> bool:
-    """Whether ``dialect`` is that of an engine :func:`create_engine_from` made, tuned as
-    the unit of work's fast paths expect (an engine made elsewhere runs without them)."""
-    return dialect in _MADE_HERE
-
-
-def configure_postgres(engine: Engine) -> None:
-    """Begin each transaction ourselves, in the same round trip as its scope: the driver
-    runs in autocommit mode, and BEGIN travels with the ``set_config`` calls."""
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.autocommit = True
-
-    _end_only_what_began(engine.dialect)
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Connection) -> None:
-        wanted = connection.info.pop(SCOPE, UNSCOPED)
-        if _begun_by_the_driver(connection):
-            return  # in the round trip of its first statement (see PgRunner.begin_and_run)
-        scope = scope_to_send(connection.info, *wanted)
-        connection.exec_driver_sql("BEGIN" if scope is None else f"BEGIN; {scope}")
-
-
-def _begun_by_the_driver(connection: Connection) -> bool:
-    return _driver_in_transaction(connection.connection.driver_connection)
-
-
-def _driver_in_transaction(driver: Any) -> bool:
+def _begin_as_login_role(connection: Connection) -> None:
+    """SQLAlchemy began a transaction of its own: the engine is used directly. It runs as the
+    login role with no tenant, whatever a unit of work left on the session. Inside a
+    transaction the unit's driver began (a unit's statements through SQLAlchemy) SQLAlchemy
+    only learns of it, and nothing is sent."""
     from psycopg.pq import TransactionStatus
 
-    return bool(driver.info.transaction_status != TransactionStatus.IDLE)
-
-
-def _end_only_what_began(dialect: Dialect) -> None:
-    """Make ``dialect`` reach psycopg's commit and rollback only when psycopg holds a
-    transaction (or has lost its connection, for the driver to report).
-
-    psycopg itself sends nothing for either on an idle connection, but SQLAlchemy's async
-    adapter reaches it through a greenlet. Checked here first, a transaction whose COMMIT
-    travelled in its last round trip (see ``Tx.commit``) is ended in SQLAlchemy with no
-    greenlet, on engines :func:`made_by_create_engine_from`.
-    """
-    commit, roll_back = dialect.do_commit, dialect.do_rollback
-
-    def do_commit(dbapi_connection: Any) -> None:
-        if _driver_in_transaction(dbapi_connection.driver_connection):
-            commit(dbapi_connection)
-
-    def do_rollback(dbapi_connection: Any) -> None:
-        if _driver_in_transaction(dbapi_connection.driver_connection):
-            roll_back(dbapi_connection)
-
-    dialect.do_commit = do_commit  # type: ignore[method-assign]
-    dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+    driver: Any = connection.connection.driver_connection
+    if driver.info.transaction_status == TransactionStatus.IDLE:
+        connection.exec_driver_sql(f"BEGIN; {scope_statement(None, None)}")
 
 
 @contextmanager
@@ -198,84 +163,54 @@ def _sqlite_engine(url: URL, settings: SqlSettings) -> AsyncEngine:
     writers = new_write_queue(url, settings.busy_timeout_ms / 1000)
     engine = create_async_engine(
         url,
-        # The unit of work runs statements that cannot wait on a lock on the event loop's
-        # thread, beside the aiosqlite thread that owns the connection (see sqliteraw).
-        connect_args={"timeout": settings.busy_timeout_ms / 1000, "check_same_thread": False},
-        execution_options={WRITERS: writers},
+        isolation_level="AUTOCOMMIT",
+        # A connection going back to the pool is reset by _end_what_was_left_open instead.
+        skip_autocommit_rollback=True,
+        connect_args={"timeout": settings.busy_timeout_ms / 1000},
+        execution_options={_OPTIONS: EngineOptions(False, False, writers)},
         # Bounded like PostgreSQL's: each connection is a thread, and a thread per concurrent
         # request costs more in switching than it gains in parallel reads.
         pool_size=settings.pool_size,
         max_overflow=settings.max_overflow,
     )
     configure_sqlite(engine.sync_engine, settings.busy_timeout_ms)
-    _MADE_HERE.add(engine.dialect)
+    event.listen(engine.sync_engine, "reset", _end_what_was_left_open)
     return engine
+
+
+def _end_what_was_left_open(dbapi_connection: Any, _record: Any, state: PoolResetState) -> None:
+    """A SQLite connection goes back to the pool. SQLAlchemy's adapter would send ROLLBACK
+    to the connection's thread, a hop for nothing after every unit of work; here a
+    transaction is rolled back only if a failed unit left one open, and asking a connection
+    that died raises, so the pool drops it instead of handing it out again."""
+    if state.asyncio_safe and not state.terminate_only and dbapi_connection.driver_connection.in_transaction:
+        dbapi_connection.rollback()
 
 
 def create_sync_engine(url: str | URL, settings: SqlSettings | None = None) -> Engine:
     """A synchronous engine on the same database (for migrations): async drivers are swapped
-    for their synchronous twins."""
+    for their synchronous twins. On SQLite it is in autocommit mode: whoever needs a
+    transaction sends BEGIN (the migrations send ``BEGIN IMMEDIATE``)."""
     parsed = make_url(url)
     if parsed.drivername == "sqlite+aiosqlite":
         parsed = parsed.set(drivername="sqlite")
     if parsed.get_backend_name() != SQLITE:
         return create_engine(parsed)
     busy_timeout_ms = (settings or SqlSettings()).busy_timeout_ms
-    engine = create_engine(parsed, connect_args={"timeout": busy_timeout_ms / 1000})
+    engine = create_engine(
+        parsed, isolation_level="AUTOCOMMIT", connect_args={"timeout": busy_timeout_ms / 1000}
+    )
     configure_sqlite(engine, busy_timeout_ms)
     return engine
 
 
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
-    """WAL, enforced foreign keys and a busy timeout on every connection; transactions begun
-    by us (deferred, or holding the write lock when asked)."""
+    """WAL, enforced foreign keys and a busy timeout on every connection."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # The driver's own transaction handling would defer BEGIN; we issue it ourselves.
-        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL"):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.close()
-
-    _rollback_only_what_began(engine.dialect)
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Connection) -> None:
-        immediate = connection.info.pop(BEGIN_IMMEDIATE, False)
-        if connection.info.pop(READS_ALONE, False) and not immediate:
-            return
-        _send_alone(connection, "BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-
-def _send_alone(connection: Connection, sql: str) -> None:
-    """Run ``sql`` (no parameters, no rows) on SQLite's driver: on aiosqlite one hop to the
-    connection's thread, where SQLAlchemy's cursor takes three (cursor, execute, close)."""
-    driver: Any = connection.connection.driver_connection
-    if isinstance(driver, sqlite3.Connection):  # the synchronous engine (migrations)
-        driver.execute(sql)
-    else:
-        await_only(driver.execute_fetchall(sql))
-
-
-def _rollback_only_what_began(dialect: Dialect) -> None:
-    """Make ``dialect`` send ROLLBACK only when SQLite holds a transaction.
-
-    Reads run without BEGIN, yet a unit's end and the pool's return each ask the driver
-    to roll back: two no-ops in SQLite, but each a hop to the connection's aiosqlite
-    thread and back (a third of the hops of a get-customer). SQLAlchemy's own
-    ``skip_autocommit_rollback`` cannot tell: the driver is in autocommit mode even
-    inside the transactions we begin.
-    """
-    roll_back = dialect.do_rollback
-
-    def do_rollback(dbapi_connection: Any) -> None:
-        # sqlite3's and aiosqlite's connections both say whether a transaction is open,
-        # without a hop; the pool's proxy hands the attribute through. A closed one
-        # raises, as its rollback did: the pool then drops it.
-        if dbapi_connection.driver_connection.in_transaction:
-            roll_back(dbapi_connection)
-
-    dialect.do_rollback = do_rollback  # type: ignore[method-assign]

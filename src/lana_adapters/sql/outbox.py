@@ -17,14 +17,14 @@ import attrs
 from sqlalchemy import Executable, Index, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from lana_adapters.sql.engine import BEGIN_IMMEDIATE, SCOPE
+from lana_adapters.sql.driver import transaction_as
+from lana_adapters.sql.engine import POSTGRESQL, options_of
 from lana_adapters.sql.errors import DRIVER_ERRORS, is_retryable, translate
 from lana_adapters.sql.prepared import Prepared
 from lana_adapters.sql.records import event_of, event_values
-from lana_adapters.sql.settings import RELAY_ROLE, SqlSettings
+from lana_adapters.sql.settings import RELAY_ROLE
 from lana_adapters.sql.tables import outbox
 from lana_adapters.sql.tx import Tx
-from lana_adapters.sql.writers import write_queue_of
 from lana_adapters.sql.writes import check_tenant, insert, writable
 from lana_adapters.telemetry.context import current_trace_context
 from lana_core.domain.events import DomainEvent
@@ -106,6 +106,8 @@ class SqlOutboxRelayStore:
     wait before its retry), so it is retried once the lease ends; a dead row is never
     claimed again. On SQLite, claims and marks queue with
     the units of work for the write lock (see :mod:`lana_adapters.sql.writers`).
+    ``engine`` comes from :func:`~lana_adapters.sql.engine.create_engine_from` (another
+    raises ValueError).
     """
 
     __slots__ = ("_clock", "_engine", "_retries", "_role", "_writers")
@@ -118,16 +120,17 @@ class SqlOutboxRelayStore:
         role: str | None = RELAY_ROLE,
         retries: int = 3,
     ) -> None:
+        options = options_of(engine)
         self._engine = engine
-        self._role = role if engine.dialect.name == "postgresql" else None
+        self._role = role if options.postgres else None
         self._clock = clock or SystemClock()
         self._retries = retries
-        self._writers = write_queue_of(engine, SqlSettings().busy_timeout_ms / 1000)
+        self._writers = options.writers
 
     async def claim(self, limit: int, lease_seconds: float) -> Sequence[OutboxRecord]:
         """Pending rows not leased by another relay, oldest first."""
         now = self._clock.now()
-        statement = _CLAIM_POSTGRES if self._engine.dialect.name == "postgresql" else _CLAIM_SQLITE
+        statement = _CLAIM_POSTGRES if self._engine.dialect.name == POSTGRESQL else _CLAIM_SQLITE
         params = {"now": now, "until": now + timedelta(seconds=lease_seconds), "limit": limit}
 
         async def run(conn: AsyncConnection) -> list[OutboxRecord]:
@@ -176,20 +179,13 @@ class SqlOutboxRelayStore:
         raise AssertionError("unreachable")
 
     async def _once(self, work: Callable[[AsyncConnection], Awaitable[T]], *, writes: bool) -> T:
-        queue = self._writers if writes else None
-        async with self._engine.connect() as conn:
-            # Queue only once holding a connection, as a unit of work does: a writer whose
-            # turn came must never wait for a connection that writers behind it hold.
-            if queue is not None:
-                await queue.enter()
-                conn.info[BEGIN_IMMEDIATE] = True
-            try:
-                conn.info[SCOPE] = (None, self._role)
-                async with conn.begin():
-                    return await work(conn)
-            finally:
-                if queue is not None:
-                    queue.leave()
+        # Queue only once holding a connection, as a unit of work does: a writer whose turn
+        # came must never wait for a connection that writers behind it hold.
+        async with (
+            self._engine.connect() as conn,
+            transaction_as(conn, self._role, writers=self._writers if writes else None),
+        ):
+            return await work(conn)
 
 
 def _claim(*, skip_locked: bool) -> Executable:

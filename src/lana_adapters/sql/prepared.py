@@ -53,7 +53,7 @@ class Prepared:
         # Bulk INSERT statements by the set of columns sent as one shared value.
         self._bulk: dict[frozenset[str], str] = {}
         # What each database's runner keeps for this statement, by dialect name (see
-        # lana_adapters.sql.pgraw and lana_adapters.sql.sqliteraw).
+        # lana_adapters.sql.pgdriver and lana_adapters.sql.sqlitedriver).
         self.driver_state: dict[str, Any] = {}
 
     @property

@@ -8,13 +8,14 @@ import time
 from types import TracebackType
 from uuid import UUID
 
+from attrs import frozen
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from lana_adapters.sql.analytics import SqlAnalyticsStore
 from lana_adapters.sql.api_keys import SqlApiKeyRepository
 from lana_adapters.sql.customers import SqlCustomerRepository
-from lana_adapters.sql.engine import KEEPS_SESSION_SCOPE
+from lana_adapters.sql.engine import EngineOptions, options_of
 from lana_adapters.sql.errors import DRIVER_ERRORS, is_connection_lost, translate
 from lana_adapters.sql.history import SqlAuditLog, SqlInsightRepository, SqlInteractionRepository
 from lana_adapters.sql.outbox import SqlOutbox
@@ -23,8 +24,7 @@ from lana_adapters.sql.sessions import SqlSessionRepository
 from lana_adapters.sql.settings import APP_ROLE
 from lana_adapters.sql.tasks import SqlTaskRepository
 from lana_adapters.sql.tenancy import SqlTenantRepository, SqlUserRepository
-from lana_adapters.sql.tx import Features, Retries, Tx
-from lana_adapters.sql.writers import WriteQueue, write_queue_of
+from lana_adapters.sql.tx import Features, Tx
 from lana_core.errors import LanaError
 from lana_core.ports import (
     AnalyticsStore,
@@ -45,14 +45,31 @@ from lana_core.ports import (
 _HAS_FTS = text("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'customers_fts'")
 
 
+@frozen(kw_only=True)
+class Retries:
+    """How a unit of work gets a usable connection: a connect that fails fast, or a pooled
+    connection found dead by the round trip opening a transaction (see :class:`Tx`), is
+    tried again up to ``attempts`` times in all, pausing ``first_pause_seconds``, then twice
+    as long each time. A connect failing slower than ``slow_failure_seconds`` has waited
+    out its own timeout and is not tried again. Nothing has run in the transaction then, so
+    trying again is always safe; a failure later in a unit of work is the caller's to retry
+    (see docs/persistence.md)."""
+
+    attempts: int = 3
+    first_pause_seconds: float = 0.05
+    slow_failure_seconds: float = 1.0
+
+    def pause(self, attempt: int) -> float:
+        return self.first_pause_seconds * 2.0 ** (attempt - 1)
+
+
 class SqlUnitOfWork:
     """A :class:`~lana_core.ports.UnitOfWork` on one pooled connection.
 
-    The transaction begins with the first statement (on PostgreSQL scoped to the tenant
-    and the application role) and is rolled back on leaving the block unless
-    :meth:`commit` was called; on PostgreSQL the hot reads before the first change are
-    transactions of their own (see :class:`Tx`). Raises Unavailable when no connection
-    can be had.
+    The transaction begins with the first change (on PostgreSQL scoped to the tenant and
+    the application role) and is rolled back on leaving the block unless :meth:`commit`
+    was called; reads before the first change are transactions of their own (see
+    :class:`Tx`). Raises Unavailable when no connection can be had.
     """
 
     __slots__ = (
@@ -109,10 +126,9 @@ class SqlUnitOfWork:
             self._tenant_id,
             features,
             self._role,
-            queue=self._database.writers,
-            session_scope=self._database.session_scope,
+            queue=self._database.options.writers,
+            session_scope=self._database.options.session_scope,
             reconnect=self._reconnect,
-            retries=self._database.retries,
         )
         self.tenants = SqlTenantRepository(tx)
         self.users = SqlUserRepository(tx)
@@ -158,13 +174,21 @@ class SqlUnitOfWork:
             await asyncio.sleep(retries.pause(attempt))
         raise AssertionError("unreachable")
 
-    async def _reconnect(self) -> AsyncConnection:
-        """Drop the connection whose BEGIN failed for a fresh one (see :class:`Tx`)."""
+    async def _reconnect(self, attempt: int) -> AsyncConnection | None:
+        """Drop the connection the ``attempt``-th round trip opening a transaction found lost
+        for a fresh one, after a pause; None once every attempt was made (see :class:`Tx`)."""
+        retries = self._database.retries
+        if attempt >= retries.attempts:
+            return None
+        await asyncio.sleep(retries.pause(attempt))
         lost, self._conn = self._conn, None
         if lost is not None:
             with contextlib.suppress(*DRIVER_ERRORS):
                 await lost.invalidate()
-        self._conn = await self._connect()
+        try:
+            self._conn = await self._connect()
+        except DRIVER_ERRORS as error:
+            raise translate(error) from error
         return self._conn
 
     async def _release(self) -> None:
@@ -174,16 +198,11 @@ class SqlUnitOfWork:
         try:
             if tx is not None:
                 await tx.leave()
-            else:
-                await conn.rollback()
             await conn.close()
         except (*DRIVER_ERRORS, LanaError):
-            # The connection is gone: the server rolled back (a unit that only read had
-            # nothing to keep); the pool drops it.
+            # The transaction could not be ended: the connection is dropped, and the server
+            # rolls back with it (a unit that only read had nothing to keep).
             await conn.invalidate()
-        finally:
-            if tx is not None:
-                tx.done_writing()
 
     def _active(self) -> Tx:
         if self._tx is None:
@@ -194,11 +213,11 @@ class SqlUnitOfWork:
 class SqlUnitOfWorkFactory:
     """Opens a :class:`SqlUnitOfWork` per tenant on a shared engine.
 
-    ``app_role`` is the PostgreSQL role transactions run as (None: the login role).
-    On SQLite, writers queue for the write lock (see :mod:`lana_adapters.sql.writers`) for
-    at most the busy timeout, then fail with Unavailable: the engine's own when it was made
-    by :func:`create_engine_from`, else ``busy_timeout_seconds``. ``retries`` bounds the
-    tries for a usable connection.
+    ``engine`` comes from :func:`~lana_adapters.sql.engine.create_engine_from` (another
+    raises ValueError). ``app_role`` is the PostgreSQL role transactions run as (None: the
+    login role). On SQLite, writers queue for the write lock (see
+    :mod:`lana_adapters.sql.writers`) for at most the engine's busy timeout, then fail with
+    Unavailable. ``retries`` bounds the tries for a usable connection.
     """
 
     __slots__ = ("_database", "_engine", "_role")
@@ -208,38 +227,28 @@ class SqlUnitOfWorkFactory:
         engine: AsyncEngine,
         *,
         app_role: str | None = APP_ROLE,
-        busy_timeout_seconds: float = 5.0,
         retries: Retries | None = None,
     ) -> None:
-        postgres = engine.dialect.name == "postgresql"
+        options = options_of(engine)
         self._engine = engine
-        self._role = app_role if postgres else None
-        self._database = _Database(
-            postgres=postgres,
-            writers=write_queue_of(engine, busy_timeout_seconds),
-            retries=retries or Retries(),
-            session_scope=postgres and bool(engine.get_execution_options().get(KEEPS_SESSION_SCOPE)),
-        )
+        self._role = app_role if options.postgres else None
+        self._database = _Database(options, retries or Retries())
 
     def __call__(self, tenant_id: UUID) -> SqlUnitOfWork:
         return SqlUnitOfWork(self._engine, tenant_id, self._database, self._role)
 
 
 class _Database:
-    """What the units of work of one engine share: the database's features, learnt on
-    first use (SQLite has the FTS5 table only where it was built with FTS5), and on
-    SQLite the queue of writers; on PostgreSQL whether units may leave their scope on the
-    session (see :class:`Tx`)."""
+    """What the units of work of one engine share: the engine's options, the retries, and
+    the database's features, learnt on first use (SQLite has the FTS5 table only where it
+    was built with FTS5)."""
 
-    __slots__ = ("_known", "retries", "session_scope", "writers")
+    __slots__ = ("_known", "options", "retries")
 
-    def __init__(
-        self, *, postgres: bool, writers: WriteQueue | None, retries: Retries, session_scope: bool
-    ) -> None:
-        self._known: Features | None = Features(postgres=True, fts=True) if postgres else None
-        self.writers = writers
+    def __init__(self, options: EngineOptions, retries: Retries) -> None:
+        self._known: Features | None = Features(postgres=True, fts=True) if options.postgres else None
+        self.options = options
         self.retries = retries
-        self.session_scope = session_scope
 
     async def features(self, conn: AsyncConnection) -> Features:
         if self._known is None:

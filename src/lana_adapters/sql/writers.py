@@ -13,10 +13,8 @@ import os
 import queue
 import threading
 import weakref
-from typing import Any
 
 from sqlalchemy.engine import URL
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lana_core.errors import Unavailable
 
@@ -25,8 +23,6 @@ try:
 except ImportError:  # no flock (Windows): writers of other processes meet the busy handler
     fcntl = None  # type: ignore[assignment]
 
-# The engine execution option holding the queue every user of one SQLite engine shares.
-WRITERS = "lana_writers"
 LOCK_SUFFIX = ".writer-lock"
 WAIT_SUFFIX = ".writer-wait"
 
@@ -182,15 +178,6 @@ def new_write_queue(url: URL, timeout_seconds: float) -> WriteQueue:
     on_disk = bool(path) and path != ":memory:" and not str(path).startswith("file:")
     file_lock = FileLock(os.path.abspath(str(path))) if on_disk and fcntl is not None else None
     return WriteQueue(timeout_seconds, file_lock)
-
-
-def write_queue_of(engine: AsyncEngine, timeout_seconds: float) -> WriteQueue | None:
-    """The queue every user of ``engine`` shares (see :func:`create_engine_from`), or a new one
-    for an engine made elsewhere; None on PostgreSQL, whose writers need no queue."""
-    if engine.dialect.name != "sqlite":
-        return None
-    shared: Any = engine.get_execution_options().get(WRITERS)
-    return shared if isinstance(shared, WriteQueue) else new_write_queue(engine.url, timeout_seconds)
 
 
 def _wait_when_asked(

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from lana_adapters.sql.engine import SCOPE
+from lana_adapters.sql.driver import transaction_as
 from lana_adapters.sql.settings import RELAY_ROLE
 from lana_adapters.sql.tables import outbox
 from lana_adapters.telemetry.instruments import LanaMetrics, seconds_since
@@ -25,13 +25,9 @@ def outbox_collector(engine: AsyncEngine, metrics: LanaMetrics) -> Callable[[], 
     role = RELAY_ROLE if engine.dialect.name == "postgresql" else None
 
     async def collect() -> None:
-        async with engine.connect() as conn:
-            # The relay's role sees every tenant's rows through row-level security.
-            conn.info[SCOPE] = (None, role)
-            async with conn.begin():
-                rows = {
-                    state: (count, oldest) for state, count, oldest in (await conn.execute(_BY_STATE)).all()
-                }
+        # The relay's role sees every tenant's rows through row-level security.
+        async with engine.connect() as conn, transaction_as(conn, role):
+            rows = {state: (count, oldest) for state, count, oldest in (await conn.execute(_BY_STATE)).all()}
         pending, oldest = rows.get("pending", (0, None))
         metrics.outbox_pending.set(pending)
         metrics.outbox_lag.set(seconds_since(oldest))

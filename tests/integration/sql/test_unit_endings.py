@@ -1,14 +1,17 @@
-"""How a unit of work ends on PostgreSQL: what it changed without committing is undone, and
-a unit that only read leaves its connection's prepared statements in place."""
+"""How a unit of work ends on PostgreSQL: what it changed without committing is undone, a
+unit that only read leaves its connection's prepared statements in place, and no unit,
+whatever it did, leaves its connection inside a transaction."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from uuid import uuid4
 
+import psycopg
 import pytest
 from sqlalchemy import func, literal_column, select
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lana_adapters.sql import SqlUnitOfWorkFactory
 from lana_adapters.sql.prepared import Prepared
@@ -80,33 +83,38 @@ async def test_a_unit_whose_read_failed_leaves_a_usable_connection(one_connectio
         assert await uow.tenants.get(uuid4()) is None
 
 
-@pytest.mark.parametrize("end", ["commit", "rollback"])
-async def test_a_transaction_the_driver_ended_ends_in_sqlalchemy_with_no_io(
-    one_connection: AsyncEngine, end: str
+async def _transactions_left_open(postgres_url: str) -> int:
+    """Connections to the test database idle inside a transaction, seen from outside the pool."""
+    dsn = make_url(postgres_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as admin:
+        found = await admin.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND state LIKE 'idle in transaction%'"
+        )
+        row = await found.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+async def test_no_unit_leaves_its_connection_inside_a_transaction(
+    one_connection: AsyncEngine, postgres_url: str
 ) -> None:
-    # A unit's COMMIT travels in its last pipeline; SQLAlchemy then only has to learn that
-    # the transaction is over, which must not need a greenlet (no driver call at all).
-    async with one_connection.connect() as conn:
-        await conn.begin()
-        await (await conn.get_raw_connection()).driver_connection.commit()  # type: ignore[union-attr]
-        sync = conn.sync_connection
-        assert sync is not None
-        getattr(sync, end)()  # outside any greenlet: any driver call would raise MissingGreenlet
-        assert not conn.in_transaction()
-
-
-async def test_rows_appended_on_an_engine_made_elsewhere_are_committed(postgres_url: str) -> None:
-    # Such an engine lacks create_engine_from's tuning; its commit still writes the rows
-    # appended for the COMMIT's round trip.
-    engine = create_async_engine(postgres_url)
-    try:
-        admin = await make_tenant(kernel_on(engine, ManualClock(NOW)))
-        customer = builders.customer(admin.tenant_id, NOW)
-        async with SqlUnitOfWorkFactory(engine, app_role=None)(admin.tenant_id) as uow:
+    kernel = kernel_on(one_connection, ManualClock(NOW))
+    admin = await make_tenant(kernel)
+    customer = builders.customer(admin.tenant_id, NOW)
+    async with kernel.uow(admin.tenant_id) as uow:  # a write, rows appended for the COMMIT
+        await uow.customers.add(customer)
+        await uow.audit.append([builders.audit_entry(admin.tenant_id, customer.id, NOW)])
+        await uow.commit()
+    async with kernel.uow(admin.tenant_id) as uow:  # a read alone, then a list in a transaction
+        assert await uow.customers.get_view(customer.id, date(2026, 1, 1)) is not None
+        assert (await uow.customers.list(CustomerQuery())).items
+    async with kernel.uow(admin.tenant_id) as uow:  # a write left uncommitted
+        await uow.customers.add(builders.customer(admin.tenant_id, NOW))
+    with pytest.raises(LanaError):
+        async with kernel.uow(admin.tenant_id) as uow:  # a write the database refuses
             await uow.customers.add(customer)
-            await uow.audit.append([builders.audit_entry(admin.tenant_id, customer.id, NOW)])
-            await uow.commit()
-        async with SqlUnitOfWorkFactory(engine, app_role=None)(admin.tenant_id) as uow:
-            assert len(await uow.audit.list_for_customer(customer.id, 10)) == 1
-    finally:
-        await engine.dispose()
+
+    assert await _transactions_left_open(postgres_url) == 0
+    async with kernel.uow(admin.tenant_id) as uow:
+        assert len(await uow.audit.list_for_customer(customer.id, 10)) == 1

@@ -8,7 +8,7 @@ import multiprocessing.synchronize
 from typing import Any
 
 from lana_adapters.sql import SqlOutboxRelayStore, SqlSettings, SqlUnitOfWorkFactory, create_engine_from
-from lana_adapters.sql.writers import write_queue_of
+from lana_adapters.sql.engine import options_of
 from lana_core.domain.tenancy import Actor
 from lana_core.errors import LanaError
 from lana_core.memory import InMemoryCache
@@ -69,7 +69,7 @@ async def _relay(store: SqlOutboxRelayStore, done: asyncio.Event, errors: list[s
 
 async def _hold_write_lock(url: str, held: multiprocessing.synchronize.Event, release: Any) -> None:
     engine = create_engine_from(SqlSettings(url=url))
-    queue = write_queue_of(engine, 5.0)
+    queue = options_of(engine).writers
     assert queue is not None
     await queue.enter()
     held.set()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, text
 
-from lana_adapters.sql.engine import BEGIN_IMMEDIATE, create_sync_engine
+from lana_adapters.sql.engine import create_sync_engine
 from lana_adapters.sql.schema import include_object, schema_metadata
 
 _MIGRATION_LOCK = text("SELECT pg_advisory_xact_lock(4242001)")
@@ -24,10 +24,12 @@ def _run(connection: Connection) -> None:
         compare_type=True,
         transactional_ddl=True,
     )
-    if sqlite:
-        connection.info[BEGIN_IMMEDIATE] = True
     with context.begin_transaction():
-        if not sqlite:
+        if sqlite:
+            # The connection is in autocommit mode: the migration's transaction begins here,
+            # holding the write lock from the start.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
             connection.execute(_MIGRATION_LOCK)
         context.run_migrations()
 
