@@ -45,7 +45,8 @@ from lana_core.domain.queries import CustomerQuery
 from lana_core.domain.tenancy import Actor
 from lana_core.memory import InMemoryCache, ScryptHasher
 from lana_core.system import SystemClock, TimeOrderedIds
-from lana_core.usecases._base import Kernel, analytics_of, snapshot
+from lana_core.usecases._base import Kernel, snapshot
+from lana_core.usecases._recording import analytics_of
 from lana_core.usecases.customer_batch import CreateCustomersBatch, CreateCustomersBatchHandler
 from lana_core.usecases.customers import (
     CreateCustomer,
