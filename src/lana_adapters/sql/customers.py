@@ -24,7 +24,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from lana_adapters.sql import customer_merge, search
 from lana_adapters.sql import projects as project_rows
 from lana_adapters.sql import tasks as task_rows
-from lana_adapters.sql.paging import KeyKind, after, order_by, page_of
+from lana_adapters.sql.paging import after, order_by, page_of
 from lana_adapters.sql.prepared import Prepared
 from lana_adapters.sql.rows import customer_of, customer_values
 from lana_adapters.sql.tables import customers
@@ -33,7 +33,7 @@ from lana_adapters.sql.writes import add, check_tenant, insert, update_versioned
 from lana_core.domain.analytics import CustomerCounts, DayCount
 from lana_core.domain.customers import Customer, CustomerStatus, CustomerValue, CustomerView
 from lana_core.domain.duplicates import MatchKey
-from lana_core.domain.pagination import Page
+from lana_core.domain.pagination import KeyKind, Page
 from lana_core.domain.projects import ProjectStats, TaskStats
 from lana_core.domain.queries import Archived, CustomerQuery
 

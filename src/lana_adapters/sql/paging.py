@@ -14,11 +14,9 @@ from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy.sql.elements import UnaryExpression
 
 from lana_adapters.sql.tx import AnyRow
-from lana_core.domain.pagination import Cursor, Page, PageRequest, SortOrder
-from lana_core.errors import ValidationError
+from lana_core.domain.pagination import Cursor, KeyKind, Page, PageRequest, SortOrder
 
 T = TypeVar("T")
-KeyKind = type[datetime] | type[date] | type[str] | type[int]
 
 
 def order_by(
@@ -33,7 +31,7 @@ def after(
     key: ColumnElement[Any], id_: ColumnElement[Any], order: SortOrder, cursor: Cursor, kind: KeyKind
 ) -> ColumnElement[bool]:
     """Rows strictly after ``cursor`` in the (key, id) order."""
-    value = parse_key(cursor.key, kind)
+    value = cursor.key_as(kind)
     ascending = order == SortOrder.ASC
     beyond_id = id_ > cursor.id if ascending else id_ < cursor.id
     if value is None:
@@ -63,30 +61,3 @@ def render_key(value: Any) -> Any:
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     return value
-
-
-def parse_key(raw: Any, kind: KeyKind) -> Any:
-    """The cursor's key as a value of ``kind``; raises ValidationError for a forged cursor."""
-    if raw is None:
-        return None
-    if kind is int:
-        if isinstance(raw, int) and not isinstance(raw, bool):
-            return raw
-        raise _bad_cursor()
-    if not isinstance(raw, str):
-        raise _bad_cursor()
-    if kind is str:
-        return raw
-    try:
-        if kind is datetime:
-            parsed = datetime.fromisoformat(raw)
-            if parsed.tzinfo is None:
-                raise _bad_cursor()
-            return parsed
-        return date.fromisoformat(raw)
-    except ValueError as error:
-        raise _bad_cursor() from error
-
-
-def _bad_cursor() -> ValidationError:
-    return ValidationError.single("cursor", "invalid_cursor", "is not a cursor this API issued")

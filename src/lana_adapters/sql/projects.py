@@ -9,14 +9,14 @@ from uuid import UUID
 
 from sqlalchemy import ColumnElement, and_, bindparam, func, select
 
-from lana_adapters.sql.paging import KeyKind, after, order_by, page_of
+from lana_adapters.sql.paging import after, order_by, page_of
 from lana_adapters.sql.prepared import Prepared
 from lana_adapters.sql.rows import project_of, project_values
 from lana_adapters.sql.tables import projects
 from lana_adapters.sql.tx import Tx
 from lana_adapters.sql.writes import add, check_tenant, insert, update_versioned, versioned_update
 from lana_core.domain.analytics import ProjectCounts
-from lana_core.domain.pagination import Page
+from lana_core.domain.pagination import KeyKind, Page
 from lana_core.domain.projects import Project, ProjectStats, ProjectStatus
 from lana_core.domain.queries import ProjectQuery
 
