@@ -12,16 +12,11 @@ from lana_adapters.sql.prepared import Prepared
 from lana_adapters.sql.rows import api_key_of, api_key_values
 from lana_adapters.sql.tables import api_keys, users
 from lana_adapters.sql.tx import Tx
-from lana_adapters.sql.writes import add, check_tenant, insert, update_versioned, versioned_update
+from lana_adapters.sql.writes import TenantRows
 from lana_core.domain.api_keys import ApiKey, ApiKeyView
 from lana_core.domain.tenancy import Role
 
-_INSERT = insert(api_keys)
-_UPDATE = versioned_update(api_keys)
-_BY_ID = Prepared(
-    select(api_keys).where(api_keys.c.tenant_id == bindparam("tenant"), api_keys.c.id == bindparam("id")),
-    by_key=True,
-)
+_KEYS = TenantRows(api_keys, "API key", api_key_of, api_key_values)
 # What a request with a key checks (unless cached): one read by key.
 _VIEW = Prepared(
     select(api_keys, users.c.role.label("creator_role"), users.c.active.label("creator_active"))
@@ -42,12 +37,10 @@ class SqlApiKeyRepository:
 
     async def add(self, key: ApiKey) -> None:
         """Store a new key."""
-        check_tenant(self._tx, key.tenant_id, "API key")
-        await add(self._tx, _INSERT, api_key_values(key))
+        await _KEYS.add(self._tx, key)
 
     async def get(self, key_id: UUID) -> ApiKey | None:
-        row = await self._tx.first(_BY_ID, {"tenant": self._tx.tenant_id, "id": key_id})
-        return None if row is None else api_key_of(row)
+        return await _KEYS.get(self._tx, key_id)
 
     async def get_view(self, key_id: UUID) -> ApiKeyView | None:
         """The key with its creator's role and state, in one read; None when either is gone."""
@@ -60,8 +53,7 @@ class SqlApiKeyRepository:
 
     async def update(self, key: ApiKey) -> None:
         """Store ``key``; raises StaleVersion unless the stored version is ``key.version - 1``."""
-        check_tenant(self._tx, key.tenant_id, "API key")
-        await update_versioned(self._tx, _UPDATE, api_key_values(key), "API key")
+        await _KEYS.update(self._tx, key)
 
     async def touch(self, key_id: UUID, now: datetime) -> None:
         """Set ``last_used_at``, leaving the version alone."""

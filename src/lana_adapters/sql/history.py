@@ -21,15 +21,7 @@ from lana_adapters.sql.records import (
 )
 from lana_adapters.sql.tables import audit_log, insights, interactions
 from lana_adapters.sql.tx import Tx
-from lana_adapters.sql.writes import (
-    add,
-    check_tenant,
-    delete_versioned,
-    insert,
-    update_versioned,
-    versioned_delete,
-    versioned_update,
-)
+from lana_adapters.sql.writes import TenantRows, add, check_tenant, insert
 from lana_core.domain.audit import AuditEntry
 from lana_core.domain.insights import Insight, InsightSource
 from lana_core.domain.interactions import Interaction
@@ -37,15 +29,8 @@ from lana_core.domain.pagination import Cursor, Page, PageRequest, SortOrder
 
 i, n, a = interactions.c, insights.c, audit_log.c
 _OF_CUSTOMER = (i.tenant_id == bindparam("tenant"), i.customer_id == bindparam("customer"))
-_INSERT_INTERACTION, _INSERT_INSIGHT, _INSERT_AUDIT = (
-    insert(interactions),
-    insert(insights),
-    insert(audit_log),
-)
-_GET_INTERACTION = Prepared(
-    select(interactions).where(i.tenant_id == bindparam("tenant"), i.id == bindparam("id")), by_key=True
-)
-_UPDATE_INTERACTION, _DELETE_INTERACTION = versioned_update(interactions), versioned_delete(interactions)
+_INSERT_INSIGHT, _INSERT_AUDIT = insert(insights), insert(audit_log)
+_INTERACTIONS = TenantRows(interactions, "interaction", interaction_of, interaction_values)
 _INTERACTION_COUNT = Prepared(select(func.count()).where(*_OF_CUSTOMER))
 _INTERACTION_COUNT_SINCE = Prepared(
     select(func.count()).where(*_OF_CUSTOMER, i.occurred_at >= bindparam("since"))
@@ -84,25 +69,18 @@ class SqlInteractionRepository:
 
     async def add(self, interaction: Interaction) -> None:
         """Store an interaction; raises ValidationError if its customer does not exist."""
-        check_tenant(self._tx, interaction.tenant_id, "interaction")
-        await add(self._tx, _INSERT_INTERACTION, interaction_values(interaction))
+        await _INTERACTIONS.add(self._tx, interaction)
 
     async def get(self, interaction_id: UUID) -> Interaction | None:
-        row = await self._tx.first(_GET_INTERACTION, {"tenant": self._tx.tenant_id, "id": interaction_id})
-        return None if row is None else interaction_of(row)
+        return await _INTERACTIONS.get(self._tx, interaction_id)
 
     async def update(self, interaction: Interaction) -> None:
         """Store ``interaction``; raises StaleVersion unless the stored version is one less."""
-        check_tenant(self._tx, interaction.tenant_id, "interaction")
-        values = interaction_values(interaction)
-        await update_versioned(self._tx, _UPDATE_INTERACTION, values, "interaction")
+        await _INTERACTIONS.update(self._tx, interaction)
 
     async def delete(self, interaction: Interaction) -> None:
         """Delete ``interaction``; raises StaleVersion unless it is stored at its version."""
-        check_tenant(self._tx, interaction.tenant_id, "interaction")
-        await delete_versioned(
-            self._tx, _DELETE_INTERACTION, interaction.id, interaction.version, "interaction"
-        )
+        await _INTERACTIONS.delete(self._tx, interaction)
 
     async def list_for_customer(self, customer_id: UUID, page: PageRequest) -> Page[Interaction]:
         """The customer's interactions, newest ``occurred_at`` first (ties: larger id first)."""
