@@ -9,9 +9,9 @@ from uuid import UUID
 from sqlalchemy import bindparam, select, update
 
 from lana_adapters.sql.prepared import Prepared
+from lana_adapters.sql.repository import TxRepository
 from lana_adapters.sql.rows import api_key_of, api_key_values
 from lana_adapters.sql.tables import api_keys, users
-from lana_adapters.sql.tx import Tx
 from lana_adapters.sql.writes import TenantRows
 from lana_core.domain.api_keys import ApiKey, ApiKeyView
 from lana_core.domain.tenancy import Role
@@ -27,13 +27,10 @@ _VIEW = Prepared(
 _ALL = select(api_keys).where(api_keys.c.tenant_id == bindparam("tenant"))
 
 
-class SqlApiKeyRepository:
+class SqlApiKeyRepository(TxRepository):
     """The API keys of the unit of work's tenant."""
 
-    __slots__ = ("_tx",)
-
-    def __init__(self, tx: Tx) -> None:
-        self._tx = tx
+    __slots__ = ()
 
     async def add(self, key: ApiKey) -> None:
         """Store a new key."""

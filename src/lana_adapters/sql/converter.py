@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from types import NoneType, UnionType
-from typing import Any, TypeAlias, TypeVar, Union, get_args, get_origin
+from typing import Any, TypeAlias, TypeVar, Union, cast, get_args, get_origin
 from uuid import UUID
 
 from cattrs import Converter
@@ -54,7 +54,9 @@ def _utc_or_none(value: datetime | None, _: Any) -> datetime | None:
 
 
 def _member(value: str, kind: type[Choice]) -> Choice:
-    return kind(value)
+    # A stored value is a member's own spelling: a dict look-up, not the enum's call.
+    member = kind._value2member_map_.get(value)
+    return kind(value) if member is None else cast("Choice", member)
 
 
 def _choice_value(member: Choice) -> str:

@@ -26,6 +26,7 @@ from lana_adapters.sql import projects as project_rows
 from lana_adapters.sql import tasks as task_rows
 from lana_adapters.sql.paging import after, order_by, page_of
 from lana_adapters.sql.prepared import Prepared
+from lana_adapters.sql.repository import TxRepository
 from lana_adapters.sql.rows import customer_of, customer_values
 from lana_adapters.sql.tables import customers
 from lana_adapters.sql.tx import Features, Tx
@@ -67,13 +68,10 @@ _SORTS: dict[str, tuple[ColumnElement[Any], KeyKind]] = {
 }
 
 
-class SqlCustomerRepository:
+class SqlCustomerRepository(TxRepository):
     """The customers of the unit of work's tenant, archived or not."""
 
-    __slots__ = ("_tx",)
-
-    def __init__(self, tx: Tx) -> None:
-        self._tx = tx
+    __slots__ = ()
 
     async def add(self, customer: Customer) -> None:
         """Store a new customer; raises Conflict if its id or email is taken in the tenant."""

@@ -19,8 +19,8 @@ from lana_adapters.sql.records import (
     interaction_of,
     interaction_values,
 )
+from lana_adapters.sql.repository import TxRepository
 from lana_adapters.sql.tables import audit_log, insights, interactions
-from lana_adapters.sql.tx import Tx
 from lana_adapters.sql.writes import TenantRows, add, check_tenant, insert
 from lana_core.domain.audit import AuditEntry
 from lana_core.domain.insights import Insight, InsightSource
@@ -59,13 +59,10 @@ _AUDIT = Prepared(
 )
 
 
-class SqlInteractionRepository:
+class SqlInteractionRepository(TxRepository):
     """The tenant's interactions with its customers; corrected in place, deleted for good."""
 
-    __slots__ = ("_tx",)
-
-    def __init__(self, tx: Tx) -> None:
-        self._tx = tx
+    __slots__ = ()
 
     async def add(self, interaction: Interaction) -> None:
         """Store an interaction; raises ValidationError if its customer does not exist."""
@@ -108,13 +105,10 @@ class SqlInteractionRepository:
         return None if row is None else interaction_of(row)
 
 
-class SqlInsightRepository:
+class SqlInsightRepository(TxRepository):
     """The tenant's stored insights."""
 
-    __slots__ = ("_tx",)
-
-    def __init__(self, tx: Tx) -> None:
-        self._tx = tx
+    __slots__ = ()
 
     async def add(self, insight: Insight) -> None:
         """Store an insight; raises ValidationError if its customer does not exist."""
@@ -141,13 +135,10 @@ class SqlInsightRepository:
         return count
 
 
-class SqlAuditLog:
+class SqlAuditLog(TxRepository):
     """The tenant's audit trail, written in the same transaction as the changes it describes."""
 
-    __slots__ = ("_tx",)
-
-    def __init__(self, tx: Tx) -> None:
-        self._tx = tx
+    __slots__ = ()
 
     async def append(self, entries: Sequence[AuditEntry]) -> None:
         for entry in entries:

@@ -22,9 +22,9 @@ from lana_adapters.sql.engine import POSTGRESQL, options_of
 from lana_adapters.sql.errors import DRIVER_ERRORS, is_retryable, translate
 from lana_adapters.sql.prepared import Prepared
 from lana_adapters.sql.records import event_of, event_values
+from lana_adapters.sql.repository import TxRepository
 from lana_adapters.sql.settings import RELAY_ROLE
 from lana_adapters.sql.tables import outbox
-from lana_adapters.sql.tx import Tx
 from lana_adapters.sql.writes import check_tenant, insert, writable
 from lana_adapters.telemetry.context import current_trace_context
 from lana_core.domain.events import DomainEvent
@@ -71,13 +71,10 @@ _INSERT_SQLITE = Prepared(
 )
 
 
-class SqlOutbox:
+class SqlOutbox(TxRepository):
     """Stores a unit of work's events in its transaction; nothing leaves before commit."""
 
-    __slots__ = ("_tx",)
-
-    def __init__(self, tx: Tx) -> None:
-        self._tx = tx
+    __slots__ = ()
 
     async def append(self, events: Sequence[DomainEvent]) -> None:
         """Store events to publish after the transaction commits."""

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, and_, bindparam, func, select
 
 from lana_adapters.sql.paging import after, order_by, page_of
 from lana_adapters.sql.prepared import Prepared
+from lana_adapters.sql.repository import TxRepository
 from lana_adapters.sql.rows import project_of, project_values
 from lana_adapters.sql.tables import projects
 from lana_adapters.sql.tx import Tx
@@ -49,13 +50,10 @@ _SORTS: dict[str, tuple[ColumnElement[Any], KeyKind]] = {
 }
 
 
-class SqlProjectRepository:
+class SqlProjectRepository(TxRepository):
     """The projects of the unit of work's tenant; archived ones are kept but never listed or counted."""
 
-    __slots__ = ("_tx",)
-
-    def __init__(self, tx: Tx) -> None:
-        self._tx = tx
+    __slots__ = ()
 
     async def add(self, project: Project) -> None:
         """Store a new project; raises Conflict if its id exists, ValidationError if its

@@ -9,9 +9,9 @@ from uuid import UUID
 from sqlalchemy import bindparam, delete, or_, select
 
 from lana_adapters.sql.prepared import Prepared
+from lana_adapters.sql.repository import TxRepository
 from lana_adapters.sql.rows import session_of, session_values
 from lana_adapters.sql.tables import sessions, users
-from lana_adapters.sql.tx import Tx
 from lana_adapters.sql.writes import TenantRows
 from lana_core.domain.sessions import Session, SessionView
 from lana_core.domain.tenancy import Role
@@ -35,13 +35,10 @@ _OF_USER = select(sessions).where(
 )
 
 
-class SqlSessionRepository:
+class SqlSessionRepository(TxRepository):
     """The sessions of the unit of work's tenant."""
 
-    __slots__ = ("_tx",)
-
-    def __init__(self, tx: Tx) -> None:
-        self._tx = tx
+    __slots__ = ()
 
     async def add(self, session: Session) -> None:
         """Store a new session."""

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, bindparam, func, select
 
 from lana_adapters.sql.paging import after, order_by, page_of
 from lana_adapters.sql.prepared import Prepared
+from lana_adapters.sql.repository import TxRepository
 from lana_adapters.sql.rows import task_of, task_values
 from lana_adapters.sql.tables import customers, projects, tasks
 from lana_adapters.sql.tx import Tx
@@ -46,13 +47,10 @@ _OPEN_ASSIGNED = Prepared(
 )
 
 
-class SqlTaskRepository:
+class SqlTaskRepository(TxRepository):
     """The tasks of the unit of work's tenant."""
 
-    __slots__ = ("_tx",)
-
-    def __init__(self, tx: Tx) -> None:
-        self._tx = tx
+    __slots__ = ()
 
     async def add(self, task: Task) -> None:
         """Store a new task; raises Conflict if its id exists, ValidationError if its project does not."""

@@ -8,9 +8,9 @@ from sqlalchemy import bindparam, select
 
 from lana_adapters.sql.paging import after, order_by, page_of
 from lana_adapters.sql.prepared import Prepared
+from lana_adapters.sql.repository import TxRepository
 from lana_adapters.sql.rows import tenant_of, tenant_values, user_of, user_values
 from lana_adapters.sql.tables import tenants, users
-from lana_adapters.sql.tx import Tx
 from lana_adapters.sql.writes import TenantRows, add, insert, writable
 from lana_core.domain.pagination import Page, PageRequest, SortOrder
 from lana_core.domain.tenancy import Tenant, User
@@ -32,13 +32,10 @@ _USER_BY_EMAIL = Prepared(
 _USERS = TenantRows(users, "user", user_of, user_values)
 
 
-class SqlTenantRepository:
+class SqlTenantRepository(TxRepository):
     """Tenants of the whole database; the one repository not limited to its unit of work's tenant."""
 
-    __slots__ = ("_tx",)
-
-    def __init__(self, tx: Tx) -> None:
-        self._tx = tx
+    __slots__ = ()
 
     async def add(self, tenant: Tenant) -> None:
         """Store a new tenant; raises Conflict if the slug or id is taken."""
@@ -62,13 +59,10 @@ class SqlTenantRepository:
             raise StaleVersion(f"the settings of tenant {tenant.id} changed meanwhile; reload and retry")
 
 
-class SqlUserRepository:
+class SqlUserRepository(TxRepository):
     """The users of the unit of work's tenant; emails are unique within it."""
 
-    __slots__ = ("_tx",)
-
-    def __init__(self, tx: Tx) -> None:
-        self._tx = tx
+    __slots__ = ()
 
     async def add(self, user: User) -> None:
         """Store a new user; raises Conflict if the email is taken in the tenant."""
