@@ -20,7 +20,7 @@ from typing import Any, TypeAlias, TypeVar, Union, cast, get_args, get_origin
 from uuid import UUID
 
 from cattrs import Converter
-from cattrs.cols import is_mapping
+from cattrs.cols import homogenous_tuple_structure_factory, is_mapping
 from cattrs.fns import identity
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
@@ -101,14 +101,22 @@ def _optional_unstructure(kind: Any, converter: Converter) -> Callable[[Any], An
     return unstructure
 
 
-def _is_tuple_of_stored(kind: Any) -> bool:
-    """``tuple[X, ...]`` of a type stored as it is kept (tags, recommendations)."""
+def _is_tuple_of_any_length(kind: Any) -> bool:
+    """``tuple[X, ...]``."""
     args = get_args(kind)
-    return get_origin(kind) is tuple and len(args) == 2 and args[1] is Ellipsis and args[0] in _AS_STORED
+    return get_origin(kind) is tuple and len(args) == 2 and args[1] is Ellipsis
 
 
 def _tuple(values: Sequence[Any], _: Any) -> tuple[Any, ...]:
     return tuple(values)
+
+
+def _tuple_structure(kind: Any, converter: Converter) -> Callable[[Any, Any], Any]:
+    """A JSON array as a tuple; its items as they are when stored as kept (tags), else by
+    their type's hook, found once (signals, field changes)."""
+    if converter.get_structure_hook(get_args(kind)[0]) is _as_stored:
+        return _tuple
+    return homogenous_tuple_structure_factory(kind, converter)
 
 
 def _new_converter() -> Converter:
@@ -122,7 +130,7 @@ def _new_converter() -> Converter:
     # Its own hooks, or a Choice would take those of str (its members are strings).
     converter.register_structure_hook(Choice, _member)
     converter.register_unstructure_hook(Choice, _choice_value)
-    converter.register_structure_hook_func(_is_tuple_of_stored, _tuple)
+    converter.register_structure_hook_factory(_is_tuple_of_any_length, _tuple_structure)
     converter.register_structure_hook_factory(_is_optional, _optional_structure)
     converter.register_unstructure_hook_factory(_is_optional, _optional_unstructure)
     # JSON documents (attributes, payloads, settings read as a whole): the driver decoded them.
