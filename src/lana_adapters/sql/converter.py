@@ -7,8 +7,9 @@ into nested records (signals, field changes, tenant settings), a missing key int
 record's default. Writing does the reverse: members become their values, tuples lists,
 mappings plain dicts. A column named unlike its field is given as ``renamed``.
 
-The per-record functions are generated once (:func:`cattrs.gen.make_dict_structure_fn`),
-so a row costs about what a hand-written mapping costs.
+The per-record functions are generated once (:func:`cattrs.gen.make_dict_structure_fn`):
+writing costs what a hand-written mapping costs, reading about two microseconds more a
+row (docs/performance.md, "Row mapping").
 """
 
 from __future__ import annotations
