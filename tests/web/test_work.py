@@ -12,6 +12,7 @@ async def test_a_move_the_status_machine_allows_goes_through(signed_in: Pages, a
     project = await api.project((await api.customer())["id"], title="Rollout")
     board = await signed_in.get("/projects")
     assert "Rollout" in board.text
+    assert '<h2 id="column-todo">To do <' in board.text
 
     moved = await signed_in.post(
         f"/projects/{project['id']}/status",
