@@ -19,6 +19,7 @@ from lana_core.usecases.api_keys import (
     ResolveApiKeyHandler,
     RevokeApiKeyHandler,
 )
+from lana_core.usecases.crm_figures import GetInteractionsPerDayHandler, GetTaskCountsHandler
 from lana_core.usecases.customer_batch import CreateCustomersBatchHandler
 from lana_core.usecases.customer_export import ExportCustomersHandler
 from lana_core.usecases.customer_import import ImportCustomersHandler
@@ -207,3 +208,5 @@ class Lana:
         self.get_top_events = GetTopEventsHandler(kernel)
         self.get_user_metrics = GetUserMetricsHandler(kernel)
         self.get_dashboard = GetDashboardHandler(kernel)
+        self.get_task_counts = GetTaskCountsHandler(kernel)
+        self.get_interactions_per_day = GetInteractionsPerDayHandler(kernel)

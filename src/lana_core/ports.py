@@ -21,9 +21,11 @@ from lana_core.domain.analytics import (
     DayCount,
     EventCount,
     EventKind,
+    InteractionDay,
     Interval,
     Metrics,
     ProjectCounts,
+    TaskCounts,
     TimeBucket,
     UserMetrics,
 )
@@ -262,6 +264,10 @@ class TaskRepository(Protocol):
         first (undated last), then oldest first; at most ``limit``."""
         ...
 
+    async def counts(self, today: date) -> TaskCounts:
+        """Counts over the tasks of live projects of live customers; overdue as of ``today``."""
+        ...
+
 
 class InteractionRepository(Protocol):
     async def add(self, interaction: Interaction) -> None: ...
@@ -289,6 +295,11 @@ class InteractionRepository(Protocol):
         ...
 
     async def last_for_customer(self, customer_id: UUID) -> Interaction | None: ...
+
+    async def per_day(self, since: datetime, until: datetime) -> Sequence[InteractionDay]:
+        """The tenant's interactions that occurred in ``[since, until)``, counted per UTC day
+        and type; only days with interactions, oldest first."""
+        ...
 
 
 class InsightRepository(Protocol):

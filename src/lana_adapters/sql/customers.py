@@ -9,12 +9,9 @@ from uuid import UUID
 
 from sqlalchemy import (
     ColumnElement,
-    Date,
     Select,
     bindparam,
-    cast,
     func,
-    literal_column,
     select,
     true,
     type_coerce,
@@ -24,6 +21,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from lana_adapters.sql import customer_merge, search
 from lana_adapters.sql import projects as project_rows
 from lana_adapters.sql import tasks as task_rows
+from lana_adapters.sql.days import as_date, utc_day
 from lana_adapters.sql.paging import after, order_by, page_of
 from lana_adapters.sql.prepared import Prepared
 from lana_adapters.sql.rows import customer_of, customer_values
@@ -181,14 +179,14 @@ class SqlCustomerRepository:
 
     async def created_per_day(self, since: datetime) -> Sequence[DayCount]:
         """Live customers created since ``since``, counted per UTC day, oldest first."""
-        day = _utc_day(self._tx.features, c.created_at)
+        day = utc_day(self._tx.features, c.created_at)
         statement = (
             select(day, func.count())
             .where(c.tenant_id == self._tx.tenant_id, c.archived_at.is_(None), c.created_at >= since)
             .group_by(day)
             .order_by(day)
         )
-        return [DayCount(_as_date(when), count) for when, count in await self._tx.rows(statement)]
+        return [DayCount(as_date(when), count) for when, count in await self._tx.rows(statement)]
 
     async def match_keys(self) -> Sequence[MatchKey]:
         """What duplicate detection reads of every live customer."""
@@ -250,13 +248,3 @@ def _has_tag(features: Features, tag: str) -> ColumnElement[bool]:
         return type_coerce(c.tags, JSONB).contains([tag])
     elements = func.json_each(c.tags).table_valued("value")
     return select(elements.c.value).where(elements.c.value == tag).exists()
-
-
-def _utc_day(features: Features, column: ColumnElement[datetime]) -> ColumnElement[Any]:
-    if features.postgres:
-        return cast(func.timezone(literal_column("'UTC'"), column), Date)
-    return func.date(column)
-
-
-def _as_date(value: date | str) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(value)

@@ -9,6 +9,7 @@ from uuid import UUID
 from sqlalchemy import bindparam, func, select
 
 from lana_adapters.sql import paging
+from lana_adapters.sql.days import as_date, utc_day
 from lana_adapters.sql.paging import order_by, page_of
 from lana_adapters.sql.prepared import Prepared
 from lana_adapters.sql.records import (
@@ -30,6 +31,7 @@ from lana_adapters.sql.writes import (
     versioned_delete,
     versioned_update,
 )
+from lana_core.domain.analytics import InteractionDay, interaction_days
 from lana_core.domain.audit import AuditEntry
 from lana_core.domain.insights import Insight, InsightSource
 from lana_core.domain.interactions import Interaction
@@ -128,6 +130,17 @@ class SqlInteractionRepository:
     async def last_for_customer(self, customer_id: UUID) -> Interaction | None:
         row = await self._tx.first(_LAST_INTERACTION, {"tenant": self._tx.tenant_id, "customer": customer_id})
         return None if row is None else interaction_of(row)
+
+    async def per_day(self, since: datetime, until: datetime) -> Sequence[InteractionDay]:
+        """The interactions that occurred in ``[since, until)`` per UTC day and type, oldest day first."""
+        day = utc_day(self._tx.features, i.occurred_at)
+        statement = (
+            select(day, i.type, func.count())
+            .where(i.tenant_id == self._tx.tenant_id, i.occurred_at >= since, i.occurred_at < until)
+            .group_by(day, i.type)
+        )
+        rows = await self._tx.rows(statement)
+        return interaction_days((as_date(when), kind, count) for when, kind, count in rows)
 
 
 class SqlInsightRepository:

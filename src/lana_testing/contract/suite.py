@@ -10,6 +10,7 @@ from lana_testing.contract import (
     api_keys,
     control_characters,
     crm,
+    crm_figures,
     customer_batch,
     customer_export,
     customer_import,
@@ -31,6 +32,7 @@ from lana_testing.contract import (
 from lana_testing.contract.api_keys import *  # noqa: F403
 from lana_testing.contract.control_characters import *  # noqa: F403
 from lana_testing.contract.crm import *  # noqa: F403
+from lana_testing.contract.crm_figures import *  # noqa: F403
 from lana_testing.contract.customer_batch import *  # noqa: F403
 from lana_testing.contract.customer_export import *  # noqa: F403
 from lana_testing.contract.customer_import import *  # noqa: F403
@@ -53,6 +55,7 @@ __all__: list[str] = []
 __all__ += api_keys.__all__
 __all__ += control_characters.__all__
 __all__ += crm.__all__
+__all__ += crm_figures.__all__
 __all__ += customer_batch.__all__
 __all__ += customer_export.__all__
 __all__ += customer_import.__all__
