@@ -134,8 +134,9 @@ class Customers:
             self.other.append(await self._create("low"))
 
     async def _create(self, value: str) -> str:
-        name = f"{value.title()} value customer {len(self.names) + 1}"
-        body = {"name": name, "value": value, "company": "Example Ltd", "email": "buyer@example.com"}
+        number = len(self.names) + 1
+        name = f"{value.title()} value customer {number}"
+        body = {"name": name, "value": value, "company": "Example Ltd", "email": f"buyer{number}@example.com"}
         response = await self.client.post("/api/v1/customers", json=body, headers=self.admin)
         assert response.status_code == 201, response.text
         customer: str = response.json()["id"]
@@ -169,7 +170,7 @@ class Customers:
 
 async def _api_key(client: httpx.AsyncClient, admin: dict[str, str]) -> tuple[str, str]:
     """A new API key for n8n: its id (the actor of what it writes) and its token."""
-    body = {"name": "n8n high-value workflow", "role": "agent"}
+    body = {"name": "n8n high-value workflow", "role": "manager"}
     response = await client.post("/api/v1/api-keys", json=body, headers=admin)
     assert response.status_code == 201, response.text
     created = response.json()
