@@ -1,6 +1,7 @@
 """Lana and a real n8n, both ways: Lana's high-value customers reach the shipped workflow
 (deploy/n8n/high-value-customer.json), which writes a note back through Lana's API with an
-API key; and with n8n stopped for a minute under traffic, every event arrives once it is back.
+API key (the note is the key creator's, and the audit log names the key as its recorder); and
+with n8n stopped for a minute under traffic, every event arrives once it is back.
 
 Everything runs as deployed: ``lana serve``, ``lana relay`` and ``lana consume`` on PostgreSQL
 and RabbitMQ, and n8n (from ``deploy/n8n/install.sh``) on a PostgreSQL database of its own.
@@ -20,8 +21,12 @@ from typing import Any
 import httpx
 import pytest
 from attrs import evolve
+from sqlalchemy import select
 
 from lana_adapters.messaging.settings import MessagingSettings, parse_routes
+from lana_adapters.sql import SqlSettings, create_engine_from
+from lana_adapters.sql.tables import audit_log
+from lana_core.domain.events import INTERACTION_RECORDED
 from tests.integration.messaging.deployed import lana, serve_settings, serving
 from tests.integration.messaging.n8n import N8N_ENV, WORKFLOW, N8n, n8n_unavailable
 from tests.integration.sql.databases import fresh_postgres_database, postgres_unavailable
@@ -85,14 +90,14 @@ async def test_n8n_writes_a_note_back_for_every_high_value_customer_even_across_
 ) -> None:
     started = time.monotonic()
     async with serving(serve_settings(lana_database), tmp_path / "serve.log") as (client, admin):
-        key_id, token = await _api_key(client, admin)
+        key, token = await _api_key(client, admin)
         n8n = N8n(n8n_home, fresh_postgres_database(), tmp_path, _workflow_settings(client, token))
         await asyncio.to_thread(n8n.import_and_publish, WORKFLOW, WORKFLOW_ID)
         customers = Customers(client, admin)
         async with delivery(n8n.url + WEBHOOK_PATH):
             async with n8n.running():
                 await customers.create_some()
-                await customers.until_noted(key_id)
+                await customers.until_noted()
                 assert await _successes(n8n, len(customers.high_value)) == len(customers.high_value)
             # n8n is down: Lana keeps taking customers, and their events wait for it.
             outage_started = time.monotonic()
@@ -100,9 +105,10 @@ async def test_n8n_writes_a_note_back_for_every_high_value_customer_even_across_
                 await customers.create_some(1)
                 await asyncio.sleep(TRAFFIC_EVERY_SECONDS)
             async with n8n.running():
-                await customers.until_noted(key_id)
+                await customers.until_noted()
                 executions = await _successes(n8n, len(customers.high_value))
-        notes = await customers.notes_by(key_id)
+        notes = await customers.notes()
+    authors = await _audited_authors(lana_database)
     print(
         f"\nn8n both ways: {len(customers.high_value)} high-value and {len(customers.other)} other"
         f" customers, {executions} successful executions, one outage of {OUTAGE_SECONDS:.0f} s;"
@@ -116,6 +122,9 @@ async def test_n8n_writes_a_note_back_for_every_high_value_customer_even_across_
     for customer, (note,) in ((c, notes[c]) for c in customers.high_value):
         assert note["interaction"]["type"] == "note"
         assert customers.names[customer] in note["interaction"]["content"]
+        # The key acts for the admin who made it (who owns the note) and is named in the audit.
+        assert note["actor_id"] == key["created_by"]
+        assert authors[note["interaction"]["id"]] == key["id"]
     assert executions == len(customers.high_value)
 
 
@@ -143,24 +152,20 @@ class Customers:
         self.names[customer] = name
         return customer
 
-    async def notes_by(self, key_id: str) -> dict[str, list[dict[str, Any]]]:
-        """Each customer's timeline entries of interactions recorded with the API key."""
+    async def notes(self) -> dict[str, list[dict[str, Any]]]:
+        """Each customer's interactions on its timeline (only n8n records any in this test)."""
         found: dict[str, list[dict[str, Any]]] = {}
         for customer in self.names:
             response = await self.client.get(f"/api/v1/customers/{customer}/timeline", headers=self.admin)
             assert response.status_code == 200, response.text
-            found[customer] = [
-                entry
-                for entry in response.json()["items"]
-                if entry["kind"] == "interaction" and entry["actor_id"] == key_id
-            ]
+            found[customer] = [entry for entry in response.json()["items"] if entry["kind"] == "interaction"]
         return found
 
-    async def until_noted(self, key_id: str) -> None:
-        """Wait until every high-value customer shows a note written with the API key."""
+    async def until_noted(self) -> None:
+        """Wait until every high-value customer shows a note on its timeline."""
         deadline = time.monotonic() + ARRIVAL_SECONDS
         while True:
-            notes = await self.notes_by(key_id)
+            notes = await self.notes()
             missing = [customer for customer in self.high_value if not notes[customer]]
             if not missing:
                 return
@@ -168,13 +173,26 @@ class Customers:
             await asyncio.sleep(1)
 
 
-async def _api_key(client: httpx.AsyncClient, admin: dict[str, str]) -> tuple[str, str]:
-    """A new API key for n8n: its id (the actor of what it writes) and its token."""
+async def _api_key(client: httpx.AsyncClient, admin: dict[str, str]) -> tuple[dict[str, Any], str]:
+    """A new API key for n8n: the key (``id``, ``created_by``…) and its token."""
     body = {"name": "n8n high-value workflow", "role": "manager"}
     response = await client.post("/api/v1/api-keys", json=body, headers=admin)
     assert response.status_code == 201, response.text
     created = response.json()
-    return created["key"]["id"], created["token"]
+    return created["key"], created["token"]
+
+
+async def _audited_authors(database_url: str) -> dict[str, str]:
+    """Who Lana's audit log names as the recorder of each interaction."""
+    engine = create_engine_from(SqlSettings(url=database_url))
+    try:
+        async with engine.connect() as conn:
+            recorded = select(audit_log.c.aggregate_id, audit_log.c.actor_id).where(
+                audit_log.c.action == INTERACTION_RECORDED
+            )
+            return {str(interaction): str(actor) for interaction, actor in await conn.execute(recorded)}
+    finally:
+        await engine.dispose()
 
 
 def _workflow_settings(client: httpx.AsyncClient, token: str) -> dict[str, str]:
