@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import subprocess
-import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -20,7 +18,7 @@ import httpx
 import psycopg
 from sqlalchemy.engine import make_url
 
-from tests.integration.messaging.deployed import free_port
+from tests.integration.messaging.deployed import free_port, terminate, until_ready
 
 N8N_ENV = "LANA_TEST_N8N_HOME"
 N8N_MISSING = (
@@ -87,33 +85,20 @@ class N8n:
                 self.command, "start", env=self.env, stdout=output, stderr=output
             )
         try:
-            await self._ready(process, log)
+            async with httpx.AsyncClient(base_url=self.url, timeout=5) as client:
+                await until_ready(
+                    client, process, log, probe="/healthz/readiness", within=START_SECONDS, name="n8n"
+                )
             yield process
         finally:
-            await _stop(process)
-
-    async def _ready(self, process: asyncio.subprocess.Process, log: Path) -> None:
-        deadline = time.monotonic() + START_SECONDS
-        async with httpx.AsyncClient(base_url=self.url, timeout=5) as client:
-            while time.monotonic() < deadline:
-                assert process.returncode is None, f"n8n exited: {_text(log)}"
-                try:
-                    if (await client.get("/healthz/readiness")).status_code == 200:
-                        return
-                except httpx.HTTPError:
-                    pass
-                await asyncio.sleep(0.5)
-        raise AssertionError(f"n8n never became ready: {_text(log)}")
+            # n8n finishes the executions in flight before it exits.
+            await terminate(process, within=60)
 
     def executions(self, workflow_id: str) -> dict[str, int]:
         """How many executions of the workflow n8n recorded, by status (``success``, ``error``…)."""
         query = 'SELECT status, count(*) FROM execution_entity WHERE "workflowId" = %s GROUP BY status'
         with psycopg.connect(_conninfo(self.database_url)) as conn:
             return dict(conn.execute(query, (workflow_id,)).fetchall())
-
-
-def _text(log: Path) -> str:
-    return log.read_text(errors="replace")
 
 
 def _own_env(folder: Path, port: int) -> dict[str, str]:
@@ -148,14 +133,3 @@ def _database_env(database_url: str) -> dict[str, str]:
 
 def _conninfo(database_url: str) -> str:
     return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-async def _stop(process: asyncio.subprocess.Process) -> None:
-    if process.returncode is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        await asyncio.wait_for(process.wait(), timeout=60)
-    except TimeoutError:
-        process.kill()
-        await process.wait()
