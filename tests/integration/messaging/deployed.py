@@ -74,16 +74,17 @@ def serve_settings(database_url: str, **more: str) -> dict[str, str]:
 
 @asynccontextmanager
 async def serving(
-    settings: Mapping[str, str], log: Path, *, workers: int = 1
+    settings: Mapping[str, str], log: Path, *, workers: int = 1, within: float = START_SECONDS
 ) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, str]]]:
-    """A real ``lana serve``, ready; yields a client on it and the admin's sign-in headers."""
+    """A real ``lana serve``, ready within ``within`` seconds; yields a client on it and the
+    admin's sign-in headers."""
     port = free_port()
     arguments = ["serve", "--port", str(port), "--workers", str(workers)]
     async with (
         lana(arguments, settings, log) as process,
         httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client,
     ):
-        await until_ready(client, process, log)
+        await until_ready(client, process, log, within=within)
         yield client, await _sign_in(client)
 
 

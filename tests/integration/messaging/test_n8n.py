@@ -28,7 +28,7 @@ from lana_adapters.sql import SqlSettings, create_engine_from
 from lana_adapters.sql.tables import audit_log
 from lana_core.domain.events import INTERACTION_RECORDED
 from tests.integration.messaging.deployed import lana, serve_settings, serving
-from tests.integration.messaging.n8n import N8N_ENV, WORKFLOW, N8n, n8n_unavailable
+from tests.integration.messaging.n8n import N8N_ENV, START_SECONDS, WORKFLOW, N8n, n8n_unavailable
 from tests.integration.sql.databases import fresh_postgres_database, postgres_unavailable
 
 pytestmark = [pytest.mark.rabbitmq, pytest.mark.postgres, pytest.mark.slow]
@@ -89,7 +89,8 @@ async def test_n8n_writes_a_note_back_for_every_high_value_customer_even_across_
     n8n_home: Path, lana_database: str, delivery: Delivery, tmp_path: Path
 ) -> None:
     started = time.monotonic()
-    async with serving(serve_settings(lana_database), tmp_path / "serve.log") as (client, admin):
+    serve_log = tmp_path / "serve.log"
+    async with serving(serve_settings(lana_database), serve_log, within=START_SECONDS) as (client, admin):
         key, token = await _api_key(client, admin)
         n8n = N8n(n8n_home, fresh_postgres_database(), tmp_path, _workflow_settings(client, token))
         await asyncio.to_thread(n8n.import_and_publish, WORKFLOW, WORKFLOW_ID)
