@@ -99,7 +99,7 @@ async def test_n8n_writes_a_note_back_for_every_high_value_customer_even_across_
             async with n8n.running():
                 await customers.create_some()
                 await customers.until_noted()
-                assert await _successes(n8n, len(customers.high_value)) == len(customers.high_value)
+                assert await _successes(n8n, len(customers.high_value)) >= len(customers.high_value)
             # n8n is down: Lana keeps taking customers, and their events wait for it.
             outage_started = time.monotonic()
             while time.monotonic() - outage_started < OUTAGE_SECONDS:
@@ -115,7 +115,7 @@ async def test_n8n_writes_a_note_back_for_every_high_value_customer_even_across_
         f" customers, {executions} successful executions, one outage of {OUTAGE_SECONDS:.0f} s;"
         f" test ran {time.monotonic() - started:.0f} s"
     )
-    # Every high-value customer got exactly one note (a retried call replays the first answer)…
+    # Every high-value customer got exactly one note (a repeated call replays the first answer)…
     noted = {customer: len(notes[customer]) for customer in customers.high_value}
     assert noted == dict.fromkeys(customers.high_value, 1)
     # …written from the seed's body it received, and no other customer got one.
@@ -126,7 +126,9 @@ async def test_n8n_writes_a_note_back_for_every_high_value_customer_even_across_
         # The key acts for the admin who made it (who owns the note) and is named in the audit.
         assert note["actor_id"] == key["created_by"]
         assert authors[note["interaction"]["id"]] == key["id"]
-    assert executions == len(customers.high_value)
+    # At least once each: a call that timed out (n8n slow to answer) is made again and runs the
+    # workflow again; the note's Idempotency-Key keeps that to one note, as checked above.
+    assert executions >= len(customers.high_value)
 
 
 class Customers:
