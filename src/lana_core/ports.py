@@ -155,12 +155,12 @@ class ApiKeyRepository(Protocol):
 
 class CustomerRepository(Protocol):
     async def add(self, customer: Customer) -> None:
-        """Store a new customer; raises Conflict if its email is taken in the tenant."""
+        """Store a new customer; raises Conflict if its email or external id is taken in the tenant."""
         ...
 
     async def add_many(self, batch: Sequence[Customer]) -> None:
-        """Store new customers together; raises Conflict if any email is taken in the tenant
-        or repeated among them (the unit of work must then be rolled back)."""
+        """Store new customers together; raises Conflict if any email or external id is taken
+        in the tenant or repeated among them (the unit of work must then be rolled back)."""
         ...
 
     async def get(self, customer_id: UUID) -> Customer | None:
@@ -175,6 +175,10 @@ class CustomerRepository(Protocol):
         """The customers of this tenant, archived or not, whose (normalised) email is one of ``emails``."""
         ...
 
+    async def with_external_ids(self, external_ids: Collection[str]) -> list[Customer]:
+        """The customers of this tenant, archived or not, whose external id is one of ``external_ids``."""
+        ...
+
     async def get_view(self, customer_id: UUID, today: date) -> CustomerView | None:
         """The customer with the stats of its live projects (overdue as of ``today``) and of
         their tasks, read together; None when it is not in this tenant."""
@@ -182,7 +186,7 @@ class CustomerRepository(Protocol):
 
     async def update(self, customer: Customer) -> None:
         """Store ``customer``; raises Conflict unless the stored version is ``customer.version - 1``
-        or if its new email is taken."""
+        or if its new email or external id is taken."""
         ...
 
     async def list(self, query: CustomerQuery) -> Page[Customer]:

@@ -190,6 +190,8 @@ customers = Table(
     Column("archived_at", UtcDateTime),
     # Set on a tombstone: the customer this one was merged into (migration 0015).
     Column("merged_into", Uuid),
+    # The customer's key in another system, unique in the tenant when set (migration 0016).
+    Column("external_id", Text),
     # Case-folded name, email and company: substring search compares this.
     Column("search_text", Text, nullable=False),
     Column("search_vector", SearchVector, Computed(SearchDocument(), persisted=True)),
@@ -198,6 +200,8 @@ customers = Table(
     one_of("status", CustomerStatus),
     one_of("value", CustomerValue),
     Index("ix_customers_created", "tenant_id", "created_at", "id"),
+    # A unique index, not a constraint: SQLite adds one without copying the table (0016).
+    Index("uq_customers_tenant_id_external_id", "tenant_id", "external_id", unique=True),
     Index("ix_customers_updated", "tenant_id", "updated_at", "id"),
     Index("ix_customers_name", "tenant_id", "name", "id"),
     Index("ix_customers_status", "tenant_id", "status", "created_at"),

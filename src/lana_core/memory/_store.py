@@ -20,12 +20,12 @@ from lana_core.domain.tenancy import Tenant, User
 from lana_core.memory._tables import Kind, Table
 from lana_core.ports import OutboxRecord
 
-TENANT: Kind[Tenant] = Kind(
-    "tenant", version=lambda t: t.settings_version, unique=lambda t: t.slug, unique_name="slug"
-)
-USER: Kind[User] = Kind("user", version=lambda u: u.version, unique=lambda u: u.email, unique_name="email")
+TENANT: Kind[Tenant] = Kind("tenant", version=lambda t: t.settings_version, unique={"slug": lambda t: t.slug})
+USER: Kind[User] = Kind("user", version=lambda u: u.version, unique={"email": lambda u: u.email})
 CUSTOMER: Kind[Customer] = Kind(
-    "customer", version=lambda c: c.version, unique=lambda c: c.email, unique_name="email"
+    "customer",
+    version=lambda c: c.version,
+    unique={"email": lambda c: c.email, "external_id": lambda c: c.external_id},
 )
 PROJECT: Kind[Project] = Kind("project", version=lambda p: p.version, parent=lambda p: p.customer_id)
 TASK: Kind[Task] = Kind("task", version=lambda t: t.version, parent=lambda t: t.customer_id)
