@@ -24,7 +24,14 @@ from lana_core.domain.customer_csv import (
 from lana_core.domain.customers import Customer
 from lana_core.domain.queries import Archived, CustomerQuery
 from lana_core.domain.tenancy import Actor
-from lana_core.usecases.customer_import import ImportCustomers, ImportMode, ImportReport, Outcome, RowOutcome
+from lana_core.usecases.customer_import import (
+    ImportCustomers,
+    ImportMatch,
+    ImportMode,
+    ImportReport,
+    Outcome,
+    RowOutcome,
+)
 from lana_http.cli._admin import as_admin, signed_in_as_admin
 from lana_http.cli._errors import CommandFailed
 
@@ -53,7 +60,7 @@ def export_group() -> None:
 )
 @click.option(
     "--match",
-    type=click.Choice(["email"]),
+    type=click.Choice([m.value for m in ImportMatch]),
     default="email",
     show_default=True,
     help="How a row finds its customer (an exported file's id column is used first).",
@@ -99,6 +106,7 @@ def import_customers(
     """Create or update customers from a CSV file (UTF-8 or UTF-16), all rows or none."""
     command = ImportCustomers(
         mode=mode,
+        match=match,
         columns=_mappings(mappings),
         unknown_columns=unknown_columns,
         dry_run=dry_run,

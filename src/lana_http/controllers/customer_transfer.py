@@ -33,7 +33,13 @@ from lana_core.domain.pagination import SortOrder
 from lana_core.domain.queries import Archived, CustomerQuery, CustomerSort
 from lana_core.domain.tenancy import Actor
 from lana_core.errors import FieldError, ValidationError
-from lana_core.usecases.customer_import import ImportCustomers, ImportMode, ImportReport, RowOutcome
+from lana_core.usecases.customer_import import (
+    ImportCustomers,
+    ImportMatch,
+    ImportMode,
+    ImportReport,
+    RowOutcome,
+)
 from lana_http.controllers._common import API, TextFilter, TimeFilter, aware
 from lana_http.problems import READ, WRITE, documented, invalid_request
 from lana_http.schemas.base import Out
@@ -178,7 +184,7 @@ class CustomerTransferController(Controller):
         lana: NamedDependency[Lana],
         actor: NamedDependency[Actor],
         mode: FromQuery[ImportMode] = ImportMode.CREATE,
-        match: FromQuery[Literal["email"]] = "email",
+        match: FromQuery[ImportMatch] = ImportMatch.EMAIL,
         map: FromQuery[list[Mapping] | None] = None,
         unknown_columns: FromQuery[UnknownColumns] = UnknownColumns.ATTRIBUTES,
         dry_run: FromQuery[bool] = False,
@@ -190,6 +196,7 @@ class CustomerTransferController(Controller):
         `dry_run=true` answers what an import would do, writing nothing."""
         command = ImportCustomers(
             mode=mode,
+            match=match,
             columns=_mappings(map or []),
             unknown_columns=unknown_columns,
             dry_run=dry_run,
