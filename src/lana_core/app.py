@@ -22,6 +22,12 @@ from lana_core.usecases.api_keys import (
 from lana_core.usecases.customer_batch import CreateCustomersBatchHandler
 from lana_core.usecases.customer_export import ExportCustomersHandler
 from lana_core.usecases.customer_import import ImportCustomersHandler
+from lana_core.usecases.import_jobs import (
+    GetImportJobHandler,
+    ImportRefusalsHandler,
+    QueueCustomerImportHandler,
+    RunCustomerImportHandler,
+)
 from lana_core.usecases.customer_merge import FindDuplicateCustomersHandler, MergeCustomersHandler
 from lana_core.usecases.customers import (
     ArchiveCustomerHandler,
@@ -160,6 +166,10 @@ class Lana:
         self.create_customer = CreateCustomerHandler(kernel)
         self.create_customers_batch = CreateCustomersBatchHandler(kernel)
         self.import_customers = ImportCustomersHandler(kernel)
+        self.queue_customer_import = QueueCustomerImportHandler(kernel)
+        self.run_customer_import = RunCustomerImportHandler(kernel, self.import_customers)
+        self.get_import_job = GetImportJobHandler(kernel)
+        self.import_refusals = ImportRefusalsHandler(kernel)
         self.export_customers = ExportCustomersHandler(kernel)
         self.get_customer = GetCustomerHandler(kernel)
         self.list_customers = ListCustomersHandler(kernel)

@@ -32,6 +32,7 @@ from lana_core.domain.audit import AuditEntry
 from lana_core.domain.customers import Customer, CustomerView
 from lana_core.domain.duplicates import MatchKey
 from lana_core.domain.events import DomainEvent
+from lana_core.domain.import_jobs import ImportJob, ImportRefusal
 from lana_core.domain.insights import Insight, InsightContext, InsightDraft
 from lana_core.domain.interactions import Interaction
 from lana_core.domain.pagination import Cursor, Page, PageRequest
@@ -368,6 +369,28 @@ class ActivityCounters(Protocol):
         ...
 
 
+class ImportJobRepository(Protocol):
+    async def add(self, job: ImportJob) -> None:
+        """Store a new import job."""
+        ...
+
+    async def get(self, job_id: UUID) -> ImportJob | None:
+        """The job; None when it is not in this tenant."""
+        ...
+
+    async def update(self, job: ImportJob) -> None:
+        """Store ``job``; raises StaleVersion unless the stored version is ``job.version - 1``."""
+        ...
+
+    async def add_refusals(self, job_id: UUID, refusals: Sequence[ImportRefusal]) -> None:
+        """Keep rows the job refused (lines not already kept)."""
+        ...
+
+    async def refusals(self, job_id: UUID) -> Sequence[ImportRefusal]:
+        """The rows the job refused, by line."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction in one tenant: everything commits together or not at all.
 
@@ -383,6 +406,7 @@ class UnitOfWork(Protocol):
     tasks: TaskRepository
     interactions: InteractionRepository
     insights: InsightRepository
+    import_jobs: ImportJobRepository
     audit: AuditLog
     outbox: Outbox
     analytics: AnalyticsStore

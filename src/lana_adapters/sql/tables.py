@@ -41,6 +41,7 @@ from lana_adapters.sql.coltypes import (
     UtcDateTime,
 )
 from lana_core.domain.customers import CustomerStatus, CustomerValue
+from lana_core.domain.import_jobs import ImportStatus
 from lana_core.domain.insights import ChurnRisk, InsightSource
 from lana_core.domain.interactions import InteractionType
 from lana_core.domain.projects import Priority, ProjectStatus
@@ -60,6 +61,8 @@ TENANT_TABLES = (
     "users",
     "sessions",
     "api_keys",
+    "import_jobs",
+    "import_refusals",
     "customers",
     "projects",
     "tasks",
@@ -166,6 +169,42 @@ api_keys = Table(
     PrimaryKeyConstraint("tenant_id", "id"),
     _parent("users", "created_by"),
     one_of("role", Role),
+)
+
+# Customer imports run in the background (see lana_core.domain.import_jobs), polled by id
+# from any process; the rows each refused are kept for download (migration 0016).
+import_jobs = Table(
+    "import_jobs",
+    metadata,
+    _tenant_id(),
+    Column("id", Uuid, nullable=False),
+    Column("created_by", Uuid),
+    Column("status", Text, nullable=False),
+    Column("options", JsonDocument, nullable=False),
+    Column("created", Integer, nullable=False),
+    Column("updated", Integer, nullable=False),
+    Column("unchanged", Integer, nullable=False),
+    Column("refused", Integer, nullable=False),
+    Column("applied", Boolean, nullable=False),
+    Column("error", Text),
+    Column("version", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime),
+    PrimaryKeyConstraint("tenant_id", "id"),
+    one_of("status", ImportStatus),
+)
+
+import_refusals = Table(
+    "import_refusals",
+    metadata,
+    _tenant_id(),
+    Column("job_id", Uuid, nullable=False),
+    Column("line", Integer, nullable=False),
+    # {"cells": [...], "problems": [[column, message], ...]}
+    Column("row", JsonDocument, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "job_id", "line"),
+    _parent("import_jobs", "job_id"),
 )
 
 customers = Table(

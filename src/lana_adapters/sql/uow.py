@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from lana_adapters.sql.analytics import SqlAnalyticsStore
 from lana_adapters.sql.api_keys import SqlApiKeyRepository
+from lana_adapters.sql.import_jobs import SqlImportJobRepository
 from lana_adapters.sql.customers import SqlCustomerRepository
 from lana_adapters.sql.engine import EngineOptions, options_of
 from lana_adapters.sql.errors import DRIVER_ERRORS, is_connection_lost, translate
@@ -29,6 +30,7 @@ from lana_core.errors import LanaError
 from lana_core.ports import (
     AnalyticsStore,
     ApiKeyRepository,
+    ImportJobRepository,
     AuditLog,
     CustomerRepository,
     InsightRepository,
@@ -83,6 +85,7 @@ class SqlUnitOfWork:
         "api_keys",
         "audit",
         "customers",
+        "import_jobs",
         "insights",
         "interactions",
         "outbox",
@@ -102,6 +105,7 @@ class SqlUnitOfWork:
     tasks: TaskRepository
     interactions: InteractionRepository
     insights: InsightRepository
+    import_jobs: ImportJobRepository
     audit: AuditLog
     outbox: Outbox
     analytics: AnalyticsStore
@@ -138,6 +142,7 @@ class SqlUnitOfWork:
         self.projects = SqlProjectRepository(tx)
         self.tasks = SqlTaskRepository(tx)
         self.interactions = SqlInteractionRepository(tx)
+        self.import_jobs = SqlImportJobRepository(tx)
         self.insights = SqlInsightRepository(tx)
         self.audit = SqlAuditLog(tx)
         self.outbox = SqlOutbox(tx)

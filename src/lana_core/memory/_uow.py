@@ -9,6 +9,7 @@ from uuid import UUID
 
 from lana_core.memory._repositories.analytics import InMemoryAnalyticsStore
 from lana_core.memory._repositories.api_keys import InMemoryApiKeyRepository
+from lana_core.memory._repositories.import_jobs import InMemoryImportJobRepository
 from lana_core.memory._repositories.customers import InMemoryCustomerRepository
 from lana_core.memory._repositories.history import (
     InMemoryAuditLog,
@@ -24,6 +25,7 @@ from lana_core.memory._store import InMemoryStore
 from lana_core.ports import (
     AnalyticsStore,
     ApiKeyRepository,
+    ImportJobRepository,
     AuditLog,
     CustomerRepository,
     InsightRepository,
@@ -90,6 +92,7 @@ class InMemoryUnitOfWork:
     tasks = _Repository[TaskRepository](InMemoryTaskRepository)
     interactions = _Repository[InteractionRepository](InMemoryInteractionRepository)
     insights = _Repository[InsightRepository](InMemoryInsightRepository)
+    import_jobs = _Repository[ImportJobRepository](InMemoryImportJobRepository)
     audit = _Repository[AuditLog](InMemoryAuditLog)
     outbox = _Repository[Outbox](InMemoryOutbox)
     analytics = _Repository[AnalyticsStore](InMemoryAnalyticsStore)

@@ -31,6 +31,7 @@ __all__ = [
     "Outcome",
     "RowOutcome",
     "UnknownColumns",
+    "authorize_import",
 ]
 
 # A report lists this many refused rows; every refused row still reaches ``on_row``.
@@ -63,6 +64,8 @@ class ImportCustomers:
     dry_run: bool = False
     skip_invalid: bool = False
     chunk_size: int = MAX_CUSTOMERS_PER_BATCH
+    # The id the import's events carry; a job's own id when the import runs as one.
+    import_id: UUID | None = None
 
 
 @frozen(kw_only=True)
@@ -126,9 +129,9 @@ class ImportCustomersHandler(UseCase):
             raise ValidationError.single("file", "empty", "the file has no header line")
         columns = map_columns(header.cells, command.columns, command.unknown_columns)
         _check_match_column(columns, command)
-        tally = _Tally(import_id=self._id(), on_row=on_row)
+        tally = _Tally(import_id=command.import_id or self._id(), on_row=on_row)
         async with self._kernel.change(actor.tenant_id) as unit:
-            await self._authorize(unit.uow, actor, command.mode)
+            await authorize_import(unit.uow, actor, command.mode)
             planner = RowPlanner(
                 uow=unit.uow,
                 actor=actor,
@@ -147,12 +150,6 @@ class ImportCustomersHandler(UseCase):
                 await self._complete(unit, actor, tally)
                 await unit.commit()
         return tally.report(applied, header.cells)
-
-    async def _authorize(self, uow: UnitOfWork, actor: Actor, mode: ImportMode) -> None:
-        if mode is not ImportMode.UPDATE:
-            await authorize_in(uow, actor, Action.CREATE, Resource.CUSTOMER)
-        if mode is not ImportMode.CREATE:
-            await authorize_in(uow, actor, Action.UPDATE, Resource.CUSTOMER, owned=True)
 
     async def _apply(
         self, unit: ChangeUnit, actor: Actor, planner: RowPlanner, chunk: list[CsvRow], tally: _Tally
@@ -197,6 +194,14 @@ class ImportCustomersHandler(UseCase):
             after=summary,
         )
         await unit.record(actor, self._now(), completed)
+
+
+async def authorize_import(uow: UnitOfWork, actor: Actor, mode: ImportMode) -> None:
+    """Check the policy for an import in ``mode``; raises PermissionDenied."""
+    if mode is not ImportMode.UPDATE:
+        await authorize_in(uow, actor, Action.CREATE, Resource.CUSTOMER)
+    if mode is not ImportMode.CREATE:
+        await authorize_in(uow, actor, Action.UPDATE, Resource.CUSTOMER, owned=True)
 
 
 def _with_extra(change: Change, extra: Mapping[str, Any]) -> Change:
