@@ -22,12 +22,6 @@ from lana_core.usecases.api_keys import (
 from lana_core.usecases.customer_batch import CreateCustomersBatchHandler
 from lana_core.usecases.customer_export import ExportCustomersHandler
 from lana_core.usecases.customer_import import ImportCustomersHandler
-from lana_core.usecases.import_jobs import (
-    GetImportJobHandler,
-    ImportRefusalsHandler,
-    QueueCustomerImportHandler,
-    RunCustomerImportHandler,
-)
 from lana_core.usecases.customer_merge import FindDuplicateCustomersHandler, MergeCustomersHandler
 from lana_core.usecases.customers import (
     ArchiveCustomerHandler,
@@ -40,6 +34,12 @@ from lana_core.usecases.customers import (
     UpdateCustomerHandler,
 )
 from lana_core.usecases.dashboard import GetDashboardHandler
+from lana_core.usecases.import_jobs import (
+    GetImportJobHandler,
+    ImportRefusalsHandler,
+    QueueCustomerImportHandler,
+    RunCustomerImportHandler,
+)
 from lana_core.usecases.insights import (
     GenerateInsightHandler,
     GenerateInsightsBatchHandler,

@@ -94,6 +94,7 @@ def _values(job: ImportJob) -> dict[str, Any]:
         "created_at": job.created_at,
         "updated_at": job.updated_at,
         "finished_at": job.finished_at,
+        "headers": list(job.headers),
     }
 
 
@@ -113,4 +114,5 @@ def _job_of(row: AnyRow) -> ImportJob:
         created_at=row.created_at,
         updated_at=row.updated_at,
         finished_at=row.finished_at,
+        headers=tuple(row.headers),
     )

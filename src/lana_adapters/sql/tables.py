@@ -191,6 +191,7 @@ import_jobs = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("finished_at", UtcDateTime),
+    Column("headers", JsonDocument, nullable=False),
     PrimaryKeyConstraint("tenant_id", "id"),
     one_of("status", ImportStatus),
 )

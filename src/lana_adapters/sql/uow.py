@@ -14,11 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from lana_adapters.sql.analytics import SqlAnalyticsStore
 from lana_adapters.sql.api_keys import SqlApiKeyRepository
-from lana_adapters.sql.import_jobs import SqlImportJobRepository
 from lana_adapters.sql.customers import SqlCustomerRepository
 from lana_adapters.sql.engine import EngineOptions, options_of
 from lana_adapters.sql.errors import DRIVER_ERRORS, is_connection_lost, translate
 from lana_adapters.sql.history import SqlAuditLog, SqlInsightRepository, SqlInteractionRepository
+from lana_adapters.sql.import_jobs import SqlImportJobRepository
 from lana_adapters.sql.outbox import SqlOutbox
 from lana_adapters.sql.projects import SqlProjectRepository
 from lana_adapters.sql.sessions import SqlSessionRepository
@@ -30,9 +30,9 @@ from lana_core.errors import LanaError
 from lana_core.ports import (
     AnalyticsStore,
     ApiKeyRepository,
-    ImportJobRepository,
     AuditLog,
     CustomerRepository,
+    ImportJobRepository,
     InsightRepository,
     InteractionRepository,
     Outbox,

@@ -57,6 +57,8 @@ class ImportJob:
     created_at: datetime
     updated_at: datetime
     finished_at: datetime | None
+    # The file's header line, once read: the columns of the refused rows.
+    headers: tuple[str, ...] = ()
 
     @classmethod
     def queue(
@@ -86,18 +88,34 @@ class ImportJob:
             raise Conflict(f"import {self.id} is {self.status}, not queued")
         return self._next(now, status=ImportStatus.RUNNING)
 
-    def complete(self, counts: ImportCounts, *, applied: bool, now: datetime) -> ImportJob:
+    def complete(
+        self, counts: ImportCounts, *, applied: bool, headers: tuple[str, ...], now: datetime
+    ) -> ImportJob:
         """The job done; ``applied`` is false for a dry run."""
         self._ensure_running()
-        return self._next(now, status=ImportStatus.COMPLETED, counts=counts, applied=applied, finished_at=now)
+        return self._next(
+            now,
+            status=ImportStatus.COMPLETED,
+            counts=counts,
+            applied=applied,
+            headers=headers,
+            finished_at=now,
+        )
 
-    def fail(self, error: str, now: datetime, counts: ImportCounts | None = None) -> ImportJob:
+    def fail(
+        self, error: str, now: datetime, counts: ImportCounts | None = None, headers: tuple[str, ...] = ()
+    ) -> ImportJob:
         """The job ended writing nothing: refused rows (``counts`` says how many), an
         unreadable file, a lost database."""
         if self.is_finished:
             raise Conflict(f"import {self.id} is already {self.status}")
         return self._next(
-            now, status=ImportStatus.FAILED, error=error, counts=counts or self.counts, finished_at=now
+            now,
+            status=ImportStatus.FAILED,
+            error=error,
+            counts=counts or self.counts,
+            headers=headers,
+            finished_at=now,
         )
 
     def _ensure_running(self) -> None:

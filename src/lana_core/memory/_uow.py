@@ -9,7 +9,6 @@ from uuid import UUID
 
 from lana_core.memory._repositories.analytics import InMemoryAnalyticsStore
 from lana_core.memory._repositories.api_keys import InMemoryApiKeyRepository
-from lana_core.memory._repositories.import_jobs import InMemoryImportJobRepository
 from lana_core.memory._repositories.customers import InMemoryCustomerRepository
 from lana_core.memory._repositories.history import (
     InMemoryAuditLog,
@@ -17,6 +16,7 @@ from lana_core.memory._repositories.history import (
     InMemoryInteractionRepository,
     InMemoryOutbox,
 )
+from lana_core.memory._repositories.import_jobs import InMemoryImportJobRepository
 from lana_core.memory._repositories.projects import InMemoryProjectRepository, InMemoryTaskRepository
 from lana_core.memory._repositories.sessions import InMemorySessionRepository
 from lana_core.memory._repositories.tenancy import InMemoryTenantRepository, InMemoryUserRepository
@@ -25,9 +25,9 @@ from lana_core.memory._store import InMemoryStore
 from lana_core.ports import (
     AnalyticsStore,
     ApiKeyRepository,
-    ImportJobRepository,
     AuditLog,
     CustomerRepository,
+    ImportJobRepository,
     InsightRepository,
     InteractionRepository,
     Outbox,

@@ -95,7 +95,8 @@ class RunCustomerImportHandler(UseCase):
         try:
             report = await self._importer(actor, command, source, heard)
         except LanaError as error:
-            return await self._save(actor, job_id, kept, lambda job: job.fail(_reason(error), self._now()))
+            reason = _reason(error)
+            return await self._save(actor, job_id, kept, lambda job: job.fail(reason, self._now()))
         return await self._save(actor, job_id, kept, lambda job: _finished(job, report, command, self._now()))
 
     async def _save(
@@ -166,8 +167,8 @@ def _finished(job: ImportJob, report: ImportReport, command: ImportCustomers, no
         created=report.created, updated=report.updated, unchanged=report.unchanged, refused=report.refused
     )
     if report.applied or command.dry_run:
-        return job.complete(counts, applied=report.applied, now=now)
-    return job.fail(f"{report.refused} row(s) refused: nothing imported", now, counts)
+        return job.complete(counts, applied=report.applied, headers=report.headers, now=now)
+    return job.fail(f"{report.refused} row(s) refused: nothing imported", now, counts, report.headers)
 
 
 def _reason(error: LanaError) -> str:

@@ -64,7 +64,7 @@ class _ExportOperation(Operation):
 
 
 @dataclass
-class _ImportOperation(Operation):
+class ImportOperation(Operation):
     """The import's body in the OpenAPI document: a CSV file, which no JSON schema describes."""
 
     def __post_init__(self) -> None:
@@ -175,7 +175,7 @@ class CustomerTransferController(Controller):
         operation_id="importCustomers",
         status_code=200,
         responses=documented(*WRITE),
-        operation_class=_ImportOperation,
+        operation_class=ImportOperation,
     )
     async def import_customers(
         self,
@@ -197,7 +197,7 @@ class CustomerTransferController(Controller):
         command = ImportCustomers(
             mode=mode,
             match=match,
-            columns=_mappings(map or []),
+            columns=mappings(map or []),
             unknown_columns=unknown_columns,
             dry_run=dry_run,
             skip_invalid=skip_invalid,
@@ -229,7 +229,7 @@ async def _jsonl_lines(customers: AsyncIterator[Customer]) -> AsyncIterator[str]
         yield json.dumps(customer_record(customer), ensure_ascii=False) + "\n"
 
 
-def _mappings(given: list[str]) -> dict[str, str]:
+def mappings(given: list[str]) -> dict[str, str]:
     mapped: dict[str, str] = {}
     for item in given:
         column, sep, field = item.partition("=")

@@ -16,8 +16,8 @@ from lana_testing.contract import (
     customer_merge,
     customer_pagination,
     deletions,
-    import_jobs,
     failed_commands,
+    import_jobs,
     interaction_changes,
     my_work,
     outbox_relay,
@@ -38,8 +38,8 @@ from lana_testing.contract.customer_import import *  # noqa: F403
 from lana_testing.contract.customer_merge import *  # noqa: F403
 from lana_testing.contract.customer_pagination import *  # noqa: F403
 from lana_testing.contract.deletions import *  # noqa: F403
-from lana_testing.contract.import_jobs import *  # noqa: F403
 from lana_testing.contract.failed_commands import *  # noqa: F403
+from lana_testing.contract.import_jobs import *  # noqa: F403
 from lana_testing.contract.interaction_changes import *  # noqa: F403
 from lana_testing.contract.my_work import *  # noqa: F403
 from lana_testing.contract.outbox_relay import *  # noqa: F403

@@ -48,6 +48,7 @@ def upgrade() -> None:
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.Column("updated_at", UtcDateTime(), nullable=False),
         sa.Column("finished_at", UtcDateTime(), nullable=True),
+        sa.Column("headers", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("tenant_id", "id", name="pk_import_jobs"),
         sa.CheckConstraint(f"status IN ({_STATUSES})", name="ck_import_jobs_status"),
     )
