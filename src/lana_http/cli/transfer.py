@@ -231,7 +231,6 @@ class _RowSink:
                 self._writer.writerow([*self._headers(), "error"])
             self._writer.writerow([*row.cells, _problems(row)])
 
-
     def _progress(self, elapsed: float) -> str:
         """``1200 rows, 850 rows/s, 35%, 0:00:12 left``: the share is of the bytes read so far
         (the reader runs a little ahead of the rows judged), the time left extrapolates it."""

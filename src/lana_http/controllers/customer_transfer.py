@@ -194,13 +194,8 @@ class CustomerTransferController(Controller):
         `LANA_MAX_BODY_BYTES`), all rows or none: a refused row refuses the file with 422,
         naming each refused row as `rows[LINE].COLUMN`, unless `skip_invalid=true`.
         `dry_run=true` answers what an import would do, writing nothing."""
-        command = ImportCustomers(
-            mode=mode,
-            match=match,
-            columns=mappings(map or []),
-            unknown_columns=unknown_columns,
-            dry_run=dry_run,
-            skip_invalid=skip_invalid,
+        command = import_command(
+            mode, match, map, unknown_columns, dry_run=dry_run, skip_invalid=skip_invalid
         )
         with tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY) as spooled:
             async for chunk in request.stream():
@@ -227,6 +222,26 @@ def _csv_line(cells: Any) -> str:
 async def _jsonl_lines(customers: AsyncIterator[Customer]) -> AsyncIterator[str]:
     async for customer in customers:
         yield json.dumps(customer_record(customer), ensure_ascii=False) + "\n"
+
+
+def import_command(
+    mode: ImportMode,
+    match: ImportMatch,
+    given_mappings: list[str] | None,
+    unknown_columns: UnknownColumns,
+    *,
+    dry_run: bool,
+    skip_invalid: bool,
+) -> ImportCustomers:
+    """The import the query parameters of an import route ask for; raises 400 for a bad ``map``."""
+    return ImportCustomers(
+        mode=mode,
+        match=match,
+        columns=mappings(given_mappings or []),
+        unknown_columns=unknown_columns,
+        dry_run=dry_run,
+        skip_invalid=skip_invalid,
+    )
 
 
 def mappings(given: list[str]) -> dict[str, str]:

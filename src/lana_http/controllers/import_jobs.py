@@ -25,9 +25,9 @@ from lana_core.domain.customer_csv import UnknownColumns
 from lana_core.domain.events import DomainEvent
 from lana_core.domain.import_jobs import ImportJob, ImportRefusal, ImportStatus
 from lana_core.domain.tenancy import Actor
-from lana_core.usecases.customer_import import ImportCustomers, ImportMatch, ImportMode, RowOutcome
+from lana_core.usecases.customer_import import ImportMatch, ImportMode, RowOutcome
 from lana_http.controllers._common import API
-from lana_http.controllers.customer_transfer import ImportOperation, Mapping, mappings
+from lana_http.controllers.customer_transfer import ImportOperation, Mapping, import_command
 from lana_http.controllers.events_stream import EVENT_STREAM_KEY
 from lana_http.problems import READ, WRITE, HttpProblem, documented
 from lana_http.runtime import Runtime
@@ -108,13 +108,8 @@ class ImportJobController(Controller):
         `LANA_IMPORT_MAX_BYTES`) with the options of `POST /customers/import`: 202 with the
         job, polled at its `Location`. Its progress reaches `GET /events/stream` as
         `import.progress` events."""
-        command = ImportCustomers(
-            mode=mode,
-            match=match,
-            columns=mappings(map or []),
-            unknown_columns=unknown_columns,
-            dry_run=dry_run,
-            skip_invalid=skip_invalid,
+        command = import_command(
+            mode, match, map, unknown_columns, dry_run=dry_run, skip_invalid=skip_invalid
         )
         # The file first: one refused on its size leaves no job behind.
         spooled = await _spool(request, runtime.http.import_max_bytes)
