@@ -65,9 +65,13 @@ async def test_bad_input_is_a_problem_and_never_a_job(api: Api) -> None:
     too_big = await api.post("/customers/imports", content=b"name\n" + b"x\n" * 40_000, headers=_CSV)
     bad_mode = await api.post("/customers/imports", params={"mode": "merge"}, content=b"name\n", headers=_CSV)
     unknown = await api.get("/customers/imports/00000000-0000-0000-0000-000000000000")
+    no_header = await api.post("/customers/imports", content=b"", headers=_CSV)
+    no_name = await api.post("/customers/imports", content=b"shoe size\n38\n", headers=_CSV)
 
-    assert [too_big.status_code, bad_mode.status_code, unknown.status_code] == [413, 400, 404]
-    for response in (too_big, bad_mode, unknown):
+    statuses = [r.status_code for r in (too_big, bad_mode, unknown, no_header, no_name)]
+    assert statuses == [413, 400, 404, 422, 422]
+    assert [e["field"] for e in no_name.json()["errors"]] == ["columns"]
+    for response in (too_big, bad_mode, unknown, no_header, no_name):
         assert response.headers["content-type"].startswith("application/problem+json")
 
 

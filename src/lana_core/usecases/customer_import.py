@@ -32,6 +32,7 @@ __all__ = [
     "RowOutcome",
     "UnknownColumns",
     "authorize_import",
+    "check_header",
 ]
 
 # A report lists this many refused rows; every refused row still reaches ``on_row``.
@@ -124,11 +125,7 @@ class ImportCustomersHandler(UseCase):
         on_row: Callable[[RowOutcome], None] | None = None,
     ) -> ImportReport:
         rows = read_rows(source)
-        header = next(rows, None)
-        if header is None:
-            raise ValidationError.single("file", "empty", "the file has no header line")
-        columns = map_columns(header.cells, command.columns, command.unknown_columns)
-        _check_match_column(columns, command)
+        header, columns = _header(rows, command)
         tally = _Tally(import_id=command.import_id or self._id(), on_row=on_row)
         async with self._kernel.change(actor.tenant_id) as unit:
             await authorize_import(unit.uow, actor, command.mode)
@@ -194,6 +191,24 @@ class ImportCustomersHandler(UseCase):
             after=summary,
         )
         await unit.record(actor, self._now(), completed)
+
+
+def check_header(source: IO[bytes], command: ImportCustomers) -> tuple[str, ...]:
+    """The headers of the file ``source`` (seekable, read back to its start), once checked as
+    an import would: the whole file can then be queued. Raises ValidationError (no header,
+    unreadable, or columns naming no field as ``command`` asks)."""
+    header, _ = _header(read_rows(source), command)
+    source.seek(0)
+    return header.cells
+
+
+def _header(rows: Iterator[CsvRow], command: ImportCustomers) -> tuple[CsvRow, ColumnMap]:
+    header = next(rows, None)
+    if header is None:
+        raise ValidationError.single("file", "empty", "the file has no header line")
+    columns = map_columns(header.cells, command.columns, command.unknown_columns)
+    _check_match_column(columns, command)
+    return header, columns
 
 
 async def authorize_import(uow: UnitOfWork, actor: Actor, mode: ImportMode) -> None:

@@ -20,6 +20,7 @@ from lana_core.usecases.customer_import import (
     Outcome,
     RowOutcome,
     authorize_import,
+    check_header,
 )
 
 __all__ = [
@@ -37,13 +38,19 @@ MAX_KEPT_REFUSALS: Final = 100_000
 class QueueCustomerImportHandler(UseCase):
     """Queue an import job for ``command``, to be run by :class:`RunCustomerImportHandler`.
 
-    Rules: the actor must be allowed the import itself (create and/or update customers).
-    Raises PermissionDenied.
+    Rules: the actor must be allowed the import itself (create and/or update customers);
+    the file ``source`` (seekable), when given, must have a header the import can use, so
+    a file refused as a whole is never queued (its rows are judged by the run).
+    Raises PermissionDenied, ValidationError (the header, as the import would).
     """
 
     __slots__ = ()
 
-    async def __call__(self, actor: Actor, command: ImportCustomers) -> ImportJob:
+    async def __call__(
+        self, actor: Actor, command: ImportCustomers, source: IO[bytes] | None = None
+    ) -> ImportJob:
+        if source is not None:
+            check_header(source, command)
         async with self._kernel.change(actor.tenant_id) as unit:
             await authorize_import(unit.uow, actor, command.mode)
             job = ImportJob.queue(

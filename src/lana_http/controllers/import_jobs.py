@@ -106,15 +106,15 @@ class ImportJobController(Controller):
     ) -> Response[ImportJobOut]:
         """Start importing the CSV file sent as the body (`text/csv`, at most
         `LANA_IMPORT_MAX_BYTES`) with the options of `POST /customers/import`: 202 with the
-        job, polled at its `Location`. Its progress reaches `GET /events/stream` as
-        `import.progress` events."""
+        job, polled at its `Location`; a file whose header the import cannot use is a 422,
+        queuing nothing. Its progress reaches `GET /events/stream` as `import.progress` events."""
         command = import_command(
             mode, match, map, unknown_columns, dry_run=dry_run, skip_invalid=skip_invalid
         )
         # The file first: one refused on its size leaves no job behind.
         spooled = await _spool(request, runtime.http.import_max_bytes)
         try:
-            job = await lana.queue_customer_import(actor, command)
+            job = await lana.queue_customer_import(actor, command, spooled)
         except BaseException:
             spooled.close()
             raise
