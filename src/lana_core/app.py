@@ -35,6 +35,12 @@ from lana_core.usecases.customers import (
     UpdateCustomerHandler,
 )
 from lana_core.usecases.dashboard import GetDashboardHandler
+from lana_core.usecases.import_jobs import (
+    GetImportJobHandler,
+    ImportRefusalsHandler,
+    QueueCustomerImportHandler,
+    RunCustomerImportHandler,
+)
 from lana_core.usecases.insights import (
     GenerateInsightHandler,
     GenerateInsightsBatchHandler,
@@ -161,6 +167,10 @@ class Lana:
         self.create_customer = CreateCustomerHandler(kernel)
         self.create_customers_batch = CreateCustomersBatchHandler(kernel)
         self.import_customers = ImportCustomersHandler(kernel)
+        self.queue_customer_import = QueueCustomerImportHandler(kernel)
+        self.run_customer_import = RunCustomerImportHandler(kernel, self.import_customers)
+        self.get_import_job = GetImportJobHandler(kernel)
+        self.import_refusals = ImportRefusalsHandler(kernel)
         self.export_customers = ExportCustomersHandler(kernel)
         self.get_customer = GetCustomerHandler(kernel)
         self.list_customers = ListCustomersHandler(kernel)

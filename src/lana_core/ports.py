@@ -34,6 +34,7 @@ from lana_core.domain.audit import AuditEntry
 from lana_core.domain.customers import Customer, CustomerView
 from lana_core.domain.duplicates import MatchKey
 from lana_core.domain.events import DomainEvent
+from lana_core.domain.import_jobs import ImportJob, ImportRefusal
 from lana_core.domain.insights import Insight, InsightContext, InsightDraft
 from lana_core.domain.interactions import Interaction
 from lana_core.domain.pagination import Cursor, Page, PageRequest
@@ -157,12 +158,12 @@ class ApiKeyRepository(Protocol):
 
 class CustomerRepository(Protocol):
     async def add(self, customer: Customer) -> None:
-        """Store a new customer; raises Conflict if its email is taken in the tenant."""
+        """Store a new customer; raises Conflict if its email or external id is taken in the tenant."""
         ...
 
     async def add_many(self, batch: Sequence[Customer]) -> None:
-        """Store new customers together; raises Conflict if any email is taken in the tenant
-        or repeated among them (the unit of work must then be rolled back)."""
+        """Store new customers together; raises Conflict if any email or external id is taken
+        in the tenant or repeated among them (the unit of work must then be rolled back)."""
         ...
 
     async def get(self, customer_id: UUID) -> Customer | None:
@@ -177,6 +178,10 @@ class CustomerRepository(Protocol):
         """The customers of this tenant, archived or not, whose (normalised) email is one of ``emails``."""
         ...
 
+    async def with_external_ids(self, external_ids: Collection[str]) -> list[Customer]:
+        """The customers of this tenant, archived or not, whose external id is one of ``external_ids``."""
+        ...
+
     async def get_view(self, customer_id: UUID, today: date) -> CustomerView | None:
         """The customer with the stats of its live projects (overdue as of ``today``) and of
         their tasks, read together; None when it is not in this tenant."""
@@ -184,7 +189,7 @@ class CustomerRepository(Protocol):
 
     async def update(self, customer: Customer) -> None:
         """Store ``customer``; raises Conflict unless the stored version is ``customer.version - 1``
-        or if its new email is taken."""
+        or if its new email or external id is taken."""
         ...
 
     async def list(self, query: CustomerQuery) -> Page[Customer]:
@@ -375,6 +380,28 @@ class ActivityCounters(Protocol):
         ...
 
 
+class ImportJobRepository(Protocol):
+    async def add(self, job: ImportJob) -> None:
+        """Store a new import job."""
+        ...
+
+    async def get(self, job_id: UUID) -> ImportJob | None:
+        """The job; None when it is not in this tenant."""
+        ...
+
+    async def update(self, job: ImportJob) -> None:
+        """Store ``job``; raises StaleVersion unless the stored version is ``job.version - 1``."""
+        ...
+
+    async def add_refusals(self, job_id: UUID, refusals: Sequence[ImportRefusal]) -> None:
+        """Keep rows the job refused (lines not already kept)."""
+        ...
+
+    async def refusals(self, job_id: UUID) -> Sequence[ImportRefusal]:
+        """The rows the job refused, by line."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction in one tenant: everything commits together or not at all.
 
@@ -390,6 +417,7 @@ class UnitOfWork(Protocol):
     tasks: TaskRepository
     interactions: InteractionRepository
     insights: InsightRepository
+    import_jobs: ImportJobRepository
     audit: AuditLog
     outbox: Outbox
     analytics: AnalyticsStore

@@ -29,6 +29,7 @@ from lana_http.controllers.customer_transfer import CustomerTransferController
 from lana_http.controllers.customers import CustomerController
 from lana_http.controllers.events_stream import EVENT_STREAM_KEY, EventStreamController
 from lana_http.controllers.history import InsightBatchController, InsightController, InteractionController
+from lana_http.controllers.import_jobs import ImportJobController
 from lana_http.controllers.metrics import MetricsController
 from lana_http.controllers.tenancy import SignupController, TenantController, UserController
 from lana_http.controllers.work import ProjectController, TaskController
@@ -123,6 +124,7 @@ def _api(settings: HttpSettings) -> list[type[Controller]]:
         ApiKeyController,
         CustomerController,
         CustomerTransferController,
+        ImportJobController,
         CustomerMergeController,
         InteractionController,
         InsightController,

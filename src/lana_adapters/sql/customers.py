@@ -61,7 +61,7 @@ _COUNTS = Prepared(
     .where(c.tenant_id == bindparam("tenant"), c.archived_at.is_(None))
     .group_by(c.status, c.value)
 )
-_EMAILS_PER_QUERY = 500
+_KEYS_PER_QUERY = 500
 _SORTS: dict[str, tuple[ColumnElement[Any], KeyKind]] = {
     "created_at": (c.created_at, datetime),
     "updated_at": (c.updated_at, datetime),
@@ -99,8 +99,8 @@ class SqlCustomerRepository:
         that keep each statement's parameters well under SQLite's limit."""
         wanted = list(dict.fromkeys(emails))
         taken: set[str] = set()
-        for start in range(0, len(wanted), _EMAILS_PER_QUERY):
-            chunk = wanted[start : start + _EMAILS_PER_QUERY]
+        for start in range(0, len(wanted), _KEYS_PER_QUERY):
+            chunk = wanted[start : start + _KEYS_PER_QUERY]
             statement = select(c.email).where(c.tenant_id == self._tx.tenant_id, c.email.in_(chunk))
             taken.update(row.email for row in await self._tx.rows(statement))
         return taken
@@ -108,11 +108,19 @@ class SqlCustomerRepository:
     async def with_emails(self, emails: Collection[str]) -> list[Customer]:
         """The customers of this tenant, archived or not, whose email is one of ``emails``;
         asked in chunks, as :meth:`emails_taken` does."""
-        wanted = list(dict.fromkeys(emails))
+        return await self._holding(c.email, emails)
+
+    async def with_external_ids(self, external_ids: Collection[str]) -> list[Customer]:
+        """The customers of this tenant, archived or not, whose external id is one of
+        ``external_ids``; asked in chunks, as :meth:`emails_taken` does."""
+        return await self._holding(c.external_id, external_ids)
+
+    async def _holding(self, column: ColumnElement[Any], keys: Collection[str]) -> list[Customer]:
+        wanted = list(dict.fromkeys(keys))
         found: list[Customer] = []
-        for start in range(0, len(wanted), _EMAILS_PER_QUERY):
-            chunk = wanted[start : start + _EMAILS_PER_QUERY]
-            statement = select(*COLUMNS).where(c.tenant_id == self._tx.tenant_id, c.email.in_(chunk))
+        for start in range(0, len(wanted), _KEYS_PER_QUERY):
+            chunk = wanted[start : start + _KEYS_PER_QUERY]
+            statement = select(*COLUMNS).where(c.tenant_id == self._tx.tenant_id, column.in_(chunk))
             found.extend(customer_of(row) for row in await self._tx.rows(statement))
         return found
 

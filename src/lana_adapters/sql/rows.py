@@ -126,6 +126,7 @@ def customer_values(customer: Customer) -> Values:
         "activated_at": customer.activated_at,
         "archived_at": customer.archived_at,
         "merged_into": customer.merged_into,
+        "external_id": customer.external_id,
         "search_text": search_text(customer.name, customer.email, customer.company),
     }
 
@@ -150,6 +151,7 @@ def customer_of(row: AnyRow) -> Customer:
         activated_at=row.activated_at,
         archived_at=row.archived_at,
         merged_into=row.merged_into,
+        external_id=row.external_id,
     )
 
 

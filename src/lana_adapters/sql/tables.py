@@ -41,6 +41,7 @@ from lana_adapters.sql.coltypes import (
     UtcDateTime,
 )
 from lana_core.domain.customers import CustomerStatus, CustomerValue
+from lana_core.domain.import_jobs import ImportStatus
 from lana_core.domain.insights import ChurnRisk, InsightSource
 from lana_core.domain.interactions import InteractionType
 from lana_core.domain.projects import Priority, ProjectStatus
@@ -60,6 +61,8 @@ TENANT_TABLES = (
     "users",
     "sessions",
     "api_keys",
+    "import_jobs",
+    "import_refusals",
     "customers",
     "projects",
     "tasks",
@@ -168,6 +171,43 @@ api_keys = Table(
     one_of("role", Role),
 )
 
+# Customer imports run in the background (see lana_core.domain.import_jobs), polled by id
+# from any process; the rows each refused are kept for download (migration 0016).
+import_jobs = Table(
+    "import_jobs",
+    metadata,
+    _tenant_id(),
+    Column("id", Uuid, nullable=False),
+    Column("created_by", Uuid),
+    Column("status", Text, nullable=False),
+    Column("options", JsonDocument, nullable=False),
+    Column("created", Integer, nullable=False),
+    Column("updated", Integer, nullable=False),
+    Column("unchanged", Integer, nullable=False),
+    Column("refused", Integer, nullable=False),
+    Column("applied", Boolean, nullable=False),
+    Column("error", Text),
+    Column("version", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime),
+    Column("headers", JsonDocument, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "id"),
+    one_of("status", ImportStatus),
+)
+
+import_refusals = Table(
+    "import_refusals",
+    metadata,
+    _tenant_id(),
+    Column("job_id", Uuid, nullable=False),
+    Column("line", Integer, nullable=False),
+    # {"cells": [...], "problems": [[column, message], ...]}
+    Column("row", JsonDocument, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "job_id", "line"),
+    _parent("import_jobs", "job_id"),
+)
+
 customers = Table(
     "customers",
     metadata,
@@ -190,6 +230,8 @@ customers = Table(
     Column("archived_at", UtcDateTime),
     # Set on a tombstone: the customer this one was merged into (migration 0015).
     Column("merged_into", Uuid),
+    # The customer's key in another system, unique in the tenant when set (migration 0016).
+    Column("external_id", Text),
     # Case-folded name, email and company: substring search compares this.
     Column("search_text", Text, nullable=False),
     Column("search_vector", SearchVector, Computed(SearchDocument(), persisted=True)),
@@ -198,6 +240,8 @@ customers = Table(
     one_of("status", CustomerStatus),
     one_of("value", CustomerValue),
     Index("ix_customers_created", "tenant_id", "created_at", "id"),
+    # A unique index, not a constraint: SQLite adds one without copying the table (0016).
+    Index("uq_customers_tenant_id_external_id", "tenant_id", "external_id", unique=True),
     Index("ix_customers_updated", "tenant_id", "updated_at", "id"),
     Index("ix_customers_name", "tenant_id", "name", "id"),
     Index("ix_customers_status", "tenant_id", "status", "created_at"),

@@ -18,6 +18,7 @@ from lana_adapters.sql.customers import SqlCustomerRepository
 from lana_adapters.sql.engine import EngineOptions, options_of
 from lana_adapters.sql.errors import DRIVER_ERRORS, is_connection_lost, translate
 from lana_adapters.sql.history import SqlAuditLog, SqlInsightRepository, SqlInteractionRepository
+from lana_adapters.sql.import_jobs import SqlImportJobRepository
 from lana_adapters.sql.outbox import SqlOutbox
 from lana_adapters.sql.projects import SqlProjectRepository
 from lana_adapters.sql.sessions import SqlSessionRepository
@@ -31,6 +32,7 @@ from lana_core.ports import (
     ApiKeyRepository,
     AuditLog,
     CustomerRepository,
+    ImportJobRepository,
     InsightRepository,
     InteractionRepository,
     Outbox,
@@ -83,6 +85,7 @@ class SqlUnitOfWork:
         "api_keys",
         "audit",
         "customers",
+        "import_jobs",
         "insights",
         "interactions",
         "outbox",
@@ -102,6 +105,7 @@ class SqlUnitOfWork:
     tasks: TaskRepository
     interactions: InteractionRepository
     insights: InsightRepository
+    import_jobs: ImportJobRepository
     audit: AuditLog
     outbox: Outbox
     analytics: AnalyticsStore
@@ -138,6 +142,7 @@ class SqlUnitOfWork:
         self.projects = SqlProjectRepository(tx)
         self.tasks = SqlTaskRepository(tx)
         self.interactions = SqlInteractionRepository(tx)
+        self.import_jobs = SqlImportJobRepository(tx)
         self.insights = SqlInsightRepository(tx)
         self.audit = SqlAuditLog(tx)
         self.outbox = SqlOutbox(tx)

@@ -13,6 +13,7 @@ from lana_core.domain.api_keys import ApiKey
 from lana_core.domain.audit import AuditEntry
 from lana_core.domain.customers import Customer
 from lana_core.domain.events import DomainEvent
+from lana_core.domain.import_jobs import ImportJob, ImportRefusal
 from lana_core.domain.insights import Insight
 from lana_core.domain.interactions import Interaction
 from lana_core.domain.projects import Project, Task
@@ -31,6 +32,8 @@ class Staging:
         "audit",
         "customers",
         "forgotten_sessions",
+        "import_jobs",
+        "import_refusals",
         "insights",
         "interactions",
         "moved_insights",
@@ -54,6 +57,8 @@ class Staging:
         self.projects: Pending[Project] = Pending()
         self.tasks: Pending[Task] = Pending()
         self.interactions: Pending[Interaction] = Pending()
+        self.import_jobs: Pending[ImportJob] = Pending()
+        self.import_refusals: list[tuple[UUID, ImportRefusal]] = []
         self.insights: list[Insight] = []
         # Customer merges: the insights of each key move to its value's customer at commit.
         self.moved_insights: dict[UUID, UUID] = {}
@@ -72,6 +77,8 @@ class Staging:
             _forget(space, session_id)
         for key_id, used_at in self.touched_api_keys.items():
             _touch(space, key_id, used_at)
+        for job_id, refusal in self.import_refusals:
+            space.import_refusals.setdefault(job_id, {}).setdefault(refusal.line, refusal)
         for insight in self.insights:
             space.insights.setdefault(insight.customer_id, []).append(insight)
         for source, target in self.moved_insights.items():
@@ -100,6 +107,7 @@ class Staging:
             (self.projects, space.projects),
             (self.tasks, space.tasks),
             (self.interactions, space.interactions),
+            (self.import_jobs, space.import_jobs),
         ]
         return [(pending, table) for pending, table in pairs if not pending.is_empty]
 

@@ -12,6 +12,7 @@ from lana_core.domain.api_keys import ApiKey
 from lana_core.domain.audit import AuditEntry
 from lana_core.domain.customers import Customer
 from lana_core.domain.events import DomainEvent
+from lana_core.domain.import_jobs import ImportJob, ImportRefusal
 from lana_core.domain.insights import Insight
 from lana_core.domain.interactions import Interaction
 from lana_core.domain.projects import Project, Task
@@ -20,17 +21,18 @@ from lana_core.domain.tenancy import Tenant, User
 from lana_core.memory._tables import Kind, Table
 from lana_core.ports import OutboxRecord
 
-TENANT: Kind[Tenant] = Kind(
-    "tenant", version=lambda t: t.settings_version, unique=lambda t: t.slug, unique_name="slug"
-)
-USER: Kind[User] = Kind("user", version=lambda u: u.version, unique=lambda u: u.email, unique_name="email")
+TENANT: Kind[Tenant] = Kind("tenant", version=lambda t: t.settings_version, unique={"slug": lambda t: t.slug})
+USER: Kind[User] = Kind("user", version=lambda u: u.version, unique={"email": lambda u: u.email})
 CUSTOMER: Kind[Customer] = Kind(
-    "customer", version=lambda c: c.version, unique=lambda c: c.email, unique_name="email"
+    "customer",
+    version=lambda c: c.version,
+    unique={"email": lambda c: c.email, "external_id": lambda c: c.external_id},
 )
 PROJECT: Kind[Project] = Kind("project", version=lambda p: p.version, parent=lambda p: p.customer_id)
 TASK: Kind[Task] = Kind("task", version=lambda t: t.version, parent=lambda t: t.customer_id)
 SESSION: Kind[Session] = Kind("session", version=lambda s: s.version, parent=lambda s: s.user_id)
 API_KEY: Kind[ApiKey] = Kind("API key", version=lambda k: k.version, parent=lambda k: k.created_by)
+IMPORT_JOB: Kind[ImportJob] = Kind("import", version=lambda j: j.version)
 INTERACTION: Kind[Interaction] = Kind(
     "interaction", version=lambda i: i.version, parent=lambda i: i.customer_id
 )
@@ -45,6 +47,8 @@ class TenantSpace:
         "api_keys",
         "audit",
         "customers",
+        "import_jobs",
+        "import_refusals",
         "insights",
         "interactions",
         "is_empty_stand_in",
@@ -64,6 +68,9 @@ class TenantSpace:
         self.projects = Table(PROJECT)
         self.tasks = Table(TASK)
         self.interactions = Table(INTERACTION)
+        self.import_jobs = Table(IMPORT_JOB)
+        # job id -> line -> the refused row
+        self.import_refusals: dict[UUID, dict[int, ImportRefusal]] = {}
         self.insights: dict[UUID, list[Insight]] = {}
         self.audit: dict[UUID | None, list[AuditEntry]] = {}
         self.analytics: list[AnalyticsEvent] = []

@@ -16,6 +16,7 @@ from lana_core.memory._repositories.history import (
     InMemoryInteractionRepository,
     InMemoryOutbox,
 )
+from lana_core.memory._repositories.import_jobs import InMemoryImportJobRepository
 from lana_core.memory._repositories.projects import InMemoryProjectRepository, InMemoryTaskRepository
 from lana_core.memory._repositories.sessions import InMemorySessionRepository
 from lana_core.memory._repositories.tenancy import InMemoryTenantRepository, InMemoryUserRepository
@@ -26,6 +27,7 @@ from lana_core.ports import (
     ApiKeyRepository,
     AuditLog,
     CustomerRepository,
+    ImportJobRepository,
     InsightRepository,
     InteractionRepository,
     Outbox,
@@ -90,6 +92,7 @@ class InMemoryUnitOfWork:
     tasks = _Repository[TaskRepository](InMemoryTaskRepository)
     interactions = _Repository[InteractionRepository](InMemoryInteractionRepository)
     insights = _Repository[InsightRepository](InMemoryInsightRepository)
+    import_jobs = _Repository[ImportJobRepository](InMemoryImportJobRepository)
     audit = _Repository[AuditLog](InMemoryAuditLog)
     outbox = _Repository[Outbox](InMemoryOutbox)
     analytics = _Repository[AnalyticsStore](InMemoryAnalyticsStore)

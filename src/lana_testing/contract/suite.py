@@ -18,6 +18,7 @@ from lana_testing.contract import (
     customer_pagination,
     deletions,
     failed_commands,
+    import_jobs,
     interaction_changes,
     my_work,
     outbox_relay,
@@ -40,6 +41,7 @@ from lana_testing.contract.customer_merge import *  # noqa: F403
 from lana_testing.contract.customer_pagination import *  # noqa: F403
 from lana_testing.contract.deletions import *  # noqa: F403
 from lana_testing.contract.failed_commands import *  # noqa: F403
+from lana_testing.contract.import_jobs import *  # noqa: F403
 from lana_testing.contract.interaction_changes import *  # noqa: F403
 from lana_testing.contract.my_work import *  # noqa: F403
 from lana_testing.contract.outbox_relay import *  # noqa: F403
@@ -62,6 +64,7 @@ __all__ += customer_import.__all__
 __all__ += customer_merge.__all__
 __all__ += customer_pagination.__all__
 __all__ += deletions.__all__
+__all__ += import_jobs.__all__
 __all__ += failed_commands.__all__
 __all__ += interaction_changes.__all__
 __all__ += my_work.__all__

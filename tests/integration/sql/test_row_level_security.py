@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from lana_adapters.sql.settings import APP_ROLE, RELAY_ROLE
 from lana_core.domain.api_keys import ApiKey
+from lana_core.domain.import_jobs import ImportJob, ImportRefusal
 from lana_core.domain.tenancy import Actor, Role
 from lana_core.memory import ManualClock
 from lana_core.usecases.customers import CreateCustomer, CreateCustomerHandler
@@ -26,6 +27,8 @@ NOW = datetime(2026, 1, 1, tzinfo=UTC)
 TENANT_TABLES = (
     "users",
     "api_keys",
+    "import_jobs",
+    "import_refusals",
     "customers",
     "projects",
     "tasks",
@@ -61,6 +64,9 @@ async def acme(pg_engine: AsyncEngine) -> Actor:
             expires_at=None,
         )
         await uow.api_keys.add(key)
+        job = ImportJob.queue(id=uuid4(), tenant_id=admin.tenant_id, created_by=None, options={}, now=NOW)
+        await uow.import_jobs.add(job)
+        await uow.import_jobs.add_refusals(job.id, [ImportRefusal(line=2, cells=("x",), problems=())])
         await uow.commit()
     return admin
 
