@@ -39,8 +39,12 @@ class WebhookConsumer:
         on_loop: Callable[[], None] | None = None,
     ) -> None:
         self.routes = Routes(settings.webhook_routes)
-        # One call at a time per lane: ``lanes`` connections serve them all.
-        self._client = WebhookClient(settings.webhook_timeout_seconds, connections=settings.lanes)
+        # One call at a time per lane: ``lanes`` connections serve them all. The routes are the
+        # operator's own configuration, often a workflow engine on the private network: the SSRF
+        # guard, there against URLs tenants choose, does not apply to them.
+        self._client = WebhookClient(
+            settings.webhook_timeout_seconds, connections=settings.lanes, allow_private=True
+        )
         handling = Handling(
             consumer=settings.consumer_name,
             inbox=inbox,

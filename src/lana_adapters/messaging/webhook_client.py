@@ -11,7 +11,10 @@ import ssl
 from collections.abc import Mapping
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 
+import httpcore
 import httpx
+
+from lana_adapters.messaging.address_guard import ForbiddenAddress, GuardedBackend, Permit, is_public
 
 MAX_ANSWER_BYTES = 64 * 1024
 # n8n (Node.js) closes a connection idle for 5 s: expiring ours sooner keeps a call from
@@ -22,7 +25,8 @@ _FAILURES = (httpx.HTTPError, httpx.InvalidURL, TimeoutError, OSError, UnicodeEr
 
 
 class CallFailed(Exception):
-    """A call that ended without an answer; ``kind`` names why (``ConnectError``, ``TimeoutError``, …)."""
+    """A call that ended without an answer; ``kind`` names why (``ConnectError``, ``TimeoutError``,
+    ``ForbiddenAddress``, …)."""
 
     def __init__(self, kind: str, detail: str) -> None:
         super().__init__(f"{kind}: {detail}" if detail else kind)
@@ -37,16 +41,27 @@ class WebhookClient:
     ``connections`` connections are open and kept alive at once; a redirect is an answer,
     not followed; cookies are neither kept nor sent; HTTPS verifies the receiver against
     the system's trust store (or ``SSL_CERT_FILE``); at most ``max_answer`` bytes of an
-    answer's body are read, after which its connection is closed.
+    answer's body are read, after which its connection is closed. Unless ``allow_private``,
+    calls connect only to addresses ``permit`` accepts, public ones unless told (see
+    :mod:`~lana_adapters.messaging.address_guard`); a call refused fails with the kind
+    ``ForbiddenAddress``.
     """
 
-    __slots__ = ("_client", "_connections", "_max_answer", "_timeout")
+    __slots__ = ("_allow_private", "_client", "_connections", "_max_answer", "_permit", "_timeout")
 
     def __init__(
-        self, timeout_seconds: float, *, connections: int, max_answer: int = MAX_ANSWER_BYTES
+        self,
+        timeout_seconds: float,
+        *,
+        connections: int,
+        allow_private: bool = False,
+        permit: Permit = is_public,
+        max_answer: int = MAX_ANSWER_BYTES,
     ) -> None:
         self._timeout = timeout_seconds
         self._connections = connections
+        self._allow_private = allow_private
+        self._permit = permit
         self._max_answer = max_answer
         self._client: httpx.AsyncClient | None = None
 
@@ -56,7 +71,7 @@ class WebhookClient:
             # httpx bounds each phase; this bounds their sum, e.g. an answer trickling in.
             async with asyncio.timeout(self._timeout):
                 return await self._exchange(url, body, headers)
-        except _FAILURES as error:
+        except (*_FAILURES, ForbiddenAddress) as error:
             raise CallFailed(type(error).__name__, str(error)) from error
 
     async def aclose(self) -> None:
@@ -76,14 +91,15 @@ class WebhookClient:
 
     def _opened(self) -> httpx.AsyncClient:
         if self._client is None:
+            limits = httpx.Limits(
+                max_connections=self._connections,
+                max_keepalive_connections=self._connections,
+                keepalive_expiry=KEEPALIVE_EXPIRY_SECONDS,
+            )
+            tls = ssl.create_default_context()
             self._client = httpx.AsyncClient(
+                transport=_transport(limits, tls, None if self._allow_private else self._permit),
                 timeout=httpx.Timeout(self._timeout),
-                limits=httpx.Limits(
-                    max_connections=self._connections,
-                    max_keepalive_connections=self._connections,
-                    keepalive_expiry=KEEPALIVE_EXPIRY_SECONDS,
-                ),
-                verify=ssl.create_default_context(),
                 follow_redirects=False,
                 # No proxy or .netrc credentials from the environment: calls go where the route says.
                 trust_env=False,
@@ -91,3 +107,21 @@ class WebhookClient:
                 cookies=CookieJar(DefaultCookiePolicy(allowed_domains=[])),
             )
         return self._client
+
+
+def _transport(limits: httpx.Limits, tls: ssl.SSLContext, permit: Permit | None) -> httpx.AsyncHTTPTransport:
+    """httpx's transport; given a ``permit``, its connections are opened by the SSRF guard.
+
+    httpx has no parameter for httpcore's network backend, so its connection pool is made
+    again with the same settings and the guard as backend.
+    """
+    transport = httpx.AsyncHTTPTransport(verify=tls, limits=limits, trust_env=False)
+    if permit is not None:
+        transport._pool = httpcore.AsyncConnectionPool(
+            ssl_context=tls,
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=GuardedBackend(permit),
+        )
+    return transport
