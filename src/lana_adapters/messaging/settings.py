@@ -8,8 +8,9 @@ from typing import Any
 
 from attrs import Factory, field, frozen, validators
 
-from lana_adapters.messaging.formats import FORMATS, SEED, SEED_EVENT_TYPES, default_format
+from lana_adapters.messaging.formats import FORMATS, SEED, default_format
 from lana_core.domain.events import matches
+from lana_core.domain.webhooks import SEED_EVENT_TYPES
 
 DEFAULT_ROUTES = "customer.created.high_value=http://127.0.0.1:5678/webhook/high-value-customer format=seed"
 _FORMAT_OPTION = "format="

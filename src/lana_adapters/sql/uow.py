@@ -25,6 +25,7 @@ from lana_adapters.sql.settings import APP_ROLE
 from lana_adapters.sql.tasks import SqlTaskRepository
 from lana_adapters.sql.tenancy import SqlTenantRepository, SqlUserRepository
 from lana_adapters.sql.tx import Features, Tx
+from lana_adapters.sql.webhooks import SqlWebhookRepository
 from lana_core.errors import LanaError
 from lana_core.ports import (
     AnalyticsStore,
@@ -40,6 +41,7 @@ from lana_core.ports import (
     TenantRepository,
     UnitOfWorkFactory,
     UserRepository,
+    WebhookRepository,
 )
 
 _HAS_FTS = text("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'customers_fts'")
@@ -91,12 +93,14 @@ class SqlUnitOfWork:
         "tasks",
         "tenants",
         "users",
+        "webhooks",
     )
 
     tenants: TenantRepository
     users: UserRepository
     sessions: SessionRepository
     api_keys: ApiKeyRepository
+    webhooks: WebhookRepository
     customers: CustomerRepository
     projects: ProjectRepository
     tasks: TaskRepository
@@ -134,6 +138,7 @@ class SqlUnitOfWork:
         self.users = SqlUserRepository(tx)
         self.sessions = SqlSessionRepository(tx)
         self.api_keys = SqlApiKeyRepository(tx)
+        self.webhooks = SqlWebhookRepository(tx)
         self.customers = SqlCustomerRepository(tx)
         self.projects = SqlProjectRepository(tx)
         self.tasks = SqlTaskRepository(tx)
