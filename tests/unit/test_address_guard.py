@@ -18,8 +18,9 @@ REFUSED = [
     "::ffff:127.0.0.1", "::ffff:169.254.169.254",  # IPv4-mapped
     "64:ff9b::a9fe:a9fe", "64:ff9b::7f00:1",  # NAT64 of metadata, of loopback
     "2002:a9fe:a9fe::1", "2002:0a00:0001::1",  # 6to4 of metadata, of 10.0.0.1
+    "2001:0:4136:e378:8000:63bf:f5ff:fffe",  # Teredo of 10.0.0.1
 ]  # fmt: skip
-ALLOWED = ["8.8.8.8", "1.1.1.1", "2606:4700:4700::1111", "64:ff9b::808:808", "::ffff:8.8.8.8"]
+ALLOWED = ["8.8.8.8", "1.1.1.1", "2606:4700:4700::1111", "::ffff:8.8.8.8", "2002:808:808::1"]
 
 
 @pytest.mark.parametrize("address", REFUSED)

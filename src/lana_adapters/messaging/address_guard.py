@@ -4,7 +4,7 @@ A subscription's URL is chosen by a tenant, so a call must not become a way into
 network Lana runs in: loopback, private (RFC 1918, unique-local), link-local, shared
 (carrier-grade NAT), multicast and reserved addresses are refused, as are the cloud
 metadata endpoints (169.254.169.254, fd00:ec2::254) and IPv4 addresses hidden inside IPv6
-ones (mapped, NAT64, 6to4, Teredo). The check runs in the connection itself: the host is
+ones (mapped, 6to4, Teredo; NAT64's prefix is reserved space). The check runs in the connection itself: the host is
 resolved once, each resolved address checked, and the socket connected to that very
 address, so a DNS answer that changes between check and connect (rebinding) changes
 nothing. TLS still names the URL's host (SNI, certificate check) and so does ``Host``.
@@ -19,13 +19,11 @@ from collections.abc import Callable, Iterable
 
 import httpcore
 
+from lana_core.domain.webhook_urls import is_internal_address
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Permit = Callable[[IPAddress], bool]
 
-METADATA_ADDRESSES = frozenset(
-    {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
-)
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 class ForbiddenAddress(Exception):
@@ -33,22 +31,21 @@ class ForbiddenAddress(Exception):
 
 
 def embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
-    """The IPv4 address an IPv6 one carries (mapped, NAT64, 6to4, Teredo client), if any."""
+    """The IPv4 address an IPv6 one carries (mapped, 6to4, Teredo client), if any. NAT64
+    addresses (64:ff9b::/96) lie in reserved space, refused as a whole."""
     if isinstance(address, ipaddress.IPv4Address):
         return None
     if address.ipv4_mapped is not None:
         return address.ipv4_mapped
-    if address in _NAT64:
-        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
     if address.sixtofour is not None:
         return address.sixtofour
     return address.teredo[1] if address.teredo is not None else None
 
 
 def is_public(address: IPAddress) -> bool:
-    """Whether a webhook call may connect to ``address``: global unicast, not metadata, and
-    not carrying an address that is not."""
-    if address in METADATA_ADDRESSES or address.is_multicast or not address.is_global:
+    """Whether a webhook call may connect to ``address``: not one a subscription's URL may not
+    name (global unicast only, which leaves out the metadata addresses), and not carrying one."""
+    if is_internal_address(address):
         return False
     inner = embedded_ipv4(address)
     return inner is None or is_public(inner)

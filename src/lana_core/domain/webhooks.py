@@ -10,8 +10,6 @@ from both, so enqueueing an event twice changes nothing. Each try is a
 
 from __future__ import annotations
 
-import base64
-import secrets
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
@@ -30,12 +28,10 @@ from lana_core.domain.events import (
     matches,
 )
 from lana_core.domain.webhook_filters import Condition
+from lana_core.domain.webhook_signing import new_secret
 from lana_core.domain.webhook_urls import check_url
 from lana_core.errors import ValidationError
 
-SECRET_PREFIX: Final = "whsec_"  # noqa: S105 - a prefix, not a secret
-# Standard Webhooks asks for 24 to 64 random bytes.
-_SECRET_BYTES = 32
 MAX_PATTERNS: Final = 20
 MAX_EXCERPT_BYTES: Final = 1024
 MAX_ERROR_LENGTH: Final = 500
@@ -68,16 +64,6 @@ class DeliveryStatus(Choice, field="status"):
 
 
 OPEN_STATUSES: Final = frozenset({DeliveryStatus.PENDING, DeliveryStatus.FAILED})
-
-
-def new_secret() -> str:
-    """A signing secret as Standard Webhooks writes one: ``whsec_`` and base64 of random bytes."""
-    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(_SECRET_BYTES)).decode()
-
-
-def secret_key(secret: str) -> bytes:
-    """The HMAC key a secret stands for: its base64 part, decoded."""
-    return base64.b64decode(secret.removeprefix(SECRET_PREFIX))
 
 
 @frozen(kw_only=True)
