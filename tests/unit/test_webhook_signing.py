@@ -3,6 +3,10 @@ recently, over the bytes it received."""
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+from typing import Any
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -104,3 +108,21 @@ def test_a_new_secret_carries_256_random_bits() -> None:
 def test_an_unusable_secret_is_refused(secret: str) -> None:
     with pytest.raises(InvalidSecret):
         sign(secret, "msg_1", NOW, b"{}")
+
+
+def test_the_verification_snippet_of_the_events_guide_accepts_exactly_genuine_requests() -> None:
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "events.md").read_text()
+    section = guide[guide.index("### Verifying a request") :]
+    snippet = section[section.index("```python\n") + len("```python\n") : section.index("\n```\n")]
+    namespace: dict[str, Any] = {}
+    exec(snippet, namespace)  # the guide's own code, run as a reader would
+    snippet_verify = namespace["verify"]
+    secret, now = new_secret(), int(time.time())
+    headers = signature_headers(secret, "msg_1", now, b'{"a": 1}')
+    assert snippet_verify(secret, headers, b'{"a": 1}')
+    assert not snippet_verify(secret, headers, b'{"a": 2}')
+    assert not snippet_verify(new_secret(), headers, b'{"a": 1}')
+    stale = signature_headers(secret, "msg_1", now - 600, b'{"a": 1}')
+    assert not snippet_verify(secret, stale, b'{"a": 1}')
+    legacy = signature_headers("n8n-shared-secret", "msg_1", now, b"{}")
+    assert snippet_verify("n8n-shared-secret", legacy, b"{}")

@@ -1,13 +1,13 @@
 """The SSRF guard: webhook calls reach public internet addresses only.
 
 A subscription's URL is chosen by a tenant, so a call must not become a way into the
-network Lana runs in: loopback, private (RFC 1918, unique-local), link-local, shared
-(carrier-grade NAT), multicast and reserved addresses are refused, as are the cloud
-metadata endpoints (169.254.169.254, fd00:ec2::254) and IPv4 addresses hidden inside IPv6
-ones (mapped, 6to4, Teredo; NAT64's prefix is reserved space). The check runs in the connection itself: the host is
-resolved once, each resolved address checked, and the socket connected to that very
+network Lana runs in: every address a subscription's URL may not name (see
+:mod:`lana_core.domain.webhook_urls`: loopback, private, link-local with the metadata
+endpoints, unique-local, shared, multicast, reserved) is refused, and so is an IPv6 address
+carrying such an IPv4 one (mapped, 6to4, Teredo). The check runs in the connection itself:
+the host is resolved once, each address checked, and the socket connected to the checked
 address, so a DNS answer that changes between check and connect (rebinding) changes
-nothing. TLS still names the URL's host (SNI, certificate check) and so does ``Host``.
+nothing. TLS still names the URL's host (SNI, certificate check), and so does ``Host``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from lana_core.domain.webhook_urls import is_internal_address
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Permit = Callable[[IPAddress], bool]
-
 
 
 class ForbiddenAddress(Exception):
