@@ -13,6 +13,7 @@ from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import httpcore
 import httpx
+from attrs import frozen
 
 from lana_adapters.messaging.address_guard import ForbiddenAddress, GuardedBackend, Permit, is_public
 
@@ -32,6 +33,14 @@ class CallFailed(Exception):
         super().__init__(f"{kind}: {detail}" if detail else kind)
         self.kind = kind
         self.detail = detail
+
+
+@frozen
+class Answer:
+    """A receiver's answer: its status and the first bytes of its body (for a delivery log)."""
+
+    status: int
+    excerpt: bytes
 
 
 class WebhookClient:
@@ -67,10 +76,14 @@ class WebhookClient:
 
     async def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> int:
         """The answer's status; raises CallFailed when there is none (refused, timed out, not HTTP)."""
+        return (await self.call(url, body, headers)).status
+
+    async def call(self, url: str, body: bytes, headers: Mapping[str, str], *, excerpt: int = 0) -> Answer:
+        """The answer with up to ``excerpt`` bytes of its body; raises CallFailed as :meth:`post`."""
         try:
             # httpx bounds each phase; this bounds their sum, e.g. an answer trickling in.
             async with asyncio.timeout(self._timeout):
-                return await self._exchange(url, body, headers)
+                return await self._exchange(url, body, headers, excerpt)
         except (*_FAILURES, ForbiddenAddress) as error:
             raise CallFailed(type(error).__name__, str(error)) from error
 
@@ -80,14 +93,16 @@ class WebhookClient:
         if client is not None:
             await client.aclose()
 
-    async def _exchange(self, url: str, body: bytes, headers: Mapping[str, str]) -> int:
+    async def _exchange(self, url: str, body: bytes, headers: Mapping[str, str], excerpt: int) -> Answer:
         async with self._opened().stream("POST", url, content=body, headers=headers) as answer:
-            read = 0
+            read, kept = 0, bytearray()
             async for chunk in answer.aiter_raw():
                 read += len(chunk)
+                if len(kept) < excerpt:
+                    kept += chunk[: excerpt - len(kept)]
                 if read >= self._max_answer:
                     break  # the rest stays unread: leaving the block closes the connection
-            return answer.status_code
+            return Answer(answer.status_code, bytes(kept))
 
     def _opened(self) -> httpx.AsyncClient:
         if self._client is None:
