@@ -160,6 +160,14 @@ async def test_a_200_without_content_length_ended_by_closing_the_connection_is_o
     assert server.paths == ["/hook"] * 3  # each request sent once, none repeated
 
 
+async def test_a_call_keeps_the_first_bytes_of_the_answer_asked_for(server: Server) -> None:
+    server.behaviour = "chunked"
+    client = WebhookClient(5, connections=1, allow_private=True)
+    answer = await client.call(server.url(), b"{}", {}, excerpt=8)
+    await client.aclose()
+    assert (answer.status, answer.excerpt) == (202, b"hello wo")
+
+
 async def test_chunked_answers_are_read_whole(server: Server) -> None:
     server.behaviour = "chunked"
     client = WebhookClient(5, connections=4, allow_private=True)
