@@ -10,8 +10,10 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from lana_core.app import Lana
+from lana_core.domain.events import DomainEvent
 from lana_core.domain.pagination import PageRequest
-from lana_core.domain.tenancy import Actor
+from lana_core.domain.tenancy import Actor, Operator, Role
 from lana_core.domain.webhooks import (
     Delivery,
     DeliveryAttempt,
@@ -20,18 +22,26 @@ from lana_core.domain.webhooks import (
     SubscriptionSpec,
     WebhookEvent,
 )
-from lana_core.errors import StaleVersion
+from lana_core.errors import NotFound, PermissionDenied, StaleVersion, ValidationError
 from lana_core.memory import ManualClock
-from lana_core.ports import ClaimedDelivery, WebhookDeliveryQueue, WebhookRepository
+from lana_core.ports import ClaimedDelivery, OutboxRelayStore, WebhookDeliveryQueue, WebhookRepository
 from lana_core.usecases._base import Kernel
-from lana_testing.contract.fixtures import adapters, admin, clock, kernel, webhook_queue
-from lana_testing.support import make_tenant
+from lana_core.usecases.webhooks import PAUSED_BY_ADMIN, ChangeWebhook, CreateWebhook
+from lana_testing.contract.fixtures import adapters, admin, clock, kernel, relay, webhook_queue
+from lana_testing.support import FAST_HASHER, make_tenant, make_user
 
 __all__ = [
     "adapters",
     "admin",
     "clock",
     "kernel",
+    "lana",
+    "relay",
+    "test_a_bad_subscription_is_refused_whole_and_nothing_is_stored",
+    "test_admins_manage_subscriptions_and_every_change_is_published_without_the_secret",
+    "test_only_admins_see_or_touch_subscriptions",
+    "test_the_delivery_log_and_redelivery_through_the_use_cases",
+    "test_the_operator_pauses_a_subscription_saying_why",
     "test_a_deleted_subscription_takes_its_deliveries_and_log_along",
     "test_a_failed_delivery_holds_back_later_ones_of_its_aggregate_until_it_is_settled",
     "test_a_leased_delivery_is_hidden_until_its_lease_ends_then_claimed_again",
@@ -424,3 +434,149 @@ async def test_subscriptions_and_deliveries_stay_in_their_tenant(
         assert await uow.webhooks.redeliver(subscription.id, clock.now()) == 0
         with pytest.raises(ValueError, match="tenant"):
             await uow.webhooks.add(subscription)
+
+
+# The use cases, over the same adapters.
+
+
+@pytest.fixture
+def lana(kernel: Kernel) -> Lana:
+    return Lana(kernel, hasher=FAST_HASHER)
+
+
+def _create(**changes: object) -> CreateWebhook:
+    fields: dict[str, object] = {
+        "url": "https://hooks.example.com/lana",
+        "event_types": ["customer.*"],
+        "filters": ["value = high"],
+    }
+    fields.update(changes)
+    return CreateWebhook(**fields)  # type: ignore[arg-type]
+
+
+async def _published(relay: OutboxRelayStore) -> list[DomainEvent]:
+    records = await relay.claim(1_000, 60)
+    await relay.mark_published([r.event.id for r in records])
+    return [r.event for r in records if r.event.type.startswith("webhook.")]
+
+
+async def test_admins_manage_subscriptions_and_every_change_is_published_without_the_secret(
+    lana: Lana, admin: Actor, relay: OutboxRelayStore, clock: ManualClock
+) -> None:
+    await _published(relay)
+    created = await lana.create_webhook(admin, _create())
+    clock.advance(timedelta(seconds=1))
+    changed = await lana.update_webhook(
+        admin, ChangeWebhook(subscription_id=created.id, filters=["status in (active, prospect)"])
+    )
+    paused = await lana.update_webhook(admin, ChangeWebhook(subscription_id=created.id, active=False))
+    rotated = await lana.rotate_webhook_secret(admin, created.id)
+    await lana.delete_webhook(admin, created.id)
+
+    assert created.secret.startswith("whsec_")
+    assert changed.filter_texts == ("status in (active, prospect)",)
+    assert (paused.active, paused.paused_reason, paused.version) == (False, PAUSED_BY_ADMIN, 3)
+    assert rotated.secret != created.secret
+    published = await _published(relay)
+    assert [e.type for e in published] == [
+        "webhook.subscription.created",
+        "webhook.subscription.updated",
+        "webhook.subscription.paused",
+        "webhook.subscription.updated",
+        "webhook.subscription.deleted",
+    ]
+    assert all(e.actor_id == admin.user_id and e.aggregate_id == created.id for e in published)
+    for event in published:
+        assert created.secret not in str(event.payload)
+        assert rotated.secret not in str(event.payload)
+    with pytest.raises(NotFound):
+        await lana.get_webhook(admin, created.id)
+
+
+async def test_only_admins_see_or_touch_subscriptions(lana: Lana, kernel: Kernel, admin: Actor) -> None:
+    created = await lana.create_webhook(admin, _create())
+    manager = await make_user(kernel, admin, Role.MANAGER)
+
+    with pytest.raises(PermissionDenied):
+        await lana.create_webhook(manager, _create())
+    with pytest.raises(PermissionDenied):
+        await lana.list_webhooks(manager, PageRequest())
+    with pytest.raises(PermissionDenied):
+        await lana.delete_webhook(manager, created.id)
+    assert [s.id for s in (await lana.list_webhooks(admin, PageRequest())).items] == [created.id]
+
+
+async def test_a_bad_subscription_is_refused_whole_and_nothing_is_stored(lana: Lana, admin: Actor) -> None:
+    with pytest.raises(ValidationError) as refused:
+        await lana.create_webhook(
+            admin,
+            _create(
+                url="http://169.254.169.254/latest",
+                event_types=["customer.*", "Bad Pattern"],
+                filters=["value ~ high"],
+                format="seed",
+            ),
+        )
+    assert {e.field for e in refused.value.errors} == {"url", "event_types[1]", "filters[0]"}
+    with pytest.raises(ValidationError) as seed:
+        await lana.create_webhook(admin, _create(format="seed"))
+    assert [e.code for e in seed.value.errors] == ["not_in_format"]
+    assert (await lana.list_webhooks(admin, PageRequest())).items == ()
+    created = await lana.create_webhook(admin, _create(format="SEED", event_types=["customer.created.#"]))
+    with pytest.raises(ValidationError):
+        await lana.update_webhook(admin, ChangeWebhook(subscription_id=created.id, url="ftp://x"))
+    with pytest.raises(StaleVersion):
+        await lana.update_webhook(admin, ChangeWebhook(subscription_id=created.id, expected_version=7))
+    assert await lana.get_webhook(admin, created.id) == created
+
+
+async def test_the_operator_pauses_a_subscription_saying_why(
+    lana: Lana, admin: Actor, relay: OutboxRelayStore
+) -> None:
+    created = await lana.create_webhook(admin, _create())
+    await _published(relay)
+
+    paused = await lana.pause_webhook(Operator(admin.tenant_id), created.id, "failing for 24 hours")
+    again = await lana.pause_webhook(Operator(admin.tenant_id), created.id, "still failing")
+
+    assert (paused.active, paused.paused_reason) == (False, "failing for 24 hours")
+    assert again == paused
+    [event] = await _published(relay)
+    assert (event.type, event.actor_id) == ("webhook.subscription.paused", None)
+    assert event.payload["paused_reason"] == "failing for 24 hours"
+
+
+async def test_the_delivery_log_and_redelivery_through_the_use_cases(
+    lana: Lana,
+    kernel: Kernel,
+    webhook_queue: WebhookDeliveryQueue,
+    admin: Actor,
+    clock: ManualClock,
+) -> None:
+    await _drain(webhook_queue, clock)
+    created = await lana.create_webhook(admin, _create())
+    other = await lana.create_webhook(admin, _create())
+    event = _event(admin.tenant_id, uuid4(), clock.now())
+    [delivery] = await _enqueue(kernel, [created], event, clock.now())
+    [claimed] = await webhook_queue.claim(10, LEASE)
+    await _answer(webhook_queue, claimed, clock, 410, retry_in=None)
+
+    deliveries = await lana.list_webhook_deliveries(admin, created.id, PageRequest())
+    log = await lana.list_webhook_attempts(admin, created.id, PageRequest(), delivery_id=delivery.id)
+    clock.advance(timedelta(minutes=5))
+    again = await lana.redeliver_webhook(admin, created.id, delivery.id)
+    ranged = await lana.redeliver_webhook_range(
+        admin, created.id, event.occurred_at, event.occurred_at + timedelta(seconds=1)
+    )
+
+    assert [(d.id, d.status) for d in deliveries.items] == [(delivery.id, DeliveryStatus.DEAD)]
+    assert [(a.number, a.status_code) for a in log.items] == [(1, 410)]
+    assert (again.status, again.pending_since) == (DeliveryStatus.PENDING, clock.now())
+    assert ranged == 1
+    assert _event_ids(await webhook_queue.claim(10, LEASE)) == [event.id]
+    with pytest.raises(NotFound):
+        await lana.redeliver_webhook(admin, other.id, delivery.id)
+    with pytest.raises(NotFound):
+        await lana.list_webhook_attempts(admin, other.id, PageRequest(), delivery_id=delivery.id)
+    with pytest.raises(ValidationError):
+        await lana.redeliver_webhook_range(admin, created.id, clock.now(), clock.now())
