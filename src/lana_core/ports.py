@@ -586,7 +586,9 @@ class WebhookDeliveryQueue(Protocol):
 
     async def record(self, delivery: Delivery, attempt: DeliveryAttempt) -> None:
         """Store ``attempt`` and the delivery's state after it (``Delivery.attempted``), and
-        end its lease. A delivery deleted meanwhile (with its subscription) is ignored."""
+        end its lease. Ignored when the delivery was deleted meanwhile (with its
+        subscription), or when its stored ``attempts`` is not ``attempt.number - 1`` (another
+        sender, which claimed it after this one's lease ended, recorded that attempt)."""
         ...
 
     async def open_count(self) -> int:

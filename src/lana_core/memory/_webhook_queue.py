@@ -46,9 +46,12 @@ class InMemoryWebhookDeliveryQueue:
 
     async def record(self, delivery: Delivery, attempt: DeliveryAttempt) -> None:
         space = self._store.peek(delivery.tenant_id)
-        self._store.delivery_leases.pop(delivery.id, None)
-        if delivery.id not in space.deliveries.rows:
+        stored = space.deliveries.rows.get(delivery.id)
+        # Gone with its subscription, or this attempt recorded by a sender that held the
+        # delivery after this one's lease ended: nothing to record.
+        if stored is None or stored.attempts != attempt.number - 1:
             return
+        self._store.delivery_leases.pop(delivery.id, None)
         space.deliveries.rows[delivery.id] = delivery
         if delivery.status.is_open:
             space.open_deliveries[delivery.id] = None
