@@ -12,7 +12,8 @@ or, once a day has passed since it became pending, marks it dead.
 
 A subscription is paused when ``dead_to_pause`` of its deliveries die one after another with
 no success between (each dead delivery means a day of failed attempts), or at once when the
-receiver answers 410 Gone; a ``webhook.subscription.paused`` event says so. Pausing holds its
+receiver answers 410 Gone, as the operator (:func:`pausing_through`): audited, and a
+``webhook.subscription.paused`` event says so. Pausing holds its
 deliveries back; resuming sends them.
 """
 
@@ -23,7 +24,7 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from uuid import UUID
 
@@ -32,7 +33,8 @@ from lana_adapters.messaging.formats import FORMATS, NotInFormat
 from lana_adapters.messaging.webhook import shown_url
 from lana_adapters.messaging.webhook_client import CallFailed, WebhookClient
 from lana_core.domain import webhook_signing
-from lana_core.domain.events import WEBHOOK_SUBSCRIPTION_PAUSED, DomainEvent
+from lana_core.domain.events import DomainEvent
+from lana_core.domain.tenancy import Operator
 from lana_core.domain.webhook_retries import Draw, RetrySchedule
 from lana_core.domain.webhooks import (
     MAX_EXCERPT_BYTES,
@@ -42,11 +44,16 @@ from lana_core.domain.webhooks import (
     Subscription,
     WebhookEvent,
 )
+from lana_core.errors import NotFound
 from lana_core.ports import ClaimedDelivery, Clock, UnitOfWorkFactory, WebhookDeliveryQueue
+from lana_core.usecases._base import Kernel
+from lana_core.usecases.webhooks import PauseWebhookHandler
 
 log = logging.getLogger(__name__)
 
 GONE = 410
+# (tenant, subscription, reason): pause a subscription and say so.
+Pause = Callable[[UUID, UUID, str], Awaitable[None]]
 DEFAULT_DEAD_TO_PAUSE = 3
 
 
@@ -75,11 +82,10 @@ class SubscriptionSender:
     def __init__(
         self,
         queue: WebhookDeliveryQueue,
-        units: UnitOfWorkFactory,
         client: WebhookClient,
         clock: Clock,
         *,
-        new_id: Callable[[], UUID],
+        pause: Pause,
         schedule: RetrySchedule | None = None,
         draw: Draw = random.random,
         batch: int = 64,
@@ -88,10 +94,9 @@ class SubscriptionSender:
         dead_to_pause: int = DEFAULT_DEAD_TO_PAUSE,
     ) -> None:
         self._queue = queue
-        self._units = units
         self._client = client
         self._clock = clock
-        self._new_id = new_id
+        self._pause_subscription = pause
         self._schedule = schedule or RetrySchedule()
         self._draw = draw
         self._batch = batch
@@ -170,31 +175,25 @@ class SubscriptionSender:
             )
 
     async def _pause(self, subscription: Subscription, reason: str) -> None:
-        """Pause the subscription as it is stored now, and record the event saying so."""
-        now = self._clock.now()
-        async with self._units(subscription.tenant_id) as unit:
-            current = await unit.webhooks.get(subscription.id)
-            if current is None or not current.active:
-                return  # deleted or paused meanwhile: nothing to say
-            paused = current.paused(reason, now)
-            await unit.webhooks.update(paused)
-            await unit.outbox.append([self._paused_event(paused, reason, now)])
-            await unit.commit()
+        try:
+            await self._pause_subscription(subscription.tenant_id, subscription.id, reason)
+        except NotFound:
+            return  # deleted meanwhile: nothing to pause
         self._dead_in_a_row.pop(subscription.id, None)
-        log.error("webhook subscription %s -> %s paused: %s", paused.id, shown_url(paused.url), reason)
-
-    def _paused_event(self, paused: Subscription, reason: str, now: datetime) -> DomainEvent:
-        return DomainEvent(
-            id=self._new_id(),
-            type=WEBHOOK_SUBSCRIPTION_PAUSED,
-            tenant_id=paused.tenant_id,
-            aggregate_type="webhook_subscription",
-            aggregate_id=paused.id,
-            aggregate_version=paused.version,
-            occurred_at=now,
-            actor_id=None,  # the delivery worker, no user
-            payload={"id": str(paused.id), "url": paused.url, "reason": reason, "automatic": True},
+        log.error(
+            "webhook subscription %s -> %s paused: %s", subscription.id, shown_url(subscription.url), reason
         )
+
+
+def pausing_through(kernel: Kernel) -> Pause:
+    """Pauses as the operator through the use case, which audits it and publishes
+    ``webhook.subscription.paused`` (without an actor)."""
+    handler = PauseWebhookHandler(kernel)
+
+    async def pause(tenant_id: UUID, subscription_id: UUID, reason: str) -> None:
+        await handler(Operator(tenant_id), subscription_id, reason)
+
+    return pause
 
 
 def render(subscription: Subscription, event: WebhookEvent) -> bytes:

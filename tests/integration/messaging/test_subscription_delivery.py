@@ -14,7 +14,12 @@ import pytest
 from attrs import frozen
 
 from lana_adapters.messaging.codec import encode_body
-from lana_adapters.messaging.subscription_delivery import SubscriptionSender, enqueue_matching
+from lana_adapters.messaging.subscription_delivery import (
+    Pause,
+    SubscriptionSender,
+    enqueue_matching,
+    pausing_through,
+)
 from lana_adapters.messaging.webhook_client import WebhookClient
 from lana_core.domain import webhook_signing
 from lana_core.domain.events import (
@@ -28,12 +33,14 @@ from lana_core.domain.pagination import PageRequest
 from lana_core.domain.webhook_retries import RetrySchedule
 from lana_core.domain.webhooks import DeliveryAttempt, DeliveryStatus, Subscription, SubscriptionSpec
 from lana_core.memory import (
+    InMemoryCache,
     InMemoryStore,
     InMemoryUnitOfWorkFactory,
     InMemoryWebhookDeliveryQueue,
     ManualClock,
 )
 from lana_core.system import TimeOrderedIds
+from lana_core.usecases._base import Kernel
 from tests.integration.messaging.events import event
 from tests.integration.messaging.receiver import Receiver, always, fail_first
 
@@ -52,6 +59,7 @@ class World:
     units: InMemoryUnitOfWorkFactory
     clock: ManualClock
     sender: SubscriptionSender
+    sender_pause: Pause
 
     async def subscribe(self, url: str, *, types: Sequence[str] = ("#",), **spec: Any) -> Subscription:
         checked = SubscriptionSpec.check(
@@ -101,11 +109,12 @@ async def world() -> AsyncIterator[World]:
     clock = ManualClock(START)
     units = InMemoryUnitOfWorkFactory(store)
     client = WebhookClient(2, connections=8, allow_private=True)
+    kernel = Kernel(uow=units, clock=clock, ids=TimeOrderedIds(), cache=InMemoryCache())
     sender = SubscriptionSender(
-        InMemoryWebhookDeliveryQueue(store, clock), units, client, clock, new_id=TimeOrderedIds().new_id,
+        InMemoryWebhookDeliveryQueue(store, clock), client, clock, pause=pausing_through(kernel),
         schedule=SHORT, draw=lambda: 0.0,
     )  # fmt: skip
-    yield World(store, units, clock, sender)
+    yield World(store, units, clock, sender, pausing_through(kernel))
     await client.aclose()
 
 
@@ -245,7 +254,7 @@ async def test_a_call_the_address_guard_refuses_is_a_failed_attempt_in_the_log(w
     store, clock = world.store, world.clock
     guarded = WebhookClient(2, connections=1)
     sender = SubscriptionSender(
-        InMemoryWebhookDeliveryQueue(store, clock), world.units, guarded, clock, new_id=uuid4, schedule=SHORT,
+        InMemoryWebhookDeliveryQueue(store, clock), guarded, clock, pause=world.sender_pause, schedule=SHORT,
     )  # fmt: skip
     subscription = await world.subscribe("http://127.0.0.1:9/hook")
     await world.publish(customer())
