@@ -102,6 +102,8 @@ class MessagingSettings:
     webhook_timeout_seconds: float = field(default=10.0, validator=[validators.gt(0), validators.le(300)])
     # Development only: tenant subscriptions may then call loopback and private addresses.
     webhook_allow_private: bool = False
+    # The consumer also owes every event to tenants' subscriptions and sends their deliveries.
+    webhook_subscriptions: bool = False
     heartbeat_seconds: float = field(default=30.0, validator=validators.ge(0))
     connect_timeout_seconds: float = field(default=5.0, validator=validators.gt(0))
     retry_delays_ms: tuple[int, ...] = field(
@@ -200,6 +202,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "signing_secret": ("LANA_WEBHOOK_SECRET", _optional),
     "webhook_timeout_seconds": ("LANA_WEBHOOK_TIMEOUT_SECONDS", float),
     "webhook_allow_private": ("LANA_WEBHOOK_ALLOW_PRIVATE", _flag),
+    "webhook_subscriptions": ("LANA_WEBHOOK_SUBSCRIPTIONS", _flag),
     "heartbeat_seconds": ("LANA_BROKER_HEARTBEAT_SECONDS", float),
     "connect_timeout_seconds": ("LANA_BROKER_CONNECT_TIMEOUT_SECONDS", float),
     "retry_delays_ms": ("LANA_CONSUMER_RETRY_DELAYS_MS", parse_delays),
@@ -246,6 +249,11 @@ DOCUMENTATION: tuple[tuple[str, str], ...] = (
         "LANA_WEBHOOK_ALLOW_PRIVATE",
         "`true` lets tenant subscriptions call loopback, private and link-local addresses"
         " (development against a local receiver); `false` refuses them.",
+    ),
+    (
+        "LANA_WEBHOOK_SUBSCRIPTIONS",
+        "`true`: `lana consume` also receives every event, owes it to the tenants' webhook"
+        " subscriptions that want it and sends their deliveries (see docs/events.md).",
     ),
     ("LANA_BROKER_HEARTBEAT_SECONDS", "AMQP heartbeat (0 disables it)."),
     ("LANA_BROKER_CONNECT_TIMEOUT_SECONDS", "Timeout of one connection attempt to the broker."),

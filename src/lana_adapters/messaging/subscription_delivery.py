@@ -30,7 +30,8 @@ from uuid import UUID
 
 from lana_adapters.messaging import codec
 from lana_adapters.messaging.formats import FORMATS, NotInFormat
-from lana_adapters.messaging.webhook import shown_url
+from lana_adapters.messaging.handling import Deliver, Transient
+from lana_adapters.messaging.webhook import Routes, shown_url
 from lana_adapters.messaging.webhook_client import CallFailed, WebhookClient
 from lana_core.domain import webhook_signing
 from lana_core.domain.events import DomainEvent
@@ -44,7 +45,7 @@ from lana_core.domain.webhooks import (
     Subscription,
     WebhookEvent,
 )
-from lana_core.errors import NotFound
+from lana_core.errors import NotFound, Unavailable
 from lana_core.ports import ClaimedDelivery, Clock, UnitOfWorkFactory, WebhookDeliveryQueue
 from lana_core.usecases._base import Kernel
 from lana_core.usecases.webhooks import PauseWebhookHandler
@@ -68,6 +69,28 @@ async def enqueue_matching(units: UnitOfWorkFactory, event: DomainEvent, body: b
         added = await unit.webhooks.enqueue(WebhookEvent.of(event, body), wanted, now)
         await unit.commit()
     return len(added)
+
+
+class OwedThenRouted:
+    """The consumer's :class:`~lana_adapters.messaging.handling.Deliver` when subscriptions
+    are delivered: owe the event to the subscriptions, then hand it to ``routed`` if one of
+    ``routes`` matches. A retry owes it again, which changes nothing."""
+
+    __slots__ = ("_clock", "_routed", "_routes", "_units")
+
+    def __init__(self, units: UnitOfWorkFactory, clock: Clock, routes: Routes, routed: Deliver) -> None:
+        self._units = units
+        self._clock = clock
+        self._routes = routes
+        self._routed = routed
+
+    async def __call__(self, event: DomainEvent, body: bytes, attempt: int, /) -> None:
+        try:
+            await enqueue_matching(self._units, event, body, self._clock.now())
+        except (Unavailable, OSError) as down:
+            raise Transient(f"subscriptions unavailable: {down}") from down
+        if self._routes.match(event.type) is not None:
+            await self._routed(event, body, attempt)
 
 
 class SubscriptionSender:
