@@ -148,7 +148,7 @@ async def _send_subscriptions(
         pause=pausing_through(kernel),
         # A lease outlives the longest call, so only a crashed sender's deliveries are taken again.
         lease_seconds=settings.webhook_timeout_seconds * 3,
-        batch=settings.prefetch,
+        batch=settings.lanes,  # no more calls at once than connections: none waits for one
     )
     log.info("sending deliveries of webhook subscriptions")
     try:
