@@ -68,7 +68,10 @@ async def run_relay(
     _require_shared_broker(settings, in_process=in_process)
     # The webhook consumer's queue waits for its events even while no consumer runs.
     publisher = KombuEventPublisher(
-        settings, topologies=[Topology.of(settings)] if settings.webhook_routes else []
+        settings,
+        topologies=[Topology.of(settings)]
+        if settings.webhook_routes or settings.webhook_subscriptions
+        else [],
     )
     wakeup = wakeup_for(settings.database_url)
     try:
