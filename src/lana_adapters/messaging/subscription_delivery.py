@@ -45,7 +45,7 @@ from lana_core.domain.webhooks import (
     Subscription,
     WebhookEvent,
 )
-from lana_core.errors import NotFound, Unavailable
+from lana_core.errors import LanaError, NotFound, Unavailable
 from lana_core.ports import ClaimedDelivery, Clock, UnitOfWorkFactory, WebhookDeliveryQueue
 from lana_core.usecases._base import Kernel
 from lana_core.usecases.webhooks import PauseWebhookHandler
@@ -133,7 +133,14 @@ class SubscriptionSender:
     async def run(self, stop: asyncio.Event) -> None:
         """Send until ``stop`` is set; waits ``idle_seconds`` whenever nothing is due."""
         while not stop.is_set():
-            if await self.send_due() == 0:
+            try:
+                sent = await self.send_due()
+            except Exception:
+                # The store is down, or one delivery could not be recorded: the sender goes on,
+                # and what it had claimed is claimed again once its lease ends.
+                log.exception("sending webhook deliveries failed; trying again")
+                sent = 0
+            if sent == 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self._idle_seconds)
 
@@ -202,6 +209,10 @@ class SubscriptionSender:
             await self._pause_subscription(subscription.tenant_id, subscription.id, reason)
         except NotFound:
             return  # deleted meanwhile: nothing to pause
+        except LanaError as error:
+            # Changed meanwhile, or the store is down: the next dead delivery tries again.
+            log.warning("pausing webhook subscription %s failed: %s", subscription.id, error)
+            return
         self._dead_in_a_row.pop(subscription.id, None)
         log.error(
             "webhook subscription %s -> %s paused: %s", subscription.id, shown_url(subscription.url), reason

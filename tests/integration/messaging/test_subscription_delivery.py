@@ -3,6 +3,7 @@ what, signed how, in which order, retried when, and paused when it keeps failing
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -31,7 +32,14 @@ from lana_core.domain.events import (
 )
 from lana_core.domain.pagination import PageRequest
 from lana_core.domain.webhook_retries import RetrySchedule
-from lana_core.domain.webhooks import DeliveryAttempt, DeliveryStatus, Subscription, SubscriptionSpec
+from lana_core.domain.webhooks import (
+    Delivery,
+    DeliveryAttempt,
+    DeliveryStatus,
+    Subscription,
+    SubscriptionSpec,
+)
+from lana_core.errors import Unavailable
 from lana_core.memory import (
     InMemoryCache,
     InMemoryStore,
@@ -39,6 +47,7 @@ from lana_core.memory import (
     InMemoryWebhookDeliveryQueue,
     ManualClock,
 )
+from lana_core.ports import ClaimedDelivery
 from lana_core.system import TimeOrderedIds
 from lana_core.usecases._base import Kernel
 from tests.integration.messaging.events import event
@@ -274,3 +283,40 @@ async def test_each_attempt_is_kept_with_its_status(world: World, receiver: Rece
     failed, delivered = await world.attempts(subscription)
     assert (failed.number, failed.status_code, failed.error) == (1, 502, "HTTP 502")
     assert (delivered.number, delivered.status_code, delivered.error) == (2, 200, None)
+
+
+class FailingOnce:
+    """A delivery queue whose first claim fails, as a store that is down for a moment."""
+
+    def __init__(self, queue: InMemoryWebhookDeliveryQueue) -> None:
+        self._queue = queue
+        self.failed = False
+
+    async def claim(self, limit: int, lease_seconds: float) -> Sequence[ClaimedDelivery]:
+        if not self.failed:
+            self.failed = True
+            raise Unavailable("the database is down")
+        return await self._queue.claim(limit, lease_seconds)
+
+    async def record(self, delivery: Delivery, attempt: DeliveryAttempt) -> None:
+        await self._queue.record(delivery, attempt)
+
+    async def open_count(self) -> int:
+        return await self._queue.open_count()
+
+
+async def test_a_sender_whose_store_fails_goes_on_once_it_is_back(world: World, receiver: Receiver) -> None:
+    failing = FailingOnce(InMemoryWebhookDeliveryQueue(world.store, world.clock))
+    client = WebhookClient(2, connections=1, allow_private=True)
+    sender = SubscriptionSender(failing, client, world.clock, pause=world.sender_pause, idle_seconds=0.01)
+    await world.subscribe(receiver.url("/hook"))
+    sent = customer()
+    await world.publish(sent)
+    stop = asyncio.Event()
+    running = asyncio.create_task(sender.run(stop))
+    await asyncio.to_thread(receiver.wait_for, 1, 10)
+    stop.set()
+    await running
+    await client.aclose()
+    assert failing.failed
+    assert receiver.ids() == [str(sent.id)]

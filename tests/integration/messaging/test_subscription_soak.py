@@ -27,6 +27,7 @@ from lana_core.app import Lana
 from lana_core.usecases.webhooks import CreateWebhook
 from lana_testing.support import FAST_HASHER
 from tests.integration.messaging.backends import SQL_BACKENDS, Backend
+from tests.integration.messaging.checker import order_inversions
 from tests.integration.messaging.receiver import Received, Receiver
 from tests.integration.messaging.running import until, until_drained
 from tests.integration.messaging.test_soak import _write
@@ -183,19 +184,13 @@ def _report(
     expected: dict[str, tuple[str, int]], receiver: DeduplicatingReceiver, chaos: Chaos
 ) -> dict[str, int]:
     counts = Counter(receiver.applied)
-    newest: dict[str, int] = {}
-    inversions = 0
-    for event_id in receiver.applied:
-        aggregate, version = expected.get(event_id, ("?", 0))
-        inversions += version < newest.get(aggregate, 0)
-        newest[aggregate] = max(version, newest.get(aggregate, 0))
     return {
         "events": len(expected),
         "lost": len(set(expected) - set(counts)),
         "unexpected": len(set(counts) - set(expected)),
         "applied_twice": sum(n - 1 for n in counts.values()),  # a repeat under another webhook-id
         "repeats_deduplicated": receiver.repeats,
-        "order_inversions": inversions,
+        "order_inversions": order_inversions(receiver.applied, expected),
         "worker_kills": chaos.kills,
         "receiver_outages": chaos.outages,
     }
