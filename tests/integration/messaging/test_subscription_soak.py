@@ -13,6 +13,7 @@ import os
 import random
 import sys
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from lana_adapters.messaging.runtime import run_relay
 from lana_adapters.messaging.settings import MessagingSettings
 from lana_adapters.sql.tables import outbox
 from lana_core.app import Lana
+from lana_core.domain import webhook_signing
 from lana_core.usecases.webhooks import CreateWebhook
 from lana_testing.support import FAST_HASHER
 from tests.integration.messaging.backends import SQL_BACKENDS, Backend
@@ -40,19 +42,26 @@ MIN_KILLS = int(os.environ.get("LANA_SOAK_MIN_KILLS", "3"))
 
 
 class DeduplicatingReceiver:
-    """Answers 503 while ``down``; otherwise applies a request unless its ``webhook-id`` was
-    applied before (then it only answers 200), recording the body's event id as applied."""
+    """Answers 503 while ``down``; otherwise checks the signature (a request cut short by a
+    killed worker fails it: 401, not applied), then applies the request unless its
+    ``webhook-id`` was applied before (then it only answers 200), recording the body's event
+    id as applied."""
 
     def __init__(self) -> None:
         self.down = False
+        self.secret = ""
         self.applied: list[str] = []  # event ids from the bodies, in the order applied
         self.repeats = 0  # requests whose webhook-id was applied already
+        self.refused = 0  # requests whose signature did not verify
         self._seen: set[str] = set()
         self._lock = threading.Lock()
 
     def __call__(self, request: Received, _seen: int) -> int:
         if self.down:
             return 503
+        if not webhook_signing.verify(self.secret, request.headers, request.body, now=time.time()):
+            self.refused += 1
+            return 401
         with self._lock:
             key = request.headers["webhook-id"]
             if key in self._seen:
@@ -134,9 +143,8 @@ async def test_subscription_soak_loses_nothing_and_applies_each_event_once_in_or
     receiver.script("/subscription", deduplicating)
     admin = await make_tenant(backend.kernel)
     lana = Lana(backend.kernel, hasher=FAST_HASHER, webhook_urls_may_be_private=True)
-    await lana.create_webhook(
-        admin, CreateWebhook(url=receiver.url("/subscription"), event_types=["customer.*"])
-    )
+    wanted = CreateWebhook(url=receiver.url("/subscription"), event_types=["customer.*"])
+    deduplicating.secret = (await lana.create_webhook(admin, wanted)).secret
     rng = random.Random(11)
     chaos = Chaos(settings, deduplicating, rng, tmp_path)
     stop, delivered = asyncio.Event(), asyncio.Event()
@@ -192,6 +200,7 @@ def _report(
         "unexpected": len(set(counts) - set(expected)),
         "applied_twice": sum(n - 1 for n in counts.values()),  # a repeat under another webhook-id
         "repeats_deduplicated": receiver.repeats,
+        "refused_unsigned": receiver.refused,
         "order_inversions": order_inversions(receiver.applied, expected),
         "worker_kills": chaos.kills,
         "receiver_outages": chaos.outages,
