@@ -97,6 +97,19 @@ from lana_core.usecases.users import (
     RecoverAccountHandler,
     ResetPasswordHandler,
 )
+from lana_core.usecases.webhooks import (
+    CreateWebhookHandler,
+    DeleteWebhookHandler,
+    GetWebhookHandler,
+    ListWebhookAttemptsHandler,
+    ListWebhookDeliveriesHandler,
+    ListWebhooksHandler,
+    PauseWebhookHandler,
+    RedeliverWebhookHandler,
+    RedeliverWebhookRangeHandler,
+    RotateWebhookSecretHandler,
+    UpdateWebhookHandler,
+)
 
 
 class Lana:
@@ -105,8 +118,9 @@ class Lana:
     ``insight_model`` is the model asked for insights (None: the rules engine answers
     alone). ``sessions_cache`` keeps what sign-in sessions act as (default: the kernel's
     cache); it must be shared by every process that changes users or sessions, or be
-    one that keeps nothing. Keep one instance per process: insight generation holds the
-    circuit breaker and the in-flight map.
+    one that keeps nothing. ``webhook_urls_may_be_private`` lets webhook subscriptions name
+    loopback and private addresses (development against a local receiver). Keep one
+    instance per process: insight generation holds the circuit breaker and the in-flight map.
     """
 
     def __init__(
@@ -117,6 +131,7 @@ class Lana:
         insight_model: InsightModel | None = None,
         insight_options: InsightOptions | None = None,
         sessions_cache: Cache | None = None,
+        webhook_urls_may_be_private: bool = False,
     ) -> None:
         self.kernel = kernel
         self._tenancy(kernel, hasher, sessions_cache or kernel.cache)
@@ -124,6 +139,7 @@ class Lana:
         self._work(kernel)
         self._insights(kernel, insight_model, insight_options)
         self._analytics(kernel)
+        self._webhooks(kernel, allow_private_urls=webhook_urls_may_be_private)
 
     @classmethod
     def in_memory(cls, *, insight_model: InsightModel | None = None) -> Lana:
@@ -220,3 +236,16 @@ class Lana:
         self.get_dashboard = GetDashboardHandler(kernel)
         self.get_task_counts = GetTaskCountsHandler(kernel)
         self.get_interactions_per_day = GetInteractionsPerDayHandler(kernel)
+
+    def _webhooks(self, kernel: Kernel, *, allow_private_urls: bool) -> None:
+        self.create_webhook = CreateWebhookHandler(kernel, allow_private_urls=allow_private_urls)
+        self.update_webhook = UpdateWebhookHandler(kernel, allow_private_urls=allow_private_urls)
+        self.rotate_webhook_secret = RotateWebhookSecretHandler(kernel)
+        self.pause_webhook = PauseWebhookHandler(kernel)
+        self.delete_webhook = DeleteWebhookHandler(kernel)
+        self.get_webhook = GetWebhookHandler(kernel)
+        self.list_webhooks = ListWebhooksHandler(kernel)
+        self.list_webhook_deliveries = ListWebhookDeliveriesHandler(kernel)
+        self.list_webhook_attempts = ListWebhookAttemptsHandler(kernel)
+        self.redeliver_webhook = RedeliverWebhookHandler(kernel)
+        self.redeliver_webhook_range = RedeliverWebhookRangeHandler(kernel)

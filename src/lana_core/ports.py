@@ -42,6 +42,7 @@ from lana_core.domain.projects import Project, ProjectStats, Task, TaskStats
 from lana_core.domain.queries import CustomerQuery, ProjectQuery, TaskQuery
 from lana_core.domain.sessions import Session, SessionView
 from lana_core.domain.tenancy import Tenant, User
+from lana_core.domain.webhooks import Delivery, DeliveryAttempt, Subscription, WebhookEvent
 
 T = TypeVar("T")
 
@@ -153,6 +154,76 @@ class ApiKeyRepository(Protocol):
 
     async def list_all(self) -> Sequence[ApiKey]:
         """Every key of the tenant, newest first."""
+        ...
+
+
+class WebhookRepository(Protocol):
+    """The webhook subscriptions of one tenant, and the deliveries owed to them.
+
+    Subscriptions change in the unit of work's transaction (with their audit entries and
+    events); so do enqueued and redelivered deliveries. Attempts are written by the
+    :class:`WebhookDeliveryQueue` and only read here.
+    """
+
+    async def add(self, subscription: Subscription) -> None:
+        """Store a new subscription."""
+        ...
+
+    async def get(self, subscription_id: UUID) -> Subscription | None: ...
+
+    async def update(self, subscription: Subscription) -> None:
+        """Store ``subscription``; raises StaleVersion unless the stored version is
+        ``subscription.version - 1``."""
+        ...
+
+    async def delete(self, subscription: Subscription) -> None:
+        """Delete the subscription with its deliveries and their attempts; raises StaleVersion
+        unless it is stored at ``subscription.version``."""
+        ...
+
+    async def list(self, page: PageRequest) -> Page[Subscription]:
+        """Subscriptions, newest first (ties: larger id first)."""
+        ...
+
+    async def list_all(self) -> Sequence[Subscription]:
+        """Every subscription of the tenant, paused ones included, in no particular order:
+        what an event is matched against."""
+        ...
+
+    async def enqueue(
+        self, event: WebhookEvent, subscriptions: Sequence[Subscription], now: datetime
+    ) -> Sequence[Delivery]:
+        """Owe ``event`` to each of ``subscriptions``, each delivery pending and due at ``now``;
+        an event already owed to a subscription is skipped (idempotent on (subscription,
+        event)). Returns the deliveries made now; each gets a ``sequence`` above every
+        earlier one's, so deliveries of one aggregate go out in the order enqueued."""
+        ...
+
+    async def get_delivery(self, delivery_id: UUID) -> Delivery | None: ...
+
+    async def deliveries(self, subscription_id: UUID, page: PageRequest) -> Page[Delivery]:
+        """The subscription's deliveries, last enqueued first (by ``sequence``)."""
+        ...
+
+    async def attempts(
+        self, subscription_id: UUID, page: PageRequest, *, delivery_id: UUID | None = None
+    ) -> Page[DeliveryAttempt]:
+        """The subscription's delivery log (of one delivery, with ``delivery_id``), newest
+        attempt first (ties: larger id first)."""
+        ...
+
+    async def redeliver(
+        self,
+        subscription_id: UUID,
+        now: datetime,
+        *,
+        delivery_id: UUID | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> int:
+        """Make deliveries of the subscription pending again, due at ``now`` (see
+        :meth:`Delivery.redelivered`): the one ``delivery_id``, or those whose event occurred
+        in ``[since, until)`` (either bound open when None). Returns how many."""
         ...
 
 
@@ -412,6 +483,7 @@ class UnitOfWork(Protocol):
     users: UserRepository
     sessions: SessionRepository
     api_keys: ApiKeyRepository
+    webhooks: WebhookRepository
     customers: CustomerRepository
     projects: ProjectRepository
     tasks: TaskRepository
@@ -525,3 +597,39 @@ class OutboxRelayStore(Protocol):
         ...
 
     async def pending_count(self) -> int: ...
+
+
+@frozen(kw_only=True)
+class ClaimedDelivery:
+    """A delivery leased to one sender, with the subscription it goes to as it is now."""
+
+    delivery: Delivery
+    subscription: Subscription
+
+
+class WebhookDeliveryQueue(Protocol):
+    """The delivery worker's view of every tenant's deliveries: claim due ones, record each try.
+
+    A claim is a lease, as the outbox relay's: a delivery not recorded before its lease ends
+    (a crashed sender) is claimed again, so nothing is lost; the receiver de-duplicates by
+    event id. Order per aggregate: a delivery is claimable only while no delivery of the same
+    subscription and aggregate with a lower ``sequence`` is still open (pending or failed),
+    leased or not, due or not.
+    """
+
+    async def claim(self, limit: int, lease_seconds: float) -> Sequence[ClaimedDelivery]:
+        """At most ``limit`` open deliveries due by now, of active subscriptions, not leased,
+        each the earliest open one of its subscription and aggregate; lowest sequence first.
+        Each is leased for ``lease_seconds``."""
+        ...
+
+    async def record(self, delivery: Delivery, attempt: DeliveryAttempt) -> None:
+        """Store ``attempt`` and the delivery's state after it (``Delivery.attempted``), and
+        end its lease. Ignored when the delivery was deleted meanwhile (with its
+        subscription), or when its stored ``attempts`` is not ``attempt.number - 1`` (another
+        sender, which claimed it after this one's lease ended, recorded that attempt)."""
+        ...
+
+    async def open_count(self) -> int:
+        """Deliveries pending or failed, in every tenant."""
+        ...

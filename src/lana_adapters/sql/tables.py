@@ -23,6 +23,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     Table,
@@ -46,6 +47,7 @@ from lana_core.domain.insights import ChurnRisk, InsightSource
 from lana_core.domain.interactions import InteractionType
 from lana_core.domain.projects import Priority, ProjectStatus
 from lana_core.domain.tenancy import Role
+from lana_core.domain.webhooks import DeliveryStatus, WebhookFormat
 
 metadata = MetaData(
     naming_convention={
@@ -63,6 +65,9 @@ TENANT_TABLES = (
     "api_keys",
     "import_jobs",
     "import_refusals",
+    "webhook_subscriptions",
+    "webhook_deliveries",
+    "webhook_attempts",
     "customers",
     "projects",
     "tasks",
@@ -206,6 +211,92 @@ import_refusals = Table(
     Column("row", JsonDocument, nullable=False),
     PrimaryKeyConstraint("tenant_id", "job_id", "line"),
     _parent("import_jobs", "job_id"),
+)
+
+# Webhook subscriptions (see lana_core.domain.webhooks). The secret is kept as it was made:
+# requests are signed with it, so a digest would not do. Patterns and filters are JSON
+# lists of text (filters in the language's canonical form, parsed again when read).
+webhook_subscriptions = Table(
+    "webhook_subscriptions",
+    metadata,
+    _tenant_id(references_tenants=True),
+    Column("id", Uuid, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("event_types", JsonDocument, nullable=False),
+    Column("filters", JsonDocument, nullable=False),
+    Column("format", Text, nullable=False),
+    Column("secret", Text, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("paused_reason", Text),
+    Column("created_by", Uuid),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("version", Integer, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "id"),
+    one_of("format", WebhookFormat),
+    Index("ix_webhook_subscriptions_created", "tenant_id", "created_at", "id"),
+)
+
+# Open deliveries (pending or failed), spelt as each database reflects it back.
+_OPEN_DELIVERY: dict[str, Any] = {
+    "postgresql_where": text("(status = ANY (ARRAY['pending', 'failed']))"),
+    "sqlite_where": text("status IN ('pending', 'failed')"),
+}
+
+# One row per event owed to a subscription; its id is derived from both, so enqueueing an
+# event twice inserts nothing. ``seq`` is the enqueue order (see outbox.seq for SQLite).
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    _tenant_id(),
+    Column("id", Uuid, nullable=False),
+    Column("subscription_id", Uuid, nullable=False),
+    Column("seq", BigInteger, Identity(), nullable=False),
+    Column("event_id", Uuid, nullable=False),
+    Column("event_type", Text, nullable=False),
+    Column("aggregate_id", Uuid, nullable=False),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("pending_since", UtcDateTime, nullable=False),
+    Column("last_attempt_at", UtcDateTime),
+    Column("leased_until", UtcDateTime),
+    PrimaryKeyConstraint("tenant_id", "id"),
+    _parent("webhook_subscriptions", "subscription_id"),
+    one_of("status", DeliveryStatus),
+    Index("ix_webhook_deliveries_seq", "seq", unique=True),
+    Index("ix_webhook_deliveries_subscription", "tenant_id", "subscription_id", "seq"),
+    # What a claim reads: the open deliveries in order, and the earlier open ones of an aggregate.
+    Index("ix_webhook_deliveries_open", "seq", **_OPEN_DELIVERY),
+    Index(
+        "ix_webhook_deliveries_open_aggregate",
+        "tenant_id",
+        "subscription_id",
+        "aggregate_id",
+        "seq",
+        **_OPEN_DELIVERY,
+    ),
+)
+
+webhook_attempts = Table(
+    "webhook_attempts",
+    metadata,
+    _tenant_id(),
+    Column("id", Uuid, nullable=False),
+    Column("subscription_id", Uuid, nullable=False),
+    Column("delivery_id", Uuid, nullable=False),
+    Column("event_id", Uuid, nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("status_code", Integer),
+    Column("latency_ms", Integer, nullable=False),
+    Column("response_excerpt", Text),
+    Column("error", Text),
+    PrimaryKeyConstraint("tenant_id", "id"),
+    _parent("webhook_deliveries", "delivery_id"),
+    Index("ix_webhook_attempts_log", "tenant_id", "subscription_id", "at", "id"),
 )
 
 customers = Table(

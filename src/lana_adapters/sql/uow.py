@@ -26,6 +26,7 @@ from lana_adapters.sql.settings import APP_ROLE
 from lana_adapters.sql.tasks import SqlTaskRepository
 from lana_adapters.sql.tenancy import SqlTenantRepository, SqlUserRepository
 from lana_adapters.sql.tx import Features, Tx
+from lana_adapters.sql.webhooks import SqlWebhookRepository
 from lana_core.errors import LanaError
 from lana_core.ports import (
     AnalyticsStore,
@@ -42,6 +43,7 @@ from lana_core.ports import (
     TenantRepository,
     UnitOfWorkFactory,
     UserRepository,
+    WebhookRepository,
 )
 
 _HAS_FTS = text("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'customers_fts'")
@@ -94,12 +96,14 @@ class SqlUnitOfWork:
         "tasks",
         "tenants",
         "users",
+        "webhooks",
     )
 
     tenants: TenantRepository
     users: UserRepository
     sessions: SessionRepository
     api_keys: ApiKeyRepository
+    webhooks: WebhookRepository
     customers: CustomerRepository
     projects: ProjectRepository
     tasks: TaskRepository
@@ -138,6 +142,7 @@ class SqlUnitOfWork:
         self.users = SqlUserRepository(tx)
         self.sessions = SqlSessionRepository(tx)
         self.api_keys = SqlApiKeyRepository(tx)
+        self.webhooks = SqlWebhookRepository(tx)
         self.customers = SqlCustomerRepository(tx)
         self.projects = SqlProjectRepository(tx)
         self.tasks = SqlTaskRepository(tx)

@@ -106,6 +106,13 @@ def has_control_characters(value: str, *, multiline: bool = False) -> bool:
     return forbidden.search(value) is not None
 
 
+def replace_control_characters(value: str, *, multiline: bool = False) -> str:
+    """``value`` with each forbidden character replaced by U+FFFD: text received from
+    outside (a webhook receiver's answer) kept as far as it can be stored."""
+    forbidden = _FORBIDDEN_IN_LINES if multiline else _FORBIDDEN_IN_LINE
+    return forbidden.sub("\ufffd", value)
+
+
 def email(errors: Errors, field: str, value: object) -> str | None:
     """Normalise an address to lower case; None or blank means no address."""
     cleaned = text(errors, field, value, max_length=254)

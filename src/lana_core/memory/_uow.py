@@ -20,6 +20,7 @@ from lana_core.memory._repositories.import_jobs import InMemoryImportJobReposito
 from lana_core.memory._repositories.projects import InMemoryProjectRepository, InMemoryTaskRepository
 from lana_core.memory._repositories.sessions import InMemorySessionRepository
 from lana_core.memory._repositories.tenancy import InMemoryTenantRepository, InMemoryUserRepository
+from lana_core.memory._repositories.webhooks import InMemoryWebhookRepository
 from lana_core.memory._staging import Scope
 from lana_core.memory._store import InMemoryStore
 from lana_core.ports import (
@@ -36,6 +37,7 @@ from lana_core.ports import (
     TaskRepository,
     TenantRepository,
     UserRepository,
+    WebhookRepository,
 )
 
 R = TypeVar("R")
@@ -87,6 +89,7 @@ class InMemoryUnitOfWork:
     users = _Repository[UserRepository](InMemoryUserRepository)
     sessions = _Repository[SessionRepository](InMemorySessionRepository)
     api_keys = _Repository[ApiKeyRepository](InMemoryApiKeyRepository)
+    webhooks = _Repository[WebhookRepository](InMemoryWebhookRepository)
     customers = _Repository[CustomerRepository](InMemoryCustomerRepository)
     projects = _Repository[ProjectRepository](InMemoryProjectRepository)
     tasks = _Repository[TaskRepository](InMemoryTaskRepository)

@@ -29,6 +29,7 @@ from lana_testing.contract import (
     timeline,
     uniqueness,
     unit_of_work,
+    webhooks,
 )
 from lana_testing.contract.api_keys import *  # noqa: F403
 from lana_testing.contract.control_characters import *  # noqa: F403
@@ -52,6 +53,7 @@ from lana_testing.contract.tenant_settings_version import *  # noqa: F403
 from lana_testing.contract.timeline import *  # noqa: F403
 from lana_testing.contract.uniqueness import *  # noqa: F403
 from lana_testing.contract.unit_of_work import *  # noqa: F403
+from lana_testing.contract.webhooks import *  # noqa: F403
 
 __all__: list[str] = []
 __all__ += api_keys.__all__
@@ -76,3 +78,4 @@ __all__ += tenant_settings_version.__all__
 __all__ += timeline.__all__
 __all__ += uniqueness.__all__
 __all__ += unit_of_work.__all__
+__all__ += webhooks.__all__
