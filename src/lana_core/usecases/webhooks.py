@@ -158,12 +158,10 @@ class UpdateWebhookHandler(_ChangesWebhooks):
                 filters=current.filter_texts if command.filters is UNSET else command.filters,
                 format=patched(command, current, "format"),
             )
-            changed = current if spec == current.spec else current.changed(spec, now)
-            if command.active is UNSET or command.active == changed.active:
-                return changed
-            if not isinstance(command.active, bool):
+            active = patched(command, current, "active")
+            if not isinstance(active, bool):
                 raise ValidationError.single("active", "type", "must be true or false")
-            return changed.resumed(now) if command.active else changed.paused(PAUSED_BY_ADMIN, now)
+            return current.revised(spec, active=active, pause_reason=PAUSED_BY_ADMIN, now=now)
 
         return await self._change(
             actor, command.subscription_id, edit, expected_version=command.expected_version
