@@ -9,7 +9,7 @@ subscription and aggregate remains, as the outbox relay's claim does per aggrega
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
@@ -19,11 +19,9 @@ from sqlalchemy import Executable, Insert, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from lana_adapters.sql.driver import transaction_as
-from lana_adapters.sql.engine import POSTGRESQL, options_of
-from lana_adapters.sql.errors import DRIVER_ERRORS, is_retryable, translate
 from lana_adapters.sql.paging import after, order_by, page_of
 from lana_adapters.sql.prepared import Prepared
+from lana_adapters.sql.relaying import RelayTransactions
 from lana_adapters.sql.settings import RELAY_ROLE
 from lana_adapters.sql.tables import webhook_attempts, webhook_deliveries, webhook_subscriptions
 from lana_adapters.sql.tx import AnyRow, Tx
@@ -198,13 +196,12 @@ def _with_sequence(draft: Delivery, sequence: int) -> Delivery:
 class SqlWebhookDeliveryQueue:
     """A :class:`~lana_core.ports.WebhookDeliveryQueue` over the deliveries of every tenant.
 
-    Each call is one short transaction, as ``role`` on PostgreSQL (the relay role, which
-    row-level security lets see every tenant's deliveries), retried on a serialization
-    failure or deadlock like the outbox relay store's. On PostgreSQL a claim skips rows
+    Each call is one short transaction of :class:`~lana_adapters.sql.relaying.RelayTransactions`
+    (as ``role`` on PostgreSQL, the relay role, retried ``retries`` times). On PostgreSQL a claim skips rows
     another worker is claiming (``FOR UPDATE SKIP LOCKED``), so several workers can run.
     """
 
-    __slots__ = ("_clock", "_engine", "_retries", "_role", "_writers")
+    __slots__ = ("_clock", "_transactions")
 
     def __init__(
         self,
@@ -214,16 +211,12 @@ class SqlWebhookDeliveryQueue:
         role: str | None = RELAY_ROLE,
         retries: int = 3,
     ) -> None:
-        options = options_of(engine)
-        self._engine = engine
-        self._role = role if options.postgres else None
+        self._transactions = RelayTransactions(engine, role, retries)
         self._clock = clock or SystemClock()
-        self._retries = retries
-        self._writers = options.writers
 
     async def claim(self, limit: int, lease_seconds: float) -> Sequence[ClaimedDelivery]:
         now = self._clock.now()
-        statement = _CLAIM_POSTGRES if self._engine.dialect.name == POSTGRESQL else _CLAIM_SQLITE
+        statement = _CLAIM_POSTGRES if self._transactions.postgres else _CLAIM_SQLITE
         params = {"now": now, "until": now + timedelta(seconds=lease_seconds), "limit": limit}
 
         async def run(conn: AsyncConnection) -> list[ClaimedDelivery]:
@@ -243,7 +236,7 @@ class SqlWebhookDeliveryQueue:
                 for row in claimed
             ]
 
-        return await self._run(run, writes=True)
+        return await self._transactions.run(run, writes=True)
 
     async def record(self, delivery: Delivery, attempt: DeliveryAttempt) -> None:
         settle = (
@@ -268,27 +261,13 @@ class SqlWebhookDeliveryQueue:
             if (await conn.execute(settle)).rowcount == 1:
                 await conn.execute(webhook_attempts.insert().values(_attempt_values(attempt)))
 
-        await self._run(run, writes=True)
+        await self._transactions.run(run, writes=True)
 
     async def open_count(self) -> int:
         async def run(conn: AsyncConnection) -> int:
             return int((await conn.execute(_OPEN_COUNT)).scalar_one())
 
-        return await self._run(run)
-
-    async def _run(self, work: Callable[[AsyncConnection], Awaitable[T]], *, writes: bool = False) -> T:
-        for attempt in range(self._retries + 1):
-            try:
-                async with (
-                    self._engine.connect() as conn,
-                    transaction_as(conn, self._role, writers=self._writers if writes else None),
-                ):
-                    return await work(conn)
-            except DRIVER_ERRORS as error:
-                if attempt < self._retries and is_retryable(error):
-                    continue
-                raise translate(error) from error
-        raise AssertionError("unreachable")
+        return await self._transactions.run(run)
 
 
 _OPEN_COUNT = select(func.count()).where(d.status.in_(_OPEN))
