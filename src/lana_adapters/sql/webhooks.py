@@ -239,27 +239,16 @@ class SqlWebhookDeliveryQueue:
         return await self._transactions.run(run, writes=True)
 
     async def record(self, delivery: Delivery, attempt: DeliveryAttempt) -> None:
-        settle = (
-            webhook_deliveries.update()
-            .where(
-                d.tenant_id == delivery.tenant_id,
-                d.id == delivery.id,
-                # Another sender that held the delivery after this one's lease ended may
-                # have recorded this attempt already: then this one changes nothing.
-                d.attempts == attempt.number - 1,
-            )
-            .values(
-                status=delivery.status.value,
-                attempts=delivery.attempts,
-                next_attempt_at=delivery.next_attempt_at,
-                last_attempt_at=delivery.last_attempt_at,
-                leased_until=None,
-            )
-        )
+        await self.record_many([(delivery, attempt)])
+
+    async def record_many(self, outcomes: Sequence[tuple[Delivery, DeliveryAttempt]]) -> None:
+        if not outcomes:
+            return
 
         async def run(conn: AsyncConnection) -> None:
-            if (await conn.execute(settle)).rowcount == 1:
-                await conn.execute(webhook_attempts.insert().values(_attempt_values(attempt)))
+            for delivery, attempt in outcomes:
+                if (await conn.execute(_SETTLE, _settled(delivery, attempt))).rowcount == 1:
+                    await conn.execute(_ATTEMPT, _attempt_values(attempt))
 
         await self._transactions.run(run, writes=True)
 
@@ -271,6 +260,36 @@ class SqlWebhookDeliveryQueue:
 
 
 _OPEN_COUNT = select(func.count()).where(d.status.in_(_OPEN))
+_SETTLE = (
+    webhook_deliveries.update()
+    .where(
+        d.tenant_id == bindparam("w_tenant"),
+        d.id == bindparam("w_id"),
+        # Another sender that held the delivery after this one's lease ended may have
+        # recorded this attempt already: then this one changes nothing.
+        d.attempts == bindparam("w_attempts"),
+    )
+    .values(
+        status=bindparam("status"),
+        attempts=bindparam("attempts"),
+        next_attempt_at=bindparam("next_attempt_at"),
+        last_attempt_at=bindparam("last_attempt_at"),
+        leased_until=None,
+    )
+)
+_ATTEMPT = webhook_attempts.insert()
+
+
+def _settled(delivery: Delivery, attempt: DeliveryAttempt) -> dict[str, Any]:
+    return {
+        "w_tenant": delivery.tenant_id,
+        "w_id": delivery.id,
+        "w_attempts": attempt.number - 1,
+        "status": delivery.status.value,
+        "attempts": delivery.attempts,
+        "next_attempt_at": delivery.next_attempt_at,
+        "last_attempt_at": delivery.last_attempt_at,
+    }
 
 
 def _claim(*, skip_locked: bool) -> Executable:
