@@ -9,13 +9,13 @@ subscription and aggregate remains, as the outbox relay's claim does per aggrega
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
 
 import attrs
-from sqlalchemy import Executable, Insert, bindparam, func, select
+from sqlalchemy import Executable, Insert, Table, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -245,10 +245,16 @@ class SqlWebhookDeliveryQueue:
         if not outcomes:
             return
 
+        # Two statements for the whole batch (each run for many rows at once): settle every
+        # delivery still at the attempt before, then log each attempt its delivery now holds.
+        # A second sender's copy of an attempt updates nothing and inserts nothing (same id).
+        settle = [_settled(delivery, attempt) for delivery, attempt in outcomes]
+        log = [_attempt_values(attempt) for _, attempt in outcomes]
+        logged = _LOG_POSTGRES if self._transactions.postgres else _LOG_SQLITE
+
         async def run(conn: AsyncConnection) -> None:
-            for delivery, attempt in outcomes:
-                if (await conn.execute(_SETTLE, _settled(delivery, attempt))).rowcount == 1:
-                    await conn.execute(_ATTEMPT, _attempt_values(attempt))
+            await conn.execute(_SETTLE, settle)
+            await conn.execute(logged, log)
 
         await self._transactions.run(run, writes=True)
 
@@ -277,7 +283,28 @@ _SETTLE = (
         leased_until=None,
     )
 )
-_ATTEMPT = webhook_attempts.insert()
+
+
+def _log_attempt(insert: Callable[[Table], Any]) -> Executable:
+    """Insert an attempt only when its delivery holds it (``attempts`` = its number): not for
+    a delivery deleted meanwhile, nor twice."""
+    columns = list(webhook_attempts.columns)
+    held = (
+        select(d.id)
+        .where(
+            d.tenant_id == bindparam("tenant_id"),
+            d.id == bindparam("delivery_id"),
+            d.attempts == bindparam("number"),
+        )
+        .exists()
+    )
+    row = select(*(bindparam(column.name, type_=column.type) for column in columns)).where(held)
+    statement: Any = insert(webhook_attempts).from_select([column.name for column in columns], row)
+    return statement.on_conflict_do_nothing()  # type: ignore[no-any-return]
+
+
+_LOG_POSTGRES = _log_attempt(postgresql.insert)
+_LOG_SQLITE = _log_attempt(sqlite.insert)
 
 
 def _settled(delivery: Delivery, attempt: DeliveryAttempt) -> dict[str, Any]:
