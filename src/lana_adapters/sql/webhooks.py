@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import attrs
-from sqlalchemy import Executable, Insert, Table, bindparam, func, select
+from sqlalchemy import ColumnElement, Executable, Insert, Table, bindparam, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -51,7 +51,15 @@ from lana_core.system import SystemClock
 _KIND = "webhook subscription"
 T = TypeVar("T")
 s, d, a = webhook_subscriptions.c, webhook_deliveries.c, webhook_attempts.c
-_OPEN = [status.value for status in OPEN_STATUSES]
+_OPEN = sorted(status.value for status in OPEN_STATUSES)
+
+
+def _is_open(status: ColumnElement[str]) -> ColumnElement[bool]:
+    """``status IN ('failed', 'pending')`` with the values written into the SQL, not sent as
+    parameters: PostgreSQL uses the partial indexes over open deliveries only when it can
+    prove their predicate from constants, which a cached generic plan's parameters are not."""
+    return status.in_([literal(value, literal_execute=True) for value in _OPEN])
+
 
 _INSERT = insert(webhook_subscriptions)
 _UPDATE = versioned_update(webhook_subscriptions)
@@ -265,7 +273,7 @@ class SqlWebhookDeliveryQueue:
         return await self._transactions.run(run)
 
 
-_OPEN_COUNT = select(func.count()).where(d.status.in_(_OPEN))
+_OPEN_COUNT = select(func.count()).where(_is_open(d.status))
 _SETTLE = (
     webhook_deliveries.update()
     .where(
@@ -331,7 +339,7 @@ def _claim(*, skip_locked: bool) -> Executable:
             earlier.tenant_id == candidate.tenant_id,
             earlier.subscription_id == candidate.subscription_id,
             earlier.aggregate_id == candidate.aggregate_id,
-            earlier.status.in_(_OPEN),
+            _is_open(earlier.status),
             earlier.seq < candidate.seq,
         )
         .exists()
@@ -345,7 +353,7 @@ def _claim(*, skip_locked: bool) -> Executable:
     due = (
         select(candidate.seq)
         .where(
-            candidate.status.in_(_OPEN),
+            _is_open(candidate.status),
             candidate.next_attempt_at <= bindparam("now"),
             free,
             active,
