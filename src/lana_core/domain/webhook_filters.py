@@ -18,13 +18,13 @@ evaluating it is a few dict lookups and one set membership, whatever the event.
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 from attrs import field, frozen
 
+from lana_core.domain.choices import Choice
 from lana_core.errors import FieldError, ValidationError
 
 MAX_CONDITIONS: Final = 20
@@ -46,7 +46,7 @@ _NEEDS_QUOTES = re.compile(r"[\s,()\"\\]|^$")
 _UNESCAPE = re.compile(r"\\(.)")
 
 
-class Operator(enum.StrEnum):
+class Operator(Choice, field="operator"):
     """How a field's value is compared: ``=`` and ``in`` want it among the values, ``!=``
     and ``not in`` want it outside them."""
 
