@@ -367,6 +367,7 @@ class Container(containers.DeclarativeContainer):
         insight_model=insight_model,
         insight_options=insight_options,
         sessions_cache=sessions_cache,
+        webhook_urls_may_be_private=settings.provided.webhook_allow_private,
     )
     idempotency = providers.Singleton(_shared_or_local, redis, "idempotency", InMemoryIdempotencyStore)
     rate_limiter = providers.Singleton(_shared_or_local, redis, "rate_limiter", InMemoryRateLimiter)

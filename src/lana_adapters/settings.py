@@ -176,6 +176,11 @@ class Settings:
     login_ip_rate_limit_per_minute: int = _setting(
         "LANA_LOGIN_IP_RATE_LIMIT_PER_MINUTE", 30, "Sign-in attempts per client address a minute."
     )
+    webhook_allow_private: bool = _setting(
+        "LANA_WEBHOOK_ALLOW_PRIVATE",
+        False,
+        "Webhook URLs may name loopback, private and link-local addresses (development only).",
+    )
     api_key_rate_limit_per_minute: int = _setting(
         "LANA_API_KEY_RATE_LIMIT_PER_MINUTE", 600, "Requests per API key a minute (0: off)."
     )

@@ -630,6 +630,11 @@ class WebhookDeliveryQueue(Protocol):
         sender, which claimed it after this one's lease ended, recorded that attempt)."""
         ...
 
+    async def record_many(self, outcomes: Sequence[tuple[Delivery, DeliveryAttempt]]) -> None:
+        """:meth:`record` each of ``outcomes`` (delivery after the attempt, attempt) together,
+        in one transaction: how a sender settles a batch of answers cheaply."""
+        ...
+
     async def open_count(self) -> int:
         """Deliveries pending or failed, in every tenant."""
         ...

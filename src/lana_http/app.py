@@ -32,6 +32,7 @@ from lana_http.controllers.history import InsightBatchController, InsightControl
 from lana_http.controllers.import_jobs import ImportJobController
 from lana_http.controllers.metrics import MetricsController
 from lana_http.controllers.tenancy import SignupController, TenantController, UserController
+from lana_http.controllers.webhooks import WebhookController
 from lana_http.controllers.work import ProjectController, TaskController
 from lana_http.health import HealthController
 from lana_http.middleware.headers import add_security_headers
@@ -122,6 +123,7 @@ def _api(settings: HttpSettings) -> list[type[Controller]]:
         TenantController,
         UserController,
         ApiKeyController,
+        WebhookController,
         CustomerController,
         CustomerTransferController,
         ImportJobController,

@@ -9,21 +9,19 @@ subscription and aggregate remains, as the outbox relay's claim does per aggrega
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
 
 import attrs
-from sqlalchemy import Executable, Insert, bindparam, func, select
+from sqlalchemy import ColumnElement, Executable, Insert, Table, bindparam, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from lana_adapters.sql.driver import transaction_as
-from lana_adapters.sql.engine import POSTGRESQL, options_of
-from lana_adapters.sql.errors import DRIVER_ERRORS, is_retryable, translate
 from lana_adapters.sql.paging import after, order_by, page_of
 from lana_adapters.sql.prepared import Prepared
+from lana_adapters.sql.relaying import RelayTransactions
 from lana_adapters.sql.settings import RELAY_ROLE
 from lana_adapters.sql.tables import webhook_attempts, webhook_deliveries, webhook_subscriptions
 from lana_adapters.sql.tx import AnyRow, Tx
@@ -53,7 +51,15 @@ from lana_core.system import SystemClock
 _KIND = "webhook subscription"
 T = TypeVar("T")
 s, d, a = webhook_subscriptions.c, webhook_deliveries.c, webhook_attempts.c
-_OPEN = [status.value for status in OPEN_STATUSES]
+_OPEN = sorted(status.value for status in OPEN_STATUSES)
+
+
+def _is_open(status: ColumnElement[str]) -> ColumnElement[bool]:
+    """``status IN ('failed', 'pending')`` with the values written into the SQL, not sent as
+    parameters: PostgreSQL uses the partial indexes over open deliveries only when it can
+    prove their predicate from constants, which a cached generic plan's parameters are not."""
+    return status.in_([literal(value, literal_execute=True) for value in _OPEN])
+
 
 _INSERT = insert(webhook_subscriptions)
 _UPDATE = versioned_update(webhook_subscriptions)
@@ -198,13 +204,12 @@ def _with_sequence(draft: Delivery, sequence: int) -> Delivery:
 class SqlWebhookDeliveryQueue:
     """A :class:`~lana_core.ports.WebhookDeliveryQueue` over the deliveries of every tenant.
 
-    Each call is one short transaction, as ``role`` on PostgreSQL (the relay role, which
-    row-level security lets see every tenant's deliveries), retried on a serialization
-    failure or deadlock like the outbox relay store's. On PostgreSQL a claim skips rows
+    Each call is one short transaction of :class:`~lana_adapters.sql.relaying.RelayTransactions`
+    (as ``role`` on PostgreSQL, the relay role, retried ``retries`` times). On PostgreSQL a claim skips rows
     another worker is claiming (``FOR UPDATE SKIP LOCKED``), so several workers can run.
     """
 
-    __slots__ = ("_clock", "_engine", "_retries", "_role", "_writers")
+    __slots__ = ("_clock", "_transactions")
 
     def __init__(
         self,
@@ -214,16 +219,12 @@ class SqlWebhookDeliveryQueue:
         role: str | None = RELAY_ROLE,
         retries: int = 3,
     ) -> None:
-        options = options_of(engine)
-        self._engine = engine
-        self._role = role if options.postgres else None
+        self._transactions = RelayTransactions(engine, role, retries)
         self._clock = clock or SystemClock()
-        self._retries = retries
-        self._writers = options.writers
 
     async def claim(self, limit: int, lease_seconds: float) -> Sequence[ClaimedDelivery]:
         now = self._clock.now()
-        statement = _CLAIM_POSTGRES if self._engine.dialect.name == POSTGRESQL else _CLAIM_SQLITE
+        statement = _CLAIM_POSTGRES if self._transactions.postgres else _CLAIM_SQLITE
         params = {"now": now, "until": now + timedelta(seconds=lease_seconds), "limit": limit}
 
         async def run(conn: AsyncConnection) -> list[ClaimedDelivery]:
@@ -243,55 +244,87 @@ class SqlWebhookDeliveryQueue:
                 for row in claimed
             ]
 
-        return await self._run(run, writes=True)
+        return await self._transactions.run(run, writes=True)
 
     async def record(self, delivery: Delivery, attempt: DeliveryAttempt) -> None:
-        settle = (
-            webhook_deliveries.update()
-            .where(
-                d.tenant_id == delivery.tenant_id,
-                d.id == delivery.id,
-                # Another sender that held the delivery after this one's lease ended may
-                # have recorded this attempt already: then this one changes nothing.
-                d.attempts == attempt.number - 1,
-            )
-            .values(
-                status=delivery.status.value,
-                attempts=delivery.attempts,
-                next_attempt_at=delivery.next_attempt_at,
-                last_attempt_at=delivery.last_attempt_at,
-                leased_until=None,
-            )
-        )
+        await self.record_many([(delivery, attempt)])
+
+    async def record_many(self, outcomes: Sequence[tuple[Delivery, DeliveryAttempt]]) -> None:
+        if not outcomes:
+            return
+
+        # Two statements for the whole batch (each run for many rows at once): settle every
+        # delivery still at the attempt before, then log each attempt its delivery now holds.
+        # A second sender's copy of an attempt updates nothing and inserts nothing (same id).
+        settle = [_settled(delivery, attempt) for delivery, attempt in outcomes]
+        log = [_attempt_values(attempt) for _, attempt in outcomes]
+        logged = _LOG_POSTGRES if self._transactions.postgres else _LOG_SQLITE
 
         async def run(conn: AsyncConnection) -> None:
-            if (await conn.execute(settle)).rowcount == 1:
-                await conn.execute(webhook_attempts.insert().values(_attempt_values(attempt)))
+            await conn.execute(_SETTLE, settle)
+            await conn.execute(logged, log)
 
-        await self._run(run, writes=True)
+        await self._transactions.run(run, writes=True)
 
     async def open_count(self) -> int:
         async def run(conn: AsyncConnection) -> int:
             return int((await conn.execute(_OPEN_COUNT)).scalar_one())
 
-        return await self._run(run)
-
-    async def _run(self, work: Callable[[AsyncConnection], Awaitable[T]], *, writes: bool = False) -> T:
-        for attempt in range(self._retries + 1):
-            try:
-                async with (
-                    self._engine.connect() as conn,
-                    transaction_as(conn, self._role, writers=self._writers if writes else None),
-                ):
-                    return await work(conn)
-            except DRIVER_ERRORS as error:
-                if attempt < self._retries and is_retryable(error):
-                    continue
-                raise translate(error) from error
-        raise AssertionError("unreachable")
+        return await self._transactions.run(run)
 
 
-_OPEN_COUNT = select(func.count()).where(d.status.in_(_OPEN))
+_OPEN_COUNT = select(func.count()).where(_is_open(d.status))
+_SETTLE = (
+    webhook_deliveries.update()
+    .where(
+        d.tenant_id == bindparam("w_tenant"),
+        d.id == bindparam("w_id"),
+        # Another sender that held the delivery after this one's lease ended may have
+        # recorded this attempt already: then this one changes nothing.
+        d.attempts == bindparam("w_attempts"),
+    )
+    .values(
+        status=bindparam("status"),
+        attempts=bindparam("attempts"),
+        next_attempt_at=bindparam("next_attempt_at"),
+        last_attempt_at=bindparam("last_attempt_at"),
+        leased_until=None,
+    )
+)
+
+
+def _log_attempt(insert: Callable[[Table], Any]) -> Executable:
+    """Insert an attempt only when its delivery holds it (``attempts`` = its number): not for
+    a delivery deleted meanwhile, nor twice."""
+    columns = list(webhook_attempts.columns)
+    held = (
+        select(d.id)
+        .where(
+            d.tenant_id == bindparam("tenant_id"),
+            d.id == bindparam("delivery_id"),
+            d.attempts == bindparam("number"),
+        )
+        .exists()
+    )
+    row = select(*(bindparam(column.name, type_=column.type) for column in columns)).where(held)
+    statement: Any = insert(webhook_attempts).from_select([column.name for column in columns], row)
+    return statement.on_conflict_do_nothing()  # type: ignore[no-any-return]
+
+
+_LOG_POSTGRES = _log_attempt(postgresql.insert)
+_LOG_SQLITE = _log_attempt(sqlite.insert)
+
+
+def _settled(delivery: Delivery, attempt: DeliveryAttempt) -> dict[str, Any]:
+    return {
+        "w_tenant": delivery.tenant_id,
+        "w_id": delivery.id,
+        "w_attempts": attempt.number - 1,
+        "status": delivery.status.value,
+        "attempts": delivery.attempts,
+        "next_attempt_at": delivery.next_attempt_at,
+        "last_attempt_at": delivery.last_attempt_at,
+    }
 
 
 def _claim(*, skip_locked: bool) -> Executable:
@@ -306,7 +339,7 @@ def _claim(*, skip_locked: bool) -> Executable:
             earlier.tenant_id == candidate.tenant_id,
             earlier.subscription_id == candidate.subscription_id,
             earlier.aggregate_id == candidate.aggregate_id,
-            earlier.status.in_(_OPEN),
+            _is_open(earlier.status),
             earlier.seq < candidate.seq,
         )
         .exists()
@@ -320,7 +353,7 @@ def _claim(*, skip_locked: bool) -> Executable:
     due = (
         select(candidate.seq)
         .where(
-            candidate.status.in_(_OPEN),
+            _is_open(candidate.status),
             candidate.next_attempt_at <= bindparam("now"),
             free,
             active,

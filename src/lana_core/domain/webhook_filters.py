@@ -18,13 +18,13 @@ evaluating it is a few dict lookups and one set membership, whatever the event.
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
-from attrs import frozen
+from attrs import field, frozen
 
+from lana_core.domain.choices import Choice
 from lana_core.errors import FieldError, ValidationError
 
 MAX_CONDITIONS: Final = 20
@@ -46,7 +46,7 @@ _NEEDS_QUOTES = re.compile(r"[\s,()\"\\]|^$")
 _UNESCAPE = re.compile(r"\\(.)")
 
 
-class Operator(enum.StrEnum):
+class Operator(Choice, field="operator"):
     """How a field's value is compared: ``=`` and ``in`` want it among the values, ``!=``
     and ``not in`` want it outside them."""
 
@@ -67,10 +67,21 @@ class Condition:
     path: tuple[str, ...]
     operator: Operator
     values: frozenset[str]
+    # Worked out once, read on every event: whether a match is wanted, and the one key of
+    # a path without dots (most are), which spares the walk.
+    _wants_member: bool = field(init=False, eq=False, repr=False)
+    _key: str | None = field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_wants_member", self.operator.wants_member)
+        object.__setattr__(self, "_key", self.path[0] if len(self.path) == 1 else None)
 
     def holds(self, payload: Mapping[str, Any]) -> bool:
         """Whether ``payload`` meets the condition."""
-        return (as_text(field_value(payload, self.path)) in self.values) is self.operator.wants_member
+        key = self._key
+        value = payload.get(key) if key is not None else field_value(payload, self.path)
+        text = value if type(value) is str else as_text(value)
+        return (text in self.values) is self._wants_member
 
     def render(self) -> str:
         """The condition in the language's canonical form (``parse`` reads it back as equal)."""

@@ -167,9 +167,20 @@ class Subscription:
         (active or not: pausing holds deliveries back, it does not drop events)."""
         return self.wants_type(event_type) and webhook_filters.all_hold(self.filters, payload)
 
-    def changed(self, spec: SubscriptionSpec, now: datetime) -> Subscription:
+    def revised(
+        self, spec: SubscriptionSpec, *, active: bool, pause_reason: str, now: datetime
+    ) -> Subscription:
+        """The subscription as ``spec`` says, active or paused (for ``pause_reason``), in one
+        new version; itself when nothing changes."""
+        if spec == self.spec and active == self.active:
+            return self
+        state = (
+            {}
+            if active == self.active
+            else {"active": active, "paused_reason": None if active else pause_reason}
+        )
         return self._next(
-            now, url=spec.url, event_types=spec.event_types, filters=spec.filters, format=spec.format
+            now, url=spec.url, event_types=spec.event_types, filters=spec.filters, format=spec.format, **state
         )
 
     def rotated(self, now: datetime) -> Subscription:

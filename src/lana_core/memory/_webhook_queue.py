@@ -45,6 +45,13 @@ class InMemoryWebhookDeliveryQueue:
         return claimed
 
     async def record(self, delivery: Delivery, attempt: DeliveryAttempt) -> None:
+        self._record(delivery, attempt)
+
+    async def record_many(self, outcomes: Sequence[tuple[Delivery, DeliveryAttempt]]) -> None:
+        for delivery, attempt in outcomes:
+            self._record(delivery, attempt)
+
+    def _record(self, delivery: Delivery, attempt: DeliveryAttempt) -> None:
         space = self._store.peek(delivery.tenant_id)
         stored = space.deliveries.rows.get(delivery.id)
         # Gone with its subscription, or this attempt recorded by a sender that held the

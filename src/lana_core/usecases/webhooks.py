@@ -27,7 +27,7 @@ from lana_core.domain.webhooks import Delivery, DeliveryAttempt, Subscription, S
 from lana_core.errors import NotFound, StaleVersion, ValidationError
 from lana_core.ports import UnitOfWork
 from lana_core.usecases._base import Kernel, UseCase, authorize_in
-from lana_core.usecases._recording import Change
+from lana_core.usecases._recording import Change, deletion
 
 __all__ = [
     "ChangeWebhook",
@@ -158,12 +158,10 @@ class UpdateWebhookHandler(_ChangesWebhooks):
                 filters=current.filter_texts if command.filters is UNSET else command.filters,
                 format=patched(command, current, "format"),
             )
-            changed = current if spec == current.spec else current.changed(spec, now)
-            if command.active is UNSET or command.active == changed.active:
-                return changed
-            if not isinstance(command.active, bool):
+            active = patched(command, current, "active")
+            if not isinstance(active, bool):
                 raise ValidationError.single("active", "type", "must be true or false")
-            return changed.resumed(now) if command.active else changed.paused(PAUSED_BY_ADMIN, now)
+            return current.revised(spec, active=active, pause_reason=PAUSED_BY_ADMIN, now=now)
 
         return await self._change(
             actor, command.subscription_id, edit, expected_version=command.expected_version
@@ -207,18 +205,10 @@ class DeleteWebhookHandler(UseCase):
         async with self._kernel.change(actor.tenant_id) as unit:
             before = await _load_for(unit.uow, actor, Action.DELETE, subscription_id)
             await unit.uow.webhooks.delete(before)
-            facts = _audited(before)
-            record = Change(
-                event_type=events.WEBHOOK_SUBSCRIPTION_DELETED,
-                aggregate_type=_AGGREGATE,
-                aggregate_id=before.id,
-                aggregate_version=before.version + 1,
-                customer_id=None,
-                before=facts,
-                after=dict.fromkeys(facts),
-                payload=facts,
+            gone = deletion(
+                events.WEBHOOK_SUBSCRIPTION_DELETED, _AGGREGATE, before, None, facts=_audited(before)
             )
-            await unit.record(actor, now, record)
+            await unit.record(actor, now, gone)
             await unit.commit()
 
 
