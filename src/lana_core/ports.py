@@ -6,7 +6,7 @@ core can reach another tenant's records. Adapters satisfy these structurally.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, TypeVar
@@ -154,6 +154,11 @@ class ApiKeyRepository(Protocol):
 
     async def list_all(self) -> Sequence[ApiKey]:
         """Every key of the tenant, newest first."""
+        ...
+
+    async def names(self, ids: Collection[UUID]) -> Mapping[UUID, str]:
+        """The names of those of ``ids`` that are keys of the tenant (revoked ones too); other
+        ids, such as users', are left out: how a record's author is told to be a key."""
         ...
 
 

@@ -20,7 +20,7 @@ from lana_adapters.sql.records import (
     interaction_of,
     interaction_values,
 )
-from lana_adapters.sql.tables import audit_log, insights, interactions
+from lana_adapters.sql.tables import api_keys, audit_log, insights, interactions
 from lana_adapters.sql.tx import Tx
 from lana_adapters.sql.writes import (
     add,
@@ -37,7 +37,11 @@ from lana_core.domain.insights import Insight, InsightSource
 from lana_core.domain.interactions import Interaction
 from lana_core.domain.pagination import Cursor, Page, PageRequest, SortOrder
 
-i, n, a = interactions.c, insights.c, audit_log.c
+i, n, a, k = interactions.c, insights.c, audit_log.c, api_keys.c
+# Interactions as they are read: each with the name of the API key it was recorded with.
+_INTERACTIONS = select(interactions, k.name.label("api_key_name")).select_from(
+    interactions.outerjoin(api_keys, (k.tenant_id == i.tenant_id) & (k.id == i.api_key_id))
+)
 _OF_CUSTOMER = (i.tenant_id == bindparam("tenant"), i.customer_id == bindparam("customer"))
 _INSERT_INTERACTION, _INSERT_INSIGHT, _INSERT_AUDIT = (
     insert(interactions),
@@ -45,7 +49,7 @@ _INSERT_INTERACTION, _INSERT_INSIGHT, _INSERT_AUDIT = (
     insert(audit_log),
 )
 _GET_INTERACTION = Prepared(
-    select(interactions).where(i.tenant_id == bindparam("tenant"), i.id == bindparam("id")), by_key=True
+    _INTERACTIONS.where(i.tenant_id == bindparam("tenant"), i.id == bindparam("id")), by_key=True
 )
 _UPDATE_INTERACTION, _DELETE_INTERACTION = versioned_update(interactions), versioned_delete(interactions)
 _INTERACTION_COUNT = Prepared(select(func.count()).where(*_OF_CUSTOMER))
@@ -53,7 +57,7 @@ _INTERACTION_COUNT_SINCE = Prepared(
     select(func.count()).where(*_OF_CUSTOMER, i.occurred_at >= bindparam("since"))
 )
 _LAST_INTERACTION = Prepared(
-    select(interactions).where(*_OF_CUSTOMER).order_by(i.occurred_at.desc(), i.id.desc()).limit(1)
+    _INTERACTIONS.where(*_OF_CUSTOMER).order_by(i.occurred_at.desc(), i.id.desc()).limit(1)
 )
 _LATEST_INSIGHT = Prepared(
     select(insights)
@@ -108,9 +112,7 @@ class SqlInteractionRepository:
 
     async def list_for_customer(self, customer_id: UUID, page: PageRequest) -> Page[Interaction]:
         """The customer's interactions, newest ``occurred_at`` first (ties: larger id first)."""
-        statement = select(interactions).where(
-            i.tenant_id == self._tx.tenant_id, i.customer_id == customer_id
-        )
+        statement = _INTERACTIONS.where(i.tenant_id == self._tx.tenant_id, i.customer_id == customer_id)
         if page.after is not None:
             statement = statement.where(
                 paging.after(i.occurred_at, i.id, SortOrder.DESC, page.after, datetime)

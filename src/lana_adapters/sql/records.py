@@ -6,6 +6,7 @@ from __future__ import annotations
 from lana_adapters.sql.rows import Values
 from lana_adapters.sql.tx import AnyRow
 from lana_core.domain.analytics import AnalyticsEvent
+from lana_core.domain.api_keys import ApiKeyRef
 from lana_core.domain.audit import AuditEntry, FieldChange
 from lana_core.domain.events import DomainEvent
 from lana_core.domain.insights import ChurnRisk, Insight, InsightSource, Signal
@@ -25,10 +26,12 @@ def interaction_values(interaction: Interaction) -> Values:
         "created_at": interaction.created_at,
         "version": interaction.version,
         "edited_at": interaction.edited_at,
+        "api_key_id": None if interaction.recorded_by_api_key is None else interaction.recorded_by_api_key.id,
     }
 
 
 def interaction_of(row: AnyRow) -> Interaction:
+    """The interaction of a row read with its key's name (``api_key_name``)."""
     return Interaction(
         id=row.id,
         tenant_id=row.tenant_id,
@@ -41,6 +44,7 @@ def interaction_of(row: AnyRow) -> Interaction:
         created_at=row.created_at,
         version=row.version,
         edited_at=row.edited_at,
+        recorded_by_api_key=None if row.api_key_id is None else ApiKeyRef(row.api_key_id, row.api_key_name),
     )
 
 

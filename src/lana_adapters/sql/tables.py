@@ -416,6 +416,9 @@ interactions = Table(
     # Interactions became editable (migration 0013): those recorded before are at version 1.
     Column("version", Integer, nullable=False, server_default=text("1")),
     Column("edited_at", UtcDateTime),
+    # The API key an integration recorded it with (migration 0019); its name is read from
+    # api_keys, whose rows are revoked, never deleted.
+    Column("api_key_id", Uuid),
     PrimaryKeyConstraint("tenant_id", "id"),
     _parent("customers", "customer_id"),
     one_of("type", InteractionType),
