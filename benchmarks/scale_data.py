@@ -148,9 +148,11 @@ def drop_postgres_database(server_url: str, name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'.encode())
 
 
-def open_kernel(url: str) -> tuple[AsyncEngine, Kernel]:
+def open_kernel(url: str, statement_timeout_ms: int = 5_000) -> tuple[AsyncEngine, Kernel]:
+    """An engine and kernel on ``url``, migrated; the timeout is the deployment default's."""
     migrate(url)
-    engine = create_engine_from(SqlSettings(url=url, pool_size=4, max_overflow=0))
+    settings = SqlSettings(url=url, pool_size=4, max_overflow=0, statement_timeout_ms=statement_timeout_ms)
+    engine = create_engine_from(settings)
     kernel = Kernel(
         uow=SqlUnitOfWorkFactory(engine), clock=SystemClock(), ids=TimeOrderedIds(), cache=InMemoryCache()
     )

@@ -175,7 +175,7 @@ async def duplicate_scan(kernel: Kernel, admin: Actor, max_pages: int) -> None:
 
 async def run(label: str, url: str, plain_url: str | None, args: argparse.Namespace) -> None:
     print(f"{label}, {args.rows} customers in one tenant, {SMALL_TENANTS} tenants of {SMALL_TENANT_ROWS}:")
-    engine, kernel = scale_data.open_kernel(url)
+    engine, kernel = scale_data.open_kernel(url, args.statement_timeout_ms)
     try:
         admin, seeded = await scale_data.seeded_tenant(
             engine, kernel, f"scale-{args.rows}", args.rows, plain_url
@@ -218,6 +218,9 @@ if __name__ == "__main__":
     parser.add_argument("--postgres-database", default="lana_bench", help="kept between runs")
     parser.add_argument(
         "--duplicate-pages", type=int, default=0, help="pages of the duplicate scan (0: all; -1: skip it)"
+    )
+    parser.add_argument(
+        "--statement-timeout-ms", type=int, default=5_000, help="LANA_DATABASE_STATEMENT_TIMEOUT_MS"
     )
     parser.add_argument("--analyze", action="store_true", help="VACUUM ANALYZE (ANALYZE on SQLite) first")
     asyncio.run(main(parser.parse_args()))
