@@ -255,3 +255,28 @@ class PeakRss:
     def _sample(self) -> None:
         while not self._stop.wait(0.2):
             self.peak = max(self.peak, rss_mib())
+
+
+def server_cpu_seconds(plain_url: str) -> dict[int, float]:
+    """The CPU seconds each PostgreSQL backend of the database has used so far, by process id
+    (read from /proc: the benchmarks run beside their server)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    with psycopg.connect(plain_url, autocommit=True) as conn:
+        pids = [
+            row[0]
+            for row in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        ]
+    used = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return used
+
+
+def server_cpu_since(plain_url: str, before: dict[int, float]) -> float:
+    """CPU seconds the database's backends used since ``before`` (new backends: all of theirs)."""
+    now = server_cpu_seconds(plain_url)
+    return sum(spent - before.get(pid, 0.0) for pid, spent in now.items())

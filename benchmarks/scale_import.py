@@ -57,18 +57,24 @@ def columns(name: str) -> list[str]:
     return writable(next(table for table in TABLES if table.name == name))
 
 
-async def import_file(kernel: Kernel, admin: Actor, path: Path, chunk: int) -> tuple[ImportReport, float]:
-    """Import ``path``; prints customers/s and peak RSS, returns the report and the rate."""
+async def import_file(
+    kernel: Kernel, admin: Actor, path: Path, chunk: int, plain_url: str | None = None
+) -> tuple[ImportReport, float]:
+    """Import ``path``; prints customers/s, CPU per customer (here and, on PostgreSQL, in
+    the server) and peak RSS; returns the report and the rate."""
     handler = ImportCustomersHandler(kernel)
+    server = scale_data.server_cpu_seconds(plain_url) if plain_url else {}
     with path.open("rb") as source, scale_data.PeakRss() as memory:
         start, cpu = time.perf_counter(), time.process_time()
         report = await handler(admin, ImportCustomers(chunk_size=chunk), source)
         took, cpu = time.perf_counter() - start, time.process_time() - cpu
     rate = report.created / took
+    in_server = scale_data.server_cpu_since(plain_url, server) if plain_url else 0.0
     verdict = "ok" if memory.peak < RSS_TARGET_MIB else "OVER"
     print(
         f"  import use case: {report.created} created, {report.refused} refused in {took:.0f} s:"
-        f" {rate:8.0f} customers/s, {cpu / report.created * 1e6:.0f} µs CPU each here;"
+        f" {rate:8.0f} customers/s, CPU {cpu / report.created * 1e6:.0f} µs here"
+        f" + {in_server / report.created * 1e6:.0f} µs in the server each;"
         f" peak RSS {memory.peak:.0f} MiB (target < {RSS_TARGET_MIB}: {verdict})"
         f"  [{scale_data.load()}]",
         flush=True,
@@ -113,12 +119,18 @@ def timed_load(
     """Run ``load`` in one transaction on emptied tables; print and return its customers/s."""
     with psycopg.connect(plain_url) as conn:
         empty(conn)
+        server = scale_data.server_cpu_seconds(plain_url)
         start = time.perf_counter()
         load(conn)
         conn.commit()
         rate = rows / (time.perf_counter() - start)
+        in_server = scale_data.server_cpu_since(plain_url, server) / rows * 1e6
     share = f"import = {ratio_to / rate:4.0%} of it" if ratio_to else ""
-    print(f"  {label:<58} {rate:9.0f} customers/s  {share}  [{scale_data.load()}]", flush=True)
+    print(
+        f"  {label:<58} {rate:9.0f} customers/s, {in_server:4.0f} µs server CPU each  {share}"
+        f"  [{scale_data.load()}]",
+        flush=True,
+    )
     return rate
 
 
@@ -189,11 +201,16 @@ def with_rollback(
     """:func:`timed_load` for a load changing the schema: its transaction is rolled back."""
     with psycopg.connect(plain_url) as conn:
         empty(conn)
+        server = scale_data.server_cpu_seconds(plain_url)
         start = time.perf_counter()
         load(conn)
         rate = rows / (time.perf_counter() - start)
+        in_server = scale_data.server_cpu_since(plain_url, server) / rows * 1e6
         conn.rollback()
-    print(f"  {label:<58} {rate:9.0f} customers/s  [{scale_data.load()}]", flush=True)
+    print(
+        f"  {label:<58} {rate:9.0f} customers/s, {in_server:4.0f} µs server CPU each  [{scale_data.load()}]",
+        flush=True,
+    )
 
 
 async def postgres(server: str, args: argparse.Namespace, csv_path: Path) -> None:
@@ -204,7 +221,7 @@ async def postgres(server: str, args: argparse.Namespace, csv_path: Path) -> Non
         command.downgrade(alembic_config(url), args.downgrade_to)
     try:
         admin, _ = await scale_data.tenant(engine, kernel, "import")
-        _, rate = await import_file(kernel, admin, csv_path, args.chunk)
+        _, rate = await import_file(kernel, admin, csv_path, args.chunk, plain_url)
     finally:
         await engine.dispose()
     postgres_references(plain_url, args.rows, rate, not args.skip_variants)
