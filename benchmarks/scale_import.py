@@ -252,7 +252,7 @@ def sqlite_reference(path: Path, rows: int, import_rate: float) -> None:
                 conn.executemany(insert, batch)
         conn.execute("COMMIT")
         rate = rows / (time.perf_counter() - start)
-    reference.unlink()
+    _remove(reference)
     print(
         f"  executemany customers + outbox, audit, analytics{'':<9} {rate:9.0f} customers/s"
         f"  import = {import_rate / rate:4.0%} of it  [{scale_data.load()}]",
@@ -270,8 +270,7 @@ def _batches(conn: sqlite3.Connection, select: str) -> Iterator[list[tuple[objec
 async def sqlite(args: argparse.Namespace, csv_path: Path, rows: int) -> None:
     print(f"SQLite, {rows} customers:", flush=True)
     path = scale_data.DATA_DIR / f"import-{rows}.db"
-    for leftover in path.parent.glob(path.name + "*"):
-        leftover.unlink()
+    _remove(path)
     engine, kernel = scale_data.open_kernel(f"sqlite+aiosqlite:///{path}")
     try:
         admin, _ = await scale_data.tenant(engine, kernel, "import")
@@ -279,7 +278,13 @@ async def sqlite(args: argparse.Namespace, csv_path: Path, rows: int) -> None:
     finally:
         await engine.dispose()
     sqlite_reference(path, rows, rate)
-    path.unlink()
+    _remove(path)
+
+
+def _remove(database: Path) -> None:
+    """A SQLite file with its journal, shared memory and writer-lock files."""
+    for leftover in database.parent.glob(database.name + "*"):
+        leftover.unlink()
 
 
 async def main(args: argparse.Namespace) -> None:
