@@ -209,13 +209,15 @@ class Receiver(asyncio.Protocol):
     def data_received(self, data):
         self.parser.feed_data(data)
     def on_message_begin(self):
-        self.key = None
+        self.key = self.url = None
+    def on_url(self, url):
+        self.url = url
     def on_header(self, name, value):
         if name.lower() == b"idempotency-key":
             self.key = value
     def on_message_complete(self):
         if self.parser.get_method() == b"POST":
-            seen.add(self.key)
+            seen.add((self.url, self.key))
             self.transport.write(b"HTTP/1.1 200 OK\\r\\ncontent-length: 0\\r\\n\\r\\n")
         else:
             body = str(len(seen)).encode()
@@ -230,7 +232,8 @@ asyncio.run(main())
 
 @contextmanager
 def counting_receiver() -> Iterator[tuple[str, Callable[[], int]]]:
-    """A receiver in its own process (so it takes no time from the consumer's), and its count."""
+    """A receiver in its own process (so it takes no time from the consumer's), and its count
+    of distinct (path, event id) POSTs received."""
     process = subprocess.Popen([sys.executable, "-c", _COUNTING_SERVER], stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None

@@ -21,7 +21,12 @@ from contextlib import asynccontextmanager
 
 from hypothesis import settings
 
-from lana_core.memory import InMemoryOutboxRelayStore, InMemoryStore, ManualClock
+from lana_core.memory import (
+    InMemoryOutboxRelayStore,
+    InMemoryStore,
+    InMemoryWebhookDeliveryQueue,
+    ManualClock,
+)
 from lana_testing.contract import Adapters, AdapterSet, adapter_set_fixture
 from lana_testing.support import make_kernel
 
@@ -36,6 +41,7 @@ async def open_mine(clock: ManualClock) -> AsyncIterator[Adapters]:
     yield Adapters(
         kernel=make_kernel(store=store, clock=clock),
         relay=InMemoryOutboxRelayStore(relay_sees, clock),
+        webhook_queue=InMemoryWebhookDeliveryQueue(store, clock),
         clock=clock,
     )
 

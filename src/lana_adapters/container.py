@@ -18,6 +18,7 @@ from attrs import frozen
 from dependency_injector import containers, providers
 
 from lana_adapters.embedded_relay import open_embedded_relay
+from lana_adapters.phones import E164Phones
 
 # Runtime imports: Litestar resolves the annotations of Services when it injects them.
 from lana_adapters.redis.stream import EventStream
@@ -280,12 +281,18 @@ def _kernel(
     cache: Cache,
     metrics: LanaMetrics,
     *,
+    settings: Settings,
     redis: RedisAdapters | None,
 ) -> Kernel:
     # Without Redis the analytics store answers "today" itself.
     counters: ActivityCounters = NoActivityCounters() if redis is None else redis.counters
     return Kernel(
-        uow=database.uow, clock=clock, ids=ids, cache=CountingCache(cache, metrics), counters=counters
+        uow=database.uow,
+        clock=clock,
+        ids=ids,
+        cache=CountingCache(cache, metrics),
+        counters=counters,
+        phones=E164Phones(settings.phone_default_region),
     )
 
 
@@ -348,7 +355,9 @@ class Container(containers.DeclarativeContainer):
     telemetry = providers.Resource(open_telemetry, settings, metrics)
     database = providers.Resource(open_database, settings, metrics)
     insight_model = providers.Resource(open_insight_model, settings, metrics)
-    kernel = providers.Singleton(_kernel, database, clock, ids, cache, metrics, redis=redis)
+    kernel = providers.Singleton(
+        _kernel, database, clock, ids, cache, metrics, settings=settings, redis=redis
+    )
     insight_options = providers.Singleton(_insight_options, settings, metrics)
     sessions_cache = providers.Singleton(_sessions_cache, cache, redis)
     lana = providers.Singleton(
@@ -358,6 +367,7 @@ class Container(containers.DeclarativeContainer):
         insight_model=insight_model,
         insight_options=insight_options,
         sessions_cache=sessions_cache,
+        webhook_urls_may_be_private=settings.provided.webhook_allow_private,
     )
     idempotency = providers.Singleton(_shared_or_local, redis, "idempotency", InMemoryIdempotencyStore)
     rate_limiter = providers.Singleton(_shared_or_local, redis, "rate_limiter", InMemoryRateLimiter)

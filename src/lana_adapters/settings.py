@@ -153,6 +153,17 @@ class Settings:
         "Comma-separated Host names served; `*.example.com` patterns; `*` for any.",
     )
     max_body_bytes: int = _setting("LANA_MAX_BODY_BYTES", 1_048_576, "Largest request body (413 above).")
+    import_max_bytes: int = _setting(
+        "LANA_IMPORT_MAX_BYTES",
+        1_073_741_824,
+        "Largest CSV file `POST /api/v1/customers/imports` takes (413 above), spooled to a temporary file.",
+    )
+    phone_default_region: str | None = _setting(
+        "LANA_PHONE_DEFAULT_REGION",
+        None,
+        "Country (ISO 3166 code, e.g. `GB`) of phone numbers given without `+` and a country code;"
+        " unset: such numbers are refused. Numbers are stored as E.164.",
+    )
     rate_limit_per_minute: int = _setting(
         "LANA_RATE_LIMIT_PER_MINUTE", 600, "Requests per client address a minute (0: off)."
     )
@@ -164,6 +175,11 @@ class Settings:
     )
     login_ip_rate_limit_per_minute: int = _setting(
         "LANA_LOGIN_IP_RATE_LIMIT_PER_MINUTE", 30, "Sign-in attempts per client address a minute."
+    )
+    webhook_allow_private: bool = _setting(
+        "LANA_WEBHOOK_ALLOW_PRIVATE",
+        False,
+        "Webhook URLs may name loopback, private and link-local addresses (development only).",
     )
     api_key_rate_limit_per_minute: int = _setting(
         "LANA_API_KEY_RATE_LIMIT_PER_MINUTE", 600, "Requests per API key a minute (0: off)."

@@ -19,6 +19,7 @@ from lana_core.usecases.api_keys import (
     ResolveApiKeyHandler,
     RevokeApiKeyHandler,
 )
+from lana_core.usecases.crm_figures import GetInteractionsPerDayHandler, GetTaskCountsHandler
 from lana_core.usecases.customer_batch import CreateCustomersBatchHandler
 from lana_core.usecases.customer_export import ExportCustomersHandler
 from lana_core.usecases.customer_import import ImportCustomersHandler
@@ -34,6 +35,12 @@ from lana_core.usecases.customers import (
     UpdateCustomerHandler,
 )
 from lana_core.usecases.dashboard import GetDashboardHandler
+from lana_core.usecases.import_jobs import (
+    GetImportJobHandler,
+    ImportRefusalsHandler,
+    QueueCustomerImportHandler,
+    RunCustomerImportHandler,
+)
 from lana_core.usecases.insights import (
     GenerateInsightHandler,
     GenerateInsightsBatchHandler,
@@ -90,6 +97,19 @@ from lana_core.usecases.users import (
     RecoverAccountHandler,
     ResetPasswordHandler,
 )
+from lana_core.usecases.webhooks import (
+    CreateWebhookHandler,
+    DeleteWebhookHandler,
+    GetWebhookHandler,
+    ListWebhookAttemptsHandler,
+    ListWebhookDeliveriesHandler,
+    ListWebhooksHandler,
+    PauseWebhookHandler,
+    RedeliverWebhookHandler,
+    RedeliverWebhookRangeHandler,
+    RotateWebhookSecretHandler,
+    UpdateWebhookHandler,
+)
 
 
 class Lana:
@@ -98,8 +118,9 @@ class Lana:
     ``insight_model`` is the model asked for insights (None: the rules engine answers
     alone). ``sessions_cache`` keeps what sign-in sessions act as (default: the kernel's
     cache); it must be shared by every process that changes users or sessions, or be
-    one that keeps nothing. Keep one instance per process: insight generation holds the
-    circuit breaker and the in-flight map.
+    one that keeps nothing. ``webhook_urls_may_be_private`` lets webhook subscriptions name
+    loopback and private addresses (development against a local receiver). Keep one
+    instance per process: insight generation holds the circuit breaker and the in-flight map.
     """
 
     def __init__(
@@ -110,6 +131,7 @@ class Lana:
         insight_model: InsightModel | None = None,
         insight_options: InsightOptions | None = None,
         sessions_cache: Cache | None = None,
+        webhook_urls_may_be_private: bool = False,
     ) -> None:
         self.kernel = kernel
         self._tenancy(kernel, hasher, sessions_cache or kernel.cache)
@@ -117,6 +139,7 @@ class Lana:
         self._work(kernel)
         self._insights(kernel, insight_model, insight_options)
         self._analytics(kernel)
+        self._webhooks(kernel, allow_private_urls=webhook_urls_may_be_private)
 
     @classmethod
     def in_memory(cls, *, insight_model: InsightModel | None = None) -> Lana:
@@ -160,6 +183,10 @@ class Lana:
         self.create_customer = CreateCustomerHandler(kernel)
         self.create_customers_batch = CreateCustomersBatchHandler(kernel)
         self.import_customers = ImportCustomersHandler(kernel)
+        self.queue_customer_import = QueueCustomerImportHandler(kernel)
+        self.run_customer_import = RunCustomerImportHandler(kernel, self.import_customers)
+        self.get_import_job = GetImportJobHandler(kernel)
+        self.import_refusals = ImportRefusalsHandler(kernel)
         self.export_customers = ExportCustomersHandler(kernel)
         self.get_customer = GetCustomerHandler(kernel)
         self.list_customers = ListCustomersHandler(kernel)
@@ -207,3 +234,18 @@ class Lana:
         self.get_top_events = GetTopEventsHandler(kernel)
         self.get_user_metrics = GetUserMetricsHandler(kernel)
         self.get_dashboard = GetDashboardHandler(kernel)
+        self.get_task_counts = GetTaskCountsHandler(kernel)
+        self.get_interactions_per_day = GetInteractionsPerDayHandler(kernel)
+
+    def _webhooks(self, kernel: Kernel, *, allow_private_urls: bool) -> None:
+        self.create_webhook = CreateWebhookHandler(kernel, allow_private_urls=allow_private_urls)
+        self.update_webhook = UpdateWebhookHandler(kernel, allow_private_urls=allow_private_urls)
+        self.rotate_webhook_secret = RotateWebhookSecretHandler(kernel)
+        self.pause_webhook = PauseWebhookHandler(kernel)
+        self.delete_webhook = DeleteWebhookHandler(kernel)
+        self.get_webhook = GetWebhookHandler(kernel)
+        self.list_webhooks = ListWebhooksHandler(kernel)
+        self.list_webhook_deliveries = ListWebhookDeliveriesHandler(kernel)
+        self.list_webhook_attempts = ListWebhookAttemptsHandler(kernel)
+        self.redeliver_webhook = RedeliverWebhookHandler(kernel)
+        self.redeliver_webhook_range = RedeliverWebhookRangeHandler(kernel)

@@ -6,7 +6,7 @@ core can reach another tenant's records. Adapters satisfy these structurally.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, TypeVar
@@ -21,9 +21,11 @@ from lana_core.domain.analytics import (
     DayCount,
     EventCount,
     EventKind,
+    InteractionDay,
     Interval,
     Metrics,
     ProjectCounts,
+    TaskCounts,
     TimeBucket,
     UserMetrics,
 )
@@ -32,6 +34,7 @@ from lana_core.domain.audit import AuditEntry
 from lana_core.domain.customers import Customer, CustomerView
 from lana_core.domain.duplicates import MatchKey
 from lana_core.domain.events import DomainEvent
+from lana_core.domain.import_jobs import ImportJob, ImportRefusal
 from lana_core.domain.insights import Insight, InsightContext, InsightDraft
 from lana_core.domain.interactions import Interaction
 from lana_core.domain.pagination import Cursor, Page, PageRequest
@@ -39,6 +42,7 @@ from lana_core.domain.projects import Project, ProjectStats, Task, TaskStats
 from lana_core.domain.queries import CustomerQuery, ProjectQuery, TaskQuery
 from lana_core.domain.sessions import Session, SessionView
 from lana_core.domain.tenancy import Tenant, User
+from lana_core.domain.webhooks import Delivery, DeliveryAttempt, Subscription, WebhookEvent
 
 T = TypeVar("T")
 
@@ -152,15 +156,90 @@ class ApiKeyRepository(Protocol):
         """Every key of the tenant, newest first."""
         ...
 
+    async def names(self, ids: Collection[UUID]) -> Mapping[UUID, str]:
+        """The names of those of ``ids`` that are keys of the tenant (revoked ones too); other
+        ids, such as users', are left out: how a record's author is told to be a key."""
+        ...
+
+
+class WebhookRepository(Protocol):
+    """The webhook subscriptions of one tenant, and the deliveries owed to them.
+
+    Subscriptions change in the unit of work's transaction (with their audit entries and
+    events); so do enqueued and redelivered deliveries. Attempts are written by the
+    :class:`WebhookDeliveryQueue` and only read here.
+    """
+
+    async def add(self, subscription: Subscription) -> None:
+        """Store a new subscription."""
+        ...
+
+    async def get(self, subscription_id: UUID) -> Subscription | None: ...
+
+    async def update(self, subscription: Subscription) -> None:
+        """Store ``subscription``; raises StaleVersion unless the stored version is
+        ``subscription.version - 1``."""
+        ...
+
+    async def delete(self, subscription: Subscription) -> None:
+        """Delete the subscription with its deliveries and their attempts; raises StaleVersion
+        unless it is stored at ``subscription.version``."""
+        ...
+
+    async def list(self, page: PageRequest) -> Page[Subscription]:
+        """Subscriptions, newest first (ties: larger id first)."""
+        ...
+
+    async def list_all(self) -> Sequence[Subscription]:
+        """Every subscription of the tenant, paused ones included, in no particular order:
+        what an event is matched against."""
+        ...
+
+    async def enqueue(
+        self, event: WebhookEvent, subscriptions: Sequence[Subscription], now: datetime
+    ) -> Sequence[Delivery]:
+        """Owe ``event`` to each of ``subscriptions``, each delivery pending and due at ``now``;
+        an event already owed to a subscription is skipped (idempotent on (subscription,
+        event)). Returns the deliveries made now; each gets a ``sequence`` above every
+        earlier one's, so deliveries of one aggregate go out in the order enqueued."""
+        ...
+
+    async def get_delivery(self, delivery_id: UUID) -> Delivery | None: ...
+
+    async def deliveries(self, subscription_id: UUID, page: PageRequest) -> Page[Delivery]:
+        """The subscription's deliveries, last enqueued first (by ``sequence``)."""
+        ...
+
+    async def attempts(
+        self, subscription_id: UUID, page: PageRequest, *, delivery_id: UUID | None = None
+    ) -> Page[DeliveryAttempt]:
+        """The subscription's delivery log (of one delivery, with ``delivery_id``), newest
+        attempt first (ties: larger id first)."""
+        ...
+
+    async def redeliver(
+        self,
+        subscription_id: UUID,
+        now: datetime,
+        *,
+        delivery_id: UUID | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> int:
+        """Make deliveries of the subscription pending again, due at ``now`` (see
+        :meth:`Delivery.redelivered`): the one ``delivery_id``, or those whose event occurred
+        in ``[since, until)`` (either bound open when None). Returns how many."""
+        ...
+
 
 class CustomerRepository(Protocol):
     async def add(self, customer: Customer) -> None:
-        """Store a new customer; raises Conflict if its email is taken in the tenant."""
+        """Store a new customer; raises Conflict if its email or external id is taken in the tenant."""
         ...
 
     async def add_many(self, batch: Sequence[Customer]) -> None:
-        """Store new customers together; raises Conflict if any email is taken in the tenant
-        or repeated among them (the unit of work must then be rolled back)."""
+        """Store new customers together; raises Conflict if any email or external id is taken
+        in the tenant or repeated among them (the unit of work must then be rolled back)."""
         ...
 
     async def get(self, customer_id: UUID) -> Customer | None:
@@ -175,6 +254,10 @@ class CustomerRepository(Protocol):
         """The customers of this tenant, archived or not, whose (normalised) email is one of ``emails``."""
         ...
 
+    async def with_external_ids(self, external_ids: Collection[str]) -> list[Customer]:
+        """The customers of this tenant, archived or not, whose external id is one of ``external_ids``."""
+        ...
+
     async def get_view(self, customer_id: UUID, today: date) -> CustomerView | None:
         """The customer with the stats of its live projects (overdue as of ``today``) and of
         their tasks, read together; None when it is not in this tenant."""
@@ -182,7 +265,7 @@ class CustomerRepository(Protocol):
 
     async def update(self, customer: Customer) -> None:
         """Store ``customer``; raises Conflict unless the stored version is ``customer.version - 1``
-        or if its new email is taken."""
+        or if its new email or external id is taken."""
         ...
 
     async def list(self, query: CustomerQuery) -> Page[Customer]:
@@ -262,6 +345,10 @@ class TaskRepository(Protocol):
         first (undated last), then oldest first; at most ``limit``."""
         ...
 
+    async def counts(self, today: date) -> TaskCounts:
+        """Counts over the tasks of live projects of live customers; overdue as of ``today``."""
+        ...
+
 
 class InteractionRepository(Protocol):
     async def add(self, interaction: Interaction) -> None: ...
@@ -289,6 +376,11 @@ class InteractionRepository(Protocol):
         ...
 
     async def last_for_customer(self, customer_id: UUID) -> Interaction | None: ...
+
+    async def per_day(self, since: datetime, until: datetime) -> Sequence[InteractionDay]:
+        """The tenant's interactions that occurred in ``[since, until)``, counted per UTC day
+        and type; only days with interactions, oldest first."""
+        ...
 
 
 class InsightRepository(Protocol):
@@ -364,6 +456,28 @@ class ActivityCounters(Protocol):
         ...
 
 
+class ImportJobRepository(Protocol):
+    async def add(self, job: ImportJob) -> None:
+        """Store a new import job."""
+        ...
+
+    async def get(self, job_id: UUID) -> ImportJob | None:
+        """The job; None when it is not in this tenant."""
+        ...
+
+    async def update(self, job: ImportJob) -> None:
+        """Store ``job``; raises StaleVersion unless the stored version is ``job.version - 1``."""
+        ...
+
+    async def add_refusals(self, job_id: UUID, refusals: Sequence[ImportRefusal]) -> None:
+        """Keep rows the job refused (lines not already kept)."""
+        ...
+
+    async def refusals(self, job_id: UUID) -> Sequence[ImportRefusal]:
+        """The rows the job refused, by line."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction in one tenant: everything commits together or not at all.
 
@@ -374,11 +488,13 @@ class UnitOfWork(Protocol):
     users: UserRepository
     sessions: SessionRepository
     api_keys: ApiKeyRepository
+    webhooks: WebhookRepository
     customers: CustomerRepository
     projects: ProjectRepository
     tasks: TaskRepository
     interactions: InteractionRepository
     insights: InsightRepository
+    import_jobs: ImportJobRepository
     audit: AuditLog
     outbox: Outbox
     analytics: AnalyticsStore
@@ -486,3 +602,44 @@ class OutboxRelayStore(Protocol):
         ...
 
     async def pending_count(self) -> int: ...
+
+
+@frozen(kw_only=True)
+class ClaimedDelivery:
+    """A delivery leased to one sender, with the subscription it goes to as it is now."""
+
+    delivery: Delivery
+    subscription: Subscription
+
+
+class WebhookDeliveryQueue(Protocol):
+    """The delivery worker's view of every tenant's deliveries: claim due ones, record each try.
+
+    A claim is a lease, as the outbox relay's: a delivery not recorded before its lease ends
+    (a crashed sender) is claimed again, so nothing is lost; the receiver de-duplicates by
+    event id. Order per aggregate: a delivery is claimable only while no delivery of the same
+    subscription and aggregate with a lower ``sequence`` is still open (pending or failed),
+    leased or not, due or not.
+    """
+
+    async def claim(self, limit: int, lease_seconds: float) -> Sequence[ClaimedDelivery]:
+        """At most ``limit`` open deliveries due by now, of active subscriptions, not leased,
+        each the earliest open one of its subscription and aggregate; lowest sequence first.
+        Each is leased for ``lease_seconds``."""
+        ...
+
+    async def record(self, delivery: Delivery, attempt: DeliveryAttempt) -> None:
+        """Store ``attempt`` and the delivery's state after it (``Delivery.attempted``), and
+        end its lease. Ignored when the delivery was deleted meanwhile (with its
+        subscription), or when its stored ``attempts`` is not ``attempt.number - 1`` (another
+        sender, which claimed it after this one's lease ended, recorded that attempt)."""
+        ...
+
+    async def record_many(self, outcomes: Sequence[tuple[Delivery, DeliveryAttempt]]) -> None:
+        """:meth:`record` each of ``outcomes`` (delivery after the attempt, attempt) together,
+        in one transaction: how a sender settles a batch of answers cheaply."""
+        ...
+
+    async def open_count(self) -> int:
+        """Deliveries pending or failed, in every tenant."""
+        ...

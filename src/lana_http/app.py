@@ -29,8 +29,10 @@ from lana_http.controllers.customer_transfer import CustomerTransferController
 from lana_http.controllers.customers import CustomerController
 from lana_http.controllers.events_stream import EVENT_STREAM_KEY, EventStreamController
 from lana_http.controllers.history import InsightBatchController, InsightController, InteractionController
+from lana_http.controllers.import_jobs import ImportJobController
 from lana_http.controllers.metrics import MetricsController
 from lana_http.controllers.tenancy import SignupController, TenantController, UserController
+from lana_http.controllers.webhooks import WebhookController
 from lana_http.controllers.work import ProjectController, TaskController
 from lana_http.health import HealthController
 from lana_http.middleware.headers import add_security_headers
@@ -121,8 +123,10 @@ def _api(settings: HttpSettings) -> list[type[Controller]]:
         TenantController,
         UserController,
         ApiKeyController,
+        WebhookController,
         CustomerController,
         CustomerTransferController,
+        ImportJobController,
         CustomerMergeController,
         InteractionController,
         InsightController,

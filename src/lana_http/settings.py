@@ -32,6 +32,7 @@ class HttpSettings:
     cors_origins: tuple[str, ...] = field(default=(), converter=_csv)
     allowed_hosts: tuple[str, ...] = field(default=("localhost", "127.0.0.1", "::1"), converter=_csv)
     max_body_bytes: int = 1_048_576
+    import_max_bytes: int = 1_073_741_824
     rate_limit_per_minute: int = 600
     tenant_rate_limit_per_minute: int = 3_000
     login_rate_limit_per_minute: int = 10

@@ -68,12 +68,15 @@ attribute_maps = st.dictionaries(
 
 def create_customer_commands(
     email: st.SearchStrategy[str | None] | None = None,
+    external_id: st.SearchStrategy[str | None] | None = None,
 ) -> st.SearchStrategy[CreateCustomer]:
-    """Valid CreateCustomer commands; pass ``email`` to control addresses (e.g. unique ones)."""
+    """Valid CreateCustomer commands; pass ``email`` to control addresses (e.g. unique ones),
+    ``external_id`` to give external ids (none by default: they are unique in a tenant)."""
     return st.builds(
         CreateCustomer,
         name=names,
         email=st.none() | emails if email is None else email,
+        external_id=st.none() if external_id is None else external_id,
         company=companies,
         value=values,
         status=statuses,

@@ -107,13 +107,25 @@ async def test_the_board_moves_projects_and_refuses_an_illegal_move(tab: Tab, ap
 
 async def test_the_dashboard_draws_charts_and_updates_live(tab: Tab, api: Api) -> None:
     page = tab.page
-    await api.customer(name="Ada", value="high", status="active")
+    ada = await api.customer(name="Ada", value="high", status="active")
+    await api.interaction(ada["id"], type="call", subject="Intro call")
+    await api.interaction(ada["id"], type="email", subject="Proposal")
+    project = await api.project(ada["id"], title="Rollout")
+    await api.task(project["id"], title="Plan", due_date="2026-01-15")
     assert (await api.post("/analytics/events", json={"name": "opened.report"})).status_code == 201
     await tab.sign_in(api.slug, api.email, PASSWORD)
 
     charts = page.locator("svg.chart")
     await expect(charts.first).to_be_visible()
-    assert await charts.count() >= 5
+    assert await charts.count() >= 6
+    for title in ("Interactions per day, last 30 days", "New customers per day, last 30 days"):
+        chart = page.locator("figure", has=page.get_by_text(title))
+        await expect(chart.locator("svg.chart")).to_be_visible()
+    interactions = page.locator("figure", has=page.get_by_text("Interactions per day"))
+    await expect(interactions).to_contain_text("Email 1 · Call 1")
+    for name in ("Open tasks", "Overdue tasks"):
+        value = page.locator(".figure", has=page.locator(".name", has_text=name)).locator(".value")
+        await expect(value).to_have_text("1")
     customers = (
         page.locator(".figure", has=page.locator(".name", has_text="Customers")).locator(".value").first
     )

@@ -127,3 +127,37 @@ def test_a_ragged_file_fails_in_one_line_naming_the_line(lana: Lana, tmp_path: P
 
     assert result.exit_code == 1
     assert result.stderr.strip() == "lana: file: line 2 has 1 cells where the header has 2"
+
+
+def test_rows_match_by_external_id_and_phones_are_written_as_e164(lana: Lana, tmp_path: Path) -> None:
+    first = _write(tmp_path / "a.csv", ["External ID", "name", "phone"], ["crm-1", "Ada", "+44 20 7946 0958"])
+    again = _write(tmp_path / "b.csv", ["External ID", "name"], ["crm-1", "Ada King"], ["crm-2", "Bob"])
+    lana.ok("import", "customers", str(first))
+
+    result = lana.ok("import", "customers", str(again), "--mode", "upsert", "--match", "external_id")
+
+    assert "1 created, 1 updated" in result.stdout
+    rows = sorted(_exported(lana), key=lambda row: row["external_id"])
+    assert [(r["external_id"], r["name"], r["phone"]) for r in rows] == [
+        ("crm-1", "Ada King", "+442079460958"),
+        ("crm-2", "Bob", ""),
+    ]
+
+
+def test_the_progress_line_shows_the_share_read_the_rate_and_the_time_left(tmp_path: Path) -> None:
+    from lana_http.cli.transfer import _RowSink
+
+    source = tmp_path / "rows.csv"
+    source.write_bytes(b"x" * 1_000)
+    with source.open("rb") as reading, _RowSink(source, reading, None) as sink:
+        reading.read(250)
+        for _ in range(500):
+            sink.add(_row())
+
+        assert sink._progress(10.0) == "[#####               ]  25% 500 rows, 50 rows/s, 0:00:30 left"
+
+
+def _row() -> object:
+    from lana_core.usecases.customer_import import Outcome, RowOutcome
+
+    return RowOutcome(line=2, outcome=Outcome.CREATED, customer_id=None, problems=(), cells=())

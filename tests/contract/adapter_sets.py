@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 
 import pytest
 
+from lana_adapters.sql.webhooks import SqlWebhookDeliveryQueue
 from lana_core.memory import ManualClock
 from lana_testing.contract import IN_MEMORY, Adapters, AdapterSet
 from tests.integration.sql.databases import (
@@ -25,13 +26,23 @@ from tests.integration.sql.databases import (
 @asynccontextmanager
 async def _sqlite(clock: ManualClock) -> AsyncIterator[Adapters]:
     async with sqlite_engine() as engine:
-        yield Adapters(kernel=kernel_on(engine, clock), relay=relay_on(engine, clock), clock=clock)
+        yield Adapters(
+            kernel=kernel_on(engine, clock),
+            relay=relay_on(engine, clock),
+            webhook_queue=SqlWebhookDeliveryQueue(engine, clock),
+            clock=clock,
+        )
 
 
 @asynccontextmanager
 async def _postgres(clock: ManualClock) -> AsyncIterator[Adapters]:
     async with postgres_engine() as engine:
-        yield Adapters(kernel=kernel_on(engine, clock), relay=relay_on(engine, clock), clock=clock)
+        yield Adapters(
+            kernel=kernel_on(engine, clock),
+            relay=relay_on(engine, clock),
+            webhook_queue=SqlWebhookDeliveryQueue(engine, clock),
+            clock=clock,
+        )
 
 
 ADAPTER_SETS: list[AdapterSet] = [

@@ -14,7 +14,7 @@ from attrs import frozen
 from lana_core.domain.policy import Action, Resource
 from tests.support import PASSWORD
 
-# No such key: an admin's revoke answers 404, anyone else's 403.
+# No such key (or webhook subscription): an admin's revoke answers 404, anyone else's 403.
 UNKNOWN_KEY = UUID(int=1)
 
 ANY_VERSION = {"If-Match": "*"}
@@ -122,6 +122,24 @@ def calls(ids: Ids) -> dict[str, Call]:
         "listApiKeys": Call("GET", "/api-keys"),
         "createApiKey": Call("POST", "/api-keys", {"name": "n8n", "role": "viewer"}),
         "revokeApiKey": Call("DELETE", f"/api-keys/{UNKNOWN_KEY}"),
+        "listWebhooks": Call("GET", "/webhooks"),
+        "createWebhook": Call(
+            "POST", "/webhooks", {"url": "https://hooks.example.com/lana", "event_types": ["customer.*"]}
+        ),
+        "getWebhook": Call("GET", f"/webhooks/{UNKNOWN_KEY}"),
+        "updateWebhook": Call("PATCH", f"/webhooks/{UNKNOWN_KEY}", {"active": False}),
+        "deleteWebhook": Call("DELETE", f"/webhooks/{UNKNOWN_KEY}"),
+        "rotateWebhookSecret": Call("POST", f"/webhooks/{UNKNOWN_KEY}/rotate-secret"),
+        "listWebhookDeliveries": Call("GET", f"/webhooks/{UNKNOWN_KEY}/deliveries"),
+        "listWebhookAttempts": Call("GET", f"/webhooks/{UNKNOWN_KEY}/attempts"),
+        "redeliverWebhookDelivery": Call(
+            "POST", f"/webhooks/{UNKNOWN_KEY}/deliveries/{UNKNOWN_KEY}/redeliver"
+        ),
+        "redeliverWebhookRange": Call(
+            "POST",
+            f"/webhooks/{UNKNOWN_KEY}/redeliver",
+            {"from": "2026-01-01T00:00:00Z", "to": "2026-01-02T00:00:00Z"},
+        ),
     }
 
 
@@ -185,6 +203,16 @@ DECISIONS: dict[str, tuple[Action, Resource, bool] | None] = {
     "listApiKeys": (Action.READ, Resource.API_KEY, False),
     "createApiKey": (Action.CREATE, Resource.API_KEY, False),
     "revokeApiKey": (Action.DELETE, Resource.API_KEY, False),
+    "listWebhooks": (Action.READ, Resource.WEBHOOK, False),
+    "createWebhook": (Action.CREATE, Resource.WEBHOOK, False),
+    "getWebhook": (Action.READ, Resource.WEBHOOK, False),
+    "updateWebhook": (Action.UPDATE, Resource.WEBHOOK, False),
+    "deleteWebhook": (Action.DELETE, Resource.WEBHOOK, False),
+    "rotateWebhookSecret": (Action.UPDATE, Resource.WEBHOOK, False),
+    "listWebhookDeliveries": (Action.READ, Resource.WEBHOOK, False),
+    "listWebhookAttempts": (Action.READ, Resource.WEBHOOK, False),
+    "redeliverWebhookDelivery": (Action.UPDATE, Resource.WEBHOOK, False),
+    "redeliverWebhookRange": (Action.UPDATE, Resource.WEBHOOK, False),
     # One's own password, proven by the current one.
     "changePassword": None,
     # Any signed-in role may watch; each event is filtered by whether the caller may read it.

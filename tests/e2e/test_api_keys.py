@@ -179,7 +179,34 @@ async def test_changes_made_with_a_key_name_the_key_in_the_audit_trail(
 
     (entry,) = timeline.json()["items"]
     assert entry["actor_id"] == created["key"]["id"]
+    assert entry["api_key"] == {"id": created["key"]["id"], "name": "n8n agent"}
     assert made.json()["owner_id"] == created["key"]["created_by"]
+
+
+async def test_an_interaction_written_with_a_key_is_attributed_to_the_key(
+    clients: tuple[AsyncTestClient[Litestar], ...],
+) -> None:
+    client, _ = clients
+    admin = await Api.signup(client)
+    created = await _create_key(admin, "manager")
+    key = {"id": created["key"]["id"], "name": "n8n manager"}
+    customer = (await admin.post("/customers", json={"name": "Initech"})).json()["id"]
+    by_hand = await admin.post(f"/customers/{customer}/interactions", json={"type": "call", "subject": "Hi"})
+
+    note = {"type": "note", "content": "Written back by the workflow"}
+    recorded = await _with(client, created["token"], "POST", f"/customers/{customer}/interactions", json=note)
+
+    assert recorded.status_code == 201, recorded.text
+    assert recorded.json()["recorded_by_api_key"] == key
+    assert recorded.json()["author_id"] == created["key"]["created_by"]
+    read = await admin.get(f"/customers/{customer}/interactions/{recorded.json()['id']}")
+    assert read.json()["recorded_by_api_key"] == key
+    timeline = (await admin.get(f"/customers/{customer}/timeline")).json()["items"]
+    by_interaction = {entry["aggregate_id"]: entry for entry in timeline if entry["kind"] == "interaction"}
+    assert by_interaction[recorded.json()["id"]]["api_key"] == key
+    assert by_interaction[recorded.json()["id"]]["interaction"]["recorded_by_api_key"] == key
+    assert by_interaction[by_hand.json()["id"]]["api_key"] is None
+    assert by_hand.json()["recorded_by_api_key"] is None
 
 
 async def test_a_key_spending_its_minute_gets_429_and_other_keys_do_not(

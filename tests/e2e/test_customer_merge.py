@@ -18,7 +18,7 @@ async def _merge(api: Api, kept: dict[str, Any], *merged: dict[str, Any], etag: 
 async def test_duplicates_lists_pairs_with_their_reasons_best_first(api: Api) -> None:
     ada = await api.customer(name="Ada Lovelace", email="ada@example.com", company="Analytical")
     tagged = await api.customer(name="A. Lovelace", email="Ada+crm@Example.com", phone="+44 20 7946 0000")
-    phone = await api.customer(name="Someone Else", phone="442079460000")
+    phone = await api.customer(name="Someone Else", phone="+44 (0)20 7946-0000")
     similar = await api.customer(name="Ada Lovelace.", company="analytical")
     await api.customer(name="Grace Hopper", company="Navy")
 

@@ -100,6 +100,30 @@ async def test_invalid_fields_come_back_as_field_level_problems(api: Api) -> Non
     assert all({"field", "code", "message"} == e.keys() for e in problem["errors"])
 
 
+async def test_phones_are_stored_as_e164_and_a_national_number_needs_a_default_region(api: Api) -> None:
+    made = await api.customer(phone="+44 (0)20 7946-0958", external_id="crm-7")
+    national = await api.post("/customers", json={"name": "Grace", "phone": "020 7946 0958"})
+
+    assert (made["phone"], made["external_id"]) == ("+442079460958", "crm-7")
+    assert national.status_code == 422
+    [error] = national.json()["errors"]
+    assert (error["field"], error["code"]) == ("phone", "invalid_phone")
+    assert "country code" in error["message"]
+
+
+async def test_an_external_id_is_editable_and_a_taken_one_is_a_conflict(api: Api) -> None:
+    await api.customer(external_id="crm-1")
+    other = await api.customer(external_id="crm-2")
+    path = f"/customers/{other['id']}"
+
+    taken = await api.patch(path, json={"external_id": "crm-1"}, headers={"If-Match": '"1"'})
+    cleared = await api.patch(path, json={"external_id": None}, headers={"If-Match": '"1"'})
+
+    assert taken.status_code == 409
+    assert taken.headers["content-type"].startswith("application/problem+json")
+    assert (cleared.status_code, cleared.json()["external_id"]) == (200, None)
+
+
 async def test_a_duplicate_email_is_a_conflict(api: Api) -> None:
     await api.customer(email="same@example.com")
     response = await api.post("/customers", json={"name": "Other", "email": "SAME@example.com"})

@@ -6,8 +6,12 @@ from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
 import pytest
+from attrs import evolve
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lana_core.domain import events
+from lana_core.domain.api_keys import ApiKeyRef
 from lana_core.domain.interactions import Interaction, InteractionType
 from lana_core.domain.pagination import PageRequest
 from lana_core.domain.tenancy import Actor, Role, TenantSettings
@@ -273,3 +277,35 @@ async def test_an_interaction_list_counts_the_customers_interactions_only_when_a
 
     assert (len(counted.items), counted.total) == (1, 3)
     assert (await list_interactions(admin, customer_id, PageRequest(limit=1))).total is None
+
+
+@given(
+    edits=st.lists(
+        st.tuples(
+            st.sampled_from(InteractionType), st.from_regex(r"[A-Za-z][A-Za-z ]{0,40}", fullmatch=True)
+        ),
+        max_size=5,
+    )
+)
+def test_an_interaction_recorded_with_a_key_stays_the_keys_through_every_correction(
+    edits: list[tuple[InteractionType, str]],
+) -> None:
+    key = ApiKeyRef(uuid4(), "n8n")
+    recorded = Interaction.record(
+        id=uuid4(),
+        tenant_id=uuid4(),
+        customer_id=uuid4(),
+        type=InteractionType.NOTE,
+        subject="From n8n",
+        content=None,
+        occurred_at=None,
+        author_id=uuid4(),
+        now=START,
+    )
+    interaction = evolve(recorded, recorded_by_api_key=key)
+
+    for number, (kind, subject) in enumerate(edits, start=1):
+        now = START + timedelta(minutes=number)
+        interaction = interaction.edit(type=kind, subject=subject, content=None, occurred_at=None, now=now)
+
+    assert (interaction.recorded_by_api_key, interaction.author_id) == (key, recorded.author_id)

@@ -28,6 +28,7 @@ admin     analytics    RCUD    RCUD         RCUD    RCUD
 admin     user         RCUD    RCUD         RCUD    RCUD
 admin     settings     RCUD    RCUD         RCUD    RCUD
 admin     api_key      RCUD    RCUD         RCUD    RCUD
+admin     webhook      RCUD    RCUD         RCUD    RCUD
 manager   customer     RCUD    RCUD         RCUD    RCUD
 manager   project      RCUD    RCUD         RCUD    RCUD
 manager   task         RCUD    RCUD         RCUD    RCUD
@@ -37,6 +38,7 @@ manager   analytics    RCUD    RCUD         RCUD    RCUD
 manager   user         R---    R---         R---    R---
 manager   settings     ----    ----         ----    ----
 manager   api_key      ----    ----         ----    ----
+manager   webhook      ----    ----         ----    ----
 agent     customer     RC--    -C--         RCUD    RCUD
 agent     project      R---    ----         RCUD    RCUD
 agent     task         R---    ----         RCUD    RCUD
@@ -46,6 +48,7 @@ agent     analytics    RC--    RC--         RC--    RC--
 agent     user         ----    ----         ----    ----
 agent     settings     ----    ----         ----    ----
 agent     api_key      ----    ----         ----    ----
+agent     webhook      ----    ----         ----    ----
 viewer    customer     R---    R---         R---    R---
 viewer    project      R---    R---         R---    R---
 viewer    task         R---    R---         R---    R---
@@ -55,6 +58,7 @@ viewer    analytics    R---    R---         R---    R---
 viewer    user         ----    ----         ----    ----
 viewer    settings     ----    ----         ----    ----
 viewer    api_key      ----    ----         ----    ----
+viewer    webhook      ----    ----         ----    ----
 """
 
 COLUMNS = [(False, False), (False, True), (True, False), (True, True)]  # (owned, restricted)

@@ -213,3 +213,20 @@ async def test_the_page_of_a_merged_customer_says_it_is_gone(signed_in: Pages, a
 
     assert page.status_code == 410
     assert "merged into" in page.text
+
+
+async def test_what_an_integration_wrote_with_an_api_key_is_shown_as_the_keys(
+    signed_in: Pages, api: Api
+) -> None:
+    created = await api.post("/api-keys", json={"name": "n8n workflow", "role": "manager"})
+    with_key = {"Authorization": f"Bearer {created.json()['token']}"}
+    customer = (await api.post("/customers", json={"name": "Initech"}, headers=with_key)).json()
+    note = {"type": "note", "content": "Written back by the workflow"}
+    assert (
+        await api.post(f"/customers/{customer['id']}/interactions", json=note, headers=with_key)
+    ).is_success
+
+    page = await signed_in.get(f"/customers/{customer['id']}")
+
+    # In the interactions list, and on the timeline for the note and for the customer's creation.
+    assert page.text.count("n8n workflow (API key)") == 3

@@ -12,6 +12,7 @@ async def test_a_move_the_status_machine_allows_goes_through(signed_in: Pages, a
     project = await api.project((await api.customer())["id"], title="Rollout")
     board = await signed_in.get("/projects")
     assert "Rollout" in board.text
+    assert '<h2 id="column-todo">To do <' in board.text
 
     moved = await signed_in.post(
         f"/projects/{project['id']}/status",
@@ -38,6 +39,30 @@ async def test_an_illegal_move_is_refused_visibly(signed_in: Pages, api: Api) ->
     assert refused.status_code == 422
     assert 'class="notice error"' in refused.text
     assert "cannot move from done to review" in refused.text
+    assert (await api.get(f"/projects/{project['id']}")).json()["status"] == "done"
+
+
+async def test_an_illegal_move_on_the_board_comes_back_as_the_board_with_the_reason(
+    signed_in: Pages, api: Api
+) -> None:
+    project = await api.project((await api.customer())["id"], title="Rollout")
+    for status in ("in_progress", "review", "done"):
+        response = await api.post(f"/projects/{project['id']}/status", json={"status": status})
+        assert response.status_code == 200, response.text
+    await signed_in.get("/projects")
+
+    refused = await signed_in.post(
+        f"/projects/{project['id']}/status",
+        {"status": "review", "version": "4"},
+        headers={"HX-Request": "true"},
+    )
+
+    # The board alone, with the reason as an alert, for htmx to swap in place of the old one.
+    assert refused.status_code == 422
+    assert refused.text.lstrip().startswith('<div id="board">')
+    assert 'role="alert">' in refused.text
+    assert "cannot move from done to review" in refused.text
+    assert "<html" not in refused.text
     assert (await api.get(f"/projects/{project['id']}")).json()["status"] == "done"
 
 

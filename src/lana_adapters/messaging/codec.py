@@ -100,13 +100,22 @@ def decode(body: bytes, headers: Mapping[str, Any] | None) -> DomainEvent:
     missing = [name for name in REQUIRED_HEADERS if name not in headers]
     if missing:
         raise PoisonMessage(f"missing headers: {', '.join(missing)}")
-    document = _document(body)
-    try:
-        event = _event_of(document, headers)
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
-        raise PoisonMessage(f"malformed envelope: {type(error).__name__}: {error}") from None
+    event = _read(_document(body), headers)
     _check_headers(event, headers)
     return event
+
+
+def decode_body(body: bytes) -> DomainEvent:
+    """The event an envelope holds, read without message headers (a stored delivery's);
+    raises PoisonMessage as :func:`decode`."""
+    return _read(_document(body), {})
+
+
+def _read(document: Mapping[str, Any], headers: Mapping[str, Any]) -> DomainEvent:
+    try:
+        return _event_of(document, headers)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise PoisonMessage(f"malformed envelope: {type(error).__name__}: {error}") from None
 
 
 def _document(body: bytes) -> Mapping[str, Any]:

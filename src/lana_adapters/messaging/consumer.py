@@ -9,14 +9,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from lana_adapters.messaging.handling import Handling
+from lana_adapters.messaging.handling import Deliver, Handling
 from lana_adapters.messaging.inbox import Inbox
 from lana_adapters.messaging.settings import MessagingSettings
+from lana_adapters.messaging.subscription_delivery import OwedThenRouted
 from lana_adapters.messaging.topology import Topology
 from lana_adapters.messaging.webhook import Routes, WebhookDelivery
 from lana_adapters.messaging.webhook_client import WebhookClient
 from lana_adapters.messaging.worker import QueueWorker, WorkerStats
-from lana_core.ports import Clock
+from lana_core.ports import Clock, UnitOfWorkFactory
 from lana_core.system import SystemClock
 
 
@@ -27,7 +28,10 @@ class WebhookConsumer:
     Manual acks; a failed call is retried after the delays of ``retry_delays_ms`` before any
     later event of its aggregate, and goes to ``<queue>.dlq`` after ``max_attempts`` with the
     last error in its headers; a 410 disables the route; poison goes to the dead-letter
-    queue at once.
+    queue at once. Given ``subscriptions`` (units of work of the tenants' stores), each
+    event is first owed to the subscriptions that want it (see
+    :mod:`~lana_adapters.messaging.subscription_delivery`), then POSTed to its route if one
+    matches; an event no route matches is then done, not dead.
     """
 
     def __init__(
@@ -37,17 +41,26 @@ class WebhookConsumer:
         *,
         clock: Clock | None = None,
         on_loop: Callable[[], None] | None = None,
+        subscriptions: UnitOfWorkFactory | None = None,
     ) -> None:
         self.routes = Routes(settings.webhook_routes)
-        # One call at a time per lane: ``lanes`` connections serve them all.
-        self._client = WebhookClient(settings.webhook_timeout_seconds, connections=settings.lanes)
+        # One call at a time per lane: ``lanes`` connections serve them all. The routes are the
+        # operator's own configuration, often a workflow engine on the private network: the SSRF
+        # guard, there against URLs tenants choose, does not apply to them.
+        self._client = WebhookClient(
+            settings.webhook_timeout_seconds, connections=settings.lanes, allow_private=True
+        )
+        clock = clock or SystemClock()
+        deliver: Deliver = WebhookDelivery(self.routes, self._client, settings.signing_secret)
+        if subscriptions is not None:
+            deliver = OwedThenRouted(subscriptions, clock, self.routes, deliver)
         handling = Handling(
             consumer=settings.consumer_name,
             inbox=inbox,
-            deliver=WebhookDelivery(self.routes, self._client, settings.signing_secret),
+            deliver=deliver,
             delays_ms=settings.retry_delays_ms,
             max_attempts=settings.max_attempts,
-            clock=clock or SystemClock(),
+            clock=clock,
         )
         self._worker = QueueWorker(settings, Topology.of(settings), handling, on_loop=on_loop)
 

@@ -18,12 +18,11 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from lana_core.domain.events import CUSTOMER_CREATED, CUSTOMER_CREATED_HIGH_VALUE, DomainEvent
+from lana_core.domain.events import CUSTOMER_CREATED_HIGH_VALUE, DomainEvent
+from lana_core.domain.webhooks import SEED_EVENT_TYPES
 
 LANA: Final = "lana"
 SEED: Final = "seed"
-# The events the seed's body can carry: it describes a customer as it was created.
-SEED_EVENT_TYPES: Final = (CUSTOMER_CREATED_HIGH_VALUE, CUSTOMER_CREATED)
 
 Format = Callable[[DomainEvent, bytes], bytes]
 

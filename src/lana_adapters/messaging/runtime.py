@@ -25,13 +25,20 @@ from lana_adapters.messaging.outcome import BatchPublisher
 from lana_adapters.messaging.publisher import KombuEventPublisher
 from lana_adapters.messaging.relay import OutboxRelay, RelayOptions, RelayStats
 from lana_adapters.messaging.settings import MessagingSettings
+from lana_adapters.messaging.subscription_delivery import SubscriptionSender, pausing_through
 from lana_adapters.messaging.topology import Topology
 from lana_adapters.messaging.wakeup import wakeup_for
+from lana_adapters.messaging.webhook_client import WebhookClient
 from lana_adapters.messaging.worker import WorkerStats
 from lana_adapters.sql import SqlOutboxRelayStore, SqlSettings, create_engine_from, ensure_schema
+from lana_adapters.sql.uow import SqlUnitOfWorkFactory
+from lana_adapters.sql.webhooks import SqlWebhookDeliveryQueue
 from lana_adapters.telemetry.exposition import EndpointOptions, Heartbeat
 from lana_adapters.telemetry.workers import consumer_endpoint, relay_endpoint
+from lana_core.memory import NoCache
 from lana_core.ports import OutboxRelayStore
+from lana_core.system import SystemClock, TimeOrderedIds
+from lana_core.usecases._base import Kernel
 
 if TYPE_CHECKING:
     from lana_adapters.redis.stream import EventStream
@@ -61,7 +68,10 @@ async def run_relay(
     _require_shared_broker(settings, in_process=in_process)
     # The webhook consumer's queue waits for its events even while no consumer runs.
     publisher = KombuEventPublisher(
-        settings, topologies=[Topology.of(settings)] if settings.webhook_routes else []
+        settings,
+        topologies=[Topology.of(settings)]
+        if settings.webhook_routes or settings.webhook_subscriptions
+        else [],
     )
     wakeup = wakeup_for(settings.database_url)
     try:
@@ -97,21 +107,57 @@ async def run_consumer(
     """POST events from ``settings.queue`` to their webhooks until ``stop`` is set.
 
     The inbox is the ``inbox`` table of ``settings.database_url`` unless one is given.
+    With ``settings.webhook_subscriptions`` the events are also owed to the tenants'
+    subscriptions in that database, and a :class:`SubscriptionSender` sends their
+    deliveries alongside (calls guarded unless ``webhook_allow_private``).
     With ``endpoint`` the consumer serves its metrics and liveness over HTTP (OSError
     when the port is taken). Raises ValueError for a broker only this process can reach
     (``memory://``) unless ``in_process`` says its relay runs in this process too.
     """
     _require_shared_broker(settings, in_process=in_process)
-    async with _engine(settings, needed=inbox is None, migrate=True) as engine, AsyncExitStack() as stack:
+    needed = inbox is None or settings.webhook_subscriptions
+    async with _engine(settings, needed=needed, migrate=True) as engine, AsyncExitStack() as stack:
         if inbox is None:
             assert engine is not None
             inbox = await stack.enter_async_context(SqlInbox(engine))
         heartbeat = Heartbeat(_beat(settings))
-        consumer = WebhookConsumer(settings, inbox, on_loop=heartbeat.beat)
+        units = None
+        if engine is not None and settings.webhook_subscriptions:
+            units = SqlUnitOfWorkFactory(engine)
+        consumer = WebhookConsumer(settings, inbox, on_loop=heartbeat.beat, subscriptions=units)
         log.info("consumer started on queue %s", settings.queue)
-        async with consumer_endpoint(endpoint, heartbeat, settings, consumer.stats):
+        observed = consumer_endpoint(endpoint, heartbeat, settings, consumer.stats)
+        async with observed, asyncio.TaskGroup() as tasks:
+            if engine is not None and units is not None:
+                tasks.create_task(_send_subscriptions(settings, engine, units, stop))
             await consumer.run(stop)
         return consumer.stats
+
+
+async def _send_subscriptions(
+    settings: MessagingSettings, engine: AsyncEngine, units: SqlUnitOfWorkFactory, stop: asyncio.Event
+) -> None:
+    clock = SystemClock()
+    kernel = Kernel(uow=units, clock=clock, ids=TimeOrderedIds(), cache=NoCache())
+    client = WebhookClient(
+        settings.webhook_timeout_seconds,
+        connections=settings.lanes,
+        allow_private=settings.webhook_allow_private,
+    )
+    sender = SubscriptionSender(
+        SqlWebhookDeliveryQueue(engine, clock, role=settings.database_relay_role),
+        client,
+        clock,
+        pause=pausing_through(kernel),
+        # A lease outlives the longest call, so only a crashed sender's deliveries are taken again.
+        lease_seconds=settings.webhook_timeout_seconds * 3,
+        batch=settings.lanes,  # no more calls at once than connections: none waits for one
+    )
+    log.info("sending deliveries of webhook subscriptions")
+    try:
+        await sender.run(stop)
+    finally:
+        await client.aclose()
 
 
 def run_until_signalled(main: Callable[[asyncio.Event], Awaitable[T]]) -> T:

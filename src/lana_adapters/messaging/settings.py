@@ -8,8 +8,9 @@ from typing import Any
 
 from attrs import Factory, field, frozen, validators
 
-from lana_adapters.messaging.formats import FORMATS, SEED, SEED_EVENT_TYPES, default_format
+from lana_adapters.messaging.formats import FORMATS, SEED, default_format
 from lana_core.domain.events import matches
+from lana_core.domain.webhooks import SEED_EVENT_TYPES
 
 DEFAULT_ROUTES = "customer.created.high_value=http://127.0.0.1:5678/webhook/high-value-customer format=seed"
 _FORMAT_OPTION = "format="
@@ -99,6 +100,10 @@ class MessagingSettings:
     # Kept out of repr so a logged settings object never shows the secret.
     signing_secret: str | None = field(default=None, repr=False)
     webhook_timeout_seconds: float = field(default=10.0, validator=[validators.gt(0), validators.le(300)])
+    # Development only: tenant subscriptions may then call loopback and private addresses.
+    webhook_allow_private: bool = False
+    # The consumer also owes every event to tenants' subscriptions and sends their deliveries.
+    webhook_subscriptions: bool = False
     heartbeat_seconds: float = field(default=30.0, validator=validators.ge(0))
     connect_timeout_seconds: float = field(default=5.0, validator=validators.gt(0))
     retry_delays_ms: tuple[int, ...] = field(
@@ -165,6 +170,8 @@ class MessagingSettings:
 def _render(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, tuple) and all(isinstance(v, WebhookRoute) for v in value):
         return ",".join(route.render() for route in value)
     if isinstance(value, tuple):
@@ -176,6 +183,15 @@ def _optional(raw: str) -> str | None:
     return raw or None
 
 
+def _flag(raw: str) -> bool:
+    lowered = raw.lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"must be true or false, not {raw!r}")
+
+
 _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "broker_url": ("LANA_BROKER_URL", str),
     "database_url": ("LANA_DATABASE_URL", str),
@@ -185,6 +201,8 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "webhook_routes": ("LANA_WEBHOOK_ROUTES", parse_routes),
     "signing_secret": ("LANA_WEBHOOK_SECRET", _optional),
     "webhook_timeout_seconds": ("LANA_WEBHOOK_TIMEOUT_SECONDS", float),
+    "webhook_allow_private": ("LANA_WEBHOOK_ALLOW_PRIVATE", _flag),
+    "webhook_subscriptions": ("LANA_WEBHOOK_SUBSCRIPTIONS", _flag),
     "heartbeat_seconds": ("LANA_BROKER_HEARTBEAT_SECONDS", float),
     "connect_timeout_seconds": ("LANA_BROKER_CONNECT_TIMEOUT_SECONDS", float),
     "retry_delays_ms": ("LANA_CONSUMER_RETRY_DELAYS_MS", parse_delays),
@@ -220,8 +238,23 @@ DOCUMENTATION: tuple[tuple[str, str], ...] = (
         "the first matching pattern's URL receives the event, in that body format (unless given: "
         "`seed` for `customer.created.high_value`, `lana` for any other pattern).",
     ),
-    ("LANA_WEBHOOK_SECRET", "HMAC-SHA256 key signing every webhook request (unset: unsigned)."),
+    (
+        "LANA_WEBHOOK_SECRET",
+        "Key signing every request to the routes of `LANA_WEBHOOK_ROUTES` (Standard Webhooks, and"
+        " the older `X-Lana-Signature`): `whsec_<base64>`, or any other string used as its bytes"
+        " (unset: unsigned).",
+    ),
     ("LANA_WEBHOOK_TIMEOUT_SECONDS", "Whole-request timeout of one webhook call."),
+    (
+        "LANA_WEBHOOK_ALLOW_PRIVATE",
+        "`true` lets tenant subscriptions call loopback, private and link-local addresses"
+        " (development against a local receiver); `false` refuses them.",
+    ),
+    (
+        "LANA_WEBHOOK_SUBSCRIPTIONS",
+        "`true`: `lana consume` also receives every event, owes it to the tenants' webhook"
+        " subscriptions that want it and sends their deliveries (see docs/events.md).",
+    ),
     ("LANA_BROKER_HEARTBEAT_SECONDS", "AMQP heartbeat (0 disables it)."),
     ("LANA_BROKER_CONNECT_TIMEOUT_SECONDS", "Timeout of one connection attempt to the broker."),
     (

@@ -43,9 +43,12 @@ class Topology:
 
     @classmethod
     def of(cls, settings: MessagingSettings, patterns: tuple[str, ...] | None = None) -> Topology:
-        """The topology for ``settings``; bound to its webhook routes' patterns unless given."""
+        """The topology for ``settings``; bound to its webhook routes' patterns unless given,
+        and to every event when subscriptions are delivered too."""
         if patterns is None:
             patterns = tuple(route.pattern for route in settings.webhook_routes)
+            if settings.webhook_subscriptions:
+                patterns += ("#",)
         return cls(exchange=settings.exchange, queue=settings.queue, patterns=tuple(dict.fromkeys(patterns)))
 
     @property

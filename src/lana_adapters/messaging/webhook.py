@@ -1,8 +1,10 @@
 """Delivering events to n8n webhooks: the route table and signed requests.
 
-Each request carries the event id as ``Idempotency-Key`` (the receiver dedupes on it),
-``X-Lana-Timestamp`` and ``X-Lana-Signature: sha256=<hex>``, the HMAC-SHA256 of
-``<timestamp>.<body>`` under the shared secret. Every attempt that fails is logged at
+Each request carries the event id as ``webhook-id`` and ``Idempotency-Key`` (the receiver
+dedupes on it), ``webhook-timestamp`` and, under a secret, the Standard Webhooks
+``webhook-signature`` (see :mod:`lana_core.domain.webhook_signing`). Receivers written before
+it check ``X-Lana-Timestamp`` and ``X-Lana-Signature: sha256=<hex>``, the HMAC-SHA256 of
+``<timestamp>.<body>``, which requests under a secret still carry. Every attempt that fails is logged at
 WARNING in one line; URLs in logs, errors and spans have their credentials masked.
 """
 
@@ -23,6 +25,7 @@ from lana_adapters.messaging.handling import Permanent, Transient
 from lana_adapters.messaging.settings import WebhookRoute
 from lana_adapters.messaging.webhook_client import CallFailed, WebhookClient
 from lana_adapters.telemetry import current_trace_context, tracer
+from lana_core.domain import webhook_signing
 from lana_core.domain.events import DomainEvent, matches
 
 log = logging.getLogger(__name__)
@@ -33,7 +36,7 @@ MASK = "***"
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
-    """The ``X-Lana-Signature`` value for ``body`` sent at ``timestamp`` (unix seconds)."""
+    """The legacy ``X-Lana-Signature`` value for ``body`` sent at ``timestamp`` (unix seconds)."""
     digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
     return f"sha256={digest}"
 
@@ -41,7 +44,8 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 def verify(
     secret: str, timestamp: str, body: bytes, signature: str, *, tolerance_seconds: float = 300
 ) -> bool:
-    """Whether a received request is genuine and recent (for receivers written in Python)."""
+    """Whether a request is genuine and recent by its legacy ``X-Lana-Signature``; new receivers
+    use :func:`lana_core.domain.webhook_signing.verify`."""
     try:
         fresh = abs(time.time() - float(timestamp)) <= tolerance_seconds
     except ValueError:
@@ -148,10 +152,13 @@ class WebhookDelivery:
         traceparent = current_trace_context().get("traceparent") or event.trace_context.get("traceparent")
         if traceparent:
             headers["traceparent"] = traceparent
+        timestamp = int(time.time())
+        headers[webhook_signing.ID_HEADER] = str(event.id)
+        headers[webhook_signing.TIMESTAMP_HEADER] = str(timestamp)
         if self._secret:
-            timestamp = str(int(time.time()))
-            headers[TIMESTAMP_HEADER] = timestamp
-            headers[SIGNATURE_HEADER] = sign(self._secret, timestamp, body)
+            headers.update(webhook_signing.signature_headers(self._secret, str(event.id), timestamp, body))
+            headers[TIMESTAMP_HEADER] = str(timestamp)
+            headers[SIGNATURE_HEADER] = sign(self._secret, str(timestamp), body)
         return headers
 
 

@@ -146,24 +146,46 @@ def _new_converter() -> Converter:
 CONVERTER = _new_converter()
 
 
-def _overrides(renamed: Mapping[str, str]) -> dict[str, Any]:
-    return {field: override(rename=column) for field, column in renamed.items()}
+def _overrides(renamed: Mapping[str, str], written: Mapping[str, Callable[[Any], Any]]) -> dict[str, Any]:
+    fields = renamed.keys() | written.keys()
+    return {field: override(rename=renamed.get(field), unstruct_hook=written.get(field)) for field in fields}
 
 
-def reader(kind: type[T], **renamed: str) -> Callable[[AnyRow], T]:
+def reader(
+    kind: type[T], *, reshape: Callable[[Values], None] | None = None, **renamed: str
+) -> Callable[[AnyRow], T]:
     """The function reading a ``kind`` from a row (a SQLAlchemy Row or a driver's named
-    tuple) whose columns are named as its fields, but ``renamed`` ones (field=column)."""
-    structure = make_dict_structure_fn(kind, CONVERTER, **_overrides(renamed))
+    tuple) whose columns are named as its fields, but ``renamed`` ones (field=column).
+
+    ``reshape`` adds, in place, the values of fields no single column holds (a record
+    nested from joined columns) to the row's values before they are read."""
+    structure = make_dict_structure_fn(kind, CONVERTER, **_overrides(renamed, {}))
 
     def read(row: AnyRow) -> T:
         return structure(dict(zip(row._fields, row, strict=True)), kind)
 
-    read.__name__ = read.__qualname__ = f"read_{kind.__name__}"
+    chosen = read if reshape is None else _reshaping(structure, kind, reshape)
+    chosen.__name__ = chosen.__qualname__ = f"read_{kind.__name__}"
+    return chosen
+
+
+def _reshaping(
+    structure: Callable[[Values, type[T]], T], kind: type[T], reshape: Callable[[Values], None]
+) -> Callable[[AnyRow], T]:
+    def read(row: AnyRow) -> T:
+        values = dict(zip(row._fields, row, strict=True))
+        reshape(values)
+        return structure(values, kind)
+
     return read
 
 
-def writer(kind: type[T], **renamed: str) -> Callable[[T], Values]:
+def writer(
+    kind: type[T], *, written: Mapping[str, Callable[[Any], Any]] | None = None, **renamed: str
+) -> Callable[[T], Values]:
     """The function giving the column values of a ``kind``: one per field, named as the
-    field, but ``renamed`` ones (field=column)."""
-    unstructure: Callable[[T], Values] = make_dict_unstructure_fn(kind, CONVERTER, **_overrides(renamed))
+    field, but ``renamed`` ones (field=column); the fields ``written`` names are written by
+    their own function (a nested record stored as its id)."""
+    overrides = _overrides(renamed, written or {})
+    unstructure: Callable[[T], Values] = make_dict_unstructure_fn(kind, CONVERTER, **overrides)
     return unstructure

@@ -9,12 +9,9 @@ from uuid import UUID
 
 from sqlalchemy import (
     ColumnElement,
-    Date,
     Select,
     bindparam,
-    cast,
     func,
-    literal_column,
     select,
     true,
     type_coerce,
@@ -24,6 +21,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from lana_adapters.sql import customer_merge, search
 from lana_adapters.sql import projects as project_rows
 from lana_adapters.sql import tasks as task_rows
+from lana_adapters.sql.days import as_date, utc_day
 from lana_adapters.sql.paging import after, order_by, page_of
 from lana_adapters.sql.prepared import Prepared
 from lana_adapters.sql.repository import TxRepository
@@ -41,7 +39,7 @@ from lana_core.domain.queries import Archived, CustomerQuery
 c = customers.c
 _Read = Callable[[Select[Any]], Awaitable[Sequence[Any]]]
 COLUMNS = tuple(col for col in customers.c if not col.name.startswith("search_"))
-_CUSTOMERS = TenantRows(customers, "customer", customer_of, customer_values, columns=COLUMNS)
+_CUSTOMERS = TenantRows(customers, "customer", customer_of, customer_values, selected=select(*COLUMNS))
 _PROJECT_STATS = project_rows.STATS.subquery("project_stats")
 _TASK_STATS = task_rows.STATS.subquery("task_stats")
 # The customer and its stats in one round trip: each stats query yields exactly one row.
@@ -60,7 +58,7 @@ _COUNTS = Prepared(
     .where(c.tenant_id == bindparam("tenant"), c.archived_at.is_(None))
     .group_by(c.status, c.value)
 )
-_EMAILS_PER_QUERY = 500
+_KEYS_PER_QUERY = 500
 _SORTS: dict[str, tuple[ColumnElement[Any], KeyKind]] = {
     "created_at": (c.created_at, datetime),
     "updated_at": (c.updated_at, datetime),
@@ -91,8 +89,8 @@ class SqlCustomerRepository(TxRepository):
         that keep each statement's parameters well under SQLite's limit."""
         wanted = list(dict.fromkeys(emails))
         taken: set[str] = set()
-        for start in range(0, len(wanted), _EMAILS_PER_QUERY):
-            chunk = wanted[start : start + _EMAILS_PER_QUERY]
+        for start in range(0, len(wanted), _KEYS_PER_QUERY):
+            chunk = wanted[start : start + _KEYS_PER_QUERY]
             statement = select(c.email).where(c.tenant_id == self._tx.tenant_id, c.email.in_(chunk))
             taken.update(row.email for row in await self._tx.rows(statement))
         return taken
@@ -100,11 +98,19 @@ class SqlCustomerRepository(TxRepository):
     async def with_emails(self, emails: Collection[str]) -> list[Customer]:
         """The customers of this tenant, archived or not, whose email is one of ``emails``;
         asked in chunks, as :meth:`emails_taken` does."""
-        wanted = list(dict.fromkeys(emails))
+        return await self._holding(c.email, emails)
+
+    async def with_external_ids(self, external_ids: Collection[str]) -> list[Customer]:
+        """The customers of this tenant, archived or not, whose external id is one of
+        ``external_ids``; asked in chunks, as :meth:`emails_taken` does."""
+        return await self._holding(c.external_id, external_ids)
+
+    async def _holding(self, column: ColumnElement[Any], keys: Collection[str]) -> list[Customer]:
+        wanted = list(dict.fromkeys(keys))
         found: list[Customer] = []
-        for start in range(0, len(wanted), _EMAILS_PER_QUERY):
-            chunk = wanted[start : start + _EMAILS_PER_QUERY]
-            statement = select(*COLUMNS).where(c.tenant_id == self._tx.tenant_id, c.email.in_(chunk))
+        for start in range(0, len(wanted), _KEYS_PER_QUERY):
+            chunk = wanted[start : start + _KEYS_PER_QUERY]
+            statement = select(*COLUMNS).where(c.tenant_id == self._tx.tenant_id, column.in_(chunk))
             found.extend(customer_of(row) for row in await self._tx.rows(statement))
         return found
 
@@ -170,14 +176,14 @@ class SqlCustomerRepository(TxRepository):
 
     async def created_per_day(self, since: datetime) -> Sequence[DayCount]:
         """Live customers created since ``since``, counted per UTC day, oldest first."""
-        day = _utc_day(self._tx.features, c.created_at)
+        day = utc_day(self._tx.features, c.created_at)
         statement = (
             select(day, func.count())
             .where(c.tenant_id == self._tx.tenant_id, c.archived_at.is_(None), c.created_at >= since)
             .group_by(day)
             .order_by(day)
         )
-        return [DayCount(_as_date(when), count) for when, count in await self._tx.rows(statement)]
+        return [DayCount(as_date(when), count) for when, count in await self._tx.rows(statement)]
 
     async def match_keys(self) -> Sequence[MatchKey]:
         """What duplicate detection reads of every live customer."""
@@ -239,13 +245,3 @@ def _has_tag(features: Features, tag: str) -> ColumnElement[bool]:
         return type_coerce(c.tags, JSONB).contains([tag])
     elements = func.json_each(c.tags).table_valued("value")
     return select(elements.c.value).where(elements.c.value == tag).exists()
-
-
-def _utc_day(features: Features, column: ColumnElement[datetime]) -> ColumnElement[Any]:
-    if features.postgres:
-        return cast(func.timezone(literal_column("'UTC'"), column), Date)
-    return func.date(column)
-
-
-def _as_date(value: date | str) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(value)

@@ -9,6 +9,7 @@ from uuid import UUID
 from sqlalchemy import bindparam, func, select
 
 from lana_adapters.sql import paging
+from lana_adapters.sql.days import as_date, utc_day
 from lana_adapters.sql.paging import order_by, page_of
 from lana_adapters.sql.prepared import Prepared
 from lana_adapters.sql.records import (
@@ -20,23 +21,30 @@ from lana_adapters.sql.records import (
     interaction_values,
 )
 from lana_adapters.sql.repository import TxRepository
-from lana_adapters.sql.tables import audit_log, insights, interactions
+from lana_adapters.sql.tables import api_keys, audit_log, insights, interactions
 from lana_adapters.sql.writes import TenantRows, add, check_tenant, insert
+from lana_core.domain.analytics import InteractionDay, interaction_days
 from lana_core.domain.audit import AuditEntry
 from lana_core.domain.insights import Insight, InsightSource
 from lana_core.domain.interactions import Interaction
 from lana_core.domain.pagination import Cursor, Page, PageRequest, SortOrder
 
-i, n, a = interactions.c, insights.c, audit_log.c
+i, n, a, k = interactions.c, insights.c, audit_log.c, api_keys.c
+# Interactions as they are read: each with the name of the API key it was recorded with.
+_INTERACTIONS = select(interactions, k.name.label("api_key_name")).select_from(
+    interactions.outerjoin(api_keys, (k.tenant_id == i.tenant_id) & (k.id == i.api_key_id))
+)
 _OF_CUSTOMER = (i.tenant_id == bindparam("tenant"), i.customer_id == bindparam("customer"))
 _INSERT_INSIGHT, _INSERT_AUDIT = insert(insights), insert(audit_log)
-_INTERACTIONS = TenantRows(interactions, "interaction", interaction_of, interaction_values)
+_INTERACTION_ROWS = TenantRows(
+    interactions, "interaction", interaction_of, interaction_values, selected=_INTERACTIONS
+)
 _INTERACTION_COUNT = Prepared(select(func.count()).where(*_OF_CUSTOMER))
 _INTERACTION_COUNT_SINCE = Prepared(
     select(func.count()).where(*_OF_CUSTOMER, i.occurred_at >= bindparam("since"))
 )
 _LAST_INTERACTION = Prepared(
-    select(interactions).where(*_OF_CUSTOMER).order_by(i.occurred_at.desc(), i.id.desc()).limit(1)
+    _INTERACTIONS.where(*_OF_CUSTOMER).order_by(i.occurred_at.desc(), i.id.desc()).limit(1)
 )
 _LATEST_INSIGHT = Prepared(
     select(insights)
@@ -66,24 +74,22 @@ class SqlInteractionRepository(TxRepository):
 
     async def add(self, interaction: Interaction) -> None:
         """Store an interaction; raises ValidationError if its customer does not exist."""
-        await _INTERACTIONS.add(self._tx, interaction)
+        await _INTERACTION_ROWS.add(self._tx, interaction)
 
     async def get(self, interaction_id: UUID) -> Interaction | None:
-        return await _INTERACTIONS.get(self._tx, interaction_id)
+        return await _INTERACTION_ROWS.get(self._tx, interaction_id)
 
     async def update(self, interaction: Interaction) -> None:
         """Store ``interaction``; raises StaleVersion unless the stored version is one less."""
-        await _INTERACTIONS.update(self._tx, interaction)
+        await _INTERACTION_ROWS.update(self._tx, interaction)
 
     async def delete(self, interaction: Interaction) -> None:
         """Delete ``interaction``; raises StaleVersion unless it is stored at its version."""
-        await _INTERACTIONS.delete(self._tx, interaction)
+        await _INTERACTION_ROWS.delete(self._tx, interaction)
 
     async def list_for_customer(self, customer_id: UUID, page: PageRequest) -> Page[Interaction]:
         """The customer's interactions, newest ``occurred_at`` first (ties: larger id first)."""
-        statement = select(interactions).where(
-            i.tenant_id == self._tx.tenant_id, i.customer_id == customer_id
-        )
+        statement = _INTERACTIONS.where(i.tenant_id == self._tx.tenant_id, i.customer_id == customer_id)
         if page.after is not None:
             statement = statement.where(
                 paging.after(i.occurred_at, i.id, SortOrder.DESC, page.after, datetime)
@@ -103,6 +109,17 @@ class SqlInteractionRepository(TxRepository):
     async def last_for_customer(self, customer_id: UUID) -> Interaction | None:
         row = await self._tx.first(_LAST_INTERACTION, {"tenant": self._tx.tenant_id, "customer": customer_id})
         return None if row is None else interaction_of(row)
+
+    async def per_day(self, since: datetime, until: datetime) -> Sequence[InteractionDay]:
+        """The interactions that occurred in ``[since, until)`` per UTC day and type, oldest day first."""
+        day = utc_day(self._tx.features, i.occurred_at)
+        statement = (
+            select(day, i.type, func.count())
+            .where(i.tenant_id == self._tx.tenant_id, i.occurred_at >= since, i.occurred_at < until)
+            .group_by(day, i.type)
+        )
+        rows = await self._tx.rows(statement)
+        return interaction_days((as_date(when), kind, count) for when, kind, count in rows)
 
 
 class SqlInsightRepository(TxRepository):

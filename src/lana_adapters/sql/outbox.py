@@ -8,7 +8,7 @@ can run; an insert trigger sends ``NOTIFY lana_outbox`` as a wake-up hint.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import TypeVar
 from uuid import UUID
@@ -17,11 +17,9 @@ import attrs
 from sqlalchemy import Executable, Index, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from lana_adapters.sql.driver import transaction_as
-from lana_adapters.sql.engine import POSTGRESQL, options_of
-from lana_adapters.sql.errors import DRIVER_ERRORS, is_retryable, translate
 from lana_adapters.sql.prepared import Prepared
 from lana_adapters.sql.records import event_of, event_values
+from lana_adapters.sql.relaying import RelayTransactions
 from lana_adapters.sql.repository import TxRepository
 from lana_adapters.sql.settings import RELAY_ROLE
 from lana_adapters.sql.tables import outbox
@@ -96,18 +94,13 @@ def _traced(event: DomainEvent) -> DomainEvent:
 class SqlOutboxRelayStore:
     """An :class:`~lana_core.ports.OutboxRelayStore` over the ``outbox`` table of every tenant.
 
-    Each call is one short transaction, run as ``role`` on PostgreSQL (the relay role
-    row-level security lets see every tenant's outbox rows). A serialization failure or
-    deadlock is retried up to ``retries`` times, then raised as Conflict; a lost
-    database as Unavailable. A failed row keeps its lease (the relay renews it for the
-    wait before its retry), so it is retried once the lease ends; a dead row is never
-    claimed again. On SQLite, claims and marks queue with
-    the units of work for the write lock (see :mod:`lana_adapters.sql.writers`).
-    ``engine`` comes from :func:`~lana_adapters.sql.engine.create_engine_from` (another
-    raises ValueError).
+    Each call is one short transaction of :class:`~lana_adapters.sql.relaying.RelayTransactions`
+    (as ``role`` on PostgreSQL, retried ``retries`` times; on SQLite, queued for the write
+    lock). A failed row keeps its lease (the relay renews it for the wait before its
+    retry), so it is retried once the lease ends; a dead row is never claimed again.
     """
 
-    __slots__ = ("_clock", "_engine", "_retries", "_role", "_writers")
+    __slots__ = ("_clock", "_transactions")
 
     def __init__(
         self,
@@ -117,17 +110,13 @@ class SqlOutboxRelayStore:
         role: str | None = RELAY_ROLE,
         retries: int = 3,
     ) -> None:
-        options = options_of(engine)
-        self._engine = engine
-        self._role = role if options.postgres else None
+        self._transactions = RelayTransactions(engine, role, retries)
         self._clock = clock or SystemClock()
-        self._retries = retries
-        self._writers = options.writers
 
     async def claim(self, limit: int, lease_seconds: float) -> Sequence[OutboxRecord]:
         """Pending rows not leased by another relay, oldest first."""
         now = self._clock.now()
-        statement = _CLAIM_POSTGRES if self._engine.dialect.name == POSTGRESQL else _CLAIM_SQLITE
+        statement = _CLAIM_POSTGRES if self._transactions.postgres else _CLAIM_SQLITE
         params = {"now": now, "until": now + timedelta(seconds=lease_seconds), "limit": limit}
 
         async def run(conn: AsyncConnection) -> list[OutboxRecord]:
@@ -136,7 +125,7 @@ class SqlOutboxRelayStore:
                 OutboxRecord(event=event_of(r), attempts=r.attempts, last_error=r.last_error) for r in rows
             ]
 
-        return await self._run(run, writes=True)
+        return await self._transactions.run(run, writes=True)
 
     async def renew(self, event_ids: Sequence[UUID], lease_seconds: float) -> None:
         """Lease those of these rows still pending until ``lease_seconds`` from now."""
@@ -144,18 +133,18 @@ class SqlOutboxRelayStore:
             return
         until = self._clock.now() + timedelta(seconds=lease_seconds)
         params = {"ids": list(event_ids), "until": until}
-        await self._run(lambda conn: conn.execute(_RENEWED, params), writes=True)
+        await self._transactions.run(lambda conn: conn.execute(_RENEWED, params), writes=True)
 
     async def mark_published(self, event_ids: Sequence[UUID]) -> None:
         if not event_ids:
             return
         params = {"ids": list(event_ids), "now": self._clock.now()}
-        await self._run(lambda conn: conn.execute(_PUBLISHED, params), writes=True)
+        await self._transactions.run(lambda conn: conn.execute(_PUBLISHED, params), writes=True)
 
     async def mark_failed(self, event_id: UUID, error: str, *, dead: bool) -> None:
         """Record a failed publish; a ``dead`` row is never claimed again."""
         params = {"event_id": event_id, "error": error, "new_state": DEAD if dead else PENDING}
-        await self._run(lambda conn: conn.execute(_FAILED, params), writes=True)
+        await self._transactions.run(lambda conn: conn.execute(_FAILED, params), writes=True)
 
     async def pending_count(self) -> int:
         """Rows neither published nor dead, leased or not."""
@@ -163,26 +152,7 @@ class SqlOutboxRelayStore:
         async def run(conn: AsyncConnection) -> int:
             return int((await conn.execute(_PENDING_COUNT)).scalar_one())
 
-        return await self._run(run)
-
-    async def _run(self, work: Callable[[AsyncConnection], Awaitable[T]], *, writes: bool = False) -> T:
-        for attempt in range(self._retries + 1):
-            try:
-                return await self._once(work, writes=writes)
-            except DRIVER_ERRORS as error:
-                if attempt < self._retries and is_retryable(error):
-                    continue
-                raise translate(error) from error
-        raise AssertionError("unreachable")
-
-    async def _once(self, work: Callable[[AsyncConnection], Awaitable[T]], *, writes: bool) -> T:
-        # Queue only once holding a connection, as a unit of work does: a writer whose turn
-        # came must never wait for a connection that writers behind it hold.
-        async with (
-            self._engine.connect() as conn,
-            transaction_as(conn, self._role, writers=self._writers if writes else None),
-        ):
-            return await work(conn)
+        return await self._transactions.run(run)
 
 
 def _claim(*, skip_locked: bool) -> Executable:

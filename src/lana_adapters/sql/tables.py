@@ -23,6 +23,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     Table,
@@ -41,10 +42,12 @@ from lana_adapters.sql.coltypes import (
     UtcDateTime,
 )
 from lana_core.domain.customers import CustomerStatus, CustomerValue
+from lana_core.domain.import_jobs import ImportStatus
 from lana_core.domain.insights import ChurnRisk, InsightSource
 from lana_core.domain.interactions import InteractionType
 from lana_core.domain.projects import Priority, ProjectStatus
 from lana_core.domain.tenancy import Role
+from lana_core.domain.webhooks import DeliveryStatus, WebhookFormat
 
 metadata = MetaData(
     naming_convention={
@@ -60,6 +63,11 @@ TENANT_TABLES = (
     "users",
     "sessions",
     "api_keys",
+    "import_jobs",
+    "import_refusals",
+    "webhook_subscriptions",
+    "webhook_deliveries",
+    "webhook_attempts",
     "customers",
     "projects",
     "tasks",
@@ -168,6 +176,129 @@ api_keys = Table(
     one_of("role", Role),
 )
 
+# Customer imports run in the background (see lana_core.domain.import_jobs), polled by id
+# from any process; the rows each refused are kept for download (migration 0016).
+import_jobs = Table(
+    "import_jobs",
+    metadata,
+    _tenant_id(),
+    Column("id", Uuid, nullable=False),
+    Column("created_by", Uuid),
+    Column("status", Text, nullable=False),
+    Column("options", JsonDocument, nullable=False),
+    Column("created", Integer, nullable=False),
+    Column("updated", Integer, nullable=False),
+    Column("unchanged", Integer, nullable=False),
+    Column("refused", Integer, nullable=False),
+    Column("applied", Boolean, nullable=False),
+    Column("error", Text),
+    Column("version", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime),
+    Column("headers", JsonDocument, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "id"),
+    one_of("status", ImportStatus),
+)
+
+import_refusals = Table(
+    "import_refusals",
+    metadata,
+    _tenant_id(),
+    Column("job_id", Uuid, nullable=False),
+    Column("line", Integer, nullable=False),
+    # {"cells": [...], "problems": [[column, message], ...]}
+    Column("row", JsonDocument, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "job_id", "line"),
+    _parent("import_jobs", "job_id"),
+)
+
+# Webhook subscriptions (see lana_core.domain.webhooks). The secret is kept as it was made:
+# requests are signed with it, so a digest would not do. Patterns and filters are JSON
+# lists of text (filters in the language's canonical form, parsed again when read).
+webhook_subscriptions = Table(
+    "webhook_subscriptions",
+    metadata,
+    _tenant_id(references_tenants=True),
+    Column("id", Uuid, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("event_types", JsonDocument, nullable=False),
+    Column("filters", JsonDocument, nullable=False),
+    Column("format", Text, nullable=False),
+    Column("secret", Text, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("paused_reason", Text),
+    Column("created_by", Uuid),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("version", Integer, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "id"),
+    one_of("format", WebhookFormat),
+    Index("ix_webhook_subscriptions_created", "tenant_id", "created_at", "id"),
+)
+
+# Open deliveries (pending or failed), spelt as each database reflects it back.
+_OPEN_DELIVERY: dict[str, Any] = {
+    "postgresql_where": text("(status = ANY (ARRAY['pending', 'failed']))"),
+    "sqlite_where": text("status IN ('pending', 'failed')"),
+}
+
+# One row per event owed to a subscription; its id is derived from both, so enqueueing an
+# event twice inserts nothing. ``seq`` is the enqueue order (see outbox.seq for SQLite).
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    _tenant_id(),
+    Column("id", Uuid, nullable=False),
+    Column("subscription_id", Uuid, nullable=False),
+    Column("seq", BigInteger, Identity(), nullable=False),
+    Column("event_id", Uuid, nullable=False),
+    Column("event_type", Text, nullable=False),
+    Column("aggregate_id", Uuid, nullable=False),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("pending_since", UtcDateTime, nullable=False),
+    Column("last_attempt_at", UtcDateTime),
+    Column("leased_until", UtcDateTime),
+    PrimaryKeyConstraint("tenant_id", "id"),
+    _parent("webhook_subscriptions", "subscription_id"),
+    one_of("status", DeliveryStatus),
+    Index("ix_webhook_deliveries_seq", "seq", unique=True),
+    Index("ix_webhook_deliveries_subscription", "tenant_id", "subscription_id", "seq"),
+    # What a claim reads: the open deliveries in order, and the earlier open ones of an aggregate.
+    Index("ix_webhook_deliveries_open", "seq", **_OPEN_DELIVERY),
+    Index(
+        "ix_webhook_deliveries_open_aggregate",
+        "tenant_id",
+        "subscription_id",
+        "aggregate_id",
+        "seq",
+        **_OPEN_DELIVERY,
+    ),
+)
+
+webhook_attempts = Table(
+    "webhook_attempts",
+    metadata,
+    _tenant_id(),
+    Column("id", Uuid, nullable=False),
+    Column("subscription_id", Uuid, nullable=False),
+    Column("delivery_id", Uuid, nullable=False),
+    Column("event_id", Uuid, nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("status_code", Integer),
+    Column("latency_ms", Integer, nullable=False),
+    Column("response_excerpt", Text),
+    Column("error", Text),
+    PrimaryKeyConstraint("tenant_id", "id"),
+    _parent("webhook_deliveries", "delivery_id"),
+    Index("ix_webhook_attempts_log", "tenant_id", "subscription_id", "at", "id"),
+)
+
 customers = Table(
     "customers",
     metadata,
@@ -190,6 +321,8 @@ customers = Table(
     Column("archived_at", UtcDateTime),
     # Set on a tombstone: the customer this one was merged into (migration 0015).
     Column("merged_into", Uuid),
+    # The customer's key in another system, unique in the tenant when set (migration 0016).
+    Column("external_id", Text),
     # Case-folded name, email and company: substring search compares this.
     Column("search_text", Text, nullable=False),
     Column("search_vector", SearchVector, Computed(SearchDocument(), persisted=True)),
@@ -198,6 +331,8 @@ customers = Table(
     one_of("status", CustomerStatus),
     one_of("value", CustomerValue),
     Index("ix_customers_created", "tenant_id", "created_at", "id"),
+    # A unique index, not a constraint: SQLite adds one without copying the table (0016).
+    Index("uq_customers_tenant_id_external_id", "tenant_id", "external_id", unique=True),
     Index("ix_customers_updated", "tenant_id", "updated_at", "id"),
     Index("ix_customers_name", "tenant_id", "name", "id"),
     Index("ix_customers_status", "tenant_id", "status", "created_at"),
@@ -281,6 +416,9 @@ interactions = Table(
     # Interactions became editable (migration 0013): those recorded before are at version 1.
     Column("version", Integer, nullable=False, server_default=text("1")),
     Column("edited_at", UtcDateTime),
+    # The API key an integration recorded it with (migration 0019); its name is read from
+    # api_keys, whose rows are revoked, never deleted.
+    Column("api_key_id", Uuid),
     PrimaryKeyConstraint("tenant_id", "id"),
     _parent("customers", "customer_id"),
     one_of("type", InteractionType),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 from sqlalchemy import ColumnElement, bindparam, func, select
@@ -15,6 +15,7 @@ from lana_adapters.sql.rows import task_of, task_values
 from lana_adapters.sql.tables import customers, projects, tasks
 from lana_adapters.sql.tx import Tx
 from lana_adapters.sql.writes import TenantRows
+from lana_core.domain.analytics import TaskCounts
 from lana_core.domain.pagination import Page, SortOrder
 from lana_core.domain.projects import Task, TaskStats
 from lana_core.domain.queries import TaskQuery
@@ -32,18 +33,29 @@ STATS = (
     .where(projects.c.archived_at.is_(None))
 )
 _STATS = Prepared(STATS)
+# Tasks of live projects of live customers: what My work and the tenant's task counts read.
+_WITH_LIVE_OWNERS = tasks.join(
+    projects, (projects.c.tenant_id == t.tenant_id) & (projects.c.id == t.project_id)
+).join(customers, (customers.c.tenant_id == t.tenant_id) & (customers.c.id == t.customer_id))
+_LIVE_OWNERS = (projects.c.archived_at.is_(None), customers.c.archived_at.is_(None))
 # Read through ix_tasks_assignee: a user's tasks are few, so sorting them costs nothing.
 _OPEN_ASSIGNED = Prepared(
     select(tasks)
-    .select_from(
-        tasks.join(projects, (projects.c.tenant_id == t.tenant_id) & (projects.c.id == t.project_id)).join(
-            customers, (customers.c.tenant_id == t.tenant_id) & (customers.c.id == t.customer_id)
-        )
-    )
+    .select_from(_WITH_LIVE_OWNERS)
     .where(t.tenant_id == bindparam("tenant"), t.assignee_id == bindparam("user"), t.completed.is_(False))
-    .where(projects.c.archived_at.is_(None), customers.c.archived_at.is_(None))
+    .where(*_LIVE_OWNERS)
     .order_by(t.due_date.is_(None), t.due_date, t.created_at, t.id)
     .limit(bindparam("limit"))
+)
+_OPEN = t.completed.is_(False)
+_COUNTS = Prepared(
+    select(
+        func.count().filter(_OPEN),
+        func.count().filter(_OPEN, t.due_date < bindparam("today")),
+        func.count().filter(t.completed),
+    )
+    .select_from(_WITH_LIVE_OWNERS)
+    .where(t.tenant_id == bindparam("tenant"), *_LIVE_OWNERS)
 )
 
 
@@ -94,6 +106,12 @@ class SqlTaskRepository(TxRepository):
             _OPEN_ASSIGNED, {"tenant": self._tx.tenant_id, "user": user_id, "limit": limit}
         )
         return [task_of(row) for row in rows]
+
+    async def counts(self, today: date) -> TaskCounts:
+        """Counts over the tasks of live projects of live customers; overdue as of ``today``."""
+        row = await self._tx.first(_COUNTS, {"tenant": self._tx.tenant_id, "today": today})
+        assert row is not None  # an aggregate without GROUP BY always has its row
+        return TaskCounts(open=row[0], overdue=row[1], completed=row[2])
 
 
 def _filters(tx: Tx, query: TaskQuery) -> list[ColumnElement[bool]]:

@@ -18,6 +18,7 @@ from lana_adapters.sql.customers import SqlCustomerRepository
 from lana_adapters.sql.engine import EngineOptions, options_of
 from lana_adapters.sql.errors import DRIVER_ERRORS, is_connection_lost, translate
 from lana_adapters.sql.history import SqlAuditLog, SqlInsightRepository, SqlInteractionRepository
+from lana_adapters.sql.import_jobs import SqlImportJobRepository
 from lana_adapters.sql.outbox import SqlOutbox
 from lana_adapters.sql.projects import SqlProjectRepository
 from lana_adapters.sql.sessions import SqlSessionRepository
@@ -25,12 +26,14 @@ from lana_adapters.sql.settings import APP_ROLE
 from lana_adapters.sql.tasks import SqlTaskRepository
 from lana_adapters.sql.tenancy import SqlTenantRepository, SqlUserRepository
 from lana_adapters.sql.tx import Features, Tx
+from lana_adapters.sql.webhooks import SqlWebhookRepository
 from lana_core.errors import LanaError
 from lana_core.ports import (
     AnalyticsStore,
     ApiKeyRepository,
     AuditLog,
     CustomerRepository,
+    ImportJobRepository,
     InsightRepository,
     InteractionRepository,
     Outbox,
@@ -40,6 +43,7 @@ from lana_core.ports import (
     TenantRepository,
     UnitOfWorkFactory,
     UserRepository,
+    WebhookRepository,
 )
 
 _HAS_FTS = text("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'customers_fts'")
@@ -83,6 +87,7 @@ class SqlUnitOfWork:
         "api_keys",
         "audit",
         "customers",
+        "import_jobs",
         "insights",
         "interactions",
         "outbox",
@@ -91,17 +96,20 @@ class SqlUnitOfWork:
         "tasks",
         "tenants",
         "users",
+        "webhooks",
     )
 
     tenants: TenantRepository
     users: UserRepository
     sessions: SessionRepository
     api_keys: ApiKeyRepository
+    webhooks: WebhookRepository
     customers: CustomerRepository
     projects: ProjectRepository
     tasks: TaskRepository
     interactions: InteractionRepository
     insights: InsightRepository
+    import_jobs: ImportJobRepository
     audit: AuditLog
     outbox: Outbox
     analytics: AnalyticsStore
@@ -134,10 +142,12 @@ class SqlUnitOfWork:
         self.users = SqlUserRepository(tx)
         self.sessions = SqlSessionRepository(tx)
         self.api_keys = SqlApiKeyRepository(tx)
+        self.webhooks = SqlWebhookRepository(tx)
         self.customers = SqlCustomerRepository(tx)
         self.projects = SqlProjectRepository(tx)
         self.tasks = SqlTaskRepository(tx)
         self.interactions = SqlInteractionRepository(tx)
+        self.import_jobs = SqlImportJobRepository(tx)
         self.insights = SqlInsightRepository(tx)
         self.audit = SqlAuditLog(tx)
         self.outbox = SqlOutbox(tx)

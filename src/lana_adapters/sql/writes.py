@@ -3,11 +3,11 @@ prepared once per table."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, Generic, Protocol, TypeVar
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Table, bindparam, select
+from sqlalchemy import Select, Table, bindparam, select
 
 from lana_adapters.sql.converter import Values
 from lana_adapters.sql.prepared import Prepared
@@ -98,7 +98,8 @@ class TenantRows(Generic[R]):
     """One table of a tenant's versioned records: adding, reading by id, updating and
     deleting one, by statements prepared once, for every repository of such records.
 
-    ``kind`` names the record in errors; ``columns`` are those read (all by default).
+    ``kind`` names the record in errors; ``selected`` is the SELECT a record is read by (all
+    the table's columns by default), to which the tenant and the id are added.
     """
 
     __slots__ = ("_delete", "_get", "_insert", "_read", "_update", "_write", "kind")
@@ -110,13 +111,13 @@ class TenantRows(Generic[R]):
         read: Callable[[AnyRow], R],
         write: Callable[[R], Values],
         *,
-        columns: Sequence[ColumnElement[Any]] | None = None,
+        selected: Select[Any] | None = None,
     ) -> None:
         self.kind = kind
         self._read, self._write = read, write
         self._insert = insert(table)
         self._update, self._delete = versioned_update(table), versioned_delete(table)
-        by_id = select(*(columns or table.columns)).where(
+        by_id = (select(table) if selected is None else selected).where(
             table.c.tenant_id == bindparam("tenant"), table.c.id == bindparam("id")
         )
         self._get = Prepared(by_id, by_key=True)

@@ -8,7 +8,7 @@ every domain change writes, named by its domain event type (``customer.created``
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
@@ -17,6 +17,7 @@ from attrs import frozen
 from lana_core.domain import validation
 from lana_core.domain.choices import Choice
 from lana_core.domain.events import EVENT_TYPES
+from lana_core.domain.interactions import InteractionType
 from lana_core.domain.validation import JsonScalar
 
 MAX_BATCH = 1_000
@@ -181,6 +182,50 @@ class ProjectCounts:
     total: int
     by_status: Mapping[str, int]
     overdue: int
+
+
+@frozen(kw_only=True)
+class TaskCounts:
+    """Counts over the tasks of live projects of live customers: ``open`` ones not completed,
+    ``overdue`` the open ones due before the day they were counted on."""
+
+    open: int
+    overdue: int
+    completed: int
+
+    @property
+    def total(self) -> int:
+        return self.open + self.completed
+
+
+@frozen(kw_only=True)
+class InteractionDay:
+    """The interactions that occurred on one UTC day, per type; every type is present, zero or not."""
+
+    day: date
+    by_type: Mapping[str, int]
+
+    @classmethod
+    def none_on(cls, day: date) -> InteractionDay:
+        return cls(day=day, by_type=_no_interactions())
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_type.values())
+
+
+def _no_interactions() -> dict[str, int]:
+    return dict.fromkeys((t.value for t in InteractionType), 0)
+
+
+def interaction_days(counted: Iterable[tuple[date, str, int]]) -> list[InteractionDay]:
+    """``(day, type, count)`` rows as one :class:`InteractionDay` per day, oldest first, with
+    the types no row counted as zero."""
+    days: dict[date, dict[str, int]] = {}
+    for day, kind, count in counted:
+        by_type = days.setdefault(day, _no_interactions())
+        by_type[kind] += count
+    return [InteractionDay(day=day, by_type=days[day]) for day in sorted(days)]
 
 
 @frozen(kw_only=True)

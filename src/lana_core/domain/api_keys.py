@@ -90,6 +90,15 @@ class ApiKey:
         return evolve(self, revoked_at=now, version=self.version + 1)
 
 
+@frozen
+class ApiKeyRef:
+    """An API key as the records it wrote name it: its id, and its name for people to read
+    (a key's name never changes, so a record may keep it)."""
+
+    id: UUID
+    name: str
+
+
 @frozen(kw_only=True)
 class PresentedKey:
     """A token as a request presents it, split into what it names and its secret."""

@@ -48,6 +48,7 @@ FIELDS: Final = (
     "status",
     "owner_id",
     "attributes",
+    "external_id",
 )
 # Read back as given by `customer_row`: an export imports again unchanged.
 EXPORT_COLUMNS: Final = FIELDS
@@ -84,6 +85,9 @@ _SYNONYMS: Final[Mapping[str, str]] = {
     "value_tier": "value",
     "state": "status",
     "stage": "status",
+    "ext_id": "external_id",
+    "external_key": "external_id",
+    "external_reference": "external_id",
 }
 _NOT_IDENTIFIER = re.compile(r"[^0-9a-z]+")
 _TAG_SEPARATOR = re.compile(r"[;,]")
@@ -346,6 +350,7 @@ def customer_row(customer: Customer) -> list[str]:
         customer.status.value,
         "" if customer.owner_id is None else str(customer.owner_id),
         json.dumps(dict(customer.attributes), sort_keys=True) if customer.attributes else "",
+        customer.external_id or "",
     ]
 
 
@@ -363,4 +368,5 @@ def customer_record(customer: Customer) -> dict[str, object]:
         "status": customer.status.value,
         "owner_id": None if customer.owner_id is None else str(customer.owner_id),
         "attributes": dict(customer.attributes),
+        "external_id": customer.external_id,
     }

@@ -36,7 +36,18 @@ STATUS_TRANSITIONS: Mapping[CustomerStatus, frozenset[CustomerStatus]] = {
 }
 
 # Fields an update may change; status, value and archiving have their own commands.
-EDITABLE_FIELDS = ("name", "email", "phone", "company", "notes", "owner_id", "tags", "attributes")
+EDITABLE_FIELDS = (
+    "name",
+    "email",
+    "phone",
+    "company",
+    "notes",
+    "owner_id",
+    "tags",
+    "attributes",
+    "external_id",
+)
+MAX_EXTERNAL_ID_LENGTH = 200
 
 
 @frozen(kw_only=True)
@@ -50,6 +61,9 @@ class ContactDetails:
     notes: str | None
     tags: tuple[str, ...]
     attributes: Mapping[str, JsonScalar]
+    # The customer's key in another system (a spreadsheet, the CRM imported from): unique
+    # in the tenant when set, so an import can match rows to customers by it.
+    external_id: str | None = None
 
     @classmethod
     def parse(
@@ -62,16 +76,23 @@ class ContactDetails:
         notes: str | None,
         tags: tuple[str, ...] | list[str],
         attributes: Mapping[str, JsonScalar],
+        external_id: str | None = None,
+        phones: validation.PhoneFormat = validation.DIGITS_PHONE_FORMAT,
     ) -> ContactDetails:
+        """The details validated and normalised; ``phones`` decides what a valid phone number
+        is and how it is written. Raises ValidationError naming every bad field."""
         errors = validation.Errors()
         details = cls(
             name=validation.text(errors, "name", name, max_length=200, required=True) or "",
             email=validation.email(errors, "email", email),
-            phone=validation.phone(errors, "phone", phone),
+            phone=validation.phone(errors, "phone", phone, phones),
             company=validation.text(errors, "company", company, max_length=200),
             notes=validation.text(errors, "notes", notes, max_length=10_000, multiline=True),
             tags=validation.tags(errors, "tags", tags),
             attributes=validation.attributes(errors, "attributes", attributes),
+            external_id=validation.text(
+                errors, "external_id", external_id, max_length=MAX_EXTERNAL_ID_LENGTH
+            ),
         )
         errors.raise_if_any()
         return details
@@ -105,6 +126,7 @@ class Customer:
     activated_at: datetime | None
     archived_at: datetime | None
     merged_into: UUID | None = None
+    external_id: str | None = None
 
     @classmethod
     def create(
@@ -129,6 +151,7 @@ class Customer:
             notes=details.notes,
             tags=details.tags,
             attributes=details.attributes,
+            external_id=details.external_id,
             value=CustomerValue(value),
             status=status,
             owner_id=owner_id,
@@ -152,6 +175,7 @@ class Customer:
             notes=self.notes,
             tags=self.tags,
             attributes=self.attributes,
+            external_id=self.external_id,
         )
 
     def check_version(self, expected: int | None) -> None:
@@ -172,6 +196,7 @@ class Customer:
             notes=details.notes,
             tags=details.tags,
             attributes=details.attributes,
+            external_id=details.external_id,
             owner_id=owner_id,
         )
 

@@ -39,6 +39,10 @@ USER_PASSWORD_CHANGED: Final = "user.password_changed"  # noqa: S105 - an event 
 IMPORT_COMPLETED: Final = "import.completed"
 API_KEY_CREATED: Final = "api_key.created"
 API_KEY_REVOKED: Final = "api_key.revoked"
+WEBHOOK_SUBSCRIPTION_CREATED: Final = "webhook.subscription.created"
+WEBHOOK_SUBSCRIPTION_UPDATED: Final = "webhook.subscription.updated"
+WEBHOOK_SUBSCRIPTION_DELETED: Final = "webhook.subscription.deleted"
+WEBHOOK_SUBSCRIPTION_PAUSED: Final = "webhook.subscription.paused"
 
 EVENT_TYPES: Final = frozenset(
     {
@@ -71,6 +75,10 @@ EVENT_TYPES: Final = frozenset(
         IMPORT_COMPLETED,
         API_KEY_CREATED,
         API_KEY_REVOKED,
+        WEBHOOK_SUBSCRIPTION_CREATED,
+        WEBHOOK_SUBSCRIPTION_UPDATED,
+        WEBHOOK_SUBSCRIPTION_DELETED,
+        WEBHOOK_SUBSCRIPTION_PAUSED,
     }
 )
 

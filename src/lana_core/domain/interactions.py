@@ -8,6 +8,7 @@ from uuid import UUID
 from attrs import evolve, frozen
 
 from lana_core.domain import validation
+from lana_core.domain.api_keys import ApiKeyRef
 from lana_core.domain.choices import Choice
 from lana_core.errors import StaleVersion
 
@@ -22,7 +23,10 @@ class InteractionType(Choice, field="type"):
 @frozen(kw_only=True)
 class Interaction:
     """One contact with a customer. It may be corrected later (``edited_at`` says when it last
-    was); ``version`` counts its states, for optimistic concurrency."""
+    was); ``version`` counts its states, for optimistic concurrency.
+
+    ``author_id`` is the user it belongs to; when an integration recorded it with an API key,
+    that is the key's creator and ``recorded_by_api_key`` names the key itself."""
 
     id: UUID
     tenant_id: UUID
@@ -35,6 +39,7 @@ class Interaction:
     created_at: datetime
     version: int
     edited_at: datetime | None
+    recorded_by_api_key: ApiKeyRef | None = None
 
     @classmethod
     def record(

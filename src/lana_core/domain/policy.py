@@ -11,8 +11,9 @@
 |         |                              | settings                    | settings                    |
 | admin   | everything                   | everything                  | everything                  |
 
-(*) settings and API keys are read by admins only, users by admins and managers (who assign work, so
-they look up who to assign it to); agents and viewers read neither. Insights are generated
+(*) settings, API keys and webhook subscriptions are read by admins only, users by admins
+and managers (who assign work, so they look up who to assign it to); agents and viewers
+read neither. Insights are generated
 (CREATE) by agents and up.
 """
 
@@ -40,9 +41,10 @@ class Resource(Choice, field="resource"):
     USER = "user"
     SETTINGS = "settings"
     API_KEY = "api_key"
+    WEBHOOK = "webhook"
 
 
-_ADMIN_ONLY = frozenset({Resource.USER, Resource.SETTINGS, Resource.API_KEY})
+_ADMIN_ONLY = frozenset({Resource.USER, Resource.SETTINGS, Resource.API_KEY, Resource.WEBHOOK})
 # Of those, what managers may read all the same.
 _MANAGERS_READ = frozenset({Resource.USER})
 

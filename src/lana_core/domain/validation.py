@@ -6,6 +6,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Mapping
+from typing import Final, Protocol
 
 from lana_core.errors import FieldError, ValidationError
 
@@ -105,6 +106,13 @@ def has_control_characters(value: str, *, multiline: bool = False) -> bool:
     return forbidden.search(value) is not None
 
 
+def replace_control_characters(value: str, *, multiline: bool = False) -> str:
+    """``value`` with each forbidden character replaced by U+FFFD: text received from
+    outside (a webhook receiver's answer) kept as far as it can be stored."""
+    forbidden = _FORBIDDEN_IN_LINES if multiline else _FORBIDDEN_IN_LINE
+    return forbidden.sub("\ufffd", value)
+
+
 def email(errors: Errors, field: str, value: object) -> str | None:
     """Normalise an address to lower case; None or blank means no address."""
     cleaned = text(errors, field, value, max_length=254)
@@ -117,17 +125,41 @@ def email(errors: Errors, field: str, value: object) -> str | None:
     return normalised
 
 
-def phone(errors: Errors, field: str, value: object) -> str | None:
+class PhoneFormat(Protocol):
+    """How phone numbers are checked and written; the adapters layer offers one built on a
+    numbering-plan library (E.164), the core's default keeps digits and a leading plus."""
+
+    def normalise(self, raw: str) -> str:
+        """``raw`` written the one way it is stored; raises ValueError saying what is wrong."""
+        ...
+
+
+class DigitsPhoneFormat:
     """Keep digits and a leading plus, so '+1 (555) 010-2030' and '+15550102030' compare equal."""
+
+    __slots__ = ()
+
+    def normalise(self, raw: str) -> str:
+        compact = _PHONE_NOISE.sub("", raw)
+        digits = compact[1:] if compact.startswith("+") else compact
+        if not digits.isdigit() or not 5 <= len(digits) <= 15:
+            raise ValueError("must hold 5 to 15 digits, optionally after a '+'")
+        return compact
+
+
+DIGITS_PHONE_FORMAT: Final[PhoneFormat] = DigitsPhoneFormat()
+
+
+def phone(errors: Errors, field: str, value: object, phones: PhoneFormat = DIGITS_PHONE_FORMAT) -> str | None:
+    """Normalise a phone number as ``phones`` writes it; None or blank means no number."""
     cleaned = text(errors, field, value, max_length=40)
     if cleaned is None:
         return None
-    compact = _PHONE_NOISE.sub("", cleaned)
-    digits = compact[1:] if compact.startswith("+") else compact
-    if not digits.isdigit() or not 5 <= len(digits) <= 15:
-        errors.add(field, "invalid_phone", "must hold 5 to 15 digits, optionally after a '+'")
+    try:
+        return phones.normalise(cleaned)
+    except ValueError as error:
+        errors.add(field, "invalid_phone", str(error))
         return None
-    return compact
 
 
 def tags(errors: Errors, field: str, values: object) -> tuple[str, ...]:

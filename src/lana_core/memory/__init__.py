@@ -13,6 +13,7 @@ from lana_core.memory._hashing import ScryptHasher
 from lana_core.memory._outbox import InMemoryOutboxRelayStore
 from lana_core.memory._store import InMemoryStore
 from lana_core.memory._uow import InMemoryUnitOfWork, InMemoryUnitOfWorkFactory
+from lana_core.memory._webhook_queue import InMemoryWebhookDeliveryQueue
 
 __all__ = [
     "HandlerFailures",
@@ -24,6 +25,7 @@ __all__ = [
     "InMemoryStore",
     "InMemoryUnitOfWork",
     "InMemoryUnitOfWorkFactory",
+    "InMemoryWebhookDeliveryQueue",
     "ManualClock",
     "ScryptHasher",
 ]

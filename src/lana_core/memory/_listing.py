@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from lana_core.domain.pagination import Page, PageRequest, SortOrder, page_of
+from lana_core.domain.pagination import KeyKind, Page, PageRequest, SortOrder, page_of
 from lana_core.memory._tables import Entity
 
 E = TypeVar("E", bound=Entity)
@@ -24,7 +23,7 @@ def paginate(
     rows: Iterable[E],
     *,
     key: Callable[[E], Any],
-    kind: type[datetime | date | str],
+    kind: KeyKind,
     order: SortOrder,
     page: PageRequest,
 ) -> Page[E]:

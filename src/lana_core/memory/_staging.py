@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -13,11 +14,13 @@ from lana_core.domain.api_keys import ApiKey
 from lana_core.domain.audit import AuditEntry
 from lana_core.domain.customers import Customer
 from lana_core.domain.events import DomainEvent
+from lana_core.domain.import_jobs import ImportJob, ImportRefusal
 from lana_core.domain.insights import Insight
 from lana_core.domain.interactions import Interaction
 from lana_core.domain.projects import Project, Task
 from lana_core.domain.sessions import Session
 from lana_core.domain.tenancy import Tenant, User
+from lana_core.domain.webhooks import Delivery, Subscription
 from lana_core.memory._store import InMemoryStore, OutboxRow, TenantSpace
 from lana_core.memory._tables import Pending, Table
 
@@ -30,7 +33,10 @@ class Staging:
         "api_keys",
         "audit",
         "customers",
+        "deliveries",
         "forgotten_sessions",
+        "import_jobs",
+        "import_refusals",
         "insights",
         "interactions",
         "moved_insights",
@@ -41,6 +47,7 @@ class Staging:
         "tenants",
         "touched_api_keys",
         "users",
+        "webhooks",
     )
 
     def __init__(self) -> None:
@@ -50,10 +57,14 @@ class Staging:
         self.forgotten_sessions: list[UUID] = []
         self.api_keys: Pending[ApiKey] = Pending()
         self.touched_api_keys: dict[UUID, datetime] = {}
+        self.webhooks: Pending[Subscription] = Pending()
+        self.deliveries: Pending[Delivery] = Pending()
         self.customers: Pending[Customer] = Pending()
         self.projects: Pending[Project] = Pending()
         self.tasks: Pending[Task] = Pending()
         self.interactions: Pending[Interaction] = Pending()
+        self.import_jobs: Pending[ImportJob] = Pending()
+        self.import_refusals: list[tuple[UUID, ImportRefusal]] = []
         self.insights: list[Insight] = []
         # Customer merges: the insights of each key move to its value's customer at commit.
         self.moved_insights: dict[UUID, UUID] = {}
@@ -68,10 +79,15 @@ class Staging:
     def apply(self, store: InMemoryStore, space: TenantSpace) -> None:
         for pending, table in self._tables(store, space):
             pending.apply(table)
+        _index_deliveries(space, self.deliveries.rows.values())
+        for subscription_id in self.webhooks.removed:
+            _forget_deliveries(store, space, subscription_id)
         for session_id in self.forgotten_sessions:
             _forget(space, session_id)
         for key_id, used_at in self.touched_api_keys.items():
             _touch(space, key_id, used_at)
+        for job_id, refusal in self.import_refusals:
+            space.import_refusals.setdefault(job_id, {}).setdefault(refusal.line, refusal)
         for insight in self.insights:
             space.insights.setdefault(insight.customer_id, []).append(insight)
         for source, target in self.moved_insights.items():
@@ -96,10 +112,13 @@ class Staging:
             (self.users, space.users),
             (self.sessions, space.sessions),
             (self.api_keys, space.api_keys),
+            (self.webhooks, space.webhooks),
+            (self.deliveries, space.deliveries),
             (self.customers, space.customers),
             (self.projects, space.projects),
             (self.tasks, space.tasks),
             (self.interactions, space.interactions),
+            (self.import_jobs, space.import_jobs),
         ]
         return [(pending, table) for pending, table in pairs if not pending.is_empty]
 
@@ -108,6 +127,23 @@ def _forget(space: TenantSpace, session_id: UUID) -> None:
     session = space.sessions.rows.pop(session_id, None)
     if session is not None:
         space.sessions.children.get(session.user_id, {}).pop(session_id, None)
+
+
+def _index_deliveries(space: TenantSpace, deliveries: Iterable[Delivery]) -> None:
+    for delivery in deliveries:
+        if delivery.status.is_open:
+            space.open_deliveries[delivery.id] = None
+        else:
+            space.open_deliveries.pop(delivery.id, None)
+
+
+def _forget_deliveries(store: InMemoryStore, space: TenantSpace, subscription_id: UUID) -> None:
+    """Drop a deleted subscription's deliveries and attempts."""
+    for delivery_id in space.deliveries.children.pop(subscription_id, {}):
+        space.deliveries.rows.pop(delivery_id, None)
+        space.open_deliveries.pop(delivery_id, None)
+        store.delivery_leases.pop(delivery_id, None)
+    space.delivery_attempts.pop(subscription_id, None)
 
 
 def _touch(space: TenantSpace, key_id: UUID, used_at: datetime) -> None:

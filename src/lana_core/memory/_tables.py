@@ -9,10 +9,11 @@ the rows in and takes the removed ones out.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Generic, Protocol, TypeVar
 from uuid import UUID
 
+import attrs
 from attrs import frozen
 
 from lana_core.errors import Conflict, StaleVersion
@@ -32,14 +33,17 @@ ANY = -1
 _NO_CHILDREN: dict[UUID, None] = {}
 
 
+KeyOf = Callable[[E], str | None]
+
+
 @frozen
 class Kind(Generic[E]):
-    """How rows of one kind are keyed: a name for messages, an optional unique key, parent and version."""
+    """How rows of one kind are keyed: a name for messages, the unique keys (each by the name
+    of the field it reads; a row without a value holds none), parent and version."""
 
     name: str
     version: Callable[[E], int] | None = None
-    unique: Callable[[E], str | None] | None = None
-    unique_name: str = ""
+    unique: Mapping[str, KeyOf[E]] = attrs.field(factory=dict)
     parent: Callable[[E], UUID] | None = None
 
 
@@ -51,7 +55,8 @@ class Table(Generic[E]):
     def __init__(self, kind: Kind[E]) -> None:
         self.kind = kind
         self.rows: dict[UUID, E] = {}
-        self.unique: dict[str, UUID] = {}
+        # field name -> key -> id of the row holding it
+        self.unique: dict[str, dict[str, UUID]] = {name: {} for name in kind.unique}
         # parent id -> child ids in insertion order (a dict used as an ordered set)
         self.children: dict[UUID, dict[UUID, None]] = {}
 
@@ -80,14 +85,14 @@ class Pending(Generic[E]):
             return None
         return table.rows.get(row_id)
 
-    def find(self, table: Table[E], key: str) -> E | None:
-        """The visible row whose unique key is ``key``."""
-        key_of = table.kind.unique
-        assert key_of is not None
+    def find(self, table: Table[E], key: str, field: str | None = None) -> E | None:
+        """The visible row whose unique ``field`` (by default the kind's first) is ``key``."""
+        field = field or next(iter(table.kind.unique))
+        key_of = table.kind.unique[field]
         for row in self.rows.values():
             if key_of(row) == key:
                 return row
-        holder = table.unique.get(key)
+        holder = table.unique[field].get(key)
         found = None if holder is None else self.get(table, holder)
         return found if found is not None and key_of(found) == key else None
 
@@ -160,14 +165,15 @@ class Pending(Generic[E]):
             self._check_unique(table, row)
 
     def apply(self, table: Table[E]) -> None:
-        key_of, parent_of = table.kind.unique, table.kind.parent
-        if key_of is not None:
-            # Release every old key first so two rows may swap keys in one commit.
+        parent_of = table.kind.parent
+        # Release every old key first so two rows may swap keys in one commit.
+        for field, key_of in table.kind.unique.items():
+            index = table.unique[field]
             for row_id, row in self.rows.items():
                 old = table.rows.get(row_id)
                 old_key = None if old is None else key_of(old)
-                if old_key is not None and old_key != key_of(row) and table.unique.get(old_key) == row_id:
-                    del table.unique[old_key]
+                if old_key is not None and old_key != key_of(row) and index.get(old_key) == row_id:
+                    del index[old_key]
         for row_id, row in self.rows.items():
             old = table.rows.get(row_id)
             is_new = old is None
@@ -175,35 +181,37 @@ class Pending(Generic[E]):
                 table.children.get(parent_of(old), {}).pop(row_id, None)
                 is_new = True  # indexed under its new parent below
             table.rows[row_id] = row
-            key = None if key_of is None else key_of(row)
-            if key is not None:
-                table.unique[key] = row_id
+            for field, key_of in table.kind.unique.items():
+                key = key_of(row)
+                if key is not None:
+                    table.unique[field][key] = row_id
             if is_new and parent_of is not None:
                 table.children.setdefault(parent_of(row), {})[row_id] = None
         for row_id in self.removed:
             _take_out(table, row_id)
 
     def _check_unique(self, table: Table[E], row: E) -> None:
-        key_of = table.kind.unique
-        key = None if key_of is None else key_of(row)
-        if key_of is None or key is None:
-            return
-        holder = table.unique.get(key)
-        if holder is not None and holder != row.id and holder not in self.removed:
-            staged = self.rows.get(holder)
-            if staged is None or key_of(staged) == key:
-                raise _taken(table)
-        if any(other.id != row.id and key_of(other) == key for other in self.rows.values()):
-            raise _taken(table)
+        for field, key_of in table.kind.unique.items():
+            key = key_of(row)
+            if key is None:
+                continue
+            holder = table.unique[field].get(key)
+            if holder is not None and holder != row.id and holder not in self.removed:
+                staged = self.rows.get(holder)
+                if staged is None or key_of(staged) == key:
+                    raise _taken(table, field)
+            if any(other.id != row.id and key_of(other) == key for other in self.rows.values()):
+                raise _taken(table, field)
 
 
 def _take_out(table: Table[E], row_id: UUID) -> None:
     """Remove a committed row and its entries in the table's indexes."""
     row = table.rows.pop(row_id)
-    key_of, parent_of = table.kind.unique, table.kind.parent
-    key = None if key_of is None else key_of(row)
-    if key is not None and table.unique.get(key) == row_id:
-        del table.unique[key]
+    parent_of = table.kind.parent
+    for field, key_of in table.kind.unique.items():
+        key = key_of(row)
+        if key is not None and table.unique[field].get(key) == row_id:
+            del table.unique[field][key]
     if parent_of is not None:
         table.children.get(parent_of(row), {}).pop(row_id, None)
 
@@ -212,5 +220,5 @@ def _stale(table: Table[E], row_id: UUID) -> StaleVersion:
     return StaleVersion(f"{table.kind.name} {row_id} was changed by someone else; reload and retry")
 
 
-def _taken(table: Table[E]) -> Conflict:
-    return Conflict(f"a {table.kind.name} with this {table.kind.unique_name} already exists")
+def _taken(table: Table[E], field: str) -> Conflict:
+    return Conflict(f"a {table.kind.name} with this {field.replace('_', ' ')} already exists")

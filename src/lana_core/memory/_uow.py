@@ -16,9 +16,11 @@ from lana_core.memory._repositories.history import (
     InMemoryInteractionRepository,
     InMemoryOutbox,
 )
+from lana_core.memory._repositories.import_jobs import InMemoryImportJobRepository
 from lana_core.memory._repositories.projects import InMemoryProjectRepository, InMemoryTaskRepository
 from lana_core.memory._repositories.sessions import InMemorySessionRepository
 from lana_core.memory._repositories.tenancy import InMemoryTenantRepository, InMemoryUserRepository
+from lana_core.memory._repositories.webhooks import InMemoryWebhookRepository
 from lana_core.memory._staging import Scope
 from lana_core.memory._store import InMemoryStore
 from lana_core.ports import (
@@ -26,6 +28,7 @@ from lana_core.ports import (
     ApiKeyRepository,
     AuditLog,
     CustomerRepository,
+    ImportJobRepository,
     InsightRepository,
     InteractionRepository,
     Outbox,
@@ -34,6 +37,7 @@ from lana_core.ports import (
     TaskRepository,
     TenantRepository,
     UserRepository,
+    WebhookRepository,
 )
 
 R = TypeVar("R")
@@ -85,11 +89,13 @@ class InMemoryUnitOfWork:
     users = _Repository[UserRepository](InMemoryUserRepository)
     sessions = _Repository[SessionRepository](InMemorySessionRepository)
     api_keys = _Repository[ApiKeyRepository](InMemoryApiKeyRepository)
+    webhooks = _Repository[WebhookRepository](InMemoryWebhookRepository)
     customers = _Repository[CustomerRepository](InMemoryCustomerRepository)
     projects = _Repository[ProjectRepository](InMemoryProjectRepository)
     tasks = _Repository[TaskRepository](InMemoryTaskRepository)
     interactions = _Repository[InteractionRepository](InMemoryInteractionRepository)
     insights = _Repository[InsightRepository](InMemoryInsightRepository)
+    import_jobs = _Repository[ImportJobRepository](InMemoryImportJobRepository)
     audit = _Repository[AuditLog](InMemoryAuditLog)
     outbox = _Repository[Outbox](InMemoryOutbox)
     analytics = _Repository[AnalyticsStore](InMemoryAnalyticsStore)

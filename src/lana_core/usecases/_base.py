@@ -10,6 +10,7 @@ from attrs import frozen
 
 from lana_core.domain.policy import Action, Resource, authorize, depends_on_settings, settings_matter_for
 from lana_core.domain.tenancy import Actor, TenantSettings
+from lana_core.domain.validation import DIGITS_PHONE_FORMAT, PhoneFormat
 from lana_core.errors import NotFound
 from lana_core.ports import ActivityCounters, Cache, Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
 from lana_core.usecases._activity import NoActivityCounters
@@ -43,6 +44,8 @@ class Kernel:
     ids: IdFactory
     cache: Cache
     counters: ActivityCounters = attrs.field(factory=NoActivityCounters)
+    # How phone numbers given to a create, an update or an import are checked and written.
+    phones: PhoneFormat = DIGITS_PHONE_FORMAT
     _after_commit: tuple[AfterCommit, ...] = attrs.field(init=False)
 
     @_after_commit.default

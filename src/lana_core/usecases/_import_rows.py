@@ -15,13 +15,16 @@ from lana_core.domain.customer_csv import ColumnMap, CsvRow, RowFields, parse_ro
 from lana_core.domain.customers import ContactDetails, Customer, CustomerStatus, CustomerValue
 from lana_core.domain.policy import Action, Resource, is_allowed
 from lana_core.domain.tenancy import Actor, TenantSettings
+from lana_core.domain.validation import PhoneFormat
 from lana_core.errors import FieldError, LanaError, ValidationError
 from lana_core.ports import UnitOfWork
 from lana_core.usecases._base import policy_settings
 from lana_core.usecases._recording import Change, snapshot
-from lana_core.usecases.customers import CreateCustomer, contact_details, owns, resolve_owner
+from lana_core.usecases.customers import CreateCustomer, contact_details, owns, phones_for, resolve_owner
 
-_TEXT_FIELDS = ("name", "email", "phone", "company", "notes")
+_TEXT_FIELDS = ("name", "email", "phone", "company", "notes", "external_id")
+# The fields unique in a tenant, by which a row may name a stored customer.
+KEYS = ("email", "external_id")
 
 
 class Outcome(Choice, field="outcome"):
@@ -62,27 +65,39 @@ class RowPlanner:
     mode: str
     columns: ColumnMap
     now: datetime
+    phones: PhoneFormat
+    match: str = "email"
     _settings: TenantSettings | None = field(default=None, alias="_settings")
 
     async def plan(self, chunk: Sequence[CsvRow]) -> list[RowPlan]:
-        """A plan for each row; the chunk holds no email twice."""
+        """A plan for each row; the chunk holds no email or external id twice."""
         parsed = [(row, parse_row(self.columns, row)) for row in chunk]
-        by_email = await self._by_email([fields for _, fields in parsed])
+        found = await self._holders([fields for _, fields in parsed])
         plans = []
         for row, fields in parsed:
             try:
-                plans.append(await self._plan(row, fields, await self._match(fields, by_email)))
+                match = await self._match(fields, found)
+                self._refuse_taken_keys(fields, match, found)
+                plans.append(await self._plan(row, fields, match))
             except _Refused as refused:
                 plans.append(RowPlan(row=row, outcome=Outcome.REFUSED, problems=refused.problems))
         return plans
 
-    async def _by_email(self, rows: Sequence[RowFields]) -> Mapping[str, Customer]:
-        emails = {_normal_email(fields.given.get("email")) for fields in rows} - {None}
-        found = await self.uow.customers.with_emails([e for e in emails if e is not None])
-        return {customer.email: customer for customer in found if customer.email is not None}
+    async def _holders(self, rows: Sequence[RowFields]) -> Mapping[str, Mapping[str, Customer]]:
+        """The stored customers holding the emails and external ids the rows give, by key."""
+        emails = {_normal_key("email", fields.given.get("email")) for fields in rows} - {None}
+        ids = {_normal_key("external_id", fields.given.get("external_id")) for fields in rows} - {None}
+        customers = self.uow.customers
+        by_email = await customers.with_emails([e for e in emails if e is not None]) if emails else []
+        by_id = await customers.with_external_ids([i for i in ids if i is not None]) if ids else []
+        return {
+            "email": {c.email: c for c in by_email if c.email is not None},
+            "external_id": {c.external_id: c for c in by_id if c.external_id is not None},
+        }
 
-    async def _match(self, fields: RowFields, by_email: Mapping[str, Customer]) -> Customer | None:
-        """The stored customer a row names: by its id when the tenant has it, else by email."""
+    async def _match(self, fields: RowFields, found: Mapping[str, Mapping[str, Customer]]) -> Customer | None:
+        """The stored customer a row names: by its id when the tenant has it, else by the
+        import's match key."""
         if fields.problems:
             raise _Refused(tuple((p.field, p.message) for p in fields.problems))
         given_id = fields.given.get("id")
@@ -90,14 +105,27 @@ class RowPlanner:
             customer = await self.uow.customers.get(given_id)
             if customer is not None:
                 return customer
-        email = _normal_email(fields.given.get("email"))
-        return None if email is None else by_email.get(email)
+        key = _normal_key(self.match, fields.given.get(self.match))
+        return None if key is None else found[self.match].get(key)
+
+    def _refuse_taken_keys(
+        self, fields: RowFields, match: Customer | None, found: Mapping[str, Mapping[str, Customer]]
+    ) -> None:
+        """Refuse a row giving an email or external id another customer than its match holds."""
+        for name in KEYS:
+            holder = found[name].get(_normal_key(name, fields.given.get(name)) or "")
+            if holder is not None and (match is None or holder.id != match.id):
+                raise self._refusal(name, f"a customer of this tenant already has this {_label(name)}")
 
     async def _plan(self, row: CsvRow, fields: RowFields, match: Customer | None) -> RowPlan:
         if match is None and self.mode == "update":
-            raise self._refusal("email", "matches no customer of this tenant (by id or email)")
+            raise self._refusal(
+                self.match, f"matches no customer of this tenant (by id or {_label(self.match)})"
+            )
         if match is not None and self.mode == "create":
-            raise self._refusal("email", "a customer of this tenant already has this email")
+            raise self._refusal(
+                self.match, f"a customer of this tenant already has this {_label(self.match)}"
+            )
         if match is None:
             return await self._plan_create(row, fields)
         return await self._plan_update(row, fields, match)
@@ -115,21 +143,24 @@ class RowPlanner:
             owner_id=_uuid(given.get("owner_id")),
             tags=_tags(given.get("tags")),
             attributes={**_attributes(given.get("attributes")), **fields.extra_attributes},
+            external_id=_text(given.get("external_id")),
         )
-        details = self._checked(lambda: contact_details(command))
+        details = self._checked(lambda: contact_details(command, self.phones))
         await self._owner(command.owner_id, reassigning=False)
         return RowPlan(row=row, outcome=Outcome.CREATED, create=command, details=details)
 
     async def _plan_update(self, row: CsvRow, fields: RowFields, before: Customer) -> RowPlan:
         if before.is_archived:
-            raise self._refusal("email", "matches an archived customer: restore it before importing changes")
+            raise self._refusal(
+                self.match, "matches an archived customer: restore it before importing changes"
+            )
         settings = await self._policy_settings()
         if not is_allowed(
             self.actor, Action.UPDATE, Resource.CUSTOMER, owned=owns(self.actor, before), settings=settings
         ):
-            raise self._refusal("email", "matches a customer you may not change")
+            raise self._refusal(self.match, "matches a customer you may not change")
         given = fields.given
-        details = self._checked(lambda: _patched(before, fields))
+        details = self._checked(lambda: _patched(before, fields, self.phones))
         owner_id = before.owner_id
         if "owner_id" in given and given["owner_id"] != before.owner_id:
             owner_id = await self._owner(_uuid(given["owner_id"]), reassigning=True)
@@ -185,7 +216,7 @@ class RowPlanner:
         except ValidationError as error:
             raise self._refused(error.errors) from None
         except LanaError as error:
-            raise self._refusal("email", error.message) from None
+            raise self._refusal(self.match, error.message) from None
 
     def _refused(self, errors: Sequence[FieldError]) -> _Refused:
         return _Refused(tuple((self.columns.header_of(e.field), e.message) for e in errors))
@@ -194,7 +225,7 @@ class RowPlanner:
         return _Refused(((self.columns.header_of(target), message),))
 
 
-def _patched(before: Customer, fields: RowFields) -> ContactDetails:
+def _patched(before: Customer, fields: RowFields, phones: PhoneFormat) -> ContactDetails:
     current, given = before.details(), fields.given
 
     def pick(name: str) -> Any:
@@ -209,6 +240,8 @@ def _patched(before: Customer, fields: RowFields) -> ContactDetails:
         notes=_text(pick("notes")),
         tags=_tags(pick("tags")),
         attributes={**base, **fields.extra_attributes},
+        external_id=_text(pick("external_id")),
+        phones=phones_for(phones, changed="phone" in given),
     )
 
 
@@ -218,8 +251,16 @@ def _same(one: ContactDetails, other: ContactDetails) -> bool:
     ) == dict(other.attributes)
 
 
-def _normal_email(value: object) -> str | None:
-    return value.strip().lower() or None if isinstance(value, str) else None
+def _normal_key(name: str, value: object) -> str | None:
+    """A key's value as stored: emails in lower case, both stripped; blank is none."""
+    if not isinstance(value, str):
+        return None
+    cleaned = value.strip()
+    return (cleaned.lower() if name == "email" else cleaned) or None
+
+
+def _label(name: str) -> str:
+    return name.replace("_", " ")
 
 
 def _text(value: object) -> str | None:

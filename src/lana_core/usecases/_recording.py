@@ -74,10 +74,18 @@ class Change:
     payload: Mapping[str, Any] | None = None
 
 
-def deletion(event_type: str, aggregate_type: str, entity: Any, customer_id: UUID | None) -> Change:
+def deletion(
+    event_type: str,
+    aggregate_type: str,
+    entity: Any,
+    customer_id: UUID | None,
+    *,
+    facts: Mapping[str, Any] | None = None,
+) -> Change:
     """What deleting ``entity`` records: its audit entry takes every field from its value to
-    None; its event carries the entity as it was, at the version after its last."""
-    before = snapshot(entity)
+    None; its event carries the entity as it was (``facts``, or its :func:`snapshot`), at the
+    version after its last."""
+    before = snapshot(entity) if facts is None else dict(facts)
     return Change(
         event_type=event_type,
         aggregate_type=aggregate_type,

@@ -13,7 +13,7 @@ from datetime import datetime
 from types import TracebackType
 from uuid import UUID
 
-from attrs import frozen
+from attrs import define, field, frozen
 
 from lana_core.domain.analytics import AnalyticsEvent, EventKind
 from lana_core.domain.events import DomainEvent
@@ -26,17 +26,14 @@ from lana_core.usecases.caching import ANALYTICS, stale_namespaces
 
 @frozen(kw_only=True)
 class Committed:
-    """What one unit of work made durable: its domain events, and its analytics events (one
-    per domain event, then any ingested ones)."""
+    """What one unit of work made durable, as the after-commit handlers need it: the types of
+    its domain events, its product analytics events, and whether it stored analytics events
+    for their own sake. Not the events themselves: an import commits a million of them."""
 
     tenant_id: UUID
-    events: tuple[DomainEvent, ...]
-    analytics: tuple[AnalyticsEvent, ...]
-
-    @property
-    def ingested(self) -> bool:
-        """Whether analytics events were stored for their own sake, not for a domain change."""
-        return len(self.analytics) > len(self.events)
+    event_types: frozenset[str]
+    product_analytics: tuple[AnalyticsEvent, ...]
+    ingested: bool
 
 
 AfterCommit = Callable[[Committed], Awaitable[None]]
@@ -50,16 +47,15 @@ def after_commit_handlers(cache: Cache, counters: ActivityCounters) -> tuple[Aft
     and the counters are best-effort."""
 
     async def drop_stale_views(committed: Committed) -> None:
-        namespaces = stale_namespaces(event.type for event in committed.events)
+        namespaces = stale_namespaces(sorted(committed.event_types))
         if committed.ingested and ANALYTICS not in namespaces:
             namespaces += (ANALYTICS,)
         if namespaces:
             await cache.invalidate(committed.tenant_id, namespaces)
 
     async def count_activity(committed: Committed) -> None:
-        product = [event for event in committed.analytics if event.kind is EventKind.PRODUCT]
-        if product:
-            await counters.record(product)
+        if committed.product_analytics:
+            await counters.record(committed.product_analytics)
 
     if isinstance(counters, NoActivityCounters):
         return (drop_stale_views,)
@@ -78,10 +74,9 @@ class ChangeUnit:
 
     __slots__ = (
         "_after_commit",
-        "_analytics",
-        "_events",
         "_ids",
         "_opened",
+        "_pending",
         "_tenant_id",
         "committed",
         "uow",
@@ -97,8 +92,7 @@ class ChangeUnit:
         self._tenant_id = tenant_id
         self._ids = ids
         self._after_commit = after_commit
-        self._events: list[DomainEvent] = []
-        self._analytics: list[AnalyticsEvent] = []
+        self._pending = _Written()
         self.committed = None
 
     async def __aenter__(self) -> ChangeUnit:
@@ -113,8 +107,8 @@ class ChangeUnit:
     ) -> None:
         await self._opened.__aexit__(exc_type, exc, tb)
         committed = self.committed
-        if committed is None or not committed.analytics:
-            return  # nothing durable (every domain event has its analytics event)
+        if committed is None:
+            return  # nothing durable
         for handler in self._after_commit:
             await handler(committed)
 
@@ -125,27 +119,45 @@ class ChangeUnit:
         await self.uow.outbox.append(events)
         await self.uow.audit.append(entries)
         await self.uow.analytics.add_many(analytics)
-        self._events.extend(events)
-        self._analytics.extend(analytics)
+        self._pending.add(events, analytics)
 
     async def ingest(self, analytics: Sequence[AnalyticsEvent]) -> None:
         """Store analytics events that record no domain change."""
         await self.uow.analytics.add_many(analytics)
-        self._analytics.extend(analytics)
+        self._pending.add((), analytics)
 
     async def commit(self) -> None:
         """Commit the unit (raises Conflict on a clash found at commit time, as the port does)."""
         await self.uow.commit()
-        before = self.committed
-        self.committed = Committed(
-            tenant_id=self._tenant_id,
-            events=(*before.events, *self._events) if before else tuple(self._events),
-            analytics=(*before.analytics, *self._analytics) if before else tuple(self._analytics),
-        )
-        self._events.clear()
-        self._analytics.clear()
+        if self._pending.analytics:  # every domain event has its analytics event
+            self.committed = self._pending.committed(self._tenant_id, self.committed)
+        self._pending = _Written()
 
     async def rollback(self) -> None:
         await self.uow.rollback()
-        self._events.clear()
-        self._analytics.clear()
+        self._pending = _Written()
+
+
+@define
+class _Written:
+    """What a unit wrote since its last commit, summed up as it goes."""
+
+    event_types: set[str] = field(factory=set)
+    product: list[AnalyticsEvent] = field(factory=list)
+    events: int = 0
+    analytics: int = 0
+
+    def add(self, events: Sequence[DomainEvent], analytics: Sequence[AnalyticsEvent]) -> None:
+        self.event_types.update(event.type for event in events)
+        self.product.extend(event for event in analytics if event.kind is EventKind.PRODUCT)
+        self.events += len(events)
+        self.analytics += len(analytics)
+
+    def committed(self, tenant_id: UUID, before: Committed | None) -> Committed:
+        """What became durable, with what an earlier commit of the unit made durable."""
+        return Committed(
+            tenant_id=tenant_id,
+            event_types=frozenset(self.event_types) | (before.event_types if before else frozenset()),
+            product_analytics=(*(before.product_analytics if before else ()), *self.product),
+            ingested=self.analytics > self.events or (before is not None and before.ingested),
+        )

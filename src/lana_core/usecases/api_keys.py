@@ -17,11 +17,18 @@ from uuid import UUID
 from attrs import frozen
 
 from lana_core.domain import events
-from lana_core.domain.api_keys import ApiKey, ApiKeyView, PresentedKey, check_role_within, lower_role
+from lana_core.domain.api_keys import (
+    ApiKey,
+    ApiKeyRef,
+    ApiKeyView,
+    PresentedKey,
+    check_role_within,
+    lower_role,
+)
 from lana_core.domain.policy import Action, Resource
 from lana_core.domain.tenancy import Actor, Role
 from lana_core.errors import Conflict, NotFound, Unauthenticated
-from lana_core.ports import Cache, CacheKey
+from lana_core.ports import Cache, CacheKey, UnitOfWork
 from lana_core.usecases._base import Kernel, UseCase, authorize_in
 from lana_core.usecases._recording import Change, snapshot
 from lana_core.usecases._revocation import SESSIONS
@@ -33,6 +40,7 @@ __all__ = [
     "ListApiKeysHandler",
     "ResolveApiKeyHandler",
     "RevokeApiKeyHandler",
+    "acting_key",
 ]
 
 # As for sessions: an entry outlives a missed invalidation by at most this long.
@@ -221,3 +229,15 @@ def _acting_role(view: ApiKeyView, now: datetime) -> Role | None:
     if not view.creator_active or not view.key.is_live(now):
         return None
     return lower_role(view.key.role, view.creator_role)
+
+
+async def acting_key(uow: UnitOfWork, actor: Actor) -> ApiKeyRef | None:
+    """The API key ``actor`` acts with, as what it records names it; None without a key.
+    Raises Unauthenticated if the key is gone (keys are revoked, not deleted, so only with
+    its creator)."""
+    if actor.api_key_id is None:
+        return None
+    name = (await uow.api_keys.names((actor.api_key_id,))).get(actor.api_key_id)
+    if name is None:
+        raise Unauthenticated(_REFUSED)
+    return ApiKeyRef(actor.api_key_id, name)

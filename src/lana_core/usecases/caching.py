@@ -14,8 +14,9 @@ _BY_PREFIX = {
     # A merge moves the merged customers' projects, tasks and insights to the kept one.
     "customer.merged": (INSIGHTS,),
     "project.": (DASHBOARD, ANALYTICS),
-    "task.": (ANALYTICS,),
-    "interaction.": (ANALYTICS,),
+    # The dashboard's task counts and interactions per day (usecases/crm_figures.py).
+    "task.": (DASHBOARD, ANALYTICS),
+    "interaction.": (DASHBOARD, ANALYTICS),
     "insight.": (INSIGHTS, ANALYTICS),
     "analytics.": (ANALYTICS,),
 }

@@ -12,6 +12,7 @@ from attrs import evolve, frozen
 from lana_core.domain.customers import ContactDetails, Customer
 from lana_core.domain.policy import Action, Resource
 from lana_core.domain.tenancy import Actor
+from lana_core.domain.validation import PhoneFormat
 from lana_core.errors import Conflict, FieldError, ValidationError
 from lana_core.ports import UnitOfWork
 from lana_core.usecases._base import Kernel, UseCase, authorize_in
@@ -53,7 +54,7 @@ class CreateCustomersBatchHandler(UseCase):
     async def __call__(self, actor: Actor, command: CreateCustomersBatch) -> tuple[Customer, ...]:
         commands = tuple(command.customers)
         _check_size(commands)
-        details = _parsed(commands)
+        details = _parsed(commands, self._kernel.phones)
         _refuse_repeated_emails(details)
         try:
             made = await self._create(actor, commands, details)
@@ -132,13 +133,13 @@ def _check_size(commands: Sequence[CreateCustomer]) -> None:
         )
 
 
-def _parsed(commands: Sequence[CreateCustomer]) -> list[ContactDetails]:
+def _parsed(commands: Sequence[CreateCustomer], phones: PhoneFormat) -> list[ContactDetails]:
     """Every item's contact details; raises one ValidationError naming every bad field of every item."""
     parsed: list[ContactDetails] = []
     problems: list[FieldError] = []
     for index, item in enumerate(commands):
         try:
-            parsed.append(contact_details(item))
+            parsed.append(contact_details(item, phones))
         except ValidationError as error:
             problems.extend(_of_item(index, error))
     if problems:

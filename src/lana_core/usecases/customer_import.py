@@ -16,7 +16,7 @@ from lana_core.domain.tenancy import Actor
 from lana_core.errors import ValidationError
 from lana_core.ports import UnitOfWork
 from lana_core.usecases._base import UseCase, authorize_in
-from lana_core.usecases._import_rows import Outcome, RowPlanner
+from lana_core.usecases._import_rows import KEYS, Outcome, RowPlanner
 from lana_core.usecases._recording import Change
 from lana_core.usecases._unit import ChangeUnit
 from lana_core.usecases.customer_batch import MAX_CUSTOMERS_PER_BATCH, add_customers
@@ -25,11 +25,14 @@ __all__ = [
     "MAX_LISTED_REFUSALS",
     "ImportCustomers",
     "ImportCustomersHandler",
+    "ImportMatch",
     "ImportMode",
     "ImportReport",
     "Outcome",
     "RowOutcome",
     "UnknownColumns",
+    "authorize_import",
+    "check_header",
 ]
 
 # A report lists this many refused rows; every refused row still reaches ``on_row``.
@@ -42,6 +45,13 @@ class ImportMode(Choice, field="mode"):
     UPSERT = "upsert"
 
 
+class ImportMatch(Choice, field="match"):
+    """The field a row without a stored customer's ``id`` is matched by."""
+
+    EMAIL = "email"
+    EXTERNAL_ID = "external_id"
+
+
 @frozen(kw_only=True)
 class ImportCustomers:
     """``columns`` maps a header to a field (``email``, ``attributes.source``, ``ignore``) where
@@ -49,11 +59,14 @@ class ImportCustomers:
     ``skip_invalid`` applies the valid rows when some are refused (otherwise none is applied)."""
 
     mode: ImportMode = field(default=ImportMode.CREATE, converter=ImportMode)
+    match: ImportMatch = field(default=ImportMatch.EMAIL, converter=ImportMatch)
     columns: Mapping[str, str] = field(factory=dict)
     unknown_columns: UnknownColumns = field(default=UnknownColumns.ATTRIBUTES, converter=UnknownColumns)
     dry_run: bool = False
     skip_invalid: bool = False
     chunk_size: int = MAX_CUSTOMERS_PER_BATCH
+    # The id the import's events carry; a job's own id when the import runs as one.
+    import_id: UUID | None = None
 
 
 @frozen(kw_only=True)
@@ -91,8 +104,9 @@ class ImportCustomersHandler(UseCase):
     Rules: headers name fields in any case and spelling (``E-mail``, ``Company name``) unless
     ``columns`` says otherwise; a column naming no field becomes an attribute, or refuses
     the file. Each row follows the single create's or update's rules; rows match stored
-    customers by ``id`` when the file has one (an export does), else by email. ``create``
-    refuses a taken email, ``update`` a row matching nobody; a row that would change
+    customers by ``id`` when the file has one (an export does), else by ``match`` (email or
+    external id). ``create`` refuses a taken key, ``update`` a row matching nobody, every
+    mode a row giving an email or external id another customer holds; a row that would change
     nothing writes nothing. The whole file is one transaction, walked in chunks: applied
     entirely, or not at all when any row is refused (unless ``skip_invalid``). Changes are
     recorded as their use cases record them, each event's payload naming the import, and
@@ -111,15 +125,18 @@ class ImportCustomersHandler(UseCase):
         on_row: Callable[[RowOutcome], None] | None = None,
     ) -> ImportReport:
         rows = read_rows(source)
-        header = next(rows, None)
-        if header is None:
-            raise ValidationError.single("file", "empty", "the file has no header line")
-        columns = map_columns(header.cells, command.columns, command.unknown_columns)
-        tally = _Tally(import_id=self._id(), on_row=on_row)
+        header, columns = _header(rows, command)
+        tally = _Tally(import_id=command.import_id or self._id(), on_row=on_row)
         async with self._kernel.change(actor.tenant_id) as unit:
-            await self._authorize(unit.uow, actor, command.mode)
+            await authorize_import(unit.uow, actor, command.mode)
             planner = RowPlanner(
-                uow=unit.uow, actor=actor, mode=command.mode.value, columns=columns, now=self._now()
+                uow=unit.uow,
+                actor=actor,
+                mode=command.mode.value,
+                columns=columns,
+                now=self._now(),
+                phones=self._kernel.phones,
+                match=command.match.value,
             )
             for chunk in _chunks(rows, columns, command.chunk_size):
                 await self._apply(unit, actor, planner, chunk, tally)
@@ -130,12 +147,6 @@ class ImportCustomersHandler(UseCase):
                 await self._complete(unit, actor, tally)
                 await unit.commit()
         return tally.report(applied, header.cells)
-
-    async def _authorize(self, uow: UnitOfWork, actor: Actor, mode: ImportMode) -> None:
-        if mode is not ImportMode.UPDATE:
-            await authorize_in(uow, actor, Action.CREATE, Resource.CUSTOMER)
-        if mode is not ImportMode.CREATE:
-            await authorize_in(uow, actor, Action.UPDATE, Resource.CUSTOMER, owned=True)
 
     async def _apply(
         self, unit: ChangeUnit, actor: Actor, planner: RowPlanner, chunk: list[CsvRow], tally: _Tally
@@ -182,26 +193,64 @@ class ImportCustomersHandler(UseCase):
         await unit.record(actor, self._now(), completed)
 
 
+def check_header(source: IO[bytes], command: ImportCustomers) -> tuple[str, ...]:
+    """The headers of the file ``source`` (seekable, read back to its start), once checked as
+    an import would: the whole file can then be queued. Raises ValidationError (no header,
+    unreadable, or columns naming no field as ``command`` asks)."""
+    header, _ = _header(read_rows(source), command)
+    source.seek(0)
+    return header.cells
+
+
+def _header(rows: Iterator[CsvRow], command: ImportCustomers) -> tuple[CsvRow, ColumnMap]:
+    header = next(rows, None)
+    if header is None:
+        raise ValidationError.single("file", "empty", "the file has no header line")
+    columns = map_columns(header.cells, command.columns, command.unknown_columns)
+    _check_match_column(columns, command)
+    return header, columns
+
+
+async def authorize_import(uow: UnitOfWork, actor: Actor, mode: ImportMode) -> None:
+    """Check the policy for an import in ``mode``; raises PermissionDenied."""
+    if mode is not ImportMode.UPDATE:
+        await authorize_in(uow, actor, Action.CREATE, Resource.CUSTOMER)
+    if mode is not ImportMode.CREATE:
+        await authorize_in(uow, actor, Action.UPDATE, Resource.CUSTOMER, owned=True)
+
+
 def _with_extra(change: Change, extra: Mapping[str, Any]) -> Change:
     return evolve(change, payload={**change.after, **extra})
 
 
+def _check_match_column(columns: ColumnMap, command: ImportCustomers) -> None:
+    """Matching by external id needs the column (or an ``id`` one) when rows may update."""
+    match = command.match.value
+    if command.mode is ImportMode.CREATE or match == "email" or columns.has(match) or columns.has("id"):
+        return
+    raise ValidationError.single("match", "no_column", f"matching by {match} needs a {match} column")
+
+
 def _chunks(rows: Iterator[CsvRow], columns: ColumnMap, size: int) -> Iterator[list[CsvRow]]:
     """Rows in chunks of at most ``size``, a chunk ending early before a row repeating an
-    email of the chunk, so each row is judged against every row before it."""
-    email_at = next((i for i, c in enumerate(columns.columns) if c.target == "email"), None)
+    email or external id of the chunk, so each row is judged against every row before it."""
+    keyed = [(i, c.target) for i, c in enumerate(columns.columns) if c.target in KEYS]
     chunk: list[CsvRow] = []
-    emails: set[str] = set()
+    keys: set[tuple[str | None, str]] = set()
     for row in rows:
-        email = None if email_at is None else row.cells[email_at].strip().lower() or None
-        if len(chunk) >= size or (email is not None and email in emails):
+        given = {(target, key) for i, target in keyed if (key := _key(target, row.cells[i]))}
+        if len(chunk) >= size or not keys.isdisjoint(given):
             yield chunk
-            chunk, emails = [], set()
+            chunk, keys = [], set()
         chunk.append(row)
-        if email is not None:
-            emails.add(email)
+        keys |= given
     if chunk:
         yield chunk
+
+
+def _key(target: str | None, cell: str) -> str:
+    cleaned = cell.strip()
+    return cleaned.lower() if target == "email" else cleaned
 
 
 @frozen(kw_only=True)

@@ -142,6 +142,7 @@ def _combined(kept: Customer, merged: Sequence[Customer]) -> ContactDetails:
         notes=_first(kept.notes, *(one.notes for one in merged)),
         tags=tags,
         attributes=attributes,
+        external_id=kept.external_id,
     )
 
 

@@ -16,7 +16,7 @@ from lana_core.domain.pagination import Page
 from lana_core.domain.policy import Action, Resource, is_allowed
 from lana_core.domain.queries import CustomerQuery
 from lana_core.domain.tenancy import Actor, Role, TenantSettings
-from lana_core.domain.validation import JsonScalar
+from lana_core.domain.validation import DIGITS_PHONE_FORMAT, JsonScalar, PhoneFormat
 from lana_core.errors import Gone, NotFound, ValidationError
 from lana_core.ports import UnitOfWork
 from lana_core.usecases._base import Change, Kernel, UseCase, authorize_in, policy_settings, snapshot
@@ -52,6 +52,7 @@ class CreateCustomer:
     owner_id: UUID | None = None
     tags: tuple[str, ...] = ()
     attributes: Mapping[str, JsonScalar] = field(factory=dict)
+    external_id: str | None = None
 
 
 @frozen(kw_only=True)
@@ -69,6 +70,7 @@ class UpdateCustomer:
     owner_id: UUID | None = UNSET
     tags: tuple[str, ...] = UNSET
     attributes: Mapping[str, JsonScalar] = UNSET
+    external_id: str | None = UNSET
 
 
 @frozen(kw_only=True)
@@ -113,7 +115,7 @@ class CreateCustomerHandler(UseCase):
     __slots__ = ()
 
     async def __call__(self, actor: Actor, command: CreateCustomer) -> Customer:
-        details = contact_details(command)
+        details = contact_details(command, self._kernel.phones)
         now = self._now()
         async with self._kernel.change(actor.tenant_id) as unit:
             uow = unit.uow
@@ -192,7 +194,7 @@ class UpdateCustomerHandler(UseCase):
 
     async def __call__(self, actor: Actor, command: UpdateCustomer) -> Customer:
         async def edit(uow: UnitOfWork, before: Customer, now: datetime) -> Customer:
-            details = _patched_details(before, command)
+            details = _patched_details(before, command, self._kernel.phones)
             owner_id = before.owner_id
             if command.owner_id is not UNSET and command.owner_id != before.owner_id:
                 owner_id = await resolve_owner(uow, actor, command.owner_id, reassigning=True)
@@ -301,7 +303,7 @@ class RestoreCustomerHandler(UseCase):
         )
 
 
-def contact_details(command: CreateCustomer) -> ContactDetails:
+def contact_details(command: CreateCustomer, phones: PhoneFormat) -> ContactDetails:
     """The command's contact details, parsed; raises ValidationError naming each bad field."""
     return ContactDetails.parse(
         name=command.name,
@@ -311,6 +313,8 @@ def contact_details(command: CreateCustomer) -> ContactDetails:
         notes=command.notes,
         tags=command.tags,
         attributes=command.attributes,
+        external_id=command.external_id,
+        phones=phones,
     )
 
 
@@ -342,7 +346,13 @@ async def resolve_owner(
     return requested
 
 
-def _patched_details(before: Customer, command: UpdateCustomer) -> ContactDetails:
+def phones_for(phones: PhoneFormat, *, changed: bool) -> PhoneFormat:
+    """``phones`` for a phone number being set; a stored one not being changed is kept as it
+    is, so a number stored under an earlier rule never blocks an edit of another field."""
+    return phones if changed else DIGITS_PHONE_FORMAT
+
+
+def _patched_details(before: Customer, command: UpdateCustomer, phones: PhoneFormat) -> ContactDetails:
     current = before.details()
     return ContactDetails.parse(
         name=patched(command, current, "name"),
@@ -352,6 +362,8 @@ def _patched_details(before: Customer, command: UpdateCustomer) -> ContactDetail
         notes=patched(command, current, "notes"),
         tags=patched(command, current, "tags"),
         attributes=patched(command, current, "attributes"),
+        external_id=patched(command, current, "external_id"),
+        phones=phones_for(phones, changed=command.phone is not UNSET),
     )
 
 

@@ -27,6 +27,7 @@ from lana_core.usecases._base import (
     snapshot,
 )
 from lana_core.usecases._changing import Edit, Found, change_one, plainly
+from lana_core.usecases.api_keys import acting_key
 from lana_core.usecases.customers import load_customer, owns
 from lana_core.usecases.work_access import ensure_open
 
@@ -68,7 +69,8 @@ class UpdateInteraction:
 
 
 class RecordInteractionHandler(UseCase):
-    """Record one contact with a customer, authored by the actor; emits ``interaction.recorded``.
+    """Record one contact with a customer, authored by the actor (named with the API key it
+    acts with, if any); emits ``interaction.recorded``.
 
     Rules: the customer exists, is readable by the actor and is not archived; agents
     record only on customers they own; a subject or content is required.
@@ -97,6 +99,7 @@ class RecordInteractionHandler(UseCase):
             owned = owns(actor, customer)
             authorize(actor, Action.CREATE, Resource.INTERACTION, owned=owned, settings=settings)
             ensure_open(customer)
+            interaction = evolve(interaction, recorded_by_api_key=await acting_key(uow, actor))
             await uow.interactions.add(interaction)
             await unit.record(actor, now, _change(events.INTERACTION_RECORDED, interaction, None))
             await unit.commit()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from uuid import UUID
 
 from attrs import frozen
 
 from lana_core.domain import events
+from lana_core.domain.api_keys import ApiKeyRef
 from lana_core.domain.audit import AuditEntry, FieldChange
 from lana_core.domain.choices import Choice
 from lana_core.domain.interactions import Interaction
@@ -38,7 +40,9 @@ class TimelineKind(Choice, field="kind"):
 @frozen(kw_only=True)
 class TimelineEntry:
     """One line of a customer's history: a recorded change (``changes``) or a contact
-    (``interaction``). ``actor_id`` is who made the change or authored the contact."""
+    (``interaction``). ``actor_id`` is who made the change (a user, or the API key that made
+    it) or authored the contact (a user); ``api_key`` names the API key the change was made or
+    the contact recorded with, if any."""
 
     id: UUID
     occurred_at: datetime
@@ -50,9 +54,12 @@ class TimelineEntry:
     aggregate_id: UUID
     changes: tuple[FieldChange, ...] = ()
     interaction: Interaction | None = None
+    api_key: ApiKeyRef | None = None
 
     @classmethod
-    def of_audit(cls, entry: AuditEntry) -> TimelineEntry:
+    def of_audit(cls, entry: AuditEntry, key_names: Mapping[UUID, str]) -> TimelineEntry:
+        """The entry of a recorded change; ``key_names`` are the names of the API keys among
+        the actors of the page."""
         return cls(
             id=entry.id,
             occurred_at=entry.occurred_at,
@@ -63,6 +70,7 @@ class TimelineEntry:
             aggregate_type=entry.aggregate_type,
             aggregate_id=entry.aggregate_id,
             changes=entry.changes,
+            api_key=_key_named(entry.actor_id, key_names),
         )
 
     @classmethod
@@ -77,6 +85,7 @@ class TimelineEntry:
             aggregate_type="interaction",
             aggregate_id=interaction.id,
             interaction=interaction,
+            api_key=interaction.recorded_by_api_key,
         )
 
 
@@ -111,10 +120,17 @@ class GetTimelineHandler(UseCase):
             contacts = await uow.interactions.list_for_customer(
                 customer_id, PageRequest(limit=wanted, after=page.after)
             )
-        entries = [TimelineEntry.of_audit(e) for e in changes]
+            key_names = await uow.api_keys.names({e.actor_id for e in changes if e.actor_id is not None})
+        entries = [TimelineEntry.of_audit(e, key_names) for e in changes]
         entries += [TimelineEntry.of_interaction(i) for i in contacts.items]
         entries.sort(key=lambda entry: (entry.occurred_at, entry.id), reverse=True)
         return page_of(entries, page.limit, lambda entry: entry.occurred_at)
+
+
+def _key_named(actor_id: UUID | None, key_names: Mapping[UUID, str]) -> ApiKeyRef | None:
+    if actor_id is None or actor_id not in key_names:
+        return None
+    return ApiKeyRef(actor_id, key_names[actor_id])
 
 
 def _check_limit(limit: int) -> None:

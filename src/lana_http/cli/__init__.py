@@ -16,6 +16,7 @@ from lana_http.cli.serve import serve
 from lana_http.cli.tenants import tenants
 from lana_http.cli.transfer import export_group, import_group
 from lana_http.cli.users import users
+from lana_http.cli.webhooks import webhooks
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -29,6 +30,7 @@ cli.add_command(demo)
 cli.add_command(tenants)
 cli.add_command(users)
 cli.add_command(api_keys)
+cli.add_command(webhooks)
 cli.add_command(relay)
 cli.add_command(consume)
 cli.add_command(dlq)

@@ -33,7 +33,13 @@ from lana_core.domain.pagination import SortOrder
 from lana_core.domain.queries import Archived, CustomerQuery, CustomerSort
 from lana_core.domain.tenancy import Actor
 from lana_core.errors import FieldError, ValidationError
-from lana_core.usecases.customer_import import ImportCustomers, ImportMode, ImportReport, RowOutcome
+from lana_core.usecases.customer_import import (
+    ImportCustomers,
+    ImportMatch,
+    ImportMode,
+    ImportReport,
+    RowOutcome,
+)
 from lana_http.controllers._common import API, TextFilter, TimeFilter, aware
 from lana_http.problems import READ, WRITE, documented, invalid_request
 from lana_http.schemas.base import Out
@@ -58,7 +64,7 @@ class _ExportOperation(Operation):
 
 
 @dataclass
-class _ImportOperation(Operation):
+class ImportOperation(Operation):
     """The import's body in the OpenAPI document: a CSV file, which no JSON schema describes."""
 
     def __post_init__(self) -> None:
@@ -169,7 +175,7 @@ class CustomerTransferController(Controller):
         operation_id="importCustomers",
         status_code=200,
         responses=documented(*WRITE),
-        operation_class=_ImportOperation,
+        operation_class=ImportOperation,
     )
     async def import_customers(
         self,
@@ -178,7 +184,7 @@ class CustomerTransferController(Controller):
         lana: NamedDependency[Lana],
         actor: NamedDependency[Actor],
         mode: FromQuery[ImportMode] = ImportMode.CREATE,
-        match: FromQuery[Literal["email"]] = "email",
+        match: FromQuery[ImportMatch] = ImportMatch.EMAIL,
         map: FromQuery[list[Mapping] | None] = None,
         unknown_columns: FromQuery[UnknownColumns] = UnknownColumns.ATTRIBUTES,
         dry_run: FromQuery[bool] = False,
@@ -188,12 +194,8 @@ class CustomerTransferController(Controller):
         `LANA_MAX_BODY_BYTES`), all rows or none: a refused row refuses the file with 422,
         naming each refused row as `rows[LINE].COLUMN`, unless `skip_invalid=true`.
         `dry_run=true` answers what an import would do, writing nothing."""
-        command = ImportCustomers(
-            mode=mode,
-            columns=_mappings(map or []),
-            unknown_columns=unknown_columns,
-            dry_run=dry_run,
-            skip_invalid=skip_invalid,
+        command = import_command(
+            mode, match, map, unknown_columns, dry_run=dry_run, skip_invalid=skip_invalid
         )
         with tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY) as spooled:
             async for chunk in request.stream():
@@ -222,7 +224,27 @@ async def _jsonl_lines(customers: AsyncIterator[Customer]) -> AsyncIterator[str]
         yield json.dumps(customer_record(customer), ensure_ascii=False) + "\n"
 
 
-def _mappings(given: list[str]) -> dict[str, str]:
+def import_command(
+    mode: ImportMode,
+    match: ImportMatch,
+    given_mappings: list[str] | None,
+    unknown_columns: UnknownColumns,
+    *,
+    dry_run: bool,
+    skip_invalid: bool,
+) -> ImportCustomers:
+    """The import the query parameters of an import route ask for; raises 400 for a bad ``map``."""
+    return ImportCustomers(
+        mode=mode,
+        match=match,
+        columns=mappings(given_mappings or []),
+        unknown_columns=unknown_columns,
+        dry_run=dry_run,
+        skip_invalid=skip_invalid,
+    )
+
+
+def mappings(given: list[str]) -> dict[str, str]:
     mapped: dict[str, str] = {}
     for item in given:
         column, sep, field = item.partition("=")

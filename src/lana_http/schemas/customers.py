@@ -28,6 +28,8 @@ class CustomerCreate(Body):
     owner_id: UUID | None = None
     tags: Tags = msgspec.field(default_factory=list)
     attributes: Attributes = msgspec.field(default_factory=dict)
+    # The customer's key in another system; unique in the tenant.
+    external_id: ShortText | None = None
 
 
 class CustomerPatch(Body):
@@ -41,6 +43,7 @@ class CustomerPatch(Body):
     owner_id: UUID | UnsetType | None = UNSET
     tags: Tags | UnsetType = UNSET
     attributes: Attributes | UnsetType = UNSET
+    external_id: ShortText | UnsetType | None = UNSET
 
 
 class CustomerStatusChange(Body):
@@ -60,6 +63,7 @@ class CustomerOut(Out):
     notes: str | None
     tags: list[str]
     attributes: dict[str, JsonScalar]
+    external_id: str | None
     value: CustomerValue
     status: CustomerStatus
     owner_id: UUID | None
@@ -133,6 +137,7 @@ def _fields(customer: Customer) -> dict[str, Any]:
         "notes": customer.notes,
         "tags": list(customer.tags),
         "attributes": dict(customer.attributes),
+        "external_id": customer.external_id,
         "value": customer.value,
         "status": customer.status,
         "owner_id": customer.owner_id,

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from msgspec import UNSET, UnsetType
 
+from lana_core.domain.api_keys import ApiKeyRef
 from lana_core.domain.insights import ChurnRisk, Insight, InsightSource
 from lana_core.domain.interactions import Interaction, InteractionType
 from lana_core.domain.pagination import Page
@@ -43,7 +44,21 @@ class InteractionPatch(Body):
     occurred_at: datetime | UnsetType = UNSET
 
 
+class ApiKeyRefOut(Out):
+    """The API key a record was written with: its id and name."""
+
+    id: UUID
+    name: str
+
+    @classmethod
+    def of(cls, key: ApiKeyRef | None) -> ApiKeyRefOut | None:
+        return None if key is None else cls(id=key.id, name=key.name)
+
+
 class InteractionOut(Out):
+    """``author_id`` is the user the interaction belongs to; when an integration recorded it
+    with an API key, that is the key's creator and ``recorded_by_api_key`` names the key."""
+
     id: UUID
     customer_id: UUID
     type: InteractionType
@@ -54,6 +69,7 @@ class InteractionOut(Out):
     version: int
     created_at: datetime
     edited_at: datetime | None
+    recorded_by_api_key: ApiKeyRefOut | None
 
     @classmethod
     def of(cls, interaction: Interaction) -> InteractionOut:
@@ -68,6 +84,7 @@ class InteractionOut(Out):
             version=interaction.version,
             created_at=interaction.created_at,
             edited_at=interaction.edited_at,
+            recorded_by_api_key=ApiKeyRefOut.of(interaction.recorded_by_api_key),
         )
 
 
@@ -93,6 +110,10 @@ class FieldChangeOut(Out):
 
 
 class TimelineEntryOut(Out):
+    """``actor_id`` is who made the change (a user, or the API key that made it) or authored
+    the contact (a user); ``api_key`` names the API key the change was made or the contact
+    recorded with."""
+
     id: UUID
     occurred_at: datetime
     kind: TimelineKind
@@ -103,6 +124,7 @@ class TimelineEntryOut(Out):
     aggregate_id: UUID
     changes: list[FieldChangeOut]
     interaction: InteractionOut | None
+    api_key: ApiKeyRefOut | None
 
     @classmethod
     def of(cls, entry: TimelineEntry) -> TimelineEntryOut:
@@ -117,6 +139,7 @@ class TimelineEntryOut(Out):
             aggregate_id=entry.aggregate_id,
             changes=[FieldChangeOut(field=c.field, old=c.old, new=c.new) for c in entry.changes],
             interaction=None if entry.interaction is None else InteractionOut.of(entry.interaction),
+            api_key=ApiKeyRefOut.of(entry.api_key),
         )
 
 

@@ -32,9 +32,14 @@ def moment(value: datetime | None) -> str:
     return "—" if value is None else f"{value.day} {value:%b %Y %H:%M} UTC"
 
 
+# Values whose words the underscore rule cannot recover.
+_WORDS = {"todo": "To do"}
+
+
 def label(value: object) -> str:
-    """An enum value or a field name in words: ``in_progress`` → ``In progress``."""
-    text = str(value.value if isinstance(value, enum.Enum) else value).replace("_", " ")
+    """An enum value or a field name in words: ``in_progress`` → ``In progress``, ``todo`` → ``To do``."""
+    raw = str(value.value if isinstance(value, enum.Enum) else value)
+    text = _WORDS.get(raw) or raw.replace("_", " ")
     return text[:1].upper() + text[1:]
 
 

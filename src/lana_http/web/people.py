@@ -8,6 +8,7 @@ from uuid import UUID
 from attrs import frozen
 
 from lana_core.app import Lana
+from lana_core.domain.api_keys import ApiKeyRef
 from lana_core.domain.pagination import MAX_LIMIT, PageRequest
 from lana_http.web.context import Viewer
 
@@ -23,6 +24,13 @@ class People:
         if user_id is None:
             return "—"
         return self.names.get(user_id, "another user")
+
+    def by(self, user_id: UUID | None, api_key: ApiKeyRef | None) -> str:
+        """Who wrote a record: the API key it was written with, if any (what a reader needs
+        to tell an integration's work from a person's), else the user."""
+        if api_key is not None:
+            return f"{api_key.name} (API key)"
+        return self.name(user_id)
 
     @property
     def choices(self) -> list[tuple[str, str]]:

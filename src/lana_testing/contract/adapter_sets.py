@@ -4,7 +4,7 @@ A set must:
 
 - open (``open(clock)``) adapters over a store in which new tenants are empty (a fresh
   database, or a shared one: tests make a new tenant for each example);
-- stamp every time the adapters keep (outbox leases) from ``clock``;
+- stamp every time the adapters keep (outbox and webhook delivery leases) from ``clock``;
 - work on whichever event loop it is opened in: pytest's per-test loop, or the
   ``asyncio.Runner`` the state machine keeps for its whole run.
 """
@@ -18,18 +18,25 @@ from typing import Any
 import pytest
 from attrs import field, frozen
 
-from lana_core.memory import InMemoryOutboxRelayStore, InMemoryStore, ManualClock
-from lana_core.ports import OutboxRelayStore
+from lana_core.memory import (
+    InMemoryOutboxRelayStore,
+    InMemoryStore,
+    InMemoryWebhookDeliveryQueue,
+    ManualClock,
+)
+from lana_core.ports import OutboxRelayStore, WebhookDeliveryQueue
 from lana_core.usecases._base import Kernel
 from lana_testing.support import make_kernel
 
 
 @frozen(kw_only=True)
 class Adapters:
-    """What a contract test drives: the kernel, the outbox as the relay sees it, and the clock."""
+    """What a contract test drives: the kernel, the outbox as the relay sees it, the webhook
+    deliveries as the delivery worker sees them, and the clock."""
 
     kernel: Kernel
     relay: OutboxRelayStore
+    webhook_queue: WebhookDeliveryQueue
     clock: ManualClock
 
 
@@ -59,6 +66,7 @@ async def _in_memory(clock: ManualClock) -> AsyncIterator[Adapters]:
     yield Adapters(
         kernel=make_kernel(store=store, clock=clock),
         relay=InMemoryOutboxRelayStore(store, clock),
+        webhook_queue=InMemoryWebhookDeliveryQueue(store, clock),
         clock=clock,
     )
 

@@ -1,6 +1,6 @@
 """API keys on every adapter: a key acts for its creator in its own role (never above the
 creator's), is refused once revoked or expired or once its creator may not act, and is
-named as the author of what it changes."""
+named as the author of what it changes and of the interactions it records."""
 
 from __future__ import annotations
 
@@ -10,13 +10,15 @@ from uuid import uuid4
 import pytest
 
 from lana_core.app import Lana
-from lana_core.domain.api_keys import PREFIX
+from lana_core.domain.api_keys import PREFIX, ApiKeyRef
+from lana_core.domain.interactions import InteractionType
 from lana_core.domain.tenancy import Actor, Role
 from lana_core.errors import Conflict, NotFound, PermissionDenied, Unauthenticated, ValidationError
 from lana_core.memory import ManualClock
 from lana_core.usecases._base import Kernel
 from lana_core.usecases.api_keys import CreateApiKey, CreatedApiKey
 from lana_core.usecases.customers import CreateCustomer
+from lana_core.usecases.interactions import RecordInteraction
 from lana_testing.contract.fixtures import adapters, admin, clock, kernel
 from lana_testing.support import FAST_HASHER, make_tenant, make_user
 
@@ -26,8 +28,10 @@ def lana(kernel: Kernel) -> Lana:
     return Lana(kernel, hasher=FAST_HASHER)
 
 
-async def _key(lana: Lana, admin: Actor, role: Role = Role.AGENT, **options: object) -> CreatedApiKey:
-    command = CreateApiKey(name="n8n", role=role, **options)  # type: ignore[arg-type]
+async def _key(
+    lana: Lana, admin: Actor, role: Role = Role.AGENT, name: str = "n8n", **options: object
+) -> CreatedApiKey:
+    command = CreateApiKey(name=name, role=role, **options)  # type: ignore[arg-type]
     return await lana.create_api_key(admin, command)
 
 
@@ -140,6 +144,51 @@ async def test_changes_made_with_a_key_name_the_key_as_their_author(lana: Lana, 
     assert customer.owner_id == admin.user_id
 
 
+async def test_an_interaction_recorded_with_a_key_names_the_key_wherever_it_is_read(
+    lana: Lana, admin: Actor
+) -> None:
+    created = await _key(lana, admin, Role.AGENT)
+    acting = await lana.resolve_api_key(created.token)
+    customer = await lana.create_customer(acting, CreateCustomer(name="Initech"))
+    note = RecordInteraction(customer_id=customer.id, type=InteractionType.NOTE, content="From n8n")
+
+    recorded = await lana.record_interaction(acting, note)
+
+    named = ApiKeyRef(created.key.id, "n8n")
+    assert (recorded.author_id, recorded.recorded_by_api_key) == (admin.user_id, named)
+    assert (await lana.get_interaction(admin, customer.id, recorded.id)).recorded_by_api_key == named
+    (listed,) = (await lana.list_interactions(admin, customer.id)).items
+    assert listed.recorded_by_api_key == named
+    timeline = (await lana.get_timeline(admin, customer.id)).items
+    assert [(entry.kind, entry.api_key) for entry in timeline] == [("interaction", named), ("audit", named)]
+
+
+async def test_what_a_user_writes_names_no_key(lana: Lana, admin: Actor) -> None:
+    await _key(lana, admin)
+    customer = await lana.create_customer(admin, CreateCustomer(name="Initech"))
+    note = RecordInteraction(customer_id=customer.id, type=InteractionType.NOTE, content="By hand")
+
+    recorded = await lana.record_interaction(admin, note)
+
+    assert recorded.recorded_by_api_key is None
+    assert [entry.api_key for entry in (await lana.get_timeline(admin, customer.id)).items] == [None, None]
+
+
+async def test_key_names_are_read_for_the_tenant_s_keys_alone(lana: Lana, admin: Actor) -> None:
+    mine = await _key(lana, admin)
+    revoked = await _key(lana, admin, name="old sync")
+    await lana.revoke_api_key(admin, revoked.key.id)
+    other = await make_tenant(lana.kernel, "globex")
+    theirs = await _key(lana, other)
+
+    async with lana.kernel.uow(admin.tenant_id) as uow:
+        names = await uow.api_keys.names([mine.key.id, revoked.key.id, theirs.key.id, admin.user_id])
+        nothing = await uow.api_keys.names([])
+
+    assert dict(names) == {mine.key.id: "n8n", revoked.key.id: "old sync"}
+    assert dict(nothing) == {}
+
+
 async def test_use_is_recorded_at_most_once_a_minute(lana: Lana, admin: Actor, clock: ManualClock) -> None:
     created = await _key(lana, admin)
     first_use = clock.now()
@@ -168,5 +217,8 @@ __all__ = [
     "test_only_admins_manage_keys",
     "test_keys_are_tenant_scoped",
     "test_changes_made_with_a_key_name_the_key_as_their_author",
+    "test_an_interaction_recorded_with_a_key_names_the_key_wherever_it_is_read",
+    "test_what_a_user_writes_names_no_key",
+    "test_key_names_are_read_for_the_tenant_s_keys_alone",
     "test_use_is_recorded_at_most_once_a_minute",
 ]

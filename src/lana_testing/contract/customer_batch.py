@@ -22,7 +22,12 @@ from lana_core.usecases.customer_batch import (
     CreateCustomersBatch,
     CreateCustomersBatchHandler,
 )
-from lana_core.usecases.customers import ArchiveCustomerHandler, CreateCustomer, CreateCustomerHandler
+from lana_core.usecases.customers import (
+    ArchiveCustomerHandler,
+    CreateCustomer,
+    CreateCustomerHandler,
+    ListCustomersHandler,
+)
 from lana_testing import strategies
 from lana_testing.contract import builders
 from lana_testing.contract.adapter_sets import Adapters
@@ -242,6 +247,21 @@ async def test_every_item_of_a_batch_reads_back_as_a_single_create_would_store_i
     ]
 
 
+async def test_every_customer_of_a_batch_is_found_by_its_text(kernel: Kernel, admin: Actor) -> None:
+    # On PostgreSQL one statement inserts the whole batch; the search copy must hold every row.
+    companies = ["Quillon", "Vexaria", "Borantis"]
+    commands = [
+        CreateCustomer(name=f"Person {n}", email=f"p{n}@example.com", company=company)
+        for n, company in enumerate(companies)
+    ]
+    made = await CreateCustomersBatchHandler(kernel)(admin, _batch(*commands))
+
+    listing = ListCustomersHandler(kernel)
+    for customer, company in zip(made, companies, strict=True):
+        page = await listing(admin, CustomerQuery(text=company[1:6].lower()))
+        assert [found.id for found in page.items] == [customer.id]
+
+
 async def test_add_many_refuses_two_new_customers_sharing_an_email(
     kernel: Kernel, admin: Actor, clock: ManualClock
 ) -> None:
@@ -275,4 +295,5 @@ __all__ = [
     "test_add_many_with_a_taken_email_raises_conflict_and_nothing_is_stored",
     "test_every_item_of_a_batch_reads_back_as_a_single_create_would_store_it",
     "test_add_many_refuses_two_new_customers_sharing_an_email",
+    "test_every_customer_of_a_batch_is_found_by_its_text",
 ]

@@ -248,6 +248,59 @@ async def test_an_agent_imports_changes_to_its_own_customers_only(kernel: Kernel
     assert report.refusals[0].problems == (("email", "matches a customer you may not change"),)
 
 
+async def test_rows_match_customers_by_external_id_when_asked(adapters: Adapters, admin: Actor) -> None:
+    create = CreateCustomerHandler(adapters.kernel)
+    ada = await create(admin, CreateCustomer(name="Ada", email="ada@example.com", external_id="crm-1"))
+    source = _csv(
+        ["External ID", "name", "email"],
+        ["crm-1", "Ada King", "ada@engines.example"],
+        ["crm-2", "Bob", "bob@example.com"],
+        ["crm-2", "Bob Again", "bob@example.com"],
+    )
+
+    report = await ImportCustomersHandler(adapters.kernel)(
+        admin, ImportCustomers(mode="upsert", match="external_id"), source
+    )
+
+    assert (report.created, report.updated, report.refused) == (1, 2, 0)
+    state = await everything(adapters.kernel, adapters.relay, admin.tenant_id)
+    assert sorted((c.external_id, c.name, c.email) for c in state.customers) == [
+        ("crm-1", "Ada King", "ada@engines.example"),
+        ("crm-2", "Bob Again", "bob@example.com"),
+    ]
+    assert next(c for c in state.customers if c.external_id == "crm-1").id == ada.id
+
+
+async def test_a_row_giving_a_key_another_customer_holds_is_refused(adapters: Adapters, admin: Actor) -> None:
+    create = CreateCustomerHandler(adapters.kernel)
+    await create(admin, CreateCustomer(name="Ada", email="ada@example.com", external_id="crm-1"))
+    await create(admin, CreateCustomer(name="Bob", email="bob@example.com", external_id="crm-2"))
+    handler = ImportCustomersHandler(adapters.kernel)
+    by_email = _csv(
+        ["external_id", "name", "email"],
+        ["crm-2", "Ada", "ada@example.com"],
+        ["crm-1", "Cy", "cy@example.com"],
+    )
+    by_external_id = _csv(["external_id", "name", "email"], ["crm-1", "Ada", "bob@example.com"])
+
+    one = await handler(admin, ImportCustomers(mode="upsert", skip_invalid=True), by_email)
+    other = await handler(admin, ImportCustomers(mode="upsert", match="external_id"), by_external_id)
+
+    taken = "a customer of this tenant already has this"
+    assert [r.problems for r in one.refusals] == [(("external_id", f"{taken} external id"),)] * 2
+    assert [r.problems for r in other.refusals] == [(("email", f"{taken} email"),)]
+    assert (one.refused, other.refused, other.applied) == (2, 1, False)
+
+
+async def test_matching_by_external_id_needs_its_column(kernel: Kernel, admin: Actor) -> None:
+    with pytest.raises(ValidationError) as raised:
+        await ImportCustomersHandler(kernel)(
+            admin, ImportCustomers(mode="update", match="external_id"), _csv(["name"], ["Ada"])
+        )
+
+    assert [e.field for e in raised.value.errors] == ["match"]
+
+
 __all__ = [
     "adapters",
     "admin",
@@ -266,4 +319,7 @@ __all__ = [
     "test_viewers_may_not_import",
     "test_with_emails_finds_the_customers_of_this_tenant_only",
     "test_an_agent_imports_changes_to_its_own_customers_only",
+    "test_rows_match_customers_by_external_id_when_asked",
+    "test_a_row_giving_a_key_another_customer_holds_is_refused",
+    "test_matching_by_external_id_needs_its_column",
 ]

@@ -9,12 +9,12 @@ import pytest
 
 from lana_core.domain.tenancy import Actor
 from lana_core.memory import ManualClock
-from lana_core.ports import OutboxRelayStore
+from lana_core.ports import OutboxRelayStore, WebhookDeliveryQueue
 from lana_core.usecases._base import Kernel
 from lana_testing.contract.adapter_sets import Adapters, AdapterSet
 from lana_testing.support import START, make_tenant
 
-__all__ = ["adapters", "admin", "clock", "kernel", "relay"]
+__all__ = ["adapters", "admin", "clock", "kernel", "relay", "webhook_queue"]
 
 
 @pytest.fixture
@@ -37,6 +37,11 @@ def kernel(adapters: Adapters) -> Kernel:
 @pytest.fixture
 def relay(adapters: Adapters) -> OutboxRelayStore:
     return adapters.relay
+
+
+@pytest.fixture
+def webhook_queue(adapters: Adapters) -> WebhookDeliveryQueue:
+    return adapters.webhook_queue
 
 
 @pytest.fixture

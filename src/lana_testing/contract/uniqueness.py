@@ -1,4 +1,4 @@
-"""Unique keys: customer and user emails per tenant, tenant slugs across the store."""
+"""Unique keys: customer emails and external ids and user emails per tenant, tenant slugs across the store."""
 
 from __future__ import annotations
 
@@ -128,6 +128,38 @@ async def test_a_tenant_slug_is_unique_across_the_store(
         await builders.commit_new(kernel, twin.id, lambda uow: uow.tenants.add(twin))
 
 
+async def test_an_external_id_is_unique_in_its_tenant_and_free_across_tenants(
+    kernel: Kernel, admin: Actor
+) -> None:
+    other_admin = await make_tenant(kernel, "initech")
+    create, update = CreateCustomerHandler(kernel), UpdateCustomerHandler(kernel)
+    await create(admin, CreateCustomer(name="Grace", external_id=" crm-1 "))
+    ada = await create(admin, CreateCustomer(name="Ada", external_id="crm-2"))
+    elsewhere = await create(other_admin, CreateCustomer(name="Grace", external_id="crm-1"))
+
+    with pytest.raises(Conflict):
+        await create(admin, CreateCustomer(name="Twin", external_id="crm-1"))
+    with pytest.raises(Conflict):
+        await update(admin, UpdateCustomer(customer_id=ada.id, external_id="crm-1"))
+    assert elsewhere.external_id == "crm-1"
+
+
+async def test_customers_without_external_id_never_clash_and_one_given_up_is_free(
+    kernel: Kernel, admin: Actor
+) -> None:
+    create, update = CreateCustomerHandler(kernel), UpdateCustomerHandler(kernel)
+    await create(admin, CreateCustomer(name="Anonymous"))
+    await create(admin, CreateCustomer(name="Anonymous", external_id="  "))
+    grace = await create(admin, CreateCustomer(name="Grace", external_id="crm-1"))
+    cleared = await update(admin, UpdateCustomer(customer_id=grace.id, external_id=None))
+
+    taken = await create(admin, CreateCustomer(name="New Grace", external_id="crm-1"))
+
+    assert (cleared.external_id, taken.external_id) == (None, "crm-1")
+    async with kernel.uow(admin.tenant_id) as uow:
+        assert [c.id for c in await uow.customers.with_external_ids(["crm-1", "crm-9"])] == [taken.id]
+
+
 __all__ = [
     "adapters",
     "admin",
@@ -143,4 +175,6 @@ __all__ = [
     "test_a_user_email_is_unique_in_its_tenant",
     "test_a_user_email_may_repeat_across_tenants",
     "test_a_tenant_slug_is_unique_across_the_store",
+    "test_an_external_id_is_unique_in_its_tenant_and_free_across_tenants",
+    "test_customers_without_external_id_never_clash_and_one_given_up_is_free",
 ]

@@ -5,7 +5,7 @@ event of the same aggregate (order inversions)."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from uuid import UUID
 
 from attrs import frozen
@@ -31,15 +31,22 @@ def check(sent: Sequence[DomainEvent], applied: Sequence[str]) -> DeliveryReport
     """``applied``: the event ids the receiver accepted (answered 2xx), in the order it did."""
     versions: dict[str, tuple[UUID, int]] = {str(e.id): (e.aggregate_id, e.aggregate_version) for e in sent}
     counts = Counter(applied)
-    newest: dict[UUID, int] = {}
-    inversions = 0
-    for event_id in applied:
-        aggregate, version = versions[event_id]
-        inversions += version < newest.get(aggregate, 0)
-        newest[aggregate] = max(version, newest.get(aggregate, 0))
     return DeliveryReport(
         sent=len(sent),
         lost=sum(1 for event_id in versions if event_id not in counts),
         duplicates=sum(count - 1 for count in counts.values()),
-        inversions=inversions,
+        inversions=order_inversions(applied, versions),
     )
+
+
+def order_inversions(applied: Sequence[str], versions: Mapping[str, tuple[object, int]]) -> int:
+    """How many of the ``applied`` event ids (in the order applied) came after a newer event
+    of their aggregate; ``versions``: event id -> (aggregate, version); an unknown id counts
+    as version 0 of an unknown aggregate."""
+    newest: dict[object, int] = {}
+    inversions = 0
+    for event_id in applied:
+        aggregate, version = versions.get(event_id, ("?", 0))
+        inversions += version < newest.get(aggregate, 0)
+        newest[aggregate] = max(version, newest.get(aggregate, 0))
+    return inversions

@@ -46,13 +46,19 @@ async def lana(
     try:
         yield process
     finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(process.wait(), timeout=30)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
+        await terminate(process, within=30)
+
+
+async def terminate(process: asyncio.subprocess.Process, *, within: float) -> None:
+    """SIGTERM ``process`` unless it is gone already; SIGKILL it if it is not gone ``within`` seconds."""
+    if process.returncode is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        await asyncio.wait_for(process.wait(), timeout=within)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
 
 
 def serve_settings(database_url: str, **more: str) -> dict[str, str]:
@@ -68,30 +74,41 @@ def serve_settings(database_url: str, **more: str) -> dict[str, str]:
 
 @asynccontextmanager
 async def serving(
-    settings: Mapping[str, str], log: Path, *, workers: int = 1
+    settings: Mapping[str, str], log: Path, *, workers: int = 1, within: float = START_SECONDS
 ) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, str]]]:
-    """A real ``lana serve``, ready; yields a client on it and the admin's sign-in headers."""
+    """A real ``lana serve``, ready within ``within`` seconds; yields a client on it and the
+    admin's sign-in headers."""
     port = free_port()
     arguments = ["serve", "--port", str(port), "--workers", str(workers)]
     async with (
         lana(arguments, settings, log) as process,
         httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client,
     ):
-        await _ready(client, process, log)
+        await until_ready(client, process, log, within=within)
         yield client, await _sign_in(client)
 
 
-async def _ready(client: httpx.AsyncClient, process: asyncio.subprocess.Process, log: Path) -> None:
-    deadline = time.monotonic() + START_SECONDS
+async def until_ready(
+    client: httpx.AsyncClient,
+    process: asyncio.subprocess.Process,
+    log: Path,
+    *,
+    probe: str = "/health/ready",
+    within: float = START_SECONDS,
+    name: str = "lana serve",
+) -> None:
+    """Wait until ``probe`` answers 200; fails the test, showing ``log``, if the process exits
+    or ``within`` seconds pass first."""
+    deadline = time.monotonic() + within
     while time.monotonic() < deadline:
-        assert process.returncode is None, f"lana serve exited: {_text(log)}"
+        assert process.returncode is None, f"{name} exited: {_text(log)}"
         try:
-            if (await client.get("/health/ready")).status_code == 200:
+            if (await client.get(probe)).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         await asyncio.sleep(0.2)
-    raise AssertionError(f"lana serve never became ready: {_text(log)}")
+    raise AssertionError(f"{name} never became ready: {_text(log)}")
 
 
 def _text(log: Path) -> str:

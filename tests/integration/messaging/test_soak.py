@@ -35,6 +35,7 @@ from lana_core.usecases.customers import (
 )
 from tests.integration.messaging.backends import SQL_BACKENDS, Backend
 from tests.integration.messaging.broker import close_all_connections
+from tests.integration.messaging.checker import order_inversions
 from tests.integration.messaging.receiver import Receiver
 from tests.integration.messaging.running import running, until, until_drained
 from tests.support import make_tenant
@@ -186,12 +187,7 @@ def _report(
     posts = receiver.ids()
     counts = Counter(posts)
     applied: list[str] = list(dict.fromkeys(posts))  # the receiver applies the first request per key
-    last: dict[str, int] = {}
-    regressions = 0
-    for event_id in applied:
-        aggregate, version = expected.get(event_id, ("?", 0))
-        regressions += version < last.get(aggregate, 0)
-        last[aggregate] = max(version, last.get(aggregate, 0))
+    regressions = order_inversions(applied, expected)
     return {
         "events": len(expected),
         "lost": len(set(expected) - set(counts)),

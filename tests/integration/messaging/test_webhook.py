@@ -22,7 +22,7 @@ from tests.integration.redis.servers import free_port
 
 @pytest.fixture
 async def client() -> AsyncIterator[WebhookClient]:
-    opened = WebhookClient(2, connections=2)
+    opened = WebhookClient(2, connections=2, allow_private=True)
     yield opened
     await opened.aclose()
 

@@ -1,5 +1,8 @@
 """The webhook client against a real local server: answers framed every way HTTP/1.1 allows,
-receivers that hang, trickle or never stop talking, redirects, and TLS."""
+receivers that hang, trickle or never stop talking, redirects, TLS, and the SSRF guard.
+
+The receivers listen on loopback, which the guard refuses: most tests allow private
+addresses, and the guard's own tests say which addresses they permit."""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from lana_adapters.messaging.address_guard import IPAddress
 from lana_adapters.messaging.webhook_client import CallFailed, WebhookClient
 from tests.integration.messaging.running import until
 from tests.integration.redis.servers import free_port
@@ -31,6 +35,7 @@ class Server:
         self.opened = 0
         self.ended = 0
         self.paths: list[str] = []
+        self.hosts: list[str | None] = []
         self.cookies: list[str | None] = []
         self.huge_bytes_sent = 0
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -63,6 +68,7 @@ class Server:
             def do_POST(self) -> None:
                 self.rfile.read(int(self.headers.get("content-length", "0")))
                 server.paths.append(self.path)
+                server.hosts.append(self.headers.get("host"))
                 server.cookies.append(self.headers.get("cookie"))
                 getattr(self, "answer_" + server.behaviour.replace("-", "_"))()
 
@@ -148,15 +154,23 @@ async def test_a_200_without_content_length_ended_by_closing_the_connection_is_o
     server: Server,
 ) -> None:
     server.behaviour = "unframed"
-    client = WebhookClient(5, connections=4)
+    client = WebhookClient(5, connections=4, allow_private=True)
     assert await posts(client, server.url(), 3) == [200, 200, 200]
     await client.aclose()
     assert server.paths == ["/hook"] * 3  # each request sent once, none repeated
 
 
+async def test_a_call_keeps_the_first_bytes_of_the_answer_asked_for(server: Server) -> None:
+    server.behaviour = "chunked"
+    client = WebhookClient(5, connections=1, allow_private=True)
+    answer = await client.call(server.url(), b"{}", {}, excerpt=8)
+    await client.aclose()
+    assert (answer.status, answer.excerpt) == (202, b"hello wo")
+
+
 async def test_chunked_answers_are_read_whole(server: Server) -> None:
     server.behaviour = "chunked"
-    client = WebhookClient(5, connections=4)
+    client = WebhookClient(5, connections=4, allow_private=True)
     assert await posts(client, server.url(), 3) == [202, 202, 202]
     await client.aclose()
 
@@ -166,7 +180,7 @@ async def test_a_receiver_slower_than_the_timeout_fails_the_call_within_it(
     server: Server, behaviour: str
 ) -> None:
     server.behaviour = behaviour
-    client = WebhookClient(0.5, connections=4)
+    client = WebhookClient(0.5, connections=4, allow_private=True)
     began = time.monotonic()
     with pytest.raises(CallFailed) as failed:
         await client.post(server.url(), b"{}", {})
@@ -179,7 +193,7 @@ async def test_a_receiver_slower_than_the_timeout_fails_the_call_within_it(
 
 async def test_a_huge_answer_is_not_read_whole_and_its_status_counts(server: Server) -> None:
     server.behaviour = "huge"
-    client = WebhookClient(5, connections=4)
+    client = WebhookClient(5, connections=4, allow_private=True)
     assert await client.post(server.url(), b"{}", {}) == 200
     await client.aclose()
     await asyncio.sleep(0.2)  # the server's write fails once the client has hung up
@@ -188,7 +202,7 @@ async def test_a_huge_answer_is_not_read_whole_and_its_status_counts(server: Ser
 
 async def test_a_cookie_an_answer_sets_is_not_sent_with_the_next_call(server: Server) -> None:
     server.behaviour = "cookie"
-    client = WebhookClient(5, connections=1)
+    client = WebhookClient(5, connections=1, allow_private=True)
     assert await posts(client, server.url(), 2) == [200, 200]
     await client.aclose()
     assert server.cookies == [None, None]
@@ -196,7 +210,7 @@ async def test_a_cookie_an_answer_sets_is_not_sent_with_the_next_call(server: Se
 
 async def test_a_redirect_is_an_answer_and_is_not_followed(server: Server) -> None:
     server.behaviour = "redirect"
-    client = WebhookClient(5, connections=1)
+    client = WebhookClient(5, connections=1, allow_private=True)
     assert await client.post(server.url(), b"{}", {}) == 302
     await client.aclose()
     assert server.paths == ["/hook"]
@@ -204,14 +218,14 @@ async def test_a_redirect_is_an_answer_and_is_not_followed(server: Server) -> No
 
 async def test_an_answer_that_is_not_http_fails_the_call(server: Server) -> None:
     server.behaviour = "garbage"
-    client = WebhookClient(5, connections=1)
+    client = WebhookClient(5, connections=1, allow_private=True)
     with pytest.raises(CallFailed):
         await client.post(server.url(), b"{}", {})
     await client.aclose()
 
 
 async def test_a_header_that_could_split_the_request_is_refused_before_sending(server: Server) -> None:
-    client = WebhookClient(5, connections=1)
+    client = WebhookClient(5, connections=1, allow_private=True)
     for name, value in (("X-Evil", "a\r\nX-Injected: 1"), ("Bad Name", "v"), ("X-Nul", "a\0b")):
         with pytest.raises(CallFailed):
             await client.post(server.url(), b"{}", {name: value})
@@ -220,14 +234,14 @@ async def test_a_header_that_could_split_the_request_is_refused_before_sending(s
 
 
 async def test_a_refused_connection_fails_the_call() -> None:
-    client = WebhookClient(5, connections=1)
+    client = WebhookClient(5, connections=1, allow_private=True)
     with pytest.raises(CallFailed) as failed:
         await client.post(f"http://127.0.0.1:{free_port()}/hook", b"{}", {})
     assert failed.value.kind == "ConnectError"
 
 
 async def test_closing_the_client_closes_its_connections(server: Server) -> None:
-    client = WebhookClient(5, connections=4)
+    client = WebhookClient(5, connections=4, allow_private=True)
     await asyncio.gather(*(client.post(server.url(), b"{}", {}) for _ in range(3)))
     assert server.ended == 0  # kept alive
     await client.aclose()
@@ -257,7 +271,7 @@ def tls_server(certificate: tuple[Path, Path]) -> Iterator[Server]:
 
 
 async def test_https_to_a_receiver_the_trust_store_does_not_know_fails_closed(tls_server: Server) -> None:
-    client = WebhookClient(5, connections=1)
+    client = WebhookClient(5, connections=1, allow_private=True)
     with pytest.raises(CallFailed, match="CERTIFICATE_VERIFY_FAILED"):
         await client.post(tls_server.url(host="localhost", scheme="https"), b"{}", {})
     await client.aclose()
@@ -268,6 +282,70 @@ async def test_https_to_a_receiver_trusted_through_ssl_cert_file_is_delivered(
     tls_server: Server, certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
-    client = WebhookClient(5, connections=1)
+    client = WebhookClient(5, connections=1, allow_private=True)
     assert await posts(client, tls_server.url(host="localhost", scheme="https"), 2) == [201, 201]
     await client.aclose()
+
+
+# --- the SSRF guard
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["127.0.0.1", "localhost", "[::1]", "169.254.169.254", "[fd00:ec2::254]", "10.0.0.1", "0.0.0.0",
+     "[::ffff:127.0.0.1]"],
+)  # fmt: skip
+async def test_a_call_to_an_address_inside_the_network_is_refused_before_connecting(
+    server: Server, host: str
+) -> None:
+    client = WebhookClient(5, connections=1)
+    port = server.url().rsplit(":", 1)[1]
+    with pytest.raises(CallFailed) as failed:
+        await client.post(f"http://{host}:{port}", b"{}", {})
+    await client.aclose()
+    assert failed.value.kind == "ForbiddenAddress"
+    assert server.opened == 0
+
+
+async def test_a_host_is_resolved_once_and_the_address_checked_is_the_one_connected_to(
+    server: Server,
+) -> None:
+    checked: list[IPAddress] = []
+
+    def permit(address: IPAddress) -> bool:
+        checked.append(address)
+        return address.is_loopback
+
+    client = WebhookClient(5, connections=1, permit=permit)
+    assert await client.post(server.url(host="localhost"), b"{}", {}) == 201
+    await client.aclose()
+    assert [str(address) for address in checked] == ["127.0.0.1"]
+    assert server.hosts == [server.url(host="localhost").split("/")[2]]  # Host names the URL's host
+
+
+async def test_a_host_whose_every_address_is_refused_reaches_nothing(server: Server) -> None:
+    client = WebhookClient(5, connections=1, permit=lambda address: address.version == 6)
+    with pytest.raises(CallFailed, match=r"localhost resolves to 127\.0\.0\.1") as failed:
+        await client.post(server.url(host="localhost"), b"{}", {})
+    await client.aclose()
+    assert failed.value.kind == "ForbiddenAddress"
+    assert server.opened == 0
+
+
+async def test_a_redirect_to_an_address_inside_the_network_is_not_followed(server: Server) -> None:
+    server.behaviour = "redirect"
+    client = WebhookClient(5, connections=1, permit=lambda address: address.is_loopback)
+    assert await client.post(server.url(), b"{}", {}) == 302
+    await client.aclose()
+    assert server.paths == ["/hook"]
+
+
+async def test_https_through_the_guard_names_the_host_for_sni_and_the_certificate(
+    tls_server: Server, certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+    client = WebhookClient(5, connections=1, permit=lambda address: address.is_loopback)
+    url = tls_server.url(host="localhost", scheme="https")
+    assert await posts(client, url, 2) == [201, 201]
+    await client.aclose()
+    assert tls_server.hosts == [url.split("/")[2]] * 2

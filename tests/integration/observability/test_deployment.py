@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from lana_adapters.messaging.settings import DEFAULT_ROUTES, parse_routes
 from lana_adapters.telemetry import catalog_names, config_catalog
+from lana_http.controllers.history import InteractionController
 
 ROOT = Path(__file__).resolve().parents[3]
 LANA_SERVICES = ("api", "relay", "consumer")
@@ -115,3 +118,27 @@ def test_the_operations_guide_lists_every_variable_with_its_default() -> None:
     for name, default, _meaning in config_catalog():
         shown = f"`{default}`" if default else "(unset)"
         assert f"| `{name}` | {shown} |" in guide, f"docs/operations.md is missing {name} = {shown}"
+
+
+def test_compose_n8n_publishes_the_example_workflow_the_shipped_route_calls() -> None:
+    workflow = json.loads((ROOT / "deploy" / "n8n" / "high-value-customer.json").read_text())
+    nodes = {node["type"]: node["parameters"] for node in workflow["nodes"]}
+    webhook, note = nodes["n8n-nodes-base.webhook"], nodes["n8n-nodes-base.httpRequest"]
+    [shipped] = parse_routes(DEFAULT_ROUTES)
+    assert shipped.url.endswith(f"/webhook/{webhook['path']}")
+    assert _compose()["x-lana-env"]["LANA_WEBHOOK_ROUTES"].endswith(f"/webhook/{webhook['path']}")
+    # The note goes to Lana's interactions route of the customer the seed's body names.
+    customer = "{{ $json.body.data.customerId }}"
+    assert (
+        note["url"]
+        == "={{ $env.CRM_API_URL }}"
+        + InteractionController.path.replace("{customer_id:uuid}", customer)
+        + "/interactions"
+    )
+    n8n = _compose()["services"]["n8n"]
+    started = " ".join(n8n["command"])
+    assert "n8n import:workflow --input=/workflows/high-value-customer.json" in started
+    assert f"n8n publish:workflow --id={workflow['id']}" in started
+    assert "./deploy/n8n:/workflows:ro" in n8n["volumes"]
+    assert n8n["environment"]["N8N_BLOCK_ENV_ACCESS_IN_NODE"] == "false"
+    assert n8n["environment"]["CRM_API_URL"] == "http://api:8000"

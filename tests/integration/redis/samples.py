@@ -15,12 +15,15 @@ from lana_core.domain.analytics import (
     DayActivity,
     DayCount,
     EventCount,
+    InteractionDay,
     Metrics,
+    TaskCounts,
     TimeBucket,
     UserMetrics,
 )
 from lana_core.domain.insights import ChurnRisk, Insight, InsightSource, Signal
 from lana_core.usecases.analytics import TimeSeries, TopEvents
+from lana_core.usecases.crm_figures import InteractionsPerDay
 
 AT = datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=UTC)
 TENANT = UUID("0190f5b2-1111-7000-8000-000000000001")
@@ -77,6 +80,15 @@ SAMPLES: dict[type[Any], Any] = {
         top_events_today=(EventCount("page.view", 7),),
     ),
     DayActivity: DayActivity(day=date(2026, 3, 4), per_hour={0: 2, 5: 5}, per_name={"page.view": 7}),
+    TaskCounts: TaskCounts(open=4, overdue=1, completed=9),
+    InteractionsPerDay: InteractionsPerDay(
+        first_day=date(2026, 3, 3),
+        last_day=date(2026, 3, 4),
+        days=(
+            InteractionDay.none_on(date(2026, 3, 3)),
+            InteractionDay(day=date(2026, 3, 4), by_type={"email": 1, "call": 2, "meeting": 0, "note": 0}),
+        ),
+    ),
     Insight: Insight(
         id=UUID("0190f5b2-4444-7000-8000-000000000004"),
         tenant_id=TENANT,
@@ -159,5 +171,15 @@ cached_values: st.SearchStrategy[Any] = st.one_of(
         day=st.dates(),
         per_hour=st.dictionaries(st.integers(0, 23), _counts, max_size=4),
         per_name=st.dictionaries(_texts, _counts, max_size=4),
+    ),
+    st.builds(TaskCounts, open=_counts, overdue=_counts, completed=_counts),
+    st.builds(
+        InteractionsPerDay,
+        first_day=st.dates(),
+        last_day=st.dates(),
+        days=st.lists(
+            st.builds(InteractionDay, day=st.dates(), by_type=st.dictionaries(_texts, _counts, max_size=4)),
+            max_size=3,
+        ).map(tuple),
     ),
 )

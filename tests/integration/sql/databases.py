@@ -37,6 +37,9 @@ POSTGRES_ENV = "LANA_TEST_POSTGRES_URL"
 POSTGRES_MISSING = f"set {POSTGRES_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test) to run"
 # Children before parents, so deleting in this order never trips a foreign key.
 ALL_TABLES = (
+    "webhook_attempts",
+    "webhook_deliveries",
+    "webhook_subscriptions",
     "analytics_events",
     "outbox",
     "audit_log",

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lana_adapters.sql import records, rows
+from lana_adapters.sql import records, rows, webhooks
 from lana_core.domain.analytics import AnalyticsEvent
 from lana_core.domain.api_keys import ApiKey
 from lana_core.domain.audit import AuditEntry
@@ -29,12 +29,22 @@ from lana_core.domain.interactions import Interaction
 from lana_core.domain.projects import Project, Task
 from lana_core.domain.sessions import Session
 from lana_core.domain.tenancy import Tenant, TenantSettings, User
+from lana_core.domain.webhooks import DeliveryAttempt
 from tests.contract import builders
 from tests.strategies import attribute_maps, lines_characters
 
 _NOW = datetime(2026, 1, 1, tzinfo=UTC)
 Read = Callable[[Any], Any]
 Write = Callable[[Any], dict[str, Any]]
+
+
+def interaction_as_read(interaction: Interaction) -> dict[str, Any]:
+    """An interaction's columns as it is read: with its key's name, joined from api_keys."""
+    values = records.interaction_values(interaction)
+    key = interaction.recorded_by_api_key
+    values["api_key_name"] = None if key is None else key.name
+    return values
+
 
 MAPPINGS: list[tuple[type[Any], Read, Write]] = [
     (Tenant, rows.tenant_of, rows.tenant_values),
@@ -44,11 +54,12 @@ MAPPINGS: list[tuple[type[Any], Read, Write]] = [
     (Customer, rows.customer_of, rows.customer_values),
     (Project, rows.project_of, rows.project_values),
     (Task, rows.task_of, rows.task_values),
-    (Interaction, records.interaction_of, records.interaction_values),
+    (Interaction, records.interaction_of, interaction_as_read),
     (Insight, records.insight_of, records.insight_values),
     (AuditEntry, records.audit_of, records.audit_values),
     (DomainEvent, records.event_of, records.event_values),
     (AnalyticsEvent, records.analytics_of, records.analytics_values),
+    (DeliveryAttempt, webhooks.attempt_of, webhooks.attempt_values),
 ]
 
 _zones = st.sampled_from([UTC, timezone(timedelta(hours=2)), timezone(timedelta(hours=-5, minutes=-30))])
@@ -156,3 +167,13 @@ def test_an_outbox_row_names_the_envelope_version_apart() -> None:
     values = records.event_values(event)
     assert (values["envelope_version"], values["aggregate_version"], values["state"]) == (2, 7, "pending")
     assert "version" not in values
+
+
+@given(interaction=record_of(Interaction))
+def test_an_interaction_row_keeps_its_key_by_id_only(interaction: Interaction) -> None:
+    # The key's name lives in api_keys; the interaction's row names the key by its id.
+    values = records.interaction_values(interaction)
+    key = interaction.recorded_by_api_key
+    assert values["api_key_id"] == (None if key is None else key.id)
+    assert "recorded_by_api_key" not in values
+    assert "api_key_name" not in values

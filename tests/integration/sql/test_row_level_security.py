@@ -12,9 +12,13 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from lana_adapters.sql.settings import APP_ROLE, RELAY_ROLE
+from lana_adapters.sql.webhooks import SqlWebhookDeliveryQueue
 from lana_core.domain.api_keys import ApiKey
+from lana_core.domain.import_jobs import ImportJob, ImportRefusal
 from lana_core.domain.tenancy import Actor, Role
+from lana_core.domain.webhooks import DeliveryAttempt, Subscription, SubscriptionSpec, WebhookEvent
 from lana_core.memory import ManualClock
+from lana_core.ports import UnitOfWork
 from lana_core.usecases.customers import CreateCustomer, CreateCustomerHandler
 from tests.contract import builders
 from tests.integration.sql.databases import kernel_on
@@ -26,6 +30,11 @@ NOW = datetime(2026, 1, 1, tzinfo=UTC)
 TENANT_TABLES = (
     "users",
     "api_keys",
+    "import_jobs",
+    "import_refusals",
+    "webhook_subscriptions",
+    "webhook_deliveries",
+    "webhook_attempts",
     "customers",
     "projects",
     "tasks",
@@ -61,8 +70,41 @@ async def acme(pg_engine: AsyncEngine) -> Actor:
             expires_at=None,
         )
         await uow.api_keys.add(key)
+        job = ImportJob.queue(id=uuid4(), tenant_id=admin.tenant_id, created_by=None, options={}, now=NOW)
+        await uow.import_jobs.add(job)
+        await uow.import_jobs.add_refusals(job.id, [ImportRefusal(line=2, cells=("x",), problems=())])
+        await _subscribe(uow, admin)
         await uow.commit()
+    await _attempt_a_delivery(pg_engine)
     return admin
+
+
+async def _subscribe(uow: UnitOfWork, admin: Actor) -> None:
+    """A subscription owed one event."""
+    spec = SubscriptionSpec.check(
+        url="https://hooks.example.com", event_types=["#"], filters=[], format=None, allow_private=False
+    )
+    subscription = Subscription.create(
+        id=uuid4(), tenant_id=admin.tenant_id, spec=spec, created_by=admin.user_id, now=NOW
+    )
+    await uow.webhooks.add(subscription)
+    event = WebhookEvent(
+        id=uuid4(),
+        tenant_id=admin.tenant_id,
+        type="customer.created",
+        aggregate_id=uuid4(),
+        occurred_at=NOW,
+        body=b"{}",
+    )
+    await uow.webhooks.enqueue(event, [subscription], NOW)
+
+
+async def _attempt_a_delivery(pg_engine: AsyncEngine) -> None:
+    """The delivery worker (as the relay role) tries the delivery once."""
+    queue = SqlWebhookDeliveryQueue(pg_engine, ManualClock(NOW))
+    [claimed] = await queue.claim(10, 30)
+    attempt = DeliveryAttempt.record(claimed.delivery, at=NOW, status_code=200, latency_ms=5)
+    await queue.record(claimed.delivery.attempted(attempt, retry_at=None), attempt)
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -48,3 +48,9 @@ class InMemoryApiKeyRepository:
     async def list_all(self) -> Sequence[ApiKey]:
         keys = self._scope.staged.api_keys.values(self._scope.space().api_keys)
         return sorted(keys, key=lambda key: (key.created_at, key.id), reverse=True)
+
+    async def names(self, ids: Collection[UUID]) -> Mapping[UUID, str]:
+        """The names of those of ``ids`` that are the tenant's keys."""
+        wanted = set(ids)
+        keys = self._scope.staged.api_keys.values(self._scope.space().api_keys)
+        return {key.id: key.name for key in keys if key.id in wanted}

@@ -61,6 +61,12 @@ class InMemoryCustomerRepository:
         found = (staged.find(table, email) for email in dict.fromkeys(emails))
         return [customer for customer in found if customer is not None]
 
+    async def with_external_ids(self, external_ids: Collection[str]) -> list[Customer]:
+        """The customers of this tenant, archived or not, whose external id is one of ``external_ids``."""
+        staged, table = self._scope.staged.customers, self._scope.space().customers
+        found = (staged.find(table, key, "external_id") for key in dict.fromkeys(external_ids))
+        return [customer for customer in found if customer is not None]
+
     async def get_view(self, customer_id: UUID, today: date) -> CustomerView | None:
         customer = await self.get(customer_id)
         if customer is None:

@@ -4,9 +4,10 @@ and outbox events."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from uuid import UUID
 
+from lana_core.domain.analytics import InteractionDay, interaction_days
 from lana_core.domain.audit import AuditEntry
 from lana_core.domain.events import DomainEvent
 from lana_core.domain.insights import Insight, InsightSource
@@ -54,6 +55,15 @@ class InMemoryInteractionRepository:
 
     async def last_for_customer(self, customer_id: UUID) -> Interaction | None:
         return max(self._of(customer_id), key=lambda i: (i.occurred_at, i.id), default=None)
+
+    async def per_day(self, since: datetime, until: datetime) -> Sequence[InteractionDay]:
+        """The interactions that occurred in ``[since, until)`` per UTC day and type, oldest day first."""
+        rows = self._scope.staged.interactions.values(self._scope.space().interactions)
+        return interaction_days(
+            (i.occurred_at.astimezone(UTC).date(), i.type.value, 1)
+            for i in rows
+            if since <= i.occurred_at < until
+        )
 
     def _of(self, customer_id: UUID) -> list[Interaction]:
         return self._scope.staged.interactions.children(self._scope.space().interactions, customer_id)

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from lana_core.domain.analytics import ProjectCounts
+from lana_core.domain.analytics import ProjectCounts, TaskCounts
 from lana_core.domain.customers import Customer
 from lana_core.domain.pagination import Page, SortOrder
 from lana_core.domain.projects import Project, ProjectStats, ProjectStatus, Task, TaskStats
@@ -139,18 +139,29 @@ class InMemoryTaskRepository:
 
     async def open_assigned_to(self, user_id: UUID, limit: int) -> Sequence[Task]:
         """The user's open tasks, soonest due first (undated last), then oldest first."""
-        space, staged = self._scope.space(), self._scope.staged
-        rows = staged.tasks.values(space.tasks)
-        mine = [
-            t
-            for t in rows
-            if t.assignee_id == user_id
-            and not t.completed
-            and _project_is_live(staged.projects.get(space.projects, t.project_id))
-            and _customer_is_live(staged.customers.get(space.customers, t.customer_id))
-        ]
+        mine = [t for t in self._live() if t.assignee_id == user_id and not t.completed]
         mine.sort(key=lambda t: (t.due_date is None, t.due_date or date.min, t.created_at, t.id))
         return mine[:limit]
+
+    async def counts(self, today: date) -> TaskCounts:
+        """Counts over the tasks of live projects of live customers; overdue as of ``today``."""
+        live = list(self._live())
+        open_tasks = [t for t in live if not t.completed]
+        return TaskCounts(
+            open=len(open_tasks),
+            overdue=sum(1 for t in open_tasks if t.due_date is not None and t.due_date < today),
+            completed=len(live) - len(open_tasks),
+        )
+
+    def _live(self) -> Iterable[Task]:
+        """The tasks of live projects of live customers."""
+        space, staged = self._scope.space(), self._scope.staged
+        return (
+            t
+            for t in staged.tasks.values(space.tasks)
+            if _project_is_live(staged.projects.get(space.projects, t.project_id))
+            and _customer_is_live(staged.customers.get(space.customers, t.customer_id))
+        )
 
 
 def _matches(query: ProjectQuery, project: Project) -> bool:
