@@ -1,7 +1,10 @@
-"""The long-running processes behind ``lana relay`` and ``lana consume``, built from settings.
+"""The long-running processes behind ``lana relay`` and ``lana consume``.
 
-Each runs until its stop event is set (``run_until_signalled`` sets it on SIGTERM or
-SIGINT) and returns its counters.
+:func:`relay_process` and :func:`consumer_process` build what they run on with the
+composition root (:class:`~lana_adapters.container.Container`), from the one settings
+object; :func:`run_relay` and :func:`run_consumer` run on what they are given. Each runs
+until its stop event is set (``run_until_signalled`` sets it on SIGTERM or SIGINT) and
+returns its counters.
 """
 
 from __future__ import annotations
@@ -9,17 +12,18 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
 from attrs import evolve
+from dependency_injector import providers
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine
 
+from lana_adapters import container as composition
 from lana_adapters.messaging.consumer import WebhookConsumer
 from lana_adapters.messaging.health import HeartbeatFile
-from lana_adapters.messaging.inbox import Inbox, SqlInbox
+from lana_adapters.messaging.inbox import Inbox
 from lana_adapters.messaging.lifecycle import stop_on_signals
 from lana_adapters.messaging.outcome import BatchPublisher
 from lana_adapters.messaging.publisher import KombuEventPublisher
@@ -28,59 +32,115 @@ from lana_adapters.messaging.settings import MessagingSettings
 from lana_adapters.messaging.topology import Topology
 from lana_adapters.messaging.wakeup import wakeup_for
 from lana_adapters.messaging.worker import WorkerStats
-from lana_adapters.sql import SqlOutboxRelayStore, SqlSettings, create_engine_from, ensure_schema
+from lana_adapters.settings import Settings
+from lana_adapters.sql import SqlOutboxRelayStore, SqlSettings
 from lana_adapters.telemetry.exposition import EndpointOptions, Heartbeat
 from lana_adapters.telemetry.workers import consumer_endpoint, relay_endpoint
 from lana_core.ports import OutboxRelayStore
 
 if TYPE_CHECKING:
-    from lana_adapters.redis.stream import EventStream
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from lana_adapters.events_stream import EventStream
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+async def relay_process(
+    settings: Settings,
+    stop: asyncio.Event,
+    *,
+    endpoint: EndpointOptions | None = None,
+    in_process: bool = False,
+) -> RelayStats:
+    """``lana relay``: :func:`run_relay` on what the container builds from ``settings``: the
+    outbox store on the database's engine (every ``LANA_DATABASE_*`` setting, the relay's
+    role included) and, with ``LANA_REDIS_URL``, the API's live event stream."""
+    async with _container(settings) as container:
+        database = await composition.resolve(container.database)
+        return await run_relay(
+            settings.messaging,
+            stop,
+            store=database.relay_store,
+            database=settings.database,
+            engine=database.engine,
+            endpoint=endpoint,
+            in_process=in_process,
+            live=await composition.resolve(container.shared_event_stream),
+        )
+
+
+async def consumer_process(
+    settings: Settings,
+    stop: asyncio.Event,
+    *,
+    endpoint: EndpointOptions | None = None,
+    in_process: bool = False,
+) -> WorkerStats:
+    """``lana consume``: :func:`run_consumer` on the inbox the container opens on the database
+    of ``settings`` (every ``LANA_DATABASE_*`` setting)."""
+    async with _container(settings) as container:
+        inbox = await composition.resolve(container.inbox)
+        return await run_consumer(
+            settings.messaging, stop, inbox=inbox, endpoint=endpoint, in_process=in_process
+        )
+
+
+@asynccontextmanager
+async def _container(settings: Settings) -> AsyncIterator[composition.Container]:
+    """The composition root on ``settings``, with tracing on; its resources close on exit."""
+    container = composition.Container()
+    container.settings.override(providers.Object(settings))
+    try:
+        await composition.resolve(container.telemetry)
+        yield container
+    finally:
+        await composition.stop(container)
 
 
 async def run_relay(
     settings: MessagingSettings,
     stop: asyncio.Event,
     *,
-    store: OutboxRelayStore | None = None,
+    store: OutboxRelayStore,
+    database: SqlSettings | None = None,
+    engine: AsyncEngine | None = None,
     endpoint: EndpointOptions | None = None,
     in_process: bool = False,
     live: EventStream | None = None,
 ) -> RelayStats:
-    """Relay the outbox of ``settings.database_url`` (or ``store``) to the broker until ``stop`` is set.
+    """Relay the outbox of ``store`` to the broker until ``stop`` is set.
 
-    The database must have its schema (the application creates it); outages of the
-    database or the broker pause the relay, they do not end it. With ``endpoint`` the
-    relay serves its metrics and liveness over HTTP (OSError when the port is taken).
-    Raises ValueError for a broker only this process can reach (``memory://``) unless
-    ``in_process`` says its consumers run in this process too. The events the broker
-    confirmed are also offered to ``live`` (the API's live event stream, best effort).
+    ``database`` (the store's, when it is SQL) lets PostgreSQL wake the relay at once, and
+    ``engine`` feeds the outbox gauges of the endpoint. The database must have its schema
+    (the application creates it); outages of the database or the broker pause the relay,
+    they do not end it. With ``endpoint`` the relay serves its metrics and liveness over
+    HTTP (OSError when the port is taken). Raises ValueError for a broker only this process
+    can reach (``memory://``) unless ``in_process`` says its consumers run in this process
+    too. The events the broker confirmed are also offered to ``live`` (the API's live event
+    stream, best effort).
     """
     _require_shared_broker(settings, in_process=in_process)
     # The webhook consumer's queue waits for its events even while no consumer runs.
     publisher = KombuEventPublisher(
         settings, topologies=[Topology.of(settings)] if settings.webhook_routes else []
     )
-    wakeup = wakeup_for(settings.database_url)
+    wakeup = wakeup_for(database.url if database else None)
     try:
-        async with _engine(settings, needed=store is None, migrate=False) as engine:
-            if store is None:
-                assert engine is not None
-                store = SqlOutboxRelayStore(engine, role=settings.database_relay_role)
-            heartbeat = Heartbeat(_beat(settings))
-            relay = OutboxRelay(
-                store,
-                _teed(publisher, live),
-                _relay_options(settings, store),
-                wakeup=wakeup,
-                on_loop=heartbeat.beat,
-            )
-            log.info("relay started: %s -> %s", _safe(settings.database_url), settings.exchange)
-            async with relay_endpoint(endpoint, heartbeat, engine):
-                await relay.run(stop)
-            return relay.stats
+        heartbeat = Heartbeat(_beat(settings))
+        relay = OutboxRelay(
+            store,
+            _teed(publisher, live),
+            _relay_options(settings, store),
+            wakeup=wakeup,
+            on_loop=heartbeat.beat,
+        )
+        where = _safe(database.url) if database else "this process's outbox"
+        log.info("relay started: %s -> %s", where, settings.exchange)
+        async with relay_endpoint(endpoint, heartbeat, engine, database.relay_role if database else None):
+            await relay.run(stop)
+        return relay.stats
     finally:
         await wakeup.close()
         await publisher.close()
@@ -90,28 +150,24 @@ async def run_consumer(
     settings: MessagingSettings,
     stop: asyncio.Event,
     *,
-    inbox: Inbox | None = None,
+    inbox: Inbox,
     endpoint: EndpointOptions | None = None,
     in_process: bool = False,
 ) -> WorkerStats:
-    """POST events from ``settings.queue`` to their webhooks until ``stop`` is set.
+    """POST events from ``settings.queue`` to their webhooks until ``stop`` is set, each
+    delivery recorded in ``inbox`` (a redelivered event is not posted twice).
 
-    The inbox is the ``inbox`` table of ``settings.database_url`` unless one is given.
     With ``endpoint`` the consumer serves its metrics and liveness over HTTP (OSError
     when the port is taken). Raises ValueError for a broker only this process can reach
     (``memory://``) unless ``in_process`` says its relay runs in this process too.
     """
     _require_shared_broker(settings, in_process=in_process)
-    async with _engine(settings, needed=inbox is None, migrate=True) as engine, AsyncExitStack() as stack:
-        if inbox is None:
-            assert engine is not None
-            inbox = await stack.enter_async_context(SqlInbox(engine))
-        heartbeat = Heartbeat(_beat(settings))
-        consumer = WebhookConsumer(settings, inbox, on_loop=heartbeat.beat)
-        log.info("consumer started on queue %s", settings.queue)
-        async with consumer_endpoint(endpoint, heartbeat, settings, consumer.stats):
-            await consumer.run(stop)
-        return consumer.stats
+    heartbeat = Heartbeat(_beat(settings))
+    consumer = WebhookConsumer(settings, inbox, on_loop=heartbeat.beat)
+    log.info("consumer started on queue %s", settings.queue)
+    async with consumer_endpoint(endpoint, heartbeat, settings, consumer.stats):
+        await consumer.run(stop)
+    return consumer.stats
 
 
 def run_until_signalled(main: Callable[[asyncio.Event], Awaitable[T]]) -> T:
@@ -140,7 +196,7 @@ def _relay_options(settings: MessagingSettings, store: OutboxRelayStore) -> Rela
 def _teed(publisher: KombuEventPublisher, live: EventStream | None) -> BatchPublisher:
     if live is None:
         return publisher
-    from lana_adapters.redis.stream import TeePublisher
+    from lana_adapters.events_stream import TeePublisher
 
     return TeePublisher(publisher, live)
 
@@ -155,23 +211,6 @@ def _require_shared_broker(settings: MessagingSettings, *, in_process: bool) -> 
         f"LANA_BROKER_URL is {settings.broker_url}, a broker inside one process that no other process"
         " can reach; set it to RabbitMQ's URL (amqp://user:pass@host:5672//)"
     )
-
-
-@asynccontextmanager
-async def _engine(
-    settings: MessagingSettings, *, needed: bool, migrate: bool
-) -> AsyncIterator[AsyncEngine | None]:
-    if not needed:
-        yield None
-        return
-    engine = create_engine_from(SqlSettings(url=settings.database_url))
-    try:
-        if migrate and engine.dialect.name == "sqlite":
-            # The embedded database may be new (its inbox table too); PostgreSQL is migrated by deploys.
-            await ensure_schema(engine)
-        yield engine
-    finally:
-        await engine.dispose()
 
 
 def _beat(settings: MessagingSettings) -> Callable[[], None] | None:

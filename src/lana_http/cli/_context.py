@@ -15,7 +15,7 @@ def load_settings() -> tuple[Settings, HttpSettings]:
     """The settings from the environment; raises CommandFailed naming a bad variable."""
     try:
         settings = Settings.from_env()
-        return settings, HttpSettings.from_settings(settings)
+        return settings, settings.http
     except Exception as error:
         raise failure(error) from None
 
@@ -31,16 +31,16 @@ def migrate_database(settings: Settings) -> bool:
 
     Raises Unavailable when the database cannot be reached.
     """
-    if settings.database_url.startswith(MEMORY_URL):
+    if settings.database.url.startswith(MEMORY_URL):
         return False
     from lana_adapters.sql import migrate
 
-    path = sqlite_path(settings.database_url)
+    path = sqlite_path(settings.database.url)
     if path is not None:
         from pathlib import Path
 
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    migrate(settings.database_url)
+    migrate(settings.database.url)
     return True
 
 

@@ -33,7 +33,7 @@ def rebuild_counters(*, days: int, tenant: str | None, admin_email: str | None) 
     Events committed during the run may be counted twice or missed; run it again to settle.
     """
     settings, http = load_settings()
-    if not settings.redis_url:
+    if not settings.redis.url:
         raise CommandFailed("live counters live in Redis: set LANA_REDIS_URL")
     password = http.admin_password or click.prompt("Admin password", hide_input=True)
     sign_in = Authenticate(

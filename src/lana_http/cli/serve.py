@@ -53,10 +53,10 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     settings, http = load_settings()
     address, listen = host or http.host, port or http.port
     ensure_free(address, listen)
-    key = None if http.jwt_secret else key_file(settings.database_url)
+    key = None if http.jwt_secret else key_file(settings.database.url)
     new_key = key if key is not None and not key.exists() else None
     try:
-        signing_secret(http.jwt_secret, settings.database_url)
+        signing_secret(http.jwt_secret, settings.database.url)
         migrate_database(settings)
     except Exception as error:
         raise failure(error) from None
