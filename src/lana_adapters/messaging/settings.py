@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from attrs import Factory, field, frozen, validators
+from attrs import Converter, field, frozen, validators
 
 from lana_adapters.messaging.formats import FORMATS, SEED, SEED_EVENT_TYPES, default_format
 from lana_adapters.variables import as_env, read_group, variable
@@ -16,6 +16,10 @@ _FORMAT_OPTION = "format="
 # RabbitMQ's default delivery acknowledgement timeout (consumer_timeout): a message held
 # unacknowledged longer is taken back and the channel closed.
 ACK_TIMEOUT_SECONDS = 1_800
+
+
+def _format_or_default(name: str | None, route: WebhookRoute) -> str:
+    return default_format(route.pattern) if name is None else name
 
 
 def _valid_format(route: WebhookRoute, _attribute: object, name: str) -> None:
@@ -36,8 +40,14 @@ class WebhookRoute:
 
     pattern: str = field(validator=validators.min_len(1))
     url: str = field(validator=validators.matches_re(r"https?://\S+"))
+    # None: the pattern's default format. A converter, not a default factory taking self:
+    # these settings sit inside the services the HTTP driver injects, and its validator
+    # (msgspec) refuses factories that take self.
     format: str = field(
-        default=Factory(lambda route: default_format(route.pattern), takes_self=True), validator=_valid_format
+        default=None,
+        # mypy's attrs plugin does not know Converter objects yet.
+        converter=Converter(_format_or_default, takes_self=True),  # type: ignore[misc,call-overload]
+        validator=_valid_format,
     )
 
     def render(self) -> str:

@@ -184,13 +184,10 @@ async def test_the_configured_max_output_tokens_reach_the_server(
     assert server.requests[0].json()["max_completion_tokens"] == 300
 
 
-def test_the_application_and_the_adapter_settings_have_the_same_defaults() -> None:
-    application, adapter = Settings(), OpenAISettings(api_key="k")
-    assert application.openai_model == adapter.model
-    assert application.openai_timeout_seconds == adapter.timeout_seconds
-    assert application.openai_max_retries == adapter.max_retries == 1
-    assert application.openai_max_output_tokens == adapter.max_output_tokens
-    assert application.openai_send_contact_details == adapter.send_contact_details
+def test_the_application_reads_the_adapters_settings_with_their_defaults() -> None:
+    application = Settings.from_env({"LANA_OPENAI_API_KEY": "k"}).openai
+    assert application == OpenAISettings.from_env({"LANA_OPENAI_API_KEY": "k"})
+    assert application.max_retries == 1
 
 
 async def test_the_breaker_threshold_and_cool_down_are_settings(

@@ -33,7 +33,9 @@ async def api(
 ) -> AsyncIterator[Api]:
     monkeypatch.setenv("LANA_REDIS_KEY_PREFIX", redis_settings.key_prefix)
     container = Container()
-    settings = Settings(database_url=sqlite_database(tmp_path), redis_url=redis_url)
+    settings = Settings.from_env(
+        {"LANA_DATABASE_URL": sqlite_database(tmp_path), "LANA_REDIS_URL": redis_url}
+    )
     container.settings.override(providers.Object(settings))
     container.hasher.override(providers.Object(FAST_HASHER))
     app: Litestar = create_app(container, http_settings())

@@ -71,7 +71,9 @@ async def client(
     private_redis: PrivateRedis, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[AsyncTestClient[Litestar]]:
     monkeypatch.setenv("LANA_REDIS_KEY_PREFIX", unique_prefix())
-    settings = Settings(database_url=sqlite_database(tmp_path), redis_url=private_redis.url)
+    settings = Settings.from_env(
+        {"LANA_DATABASE_URL": sqlite_database(tmp_path), "LANA_REDIS_URL": private_redis.url}
+    )
     async with AsyncTestClient(create_app(make_container(settings), http_settings())) as client:
         yield client
 
