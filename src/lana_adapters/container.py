@@ -355,6 +355,13 @@ class Container(containers.DeclarativeContainer):
     probes = providers.Singleton(_probes, database, redis)
 
 
+def container_for(settings: Settings) -> Container:
+    """A container on ``settings`` rather than the process environment."""
+    container = Container()
+    container.settings.override(providers.Object(settings))
+    return container
+
+
 class CounterRebuilder(Protocol):
     """The live counters' rebuild from the store (Redis's LiveCounters), named by what drivers
     use so that resolving Services never imports the Redis client."""
@@ -427,6 +434,7 @@ __all__ = [
     "EngineProbe",
     "ReadinessProbe",
     "Services",
+    "container_for",
     "open_database",
     "open_engine",
     "open_inbox",

@@ -52,7 +52,7 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest
         return
     prefix = unique_prefix()
     monkeypatch.setenv("LANA_REDIS_KEY_PREFIX", prefix)
-    yield Settings.from_env({"LANA_DATABASE_URL": url, "LANA_REDIS_URL": os.environ[REDIS_ENV]})
+    yield Settings.from_env({**os.environ, "LANA_DATABASE_URL": url, "LANA_REDIS_URL": os.environ[REDIS_ENV]})
     delete_prefixed(os.environ[REDIS_ENV], prefix)
 
 

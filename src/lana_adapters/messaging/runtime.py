@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
 from attrs import evolve
-from dependency_injector import providers
 from sqlalchemy.engine import make_url
 
 from lana_adapters import container as composition
@@ -48,22 +47,23 @@ T = TypeVar("T")
 
 
 async def relay_process(
-    settings: Settings,
+    container: composition.Container,
     stop: asyncio.Event,
     *,
     endpoint: EndpointOptions | None = None,
     in_process: bool = False,
 ) -> RelayStats:
-    """``lana relay``: :func:`run_relay` on what the container builds from ``settings``: the
+    """``lana relay``: :func:`run_relay` on what ``container`` builds from its settings: the
     outbox store on the database's engine (every ``LANA_DATABASE_*`` setting, the relay's
-    role included) and, with ``LANA_REDIS_URL``, the API's live event stream."""
-    async with _container(settings) as container:
+    role included) and, with ``LANA_REDIS_URL``, the API's live event stream. The
+    container's resources are closed when the relay stops."""
+    async with _opened(container, in_process=in_process) as settings:
         database = await composition.resolve(container.database)
         return await run_relay(
             settings.messaging,
             stop,
             store=database.relay_store,
-            database=settings.database,
+            database=None if database.engine is None else settings.database,
             engine=database.engine,
             endpoint=endpoint,
             in_process=in_process,
@@ -72,15 +72,15 @@ async def relay_process(
 
 
 async def consumer_process(
-    settings: Settings,
+    container: composition.Container,
     stop: asyncio.Event,
     *,
     endpoint: EndpointOptions | None = None,
     in_process: bool = False,
 ) -> WorkerStats:
-    """``lana consume``: :func:`run_consumer` on the inbox the container opens on the database
-    of ``settings`` (every ``LANA_DATABASE_*`` setting)."""
-    async with _container(settings) as container:
+    """``lana consume``: :func:`run_consumer` on the inbox ``container`` opens on its database
+    (every ``LANA_DATABASE_*`` setting). The container's resources are closed when it stops."""
+    async with _opened(container, in_process=in_process) as settings:
         inbox = await composition.resolve(container.inbox)
         return await run_consumer(
             settings.messaging, stop, inbox=inbox, endpoint=endpoint, in_process=in_process
@@ -88,13 +88,14 @@ async def consumer_process(
 
 
 @asynccontextmanager
-async def _container(settings: Settings) -> AsyncIterator[composition.Container]:
-    """The composition root on ``settings``, with tracing on; its resources close on exit."""
-    container = composition.Container()
-    container.settings.override(providers.Object(settings))
+async def _opened(container: composition.Container, *, in_process: bool) -> AsyncIterator[Settings]:
+    """The container's settings, with tracing on; its resources close on exit. A broker no
+    other process can reach is refused before anything is opened."""
+    settings: Settings = await composition.resolve(container.settings)
+    _require_shared_broker(settings.messaging, in_process=in_process)
     try:
         await composition.resolve(container.telemetry)
-        yield container
+        yield settings
     finally:
         await composition.stop(container)
 

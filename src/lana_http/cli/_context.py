@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from dependency_injector import providers
-
-from lana_adapters.container import MEMORY_URL, Container
+from lana_adapters.container import MEMORY_URL
 from lana_adapters.settings import Settings
 from lana_http.auth.secret import sqlite_path
 from lana_http.cli._errors import failure
@@ -18,12 +16,6 @@ def load_settings() -> tuple[Settings, HttpSettings]:
         return settings, settings.http
     except Exception as error:
         raise failure(error) from None
-
-
-def container_for(settings: Settings) -> Container:
-    container = Container()
-    container.settings.override(providers.Object(settings))
-    return container
 
 
 def migrate_database(settings: Settings) -> bool:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from lana_adapters.container import start, stop
+from lana_adapters.container import container_for, start, stop
 from lana_adapters.redis.settings import RETENTION_DAYS
 from lana_core.usecases.tenants import Authenticate
-from lana_http.cli._context import container_for, load_settings
+from lana_http.cli._context import load_settings
 from lana_http.cli._errors import CommandFailed, run
 
 

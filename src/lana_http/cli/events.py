@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
+from lana_adapters.container import container_for
 from lana_adapters.settings import Settings
 from lana_adapters.telemetry import configure_logging
 from lana_adapters.telemetry.exposition import EndpointOptions
@@ -64,7 +65,7 @@ def relay() -> None:
 def _run_relay(settings: Settings, endpoint: EndpointOptions | None) -> RelayStats:
     from lana_adapters.messaging.runtime import relay_process, run_until_signalled
 
-    return run_until_signalled(lambda stop: relay_process(settings, stop, endpoint=endpoint))
+    return run_until_signalled(lambda stop: relay_process(container_for(settings), stop, endpoint=endpoint))
 
 
 @click.command()
@@ -78,7 +79,9 @@ def consume() -> None:
 def _run_consumer(settings: Settings, endpoint: EndpointOptions | None) -> WorkerStats:
     from lana_adapters.messaging.runtime import consumer_process, run_until_signalled
 
-    return run_until_signalled(lambda stop: consumer_process(settings, stop, endpoint=endpoint))
+    return run_until_signalled(
+        lambda stop: consumer_process(container_for(settings), stop, endpoint=endpoint)
+    )
 
 
 @click.group()

@@ -13,12 +13,12 @@ import click
 import uvicorn
 from attrs import frozen
 
-from lana_adapters.container import start, stop
+from lana_adapters.container import container_for, start, stop
 from lana_adapters.settings import Settings
 from lana_core.errors import Conflict
 from lana_core.usecases.tenants import CreateTenant
 from lana_http.auth.secret import KEY_FILE_SUFFIX, key_file, signing_secret
-from lana_http.cli._context import container_for, load_settings, migrate_database
+from lana_http.cli._context import load_settings, migrate_database
 from lana_http.cli._errors import CommandFailed, failure, run
 from lana_http.settings import HttpSettings
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import logging
 
+from lana_adapters.container import container_for
 from lana_adapters.messaging.runtime import consumer_process, run_until_signalled
 from lana_adapters.settings import Settings
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.WARNING)
     settings = Settings.from_env()
-    run_until_signalled(lambda stop: consumer_process(settings, stop))
+    run_until_signalled(lambda stop: consumer_process(container_for(settings), stop))

@@ -14,6 +14,7 @@ import httpx
 import pytest
 from attrs import evolve
 
+from lana_adapters.container import Container, container_for
 from lana_adapters.messaging.runtime import consumer_process, relay_process
 from lana_adapters.messaging.settings import MessagingSettings, WebhookRoute
 from lana_adapters.settings import Settings
@@ -47,9 +48,9 @@ async def messaging() -> AsyncIterator[MessagingSettings]:
     await asyncio.to_thread(delete, settings)
 
 
-def _on_postgres(messaging: MessagingSettings) -> Settings:
-    """The settings of a worker on the test database, as `lana relay` and `lana consume` read them."""
-    return Settings(database=SqlSettings(url=postgres_database()), messaging=messaging)
+def _on_postgres(messaging: MessagingSettings) -> Container:
+    """The composition root of a worker on the test database, as `lana relay` and `lana consume` build it."""
+    return container_for(Settings(database=SqlSettings(url=postgres_database()), messaging=messaging))
 
 
 def _free_port() -> int:
