@@ -183,6 +183,23 @@ async def open_inbox(database: Database) -> AsyncIterator[Inbox]:
         yield inbox
 
 
+def migrate_schema(settings: Settings) -> bool:
+    """Bring the SQL database of ``settings`` to the newest schema, row-level security granted
+    to the configured roles (``LANA_DATABASE_APP_ROLE``, ``LANA_DATABASE_RELAY_ROLE``); False
+    for an in-process database. Alembic runs on a synchronous engine of its own, for the
+    length of the migration.
+
+    Raises Unavailable when the database cannot be reached.
+    """
+    if settings.database.url.startswith(MEMORY_URL):
+        return False
+    from lana_adapters.sql import migrate
+
+    sql = settings.database
+    migrate(sql.url, app_role=sql.app_role, relay_role=sql.relay_role)
+    return True
+
+
 class EngineProbe:
     """Readiness of a SQL database: one ``SELECT 1`` on a pooled connection."""
 
@@ -333,6 +350,7 @@ class Container(containers.DeclarativeContainer):
     metrics = providers.Singleton(LanaMetrics)
     telemetry = providers.Resource(open_telemetry, settings, metrics)
     engine = providers.Resource(open_engine, settings)
+    migrations = providers.Callable(migrate_schema, settings)
     database = providers.Resource(open_database, settings, engine, metrics)
     # Opened by `lana consume` alone: :func:`start` opens what the API and the commands use.
     inbox = providers.Resource(open_inbox, database)
@@ -435,6 +453,7 @@ __all__ = [
     "ReadinessProbe",
     "Services",
     "container_for",
+    "migrate_schema",
     "open_database",
     "open_engine",
     "open_inbox",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lana_adapters.container import MEMORY_URL
+from lana_adapters.container import container_for
 from lana_adapters.settings import Settings
 from lana_http.auth.secret import sqlite_path
 from lana_http.cli._errors import failure
@@ -23,17 +23,13 @@ def migrate_database(settings: Settings) -> bool:
 
     Raises Unavailable when the database cannot be reached.
     """
-    if settings.database.url.startswith(MEMORY_URL):
-        return False
-    from lana_adapters.sql import migrate
-
     path = sqlite_path(settings.database.url)
     if path is not None:
         from pathlib import Path
 
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    migrate(settings.database.url)
-    return True
+    migrated: bool = container_for(settings).migrations()
+    return migrated
 
 
 def describe(url: str) -> str:
