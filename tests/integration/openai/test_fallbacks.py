@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from dependency_injector import providers
 
-from lana_adapters.container import Container, open_insight_model
+from lana_adapters.container import Container, container_for, resolve, stop
 from lana_adapters.openai import OpenAISettings
 from lana_adapters.openai.parsing import MAX_BODY_BYTES
 from lana_adapters.settings import Settings
@@ -168,11 +168,11 @@ async def configured_model(server: FakeChatServer) -> AsyncIterator[InsightModel
         "LANA_OPENAI_BASE_URL": server.base_url,
         "LANA_OPENAI_MAX_OUTPUT_TOKENS": "300",
     }
-    generator = open_insight_model(Settings.from_env(env))
-    model = await anext(generator)
+    container = container_for(Settings.from_env(env))  # as every process builds its model
+    model = await resolve(container.insight_model)
     assert model is not None
     yield model
-    await generator.aclose()
+    await stop(container)
 
 
 async def test_the_configured_max_output_tokens_reach_the_server(
