@@ -3,6 +3,7 @@ and the dashboard shows it at once while its CRM figures stay cached."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from datetime import date, datetime
 from pathlib import Path
@@ -34,7 +35,7 @@ async def api(
     monkeypatch.setenv("LANA_REDIS_KEY_PREFIX", redis_settings.key_prefix)
     container = Container()
     settings = Settings.from_env(
-        {"LANA_DATABASE_URL": sqlite_database(tmp_path), "LANA_REDIS_URL": redis_url}
+        {**os.environ, "LANA_DATABASE_URL": sqlite_database(tmp_path), "LANA_REDIS_URL": redis_url}
     )
     container.settings.override(providers.Object(settings))
     container.hasher.override(providers.Object(FAST_HASHER))

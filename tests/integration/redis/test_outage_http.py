@@ -5,6 +5,7 @@ deactivated meanwhile is refused on its next request, and readiness says "degrad
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -72,7 +73,7 @@ async def client(
 ) -> AsyncIterator[AsyncTestClient[Litestar]]:
     monkeypatch.setenv("LANA_REDIS_KEY_PREFIX", unique_prefix())
     settings = Settings.from_env(
-        {"LANA_DATABASE_URL": sqlite_database(tmp_path), "LANA_REDIS_URL": private_redis.url}
+        {**os.environ, "LANA_DATABASE_URL": sqlite_database(tmp_path), "LANA_REDIS_URL": private_redis.url}
     )
     async with AsyncTestClient(create_app(make_container(settings), http_settings())) as client:
         yield client
