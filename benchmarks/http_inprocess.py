@@ -48,8 +48,10 @@ Call = Callable[[], Awaitable[None]]
 
 def build_app(database_url: str) -> Litestar:
     container = Container()
-    redis_url = os.environ.get("LANA_BENCH_REDIS_URL") or None
-    container.settings.override(providers.Object(Settings(database_url=database_url, redis_url=redis_url)))
+    redis_url = os.environ.get("LANA_BENCH_REDIS_URL", "")
+    container.settings.override(
+        providers.Object(Settings.from_env({"LANA_DATABASE_URL": database_url, "LANA_REDIS_URL": redis_url}))
+    )
     http = HttpSettings(
         jwt_secret="benchmark-signing-secret-of-sufficient-length",
         allow_signup=True,
@@ -140,7 +142,7 @@ async def scenarios_on(database_url: str, scenario: str = "both") -> AsyncIterat
     """The app on a migrated ``database_url``, started and signed up to, with the heap
     settled as a served worker's is: a call per scenario asked for (``get``, ``create``
     or ``both``), by name."""
-    migrate_database(Settings(database_url=database_url))
+    migrate_database(Settings.from_env({"LANA_DATABASE_URL": database_url}))
     app = build_app(database_url)
     async with app.lifespan():
         token, customer_id = await sign_up(app)

@@ -50,7 +50,7 @@ Page = Callable[[], Awaitable[tuple[int, int]]]
 
 def build_app(database_url: str) -> Litestar:
     container = Container()
-    container.settings.override(providers.Object(Settings(database_url=database_url)))
+    container.settings.override(providers.Object(Settings.from_env({"LANA_DATABASE_URL": database_url})))
     http = HttpSettings(
         jwt_secret="benchmark-signing-secret-of-sufficient-length",
         allow_signup=True,
@@ -149,7 +149,7 @@ async def _next_cursor(app: Litestar, cookie: str) -> str:
 
 
 async def bench(label: str, url: str, plain_url: str | None, args: argparse.Namespace) -> None:
-    migrate_database(Settings(database_url=url))
+    migrate_database(Settings.from_env({"LANA_DATABASE_URL": url}))
     app = build_app(url)
     async with app.lifespan():
         await sign_up(app)

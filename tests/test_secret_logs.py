@@ -99,7 +99,9 @@ def test_a_value_lanas_handler_is_configured_to_mask_is_no_leak(
     assert [leak.what for leak in finder.leaks] == ["CONFIGURED"]
     assert CONFIGURED not in finder.leaks[0].line
 
-    handler = configure_logging(Settings(log_format="json", metrics_token=CONFIGURED), stream=io.StringIO())
+    handler = configure_logging(
+        Settings.from_env({"LANA_LOG_FORMAT": "json", "LANA_METRICS_TOKEN": CONFIGURED}), stream=io.StringIO()
+    )
     try:
         logger.info("scraped with %s", CONFIGURED)
     finally:

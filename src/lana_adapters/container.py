@@ -1,15 +1,17 @@
 """The composition root: every adapter Lana runs on, chosen from :class:`Settings`.
 
-Drivers build one :class:`Container`, call :func:`start` once and :func:`stop` at exit.
-Tests override providers (``container.database.override(providers.Object(...))``) before
-starting it.
+Every process builds its adapters here: the API (``lana serve`` and the ASGI app) and the
+CLI commands call :func:`start` once and :func:`stop` at exit; ``lana relay`` and
+``lana consume`` resolve the providers they need (the engine, the relay's store, the
+inbox, the live stream) and :func:`stop` the container at exit. No process opens an
+engine, a Redis client or a model client of its own. Tests override providers
+(``container.database.override(providers.Object(...))``) before starting it.
 """
 
 from __future__ import annotations
 
 import inspect
 import os
-import re
 from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, cast
 from uuid import UUID
@@ -18,10 +20,10 @@ from attrs import frozen
 from dependency_injector import containers, providers
 
 from lana_adapters.embedded_relay import open_embedded_relay
-from lana_adapters.phones import E164Phones
 
 # Runtime imports: Litestar resolves the annotations of Services when it injects them.
-from lana_adapters.redis.stream import EventStream
+from lana_adapters.events_stream import EventStream
+from lana_adapters.phones import E164Phones
 from lana_adapters.security import (
     Argon2Hasher,
     IdempotencyStore,
@@ -64,8 +66,8 @@ from lana_core.usecases._insight_resilience import InsightOptions
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
+    from lana_adapters.messaging.inbox import Inbox
     from lana_adapters.redis import RedisAdapters
-    from lana_adapters.sql import SqlSettings
 
 MEMORY_URL = "memory://"
 
@@ -103,6 +105,8 @@ class Database:
     uow: UnitOfWorkFactory
     probe: ReadinessProbe
     relay_store: OutboxRelayStore
+    # The SQL engine under them (None in memory): the consumer's inbox shares its pool.
+    engine: AsyncEngine | None = None
 
     @classmethod
     def in_memory(cls, store: InMemoryStore | None = None) -> Database:
@@ -121,56 +125,80 @@ async def open_telemetry(settings: Settings, metrics: LanaMetrics) -> AsyncItera
 
     telemetry = configure_telemetry(settings)
     try:
-        with dead_letter_gauge(os.environ, metrics):
+        with dead_letter_gauge(settings.messaging, metrics):
             yield telemetry
     finally:
         telemetry.flush()
 
 
-async def open_database(settings: Settings, metrics: LanaMetrics | None = None) -> AsyncIterator[Database]:
-    """The database named by ``LANA_DATABASE_URL``; an embedded SQLite file gets its schema on first use.
+async def open_engine(settings: Settings) -> AsyncIterator[AsyncEngine | None]:
+    """The SQL engine of ``LANA_DATABASE_*`` (every one of them: pool, timeouts, roles), traced;
+    None for ``memory://``. An embedded SQLite file gets its schema on first use.
 
-    ``memory://`` keeps everything in this process. Raises ValueError for an unsupported
-    URL, Unavailable when the database cannot be reached.
+    Raises ValueError for an unsupported URL, Unavailable when the database cannot be reached.
     """
-    if settings.database_url.startswith(MEMORY_URL):
-        yield Database.in_memory()
+    if settings.database.url.startswith(MEMORY_URL):
+        yield None
         return
-    from lana_adapters.sql import SqlOutboxRelayStore, SqlUnitOfWorkFactory, create_engine_from, ensure_schema
-    from lana_adapters.telemetry.outbox import outbox_gauges
+    from lana_adapters.sql import create_engine_from, ensure_schema
     from lana_adapters.telemetry.sql import trace_sql
 
-    sql = sql_settings(settings)
+    sql = settings.database
     engine = create_engine_from(sql)
     trace_sql(engine)
     try:
         if engine.dialect.name == "sqlite":
             await ensure_schema(engine, app_role=sql.app_role, relay_role=sql.relay_role)
-        uow = SqlUnitOfWorkFactory(engine, app_role=sql.app_role)
-        relay_store = SqlOutboxRelayStore(engine, role=sql.relay_role)
-        with outbox_gauges(engine, metrics):
-            yield Database(uow=uow, probe=EngineProbe(engine), relay_store=relay_store)
+        yield engine
     finally:
         await engine.dispose()
 
 
-def sql_settings(settings: Settings) -> SqlSettings:
-    """The SQL adapter's view of the settings."""
-    from lana_adapters.sql import SqlSettings
+async def open_database(
+    settings: Settings, engine: AsyncEngine | None, metrics: LanaMetrics | None = None
+) -> AsyncIterator[Database]:
+    """The store on ``engine`` (in this process's memory without one), with the outbox gauges
+    on ``metrics`` while open."""
+    if engine is None:
+        yield Database.in_memory()
+        return
+    from lana_adapters.sql import SqlOutboxRelayStore, SqlUnitOfWorkFactory
+    from lana_adapters.sql.outbox_gauges import outbox_gauges
 
-    return SqlSettings(
-        url=settings.database_url,
-        pool_size=settings.database_pool_size,
-        max_overflow=settings.database_max_overflow,
-        pool_timeout_seconds=settings.database_pool_timeout_seconds,
-        statement_timeout_ms=settings.database_statement_timeout_ms,
-        connect_timeout_seconds=settings.database_connect_timeout_seconds,
-        busy_timeout_ms=settings.database_busy_timeout_ms,
-        pool_pre_ping=settings.database_pool_pre_ping,
-        app_role=settings.database_app_role or None,
-        relay_role=settings.database_relay_role or None,
-        session_scope=settings.database_session_scope,
-    )
+    sql = settings.database
+    uow = SqlUnitOfWorkFactory(engine, app_role=sql.app_role)
+    relay_store = SqlOutboxRelayStore(engine, role=sql.relay_role)
+    with outbox_gauges(engine, metrics, sql.relay_role):
+        yield Database(uow=uow, probe=EngineProbe(engine), relay_store=relay_store, engine=engine)
+
+
+async def open_inbox(database: Database) -> AsyncIterator[Inbox]:
+    """The consumer's inbox: the ``inbox`` table on the database's engine (its connections
+    given back at stop), or this process's memory."""
+    from lana_adapters.messaging.inbox import InMemoryInbox, SqlInbox
+
+    if database.engine is None:
+        yield InMemoryInbox()
+        return
+    async with SqlInbox(database.engine) as inbox:
+        yield inbox
+
+
+def migrate_schema(settings: Settings) -> bool:
+    """Bring the SQL database of ``settings`` to the newest schema, row-level security granted
+    to the configured roles (``LANA_DATABASE_APP_ROLE``, ``LANA_DATABASE_RELAY_ROLE``); False
+    for an in-process database. Alembic runs on a synchronous engine of its own, for the
+    length of the migration.
+
+    Raises Unavailable when the database cannot be reached.
+    """
+    if settings.database.url.startswith(MEMORY_URL):
+        return False
+    from lana_adapters.sql import migrate
+
+    sql = settings.database
+    migrate(sql.url, app_role=sql.app_role, relay_role=sql.relay_role)
+    return True
 
 
 class EngineProbe:
@@ -200,25 +228,15 @@ async def open_insight_model(
     settings: Settings, metrics: LanaMetrics | None = None
 ) -> AsyncIterator[InsightModel | None]:
     """The OpenAI-compatible model when ``LANA_OPENAI_API_KEY`` is set; otherwise None (rules only)."""
-    if not settings.openai_api_key:
+    if not settings.openai.api_key:
         yield None
         return
-    from lana_adapters.openai import OpenAIInsightModel, OpenAISettings
+    from lana_adapters.openai import OpenAIInsightModel
 
-    model = OpenAIInsightModel(
-        OpenAISettings.checked(
-            api_key=settings.openai_api_key,
-            model=settings.openai_model,
-            base_url=settings.openai_base_url,
-            timeout_seconds=settings.openai_timeout_seconds,
-            max_retries=settings.openai_max_retries,
-            send_contact_details=settings.openai_send_contact_details,
-            max_output_tokens=settings.openai_max_output_tokens,
-        )
-    )
+    model = OpenAIInsightModel(settings.openai)
     try:
         yield (
-            model if metrics is None else CountingModel(model, metrics, requested_model=settings.openai_model)
+            model if metrics is None else CountingModel(model, metrics, requested_model=settings.openai.model)
         )
     finally:
         await model.aclose()
@@ -226,14 +244,12 @@ async def open_insight_model(
 
 async def open_redis(settings: Settings) -> AsyncIterator[RedisAdapters | None]:
     """Every Redis adapter on one client when ``LANA_REDIS_URL`` is set; otherwise None (in-process)."""
-    if not settings.redis_url:
+    if not settings.redis.url:
         yield None
         return
-    from lana_adapters.redis import RedisSettings, redis_adapters
+    from lana_adapters.redis import redis_adapters
 
-    redis_settings = RedisSettings.from_env({**os.environ, "LANA_REDIS_URL": settings.redis_url})
-    assert redis_settings is not None
-    async with redis_adapters(redis_settings) as adapters:
+    async with redis_adapters(settings.redis) as adapters:
         yield adapters
 
 
@@ -243,35 +259,20 @@ def _shared_or_local(redis: RedisAdapters | None, pick: str, local: Any) -> Any:
 
 
 def _event_stream(redis: RedisAdapters | None) -> EventStream:
-    from lana_adapters.redis import InMemoryEventStream
+    from lana_adapters.events_stream import InMemoryEventStream
 
     return InMemoryEventStream() if redis is None else redis.events
 
 
-# The variable each checked insight option is read from, to name it when its value is refused.
-_INSIGHT_VARIABLES = {
-    "deadline_seconds": "LANA_INSIGHT_DEADLINE_SECONDS",
-    "breaker_threshold": "LANA_INSIGHT_BREAKER_FAILURES",
-    "breaker_cooldown_seconds": "LANA_INSIGHT_BREAKER_COOLDOWN_SECONDS",
-}
+def _shared_event_stream(redis: RedisAdapters | None) -> EventStream | None:
+    """The live stream other processes see (Redis pub/sub), or None without Redis: only the
+    relay sees the events of a PostgreSQL deployment as they are published."""
+    return None if redis is None else redis.events
 
 
 def _insight_options(settings: Settings, metrics: LanaMetrics) -> InsightOptions:
-    """The insight options of ``settings``; raises ValueError naming a variable whose value is refused."""
-    try:
-        return InsightOptions(
-            deadline_seconds=settings.insight_deadline_seconds,
-            breaker_threshold=settings.insight_breaker_failures,
-            breaker_cooldown_seconds=settings.insight_breaker_cooldown_seconds,
-            batch_concurrency=max(1, settings.insight_batch_concurrency),
-            on_fallback=metrics.count_fallback,
-        )
-    except ValueError as error:
-        # attrs' validators name the field in quotes in their message, not the variable.
-        message = str(error.args[0]) if error.args else str(error)
-        named = re.search(r"'(\w+)'", message)
-        variable = _INSIGHT_VARIABLES.get(named.group(1) if named else "", "LANA_INSIGHT_*")
-        raise ValueError(f"{variable}: {message}") from None
+    """The insight options of ``settings``, each fallback counted in ``metrics``."""
+    return settings.insight.options(metrics.count_fallback)
 
 
 def _kernel(
@@ -292,7 +293,7 @@ def _kernel(
         ids=ids,
         cache=CountingCache(cache, metrics),
         counters=counters,
-        phones=E164Phones(settings.phone_default_region),
+        phones=E164Phones(settings.http.phone_default_region),
     )
 
 
@@ -308,7 +309,7 @@ def _cache(settings: Settings, redis: RedisAdapters | None) -> Cache:
 
     if redis is not None:
         return redis.cache
-    path = sqlite_file(settings.database_url)
+    path = sqlite_file(settings.database.url)
     if path is None or not HostGenerations.available():
         return InMemoryCache()
     return HostCache(HostGenerations.beside(path))
@@ -349,11 +350,17 @@ class Container(containers.DeclarativeContainer):
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(TimeOrderedIds)
     redis = providers.Resource(open_redis, settings)
+    # The stream the relay tees published events to; the API's own is ``event_stream``.
+    shared_event_stream = providers.Singleton(_shared_event_stream, redis)
     cache = providers.Singleton(_cache, settings, redis)
     hasher = providers.Singleton(Argon2Hasher)
     metrics = providers.Singleton(LanaMetrics)
     telemetry = providers.Resource(open_telemetry, settings, metrics)
-    database = providers.Resource(open_database, settings, metrics)
+    engine = providers.Resource(open_engine, settings)
+    migrations = providers.Callable(migrate_schema, settings)
+    database = providers.Resource(open_database, settings, engine, metrics)
+    # Opened by `lana consume` alone: :func:`start` opens what the API and the commands use.
+    inbox = providers.Resource(open_inbox, database)
     insight_model = providers.Resource(open_insight_model, settings, metrics)
     kernel = providers.Singleton(
         _kernel, database, clock, ids, cache, metrics, settings=settings, redis=redis
@@ -367,13 +374,20 @@ class Container(containers.DeclarativeContainer):
         insight_model=insight_model,
         insight_options=insight_options,
         sessions_cache=sessions_cache,
-        webhook_urls_may_be_private=settings.provided.webhook_allow_private,
+        webhook_urls_may_be_private=settings.provided.messaging.webhook_allow_private,
     )
     idempotency = providers.Singleton(_shared_or_local, redis, "idempotency", InMemoryIdempotencyStore)
     rate_limiter = providers.Singleton(_shared_or_local, redis, "rate_limiter", InMemoryRateLimiter)
     event_stream = providers.Singleton(_event_stream, redis)
     embedded_relay = providers.Resource(open_embedded_relay, settings, database, event_stream)
     probes = providers.Singleton(_probes, database, redis)
+
+
+def container_for(settings: Settings) -> Container:
+    """A container on ``settings`` rather than the process environment."""
+    container = Container()
+    container.settings.override(providers.Object(settings))
+    return container
 
 
 class CounterRebuilder(Protocol):
@@ -411,7 +425,8 @@ async def start(container: Container) -> Services:
     opened before the failure are closed again.
     """
     try:
-        await _maybe_await(container.init_resources())
+        for resource in (container.telemetry, container.embedded_relay):
+            await resolve(resource)
         redis = await resolve(container.redis)
         return Services(
             settings=await resolve(container.settings),
@@ -447,11 +462,15 @@ __all__ = [
     "EngineProbe",
     "ReadinessProbe",
     "Services",
+    "container_for",
+    "migrate_schema",
     "open_database",
-    "open_telemetry",
+    "open_engine",
+    "open_inbox",
     "open_insight_model",
+    "open_redis",
+    "open_telemetry",
     "resolve",
-    "sql_settings",
     "start",
     "stop",
 ]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -20,7 +19,7 @@ from lana_adapters.settings import Settings
 
 if TYPE_CHECKING:
     from lana_adapters.container import Database
-    from lana_adapters.redis.stream import EventStream
+    from lana_adapters.events_stream import EventStream
 
 log = logging.getLogger(__name__)
 
@@ -31,16 +30,15 @@ async def open_embedded_relay(
     """Relay committed events to the live stream in this process where that is the only relay
     there can be (see :func:`relays_in_process`), so the embedded server shows its events
     without a broker or a `lana relay`. Anywhere else it relays nothing and says so once."""
+    from lana_adapters.events_stream import StreamPublisher
     from lana_adapters.messaging.relay import OutboxRelay, RelayOptions
-    from lana_adapters.messaging.settings import MessagingSettings
-    from lana_adapters.redis import StreamPublisher
 
-    broker_url = MessagingSettings.from_env(os.environ).broker_url
-    if not relays_in_process(settings.database_url, broker_url):
+    database_url, broker_url = settings.database.url, settings.messaging.broker_url
+    if not relays_in_process(database_url, broker_url):
         log.info(
             "events wait in the outbox for `lana relay`: this process relays only an embedded"
             " database (SQLite) with LANA_BROKER_URL=memory:// (here %s with %s)",
-            _scheme(settings.database_url),
+            _scheme(database_url),
             _scheme(broker_url),
         )
         yield None

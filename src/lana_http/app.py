@@ -66,12 +66,12 @@ _EXPOSED_HEADERS = [
 def create_app(container: Container, http: HttpSettings | None = None) -> Litestar:
     """The API over the container's adapters; resources open at start-up and close at shutdown.
 
-    ``http`` defaults to :meth:`HttpSettings.from_settings` over the container's settings.
+    ``http`` defaults to the ``http`` group of the container's settings.
     """
-    settings = http or HttpSettings.from_settings(container.settings())
+    settings = http or container.settings().http
     metrics = container.metrics()
     # No token, no /metrics (404): the API port is no place for an open view of the process.
-    scrape = [MetricsController] if container.settings().metrics_token else []
+    scrape = [MetricsController] if container.settings().telemetry.metrics_token else []
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

@@ -44,7 +44,7 @@ def make_container(settings: str | Settings, *, embedded_relay: bool = True) -> 
     without ``embedded_relay``, the test relays or publishes the outbox itself."""
     container = Container()
     if isinstance(settings, str):
-        settings = Settings(database_url=settings)
+        settings = Settings.from_env({"LANA_DATABASE_URL": settings})
     container.settings.override(providers.Object(settings))
     container.hasher.override(providers.Object(FAST_HASHER))
     if not embedded_relay:

@@ -41,11 +41,11 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest
         pytest.skip(f"set {REDIS_ENV} to run the HTTP tests with Redis")
     url = postgres_database() if database == "postgres" else sqlite_database(tmp_path)
     if not cache:
-        yield Settings(database_url=url)
+        yield Settings.from_env({"LANA_DATABASE_URL": url})
         return
     prefix = unique_prefix()
     monkeypatch.setenv("LANA_REDIS_KEY_PREFIX", prefix)
-    yield Settings(database_url=url, redis_url=os.environ[REDIS_ENV])
+    yield Settings.from_env({**os.environ, "LANA_DATABASE_URL": url, "LANA_REDIS_URL": os.environ[REDIS_ENV]})
     delete_prefixed(os.environ[REDIS_ENV], prefix)
 
 

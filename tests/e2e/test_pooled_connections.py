@@ -21,7 +21,9 @@ Failure = Callable[[AsyncTestClient[Litestar], Api], Awaitable[httpx.Response]]
 
 @pytest.fixture
 async def client(database_url: str) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    settings = Settings(database_url=database_url, database_pool_size=1, database_max_overflow=0)
+    settings = Settings.from_env(
+        {"LANA_DATABASE_URL": database_url, "LANA_DATABASE_POOL_SIZE": "1", "LANA_DATABASE_MAX_OVERFLOW": "0"}
+    )
     async with AsyncTestClient(create_app(make_container(settings), http_settings())) as client:
         yield client
 

@@ -48,11 +48,11 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest
         pytest.skip(f"set {REDIS_ENV} to run the HTTP tests with Redis")
     url = postgres_database() if database == "postgres" else sqlite_database(tmp_path)
     if not cache:
-        yield Settings(database_url=url)
+        yield Settings.from_env({"LANA_DATABASE_URL": url})
         return
     prefix = unique_prefix()
     monkeypatch.setenv("LANA_REDIS_KEY_PREFIX", prefix)
-    yield Settings(database_url=url, redis_url=os.environ[REDIS_ENV])
+    yield Settings.from_env({**os.environ, "LANA_DATABASE_URL": url, "LANA_REDIS_URL": os.environ[REDIS_ENV]})
     delete_prefixed(os.environ[REDIS_ENV], prefix)
 
 
@@ -160,7 +160,7 @@ async def test_a_password_the_operator_resets_from_the_command_line_ends_the_use
     agent = await _member(admin, "agent")
     assert (await admin.get("/customers")).status_code == 200
 
-    env = {"LANA_DATABASE_URL": settings.database_url, "LANA_REDIS_URL": settings.redis_url}
+    env = {"LANA_DATABASE_URL": settings.database.url, "LANA_REDIS_URL": settings.redis.url or ""}
     as_admin = ["--tenant", admin.slug, "--email", admin.email]
     reset = ["users", "reset-password", *as_admin, "--password-stdin"]
     result = await asyncio.to_thread(CliRunner().invoke, cli, reset, env=env, input=f"{NEW_PASSWORD}\n")

@@ -133,7 +133,9 @@ async def test_only_admins_reach_webhooks(api: Api) -> None:
 @pytest.fixture
 async def permissive(tmp_path: Path) -> AsyncIterator[Api]:
     """An app whose operator allows private webhook addresses (LANA_WEBHOOK_ALLOW_PRIVATE)."""
-    settings = Settings(database_url=sqlite_database(tmp_path), webhook_allow_private=True)
+    settings = Settings.from_env(
+        {"LANA_DATABASE_URL": sqlite_database(tmp_path), "LANA_WEBHOOK_ALLOW_PRIVATE": "true"}
+    )
     app: Litestar = create_app(make_container(settings), http_settings())
     async with AsyncTestClient(app) as client:
         yield await Api.signup(client)

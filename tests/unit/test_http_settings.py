@@ -14,11 +14,10 @@ from lana_http.auth.secret import signing_secret
 from lana_http.auth.tokens import TokenConfig
 from lana_http.concurrency import optional_version, required_version
 from lana_http.problems import HttpProblem
-from lana_http.settings import HttpSettings
 
 
 def test_http_settings_default_to_a_closed_embedded_setup() -> None:
-    http = HttpSettings.from_settings(Settings.from_env({}))
+    http = Settings.from_env({}).http
     assert http.cors_origins == ()
     assert "*" not in http.allowed_hosts
     assert http.access_token_ttl_seconds == 900
@@ -31,7 +30,7 @@ def test_http_settings_read_lists_flags_and_numbers_from_the_environment() -> No
         "LANA_ALLOW_SIGNUP": "yes",
         "LANA_MAX_BODY_BYTES": "2048",
     }
-    http = HttpSettings.from_settings(Settings.from_env(environ))
+    http = Settings.from_env(environ).http
     assert http.cors_origins == ("https://app.example.com", "https://admin.example.com")
     assert http.allow_signup is True
     assert http.max_body_bytes == 2048

@@ -46,10 +46,10 @@ def test_urls_and_lines_without_a_password_are_left_alone(text: str) -> None:
     assert redact(text) == text
 
 
-def test_the_webhook_signing_secret_is_masked_by_value(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LANA_WEBHOOK_SECRET", WEBHOOK_SECRET)
+def test_the_webhook_signing_secret_is_masked_by_value() -> None:
+    settings = Settings.from_env({"LANA_LOG_FORMAT": "json", "LANA_WEBHOOK_SECRET": WEBHOOK_SECRET})
     buffer = io.StringIO()
-    handler = configure_logging(Settings(log_format="json"), stream=buffer)
+    handler = configure_logging(settings, stream=buffer)
     try:
         # Nothing in the line looks like a secret but the value itself.
         logging.getLogger("lana.test").warning("signed with %s", WEBHOOK_SECRET)

@@ -1,7 +1,10 @@
-"""The long-running processes behind ``lana relay`` and ``lana consume``, built from settings.
+"""The long-running processes behind ``lana relay`` and ``lana consume``.
 
-Each runs until its stop event is set (``run_until_signalled`` sets it on SIGTERM or
-SIGINT) and returns its counters.
+:func:`relay_process` and :func:`consumer_process` build what they run on with the
+composition root (:class:`~lana_adapters.container.Container`), from the one settings
+object; :func:`run_relay` and :func:`run_consumer` run on what they are given. Each runs
+until its stop event is set (``run_until_signalled`` sets it on SIGTERM or SIGINT) and
+returns its counters.
 """
 
 from __future__ import annotations
@@ -9,17 +12,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
-from attrs import evolve
+from attrs import evolve, frozen
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine
 
+from lana_adapters import container as composition
 from lana_adapters.messaging.consumer import WebhookConsumer
 from lana_adapters.messaging.health import HeartbeatFile
-from lana_adapters.messaging.inbox import Inbox, SqlInbox
+from lana_adapters.messaging.inbox import Inbox
 from lana_adapters.messaging.lifecycle import stop_on_signals
 from lana_adapters.messaging.outcome import BatchPublisher
 from lana_adapters.messaging.publisher import KombuEventPublisher
@@ -30,7 +33,8 @@ from lana_adapters.messaging.topology import Topology
 from lana_adapters.messaging.wakeup import wakeup_for
 from lana_adapters.messaging.webhook_client import WebhookClient
 from lana_adapters.messaging.worker import WorkerStats
-from lana_adapters.sql import SqlOutboxRelayStore, SqlSettings, create_engine_from, ensure_schema
+from lana_adapters.settings import Settings
+from lana_adapters.sql import SqlOutboxRelayStore, SqlSettings
 from lana_adapters.sql.uow import SqlUnitOfWorkFactory
 from lana_adapters.sql.webhooks import SqlWebhookDeliveryQueue
 from lana_adapters.telemetry.exposition import EndpointOptions, Heartbeat
@@ -41,29 +45,102 @@ from lana_core.system import SystemClock, TimeOrderedIds
 from lana_core.usecases._base import Kernel
 
 if TYPE_CHECKING:
-    from lana_adapters.redis.stream import EventStream
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from lana_adapters.events_stream import EventStream
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+async def relay_process(
+    container: composition.Container,
+    stop: asyncio.Event,
+    *,
+    endpoint: EndpointOptions | None = None,
+    in_process: bool = False,
+) -> RelayStats:
+    """``lana relay``: :func:`run_relay` on what ``container`` builds from its settings: the
+    outbox store on the database's engine (every ``LANA_DATABASE_*`` setting, the relay's
+    role included) and, with ``LANA_REDIS_URL``, the API's live event stream. The
+    container's resources are closed when the relay stops."""
+    async with _opened(container, in_process=in_process) as settings:
+        database = await composition.resolve(container.database)
+        return await run_relay(
+            settings.messaging,
+            stop,
+            store=database.relay_store,
+            database=None if database.engine is None else settings.database,
+            engine=database.engine,
+            endpoint=endpoint,
+            in_process=in_process,
+            live=await composition.resolve(container.shared_event_stream),
+        )
+
+
+async def consumer_process(
+    container: composition.Container,
+    stop: asyncio.Event,
+    *,
+    endpoint: EndpointOptions | None = None,
+    in_process: bool = False,
+) -> WorkerStats:
+    """``lana consume``: :func:`run_consumer` on the inbox ``container`` opens on its database
+    (every ``LANA_DATABASE_*`` setting). The container's resources are closed when it stops."""
+    async with _opened(container, in_process=in_process) as settings:
+        inbox = await composition.resolve(container.inbox)
+        subscriptions = None
+        if settings.messaging.webhook_subscriptions:
+            database = await composition.resolve(container.database)
+            if database.engine is None:
+                raise ValueError(
+                    "LANA_WEBHOOK_SUBSCRIPTIONS needs the tenants' SQL database (LANA_DATABASE_URL)"
+                )
+            subscriptions = SubscriptionDatabase(database.engine, settings.database.relay_role)
+        return await run_consumer(
+            settings.messaging,
+            stop,
+            inbox=inbox,
+            subscriptions=subscriptions,
+            endpoint=endpoint,
+            in_process=in_process,
+        )
+
+
+@asynccontextmanager
+async def _opened(container: composition.Container, *, in_process: bool) -> AsyncIterator[Settings]:
+    """The container's settings, with tracing on; its resources close on exit. A broker no
+    other process can reach is refused before anything is opened."""
+    settings: Settings = await composition.resolve(container.settings)
+    _require_shared_broker(settings.messaging, in_process=in_process)
+    try:
+        await composition.resolve(container.telemetry)
+        yield settings
+    finally:
+        await composition.stop(container)
 
 
 async def run_relay(
     settings: MessagingSettings,
     stop: asyncio.Event,
     *,
-    store: OutboxRelayStore | None = None,
+    store: OutboxRelayStore,
+    database: SqlSettings | None = None,
+    engine: AsyncEngine | None = None,
     endpoint: EndpointOptions | None = None,
     in_process: bool = False,
     live: EventStream | None = None,
 ) -> RelayStats:
-    """Relay the outbox of ``settings.database_url`` (or ``store``) to the broker until ``stop`` is set.
+    """Relay the outbox of ``store`` to the broker until ``stop`` is set.
 
-    The database must have its schema (the application creates it); outages of the
-    database or the broker pause the relay, they do not end it. With ``endpoint`` the
-    relay serves its metrics and liveness over HTTP (OSError when the port is taken).
-    Raises ValueError for a broker only this process can reach (``memory://``) unless
-    ``in_process`` says its consumers run in this process too. The events the broker
-    confirmed are also offered to ``live`` (the API's live event stream, best effort).
+    ``database`` (the store's, when it is SQL) lets PostgreSQL wake the relay at once, and
+    ``engine`` feeds the outbox gauges of the endpoint. The database must have its schema
+    (the application creates it); outages of the database or the broker pause the relay,
+    they do not end it. With ``endpoint`` the relay serves its metrics and liveness over
+    HTTP (OSError when the port is taken). Raises ValueError for a broker only this process
+    can reach (``memory://``) unless ``in_process`` says its consumers run in this process
+    too. The events the broker confirmed are also offered to ``live`` (the API's live event
+    stream, best effort).
     """
     _require_shared_broker(settings, in_process=in_process)
     # The webhook consumer's queue waits for its events even while no consumer runs.
@@ -73,24 +150,21 @@ async def run_relay(
         if settings.webhook_routes or settings.webhook_subscriptions
         else [],
     )
-    wakeup = wakeup_for(settings.database_url)
+    wakeup = wakeup_for(database.url if database else None)
     try:
-        async with _engine(settings, needed=store is None, migrate=False) as engine:
-            if store is None:
-                assert engine is not None
-                store = SqlOutboxRelayStore(engine, role=settings.database_relay_role)
-            heartbeat = Heartbeat(_beat(settings))
-            relay = OutboxRelay(
-                store,
-                _teed(publisher, live),
-                _relay_options(settings, store),
-                wakeup=wakeup,
-                on_loop=heartbeat.beat,
-            )
-            log.info("relay started: %s -> %s", _safe(settings.database_url), settings.exchange)
-            async with relay_endpoint(endpoint, heartbeat, engine):
-                await relay.run(stop)
-            return relay.stats
+        heartbeat = Heartbeat(_beat(settings))
+        relay = OutboxRelay(
+            store,
+            _teed(publisher, live),
+            _relay_options(settings, store),
+            wakeup=wakeup,
+            on_loop=heartbeat.beat,
+        )
+        where = _safe(database.url) if database else "this process's outbox"
+        log.info("relay started: %s -> %s", where, settings.exchange)
+        async with relay_endpoint(endpoint, heartbeat, engine, database.relay_role if database else None):
+            await relay.run(stop)
+        return relay.stats
     finally:
         await wakeup.close()
         await publisher.close()
@@ -100,42 +174,49 @@ async def run_consumer(
     settings: MessagingSettings,
     stop: asyncio.Event,
     *,
-    inbox: Inbox | None = None,
+    inbox: Inbox,
+    subscriptions: SubscriptionDatabase | None = None,
     endpoint: EndpointOptions | None = None,
     in_process: bool = False,
 ) -> WorkerStats:
-    """POST events from ``settings.queue`` to their webhooks until ``stop`` is set.
+    """POST events from ``settings.queue`` to their webhooks until ``stop`` is set, each
+    delivery recorded in ``inbox`` (a redelivered event is not posted twice).
 
-    The inbox is the ``inbox`` table of ``settings.database_url`` unless one is given.
-    With ``settings.webhook_subscriptions`` the events are also owed to the tenants'
-    subscriptions in that database, and a :class:`SubscriptionSender` sends their
-    deliveries alongside (calls guarded unless ``webhook_allow_private``).
+    Given ``subscriptions`` (with ``settings.webhook_subscriptions``), the events are also
+    owed to the tenants' subscriptions in that database, and a :class:`SubscriptionSender`
+    sends their deliveries alongside (calls guarded unless ``webhook_allow_private``).
+
     With ``endpoint`` the consumer serves its metrics and liveness over HTTP (OSError
     when the port is taken). Raises ValueError for a broker only this process can reach
     (``memory://``) unless ``in_process`` says its relay runs in this process too.
     """
     _require_shared_broker(settings, in_process=in_process)
-    needed = inbox is None or settings.webhook_subscriptions
-    async with _engine(settings, needed=needed, migrate=True) as engine, AsyncExitStack() as stack:
-        if inbox is None:
-            assert engine is not None
-            inbox = await stack.enter_async_context(SqlInbox(engine))
-        heartbeat = Heartbeat(_beat(settings))
-        units = None
-        if engine is not None and settings.webhook_subscriptions:
-            units = SqlUnitOfWorkFactory(engine)
-        consumer = WebhookConsumer(settings, inbox, on_loop=heartbeat.beat, subscriptions=units)
-        log.info("consumer started on queue %s", settings.queue)
-        observed = consumer_endpoint(endpoint, heartbeat, settings, consumer.stats)
-        async with observed, asyncio.TaskGroup() as tasks:
-            if engine is not None and units is not None:
-                tasks.create_task(_send_subscriptions(settings, engine, units, stop))
-            await consumer.run(stop)
-        return consumer.stats
+    heartbeat = Heartbeat(_beat(settings))
+    units = None if subscriptions is None else SqlUnitOfWorkFactory(subscriptions.engine)
+    consumer = WebhookConsumer(settings, inbox, on_loop=heartbeat.beat, subscriptions=units)
+    log.info("consumer started on queue %s", settings.queue)
+    observed = consumer_endpoint(endpoint, heartbeat, settings, consumer.stats)
+    async with observed, asyncio.TaskGroup() as tasks:
+        if subscriptions is not None and units is not None:
+            tasks.create_task(_send_subscriptions(settings, subscriptions, units, stop))
+        await consumer.run(stop)
+    return consumer.stats
+
+
+@frozen
+class SubscriptionDatabase:
+    """The database the tenants' webhook subscriptions live in, and the role their
+    cross-tenant delivery queue is read as."""
+
+    engine: AsyncEngine
+    relay_role: str | None
 
 
 async def _send_subscriptions(
-    settings: MessagingSettings, engine: AsyncEngine, units: SqlUnitOfWorkFactory, stop: asyncio.Event
+    settings: MessagingSettings,
+    store: SubscriptionDatabase,
+    units: SqlUnitOfWorkFactory,
+    stop: asyncio.Event,
 ) -> None:
     clock = SystemClock()
     kernel = Kernel(uow=units, clock=clock, ids=TimeOrderedIds(), cache=NoCache())
@@ -145,7 +226,7 @@ async def _send_subscriptions(
         allow_private=settings.webhook_allow_private,
     )
     sender = SubscriptionSender(
-        SqlWebhookDeliveryQueue(engine, clock, role=settings.database_relay_role),
+        SqlWebhookDeliveryQueue(store.engine, clock, role=store.relay_role),
         client,
         clock,
         pause=pausing_through(kernel),
@@ -186,7 +267,7 @@ def _relay_options(settings: MessagingSettings, store: OutboxRelayStore) -> Rela
 def _teed(publisher: KombuEventPublisher, live: EventStream | None) -> BatchPublisher:
     if live is None:
         return publisher
-    from lana_adapters.redis.stream import TeePublisher
+    from lana_adapters.events_stream import TeePublisher
 
     return TeePublisher(publisher, live)
 
@@ -201,23 +282,6 @@ def _require_shared_broker(settings: MessagingSettings, *, in_process: bool) -> 
         f"LANA_BROKER_URL is {settings.broker_url}, a broker inside one process that no other process"
         " can reach; set it to RabbitMQ's URL (amqp://user:pass@host:5672//)"
     )
-
-
-@asynccontextmanager
-async def _engine(
-    settings: MessagingSettings, *, needed: bool, migrate: bool
-) -> AsyncIterator[AsyncEngine | None]:
-    if not needed:
-        yield None
-        return
-    engine = create_engine_from(SqlSettings(url=settings.database_url))
-    try:
-        if migrate and engine.dialect.name == "sqlite":
-            # The embedded database may be new (its inbox table too); PostgreSQL is migrated by deploys.
-            await ensure_schema(engine)
-        yield engine
-    finally:
-        await engine.dispose()
 
 
 def _beat(settings: MessagingSettings) -> Callable[[], None] | None:

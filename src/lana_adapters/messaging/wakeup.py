@@ -102,8 +102,10 @@ class PostgresListener:
         self._retry_at = asyncio.get_running_loop().time() + self._backoff.next_delay()
 
 
-def wakeup_for(database_url: str) -> WakeUp:
-    """A listener for a PostgreSQL URL, a poll for anything else."""
+def wakeup_for(database_url: str | None) -> WakeUp:
+    """A listener for a PostgreSQL URL, a poll for anything else (None: an in-process store)."""
+    if database_url is None:
+        return Poll()
     url = make_url(database_url)
     if url.get_backend_name() != "postgresql":
         return Poll()

@@ -2,7 +2,7 @@
 idempotency stores, and the fan-out of domain events across server processes.
 
 Names load on first use, so a process without Redis never imports the client library
-(nor pays for its memory); its settings and stream types stay importable on their own.
+(nor pays for its memory); its settings stay importable on their own.
 """
 
 from __future__ import annotations
@@ -21,19 +21,10 @@ if TYPE_CHECKING:
     from lana_adapters.redis.pubsub import RedisEventStream
     from lana_adapters.redis.rate_limit import RedisRateLimiter
     from lana_adapters.redis.settings import RedisSettings
-    from lana_adapters.redis.stream import (
-        EventStream,
-        InMemoryEventStream,
-        StreamPublisher,
-        Subscription,
-        TeePublisher,
-    )
 
 __all__ = [
     "Circuit",
-    "EventStream",
     "Guard",
-    "InMemoryEventStream",
     "LiveCounters",
     "RedisAdapters",
     "RedisCache",
@@ -43,9 +34,6 @@ __all__ = [
     "RedisProbe",
     "RedisRateLimiter",
     "RedisSettings",
-    "StreamPublisher",
-    "Subscription",
-    "TeePublisher",
     "UndecodableValue",
     "ValueCodec",
     "connect",
@@ -54,9 +42,7 @@ __all__ = [
 
 _HOMES = {
     "Circuit": "lana_adapters.redis.connection",
-    "EventStream": "lana_adapters.redis.stream",
     "Guard": "lana_adapters.redis.connection",
-    "InMemoryEventStream": "lana_adapters.redis.stream",
     "LiveCounters": "lana_adapters.redis.counters",
     "RedisAdapters": "lana_adapters.redis.bundle",
     "RedisCache": "lana_adapters.redis.cache",
@@ -66,9 +52,6 @@ _HOMES = {
     "RedisProbe": "lana_adapters.redis.bundle",
     "RedisRateLimiter": "lana_adapters.redis.rate_limit",
     "RedisSettings": "lana_adapters.redis.settings",
-    "StreamPublisher": "lana_adapters.redis.stream",
-    "Subscription": "lana_adapters.redis.stream",
-    "TeePublisher": "lana_adapters.redis.stream",
     "UndecodableValue": "lana_adapters.redis.codec",
     "ValueCodec": "lana_adapters.redis.codec",
     "connect": "lana_adapters.redis.connection",

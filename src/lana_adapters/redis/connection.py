@@ -54,7 +54,7 @@ def connect(settings: RedisSettings) -> Redis:
     """A client on a bounded pool: a command waits at most ``timeout_seconds`` for a connection
     and for its answer, and is never retried by the client. Connects lazily."""
     pool = BlockingConnectionPool.from_url(
-        settings.url,
+        settings.address,
         max_connections=settings.max_connections,
         timeout=settings.timeout_seconds,
         socket_timeout=settings.timeout_seconds,

@@ -14,11 +14,11 @@ from uuid import UUID
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 
+from lana_adapters.events_stream import InMemoryEventStream, Subscription
 from lana_adapters.redis.codec import UndecodableValue, ValueCodec
 from lana_adapters.redis.connection import REDIS_ERRORS, Circuit, Guard, RedisDown, connect
 from lana_adapters.redis.losses import LossLog
 from lana_adapters.redis.settings import RedisSettings
-from lana_adapters.redis.stream import InMemoryEventStream, Subscription
 from lana_core.domain.events import DomainEvent
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ RECONNECT_MAX_SECONDS = 2.0
 
 
 class RedisEventStream:
-    """An :class:`~lana_adapters.redis.stream.EventStream` over Redis pub/sub.
+    """An :class:`~lana_adapters.events_stream.EventStream` over Redis pub/sub.
 
     ``publish`` is best effort (an outage drops live events, logged, and never fails the
     publisher); ``subscribe`` returns once Redis confirmed the channel, so every event

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TypeVar
 
 from attrs import field, frozen, validators
 
+from lana_adapters.variables import read_group, variable
+
 # Days of live activity counters Redis keeps (a setting of the store, not of one process).
 RETENTION_DAYS = 30
-
-PREFIX = "LANA_REDIS_"
-
-N = TypeVar("N", int, float)
 
 
 @frozen(kw_only=True)
@@ -21,23 +18,70 @@ class RedisSettings:
 
     Timeouts are short on purpose: the cache fails open, so a Redis outage costs each
     request at most ``timeout_seconds`` (and, while the circuit is open, nothing).
-    Raises ValueError on an invalid value.
+    No ``url``: no Redis, everything stays in this process. Raises ValueError on an
+    invalid value.
     """
 
     # Kept out of repr: the URL may carry a password.
-    url: str = field(repr=False, validator=validators.matches_re(r"(rediss?|unix)://\S*"))
-    timeout_seconds: float = field(default=0.2, validator=[validators.gt(0), validators.le(5)])
-    connect_timeout_seconds: float = field(default=0.2, validator=[validators.gt(0), validators.le(5)])
-    max_connections: int = field(default=32, validator=[validators.ge(1), validators.le(10_000)])
+    url: str | None = variable(
+        "LANA_REDIS_URL",
+        None,
+        "`redis://host:6379/0`: cache (sign-in sessions' answers included), rate limits, idempotency"
+        " keys and live events shared by every process; unset: in-process only.",
+        shown=False,
+        validator=validators.optional(validators.matches_re(r"(rediss?|unix)://\S*")),
+    )
+    timeout_seconds: float = variable(
+        "LANA_REDIS_TIMEOUT_SECONDS",
+        0.2,
+        "Per-command timeout (the cache fails open).",
+        validator=[validators.gt(0), validators.le(5)],
+    )
+    connect_timeout_seconds: float = variable(
+        "LANA_REDIS_CONNECT_TIMEOUT_SECONDS",
+        0.2,
+        "Connection timeout.",
+        validator=[validators.gt(0), validators.le(5)],
+    )
+    max_connections: int = variable(
+        "LANA_REDIS_MAX_CONNECTIONS",
+        32,
+        "Pool size per process.",
+        validator=[validators.ge(1), validators.le(10_000)],
+    )
     # Entries live a random 0-10 % less than asked, so keys filled together expire apart.
-    ttl_jitter: float = field(default=0.1, validator=[validators.ge(0), validators.lt(1)])
+    ttl_jitter: float = variable(
+        "LANA_REDIS_TTL_JITTER",
+        0.1,
+        "Random fraction cut off each TTL.",
+        validator=[validators.ge(0), validators.lt(1)],
+    )
     # How long a miss waits for another process computing the same key before computing itself.
-    stampede_wait_seconds: float = field(default=0.5, validator=[validators.ge(0), validators.le(30)])
+    stampede_wait_seconds: float = variable(
+        "LANA_REDIS_STAMPEDE_WAIT_SECONDS",
+        0.5,
+        "Wait for another process computing a key.",
+        validator=[validators.ge(0), validators.le(30)],
+    )
     stampede_poll_seconds: float = field(default=0.01, validator=[validators.gt(0), validators.le(1)])
     lock_seconds: float = field(default=5.0, validator=[validators.gt(0), validators.le(300)])
     # After a failure, Redis is left alone this long; then one call probes it.
-    circuit_open_seconds: float = field(default=5.0, validator=[validators.ge(0), validators.le(300)])
-    key_prefix: str = ""
+    circuit_open_seconds: float = variable(
+        "LANA_REDIS_CIRCUIT_OPEN_SECONDS",
+        5.0,
+        "Pause after a Redis failure.",
+        validator=[validators.ge(0), validators.le(300)],
+    )
+    key_prefix: str = variable(
+        "LANA_REDIS_KEY_PREFIX", "", "Prefix of every key (several deployments on one Redis)."
+    )
+
+    @property
+    def address(self) -> str:
+        """The URL of a configured Redis; raises ValueError when none is."""
+        if self.url is None:
+            raise ValueError("LANA_REDIS_URL is not set")
+        return self.url
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> RedisSettings | None:
@@ -45,37 +89,5 @@ class RedisSettings:
 
         Raises ValueError naming the setting whose value cannot be used.
         """
-        url = environ.get(f"{PREFIX}URL", "").strip()
-        if not url:
-            return None
-        try:
-            defaults = cls(url=url)
-            return cls(
-                url=url,
-                timeout_seconds=_number(environ, "TIMEOUT_SECONDS", float, defaults.timeout_seconds),
-                connect_timeout_seconds=_number(
-                    environ, "CONNECT_TIMEOUT_SECONDS", float, defaults.connect_timeout_seconds
-                ),
-                max_connections=_number(environ, "MAX_CONNECTIONS", int, defaults.max_connections),
-                ttl_jitter=_number(environ, "TTL_JITTER", float, defaults.ttl_jitter),
-                stampede_wait_seconds=_number(
-                    environ, "STAMPEDE_WAIT_SECONDS", float, defaults.stampede_wait_seconds
-                ),
-                circuit_open_seconds=_number(
-                    environ, "CIRCUIT_OPEN_SECONDS", float, defaults.circuit_open_seconds
-                ),
-                key_prefix=environ.get(f"{PREFIX}KEY_PREFIX", "").strip(),
-            )
-        except ValueError as exc:
-            detail = exc.args[0] if exc.args else exc
-            raise ValueError(f"invalid {PREFIX}* setting: {detail}") from None
-
-
-def _number(environ: Mapping[str, str], name: str, kind: type[N], default: N) -> N:
-    raw = environ.get(f"{PREFIX}{name}", "").strip()
-    if not raw:
-        return default
-    try:
-        return kind(raw)
-    except ValueError:
-        raise ValueError(f"{PREFIX}{name} must be a number, got {raw!r}") from None
+        settings = read_group(cls, environ)
+        return settings if settings.url else None

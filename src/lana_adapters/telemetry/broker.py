@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -16,11 +16,10 @@ if TYPE_CHECKING:
 
 
 @contextmanager
-def dead_letter_gauge(environ: Mapping[str, str], metrics: LanaMetrics) -> Iterator[None]:
+def dead_letter_gauge(settings: MessagingSettings, metrics: LanaMetrics) -> Iterator[None]:
     """While open, scrapes read the DLQ depth from ``LANA_BROKER_URL`` (unless it is ``memory://``,
     whose queues live in another process)."""
-    settings = MessagingSettings.from_env(environ)
-    if "LANA_BROKER_URL" not in environ or settings.broker_url.startswith("memory://"):
+    if settings.broker_url.startswith("memory://"):
         yield
         return
     collector = dlq_collector(settings, metrics)

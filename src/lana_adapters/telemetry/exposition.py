@@ -52,13 +52,14 @@ class EndpointOptions:
 
         Raises ValueError for a port outside 0-65535 or a non-positive stale time.
         """
-        if settings.worker_metrics_port is None:
+        worker = settings.worker
+        if worker.metrics_port is None:
             return None
         return cls(
-            host=settings.worker_metrics_host,
-            port=settings.worker_metrics_port,
-            stale_after_seconds=settings.worker_stale_seconds,
-            token=settings.metrics_token,
+            host=worker.metrics_host,
+            port=worker.metrics_port,
+            stale_after_seconds=worker.stale_seconds,
+            token=settings.telemetry.metrics_token,
         )
 
 

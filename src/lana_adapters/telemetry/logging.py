@@ -6,9 +6,8 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, TextIO
@@ -32,9 +31,6 @@ REQUEST_CONTEXT: ContextVar[RequestContext | None] = ContextVar("lana_request_co
 _HANDLER_NAME = "lana"
 _COLOURS = {"DEBUG": "\x1b[2m", "INFO": "\x1b[32m", "WARNING": "\x1b[33m", "ERROR": "\x1b[31m"}
 _RESET = "\x1b[0m"
-# Secrets of settings outside :class:`Settings` (event delivery reads its own from the
-# environment), masked by value in every process: any of them may log a line quoting one.
-_OTHER_SECRETS = ("LANA_WEBHOOK_SECRET",)
 
 
 def correlation() -> dict[str, str | None]:
@@ -112,21 +108,20 @@ class TextFormatter(logging.Formatter):
 def configure_logging(settings: Settings, stream: TextIO | None = None) -> logging.Handler:
     """Route the root logger through one handler formatted per ``LANA_LOG_FORMAT`` at ``LANA_LOG_LEVEL``.
 
-    The secrets of ``settings``, and those other settings read from the environment
-    (``LANA_WEBHOOK_SECRET``), are masked wherever they appear. Calling it again replaces
+    The secrets of ``settings`` (every group's) are masked wherever they appear. Calling it again replaces
     the handler it installed before. Raises ValueError for an unknown format or level.
     """
     target = stream or sys.stderr
-    redactor = RedactSecrets(_secrets_of(settings))
+    redactor = RedactSecrets(settings.secrets())
     handler = logging.StreamHandler(target)
     handler.set_name(_HANDLER_NAME)
     handler.addFilter(redactor)
-    handler.setFormatter(_formatter(settings.log_format, redactor, target))
+    handler.setFormatter(_formatter(settings.telemetry.log_format, redactor, target))
     root = logging.getLogger()
     for old in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:
         root.removeHandler(old)
     root.addHandler(handler)
-    root.setLevel(_level(settings.log_level))
+    root.setLevel(_level(settings.telemetry.log_level))
     # httpx logs every webhook call at INFO with its URL unmasked; the consumer logs each
     # failed call itself, its URL masked.
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -147,14 +142,3 @@ def _level(name: str) -> int:
     if not isinstance(level, int):
         raise ValueError(f"LANA_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {name!r}")
     return level
-
-
-def _secrets_of(settings: Settings) -> Iterable[str]:
-    values = (
-        settings.jwt_secret,
-        settings.openai_api_key,
-        settings.admin_password,
-        settings.metrics_token,
-        *(os.environ.get(name) for name in _OTHER_SECRETS),
-    )
-    return [v for v in values if v]

@@ -57,7 +57,7 @@ def tracer_provider(
     settings: Settings, exporters: list[SpanExporter]
 ) -> tuple[TracerProvider, tuple[SpanProcessor, ...]]:
     """A provider sending its spans to ``exporters``, and the processors that do it."""
-    resource = Resource.create({SERVICE_NAME: settings.otel_service_name})
+    resource = Resource.create({SERVICE_NAME: settings.telemetry.service_name})
     provider: TracerProvider
     if os.environ.get(OTEL_TRACES_SAMPLER):
         provider = TracerProvider(resource=resource)
@@ -113,11 +113,11 @@ class _RecordingWhenExported(TracerProvider):
 
 def _exporters(settings: Settings) -> list[SpanExporter]:
     exporters: list[SpanExporter] = []
-    if settings.otel_exporter_otlp_endpoint:
+    if settings.telemetry.otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-        endpoint = settings.otel_exporter_otlp_endpoint.rstrip("/") + "/v1/traces"
+        endpoint = settings.telemetry.otlp_endpoint.rstrip("/") + "/v1/traces"
         exporters.append(OTLPSpanExporter(endpoint=endpoint))
-    if settings.otel_console:
+    if settings.telemetry.console:
         exporters.append(ConsoleSpanExporter())
     return exporters

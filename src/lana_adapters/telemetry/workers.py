@@ -23,17 +23,21 @@ Collectors = Callable[[LanaMetrics], Sequence[Collector]]
 
 @asynccontextmanager
 async def relay_endpoint(
-    options: EndpointOptions | None, heartbeat: Heartbeat, engine: AsyncEngine | None
+    options: EndpointOptions | None,
+    heartbeat: Heartbeat,
+    engine: AsyncEngine | None,
+    relay_role: str | None = None,
 ) -> AsyncIterator[None]:
-    """While open, the relay's endpoint serves the outbox gauges read from ``engine`` (none
-    when the relay was given a store instead); nothing is served when ``options`` is None."""
+    """While open, the relay's endpoint serves the outbox gauges read from ``engine`` as
+    ``relay_role`` (none without an engine: an in-process store); nothing is served when
+    ``options`` is None."""
 
     def collectors(metrics: LanaMetrics) -> list[Collector]:
         if engine is None:
             return []
-        from lana_adapters.telemetry.outbox import outbox_collector  # SQL only where an engine exists
+        from lana_adapters.sql.outbox_gauges import outbox_collector  # SQL only where an engine exists
 
-        return [outbox_collector(engine, metrics)]
+        return [outbox_collector(engine, metrics, relay_role)]
 
     async with _endpoint(options, heartbeat, collectors):
         yield

@@ -13,7 +13,7 @@ from lana_http.settings import HttpSettings
 def token_service(services: Services, http: HttpSettings) -> TokenService:
     """Raises ValueError when no usable signing secret can be had (see :func:`signing_secret`)."""
     config = TokenConfig(
-        secret=signing_secret(http.jwt_secret, services.settings.database_url),
+        secret=signing_secret(http.jwt_secret, services.settings.database.url),
         issuer=http.jwt_issuer,
         audience=http.jwt_audience,
         access_ttl=timedelta(seconds=http.access_token_ttl_seconds),

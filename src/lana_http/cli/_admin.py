@@ -9,12 +9,12 @@ from typing import Any, TypeVar
 
 import click
 
-from lana_adapters.container import start, stop
+from lana_adapters.container import container_for, start, stop
 from lana_adapters.settings import Settings
 from lana_core.app import Lana
 from lana_core.domain.tenancy import Actor
 from lana_core.usecases.tenants import Authenticate
-from lana_http.cli._context import container_for, load_settings
+from lana_http.cli._context import load_settings
 from lana_http.cli._errors import run
 
 T = TypeVar("T")

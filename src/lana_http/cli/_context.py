@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from dependency_injector import providers
-
-from lana_adapters.container import MEMORY_URL, Container
+from lana_adapters.container import container_for
 from lana_adapters.settings import Settings
 from lana_http.auth.secret import sqlite_path
 from lana_http.cli._errors import failure
@@ -15,15 +13,9 @@ def load_settings() -> tuple[Settings, HttpSettings]:
     """The settings from the environment; raises CommandFailed naming a bad variable."""
     try:
         settings = Settings.from_env()
-        return settings, HttpSettings.from_settings(settings)
+        return settings, settings.http
     except Exception as error:
         raise failure(error) from None
-
-
-def container_for(settings: Settings) -> Container:
-    container = Container()
-    container.settings.override(providers.Object(settings))
-    return container
 
 
 def migrate_database(settings: Settings) -> bool:
@@ -31,17 +23,13 @@ def migrate_database(settings: Settings) -> bool:
 
     Raises Unavailable when the database cannot be reached.
     """
-    if settings.database_url.startswith(MEMORY_URL):
-        return False
-    from lana_adapters.sql import migrate
-
-    path = sqlite_path(settings.database_url)
+    path = sqlite_path(settings.database.url)
     if path is not None:
         from pathlib import Path
 
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    migrate(settings.database_url)
-    return True
+    migrated: bool = container_for(settings).migrations()
+    return migrated
 
 
 def describe(url: str) -> str:

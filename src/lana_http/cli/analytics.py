@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from lana_adapters.container import start, stop
+from lana_adapters.container import container_for, start, stop
 from lana_adapters.redis.settings import RETENTION_DAYS
 from lana_core.usecases.tenants import Authenticate
-from lana_http.cli._context import container_for, load_settings
+from lana_http.cli._context import load_settings
 from lana_http.cli._errors import CommandFailed, run
 
 
@@ -33,7 +33,7 @@ def rebuild_counters(*, days: int, tenant: str | None, admin_email: str | None) 
     Events committed during the run may be counted twice or missed; run it again to settle.
     """
     settings, http = load_settings()
-    if not settings.redis_url:
+    if not settings.redis.url:
         raise CommandFailed("live counters live in Redis: set LANA_REDIS_URL")
     password = http.admin_password or click.prompt("Admin password", hide_input=True)
     sign_in = Authenticate(

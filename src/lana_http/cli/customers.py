@@ -6,11 +6,11 @@ from uuid import UUID
 
 import click
 
-from lana_adapters.container import start, stop
+from lana_adapters.container import container_for, start, stop
 from lana_core.domain.customers import Customer
 from lana_core.usecases.customer_merge import MergeCustomers
 from lana_core.usecases.tenants import Authenticate
-from lana_http.cli._context import container_for, load_settings
+from lana_http.cli._context import load_settings
 from lana_http.cli._errors import run
 
 

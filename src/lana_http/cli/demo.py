@@ -7,10 +7,10 @@ import secrets
 import click
 from dependency_injector import providers
 
-from lana_adapters.container import start, stop
+from lana_adapters.container import container_for, start, stop
 from lana_adapters.settings import Settings
 from lana_core.memory import ManualClock
-from lana_http.cli._context import container_for, load_settings, migrate_database
+from lana_http.cli._context import load_settings, migrate_database
 from lana_http.cli._demo_data import DemoLoader, DemoPlan, DemoSummary, SeededIds, midnight_utc
 from lana_http.cli._errors import failure, run
 

@@ -8,7 +8,7 @@ from uuid import UUID
 
 import click
 
-from lana_adapters.container import start, stop
+from lana_adapters.container import container_for, start, stop
 from lana_core.app import Lana
 from lana_core.domain.customers import CustomerStatus
 from lana_core.domain.insights import Insight
@@ -17,7 +17,7 @@ from lana_core.domain.queries import CustomerQuery
 from lana_core.domain.tenancy import Actor
 from lana_core.usecases.insights import GenerateInsightsBatch
 from lana_core.usecases.tenants import Authenticate
-from lana_http.cli._context import container_for, load_settings
+from lana_http.cli._context import load_settings
 from lana_http.cli._errors import run
 from lana_http.cli._options import choice_of
 

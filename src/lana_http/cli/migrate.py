@@ -16,5 +16,5 @@ def migrate() -> None:
         migrated = migrate_database(settings)
     except Exception as error:
         raise failure(error) from None
-    where = describe(settings.database_url)
+    where = describe(settings.database.url)
     click.echo(f"{where} is at the newest schema" if migrated else f"{where} keeps no schema; nothing to do")

@@ -13,12 +13,12 @@ import click
 import uvicorn
 from attrs import frozen
 
-from lana_adapters.container import start, stop
+from lana_adapters.container import container_for, start, stop
 from lana_adapters.settings import Settings
 from lana_core.errors import Conflict
 from lana_core.usecases.tenants import CreateTenant
 from lana_http.auth.secret import KEY_FILE_SUFFIX, key_file, signing_secret
-from lana_http.cli._context import container_for, load_settings, migrate_database
+from lana_http.cli._context import load_settings, migrate_database
 from lana_http.cli._errors import CommandFailed, failure, run
 from lana_http.settings import HttpSettings
 
@@ -53,10 +53,10 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     settings, http = load_settings()
     address, listen = host or http.host, port or http.port
     ensure_free(address, listen)
-    key = None if http.jwt_secret else key_file(settings.database_url)
+    key = None if http.jwt_secret else key_file(settings.database.url)
     new_key = key if key is not None and not key.exists() else None
     try:
-        signing_secret(http.jwt_secret, settings.database_url)
+        signing_secret(http.jwt_secret, settings.database.url)
         migrate_database(settings)
     except Exception as error:
         raise failure(error) from None

@@ -22,8 +22,8 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import SkipValidation
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
+from lana_adapters.events_stream import EventStream
 from lana_adapters.messaging.codec import encode_body
-from lana_adapters.redis.stream import EventStream
 from lana_core.app import Lana
 from lana_core.domain.events import DomainEvent
 from lana_core.domain.policy import Action, Resource, is_allowed

@@ -19,7 +19,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Stream
 
-from lana_adapters.redis.stream import EventStream
+from lana_adapters.events_stream import EventStream
 from lana_core.app import Lana
 from lana_core.domain.customer_csv import UnknownColumns
 from lana_core.domain.events import DomainEvent

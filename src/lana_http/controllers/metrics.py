@@ -26,7 +26,7 @@ class MetricsController(Controller):
     @get("/", opt={"exclude_from_auth": True}, include_in_schema=False)
     async def scrape(self, request: Request[Any, Any, Any]) -> Response[str]:
         """Every metric, rendered now; 401 without the configured token (or with none configured)."""
-        expected = runtime_of(request).services.settings.metrics_token
+        expected = runtime_of(request).services.settings.telemetry.metrics_token
         if not expected or not bearer_matches(request.headers.get("authorization", ""), expected):
             return Response(
                 "a metrics token is required\n",

@@ -64,7 +64,7 @@ def web_auth(connection: Connection) -> WebAuth:
     auth = state.get(WEB_AUTH_KEY)
     if auth is None:
         runtime = runtime_of(connection)
-        secret = signing_secret(runtime.http.jwt_secret, runtime.services.settings.database_url)
+        secret = signing_secret(runtime.http.jwt_secret, runtime.services.settings.database.url)
         lifetime = timedelta(seconds=runtime.http.refresh_token_ttl_seconds)
         auth = WebAuth(secret, lana=runtime.lana, clock=runtime.services.clock, lifetime=lifetime)
         state[WEB_AUTH_KEY] = auth

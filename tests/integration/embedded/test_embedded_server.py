@@ -20,7 +20,7 @@ from tests.support import FAST_HASHER
 @pytest.fixture
 def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     monkeypatch.delenv("LANA_BROKER_URL", raising=False)
-    return Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'lana.db'}")
+    return Settings.from_env({"LANA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'lana.db'}"})
 
 
 async def test_a_created_customer_reaches_its_tenants_watchers_and_no_other(settings: Settings) -> None:

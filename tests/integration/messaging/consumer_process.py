@@ -7,12 +7,12 @@ python -m tests.integration.messaging.consumer_process
 from __future__ import annotations
 
 import logging
-import os
 
-from lana_adapters.messaging.runtime import run_consumer, run_until_signalled
-from lana_adapters.messaging.settings import MessagingSettings
+from lana_adapters.container import container_for
+from lana_adapters.messaging.runtime import consumer_process, run_until_signalled
+from lana_adapters.settings import Settings
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.WARNING)
-    settings = MessagingSettings.from_env(os.environ)
-    run_until_signalled(lambda stop: run_consumer(settings, stop))
+    settings = Settings.from_env()
+    run_until_signalled(lambda stop: consumer_process(container_for(settings), stop))

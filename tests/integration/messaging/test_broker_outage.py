@@ -66,12 +66,17 @@ async def test_writes_succeed_while_the_broker_is_down_and_the_backlog_drains_af
     queue = await asyncio.to_thread(bind, messaging, "#")
     with BrokerProxy(messaging.broker_url) as proxy:
         monkeypatch.setenv("LANA_BROKER_URL", proxy.url)  # the app relays through the broker, not in-process
-        settings = evolve(messaging, broker_url=proxy.url, database_url=database_url, relay_lease_seconds=0.5)
+        settings = evolve(messaging, broker_url=proxy.url, relay_lease_seconds=0.5)
         relay = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             "tests.integration.messaging.relay_process",
-            env={**os.environ, **settings.as_env(), "PYTHONPATH": str(ROOT)},
+            env={
+                **os.environ,
+                **settings.as_env(),
+                "LANA_DATABASE_URL": database_url,
+                "PYTHONPATH": str(ROOT),
+            },
             cwd=ROOT,
         )
         try:

@@ -61,8 +61,13 @@ class SlowCalls:
 
 
 class ConsumerProcess:
-    def __init__(self, settings: MessagingSettings) -> None:
-        self._env = {**os.environ, **settings.as_env(), "PYTHONPATH": str(ROOT)}
+    def __init__(self, settings: MessagingSettings, database_url: str) -> None:
+        self._env = {
+            **os.environ,
+            **settings.as_env(),
+            "LANA_DATABASE_URL": database_url,
+            "PYTHONPATH": str(ROOT),
+        }
         self._process: asyncio.subprocess.Process | None = None
 
     async def start(self) -> None:
@@ -119,13 +124,12 @@ async def test_a_consumer_killed_mid_call_applies_each_event_once(
     receiver.script("/hook", calls)
     settings = evolve(
         messaging,
-        database_url=database_url,
         webhook_routes=(WebhookRoute("#", receiver.url("/hook")),),
         webhook_timeout_seconds=5,
         lanes=2,
         max_attempts=20,
     )
-    consumer = ConsumerProcess(settings)
+    consumer = ConsumerProcess(settings, database_url)
     await consumer.start()
     await _queue_declared(settings)
     sent = [event(type=CUSTOMER_UPDATED) for _ in range(EVENTS)]

@@ -45,9 +45,7 @@ CUSTOMERS = 30
 LATE_SECONDS = 10.0
 
 
-def _default_settings(
-    messaging: MessagingSettings, receiver: Receiver, database_url: str
-) -> MessagingSettings:
+def _default_settings(messaging: MessagingSettings, receiver: Receiver) -> MessagingSettings:
     """The shipped settings but for the test's own broker names and the receiver's address."""
     defaults = MessagingSettings()
     [shipped] = parse_routes(DEFAULT_ROUTES)
@@ -56,7 +54,6 @@ def _default_settings(
         broker_url=messaging.broker_url,
         exchange=messaging.exchange,
         queue=messaging.queue,
-        database_url=database_url,
         webhook_routes=(evolve(shipped, url=receiver.url("/webhook/high-value-customer")),),
     )
 
@@ -67,7 +64,7 @@ async def test_with_the_shipped_routes_nothing_dies_and_high_value_customers_arr
 ) -> None:
     assert backend.database_url is not None
     assert backend.engine is not None
-    settings = _default_settings(messaging, receiver, backend.database_url)
+    settings = _default_settings(messaging, receiver)
     admin = await make_tenant(backend.kernel)
     create, update = CreateCustomerHandler(backend.kernel), UpdateCustomerHandler(backend.kernel)
     status = ChangeCustomerStatusHandler(backend.kernel)

@@ -45,19 +45,18 @@ BOUND_SECONDS = 6.0  # generous: the settings aim at 2 s; the old ones took 10 t
 HELD = 40
 
 
-def shipped(messaging: MessagingSettings, database_url: str, **changes: Any) -> MessagingSettings:
+def shipped(messaging: MessagingSettings, **changes: Any) -> MessagingSettings:
     """The default settings (lease, backoff, retries, timeouts) on this test's exchange and queue."""
     values: dict[str, Any] = {
         "broker_url": messaging.broker_url,
         "exchange": messaging.exchange,
         "queue": messaging.queue,
-        "database_url": database_url,
     }
     return evolve(MessagingSettings(), **{**values, **changes})
 
 
-def worker_env(settings: MessagingSettings) -> dict[str, str]:
-    return {**settings.as_env(), "LANA_LOG_FORMAT": "json"}
+def worker_env(settings: MessagingSettings, database_url: str) -> dict[str, str]:
+    return {**settings.as_env(), "LANA_DATABASE_URL": database_url, "LANA_LOG_FORMAT": "json"}
 
 
 async def _write(kernel: Kernel, tenant_id: UUID, count: int) -> list[DomainEvent]:
@@ -109,12 +108,14 @@ async def test_a_new_relay_publishes_at_once_and_a_killed_ones_rows_within_a_lea
         admin = await make_tenant(backend.kernel)
         with BrokerProxy(messaging.broker_url) as proxy:
             proxy.down()  # the first relay claims a batch and keeps it while it fails to publish
-            first = shipped(messaging, backend.database_url, broker_url=proxy.url)
-            second = shipped(messaging, backend.database_url)
-            async with lana(["relay"], worker_env(first), tmp_path / "first.log") as doomed:
+            first = shipped(messaging, broker_url=proxy.url)
+            second = shipped(messaging)
+            async with lana(
+                ["relay"], worker_env(first, backend.database_url), tmp_path / "first.log"
+            ) as doomed:
                 held = await _write(backend.kernel, admin.tenant_id, HELD)
                 await _seconds_until(lambda: _leased(backend), within=60)
-                async with _started_relay(second, tmp_path / "second.log") as started:
+                async with _started_relay(second, backend.database_url, tmp_path / "second.log") as started:
                     fresh_after, kept, held_after = await _kill_the_first(backend, doomed, held)
                     await until_drained(backend.store)
     figures = {
@@ -144,10 +145,12 @@ async def _kill_the_first(
 
 
 @asynccontextmanager
-async def _started_relay(settings: MessagingSettings, log: Path) -> AsyncIterator[Callable[[], float]]:
+async def _started_relay(
+    settings: MessagingSettings, database_url: str, log: Path
+) -> AsyncIterator[Callable[[], float]]:
     """A ``lana relay`` that has logged its start; yields how long that took."""
     spawned = time.monotonic()
-    async with lana(["relay"], worker_env(settings), log):
+    async with lana(["relay"], worker_env(settings, database_url), log):
         await until(lambda: _logged(log, "relay started"), within=60)
         took = time.monotonic() - spawned
         yield lambda: took
@@ -180,7 +183,7 @@ async def _outage(messaging: MessagingSettings, receiver: Receiver, tmp_path: Pa
         assert backend.database_url is not None
         admin = await make_tenant(backend.kernel)
         with BrokerProxy(messaging.broker_url) as proxy:
-            relay = shipped(messaging, backend.database_url, broker_url=proxy.url)
+            relay = shipped(messaging, broker_url=proxy.url)
             # Two consumers, each on its own queue: each gets a copy of every event, and each
             # backs off on its own, so a pause left by either shows.
             consumers = [
@@ -192,9 +195,9 @@ async def _outage(messaging: MessagingSettings, receiver: Receiver, tmp_path: Pa
                 for n in range(2)
             ]
             async with (
-                lana(["consume"], worker_env(consumers[0]), tmp_path / "consumer0.log"),
-                lana(["consume"], worker_env(consumers[1]), tmp_path / "consumer1.log"),
-                lana(["relay"], worker_env(relay), tmp_path / "relay.log"),
+                lana(["consume"], worker_env(consumers[0], backend.database_url), tmp_path / "consumer0.log"),
+                lana(["consume"], worker_env(consumers[1], backend.database_url), tmp_path / "consumer1.log"),
+                lana(["relay"], worker_env(relay, backend.database_url), tmp_path / "relay.log"),
             ):
                 for consumer in consumers:
                     await _until_declared(consumer)

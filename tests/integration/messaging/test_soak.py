@@ -65,11 +65,21 @@ class Chaos:
     """Kills the relay process at random moments (SIGKILL: no clean stop) and drops connections."""
 
     def __init__(
-        self, settings: MessagingSettings, store: OutboxRelayStore, rng: random.Random, directory: Path
+        self,
+        settings: MessagingSettings,
+        database_url: str,
+        store: OutboxRelayStore,
+        rng: random.Random,
+        directory: Path,
     ) -> None:
         self._store = store
         self._directory = directory
-        self._env = {**os.environ, **settings.as_env(), "PYTHONPATH": str(ROOT)}
+        self._env = {
+            **os.environ,
+            **settings.as_env(),
+            "LANA_DATABASE_URL": database_url,
+            "PYTHONPATH": str(ROOT),
+        }
         self._rng = rng
         self._relay: asyncio.subprocess.Process | None = None
         self._heartbeat: Path | None = None
@@ -138,7 +148,6 @@ async def test_crash_soak_loses_nothing_and_applies_each_event_once_in_order(
     assert backend.database_url is not None
     settings = evolve(
         messaging,
-        database_url=backend.database_url,
         webhook_routes=(WebhookRoute("#", receiver.url()),),
         relay_lease_seconds=0.5,
         relay_poll_seconds=0.05,
@@ -151,7 +160,7 @@ async def test_crash_soak_loses_nothing_and_applies_each_event_once_in_order(
     admin = await make_tenant(backend.kernel)
     async with SqlInbox(backend.engine) as inbox:
         consumer = WebhookConsumer(settings, inbox)
-        chaos = Chaos(settings, backend.store, rng, tmp_path)
+        chaos = Chaos(settings, backend.database_url, backend.store, rng, tmp_path)
         async with running(consumer):
             await until(lambda: consumer.stats.sessions >= 1)
             await chaos.start_relay()

@@ -82,8 +82,14 @@ class Chaos:
         receiver: DeduplicatingReceiver,
         rng: random.Random,
         directory: Path,
+        database_url: str,
     ) -> None:
-        self._env = {**os.environ, **settings.as_env(), "PYTHONPATH": str(ROOT)}
+        self._env = {
+            **os.environ,
+            **settings.as_env(),
+            "LANA_DATABASE_URL": database_url,
+            "PYTHONPATH": str(ROOT),
+        }
         self._directory = directory
         self._heartbeat: Path | None = None
         self._receiver = receiver
@@ -144,7 +150,6 @@ async def test_subscription_soak_loses_nothing_and_applies_each_event_once_in_or
     assert backend.database_url is not None
     settings = evolve(
         messaging,
-        database_url=backend.database_url,
         webhook_routes=(),
         webhook_subscriptions=True,
         webhook_allow_private=True,
@@ -158,7 +163,7 @@ async def test_subscription_soak_loses_nothing_and_applies_each_event_once_in_or
     wanted = CreateWebhook(url=receiver.url("/subscription"), event_types=["customer.*"])
     deduplicating.secret = (await lana.create_webhook(admin, wanted)).secret
     rng = random.Random(11)
-    chaos = Chaos(settings, deduplicating, rng, tmp_path)
+    chaos = Chaos(settings, deduplicating, rng, tmp_path, backend.database_url)
     stop, delivered = asyncio.Event(), asyncio.Event()
     relay = asyncio.create_task(run_relay(settings, stop, store=backend.store))
     await chaos.start_worker()

@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 from attrs import evolve
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from lana_adapters.messaging.runtime import run_consumer, run_relay
+from lana_adapters.messaging.inbox import SqlInbox
+from lana_adapters.messaging.runtime import SubscriptionDatabase, run_consumer, run_relay
 from lana_adapters.messaging.settings import MessagingSettings
-from lana_adapters.sql import SqlSettings, create_engine_from
+from lana_adapters.sql import SqlOutboxRelayStore, SqlSettings, create_engine_from
 from lana_adapters.sql.uow import SqlUnitOfWorkFactory
 from lana_core.app import Lana
 from lana_core.domain import webhook_signing
@@ -35,8 +37,6 @@ pytestmark = pytest.mark.rabbitmq
 async def settings(messaging: MessagingSettings, tmp_path: Path) -> MessagingSettings:
     return evolve(
         messaging,
-        database_url=sqlite_database(tmp_path),
-        database_relay_role=None,
         webhook_routes=(),
         webhook_subscriptions=True,
         webhook_allow_private=True,
@@ -45,14 +45,21 @@ async def settings(messaging: MessagingSettings, tmp_path: Path) -> MessagingSet
 
 
 @pytest.fixture
-async def kernel(settings: MessagingSettings) -> AsyncIterator[Kernel]:
-    engine = create_engine_from(SqlSettings(url=settings.database_url))
-    yield Kernel(uow=SqlUnitOfWorkFactory(engine), clock=SystemClock(), ids=TimeOrderedIds(), cache=NoCache())
+async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine_from(SqlSettings(url=sqlite_database(tmp_path)))
+    yield engine
     await engine.dispose()
 
 
+@pytest.fixture
+def kernel(engine: AsyncEngine) -> Kernel:
+    return Kernel(
+        uow=SqlUnitOfWorkFactory(engine), clock=SystemClock(), ids=TimeOrderedIds(), cache=NoCache()
+    )
+
+
 async def test_a_committed_change_reaches_the_subscriptions_that_want_it_signed(
-    settings: MessagingSettings, kernel: Kernel, receiver: Receiver
+    settings: MessagingSettings, engine: AsyncEngine, kernel: Kernel, receiver: Receiver
 ) -> None:
     lana = Lana(kernel, hasher=FAST_HASHER, webhook_urls_may_be_private=True)
     admin = await make_tenant(kernel)
@@ -60,18 +67,23 @@ async def test_a_committed_change_reaches_the_subscriptions_that_want_it_signed(
         admin, CreateWebhook(url=receiver.url("/high"), event_types=["customer.*"], filters=["value = high"])
     )
     stop = asyncio.Event()
-    workers = [
-        asyncio.create_task(run_relay(settings, stop)),
-        asyncio.create_task(run_consumer(settings, stop)),
-    ]
-    try:
-        wanted = await lana.create_customer(admin, CreateCustomer(name="Grace", value=CustomerValue.HIGH))
-        await lana.create_customer(admin, CreateCustomer(name="Bob", value=CustomerValue.LOW))
-        await asyncio.to_thread(receiver.wait_for, 1, 15, "/high")
-        await asyncio.sleep(0.5)  # time for a wrong delivery to arrive, had there been one
-    finally:
-        stop.set()
-        await asyncio.gather(*workers)
+    async with SqlInbox(engine) as inbox:
+        workers = [
+            asyncio.create_task(run_relay(settings, stop, store=SqlOutboxRelayStore(engine, role=None))),
+            asyncio.create_task(
+                run_consumer(
+                    settings, stop, inbox=inbox, subscriptions=SubscriptionDatabase(engine, relay_role=None)
+                )
+            ),
+        ]
+        try:
+            wanted = await lana.create_customer(admin, CreateCustomer(name="Grace", value=CustomerValue.HIGH))
+            await lana.create_customer(admin, CreateCustomer(name="Bob", value=CustomerValue.LOW))
+            await asyncio.to_thread(receiver.wait_for, 1, 15, "/high")
+            await asyncio.sleep(0.5)  # time for a wrong delivery to arrive, had there been one
+        finally:
+            stop.set()
+            await asyncio.gather(*workers)
     [request] = [r for r in receiver.received if r.path == "/high"]
     assert request.document()["aggregate_id"] == str(wanted.id)
     assert webhook_signing.verify(high.secret, request.headers, request.body, now=time.time())

@@ -83,7 +83,9 @@ async def test_a_process_logging_at_info_writes_one_line_per_failed_call_and_non
         None,
     )
     buffer = io.StringIO()
-    handler = configure_logging(Settings(log_format="text", log_level="INFO"), stream=buffer)
+    handler = configure_logging(
+        Settings.from_env({"LANA_LOG_FORMAT": "text", "LANA_LOG_LEVEL": "INFO"}), stream=buffer
+    )
     try:
         await delivery(event(), b"{}", 1)
         with pytest.raises(Transient):

@@ -46,7 +46,9 @@ def database_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def app(database_url: str, spans: InMemorySpanExporter) -> Litestar:
-    settings = Settings(database_url=database_url, metrics_token=METRICS_TOKEN, log_format="json")
+    settings = Settings.from_env(
+        {"LANA_DATABASE_URL": database_url, "LANA_METRICS_TOKEN": METRICS_TOKEN, "LANA_LOG_FORMAT": "json"}
+    )
     # The tests relay the outbox through kombu themselves.
     return create_app(make_container(settings, embedded_relay=False), http_settings())
 

@@ -41,10 +41,10 @@ async def test_a_dead_lettered_message_shows_in_the_dlq_size_and_the_delivery_co
 def test_the_api_reads_the_dlq_only_from_a_real_broker() -> None:
     for environ in ({}, {"LANA_BROKER_URL": "memory://"}):
         metrics = LanaMetrics()
-        with dead_letter_gauge(environ, metrics):
+        with dead_letter_gauge(MessagingSettings.from_env(environ), metrics):
             assert metrics.registry.collectors == ()
     metrics = LanaMetrics()
-    with dead_letter_gauge({"LANA_BROKER_URL": "amqp://lana@rabbitmq//"}, metrics):
+    with dead_letter_gauge(MessagingSettings(broker_url="amqp://lana@rabbitmq//"), metrics):
         during = metrics.registry.collectors
     assert len(during) == 1
     assert metrics.registry.collectors == ()

@@ -26,7 +26,9 @@ API_KEY = "sk-proj-abcdefghijklmnop1234"
 @pytest.fixture
 def captured() -> Iterator[io.StringIO]:
     buffer = io.StringIO()
-    handler = configure_logging(Settings(log_format="json", log_level="DEBUG"), stream=buffer)
+    handler = configure_logging(
+        Settings.from_env({"LANA_LOG_FORMAT": "json", "LANA_LOG_LEVEL": "DEBUG"}), stream=buffer
+    )
     yield buffer
     logging.getLogger().removeHandler(handler)
 
@@ -78,7 +80,7 @@ def test_text_logs_on_a_terminal_are_coloured_and_a_bad_format_is_refused() -> N
             return True
 
     terminal = Terminal()
-    handler = configure_logging(Settings(log_format="auto"), stream=terminal)
+    handler = configure_logging(Settings.from_env({"LANA_LOG_FORMAT": "auto"}), stream=terminal)
     try:
         logging.getLogger("lana.test").warning("token=abc123secret")
     finally:
@@ -87,14 +89,14 @@ def test_text_logs_on_a_terminal_are_coloured_and_a_bad_format_is_refused() -> N
     assert line.startswith("\x1b[33m")
     assert "WARNING lana.test token=[REDACTED]" in line
     with pytest.raises(ValueError, match="LANA_LOG_FORMAT"):
-        configure_logging(Settings(log_format="xml"))
+        configure_logging(Settings.from_env({"LANA_LOG_FORMAT": "xml"}))
 
 
 @pytest.mark.parametrize("access_log", [True, False])
 async def test_each_request_gets_one_access_line_unless_they_are_switched_off(
     database_url: str, access_log: bool
 ) -> None:
-    settings = Settings(database_url=database_url, log_format="json")
+    settings = Settings.from_env({"LANA_DATABASE_URL": database_url, "LANA_LOG_FORMAT": "json"})
     app = create_app(make_container(settings, embedded_relay=False), http_settings(access_log=access_log))
     async with AsyncTestClient(app) as client:
         buffer = io.StringIO()

@@ -124,7 +124,9 @@ class _BrokenCache:
 @pytest.fixture
 async def broken_cache_client(database_url: str) -> AsyncIterator[AsyncTestClient[Litestar]]:
     """The API on a cache that raises, so cached reads answer 500."""
-    settings = Settings(database_url=database_url, metrics_token=METRICS_TOKEN, log_format="json")
+    settings = Settings.from_env(
+        {"LANA_DATABASE_URL": database_url, "LANA_METRICS_TOKEN": METRICS_TOKEN, "LANA_LOG_FORMAT": "json"}
+    )
     container = make_container(settings, embedded_relay=False)
     container.cache.override(providers.Object(_BrokenCache()))
     async with AsyncTestClient(create_app(container, http_settings())) as client:
@@ -216,7 +218,9 @@ async def test_client_errors_are_counted_per_route_with_their_real_status(
 @pytest.fixture
 async def down_model_client(database_url: str) -> AsyncIterator[AsyncTestClient[Litestar]]:
     """The API with a model that always refuses, counted like the configured one is."""
-    settings = Settings(database_url=database_url, metrics_token=METRICS_TOKEN, log_format="json")
+    settings = Settings.from_env(
+        {"LANA_DATABASE_URL": database_url, "LANA_METRICS_TOKEN": METRICS_TOKEN, "LANA_LOG_FORMAT": "json"}
+    )
     container = make_container(settings, embedded_relay=False)
     container.insight_model.override(providers.Object(CountingModel(_DownModel(), container.metrics())))
     async with AsyncTestClient(create_app(container, http_settings())) as client:

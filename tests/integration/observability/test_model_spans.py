@@ -37,12 +37,14 @@ async def client(
     database_url: str, server: FakeChatServer, spans: InMemorySpanExporter
 ) -> AsyncIterator[AsyncTestClient[Litestar]]:
     """The API asking the fake chat server for insights, once per call (no retries)."""
-    settings = Settings(
-        database_url=database_url,
-        openai_api_key="test-key",
-        openai_base_url=server.base_url,
-        openai_model=REQUESTED_MODEL,
-        openai_max_retries=0,
+    settings = Settings.from_env(
+        {
+            "LANA_DATABASE_URL": database_url,
+            "LANA_OPENAI_API_KEY": "test-key",
+            "LANA_OPENAI_BASE_URL": server.base_url,
+            "LANA_OPENAI_MODEL": REQUESTED_MODEL,
+            "LANA_OPENAI_MAX_RETRIES": "0",
+        }
     )
     container = make_container(settings, embedded_relay=False)
     async with AsyncTestClient(create_app(container, http_settings())) as client:

@@ -33,7 +33,13 @@ def redis_prefix(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 @pytest.fixture
 async def served(redis_prefix: str, spans: InMemorySpanExporter) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    settings = Settings(database_url=postgres_database(), redis_url=os.environ["LANA_TEST_REDIS_URL"])
+    settings = Settings.from_env(
+        {
+            **os.environ,
+            "LANA_DATABASE_URL": postgres_database(),
+            "LANA_REDIS_URL": os.environ["LANA_TEST_REDIS_URL"],
+        }
+    )
     container = make_container(settings, embedded_relay=False)
     async with AsyncTestClient(create_app(container, http_settings())) as client:
         yield client

@@ -54,7 +54,6 @@ async def test_a_customer_creation_is_one_trace_from_the_request_to_the_webhook(
     unique = uuid.uuid4().hex[:8]
     with Receiver() as receiver:
         settings = MessagingSettings(
-            database_url=database_url,
             exchange=f"test.otel.{unique}",
             queue=f"test.otel.{unique}.n8n",
             webhook_routes=(WebhookRoute("customer.created", receiver.url("/hook")),),

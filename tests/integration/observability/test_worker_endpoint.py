@@ -124,7 +124,7 @@ def test_the_endpoint_is_off_unless_a_port_is_set() -> None:
     )
     assert options == EndpointOptions(host="0.0.0.0", port=9100, stale_after_seconds=90.0, token=TOKEN)
     with pytest.raises(ValueError, match="port"):
-        EndpointOptions.of(Settings(worker_metrics_port=70_000))
+        EndpointOptions.of(Settings.from_env({"LANA_WORKER_METRICS_PORT": "70000"}))
 
 
 @pytest.fixture

@@ -14,8 +14,11 @@ import httpx
 import pytest
 from attrs import evolve
 
-from lana_adapters.messaging.runtime import run_consumer, run_relay
+from lana_adapters.container import Container, container_for
+from lana_adapters.messaging.runtime import consumer_process, relay_process
 from lana_adapters.messaging.settings import MessagingSettings, WebhookRoute
+from lana_adapters.settings import Settings
+from lana_adapters.sql import SqlSettings
 from lana_adapters.telemetry.exposition import EndpointOptions
 from lana_core.domain.events import CUSTOMER_UPDATED
 from lana_core.usecases.customers import CreateCustomer, CreateCustomerHandler
@@ -40,9 +43,14 @@ async def messaging() -> AsyncIterator[MessagingSettings]:
     for reason in (rabbitmq_unavailable(), postgres_unavailable()):
         if reason is not None:
             pytest.skip(reason)
-    settings = unique_settings(os.environ["LANA_TEST_RABBITMQ_URL"], database_url=postgres_database())
+    settings = unique_settings(os.environ["LANA_TEST_RABBITMQ_URL"])
     yield settings
     await asyncio.to_thread(delete, settings)
+
+
+def _on_postgres(messaging: MessagingSettings) -> Container:
+    """The composition root of a worker on the test database, as `lana relay` and `lana consume` build it."""
+    return container_for(Settings(database=SqlSettings(url=postgres_database()), messaging=messaging))
 
 
 def _free_port() -> int:
@@ -110,7 +118,9 @@ async def test_the_consumer_serves_its_deliveries_retries_and_dlq_size(messaging
                 WebhookRoute("#", receiver.url("/hook")),
             ),
         )
-        async with worker(lambda stop, endpoint: run_consumer(settings, stop, endpoint=endpoint)) as (
+        async with worker(
+            lambda stop, endpoint: consumer_process(_on_postgres(settings), stop, endpoint=endpoint)
+        ) as (
             scraper,
             task,
         ):
@@ -141,7 +151,9 @@ async def test_the_relay_serves_the_outbox_lag_and_dead_rows(messaging: Messagin
         with BrokerProxy(messaging.broker_url) as proxy:
             proxy.down()
             settings = evolve(messaging, broker_url=proxy.url)
-            async with worker(lambda stop, endpoint: run_relay(settings, stop, endpoint=endpoint)) as (
+            async with worker(
+                lambda stop, endpoint: relay_process(_on_postgres(settings), stop, endpoint=endpoint)
+            ) as (
                 scraper,
                 task,
             ):

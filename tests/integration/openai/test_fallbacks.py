@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from dependency_injector import providers
 
-from lana_adapters.container import Container, open_insight_model
+from lana_adapters.container import Container, container_for, resolve, stop
 from lana_adapters.openai import OpenAISettings
 from lana_adapters.openai.parsing import MAX_BODY_BYTES
 from lana_adapters.settings import Settings
@@ -168,11 +168,11 @@ async def configured_model(server: FakeChatServer) -> AsyncIterator[InsightModel
         "LANA_OPENAI_BASE_URL": server.base_url,
         "LANA_OPENAI_MAX_OUTPUT_TOKENS": "300",
     }
-    generator = open_insight_model(Settings.from_env(env))
-    model = await anext(generator)
+    container = container_for(Settings.from_env(env))  # as every process builds its model
+    model = await resolve(container.insight_model)
     assert model is not None
     yield model
-    await generator.aclose()
+    await stop(container)
 
 
 async def test_the_configured_max_output_tokens_reach_the_server(
@@ -184,13 +184,10 @@ async def test_the_configured_max_output_tokens_reach_the_server(
     assert server.requests[0].json()["max_completion_tokens"] == 300
 
 
-def test_the_application_and_the_adapter_settings_have_the_same_defaults() -> None:
-    application, adapter = Settings(), OpenAISettings(api_key="k")
-    assert application.openai_model == adapter.model
-    assert application.openai_timeout_seconds == adapter.timeout_seconds
-    assert application.openai_max_retries == adapter.max_retries == 1
-    assert application.openai_max_output_tokens == adapter.max_output_tokens
-    assert application.openai_send_contact_details == adapter.send_contact_details
+def test_the_application_reads_the_adapters_settings_with_their_defaults() -> None:
+    application = Settings.from_env({"LANA_OPENAI_API_KEY": "k"}).openai
+    assert application == OpenAISettings.from_env({"LANA_OPENAI_API_KEY": "k"})
+    assert application.max_retries == 1
 
 
 async def test_the_breaker_threshold_and_cool_down_are_settings(

@@ -3,6 +3,7 @@ and the dashboard shows it at once while its CRM figures stay cached."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from datetime import date, datetime
 from pathlib import Path
@@ -33,7 +34,9 @@ async def api(
 ) -> AsyncIterator[Api]:
     monkeypatch.setenv("LANA_REDIS_KEY_PREFIX", redis_settings.key_prefix)
     container = Container()
-    settings = Settings(database_url=sqlite_database(tmp_path), redis_url=redis_url)
+    settings = Settings.from_env(
+        {**os.environ, "LANA_DATABASE_URL": sqlite_database(tmp_path), "LANA_REDIS_URL": redis_url}
+    )
     container.settings.override(providers.Object(settings))
     container.hasher.override(providers.Object(FAST_HASHER))
     app: Litestar = create_app(container, http_settings())

@@ -19,11 +19,11 @@ from attrs import define, field
 from dependency_injector import providers
 
 from lana_adapters.container import Database
+from lana_adapters.events_stream import EventStream, InMemoryEventStream, StreamPublisher, TeePublisher
 from lana_adapters.messaging.outcome import BatchOutcome
 from lana_adapters.messaging.relay import OutboxRelay
 from lana_adapters.redis import RedisSettings, connect
 from lana_adapters.redis.pubsub import RedisEventStream
-from lana_adapters.redis.stream import EventStream, InMemoryEventStream, StreamPublisher, TeePublisher
 from lana_core.domain.events import DomainEvent
 from lana_core.memory import InMemoryOutboxRelayStore, InMemoryStore
 from lana_core.system import SystemClock

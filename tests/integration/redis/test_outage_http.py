@@ -5,6 +5,7 @@ deactivated meanwhile is refused on its next request, and readiness says "degrad
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -71,7 +72,9 @@ async def client(
     private_redis: PrivateRedis, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[AsyncTestClient[Litestar]]:
     monkeypatch.setenv("LANA_REDIS_KEY_PREFIX", unique_prefix())
-    settings = Settings(database_url=sqlite_database(tmp_path), redis_url=private_redis.url)
+    settings = Settings.from_env(
+        {**os.environ, "LANA_DATABASE_URL": sqlite_database(tmp_path), "LANA_REDIS_URL": private_redis.url}
+    )
     async with AsyncTestClient(create_app(make_container(settings), http_settings())) as client:
         yield client
 

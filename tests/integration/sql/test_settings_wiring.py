@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from lana_adapters.container import sql_settings
 from lana_adapters.settings import Settings
 
 
@@ -23,7 +22,7 @@ def test_every_database_variable_reaches_the_sql_settings() -> None:
         }
     )
 
-    sql = sql_settings(settings)
+    sql = settings.database
 
     assert (sql.url, sql.pool_size, sql.max_overflow) == ("postgresql+psycopg://lana@db/lana", 3, 1)
     assert (sql.pool_timeout_seconds, sql.connect_timeout_seconds) == (0.5, 7.0)

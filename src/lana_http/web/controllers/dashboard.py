@@ -12,7 +12,7 @@ from litestar import get
 from litestar.di import NamedDependency
 from litestar.response import ServerSentEvent, ServerSentEventMessage, Template
 
-from lana_adapters.redis.stream import EventStream
+from lana_adapters.events_stream import EventStream
 from lana_core.app import Lana
 from lana_core.domain.tenancy import TenantSettings
 from lana_core.errors import Unauthenticated, Unavailable

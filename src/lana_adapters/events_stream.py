@@ -1,5 +1,8 @@
 """Live domain events per tenant for the clients watching them (server-sent events).
 
+This module holds the stream's contract and its in-process form; with Redis, the
+fan-out across server processes is :class:`lana_adapters.redis.pubsub.RedisEventStream`.
+
 The stream is best effort and at most once: a slow client is cut off rather than allowed
 to hold memory, and an event published while Redis is down is not seen live. Clients
 reconnect and read the records they need over the API; delivery guarantees belong to the

@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lana_adapters.sql.driver import transaction_as
-from lana_adapters.sql.settings import RELAY_ROLE
 from lana_adapters.sql.tables import outbox
 from lana_adapters.telemetry.instruments import LanaMetrics, seconds_since
 
@@ -20,9 +19,12 @@ _BY_STATE = (
 )
 
 
-def outbox_collector(engine: AsyncEngine, metrics: LanaMetrics) -> Callable[[], Awaitable[None]]:
-    """A collector setting the outbox gauges from ``engine``'s outbox (every tenant's rows)."""
-    role = RELAY_ROLE if engine.dialect.name == "postgresql" else None
+def outbox_collector(
+    engine: AsyncEngine, metrics: LanaMetrics, relay_role: str | None
+) -> Callable[[], Awaitable[None]]:
+    """A collector setting the outbox gauges from ``engine``'s outbox (every tenant's rows),
+    read as ``relay_role`` (``LANA_DATABASE_RELAY_ROLE``) on PostgreSQL."""
+    role = relay_role if engine.dialect.name == "postgresql" else None
 
     async def collect() -> None:
         # The relay's role sees every tenant's rows through row-level security.
@@ -37,12 +39,12 @@ def outbox_collector(engine: AsyncEngine, metrics: LanaMetrics) -> Callable[[], 
 
 
 @contextmanager
-def outbox_gauges(engine: AsyncEngine, metrics: LanaMetrics | None) -> Iterator[None]:
+def outbox_gauges(engine: AsyncEngine, metrics: LanaMetrics | None, relay_role: str | None) -> Iterator[None]:
     """While open, each scrape of ``metrics`` reads the outbox gauges from ``engine``."""
     if metrics is None:
         yield
         return
-    collector = outbox_collector(engine, metrics)
+    collector = outbox_collector(engine, metrics, relay_role)
     metrics.registry.add_collector(collector)
     try:
         yield
