@@ -17,8 +17,8 @@ from sqlalchemy import ColumnElement, Select, bindparam, func, literal_column, s
 
 from lana_adapters.sql.prepared import Prepared
 from lana_adapters.sql.records import analytics_of, analytics_values
+from lana_adapters.sql.repository import TxRepository
 from lana_adapters.sql.tables import analytics_events
-from lana_adapters.sql.tx import Tx
 from lana_adapters.sql.writes import check_tenant, insert
 from lana_core.domain.analytics import (
     SYSTEM_EVENT_NAMES,
@@ -111,13 +111,10 @@ _TOP = {
 _USER_EVENTS = {kind: Prepared(_ranked(*_IN_WINDOW, _OF_USER, of_kind)) for kind, of_kind in _OF_KIND.items()}
 
 
-class SqlAnalyticsStore:
+class SqlAnalyticsStore(TxRepository):
     """The tenant's analytics events; every aggregate is computed by one query."""
 
-    __slots__ = ("_tx",)
-
-    def __init__(self, tx: Tx) -> None:
-        self._tx = tx
+    __slots__ = ()
 
     async def add_many(self, events: Sequence[AnalyticsEvent]) -> None:
         """Store events of this unit's tenant in one statement; raises ValueError for another

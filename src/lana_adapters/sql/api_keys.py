@@ -4,24 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 from sqlalchemy import bindparam, select, update
 
 from lana_adapters.sql.prepared import Prepared
+from lana_adapters.sql.repository import TxRepository
+from lana_adapters.sql.rows import api_key_of, api_key_values
 from lana_adapters.sql.tables import api_keys, users
-from lana_adapters.sql.tx import AnyRow, Tx
-from lana_adapters.sql.writes import add, check_tenant, insert, update_versioned, versioned_update
+from lana_adapters.sql.writes import TenantRows
 from lana_core.domain.api_keys import ApiKey, ApiKeyView
 from lana_core.domain.tenancy import Role
 
-_INSERT = insert(api_keys)
-_UPDATE = versioned_update(api_keys)
-_BY_ID = Prepared(
-    select(api_keys).where(api_keys.c.tenant_id == bindparam("tenant"), api_keys.c.id == bindparam("id")),
-    by_key=True,
-)
+_KEYS = TenantRows(api_keys, "API key", api_key_of, api_key_values)
 # What a request with a key checks (unless cached): one read by key.
 _VIEW = Prepared(
     select(api_keys, users.c.role.label("creator_role"), users.c.active.label("creator_active"))
@@ -32,22 +27,17 @@ _VIEW = Prepared(
 _ALL = select(api_keys).where(api_keys.c.tenant_id == bindparam("tenant"))
 
 
-class SqlApiKeyRepository:
+class SqlApiKeyRepository(TxRepository):
     """The API keys of the unit of work's tenant."""
 
-    __slots__ = ("_tx",)
-
-    def __init__(self, tx: Tx) -> None:
-        self._tx = tx
+    __slots__ = ()
 
     async def add(self, key: ApiKey) -> None:
         """Store a new key."""
-        check_tenant(self._tx, key.tenant_id, "API key")
-        await add(self._tx, _INSERT, _values(key))
+        await _KEYS.add(self._tx, key)
 
     async def get(self, key_id: UUID) -> ApiKey | None:
-        row = await self._tx.first(_BY_ID, {"tenant": self._tx.tenant_id, "id": key_id})
-        return None if row is None else _key_of(row)
+        return await _KEYS.get(self._tx, key_id)
 
     async def get_view(self, key_id: UUID) -> ApiKeyView | None:
         """The key with its creator's role and state, in one read; None when either is gone."""
@@ -55,13 +45,12 @@ class SqlApiKeyRepository:
         if row is None:
             return None
         return ApiKeyView(
-            key=_key_of(row), creator_role=Role(row.creator_role), creator_active=bool(row.creator_active)
+            key=api_key_of(row), creator_role=Role(row.creator_role), creator_active=bool(row.creator_active)
         )
 
     async def update(self, key: ApiKey) -> None:
         """Store ``key``; raises StaleVersion unless the stored version is ``key.version - 1``."""
-        check_tenant(self._tx, key.tenant_id, "API key")
-        await update_versioned(self._tx, _UPDATE, _values(key), "API key")
+        await _KEYS.update(self._tx, key)
 
     async def touch(self, key_id: UUID, now: datetime) -> None:
         """Set ``last_used_at``, leaving the version alone."""
@@ -73,7 +62,7 @@ class SqlApiKeyRepository:
 
     async def list_all(self) -> Sequence[ApiKey]:
         rows = await self._tx.rows(_ALL, {"tenant": self._tx.tenant_id})
-        return sorted(map(_key_of, rows), key=lambda key: (key.created_at, key.id), reverse=True)
+        return sorted(map(api_key_of, rows), key=lambda key: (key.created_at, key.id), reverse=True)
 
     async def names(self, ids: Collection[UUID]) -> Mapping[UUID, str]:
         """The names of those of ``ids`` that are the tenant's keys, in one read."""
@@ -83,35 +72,3 @@ class SqlApiKeyRepository:
             api_keys.c.tenant_id == self._tx.tenant_id, api_keys.c.id.in_(set(ids))
         )
         return {row.id: row.name for row in await self._tx.rows(statement)}
-
-
-def _values(key: ApiKey) -> dict[str, Any]:
-    return {
-        "tenant_id": key.tenant_id,
-        "id": key.id,
-        "name": key.name,
-        "role": key.role.value,
-        "secret_hash": key.secret_hash,
-        "created_by": key.created_by,
-        "created_at": key.created_at,
-        "expires_at": key.expires_at,
-        "revoked_at": key.revoked_at,
-        "last_used_at": key.last_used_at,
-        "version": key.version,
-    }
-
-
-def _key_of(row: AnyRow) -> ApiKey:
-    return ApiKey(
-        id=row.id,
-        tenant_id=row.tenant_id,
-        name=row.name,
-        role=Role(row.role),
-        secret_hash=row.secret_hash,
-        created_by=row.created_by,
-        created_at=row.created_at,
-        expires_at=row.expires_at,
-        revoked_at=row.revoked_at,
-        last_used_at=row.last_used_at,
-        version=row.version,
-    )

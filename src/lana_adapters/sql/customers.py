@@ -24,10 +24,11 @@ from lana_adapters.sql import tasks as task_rows
 from lana_adapters.sql.days import as_date, utc_day
 from lana_adapters.sql.paging import after, order_by, page_of
 from lana_adapters.sql.prepared import Prepared
+from lana_adapters.sql.repository import TxRepository
 from lana_adapters.sql.rows import customer_of, customer_values
 from lana_adapters.sql.tables import customers
 from lana_adapters.sql.tx import Features, Tx
-from lana_adapters.sql.writes import add, check_tenant, insert, update_versioned, versioned_update
+from lana_adapters.sql.writes import TenantRows
 from lana_core.domain.analytics import CustomerCounts, DayCount
 from lana_core.domain.customers import Customer, CustomerStatus, CustomerValue, CustomerView
 from lana_core.domain.duplicates import MatchKey
@@ -38,9 +39,7 @@ from lana_core.domain.queries import Archived, CustomerQuery
 c = customers.c
 _Read = Callable[[Select[Any]], Awaitable[Sequence[Any]]]
 COLUMNS = tuple(col for col in customers.c if not col.name.startswith("search_"))
-_GET = Prepared(
-    select(*COLUMNS).where(c.tenant_id == bindparam("tenant"), c.id == bindparam("id")), by_key=True
-)
+_CUSTOMERS = TenantRows(customers, "customer", customer_of, customer_values, selected=select(*COLUMNS))
 _PROJECT_STATS = project_rows.STATS.subquery("project_stats")
 _TASK_STATS = task_rows.STATS.subquery("task_stats")
 # The customer and its stats in one round trip: each stats query yields exactly one row.
@@ -54,8 +53,6 @@ _VIEW = Prepared(
     .where(c.tenant_id == bindparam("tenant"), c.id == bindparam("customer")),
     by_key=True,  # the stats count one customer's projects and tasks
 )
-_INSERT = insert(customers)
-_UPDATE = versioned_update(customers)
 _COUNTS = Prepared(
     select(c.status, c.value, func.count(), func.count(c.activated_at))
     .where(c.tenant_id == bindparam("tenant"), c.archived_at.is_(None))
@@ -69,30 +66,23 @@ _SORTS: dict[str, tuple[ColumnElement[Any], KeyKind]] = {
 }
 
 
-class SqlCustomerRepository:
+class SqlCustomerRepository(TxRepository):
     """The customers of the unit of work's tenant, archived or not."""
 
-    __slots__ = ("_tx",)
-
-    def __init__(self, tx: Tx) -> None:
-        self._tx = tx
+    __slots__ = ()
 
     async def add(self, customer: Customer) -> None:
         """Store a new customer; raises Conflict if its id or email is taken in the tenant."""
-        check_tenant(self._tx, customer.tenant_id, "customer")
-        await add(self._tx, _INSERT, customer_values(customer))
+        await _CUSTOMERS.add(self._tx, customer)
 
     async def add_many(self, batch: Sequence[Customer]) -> None:
         """Store new customers in one statement on PostgreSQL (see :meth:`Prepared.bulk`), one
         batch of inserts on SQLite; raises Conflict if any id or email is taken in the tenant
         or repeated among them."""
-        for customer in batch:
-            check_tenant(self._tx, customer.tenant_id, "customer")
-        await add(self._tx, _INSERT, [customer_values(one) for one in batch])
+        await _CUSTOMERS.add(self._tx, *batch)
 
     async def get(self, customer_id: UUID) -> Customer | None:
-        row = await self._tx.first(_GET, {"tenant": self._tx.tenant_id, "id": customer_id})
-        return None if row is None else customer_of(row)
+        return await _CUSTOMERS.get(self._tx, customer_id)
 
     async def emails_taken(self, emails: Collection[str]) -> set[str]:
         """Which of ``emails`` a customer of this tenant has, archived or not; asked in chunks
@@ -143,8 +133,7 @@ class SqlCustomerRepository:
     async def update(self, customer: Customer) -> None:
         """Store ``customer``; raises Conflict unless the stored version is ``customer.version - 1``
         or if its new email is taken."""
-        check_tenant(self._tx, customer.tenant_id, "customer")
-        await update_versioned(self._tx, _UPDATE, customer_values(customer), "customer")
+        await _CUSTOMERS.update(self._tx, customer)
 
     async def list(self, query: CustomerQuery) -> Page[Customer]:
         """Matching customers in the query's stable order, one page at a time."""

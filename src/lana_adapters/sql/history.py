@@ -20,17 +20,9 @@ from lana_adapters.sql.records import (
     interaction_of,
     interaction_values,
 )
+from lana_adapters.sql.repository import TxRepository
 from lana_adapters.sql.tables import api_keys, audit_log, insights, interactions
-from lana_adapters.sql.tx import Tx
-from lana_adapters.sql.writes import (
-    add,
-    check_tenant,
-    delete_versioned,
-    insert,
-    update_versioned,
-    versioned_delete,
-    versioned_update,
-)
+from lana_adapters.sql.writes import TenantRows, add, check_tenant, insert
 from lana_core.domain.analytics import InteractionDay, interaction_days
 from lana_core.domain.audit import AuditEntry
 from lana_core.domain.insights import Insight, InsightSource
@@ -43,15 +35,10 @@ _INTERACTIONS = select(interactions, k.name.label("api_key_name")).select_from(
     interactions.outerjoin(api_keys, (k.tenant_id == i.tenant_id) & (k.id == i.api_key_id))
 )
 _OF_CUSTOMER = (i.tenant_id == bindparam("tenant"), i.customer_id == bindparam("customer"))
-_INSERT_INTERACTION, _INSERT_INSIGHT, _INSERT_AUDIT = (
-    insert(interactions),
-    insert(insights),
-    insert(audit_log),
+_INSERT_INSIGHT, _INSERT_AUDIT = insert(insights), insert(audit_log)
+_INTERACTION_ROWS = TenantRows(
+    interactions, "interaction", interaction_of, interaction_values, selected=_INTERACTIONS
 )
-_GET_INTERACTION = Prepared(
-    _INTERACTIONS.where(i.tenant_id == bindparam("tenant"), i.id == bindparam("id")), by_key=True
-)
-_UPDATE_INTERACTION, _DELETE_INTERACTION = versioned_update(interactions), versioned_delete(interactions)
 _INTERACTION_COUNT = Prepared(select(func.count()).where(*_OF_CUSTOMER))
 _INTERACTION_COUNT_SINCE = Prepared(
     select(func.count()).where(*_OF_CUSTOMER, i.occurred_at >= bindparam("since"))
@@ -80,35 +67,25 @@ _AUDIT = Prepared(
 )
 
 
-class SqlInteractionRepository:
+class SqlInteractionRepository(TxRepository):
     """The tenant's interactions with its customers; corrected in place, deleted for good."""
 
-    __slots__ = ("_tx",)
-
-    def __init__(self, tx: Tx) -> None:
-        self._tx = tx
+    __slots__ = ()
 
     async def add(self, interaction: Interaction) -> None:
         """Store an interaction; raises ValidationError if its customer does not exist."""
-        check_tenant(self._tx, interaction.tenant_id, "interaction")
-        await add(self._tx, _INSERT_INTERACTION, interaction_values(interaction))
+        await _INTERACTION_ROWS.add(self._tx, interaction)
 
     async def get(self, interaction_id: UUID) -> Interaction | None:
-        row = await self._tx.first(_GET_INTERACTION, {"tenant": self._tx.tenant_id, "id": interaction_id})
-        return None if row is None else interaction_of(row)
+        return await _INTERACTION_ROWS.get(self._tx, interaction_id)
 
     async def update(self, interaction: Interaction) -> None:
         """Store ``interaction``; raises StaleVersion unless the stored version is one less."""
-        check_tenant(self._tx, interaction.tenant_id, "interaction")
-        values = interaction_values(interaction)
-        await update_versioned(self._tx, _UPDATE_INTERACTION, values, "interaction")
+        await _INTERACTION_ROWS.update(self._tx, interaction)
 
     async def delete(self, interaction: Interaction) -> None:
         """Delete ``interaction``; raises StaleVersion unless it is stored at its version."""
-        check_tenant(self._tx, interaction.tenant_id, "interaction")
-        await delete_versioned(
-            self._tx, _DELETE_INTERACTION, interaction.id, interaction.version, "interaction"
-        )
+        await _INTERACTION_ROWS.delete(self._tx, interaction)
 
     async def list_for_customer(self, customer_id: UUID, page: PageRequest) -> Page[Interaction]:
         """The customer's interactions, newest ``occurred_at`` first (ties: larger id first)."""
@@ -145,13 +122,10 @@ class SqlInteractionRepository:
         return interaction_days((as_date(when), kind, count) for when, kind, count in rows)
 
 
-class SqlInsightRepository:
+class SqlInsightRepository(TxRepository):
     """The tenant's stored insights."""
 
-    __slots__ = ("_tx",)
-
-    def __init__(self, tx: Tx) -> None:
-        self._tx = tx
+    __slots__ = ()
 
     async def add(self, insight: Insight) -> None:
         """Store an insight; raises ValidationError if its customer does not exist."""
@@ -178,13 +152,10 @@ class SqlInsightRepository:
         return count
 
 
-class SqlAuditLog:
+class SqlAuditLog(TxRepository):
     """The tenant's audit trail, written in the same transaction as the changes it describes."""
 
-    __slots__ = ("_tx",)
-
-    def __init__(self, tx: Tx) -> None:
-        self._tx = tx
+    __slots__ = ()
 
     async def append(self, entries: Sequence[AuditEntry]) -> None:
         for entry in entries:

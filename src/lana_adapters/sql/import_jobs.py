@@ -9,8 +9,9 @@ from uuid import UUID
 from sqlalchemy import bindparam, select
 
 from lana_adapters.sql.prepared import Prepared
+from lana_adapters.sql.repository import TxRepository
 from lana_adapters.sql.tables import import_jobs, import_refusals
-from lana_adapters.sql.tx import AnyRow, Tx
+from lana_adapters.sql.tx import AnyRow
 from lana_adapters.sql.writes import add, check_tenant, insert, update_versioned, versioned_update
 from lana_core.domain.import_jobs import ImportCounts, ImportJob, ImportRefusal, ImportStatus
 
@@ -30,13 +31,10 @@ _REFUSALS = (
 )
 
 
-class SqlImportJobRepository:
+class SqlImportJobRepository(TxRepository):
     """The import jobs of the unit of work's tenant."""
 
-    __slots__ = ("_tx",)
-
-    def __init__(self, tx: Tx) -> None:
-        self._tx = tx
+    __slots__ = ()
 
     async def add(self, job: ImportJob) -> None:
         """Store a new job."""

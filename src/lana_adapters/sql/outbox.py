@@ -20,9 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from lana_adapters.sql.prepared import Prepared
 from lana_adapters.sql.records import event_of, event_values
 from lana_adapters.sql.relaying import RelayTransactions
+from lana_adapters.sql.repository import TxRepository
 from lana_adapters.sql.settings import RELAY_ROLE
 from lana_adapters.sql.tables import outbox
-from lana_adapters.sql.tx import Tx
 from lana_adapters.sql.writes import check_tenant, insert, writable
 from lana_adapters.telemetry.context import current_trace_context
 from lana_core.domain.events import DomainEvent
@@ -69,13 +69,10 @@ _INSERT_SQLITE = Prepared(
 )
 
 
-class SqlOutbox:
+class SqlOutbox(TxRepository):
     """Stores a unit of work's events in its transaction; nothing leaves before commit."""
 
-    __slots__ = ("_tx",)
-
-    def __init__(self, tx: Tx) -> None:
-        self._tx = tx
+    __slots__ = ()
 
     async def append(self, events: Sequence[DomainEvent]) -> None:
         """Store events to publish after the transaction commits."""

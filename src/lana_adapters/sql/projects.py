@@ -11,10 +11,11 @@ from sqlalchemy import ColumnElement, and_, bindparam, func, select
 
 from lana_adapters.sql.paging import after, order_by, page_of
 from lana_adapters.sql.prepared import Prepared
+from lana_adapters.sql.repository import TxRepository
 from lana_adapters.sql.rows import project_of, project_values
 from lana_adapters.sql.tables import projects
 from lana_adapters.sql.tx import Tx
-from lana_adapters.sql.writes import add, check_tenant, insert, update_versioned, versioned_update
+from lana_adapters.sql.writes import TenantRows
 from lana_core.domain.analytics import ProjectCounts
 from lana_core.domain.pagination import KeyKind, Page
 from lana_core.domain.projects import Project, ProjectStats, ProjectStatus
@@ -22,11 +23,7 @@ from lana_core.domain.queries import ProjectQuery
 
 p = projects.c
 _LIVE = p.archived_at.is_(None)
-_GET = Prepared(
-    select(projects).where(p.tenant_id == bindparam("tenant"), p.id == bindparam("id")), by_key=True
-)
-_INSERT = insert(projects)
-_UPDATE = versioned_update(projects)
+_PROJECTS = TenantRows(projects, "project", project_of, project_values)
 _OVERDUE = and_(p.due_date < bindparam("today"), p.status != ProjectStatus.DONE.value)
 # One row, whatever the customer has: also joined into the customer view (sql/customers.py).
 STATS = select(
@@ -53,28 +50,22 @@ _SORTS: dict[str, tuple[ColumnElement[Any], KeyKind]] = {
 }
 
 
-class SqlProjectRepository:
+class SqlProjectRepository(TxRepository):
     """The projects of the unit of work's tenant; archived ones are kept but never listed or counted."""
 
-    __slots__ = ("_tx",)
-
-    def __init__(self, tx: Tx) -> None:
-        self._tx = tx
+    __slots__ = ()
 
     async def add(self, project: Project) -> None:
         """Store a new project; raises Conflict if its id exists, ValidationError if its
         customer does not."""
-        check_tenant(self._tx, project.tenant_id, "project")
-        await add(self._tx, _INSERT, project_values(project))
+        await _PROJECTS.add(self._tx, project)
 
     async def get(self, project_id: UUID) -> Project | None:
-        row = await self._tx.first(_GET, {"tenant": self._tx.tenant_id, "id": project_id})
-        return None if row is None else project_of(row)
+        return await _PROJECTS.get(self._tx, project_id)
 
     async def update(self, project: Project) -> None:
         """Store ``project``; raises Conflict unless the stored version is ``project.version - 1``."""
-        check_tenant(self._tx, project.tenant_id, "project")
-        await update_versioned(self._tx, _UPDATE, project_values(project), "project")
+        await _PROJECTS.update(self._tx, project)
 
     async def list(self, query: ProjectQuery) -> Page[Project]:
         """Live projects matching the query in its stable order; a missing due date sorts last."""

@@ -9,19 +9,14 @@ from uuid import UUID
 from sqlalchemy import bindparam, delete, or_, select
 
 from lana_adapters.sql.prepared import Prepared
+from lana_adapters.sql.repository import TxRepository
 from lana_adapters.sql.rows import session_of, session_values
 from lana_adapters.sql.tables import sessions, users
-from lana_adapters.sql.tx import Tx
-from lana_adapters.sql.writes import add, check_tenant, insert, update_versioned, versioned_update
+from lana_adapters.sql.writes import TenantRows
 from lana_core.domain.sessions import Session, SessionView
 from lana_core.domain.tenancy import Role
 
-_INSERT = insert(sessions)
-_UPDATE = versioned_update(sessions)
-_BY_ID = Prepared(
-    select(sessions).where(sessions.c.tenant_id == bindparam("tenant"), sessions.c.id == bindparam("id")),
-    by_key=True,
-)
+_SESSIONS = TenantRows(sessions, "session", session_of, session_values)
 # What every authenticated request checks (unless cached): one read by key.
 _VIEW = Prepared(
     select(
@@ -40,22 +35,17 @@ _OF_USER = select(sessions).where(
 )
 
 
-class SqlSessionRepository:
+class SqlSessionRepository(TxRepository):
     """The sessions of the unit of work's tenant."""
 
-    __slots__ = ("_tx",)
-
-    def __init__(self, tx: Tx) -> None:
-        self._tx = tx
+    __slots__ = ()
 
     async def add(self, session: Session) -> None:
         """Store a new session."""
-        check_tenant(self._tx, session.tenant_id, "session")
-        await add(self._tx, _INSERT, session_values(session))
+        await _SESSIONS.add(self._tx, session)
 
     async def get(self, session_id: UUID) -> Session | None:
-        row = await self._tx.first(_BY_ID, {"tenant": self._tx.tenant_id, "id": session_id})
-        return None if row is None else session_of(row)
+        return await _SESSIONS.get(self._tx, session_id)
 
     async def get_view(self, session_id: UUID) -> SessionView | None:
         """The session with its user's role and state, in one read; None when either is gone."""
@@ -72,8 +62,7 @@ class SqlSessionRepository:
 
     async def update(self, session: Session) -> None:
         """Store ``session``; raises StaleVersion unless the stored version is ``session.version - 1``."""
-        check_tenant(self._tx, session.tenant_id, "session")
-        await update_versioned(self._tx, _UPDATE, session_values(session), "session")
+        await _SESSIONS.update(self._tx, session)
 
     async def live_of(self, user_id: UUID, now: datetime) -> Sequence[Session]:
         rows = await self._tx.rows(_OF_USER, {"tenant": self._tx.tenant_id, "user": user_id})

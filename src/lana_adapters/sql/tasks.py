@@ -10,28 +10,18 @@ from sqlalchemy import ColumnElement, bindparam, func, select
 
 from lana_adapters.sql.paging import after, order_by, page_of
 from lana_adapters.sql.prepared import Prepared
+from lana_adapters.sql.repository import TxRepository
 from lana_adapters.sql.rows import task_of, task_values
 from lana_adapters.sql.tables import customers, projects, tasks
 from lana_adapters.sql.tx import Tx
-from lana_adapters.sql.writes import (
-    add,
-    check_tenant,
-    delete_versioned,
-    insert,
-    update_versioned,
-    versioned_delete,
-    versioned_update,
-)
+from lana_adapters.sql.writes import TenantRows
 from lana_core.domain.analytics import TaskCounts
 from lana_core.domain.pagination import Page, SortOrder
 from lana_core.domain.projects import Task, TaskStats
 from lana_core.domain.queries import TaskQuery
 
 t = tasks.c
-_GET = Prepared(select(tasks).where(t.tenant_id == bindparam("tenant"), t.id == bindparam("id")), by_key=True)
-_INSERT = insert(tasks)
-_UPDATE = versioned_update(tasks)
-_DELETE = versioned_delete(tasks)
+_TASKS = TenantRows(tasks, "task", task_of, task_values)
 # Tasks of archived projects do not count.
 # One row, whatever the customer has: also joined into the customer view (sql/customers.py).
 STATS = (
@@ -69,32 +59,25 @@ _COUNTS = Prepared(
 )
 
 
-class SqlTaskRepository:
+class SqlTaskRepository(TxRepository):
     """The tasks of the unit of work's tenant."""
 
-    __slots__ = ("_tx",)
-
-    def __init__(self, tx: Tx) -> None:
-        self._tx = tx
+    __slots__ = ()
 
     async def add(self, task: Task) -> None:
         """Store a new task; raises Conflict if its id exists, ValidationError if its project does not."""
-        check_tenant(self._tx, task.tenant_id, "task")
-        await add(self._tx, _INSERT, task_values(task))
+        await _TASKS.add(self._tx, task)
 
     async def get(self, task_id: UUID) -> Task | None:
-        row = await self._tx.first(_GET, {"tenant": self._tx.tenant_id, "id": task_id})
-        return None if row is None else task_of(row)
+        return await _TASKS.get(self._tx, task_id)
 
     async def update(self, task: Task) -> None:
         """Store ``task``; raises Conflict unless the stored version is ``task.version - 1``."""
-        check_tenant(self._tx, task.tenant_id, "task")
-        await update_versioned(self._tx, _UPDATE, task_values(task), "task")
+        await _TASKS.update(self._tx, task)
 
     async def delete(self, task: Task) -> None:
         """Delete ``task``; raises StaleVersion unless it is stored at ``task.version``."""
-        check_tenant(self._tx, task.tenant_id, "task")
-        await delete_versioned(self._tx, _DELETE, task.id, task.version, "task")
+        await _TASKS.delete(self._tx, task)
 
     async def list(self, query: TaskQuery) -> Page[Task]:
         """Matching tasks, oldest first by (created_at, id)."""

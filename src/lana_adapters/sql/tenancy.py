@@ -8,17 +8,10 @@ from sqlalchemy import bindparam, select
 
 from lana_adapters.sql.paging import after, order_by, page_of
 from lana_adapters.sql.prepared import Prepared
+from lana_adapters.sql.repository import TxRepository
 from lana_adapters.sql.rows import tenant_of, tenant_values, user_of, user_values
 from lana_adapters.sql.tables import tenants, users
-from lana_adapters.sql.tx import Tx
-from lana_adapters.sql.writes import (
-    add,
-    check_tenant,
-    insert,
-    update_versioned,
-    versioned_update,
-    writable,
-)
+from lana_adapters.sql.writes import TenantRows, add, insert, writable
 from lana_core.domain.pagination import Page, PageRequest, SortOrder
 from lana_core.domain.tenancy import Tenant, User
 from lana_core.errors import StaleVersion
@@ -32,21 +25,17 @@ _UPDATE_TENANT = Prepared(
     table=tenants,
     keys=[k for k in writable(tenants) if k not in ("id", "created_at")],
 )
-_INSERT_TENANT, _INSERT_USER = insert(tenants), insert(users)
-_USER = Prepared(select(users).where(users.c.tenant_id == bindparam("tenant"), users.c.id == bindparam("id")))
+_INSERT_TENANT = insert(tenants)
 _USER_BY_EMAIL = Prepared(
     select(users).where(users.c.tenant_id == bindparam("tenant"), users.c.email == bindparam("email"))
 )
-_UPDATE_USER = versioned_update(users)
+_USERS = TenantRows(users, "user", user_of, user_values)
 
 
-class SqlTenantRepository:
+class SqlTenantRepository(TxRepository):
     """Tenants of the whole database; the one repository not limited to its unit of work's tenant."""
 
-    __slots__ = ("_tx",)
-
-    def __init__(self, tx: Tx) -> None:
-        self._tx = tx
+    __slots__ = ()
 
     async def add(self, tenant: Tenant) -> None:
         """Store a new tenant; raises Conflict if the slug or id is taken."""
@@ -70,22 +59,17 @@ class SqlTenantRepository:
             raise StaleVersion(f"the settings of tenant {tenant.id} changed meanwhile; reload and retry")
 
 
-class SqlUserRepository:
+class SqlUserRepository(TxRepository):
     """The users of the unit of work's tenant; emails are unique within it."""
 
-    __slots__ = ("_tx",)
-
-    def __init__(self, tx: Tx) -> None:
-        self._tx = tx
+    __slots__ = ()
 
     async def add(self, user: User) -> None:
         """Store a new user; raises Conflict if the email is taken in the tenant."""
-        check_tenant(self._tx, user.tenant_id, "user")
-        await add(self._tx, _INSERT_USER, user_values(user))
+        await _USERS.add(self._tx, user)
 
     async def get(self, user_id: UUID) -> User | None:
-        row = await self._tx.first(_USER, {"tenant": self._tx.tenant_id, "id": user_id})
-        return None if row is None else user_of(row)
+        return await _USERS.get(self._tx, user_id)
 
     async def get_by_email(self, email: str) -> User | None:
         row = await self._tx.first(_USER_BY_EMAIL, {"tenant": self._tx.tenant_id, "email": email})
@@ -94,8 +78,7 @@ class SqlUserRepository:
     async def update(self, user: User) -> None:
         """Store ``user``; raises Conflict unless the stored version is ``user.version - 1``
         or if its new email is taken."""
-        check_tenant(self._tx, user.tenant_id, "user")
-        await update_versioned(self._tx, _UPDATE_USER, user_values(user), "user")
+        await _USERS.update(self._tx, user)
 
     async def list(self, page: PageRequest) -> Page[User]:
         """Users ordered by email."""

@@ -19,12 +19,14 @@ from sqlalchemy import ColumnElement, Executable, Insert, Table, bindparam, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from lana_adapters.sql.converter import reader, writer
 from lana_adapters.sql.paging import after, order_by, page_of
 from lana_adapters.sql.prepared import Prepared
 from lana_adapters.sql.relaying import RelayTransactions
+from lana_adapters.sql.repository import TxRepository
 from lana_adapters.sql.settings import RELAY_ROLE
 from lana_adapters.sql.tables import webhook_attempts, webhook_deliveries, webhook_subscriptions
-from lana_adapters.sql.tx import AnyRow, Tx
+from lana_adapters.sql.tx import AnyRow
 from lana_adapters.sql.writes import (
     add,
     check_tenant,
@@ -73,13 +75,10 @@ _DELIVERY = Prepared(
 )
 
 
-class SqlWebhookRepository:
+class SqlWebhookRepository(TxRepository):
     """The webhook subscriptions and deliveries of the unit of work's tenant."""
 
-    __slots__ = ("_tx",)
-
-    def __init__(self, tx: Tx) -> None:
-        self._tx = tx
+    __slots__ = ()
 
     async def add(self, subscription: Subscription) -> None:
         check_tenant(self._tx, subscription.tenant_id, _KIND)
@@ -257,7 +256,7 @@ class SqlWebhookDeliveryQueue:
         # delivery still at the attempt before, then log each attempt its delivery now holds.
         # A second sender's copy of an attempt updates nothing and inserts nothing (same id).
         settle = [_settled(delivery, attempt) for delivery, attempt in outcomes]
-        log = [_attempt_values(attempt) for _, attempt in outcomes]
+        log = [attempt_values(attempt) for _, attempt in outcomes]
         logged = _LOG_POSTGRES if self._transactions.postgres else _LOG_SQLITE
 
         async def run(conn: AsyncConnection) -> None:
@@ -454,36 +453,7 @@ def _delivery_values(delivery: Delivery) -> dict[str, Any]:
     }
 
 
-def attempt_of(row: AnyRow) -> DeliveryAttempt:
-    return DeliveryAttempt(
-        id=row.id,
-        tenant_id=row.tenant_id,
-        subscription_id=row.subscription_id,
-        delivery_id=row.delivery_id,
-        event_id=row.event_id,
-        number=row.number,
-        at=row.at,
-        status_code=row.status_code,
-        latency_ms=row.latency_ms,
-        response_excerpt=row.response_excerpt,
-        error=row.error,
-    )
-
-
-def _attempt_values(attempt: DeliveryAttempt) -> dict[str, Any]:
-    return {
-        "tenant_id": attempt.tenant_id,
-        "id": attempt.id,
-        "subscription_id": attempt.subscription_id,
-        "delivery_id": attempt.delivery_id,
-        "event_id": attempt.event_id,
-        "number": attempt.number,
-        "at": attempt.at,
-        "status_code": attempt.status_code,
-        "latency_ms": attempt.latency_ms,
-        "response_excerpt": attempt.response_excerpt,
-        "error": attempt.error,
-    }
+attempt_of, attempt_values = reader(DeliveryAttempt), writer(DeliveryAttempt)
 
 
 def _satisfies_the_port(queue: SqlWebhookDeliveryQueue) -> WebhookDeliveryQueue:

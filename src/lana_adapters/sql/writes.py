@@ -1,14 +1,17 @@
-"""Inserts and version-checked updates shared by the repositories, prepared once per table."""
+"""Inserts, reads by id and version-checked updates and deletes shared by the repositories,
+prepared once per table."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Generic, Protocol, TypeVar
 from uuid import UUID
 
-from sqlalchemy import Table, bindparam
+from sqlalchemy import Select, Table, bindparam, select
 
+from lana_adapters.sql.converter import Values
 from lana_adapters.sql.prepared import Prepared
-from lana_adapters.sql.tx import Tx
+from lana_adapters.sql.tx import AnyRow, Tx
 from lana_core.errors import StaleVersion
 
 # Never rewritten by an update: the row's identity and birth.
@@ -73,3 +76,71 @@ async def delete_versioned(tx: Tx, statement: Prepared, row_id: UUID, version: i
     params = {"tenant": tx.tenant_id, "id": row_id, "version": version}
     if await tx.write(statement, params) != 1:
         raise StaleVersion(f"{kind} {row_id} was changed by someone else; reload and retry")
+
+
+class TenantRecord(Protocol):
+    """A record of one tenant, stored at a version."""
+
+    @property
+    def tenant_id(self) -> UUID: ...
+
+    @property
+    def id(self) -> UUID: ...
+
+    @property
+    def version(self) -> int: ...
+
+
+R = TypeVar("R", bound=TenantRecord)
+
+
+class TenantRows(Generic[R]):
+    """One table of a tenant's versioned records: adding, reading by id, updating and
+    deleting one, by statements prepared once, for every repository of such records.
+
+    ``kind`` names the record in errors; ``selected`` is the SELECT a record is read by (all
+    the table's columns by default), to which the tenant and the id are added.
+    """
+
+    __slots__ = ("_delete", "_get", "_insert", "_read", "_update", "_write", "kind")
+
+    def __init__(
+        self,
+        table: Table,
+        kind: str,
+        read: Callable[[AnyRow], R],
+        write: Callable[[R], Values],
+        *,
+        selected: Select[Any] | None = None,
+    ) -> None:
+        self.kind = kind
+        self._read, self._write = read, write
+        self._insert = insert(table)
+        self._update, self._delete = versioned_update(table), versioned_delete(table)
+        by_id = (select(table) if selected is None else selected).where(
+            table.c.tenant_id == bindparam("tenant"), table.c.id == bindparam("id")
+        )
+        self._get = Prepared(by_id, by_key=True)
+
+    async def add(self, tx: Tx, *records: R) -> None:
+        """Insert new records, one statement for many on PostgreSQL (see
+        :meth:`Prepared.bulk`); raises Conflict if a key is taken, ValidationError if a
+        referenced record does not exist."""
+        for record in records:
+            check_tenant(tx, record.tenant_id, self.kind)
+        values = [self._write(record) for record in records]
+        await add(tx, self._insert, values[0] if len(values) == 1 else values)
+
+    async def get(self, tx: Tx, record_id: UUID) -> R | None:
+        row = await tx.first(self._get, {"tenant": tx.tenant_id, "id": record_id})
+        return None if row is None else self._read(row)
+
+    async def update(self, tx: Tx, record: R) -> None:
+        """Store ``record``; raises StaleVersion unless the stored version is the one before."""
+        check_tenant(tx, record.tenant_id, self.kind)
+        await update_versioned(tx, self._update, self._write(record), self.kind)
+
+    async def delete(self, tx: Tx, record: R) -> None:
+        """Delete ``record``; raises StaleVersion unless it is stored at its version."""
+        check_tenant(tx, record.tenant_id, self.kind)
+        await delete_versioned(tx, self._delete, record.id, record.version, self.kind)
