@@ -111,6 +111,8 @@ def render(value: Any) -> str:
     """A value as the text of its variable (what :func:`read_group` reads back)."""
     if value is None:
         return ""
+    if isinstance(value, bool):  # as an operator writes it, and as every table shows it
+        return "true" if value else "false"
     if isinstance(value, tuple):
         return ",".join(render(item) for item in value)
     return str(value)

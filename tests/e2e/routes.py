@@ -14,7 +14,7 @@ from attrs import frozen
 from lana_core.domain.policy import Action, Resource
 from tests.support import PASSWORD
 
-# No such key (or webhook subscription): an admin's revoke answers 404, anyone else's 403.
+# No such key (webhook subscription, import job): an admin's revoke answers 404, anyone else's 403.
 UNKNOWN_KEY = UUID(int=1)
 
 ANY_VERSION = {"If-Match": "*"}
@@ -54,6 +54,11 @@ def calls(ids: Ids) -> dict[str, Call]:
         "importCustomers": Call(
             "POST", "/customers/import", None, {"content-type": "text/csv"}, b"name\nImported Customer\n"
         ),
+        "startCustomerImport": Call(
+            "POST", "/customers/imports", None, {"content-type": "text/csv"}, b"name\nImported Customer\n"
+        ),
+        "getCustomerImport": Call("GET", f"/customers/imports/{UNKNOWN_KEY}"),
+        "getCustomerImportRefusals": Call("GET", f"/customers/imports/{UNKNOWN_KEY}/refused.csv"),
         "listDuplicateCustomers": Call("GET", "/customers/duplicates"),
         "mergeCustomers": Call(
             "POST", f"/customers/{c}/merge", {"merge_ids": [ids.other_customer]}, ANY_VERSION
@@ -151,6 +156,10 @@ DECISIONS: dict[str, tuple[Action, Resource, bool] | None] = {
     "createCustomersBatch": (Action.CREATE, Resource.CUSTOMER, False),
     "exportCustomers": (Action.READ, Resource.CUSTOMER, True),
     "importCustomers": (Action.CREATE, Resource.CUSTOMER, False),
+    "startCustomerImport": (Action.CREATE, Resource.CUSTOMER, False),
+    # A job is read by whoever may read customers; its rows are the tenant's import.
+    "getCustomerImport": (Action.READ, Resource.CUSTOMER, True),
+    "getCustomerImportRefusals": (Action.READ, Resource.CUSTOMER, True),
     # Finding duplicates reads every customer: only those who may change any may ask.
     "listDuplicateCustomers": (Action.UPDATE, Resource.CUSTOMER, False),
     "mergeCustomers": (Action.UPDATE, Resource.CUSTOMER, False),
