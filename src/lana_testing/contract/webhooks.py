@@ -38,6 +38,7 @@ __all__ = [
     "lana",
     "relay",
     "test_a_bad_subscription_is_refused_whole_and_nothing_is_stored",
+    "test_a_delivery_left_by_a_killed_sender_goes_out_again_first_then_its_aggregate_follows",
     "test_admins_manage_subscriptions_and_every_change_is_published_without_the_secret",
     "test_only_admins_see_or_touch_subscriptions",
     "test_the_delivery_log_and_redelivery_through_the_use_cases",
@@ -279,6 +280,26 @@ async def test_a_leased_delivery_is_hidden_until_its_lease_ends_then_claimed_aga
     assert await webhook_queue.claim(10, LEASE) == []
     clock.advance(timedelta(seconds=1))
     assert _event_ids(await webhook_queue.claim(10, LEASE)) == [event.id]
+
+
+async def test_a_delivery_left_by_a_killed_sender_goes_out_again_first_then_its_aggregate_follows(
+    kernel: Kernel, webhook_queue: WebhookDeliveryQueue, admin: Actor, clock: ManualClock
+) -> None:
+    await _drain(webhook_queue, clock)
+    subscription = await _subscribe(kernel, admin, clock)
+    aggregate = uuid4()
+    first, second = (_event(admin.tenant_id, aggregate, clock.now()) for _ in range(2))
+    for event in (first, second):
+        await _enqueue(kernel, [subscription], event, clock.now())
+    assert _event_ids(await webhook_queue.claim(10, LEASE)) == [first.id]  # then the sender is killed
+
+    clock.advance(timedelta(seconds=LEASE / 2))
+    assert await webhook_queue.claim(10, LEASE) == []  # the later event waits behind the leased one
+    clock.advance(timedelta(seconds=LEASE / 2))
+    again = await webhook_queue.claim(10, LEASE)
+    assert _event_ids(again) == [first.id]
+    await _answer(webhook_queue, again[0], clock, 200)
+    assert _event_ids(await webhook_queue.claim(10, LEASE)) == [second.id]
 
 
 async def test_a_paused_subscription_is_sent_nothing_until_it_resumes(
