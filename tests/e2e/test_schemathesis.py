@@ -82,6 +82,7 @@ CSV_CONTENT_REFUSALS = frozenset(
 # states their types and lengths, the domain the rest.
 WEBHOOK_CONTENT_REFUSALS = frozenset(
     {
+        "required",  # a URL or a list of patterns given empty: refused with the field named (422)
         "invalid_url",
         "invalid_character",
         "private_address",

@@ -15,10 +15,10 @@ from lana_core.domain.pagination import Page
 from lana_core.domain.webhooks import Delivery, DeliveryAttempt, DeliveryStatus, Subscription, WebhookFormat
 from lana_http.schemas.base import Body, Out
 
-Url = Annotated[str, Meta(min_length=1, max_length=webhook_urls.MAX_URL_LENGTH)]
+Url = Annotated[str, Meta(max_length=webhook_urls.MAX_URL_LENGTH)]
 Patterns = Annotated[
     list[Annotated[str, Meta(max_length=200)]],
-    Meta(min_length=1, max_length=webhooks.MAX_PATTERNS),
+    Meta(max_length=webhooks.MAX_PATTERNS),
     msgspec.Meta(extra_json_schema={"examples": [["customer.*", "task.completed"]]}),
 ]
 Filters = Annotated[
