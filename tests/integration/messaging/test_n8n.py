@@ -66,12 +66,11 @@ def delivery(messaging: MessagingSettings, lana_database: str, tmp_path: Path) -
         route = f"customer.created.high_value={webhook_url} format=seed"
         settings = evolve(
             messaging,
-            database_url=lana_database,
             webhook_routes=parse_routes(route),
             retry_delays_ms=RETRY_DELAYS_MS,
             max_attempts=MAX_ATTEMPTS,
         )
-        env = {**settings.as_env(), "LANA_LOG_FORMAT": "json"}
+        env = {**settings.as_env(), "LANA_DATABASE_URL": lana_database, "LANA_LOG_FORMAT": "json"}
         async with (
             lana(["relay"], env, tmp_path / "relay.log"),
             lana(["consume"], env, tmp_path / "consume.log"),
