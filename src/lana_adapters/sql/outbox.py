@@ -15,19 +15,17 @@ from uuid import UUID
 
 import attrs
 from sqlalchemy import Executable, Index, bindparam, func, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lana_adapters.sql.prepared import Prepared
 from lana_adapters.sql.records import event_of, event_values
-from lana_adapters.sql.relaying import RelayTransactions
+from lana_adapters.sql.relaying import LeasedRows
 from lana_adapters.sql.repository import TxRepository
-from lana_adapters.sql.settings import RELAY_ROLE
 from lana_adapters.sql.tables import outbox
 from lana_adapters.sql.writes import check_tenant, insert, writable
 from lana_adapters.telemetry.context import current_trace_context
 from lana_core.domain.events import DomainEvent
-from lana_core.ports import Clock, OutboxRecord, OutboxRelayStore
-from lana_core.system import SystemClock
+from lana_core.ports import OutboxRecord, OutboxRelayStore
 
 NOTIFY_CHANNEL = "lana_outbox"
 PENDING, PUBLISHED, DEAD = "pending", "published", "dead"
@@ -91,7 +89,7 @@ def _traced(event: DomainEvent) -> DomainEvent:
     return attrs.evolve(event, trace_context=carried) if carried else event
 
 
-class SqlOutboxRelayStore:
+class SqlOutboxRelayStore(LeasedRows):
     """An :class:`~lana_core.ports.OutboxRelayStore` over the ``outbox`` table of every tenant.
 
     Each call is one short transaction of :class:`~lana_adapters.sql.relaying.RelayTransactions`
@@ -100,24 +98,12 @@ class SqlOutboxRelayStore:
     retry), so it is retried once the lease ends; a dead row is never claimed again.
     """
 
-    __slots__ = ("_clock", "_transactions")
-
-    def __init__(
-        self,
-        engine: AsyncEngine,
-        clock: Clock | None = None,
-        *,
-        role: str | None = RELAY_ROLE,
-        retries: int = 3,
-    ) -> None:
-        self._transactions = RelayTransactions(engine, role, retries)
-        self._clock = clock or SystemClock()
+    __slots__ = ()
 
     async def claim(self, limit: int, lease_seconds: float) -> Sequence[OutboxRecord]:
         """Pending rows not leased by another relay, oldest first."""
-        now = self._clock.now()
         statement = _CLAIM_POSTGRES if self._transactions.postgres else _CLAIM_SQLITE
-        params = {"now": now, "until": now + timedelta(seconds=lease_seconds), "limit": limit}
+        params = self._claim_parameters(limit, lease_seconds)
 
         async def run(conn: AsyncConnection) -> list[OutboxRecord]:
             rows = sorted((await conn.execute(statement, params)).all(), key=lambda row: row.seq)

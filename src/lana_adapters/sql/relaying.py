@@ -4,6 +4,7 @@ webhook delivery worker."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -11,6 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from lana_adapters.sql.driver import transaction_as
 from lana_adapters.sql.engine import options_of
 from lana_adapters.sql.errors import DRIVER_ERRORS, is_retryable, translate
+from lana_adapters.sql.settings import RELAY_ROLE
+from lana_core.ports import Clock
+from lana_core.system import SystemClock
 
 T = TypeVar("T")
 
@@ -51,3 +55,25 @@ class RelayTransactions:
             transaction_as(conn, self._role, writers=self._writers if writes else None),
         ):
             return await work(conn)
+
+
+class LeasedRows:
+    """What the outbox relay store and the webhook delivery queue share: short transactions
+    of :class:`RelayTransactions` and claims that lease rows for a while from now."""
+
+    __slots__ = ("_clock", "_transactions")
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        clock: Clock | None = None,
+        *,
+        role: str | None = RELAY_ROLE,
+        retries: int = 3,
+    ) -> None:
+        self._transactions = RelayTransactions(engine, role, retries)
+        self._clock = clock or SystemClock()
+
+    def _claim_parameters(self, limit: int, lease_seconds: float) -> dict[str, object]:
+        now = self._clock.now()
+        return {"now": now, "until": now + timedelta(seconds=lease_seconds), "limit": limit}

@@ -10,21 +10,20 @@ subscription and aggregate remains, as the outbox relay's claim does per aggrega
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
 import attrs
 from sqlalchemy import ColumnElement, Executable, Insert, Table, bindparam, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lana_adapters.sql.converter import reader, writer
 from lana_adapters.sql.paging import after, order_by, page_of
 from lana_adapters.sql.prepared import Prepared
-from lana_adapters.sql.relaying import RelayTransactions
+from lana_adapters.sql.relaying import LeasedRows
 from lana_adapters.sql.repository import TxRepository
-from lana_adapters.sql.settings import RELAY_ROLE
 from lana_adapters.sql.tables import webhook_attempts, webhook_deliveries, webhook_subscriptions
 from lana_adapters.sql.tx import AnyRow
 from lana_adapters.sql.writes import (
@@ -47,8 +46,7 @@ from lana_core.domain.webhooks import (
     WebhookEvent,
     WebhookFormat,
 )
-from lana_core.ports import ClaimedDelivery, Clock, WebhookDeliveryQueue
-from lana_core.system import SystemClock
+from lana_core.ports import ClaimedDelivery, WebhookDeliveryQueue
 
 _KIND = "webhook subscription"
 T = TypeVar("T")
@@ -200,7 +198,7 @@ def _with_sequence(draft: Delivery, sequence: int) -> Delivery:
     return attrs.evolve(draft, sequence=sequence)
 
 
-class SqlWebhookDeliveryQueue:
+class SqlWebhookDeliveryQueue(LeasedRows):
     """A :class:`~lana_core.ports.WebhookDeliveryQueue` over the deliveries of every tenant.
 
     Each call is one short transaction of :class:`~lana_adapters.sql.relaying.RelayTransactions`
@@ -208,23 +206,11 @@ class SqlWebhookDeliveryQueue:
     another worker is claiming (``FOR UPDATE SKIP LOCKED``), so several workers can run.
     """
 
-    __slots__ = ("_clock", "_transactions")
-
-    def __init__(
-        self,
-        engine: AsyncEngine,
-        clock: Clock | None = None,
-        *,
-        role: str | None = RELAY_ROLE,
-        retries: int = 3,
-    ) -> None:
-        self._transactions = RelayTransactions(engine, role, retries)
-        self._clock = clock or SystemClock()
+    __slots__ = ()
 
     async def claim(self, limit: int, lease_seconds: float) -> Sequence[ClaimedDelivery]:
-        now = self._clock.now()
         statement = _CLAIM_POSTGRES if self._transactions.postgres else _CLAIM_SQLITE
-        params = {"now": now, "until": now + timedelta(seconds=lease_seconds), "limit": limit}
+        params = self._claim_parameters(limit, lease_seconds)
 
         async def run(conn: AsyncConnection) -> list[ClaimedDelivery]:
             claimed = sorted((await conn.execute(statement, params)).all(), key=lambda row: row.seq)
