@@ -14,7 +14,7 @@ from lana_core.domain.validation import DIGITS_PHONE_FORMAT, PhoneFormat
 from lana_core.errors import NotFound
 from lana_core.ports import ActivityCounters, Cache, Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
 from lana_core.usecases._activity import NoActivityCounters
-from lana_core.usecases._recording import Change, deletion, snapshot
+from lana_core.usecases._recording import Change, changed, deletion, snapshot
 from lana_core.usecases._unit import AfterCommit, ChangeUnit, after_commit_handlers
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "UseCase",
     "authorize_in",
     "authorize_read",
+    "changed",
     "deletion",
     "policy_settings",
     "snapshot",

@@ -22,9 +22,9 @@ from lana_core.usecases._base import (
     Kernel,
     UseCase,
     authorize_in,
+    changed,
     deletion,
     policy_settings,
-    snapshot,
 )
 from lana_core.usecases._changing import Edit, Found, change_one, plainly
 from lana_core.usecases.api_keys import acting_key
@@ -260,12 +260,4 @@ async def _delete(uow: UnitOfWork, interaction: Interaction) -> None:
 
 
 def _change(event_type: str, interaction: Interaction, before: Interaction | None) -> Change:
-    return Change(
-        event_type=event_type,
-        aggregate_type="interaction",
-        aggregate_id=interaction.id,
-        aggregate_version=interaction.version,
-        customer_id=interaction.customer_id,
-        before=None if before is None else snapshot(before),
-        after=snapshot(interaction),
-    )
+    return changed(event_type, "interaction", interaction, before, interaction.customer_id)

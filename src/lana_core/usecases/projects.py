@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any
 from uuid import UUID
 
 from attrs import evolve, frozen
@@ -18,7 +16,7 @@ from lana_core.domain.queries import ProjectQuery
 from lana_core.domain.tenancy import Actor, TenantSettings
 from lana_core.errors import ValidationError
 from lana_core.ports import UnitOfWork
-from lana_core.usecases._base import Change, Kernel, UseCase, authorize_in, policy_settings, snapshot
+from lana_core.usecases._base import Change, Kernel, UseCase, authorize_in, changed, policy_settings
 from lana_core.usecases._changing import Apply, Edit, Found, change_one, plainly
 from lana_core.usecases.customers import load_customer, owns
 from lana_core.usecases.work_access import (
@@ -255,17 +253,8 @@ async def _update(uow: UnitOfWork, project: Project) -> None:
 
 
 def _change(event_type: str, project: Project, before: Project | None) -> Change:
-    after = snapshot(project)
-    payload: Mapping[str, Any] | None = None
+    change = changed(event_type, "project", project, before, project.customer_id)
     if event_type == events.PROJECT_STATUS_CHANGED and before is not None:
-        payload = {**after, "from": before.status.value, "to": project.status.value}
-    return Change(
-        event_type=event_type,
-        aggregate_type="project",
-        aggregate_id=project.id,
-        aggregate_version=project.version,
-        customer_id=project.customer_id,
-        before=None if before is None else snapshot(before),
-        after=after,
-        payload=payload,
-    )
+        moved = {"from": before.status.value, "to": project.status.value}
+        return evolve(change, payload={**change.after, **moved})
+    return change

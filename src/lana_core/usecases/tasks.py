@@ -21,9 +21,9 @@ from lana_core.usecases._base import (
     Kernel,
     UseCase,
     authorize_in,
+    changed,
     deletion,
     policy_settings,
-    snapshot,
 )
 from lana_core.usecases._changing import Apply, Edit, Found, change_one, plainly
 from lana_core.usecases.work_access import (
@@ -271,12 +271,4 @@ async def _delete(uow: UnitOfWork, task: Task) -> None:
 
 
 def _change(event_type: str, task: Task, before: Task | None) -> Change:
-    return Change(
-        event_type=event_type,
-        aggregate_type="task",
-        aggregate_id=task.id,
-        aggregate_version=task.version,
-        customer_id=task.customer_id,
-        before=None if before is None else snapshot(before),
-        after=snapshot(task),
-    )
+    return changed(event_type, "task", task, before, task.customer_id)
