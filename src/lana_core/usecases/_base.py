@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import TypeVar
 from uuid import UUID
 
 import attrs
 from attrs import frozen
 
+from lana_core.domain.pagination import Page
 from lana_core.domain.policy import Action, Resource, authorize, depends_on_settings, settings_matter_for
 from lana_core.domain.tenancy import Actor, TenantSettings
 from lana_core.domain.validation import DIGITS_PHONE_FORMAT, PhoneFormat
@@ -24,12 +27,15 @@ __all__ = [
     "UseCase",
     "authorize_in",
     "authorize_read",
+    "counted_if",
     "changed",
     "deletion",
     "policy_settings",
     "snapshot",
     "tenant_settings",
 ]
+
+T = TypeVar("T")
 
 
 @frozen(kw_only=True)
@@ -97,6 +103,15 @@ async def authorize_read(kernel: Kernel, actor: Actor, resource: Resource) -> No
             await authorize_in(uow, actor, Action.READ, resource)
         return
     authorize(actor, Action.READ, resource, settings=_SETTINGS_UNUSED)
+
+
+async def counted_if(
+    with_total: bool, page: Awaitable[Page[T]], count: Callable[[], Awaitable[int]]
+) -> Page[T]:
+    """The page, with its ``total`` counted when the caller asked for it (counting costs a
+    query of its own)."""
+    listed = await page
+    return attrs.evolve(listed, total=await count()) if with_total else listed
 
 
 # Handed to the policy only when it will not look at them (depends_on_settings, settings_matter_for).

@@ -58,6 +58,34 @@ class Edit(Generic[E]):
     action: Action = Action.UPDATE
 
 
+def in_place(
+    event_type: str,
+    apply: Apply[E],
+    *,
+    store: Store[E],
+    record: Callable[[str, E, E], Change],
+    action: Action = Action.UPDATE,
+) -> Edit[E]:
+    """An edit whose new record ``store`` writes over the old, recorded as
+    ``record(event_type, after, before)``."""
+    return Edit(
+        apply=apply,
+        store=store,
+        change=lambda before, after: record(event_type, after, before),
+        action=action,
+    )
+
+
+def removal(store: Store[E], change: Callable[[E], Change]) -> Edit[E]:
+    """An edit that ``store`` deletes the record by, judged as a DELETE by the policy and
+    recorded as ``change(record)`` (see :func:`deletion`)."""
+    return Edit(apply=_kept, store=store, change=lambda gone, _: change(gone), action=Action.DELETE)
+
+
+async def _kept(uow: UnitOfWork, record: E, now: datetime) -> E:
+    return record
+
+
 def plainly(apply: Callable[[E, datetime], E]) -> Apply[E]:
     """An ``apply`` step that needs nothing from the unit of work."""
 

@@ -18,8 +18,16 @@ from lana_core.domain.tenancy import Actor, Role, TenantSettings
 from lana_core.domain.validation import DIGITS_PHONE_FORMAT, JsonScalar, PhoneFormat
 from lana_core.errors import Gone, NotFound, ValidationError
 from lana_core.ports import UnitOfWork
-from lana_core.usecases._base import Change, Kernel, UseCase, authorize_in, changed, policy_settings
-from lana_core.usecases._changing import Apply, Edit, Found, change_one, plainly
+from lana_core.usecases._base import (
+    Change,
+    Kernel,
+    UseCase,
+    authorize_in,
+    changed,
+    counted_if,
+    policy_settings,
+)
+from lana_core.usecases._changing import Apply, Edit, Found, change_one, in_place, plainly
 
 __all__ = [
     "UNSET",
@@ -175,10 +183,7 @@ class ListCustomersHandler(UseCase):
                 if query.owner_id not in (None, actor.user_id):
                     return Page(items=(), next_cursor=None, total=0 if with_total else None)
                 query = _with_owner(query, actor.user_id)
-            page = await uow.customers.list(query)
-            if with_total:
-                page = evolve(page, total=await uow.customers.count(query))
-            return page
+            return await counted_if(with_total, uow.customers.list(query), lambda: uow.customers.count(query))
 
 
 class UpdateCustomerHandler(UseCase):
@@ -221,13 +226,7 @@ async def change_customer(
 
 
 def _edit(event_type: str, apply: Apply[Customer], action: Action = Action.UPDATE) -> Edit[Customer]:
-    """An edit stored in place and recorded as ``event_type``."""
-    return Edit(
-        apply=apply,
-        store=_update,
-        change=lambda before, after: _change(event_type, after, before),
-        action=action,
-    )
+    return in_place(event_type, apply, store=_update, record=_change, action=action)
 
 
 async def _update(uow: UnitOfWork, customer: Customer) -> None:

@@ -23,10 +23,11 @@ from lana_core.usecases._base import (
     UseCase,
     authorize_in,
     changed,
+    counted_if,
     deletion,
     policy_settings,
 )
-from lana_core.usecases._changing import Edit, Found, change_one, plainly
+from lana_core.usecases._changing import Edit, Found, change_one, in_place, plainly, removal
 from lana_core.usecases.api_keys import acting_key
 from lana_core.usecases.customers import load_customer, owns
 from lana_core.usecases.work_access import ensure_open
@@ -153,11 +154,7 @@ class UpdateInteractionHandler(UseCase):
             command.customer_id,
             command.interaction_id,
             command.expected_version,
-            edit=Edit(
-                apply=plainly(edit),
-                store=_update,
-                change=lambda before, after: _change(events.INTERACTION_UPDATED, after, before),
-            ),
+            edit=in_place(events.INTERACTION_UPDATED, plainly(edit), store=_update, record=_change),
         )
 
 
@@ -182,11 +179,8 @@ class DeleteInteractionHandler(UseCase):
             customer_id,
             interaction_id,
             expected_version,
-            edit=Edit(
-                apply=plainly(lambda interaction, _: interaction),
-                store=_delete,
-                change=lambda gone, _: deletion(events.INTERACTION_DELETED, "interaction", gone, customer_id),
-                action=Action.DELETE,
+            edit=removal(
+                _delete, lambda gone: deletion(events.INTERACTION_DELETED, "interaction", gone, customer_id)
             ),
         )
 
@@ -209,10 +203,10 @@ class ListInteractionsHandler(UseCase):
             customer = await load_customer(uow, actor, customer_id, settings)
             owned = owns(actor, customer)
             authorize(actor, Action.READ, Resource.INTERACTION, owned=owned, settings=settings)
-            found = await uow.interactions.list_for_customer(customer_id, page or PageRequest())
-            if with_total:
-                found = evolve(found, total=await uow.interactions.count_for_customer(customer_id))
-            return found
+            found = uow.interactions.list_for_customer(customer_id, page or PageRequest())
+            return await counted_if(
+                with_total, found, lambda: uow.interactions.count_for_customer(customer_id)
+            )
 
 
 async def load_interaction(

@@ -14,17 +14,24 @@ from lana_core.domain.policy import Action, Resource, authorize
 from lana_core.domain.projects import Priority, Project, ProjectStatus
 from lana_core.domain.queries import ProjectQuery
 from lana_core.domain.tenancy import Actor, TenantSettings
-from lana_core.errors import ValidationError
 from lana_core.ports import UnitOfWork
-from lana_core.usecases._base import Change, Kernel, UseCase, authorize_in, changed, policy_settings
-from lana_core.usecases._changing import Apply, Edit, Found, change_one, plainly
+from lana_core.usecases._base import (
+    Change,
+    Kernel,
+    UseCase,
+    authorize_in,
+    changed,
+    counted_if,
+    policy_settings,
+)
+from lana_core.usecases._changing import Apply, Edit, Found, change_one, in_place, plainly
 from lana_core.usecases.customers import load_customer, owns
 from lana_core.usecases.work_access import (
     check_assignee,
+    check_listed_within,
     ensure_open,
     load_project,
     owns_project,
-    sees_only_own,
 )
 
 __all__ = [
@@ -137,16 +144,16 @@ class ListProjectsHandler(UseCase):
     async def __call__(self, actor: Actor, query: ProjectQuery, *, with_total: bool = False) -> Page[Project]:
         async with self._kernel.uow(actor.tenant_id) as uow:
             settings = await authorize_in(uow, actor, Action.READ, Resource.PROJECT, owned=True)
-            if query.customer_id is not None:
-                await load_customer(uow, actor, query.customer_id, settings)
-            elif sees_only_own(actor, settings):
-                raise ValidationError.single(
-                    "customer_id", "required", "name one of your customers to list its projects"
-                )
-            page = await uow.projects.list(query)
-            if with_total:
-                page = evolve(page, total=await uow.projects.count(query))
-            return page
+            await check_listed_within(
+                uow,
+                actor,
+                settings,
+                query.customer_id,
+                load_customer,
+                field="customer_id",
+                unnamed="name one of your customers to list its projects",
+            )
+            return await counted_if(with_total, uow.projects.list(query), lambda: uow.projects.count(query))
 
 
 class UpdateProjectHandler(UseCase):
@@ -239,13 +246,7 @@ async def _change_project(
 
 
 def _edit(event_type: str, apply: Apply[Project], action: Action = Action.UPDATE) -> Edit[Project]:
-    """An edit stored in place and recorded as ``event_type``."""
-    return Edit(
-        apply=apply,
-        store=_update,
-        change=lambda before, after: _change(event_type, after, before),
-        action=action,
-    )
+    return in_place(event_type, apply, store=_update, record=_change, action=action)
 
 
 async def _update(uow: UnitOfWork, project: Project) -> None:

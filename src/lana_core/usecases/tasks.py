@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
+from typing import ClassVar
 from uuid import UUID
 
-from attrs import evolve, frozen
+from attrs import frozen
 
 from lana_core.domain import events
 from lana_core.domain.edits import UNSET, patched
@@ -14,7 +16,6 @@ from lana_core.domain.policy import Action, Resource, authorize
 from lana_core.domain.projects import Task
 from lana_core.domain.queries import TaskQuery
 from lana_core.domain.tenancy import Actor, TenantSettings
-from lana_core.errors import ValidationError
 from lana_core.ports import UnitOfWork
 from lana_core.usecases._base import (
     Change,
@@ -22,18 +23,19 @@ from lana_core.usecases._base import (
     UseCase,
     authorize_in,
     changed,
+    counted_if,
     deletion,
     policy_settings,
 )
-from lana_core.usecases._changing import Apply, Edit, Found, change_one, plainly
+from lana_core.usecases._changing import Apply, Edit, Found, change_one, in_place, plainly, removal
 from lana_core.usecases.work_access import (
     check_assignee,
+    check_listed_within,
     ensure_open,
     load_project,
     load_task,
     owns_project,
     owns_task,
-    sees_only_own,
 )
 
 __all__ = [
@@ -142,7 +144,25 @@ class UpdateTaskHandler(UseCase):
         )
 
 
-class CompleteTaskHandler(UseCase):
+class _TaskStepHandler(UseCase):
+    """A step in a task's life that needs nothing but the task: its subclasses name the
+    ``step`` and the ``event`` it emits."""
+
+    __slots__ = ()
+    _event: ClassVar[str]
+    _step: ClassVar[Callable[[Task, datetime], Task]]
+
+    def __init_subclass__(cls, *, event: str, step: Callable[[Task, datetime], Task]) -> None:
+        super().__init_subclass__()
+        cls._event, cls._step = event, staticmethod(step)
+
+    async def __call__(self, actor: Actor, task_id: UUID, expected_version: int | None = None) -> Task:
+        kind = type(self)  # read off the class: its step is a plain function, not a method
+        edit = _edit(kind._event, plainly(kind._step))
+        return await _change_task(self._kernel, actor, task_id, expected_version, edit)
+
+
+class CompleteTaskHandler(_TaskStepHandler, event=events.TASK_COMPLETED, step=Task.complete):
     """Mark a task done and stamp ``completed_at``; emits ``task.completed``.
 
     Raises NotFound, Conflict (already completed, stale version, archived), PermissionDenied.
@@ -150,32 +170,14 @@ class CompleteTaskHandler(UseCase):
 
     __slots__ = ()
 
-    async def __call__(self, actor: Actor, task_id: UUID, expected_version: int | None = None) -> Task:
-        return await _change_task(
-            self._kernel,
-            actor,
-            task_id,
-            expected_version,
-            _edit(events.TASK_COMPLETED, plainly(Task.complete)),
-        )
 
-
-class ReopenTaskHandler(UseCase):
+class ReopenTaskHandler(_TaskStepHandler, event=events.TASK_REOPENED, step=Task.reopen):
     """Mark a completed task as not done again; emits ``task.reopened``.
 
     Raises NotFound, Conflict (not completed, stale version, archived), PermissionDenied.
     """
 
     __slots__ = ()
-
-    async def __call__(self, actor: Actor, task_id: UUID, expected_version: int | None = None) -> Task:
-        return await _change_task(
-            self._kernel,
-            actor,
-            task_id,
-            expected_version,
-            _edit(events.TASK_REOPENED, plainly(Task.reopen)),
-        )
 
 
 class DeleteTaskHandler(UseCase):
@@ -195,12 +197,7 @@ class DeleteTaskHandler(UseCase):
             actor,
             task_id,
             expected_version,
-            Edit(
-                apply=plainly(lambda task, _: task),
-                store=_delete,
-                change=lambda task, _: deletion(events.TASK_DELETED, "task", task, task.customer_id),
-                action=Action.DELETE,
-            ),
+            removal(_delete, lambda task: deletion(events.TASK_DELETED, "task", task, task.customer_id)),
         )
 
 
@@ -232,16 +229,16 @@ class ListTasksHandler(UseCase):
     async def __call__(self, actor: Actor, query: TaskQuery, *, with_total: bool = False) -> Page[Task]:
         async with self._kernel.uow(actor.tenant_id) as uow:
             settings = await authorize_in(uow, actor, Action.READ, Resource.TASK, owned=True)
-            if query.project_id is not None:
-                await load_project(uow, actor, query.project_id, settings)
-            elif sees_only_own(actor, settings):
-                raise ValidationError.single(
-                    "project_id", "required", "name a project of one of your customers to list its tasks"
-                )
-            page = await uow.tasks.list(query)
-            if with_total:
-                page = evolve(page, total=await uow.tasks.count(query))
-            return page
+            await check_listed_within(
+                uow,
+                actor,
+                settings,
+                query.project_id,
+                load_project,
+                field="project_id",
+                unnamed="name a project of one of your customers to list its tasks",
+            )
+            return await counted_if(with_total, uow.tasks.list(query), lambda: uow.tasks.count(query))
 
 
 async def _change_task(
@@ -258,8 +255,7 @@ async def _change_task(
 
 
 def _edit(event_type: str, apply: Apply[Task]) -> Edit[Task]:
-    """An edit stored in place and recorded as ``event_type``."""
-    return Edit(apply=apply, store=_update, change=lambda before, after: _change(event_type, after, before))
+    return in_place(event_type, apply, store=_update, record=_change)
 
 
 async def _update(uow: UnitOfWork, task: Task) -> None:

@@ -7,6 +7,7 @@ needs ownership on top: the agent is the assignee or creator, or owns the custom
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from uuid import UUID
 
 from lana_core.domain.customers import Customer
@@ -56,6 +57,29 @@ async def load_task(
     except NotFound:
         raise NotFound("task", task_id) from None
     return task, project, customer
+
+
+Load = Callable[[UnitOfWork, Actor, UUID, TenantSettings], Awaitable[object]]
+
+
+async def check_listed_within(
+    uow: UnitOfWork,
+    actor: Actor,
+    settings: TenantSettings,
+    within: UUID | None,
+    load: Load,
+    *,
+    field: str,
+    unnamed: str,
+) -> None:
+    """Work is listed within a customer or project (``within``), which the actor must be able
+    to read (``load`` raises NotFound). An agent who sees only its own customers must name
+    one: it would otherwise list work of customers hidden from it (ValidationError on
+    ``field``, saying ``unnamed``)."""
+    if within is not None:
+        await load(uow, actor, within, settings)
+    elif sees_only_own(actor, settings):
+        raise ValidationError.single(field, "required", unnamed)
 
 
 async def check_assignee(uow: UnitOfWork, assignee_id: UUID | None) -> None:
