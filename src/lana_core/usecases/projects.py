@@ -21,15 +21,15 @@ from lana_core.usecases._base import (
     UseCase,
     authorize_in,
     changed,
-    counted_if,
     policy_settings,
 )
 from lana_core.usecases._changing import Apply, Edit, Found, change_one, in_place, plainly
 from lana_core.usecases.customers import load_customer, owns
 from lana_core.usecases.work_access import (
+    WorkList,
     check_assignee,
-    check_listed_within,
     ensure_open,
+    list_work,
     load_project,
     owns_project,
 )
@@ -142,18 +142,7 @@ class ListProjectsHandler(UseCase):
     __slots__ = ()
 
     async def __call__(self, actor: Actor, query: ProjectQuery, *, with_total: bool = False) -> Page[Project]:
-        async with self._kernel.uow(actor.tenant_id) as uow:
-            settings = await authorize_in(uow, actor, Action.READ, Resource.PROJECT, owned=True)
-            await check_listed_within(
-                uow,
-                actor,
-                settings,
-                query.customer_id,
-                load_customer,
-                field="customer_id",
-                unnamed="name one of your customers to list its projects",
-            )
-            return await counted_if(with_total, uow.projects.list(query), lambda: uow.projects.count(query))
+        return await list_work(self._kernel, actor, _LISTED, query, with_total=with_total)
 
 
 class UpdateProjectHandler(UseCase):
@@ -231,6 +220,16 @@ class ArchiveProjectHandler(UseCase):
             expected_version,
             _edit(events.PROJECT_ARCHIVED, archive, Action.DELETE),
         )
+
+
+_LISTED: WorkList[ProjectQuery, Project] = WorkList(
+    resource=Resource.PROJECT,
+    repository=lambda uow: uow.projects,
+    within=lambda query: query.customer_id,
+    load=load_customer,
+    field="customer_id",
+    unnamed="name one of your customers to list its projects",
+)
 
 
 async def _change_project(

@@ -23,15 +23,15 @@ from lana_core.usecases._base import (
     UseCase,
     authorize_in,
     changed,
-    counted_if,
     deletion,
     policy_settings,
 )
 from lana_core.usecases._changing import Apply, Edit, Found, change_one, in_place, plainly, removal
 from lana_core.usecases.work_access import (
+    WorkList,
     check_assignee,
-    check_listed_within,
     ensure_open,
+    list_work,
     load_project,
     load_task,
     owns_project,
@@ -227,18 +227,17 @@ class ListTasksHandler(UseCase):
     __slots__ = ()
 
     async def __call__(self, actor: Actor, query: TaskQuery, *, with_total: bool = False) -> Page[Task]:
-        async with self._kernel.uow(actor.tenant_id) as uow:
-            settings = await authorize_in(uow, actor, Action.READ, Resource.TASK, owned=True)
-            await check_listed_within(
-                uow,
-                actor,
-                settings,
-                query.project_id,
-                load_project,
-                field="project_id",
-                unnamed="name a project of one of your customers to list its tasks",
-            )
-            return await counted_if(with_total, uow.tasks.list(query), lambda: uow.tasks.count(query))
+        return await list_work(self._kernel, actor, _LISTED, query, with_total=with_total)
+
+
+_LISTED: WorkList[TaskQuery, Task] = WorkList(
+    resource=Resource.TASK,
+    repository=lambda uow: uow.tasks,
+    within=lambda query: query.project_id,
+    load=load_project,
+    field="project_id",
+    unnamed="name a project of one of your customers to list its tasks",
+)
 
 
 async def _change_task(

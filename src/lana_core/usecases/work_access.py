@@ -1,4 +1,5 @@
-"""Who may see and change a customer's projects and tasks, and the checks their writes share.
+"""Who may see and change a customer's projects and tasks, how they are listed, and the
+checks their writes share.
 
 A project or task is visible exactly when its customer is: an agent who sees only its
 own customers sees only the work of those customers, whoever it is assigned to. Writing
@@ -8,13 +9,19 @@ needs ownership on top: the agent is the assignee or creator, or owns the custom
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Generic, Protocol, TypeVar
 from uuid import UUID
 
+from attrs import frozen
+
 from lana_core.domain.customers import Customer
+from lana_core.domain.pagination import Page
+from lana_core.domain.policy import Action, Resource
 from lana_core.domain.projects import Project, Task
 from lana_core.domain.tenancy import Actor, Role, TenantSettings
 from lana_core.errors import Conflict, NotFound, ValidationError
 from lana_core.ports import UnitOfWork
+from lana_core.usecases._base import Kernel, authorize_in, counted_if
 from lana_core.usecases.customers import load_customer, owns
 
 
@@ -60,26 +67,49 @@ async def load_task(
 
 
 Load = Callable[[UnitOfWork, Actor, UUID, TenantSettings], Awaitable[object]]
+Q = TypeVar("Q")
+T = TypeVar("T")
+Q_contra = TypeVar("Q_contra", contravariant=True)
 
 
-async def check_listed_within(
-    uow: UnitOfWork,
-    actor: Actor,
-    settings: TenantSettings,
-    within: UUID | None,
-    load: Load,
-    *,
-    field: str,
-    unnamed: str,
-) -> None:
-    """Work is listed within a customer or project (``within``), which the actor must be able
-    to read (``load`` raises NotFound). An agent who sees only its own customers must name
-    one: it would otherwise list work of customers hidden from it (ValidationError on
-    ``field``, saying ``unnamed``)."""
-    if within is not None:
-        await load(uow, actor, within, settings)
-    elif sees_only_own(actor, settings):
-        raise ValidationError.single(field, "required", unnamed)
+class Listing(Protocol[Q_contra, T]):
+    async def list(self, query: Q_contra) -> Page[T]: ...
+
+    async def count(self, query: Q_contra) -> int: ...
+
+
+@frozen(kw_only=True)
+class WorkList(Generic[Q, T]):
+    """How one kind of work is listed: within a customer or project a query names
+    (``within``), which ``load`` reads; a restricted agent who names none is told
+    ``unnamed`` on ``field``."""
+
+    resource: Resource
+    repository: Callable[[UnitOfWork], Listing[Q, T]]
+    within: Callable[[Q], UUID | None]
+    load: Load
+    field: str
+    unnamed: str
+
+
+async def list_work(
+    kernel: Kernel, actor: Actor, kind: WorkList[Q, T], query: Q, *, with_total: bool
+) -> Page[T]:
+    """One page of the work ``query`` matches, with its total when asked for.
+
+    The customer or project the query names must be readable by the actor (NotFound). An
+    agent who sees only its own customers must name one: it would otherwise list work of
+    customers hidden from it (ValidationError).
+    """
+    async with kernel.uow(actor.tenant_id) as uow:
+        settings = await authorize_in(uow, actor, Action.READ, kind.resource, owned=True)
+        within = kind.within(query)
+        if within is not None:
+            await kind.load(uow, actor, within, settings)
+        elif sees_only_own(actor, settings):
+            raise ValidationError.single(kind.field, "required", kind.unnamed)
+        repository = kind.repository(uow)
+        return await counted_if(with_total, repository.list(query), lambda: repository.count(query))
 
 
 async def check_assignee(uow: UnitOfWork, assignee_id: UUID | None) -> None:
