@@ -21,16 +21,15 @@ from lana_core.usecases._base import (
     Change,
     Kernel,
     UseCase,
-    authorize_in,
     changed,
     counted_if,
     deletion,
     policy_settings,
 )
-from lana_core.usecases._changing import Edit, Found, change_one, in_place, plainly, removal
+from lana_core.usecases._changing import Edit, Found, change_one, create_one, in_place, plainly, removal
 from lana_core.usecases.api_keys import acting_key
 from lana_core.usecases.customers import load_customer, owns
-from lana_core.usecases.work_access import ensure_open
+from lana_core.usecases.work_access import ensure_open, under_customer
 
 __all__ = [
     "DeleteInteractionHandler",
@@ -93,18 +92,20 @@ class RecordInteractionHandler(UseCase):
             author_id=actor.user_id,
             now=now,
         )
-        async with self._kernel.change(actor.tenant_id) as unit:
-            uow = unit.uow
-            settings = await authorize_in(uow, actor, Action.CREATE, Resource.INTERACTION, owned=True)
-            customer = await load_customer(uow, actor, command.customer_id, settings)
-            owned = owns(actor, customer)
-            authorize(actor, Action.CREATE, Resource.INTERACTION, owned=owned, settings=settings)
-            ensure_open(customer)
-            interaction = evolve(interaction, recorded_by_api_key=await acting_key(uow, actor))
-            await uow.interactions.add(interaction)
-            await unit.record(actor, now, _change(events.INTERACTION_RECORDED, interaction, None))
-            await unit.commit()
-        return interaction
+
+        async def signed(uow: UnitOfWork, customer: Customer) -> Interaction:
+            return evolve(interaction, recorded_by_api_key=await acting_key(uow, actor))
+
+        return await create_one(
+            self._kernel,
+            actor,
+            Resource.INTERACTION,
+            now,
+            under_customer(actor, command.customer_id),
+            make=signed,
+            store=lambda uow, created: uow.interactions.add(created),
+            change=lambda created: _change(events.INTERACTION_RECORDED, created, None),
+        )
 
 
 class GetInteractionHandler(UseCase):

@@ -8,9 +8,10 @@ from uuid import UUID
 from attrs import evolve, frozen
 
 from lana_core.domain import events
+from lana_core.domain.customers import Customer
 from lana_core.domain.edits import UNSET, patched
 from lana_core.domain.pagination import Page
-from lana_core.domain.policy import Action, Resource, authorize
+from lana_core.domain.policy import Action, Resource
 from lana_core.domain.projects import Priority, Project, ProjectStatus
 from lana_core.domain.queries import ProjectQuery
 from lana_core.domain.tenancy import Actor, TenantSettings
@@ -19,12 +20,11 @@ from lana_core.usecases._base import (
     Change,
     Kernel,
     UseCase,
-    authorize_in,
     changed,
     policy_settings,
 )
-from lana_core.usecases._changing import Apply, Edit, Found, change_one, in_place, plainly
-from lana_core.usecases.customers import load_customer, owns
+from lana_core.usecases._changing import Apply, Edit, Found, change_one, create_one, in_place, plainly
+from lana_core.usecases.customers import load_customer
 from lana_core.usecases.work_access import (
     WorkList,
     check_assignee,
@@ -32,6 +32,7 @@ from lana_core.usecases.work_access import (
     list_work,
     load_project,
     owns_project,
+    under_customer,
 )
 
 __all__ = [
@@ -103,17 +104,21 @@ class CreateProjectHandler(UseCase):
             created_by=actor.user_id,
             now=now,
         )
-        async with self._kernel.change(actor.tenant_id) as unit:
-            uow = unit.uow
-            settings = await authorize_in(uow, actor, Action.CREATE, Resource.PROJECT, owned=True)
-            customer = await load_customer(uow, actor, command.customer_id, settings)
-            authorize(actor, Action.CREATE, Resource.PROJECT, owned=owns(actor, customer), settings=settings)
-            ensure_open(customer)
+
+        async def assigned(uow: UnitOfWork, customer: Customer) -> Project:
             await check_assignee(uow, project.assignee_id)
-            await uow.projects.add(project)
-            await unit.record(actor, now, _change(events.PROJECT_CREATED, project, None))
-            await unit.commit()
-        return project
+            return project
+
+        return await create_one(
+            self._kernel,
+            actor,
+            Resource.PROJECT,
+            now,
+            under_customer(actor, command.customer_id),
+            make=assigned,
+            store=lambda uow, created: uow.projects.add(created),
+            change=lambda created: _change(events.PROJECT_CREATED, created, None),
+        )
 
 
 class GetProjectHandler(UseCase):

@@ -12,8 +12,8 @@ from attrs import frozen
 from lana_core.domain import events
 from lana_core.domain.edits import UNSET, patched
 from lana_core.domain.pagination import Page
-from lana_core.domain.policy import Action, Resource, authorize
-from lana_core.domain.projects import Task
+from lana_core.domain.policy import Resource
+from lana_core.domain.projects import Project, Task
 from lana_core.domain.queries import TaskQuery
 from lana_core.domain.tenancy import Actor, TenantSettings
 from lana_core.ports import UnitOfWork
@@ -21,12 +21,20 @@ from lana_core.usecases._base import (
     Change,
     Kernel,
     UseCase,
-    authorize_in,
     changed,
     deletion,
     policy_settings,
 )
-from lana_core.usecases._changing import Apply, Edit, Found, change_one, in_place, plainly, removal
+from lana_core.usecases._changing import (
+    Apply,
+    Edit,
+    Found,
+    change_one,
+    create_one,
+    in_place,
+    plainly,
+    removal,
+)
 from lana_core.usecases.work_access import (
     WorkList,
     check_assignee,
@@ -34,8 +42,8 @@ from lana_core.usecases.work_access import (
     list_work,
     load_project,
     load_task,
-    owns_project,
     owns_task,
+    under_project,
 )
 
 __all__ = [
@@ -86,13 +94,8 @@ class CreateTaskHandler(UseCase):
 
     async def __call__(self, actor: Actor, command: CreateTask) -> Task:
         now = self._now()
-        async with self._kernel.change(actor.tenant_id) as unit:
-            uow = unit.uow
-            settings = await authorize_in(uow, actor, Action.CREATE, Resource.TASK, owned=True)
-            project, customer = await load_project(uow, actor, command.project_id, settings)
-            owned = owns_project(actor, project, customer)
-            authorize(actor, Action.CREATE, Resource.TASK, owned=owned, settings=settings)
-            ensure_open(customer, project)
+
+        async def make(uow: UnitOfWork, project: Project) -> Task:
             task = Task.create(
                 id=self._id(),
                 tenant_id=actor.tenant_id,
@@ -105,10 +108,18 @@ class CreateTaskHandler(UseCase):
                 now=now,
             )
             await check_assignee(uow, task.assignee_id)
-            await uow.tasks.add(task)
-            await unit.record(actor, now, _change(events.TASK_CREATED, task, None))
-            await unit.commit()
-        return task
+            return task
+
+        return await create_one(
+            self._kernel,
+            actor,
+            Resource.TASK,
+            now,
+            under_project(actor, command.project_id),
+            make=make,
+            store=lambda uow, created: uow.tasks.add(created),
+            change=lambda created: _change(events.TASK_CREATED, created, None),
+        )
 
 
 class UpdateTaskHandler(UseCase):

@@ -22,6 +22,7 @@ from lana_core.domain.tenancy import Actor, Role, TenantSettings
 from lana_core.errors import Conflict, NotFound, ValidationError
 from lana_core.ports import UnitOfWork
 from lana_core.usecases._base import Kernel, authorize_in, counted_if
+from lana_core.usecases._changing import Found, Load
 from lana_core.usecases.customers import load_customer, owns
 
 
@@ -66,7 +67,7 @@ async def load_task(
     return task, project, customer
 
 
-Load = Callable[[UnitOfWork, Actor, UUID, TenantSettings], Awaitable[object]]
+ReadWithin = Callable[[UnitOfWork, Actor, UUID, TenantSettings], Awaitable[object]]
 Q = TypeVar("Q")
 T = TypeVar("T")
 Q_contra = TypeVar("Q_contra", contravariant=True)
@@ -87,7 +88,7 @@ class WorkList(Generic[Q, T]):
     resource: Resource
     repository: Callable[[UnitOfWork], Listing[Q, T]]
     within: Callable[[Q], UUID | None]
-    load: Load
+    load: ReadWithin
     field: str
     unnamed: str
 
@@ -110,6 +111,28 @@ async def list_work(
             raise ValidationError.single(kind.field, "required", kind.unnamed)
         repository = kind.repository(uow)
         return await counted_if(with_total, repository.list(query), lambda: repository.count(query))
+
+
+def under_customer(actor: Actor, customer_id: UUID) -> Load[Customer]:
+    """Loads the customer new work goes under: readable by the actor (NotFound), owned by
+    it or not, and open (Conflict when archived)."""
+
+    async def load(uow: UnitOfWork, settings: TenantSettings) -> Found[Customer]:
+        customer = await load_customer(uow, actor, customer_id, settings)
+        return Found(customer, owns(actor, customer), lambda: ensure_open(customer))
+
+    return load
+
+
+def under_project(actor: Actor, project_id: UUID) -> Load[Project]:
+    """Loads the project new work goes under: readable by the actor (NotFound), owned by it
+    or not, and open with its customer (Conflict when either is archived)."""
+
+    async def load(uow: UnitOfWork, settings: TenantSettings) -> Found[Project]:
+        project, customer = await load_project(uow, actor, project_id, settings)
+        return Found(project, owns_project(actor, project, customer), lambda: ensure_open(customer, project))
+
+    return load
 
 
 async def check_assignee(uow: UnitOfWork, assignee_id: UUID | None) -> None:
