@@ -12,7 +12,7 @@ from attrs import frozen
 
 from lana_core.domain.pagination import Page
 from lana_core.domain.policy import Action, Resource, authorize, depends_on_settings, settings_matter_for
-from lana_core.domain.tenancy import Actor, TenantSettings
+from lana_core.domain.tenancy import Actor, Tenant, TenantSettings
 from lana_core.domain.validation import DIGITS_PHONE_FORMAT, PhoneFormat
 from lana_core.errors import NotFound
 from lana_core.ports import ActivityCounters, Cache, Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
@@ -21,6 +21,7 @@ from lana_core.usecases._recording import Change, changed, deletion, snapshot
 from lana_core.usecases._unit import AfterCommit, ChangeUnit, after_commit_handlers
 
 __all__ = [
+    "actor_tenant",
     "Change",
     "ChangeUnit",
     "Kernel",
@@ -79,11 +80,16 @@ class UseCase:
         return self._kernel.ids.new_id()
 
 
-async def tenant_settings(uow: UnitOfWork, actor: Actor) -> TenantSettings:
+async def actor_tenant(uow: UnitOfWork, actor: Actor) -> Tenant:
+    """The tenant ``actor`` acts in; NotFound when it is gone."""
     tenant = await uow.tenants.get(actor.tenant_id)
     if tenant is None:
         raise NotFound("tenant", actor.tenant_id)
-    return tenant.settings
+    return tenant
+
+
+async def tenant_settings(uow: UnitOfWork, actor: Actor) -> TenantSettings:
+    return (await actor_tenant(uow, actor)).settings
 
 
 async def policy_settings(uow: UnitOfWork, actor: Actor) -> TenantSettings:

@@ -22,7 +22,7 @@ from lana_core.domain.tenancy import (
 from lana_core.domain.validation import has_control_characters
 from lana_core.errors import Conflict, NotFound, Unauthenticated
 from lana_core.ports import Cache, PasswordHasher, UnitOfWork
-from lana_core.usecases._base import Change, Kernel, UseCase, authorize_in, changed
+from lana_core.usecases._base import Change, Kernel, UseCase, actor_tenant, authorize_in, changed
 from lana_core.usecases._revocation import SESSIONS, revoke_sessions_of
 
 __all__ = [
@@ -145,10 +145,7 @@ class GetTenantHandler(UseCase):
 
     async def __call__(self, actor: Actor) -> Tenant:
         async with self._kernel.uow(actor.tenant_id) as uow:
-            tenant = await uow.tenants.get(actor.tenant_id)
-            if tenant is None:
-                raise NotFound("tenant", actor.tenant_id)
-            return tenant
+            return await actor_tenant(uow, actor)
 
 
 class ChangeTenantSettingsHandler(UseCase):
@@ -166,9 +163,7 @@ class ChangeTenantSettingsHandler(UseCase):
         async with self._kernel.change(actor.tenant_id) as unit:
             uow = unit.uow
             await authorize_in(uow, actor, Action.UPDATE, Resource.SETTINGS)
-            tenant = await uow.tenants.get(actor.tenant_id)
-            if tenant is None:
-                raise NotFound("tenant", actor.tenant_id)
+            tenant = await actor_tenant(uow, actor)
             tenant.check_settings_version(command.expected_version)
             changed = tenant.with_settings(command.settings)
             await uow.tenants.update(changed)
