@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 from attrs import frozen
@@ -73,13 +74,11 @@ class Project:
         created_by: UUID,
         now: datetime,
     ) -> Project:
-        clean_title, clean_description = _work_texts(title, description)
         return cls(
             id=id,
             tenant_id=tenant_id,
             customer_id=customer_id,
-            title=clean_title,
-            description=clean_description,
+            **_work_texts(title, description),
             status=ProjectStatus.TODO,
             priority=Priority(priority),
             due_date=due_date,
@@ -115,12 +114,10 @@ class Project:
         now: datetime,
     ) -> Project:
         self._ensure_not_archived()
-        clean_title, clean_description = _work_texts(title, description)
         return next_version(
             self,
             now,
-            title=clean_title,
-            description=clean_description,
+            **_work_texts(title, description),
             priority=Priority(priority),
             due_date=due_date,
             assignee_id=assignee_id,
@@ -178,14 +175,12 @@ class Task:
         due_date: date | None,
         now: datetime,
     ) -> Task:
-        clean_title, clean_description = _work_texts(title, description)
         return cls(
             id=id,
             tenant_id=tenant_id,
             project_id=project_id,
             customer_id=customer_id,
-            title=clean_title,
-            description=clean_description,
+            **_work_texts(title, description),
             assignee_id=assignee_id,
             due_date=due_date,
             completed=False,
@@ -207,12 +202,10 @@ class Task:
         due_date: date | None,
         now: datetime,
     ) -> Task:
-        clean_title, clean_description = _work_texts(title, description)
         return next_version(
             self,
             now,
-            title=clean_title,
-            description=clean_description,
+            **_work_texts(title, description),
             assignee_id=assignee_id,
             due_date=due_date,
         )
@@ -228,14 +221,14 @@ class Task:
         return next_version(self, now, completed=False, completed_at=None)
 
 
-def _work_texts(title: str, description: str | None) -> tuple[str, str | None]:
-    """A project's or a task's title (required, one line) and description, cleaned; raises
-    ValidationError naming each field at fault."""
+def _work_texts(title: str, description: str | None) -> dict[str, Any]:
+    """A project's or a task's title (required, one line) and description, cleaned, as its
+    fields of those names; raises ValidationError naming each field at fault."""
     errors = validation.Errors()
     clean_title = validation.text(errors, "title", title, max_length=200, required=True)
     clean_description = validation.text(errors, "description", description, max_length=10_000, multiline=True)
     errors.raise_if_any()
-    return clean_title or "", clean_description
+    return {"title": clean_title or "", "description": clean_description}
 
 
 @frozen
