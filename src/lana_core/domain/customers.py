@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from attrs import evolve, frozen
+import attrs
+from attrs import frozen
 
 from lana_core.domain import validation
 from lana_core.domain.choices import Choice
 from lana_core.domain.projects import ProjectStats, TaskStats
 from lana_core.domain.validation import JsonScalar
-from lana_core.errors import Conflict, StaleVersion, ValidationError
+from lana_core.domain.versions import check_version, next_version
+from lana_core.errors import Conflict, ValidationError
 
 
 class CustomerStatus(Choice, field="status"):
@@ -98,6 +101,11 @@ class ContactDetails:
         return details
 
 
+def _fields_of(details: ContactDetails) -> dict[str, Any]:
+    """Contact details as the customer fields of the same names."""
+    return attrs.asdict(details, recurse=False)
+
+
 @frozen(kw_only=True)
 class Customer:
     """A person or organisation the tenant does business with.
@@ -144,14 +152,7 @@ class Customer:
         return cls(
             id=id,
             tenant_id=tenant_id,
-            name=details.name,
-            email=details.email,
-            phone=details.phone,
-            company=details.company,
-            notes=details.notes,
-            tags=details.tags,
-            attributes=details.attributes,
-            external_id=details.external_id,
+            **_fields_of(details),
             value=CustomerValue(value),
             status=status,
             owner_id=owner_id,
@@ -168,35 +169,19 @@ class Customer:
 
     def details(self) -> ContactDetails:
         return ContactDetails(
-            name=self.name,
-            email=self.email,
-            phone=self.phone,
-            company=self.company,
-            notes=self.notes,
-            tags=self.tags,
-            attributes=self.attributes,
-            external_id=self.external_id,
+            **{field.name: getattr(self, field.name) for field in attrs.fields(ContactDetails)}
         )
 
     def check_version(self, expected: int | None) -> None:
         """Refuse a change made against another version than the stored one."""
-        if expected is not None and expected != self.version:
-            raise StaleVersion(
-                f"customer {self.id} is at version {self.version}, not {expected}; reload and retry"
-            )
+        check_version("customer", self, expected, advice="; reload and retry")
 
     def with_details(self, details: ContactDetails, owner_id: UUID | None, now: datetime) -> Customer:
         self._ensure_not_archived()
-        return self._next(
+        return next_version(
+            self,
             now,
-            name=details.name,
-            email=details.email,
-            phone=details.phone,
-            company=details.company,
-            notes=details.notes,
-            tags=details.tags,
-            attributes=details.attributes,
-            external_id=details.external_id,
+            **_fields_of(details),
             owner_id=owner_id,
         )
 
@@ -210,30 +195,27 @@ class Customer:
                 f"a customer cannot move from {self.status} to {status}",
             )
         activated_at = self.activated_at or (now if status is CustomerStatus.ACTIVE else None)
-        return self._next(now, status=status, activated_at=activated_at)
+        return next_version(self, now, status=status, activated_at=activated_at)
 
     def change_value(self, value: CustomerValue, now: datetime) -> Customer:
         self._ensure_not_archived()
-        return self._next(now, value=CustomerValue(value))
+        return next_version(self, now, value=CustomerValue(value))
 
     def archive(self, now: datetime) -> Customer:
         if self.is_archived:
             raise Conflict(f"customer {self.id} is already archived")
-        return self._next(now, archived_at=now)
+        return next_version(self, now, archived_at=now)
 
     def merge_into(self, kept_id: UUID, now: datetime) -> Customer:
         """This customer as a tombstone of a merge into ``kept_id``."""
         self._ensure_not_archived()
-        return self._next(now, archived_at=now, merged_into=kept_id)
+        return next_version(self, now, archived_at=now, merged_into=kept_id)
 
     def restore(self, now: datetime) -> Customer:
         self._ensure_not_merged()
         if not self.is_archived:
             raise Conflict(f"customer {self.id} is not archived")
-        return self._next(now, archived_at=None)
-
-    def _next(self, now: datetime, **changes: object) -> Customer:
-        return evolve(self, version=self.version + 1, updated_at=now, **changes)  # type: ignore[arg-type]
+        return next_version(self, now, archived_at=None)
 
     def _ensure_not_merged(self) -> None:
         if self.merged_into is not None:

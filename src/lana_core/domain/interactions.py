@@ -10,7 +10,7 @@ from attrs import evolve, frozen
 from lana_core.domain import validation
 from lana_core.domain.api_keys import ApiKeyRef
 from lana_core.domain.choices import Choice
-from lana_core.errors import StaleVersion
+from lana_core.domain.versions import check_version
 
 
 class InteractionType(Choice, field="type"):
@@ -71,8 +71,7 @@ class Interaction:
         )
 
     def check_version(self, expected: int | None) -> None:
-        if expected is not None and expected != self.version:
-            raise StaleVersion(f"interaction {self.id} is at version {self.version}, not {expected}")
+        check_version("interaction", self, expected)
 
     def edit(
         self,

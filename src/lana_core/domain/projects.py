@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
-from attrs import evolve, frozen
+from attrs import frozen
 
 from lana_core.domain import validation
 from lana_core.domain.choices import Choice
-from lana_core.errors import Conflict, StaleVersion, ValidationError
+from lana_core.domain.versions import check_version, next_version
+from lana_core.errors import Conflict, ValidationError
 
 
 class ProjectStatus(Choice, field="status"):
@@ -72,18 +74,11 @@ class Project:
         created_by: UUID,
         now: datetime,
     ) -> Project:
-        errors = validation.Errors()
-        clean_title = validation.text(errors, "title", title, max_length=200, required=True)
-        clean_description = validation.text(
-            errors, "description", description, max_length=10_000, multiline=True
-        )
-        errors.raise_if_any()
         return cls(
             id=id,
             tenant_id=tenant_id,
             customer_id=customer_id,
-            title=clean_title or "",
-            description=clean_description,
+            **_work_texts(title, description),
             status=ProjectStatus.TODO,
             priority=Priority(priority),
             due_date=due_date,
@@ -106,8 +101,7 @@ class Project:
         )
 
     def check_version(self, expected: int | None) -> None:
-        if expected is not None and expected != self.version:
-            raise StaleVersion(f"project {self.id} is at version {self.version}, not {expected}")
+        check_version("project", self, expected)
 
     def edit(
         self,
@@ -120,16 +114,10 @@ class Project:
         now: datetime,
     ) -> Project:
         self._ensure_not_archived()
-        errors = validation.Errors()
-        clean_title = validation.text(errors, "title", title, max_length=200, required=True)
-        clean_description = validation.text(
-            errors, "description", description, max_length=10_000, multiline=True
-        )
-        errors.raise_if_any()
-        return self._next(
+        return next_version(
+            self,
             now,
-            title=clean_title,
-            description=clean_description,
+            **_work_texts(title, description),
             priority=Priority(priority),
             due_date=due_date,
             assignee_id=assignee_id,
@@ -143,15 +131,12 @@ class Project:
                 "status", "illegal_transition", f"a project cannot move from {self.status} to {status}"
             )
         completed_at = now if status is ProjectStatus.DONE else None
-        return self._next(now, status=status, completed_at=completed_at)
+        return next_version(self, now, status=status, completed_at=completed_at)
 
     def archive(self, now: datetime) -> Project:
         if self.archived_at is not None:
             raise Conflict(f"project {self.id} is already archived")
-        return self._next(now, archived_at=now)
-
-    def _next(self, now: datetime, **changes: object) -> Project:
-        return evolve(self, version=self.version + 1, updated_at=now, **changes)  # type: ignore[arg-type]
+        return next_version(self, now, archived_at=now)
 
     def _ensure_not_archived(self) -> None:
         if self.archived_at is not None:
@@ -190,19 +175,12 @@ class Task:
         due_date: date | None,
         now: datetime,
     ) -> Task:
-        errors = validation.Errors()
-        clean_title = validation.text(errors, "title", title, max_length=200, required=True)
-        clean_description = validation.text(
-            errors, "description", description, max_length=10_000, multiline=True
-        )
-        errors.raise_if_any()
         return cls(
             id=id,
             tenant_id=tenant_id,
             project_id=project_id,
             customer_id=customer_id,
-            title=clean_title or "",
-            description=clean_description,
+            **_work_texts(title, description),
             assignee_id=assignee_id,
             due_date=due_date,
             completed=False,
@@ -213,8 +191,7 @@ class Task:
         )
 
     def check_version(self, expected: int | None) -> None:
-        if expected is not None and expected != self.version:
-            raise StaleVersion(f"task {self.id} is at version {self.version}, not {expected}")
+        check_version("task", self, expected)
 
     def edit(
         self,
@@ -225,28 +202,33 @@ class Task:
         due_date: date | None,
         now: datetime,
     ) -> Task:
-        errors = validation.Errors()
-        clean_title = validation.text(errors, "title", title, max_length=200, required=True)
-        clean_description = validation.text(
-            errors, "description", description, max_length=10_000, multiline=True
-        )
-        errors.raise_if_any()
-        return self._next(
-            now, title=clean_title, description=clean_description, assignee_id=assignee_id, due_date=due_date
+        return next_version(
+            self,
+            now,
+            **_work_texts(title, description),
+            assignee_id=assignee_id,
+            due_date=due_date,
         )
 
     def complete(self, now: datetime) -> Task:
         if self.completed:
             raise Conflict(f"task {self.id} is already completed")
-        return self._next(now, completed=True, completed_at=now)
+        return next_version(self, now, completed=True, completed_at=now)
 
     def reopen(self, now: datetime) -> Task:
         if not self.completed:
             raise Conflict(f"task {self.id} is not completed")
-        return self._next(now, completed=False, completed_at=None)
+        return next_version(self, now, completed=False, completed_at=None)
 
-    def _next(self, now: datetime, **changes: object) -> Task:
-        return evolve(self, version=self.version + 1, updated_at=now, **changes)  # type: ignore[arg-type]
+
+def _work_texts(title: str, description: str | None) -> dict[str, Any]:
+    """A project's or a task's title (required, one line) and description, cleaned, as its
+    fields of those names; raises ValidationError naming each field at fault."""
+    errors = validation.Errors()
+    clean_title = validation.text(errors, "title", title, max_length=200, required=True)
+    clean_description = validation.text(errors, "description", description, max_length=10_000, multiline=True)
+    errors.raise_if_any()
+    return {"title": clean_title or "", "description": clean_description}
 
 
 @frozen

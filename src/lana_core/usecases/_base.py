@@ -2,33 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import TypeVar
 from uuid import UUID
 
 import attrs
 from attrs import frozen
 
+from lana_core.domain.pagination import Page
 from lana_core.domain.policy import Action, Resource, authorize, depends_on_settings, settings_matter_for
-from lana_core.domain.tenancy import Actor, TenantSettings
+from lana_core.domain.tenancy import Actor, Tenant, TenantSettings
 from lana_core.domain.validation import DIGITS_PHONE_FORMAT, PhoneFormat
 from lana_core.errors import NotFound
 from lana_core.ports import ActivityCounters, Cache, Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
 from lana_core.usecases._activity import NoActivityCounters
-from lana_core.usecases._recording import Change, deletion, snapshot
+from lana_core.usecases._recording import Change, changed, deletion, snapshot
 from lana_core.usecases._unit import AfterCommit, ChangeUnit, after_commit_handlers
 
 __all__ = [
+    "actor_tenant",
     "Change",
     "ChangeUnit",
     "Kernel",
     "UseCase",
     "authorize_in",
     "authorize_read",
+    "counted_if",
+    "changed",
     "deletion",
     "policy_settings",
     "snapshot",
     "tenant_settings",
 ]
+
+T = TypeVar("T")
 
 
 @frozen(kw_only=True)
@@ -72,11 +80,16 @@ class UseCase:
         return self._kernel.ids.new_id()
 
 
-async def tenant_settings(uow: UnitOfWork, actor: Actor) -> TenantSettings:
+async def actor_tenant(uow: UnitOfWork, actor: Actor) -> Tenant:
+    """The tenant ``actor`` acts in; NotFound when it is gone."""
     tenant = await uow.tenants.get(actor.tenant_id)
     if tenant is None:
         raise NotFound("tenant", actor.tenant_id)
-    return tenant.settings
+    return tenant
+
+
+async def tenant_settings(uow: UnitOfWork, actor: Actor) -> TenantSettings:
+    return (await actor_tenant(uow, actor)).settings
 
 
 async def policy_settings(uow: UnitOfWork, actor: Actor) -> TenantSettings:
@@ -96,6 +109,15 @@ async def authorize_read(kernel: Kernel, actor: Actor, resource: Resource) -> No
             await authorize_in(uow, actor, Action.READ, resource)
         return
     authorize(actor, Action.READ, resource, settings=_SETTINGS_UNUSED)
+
+
+async def counted_if(
+    with_total: bool, page: Awaitable[Page[T]], count: Callable[[], Awaitable[int]]
+) -> Page[T]:
+    """The page, with its ``total`` counted when the caller asked for it (counting costs a
+    query of its own)."""
+    listed = await page
+    return attrs.evolve(listed, total=await count()) if with_total else listed
 
 
 # Handed to the policy only when it will not look at them (depends_on_settings, settings_matter_for).

@@ -12,7 +12,7 @@ from attrs import frozen
 from lana_core.domain.policy import Action, Resource, authorize
 from lana_core.domain.tenancy import Actor, TenantSettings
 from lana_core.ports import UnitOfWork
-from lana_core.usecases._base import Kernel, policy_settings
+from lana_core.usecases._base import Kernel, authorize_in, policy_settings
 from lana_core.usecases._recording import Change
 
 
@@ -58,6 +58,34 @@ class Edit(Generic[E]):
     action: Action = Action.UPDATE
 
 
+def in_place(
+    event_type: str,
+    apply: Apply[E],
+    *,
+    store: Store[E],
+    record: Callable[[str, E, E], Change],
+    action: Action = Action.UPDATE,
+) -> Edit[E]:
+    """An edit whose new record ``store`` writes over the old, recorded as
+    ``record(event_type, after, before)``."""
+    return Edit(
+        apply=apply,
+        store=store,
+        change=lambda before, after: record(event_type, after, before),
+        action=action,
+    )
+
+
+def removal(store: Store[E], change: Callable[[E], Change]) -> Edit[E]:
+    """An edit that ``store`` deletes the record by, judged as a DELETE by the policy and
+    recorded as ``change(record)`` (see :func:`deletion`)."""
+    return Edit(apply=_kept, store=store, change=lambda gone, _: change(gone), action=Action.DELETE)
+
+
+async def _kept(uow: UnitOfWork, record: E, now: datetime) -> E:
+    return record
+
+
 def plainly(apply: Callable[[E, datetime], E]) -> Apply[E]:
     """An ``apply`` step that needs nothing from the unit of work."""
 
@@ -65,6 +93,42 @@ def plainly(apply: Callable[[E, datetime], E]) -> Apply[E]:
         return apply(record, now)
 
     return step
+
+
+P = TypeVar("P", bound=Versioned)
+C = TypeVar("C")
+
+
+async def create_one(
+    kernel: Kernel,
+    actor: Actor,
+    resource: Resource,
+    now: datetime,
+    load: Load[P],
+    *,
+    make: Callable[[UnitOfWork, P], Awaitable[C]],
+    store: Callable[[UnitOfWork, C], Awaitable[None]],
+    change: Callable[[C], Change],
+) -> C:
+    """Create one record under the record ``load`` finds (its customer or project) and
+    return it as stored.
+
+    The policy judges a CREATE of ``resource`` as if the actor owned the parent
+    (PermissionDenied), ``load`` raises NotFound when the actor may not read the parent;
+    then the policy judges the actor's ownership of it, and the parent must be open
+    (Conflict). ``make`` builds the record (ValidationError), ``store`` writes it, the
+    ``change`` it makes is recorded and the unit commits.
+    """
+    async with kernel.change(actor.tenant_id) as unit:
+        settings = await authorize_in(unit.uow, actor, Action.CREATE, resource, owned=True)
+        found = await load(unit.uow, settings)
+        authorize(actor, Action.CREATE, resource, owned=found.owned, settings=settings)
+        found.ensure_open()
+        created = await make(unit.uow, found.record)
+        await store(unit.uow, created)
+        await unit.record(actor, now, change(created))
+        await unit.commit()
+    return created
 
 
 async def change_one(

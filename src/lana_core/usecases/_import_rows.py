@@ -19,7 +19,7 @@ from lana_core.domain.validation import PhoneFormat
 from lana_core.errors import FieldError, LanaError, ValidationError
 from lana_core.ports import UnitOfWork
 from lana_core.usecases._base import policy_settings
-from lana_core.usecases._recording import Change, snapshot
+from lana_core.usecases._recording import Change, changed
 from lana_core.usecases.customers import CreateCustomer, contact_details, owns, phones_for, resolve_owner
 
 _TEXT_FIELDS = ("name", "email", "phone", "company", "notes", "external_id")
@@ -187,15 +187,7 @@ class RowPlanner:
         self, changes: list[tuple[Change, Customer]], event_type: str, before: Customer, apply: Any
     ) -> Customer:
         after: Customer = self._checked(lambda: apply(before))
-        change = Change(
-            event_type=event_type,
-            aggregate_type="customer",
-            aggregate_id=after.id,
-            aggregate_version=after.version,
-            customer_id=after.id,
-            before=snapshot(before),
-            after=snapshot(after),
-        )
+        change = changed(event_type, "customer", after, before, after.id)
         changes.append((change, after))
         return after
 

@@ -4,7 +4,7 @@ entry and analytics event each change writes."""
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -72,6 +72,30 @@ class Change:
     before: Mapping[str, Any] | None
     after: Mapping[str, Any]
     payload: Mapping[str, Any] | None = None
+
+
+def changed(
+    event_type: str,
+    aggregate_type: str,
+    after: Any,
+    before: Any | None,
+    customer_id: UUID | None,
+    *,
+    audited: Callable[[Any], Mapping[str, Any]] = snapshot,
+    version: int | None = None,
+) -> Change:
+    """What changing an entity from ``before`` (None when it is created) to ``after``
+    records: the ``audited`` facts of each (by default its :func:`snapshot`), at ``after``'s
+    version unless another ``version`` is named."""
+    return Change(
+        event_type=event_type,
+        aggregate_type=aggregate_type,
+        aggregate_id=after.id,
+        aggregate_version=after.version if version is None else version,
+        customer_id=customer_id,
+        before=None if before is None else audited(before),
+        after=audited(after),
+    )
 
 
 def deletion(

@@ -30,7 +30,7 @@ from lana_core.domain.tenancy import Actor, Role
 from lana_core.errors import Conflict, NotFound, Unauthenticated
 from lana_core.ports import Cache, CacheKey, UnitOfWork
 from lana_core.usecases._base import Kernel, UseCase, authorize_in
-from lana_core.usecases._recording import Change, snapshot
+from lana_core.usecases._recording import Change, changed, snapshot
 from lana_core.usecases._revocation import SESSIONS
 
 __all__ = [
@@ -143,15 +143,7 @@ class RevokeApiKeyHandler(_ChangesApiKeys):
 
 
 def _key_change(event_type: str, after: ApiKey, before: ApiKey | None) -> Change:
-    return Change(
-        event_type=event_type,
-        aggregate_type="api_key",
-        aggregate_id=after.id,
-        aggregate_version=after.version,
-        customer_id=None,
-        before=None if before is None else _audited(before),
-        after=_audited(after),
-    )
+    return changed(event_type, "api_key", after, before, None, audited=_audited)
 
 
 def _audited(key: ApiKey) -> dict[str, object]:

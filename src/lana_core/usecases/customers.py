@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 from attrs import evolve, field, frozen
@@ -19,8 +18,16 @@ from lana_core.domain.tenancy import Actor, Role, TenantSettings
 from lana_core.domain.validation import DIGITS_PHONE_FORMAT, JsonScalar, PhoneFormat
 from lana_core.errors import Gone, NotFound, ValidationError
 from lana_core.ports import UnitOfWork
-from lana_core.usecases._base import Change, Kernel, UseCase, authorize_in, policy_settings, snapshot
-from lana_core.usecases._changing import Apply, Edit, Found, change_one, plainly
+from lana_core.usecases._base import (
+    Change,
+    Kernel,
+    UseCase,
+    authorize_in,
+    changed,
+    counted_if,
+    policy_settings,
+)
+from lana_core.usecases._changing import Apply, Edit, Found, change_one, in_place, plainly
 
 __all__ = [
     "UNSET",
@@ -176,10 +183,7 @@ class ListCustomersHandler(UseCase):
                 if query.owner_id not in (None, actor.user_id):
                     return Page(items=(), next_cursor=None, total=0 if with_total else None)
                 query = _with_owner(query, actor.user_id)
-            page = await uow.customers.list(query)
-            if with_total:
-                page = evolve(page, total=await uow.customers.count(query))
-            return page
+            return await counted_if(with_total, uow.customers.list(query), lambda: uow.customers.count(query))
 
 
 class UpdateCustomerHandler(UseCase):
@@ -222,13 +226,7 @@ async def change_customer(
 
 
 def _edit(event_type: str, apply: Apply[Customer], action: Action = Action.UPDATE) -> Edit[Customer]:
-    """An edit stored in place and recorded as ``event_type``."""
-    return Edit(
-        apply=apply,
-        store=_update,
-        change=lambda before, after: _change(event_type, after, before),
-        action=action,
-    )
+    return in_place(event_type, apply, store=_update, record=_change, action=action)
 
 
 async def _update(uow: UnitOfWork, customer: Customer) -> None:
@@ -321,11 +319,10 @@ def contact_details(command: CreateCustomer, phones: PhoneFormat) -> ContactDeta
 def created_changes(customer: Customer) -> list[Change]:
     """What creating ``customer`` records: ``customer.created``, and for a HIGH-value
     customer also ``customer.created.high_value`` (kept for existing n8n workflows)."""
-    after = snapshot(customer)
-    changes = [_change(events.CUSTOMER_CREATED, customer, None, after)]
+    created = _change(events.CUSTOMER_CREATED, customer, None)
     if customer.value is CustomerValue.HIGH:
-        changes.append(_change(events.CUSTOMER_CREATED_HIGH_VALUE, customer, None, after))
-    return changes
+        return [created, evolve(created, event_type=events.CUSTOMER_CREATED_HIGH_VALUE)]
+    return [created]
 
 
 async def resolve_owner(
@@ -371,15 +368,5 @@ def _with_owner(query: CustomerQuery, owner_id: UUID) -> CustomerQuery:
     return evolve(query, owner_id=owner_id)
 
 
-def _change(
-    event_type: str, customer: Customer, before: Customer | None, after: dict[str, Any] | None = None
-) -> Change:
-    return Change(
-        event_type=event_type,
-        aggregate_type="customer",
-        aggregate_id=customer.id,
-        aggregate_version=customer.version,
-        customer_id=customer.id,
-        before=None if before is None else snapshot(before),
-        after=after if after is not None else snapshot(customer),
-    )
+def _change(event_type: str, customer: Customer, before: Customer | None) -> Change:
+    return changed(event_type, "customer", customer, before, customer.id)

@@ -21,15 +21,15 @@ from lana_core.usecases._base import (
     Change,
     Kernel,
     UseCase,
-    authorize_in,
+    changed,
+    counted_if,
     deletion,
     policy_settings,
-    snapshot,
 )
-from lana_core.usecases._changing import Edit, Found, change_one, plainly
+from lana_core.usecases._changing import Edit, Found, change_one, create_one, in_place, plainly, removal
 from lana_core.usecases.api_keys import acting_key
 from lana_core.usecases.customers import load_customer, owns
-from lana_core.usecases.work_access import ensure_open
+from lana_core.usecases.work_access import ensure_open, under_customer
 
 __all__ = [
     "DeleteInteractionHandler",
@@ -92,18 +92,20 @@ class RecordInteractionHandler(UseCase):
             author_id=actor.user_id,
             now=now,
         )
-        async with self._kernel.change(actor.tenant_id) as unit:
-            uow = unit.uow
-            settings = await authorize_in(uow, actor, Action.CREATE, Resource.INTERACTION, owned=True)
-            customer = await load_customer(uow, actor, command.customer_id, settings)
-            owned = owns(actor, customer)
-            authorize(actor, Action.CREATE, Resource.INTERACTION, owned=owned, settings=settings)
-            ensure_open(customer)
-            interaction = evolve(interaction, recorded_by_api_key=await acting_key(uow, actor))
-            await uow.interactions.add(interaction)
-            await unit.record(actor, now, _change(events.INTERACTION_RECORDED, interaction, None))
-            await unit.commit()
-        return interaction
+
+        async def signed(uow: UnitOfWork, customer: Customer) -> Interaction:
+            return evolve(interaction, recorded_by_api_key=await acting_key(uow, actor))
+
+        return await create_one(
+            self._kernel,
+            actor,
+            Resource.INTERACTION,
+            now,
+            under_customer(actor, command.customer_id),
+            make=signed,
+            store=lambda uow, created: uow.interactions.add(created),
+            change=lambda created: _change(events.INTERACTION_RECORDED, created, None),
+        )
 
 
 class GetInteractionHandler(UseCase):
@@ -153,11 +155,7 @@ class UpdateInteractionHandler(UseCase):
             command.customer_id,
             command.interaction_id,
             command.expected_version,
-            edit=Edit(
-                apply=plainly(edit),
-                store=_update,
-                change=lambda before, after: _change(events.INTERACTION_UPDATED, after, before),
-            ),
+            edit=in_place(events.INTERACTION_UPDATED, plainly(edit), store=_update, record=_change),
         )
 
 
@@ -182,11 +180,8 @@ class DeleteInteractionHandler(UseCase):
             customer_id,
             interaction_id,
             expected_version,
-            edit=Edit(
-                apply=plainly(lambda interaction, _: interaction),
-                store=_delete,
-                change=lambda gone, _: deletion(events.INTERACTION_DELETED, "interaction", gone, customer_id),
-                action=Action.DELETE,
+            edit=removal(
+                _delete, lambda gone: deletion(events.INTERACTION_DELETED, "interaction", gone, customer_id)
             ),
         )
 
@@ -209,10 +204,10 @@ class ListInteractionsHandler(UseCase):
             customer = await load_customer(uow, actor, customer_id, settings)
             owned = owns(actor, customer)
             authorize(actor, Action.READ, Resource.INTERACTION, owned=owned, settings=settings)
-            found = await uow.interactions.list_for_customer(customer_id, page or PageRequest())
-            if with_total:
-                found = evolve(found, total=await uow.interactions.count_for_customer(customer_id))
-            return found
+            found = uow.interactions.list_for_customer(customer_id, page or PageRequest())
+            return await counted_if(
+                with_total, found, lambda: uow.interactions.count_for_customer(customer_id)
+            )
 
 
 async def load_interaction(
@@ -260,12 +255,4 @@ async def _delete(uow: UnitOfWork, interaction: Interaction) -> None:
 
 
 def _change(event_type: str, interaction: Interaction, before: Interaction | None) -> Change:
-    return Change(
-        event_type=event_type,
-        aggregate_type="interaction",
-        aggregate_id=interaction.id,
-        aggregate_version=interaction.version,
-        customer_id=interaction.customer_id,
-        before=None if before is None else snapshot(before),
-        after=snapshot(interaction),
-    )
+    return changed(event_type, "interaction", interaction, before, interaction.customer_id)

@@ -2,31 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any
 from uuid import UUID
 
 from attrs import evolve, frozen
 
 from lana_core.domain import events
+from lana_core.domain.customers import Customer
 from lana_core.domain.edits import UNSET, patched
 from lana_core.domain.pagination import Page
-from lana_core.domain.policy import Action, Resource, authorize
+from lana_core.domain.policy import Action, Resource
 from lana_core.domain.projects import Priority, Project, ProjectStatus
 from lana_core.domain.queries import ProjectQuery
 from lana_core.domain.tenancy import Actor, TenantSettings
-from lana_core.errors import ValidationError
 from lana_core.ports import UnitOfWork
-from lana_core.usecases._base import Change, Kernel, UseCase, authorize_in, policy_settings, snapshot
-from lana_core.usecases._changing import Apply, Edit, Found, change_one, plainly
-from lana_core.usecases.customers import load_customer, owns
+from lana_core.usecases._base import (
+    Change,
+    Kernel,
+    UseCase,
+    changed,
+    policy_settings,
+)
+from lana_core.usecases._changing import Apply, Edit, Found, change_one, create_one, in_place, plainly
+from lana_core.usecases.customers import load_customer
 from lana_core.usecases.work_access import (
+    WorkList,
     check_assignee,
     ensure_open,
+    list_work,
     load_project,
     owns_project,
-    sees_only_own,
+    under_customer,
 )
 
 __all__ = [
@@ -98,17 +104,21 @@ class CreateProjectHandler(UseCase):
             created_by=actor.user_id,
             now=now,
         )
-        async with self._kernel.change(actor.tenant_id) as unit:
-            uow = unit.uow
-            settings = await authorize_in(uow, actor, Action.CREATE, Resource.PROJECT, owned=True)
-            customer = await load_customer(uow, actor, command.customer_id, settings)
-            authorize(actor, Action.CREATE, Resource.PROJECT, owned=owns(actor, customer), settings=settings)
-            ensure_open(customer)
+
+        async def assigned(uow: UnitOfWork, customer: Customer) -> Project:
             await check_assignee(uow, project.assignee_id)
-            await uow.projects.add(project)
-            await unit.record(actor, now, _change(events.PROJECT_CREATED, project, None))
-            await unit.commit()
-        return project
+            return project
+
+        return await create_one(
+            self._kernel,
+            actor,
+            Resource.PROJECT,
+            now,
+            under_customer(actor, command.customer_id),
+            make=assigned,
+            store=lambda uow, created: uow.projects.add(created),
+            change=lambda created: _change(events.PROJECT_CREATED, created, None),
+        )
 
 
 class GetProjectHandler(UseCase):
@@ -137,18 +147,7 @@ class ListProjectsHandler(UseCase):
     __slots__ = ()
 
     async def __call__(self, actor: Actor, query: ProjectQuery, *, with_total: bool = False) -> Page[Project]:
-        async with self._kernel.uow(actor.tenant_id) as uow:
-            settings = await authorize_in(uow, actor, Action.READ, Resource.PROJECT, owned=True)
-            if query.customer_id is not None:
-                await load_customer(uow, actor, query.customer_id, settings)
-            elif sees_only_own(actor, settings):
-                raise ValidationError.single(
-                    "customer_id", "required", "name one of your customers to list its projects"
-                )
-            page = await uow.projects.list(query)
-            if with_total:
-                page = evolve(page, total=await uow.projects.count(query))
-            return page
+        return await list_work(self._kernel, actor, _LISTED, query, with_total=with_total)
 
 
 class UpdateProjectHandler(UseCase):
@@ -228,6 +227,16 @@ class ArchiveProjectHandler(UseCase):
         )
 
 
+_LISTED: WorkList[ProjectQuery, Project] = WorkList(
+    resource=Resource.PROJECT,
+    repository=lambda uow: uow.projects,
+    within=lambda query: query.customer_id,
+    load=load_customer,
+    field="customer_id",
+    unnamed="name one of your customers to list its projects",
+)
+
+
 async def _change_project(
     kernel: Kernel, actor: Actor, project_id: UUID, expected_version: int | None, edit: Edit[Project]
 ) -> Project:
@@ -241,13 +250,7 @@ async def _change_project(
 
 
 def _edit(event_type: str, apply: Apply[Project], action: Action = Action.UPDATE) -> Edit[Project]:
-    """An edit stored in place and recorded as ``event_type``."""
-    return Edit(
-        apply=apply,
-        store=_update,
-        change=lambda before, after: _change(event_type, after, before),
-        action=action,
-    )
+    return in_place(event_type, apply, store=_update, record=_change, action=action)
 
 
 async def _update(uow: UnitOfWork, project: Project) -> None:
@@ -255,17 +258,8 @@ async def _update(uow: UnitOfWork, project: Project) -> None:
 
 
 def _change(event_type: str, project: Project, before: Project | None) -> Change:
-    after = snapshot(project)
-    payload: Mapping[str, Any] | None = None
+    change = changed(event_type, "project", project, before, project.customer_id)
     if event_type == events.PROJECT_STATUS_CHANGED and before is not None:
-        payload = {**after, "from": before.status.value, "to": project.status.value}
-    return Change(
-        event_type=event_type,
-        aggregate_type="project",
-        aggregate_id=project.id,
-        aggregate_version=project.version,
-        customer_id=project.customer_id,
-        before=None if before is None else snapshot(before),
-        after=after,
-        payload=payload,
-    )
+        moved = {"from": before.status.value, "to": project.status.value}
+        return evolve(change, payload={**change.after, **moved})
+    return change

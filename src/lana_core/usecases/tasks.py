@@ -2,38 +2,48 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
+from typing import ClassVar
 from uuid import UUID
 
-from attrs import evolve, frozen
+from attrs import frozen
 
 from lana_core.domain import events
 from lana_core.domain.edits import UNSET, patched
 from lana_core.domain.pagination import Page
-from lana_core.domain.policy import Action, Resource, authorize
-from lana_core.domain.projects import Task
+from lana_core.domain.policy import Resource
+from lana_core.domain.projects import Project, Task
 from lana_core.domain.queries import TaskQuery
 from lana_core.domain.tenancy import Actor, TenantSettings
-from lana_core.errors import ValidationError
 from lana_core.ports import UnitOfWork
 from lana_core.usecases._base import (
     Change,
     Kernel,
     UseCase,
-    authorize_in,
+    changed,
     deletion,
     policy_settings,
-    snapshot,
 )
-from lana_core.usecases._changing import Apply, Edit, Found, change_one, plainly
+from lana_core.usecases._changing import (
+    Apply,
+    Edit,
+    Found,
+    change_one,
+    create_one,
+    in_place,
+    plainly,
+    removal,
+)
 from lana_core.usecases.work_access import (
+    WorkList,
     check_assignee,
     ensure_open,
+    list_work,
     load_project,
     load_task,
-    owns_project,
     owns_task,
-    sees_only_own,
+    under_project,
 )
 
 __all__ = [
@@ -84,13 +94,8 @@ class CreateTaskHandler(UseCase):
 
     async def __call__(self, actor: Actor, command: CreateTask) -> Task:
         now = self._now()
-        async with self._kernel.change(actor.tenant_id) as unit:
-            uow = unit.uow
-            settings = await authorize_in(uow, actor, Action.CREATE, Resource.TASK, owned=True)
-            project, customer = await load_project(uow, actor, command.project_id, settings)
-            owned = owns_project(actor, project, customer)
-            authorize(actor, Action.CREATE, Resource.TASK, owned=owned, settings=settings)
-            ensure_open(customer, project)
+
+        async def make(uow: UnitOfWork, project: Project) -> Task:
             task = Task.create(
                 id=self._id(),
                 tenant_id=actor.tenant_id,
@@ -103,10 +108,18 @@ class CreateTaskHandler(UseCase):
                 now=now,
             )
             await check_assignee(uow, task.assignee_id)
-            await uow.tasks.add(task)
-            await unit.record(actor, now, _change(events.TASK_CREATED, task, None))
-            await unit.commit()
-        return task
+            return task
+
+        return await create_one(
+            self._kernel,
+            actor,
+            Resource.TASK,
+            now,
+            under_project(actor, command.project_id),
+            make=make,
+            store=lambda uow, created: uow.tasks.add(created),
+            change=lambda created: _change(events.TASK_CREATED, created, None),
+        )
 
 
 class UpdateTaskHandler(UseCase):
@@ -142,7 +155,25 @@ class UpdateTaskHandler(UseCase):
         )
 
 
-class CompleteTaskHandler(UseCase):
+class _TaskStepHandler(UseCase):
+    """A step in a task's life that needs nothing but the task: its subclasses name the
+    ``step`` and the ``event`` it emits."""
+
+    __slots__ = ()
+    _event: ClassVar[str]
+    _step: ClassVar[Callable[[Task, datetime], Task]]
+
+    def __init_subclass__(cls, *, event: str, step: Callable[[Task, datetime], Task]) -> None:
+        super().__init_subclass__()
+        cls._event, cls._step = event, staticmethod(step)
+
+    async def __call__(self, actor: Actor, task_id: UUID, expected_version: int | None = None) -> Task:
+        kind = type(self)  # read off the class: its step is a plain function, not a method
+        edit = _edit(kind._event, plainly(kind._step))
+        return await _change_task(self._kernel, actor, task_id, expected_version, edit)
+
+
+class CompleteTaskHandler(_TaskStepHandler, event=events.TASK_COMPLETED, step=Task.complete):
     """Mark a task done and stamp ``completed_at``; emits ``task.completed``.
 
     Raises NotFound, Conflict (already completed, stale version, archived), PermissionDenied.
@@ -150,32 +181,14 @@ class CompleteTaskHandler(UseCase):
 
     __slots__ = ()
 
-    async def __call__(self, actor: Actor, task_id: UUID, expected_version: int | None = None) -> Task:
-        return await _change_task(
-            self._kernel,
-            actor,
-            task_id,
-            expected_version,
-            _edit(events.TASK_COMPLETED, plainly(Task.complete)),
-        )
 
-
-class ReopenTaskHandler(UseCase):
+class ReopenTaskHandler(_TaskStepHandler, event=events.TASK_REOPENED, step=Task.reopen):
     """Mark a completed task as not done again; emits ``task.reopened``.
 
     Raises NotFound, Conflict (not completed, stale version, archived), PermissionDenied.
     """
 
     __slots__ = ()
-
-    async def __call__(self, actor: Actor, task_id: UUID, expected_version: int | None = None) -> Task:
-        return await _change_task(
-            self._kernel,
-            actor,
-            task_id,
-            expected_version,
-            _edit(events.TASK_REOPENED, plainly(Task.reopen)),
-        )
 
 
 class DeleteTaskHandler(UseCase):
@@ -195,12 +208,7 @@ class DeleteTaskHandler(UseCase):
             actor,
             task_id,
             expected_version,
-            Edit(
-                apply=plainly(lambda task, _: task),
-                store=_delete,
-                change=lambda task, _: deletion(events.TASK_DELETED, "task", task, task.customer_id),
-                action=Action.DELETE,
-            ),
+            removal(_delete, lambda task: deletion(events.TASK_DELETED, "task", task, task.customer_id)),
         )
 
 
@@ -230,18 +238,17 @@ class ListTasksHandler(UseCase):
     __slots__ = ()
 
     async def __call__(self, actor: Actor, query: TaskQuery, *, with_total: bool = False) -> Page[Task]:
-        async with self._kernel.uow(actor.tenant_id) as uow:
-            settings = await authorize_in(uow, actor, Action.READ, Resource.TASK, owned=True)
-            if query.project_id is not None:
-                await load_project(uow, actor, query.project_id, settings)
-            elif sees_only_own(actor, settings):
-                raise ValidationError.single(
-                    "project_id", "required", "name a project of one of your customers to list its tasks"
-                )
-            page = await uow.tasks.list(query)
-            if with_total:
-                page = evolve(page, total=await uow.tasks.count(query))
-            return page
+        return await list_work(self._kernel, actor, _LISTED, query, with_total=with_total)
+
+
+_LISTED: WorkList[TaskQuery, Task] = WorkList(
+    resource=Resource.TASK,
+    repository=lambda uow: uow.tasks,
+    within=lambda query: query.project_id,
+    load=load_project,
+    field="project_id",
+    unnamed="name a project of one of your customers to list its tasks",
+)
 
 
 async def _change_task(
@@ -258,8 +265,7 @@ async def _change_task(
 
 
 def _edit(event_type: str, apply: Apply[Task]) -> Edit[Task]:
-    """An edit stored in place and recorded as ``event_type``."""
-    return Edit(apply=apply, store=_update, change=lambda before, after: _change(event_type, after, before))
+    return in_place(event_type, apply, store=_update, record=_change)
 
 
 async def _update(uow: UnitOfWork, task: Task) -> None:
@@ -271,12 +277,4 @@ async def _delete(uow: UnitOfWork, task: Task) -> None:
 
 
 def _change(event_type: str, task: Task, before: Task | None) -> Change:
-    return Change(
-        event_type=event_type,
-        aggregate_type="task",
-        aggregate_id=task.id,
-        aggregate_version=task.version,
-        customer_id=task.customer_id,
-        before=None if before is None else snapshot(before),
-        after=snapshot(task),
-    )
+    return changed(event_type, "task", task, before, task.customer_id)

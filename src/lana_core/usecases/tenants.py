@@ -22,7 +22,7 @@ from lana_core.domain.tenancy import (
 from lana_core.domain.validation import has_control_characters
 from lana_core.errors import Conflict, NotFound, Unauthenticated
 from lana_core.ports import Cache, PasswordHasher, UnitOfWork
-from lana_core.usecases._base import Change, Kernel, UseCase, authorize_in, snapshot
+from lana_core.usecases._base import Change, Kernel, UseCase, actor_tenant, authorize_in, changed
 from lana_core.usecases._revocation import SESSIONS, revoke_sessions_of
 
 __all__ = [
@@ -145,10 +145,7 @@ class GetTenantHandler(UseCase):
 
     async def __call__(self, actor: Actor) -> Tenant:
         async with self._kernel.uow(actor.tenant_id) as uow:
-            tenant = await uow.tenants.get(actor.tenant_id)
-            if tenant is None:
-                raise NotFound("tenant", actor.tenant_id)
-            return tenant
+            return await actor_tenant(uow, actor)
 
 
 class ChangeTenantSettingsHandler(UseCase):
@@ -166,9 +163,7 @@ class ChangeTenantSettingsHandler(UseCase):
         async with self._kernel.change(actor.tenant_id) as unit:
             uow = unit.uow
             await authorize_in(uow, actor, Action.UPDATE, Resource.SETTINGS)
-            tenant = await uow.tenants.get(actor.tenant_id)
-            if tenant is None:
-                raise NotFound("tenant", actor.tenant_id)
+            tenant = await actor_tenant(uow, actor)
             tenant.check_settings_version(command.expected_version)
             changed = tenant.with_settings(command.settings)
             await uow.tenants.update(changed)
@@ -368,24 +363,9 @@ class AuthenticateHandler(_WithHasher):
 
 
 def _tenant_change(tenant: Tenant, event_type: str, before: Tenant | None) -> Change:
-    return Change(
-        event_type=event_type,
-        aggregate_type="tenant",
-        aggregate_id=tenant.id,
-        aggregate_version=tenant.settings_version,
-        customer_id=None,
-        before=None if before is None else snapshot(before),
-        after=snapshot(tenant),
-    )
+    # A tenant is versioned by its settings: they are what changes it.
+    return changed(event_type, "tenant", tenant, before, None, version=tenant.settings_version)
 
 
 def _user_change(event_type: str, user: User, before: User | None) -> Change:
-    return Change(
-        event_type=event_type,
-        aggregate_type="user",
-        aggregate_id=user.id,
-        aggregate_version=user.version,
-        customer_id=None,
-        before=None if before is None else snapshot(before),
-        after=snapshot(user),
-    )
+    return changed(event_type, "user", user, before, None)

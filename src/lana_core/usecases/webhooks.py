@@ -27,7 +27,7 @@ from lana_core.domain.webhooks import Delivery, DeliveryAttempt, Subscription, S
 from lana_core.errors import NotFound, StaleVersion, ValidationError
 from lana_core.ports import UnitOfWork
 from lana_core.usecases._base import Kernel, UseCase, authorize_in
-from lana_core.usecases._recording import Change, deletion
+from lana_core.usecases._recording import Change, changed, deletion
 
 __all__ = [
     "ChangeWebhook",
@@ -334,15 +334,7 @@ def _event_of(before: Subscription, after: Subscription) -> str:
 
 
 def _change(event_type: str, after: Subscription, before: Subscription | None) -> Change:
-    return Change(
-        event_type=event_type,
-        aggregate_type=_AGGREGATE,
-        aggregate_id=after.id,
-        aggregate_version=after.version,
-        customer_id=None,
-        before=None if before is None else _audited(before),
-        after=_audited(after),
-    )
+    return changed(event_type, _AGGREGATE, after, before, None, audited=_audited)
 
 
 def _audited(subscription: Subscription) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Who may see and change a customer's projects and tasks, and the checks their writes share.
+"""Who may see and change a customer's projects and tasks, how they are listed, and the
+checks their writes share.
 
 A project or task is visible exactly when its customer is: an agent who sees only its
 own customers sees only the work of those customers, whoever it is assigned to. Writing
@@ -7,13 +8,21 @@ needs ownership on top: the agent is the assignee or creator, or owns the custom
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Generic, Protocol, TypeVar
 from uuid import UUID
 
+from attrs import frozen
+
 from lana_core.domain.customers import Customer
+from lana_core.domain.pagination import Page
+from lana_core.domain.policy import Action, Resource
 from lana_core.domain.projects import Project, Task
 from lana_core.domain.tenancy import Actor, Role, TenantSettings
 from lana_core.errors import Conflict, NotFound, ValidationError
 from lana_core.ports import UnitOfWork
+from lana_core.usecases._base import Kernel, authorize_in, counted_if
+from lana_core.usecases._changing import Found, Load
 from lana_core.usecases.customers import load_customer, owns
 
 
@@ -56,6 +65,74 @@ async def load_task(
     except NotFound:
         raise NotFound("task", task_id) from None
     return task, project, customer
+
+
+ReadWithin = Callable[[UnitOfWork, Actor, UUID, TenantSettings], Awaitable[object]]
+Q = TypeVar("Q")
+T = TypeVar("T")
+Q_contra = TypeVar("Q_contra", contravariant=True)
+
+
+class Listing(Protocol[Q_contra, T]):
+    async def list(self, query: Q_contra) -> Page[T]: ...
+
+    async def count(self, query: Q_contra) -> int: ...
+
+
+@frozen(kw_only=True)
+class WorkList(Generic[Q, T]):
+    """How one kind of work is listed: within a customer or project a query names
+    (``within``), which ``load`` reads; a restricted agent who names none is told
+    ``unnamed`` on ``field``."""
+
+    resource: Resource
+    repository: Callable[[UnitOfWork], Listing[Q, T]]
+    within: Callable[[Q], UUID | None]
+    load: ReadWithin
+    field: str
+    unnamed: str
+
+
+async def list_work(
+    kernel: Kernel, actor: Actor, kind: WorkList[Q, T], query: Q, *, with_total: bool
+) -> Page[T]:
+    """One page of the work ``query`` matches, with its total when asked for.
+
+    The customer or project the query names must be readable by the actor (NotFound). An
+    agent who sees only its own customers must name one: it would otherwise list work of
+    customers hidden from it (ValidationError).
+    """
+    async with kernel.uow(actor.tenant_id) as uow:
+        settings = await authorize_in(uow, actor, Action.READ, kind.resource, owned=True)
+        within = kind.within(query)
+        if within is not None:
+            await kind.load(uow, actor, within, settings)
+        elif sees_only_own(actor, settings):
+            raise ValidationError.single(kind.field, "required", kind.unnamed)
+        repository = kind.repository(uow)
+        return await counted_if(with_total, repository.list(query), lambda: repository.count(query))
+
+
+def under_customer(actor: Actor, customer_id: UUID) -> Load[Customer]:
+    """Loads the customer new work goes under: readable by the actor (NotFound), owned by
+    it or not, and open (Conflict when archived)."""
+
+    async def load(uow: UnitOfWork, settings: TenantSettings) -> Found[Customer]:
+        customer = await load_customer(uow, actor, customer_id, settings)
+        return Found(customer, owns(actor, customer), lambda: ensure_open(customer))
+
+    return load
+
+
+def under_project(actor: Actor, project_id: UUID) -> Load[Project]:
+    """Loads the project new work goes under: readable by the actor (NotFound), owned by it
+    or not, and open with its customer (Conflict when either is archived)."""
+
+    async def load(uow: UnitOfWork, settings: TenantSettings) -> Found[Project]:
+        project, customer = await load_project(uow, actor, project_id, settings)
+        return Found(project, owns_project(actor, project, customer), lambda: ensure_open(customer, project))
+
+    return load
 
 
 async def check_assignee(uow: UnitOfWork, assignee_id: UUID | None) -> None:

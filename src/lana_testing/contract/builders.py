@@ -7,6 +7,7 @@ from datetime import datetime
 from uuid import UUID, uuid4
 
 import attrs
+import pytest
 
 from lana_core.domain.analytics import AnalyticsEvent
 from lana_core.domain.audit import AuditEntry, FieldChange
@@ -15,9 +16,11 @@ from lana_core.domain.events import CUSTOMER_CREATED, DomainEvent
 from lana_core.domain.insights import ChurnRisk, Insight, InsightSource, Signal
 from lana_core.domain.interactions import Interaction, InteractionType
 from lana_core.domain.projects import Priority, Project, Task
-from lana_core.domain.tenancy import Role, Tenant, User
+from lana_core.domain.tenancy import Actor, Role, Tenant, User
+from lana_core.errors import StaleVersion
 from lana_core.ports import UnitOfWork
 from lana_core.usecases._base import Kernel
+from lana_testing.support import make_tenant
 
 
 def customer(
@@ -193,6 +196,35 @@ async def commit_in(uow: UnitOfWork, *writes: Write) -> None:
     for write in writes:
         await write(uow)
     await uow.commit()
+
+
+async def emails_of_two_tenants(kernel: Kernel, admin: Actor, now: datetime) -> tuple[Customer, list[str]]:
+    """A stored customer of ``admin``'s tenant (mine@example.com), one of another new tenant
+    (theirs@example.com), and 602 emails to look up: 600 nobody has, then those two, to show
+    a lookup finds its own tenant's only, however long the list."""
+    other = await make_tenant(kernel, f"other-{uuid4().hex[:6]}")
+    mine = customer(admin.tenant_id, now, email="mine@example.com")
+    theirs = customer(other.tenant_id, now, email="theirs@example.com")
+    await commit_new(kernel, admin.tenant_id, lambda uow: uow.customers.add(mine))
+    await commit_new(kernel, other.tenant_id, lambda uow: uow.customers.add(theirs))
+    return mine, [f"free{n}@example.com" for n in range(600)] + ["mine@example.com", "theirs@example.com"]
+
+
+async def refused_as_stale(
+    kernel: Kernel,
+    tenant_id: UUID,
+    winner: Write,
+    stale: Write,
+    read: Callable[[UnitOfWork], Awaitable[object]],
+) -> object:
+    """Commit ``winner``, then check that ``stale`` (a write of the version ``winner``
+    replaced) is refused with StaleVersion; returns what ``read`` finds stored afterwards."""
+    await commit_new(kernel, tenant_id, winner)
+    async with kernel.uow(tenant_id) as uow:
+        with pytest.raises(StaleVersion):
+            await commit_in(uow, stale)
+    async with kernel.uow(tenant_id) as uow:
+        return await read(uow)
 
 
 async def commit_new(kernel: Kernel, tenant_id: UUID, *writes: Write) -> None:

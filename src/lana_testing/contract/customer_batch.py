@@ -145,12 +145,7 @@ async def test_an_email_kept_by_an_archived_customer_is_named_as_taken(kernel: K
 async def test_emails_taken_names_the_stored_ones_of_this_tenant_only(
     kernel: Kernel, admin: Actor, clock: ManualClock
 ) -> None:
-    other = await make_tenant(kernel, f"other-{uuid4().hex[:6]}")
-    mine = builders.customer(admin.tenant_id, clock.now(), email="mine@example.com")
-    theirs = builders.customer(other.tenant_id, clock.now(), email="theirs@example.com")
-    await builders.commit_new(kernel, admin.tenant_id, lambda uow: uow.customers.add(mine))
-    await builders.commit_new(kernel, other.tenant_id, lambda uow: uow.customers.add(theirs))
-    asked = [f"free{n}@example.com" for n in range(600)] + ["mine@example.com", "theirs@example.com"]
+    _, asked = await builders.emails_of_two_tenants(kernel, admin, clock.now())
 
     async with kernel.uow(admin.tenant_id) as uow:
         assert await uow.customers.emails_taken(asked) == {"mine@example.com"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import pytest
 
@@ -23,7 +23,7 @@ from lana_testing.contract import builders
 from lana_testing.contract.adapter_sets import Adapters
 from lana_testing.contract.fixtures import adapters, admin, clock, kernel
 from lana_testing.contract.observe import everything
-from lana_testing.support import make_tenant, make_user
+from lana_testing.support import make_user
 
 
 def _csv(*rows: list[str], bom: bytes = codecs.BOM_UTF8, encoding: str = "utf-8") -> io.BytesIO:
@@ -219,12 +219,7 @@ async def test_viewers_may_not_import(kernel: Kernel, admin: Actor) -> None:
 async def test_with_emails_finds_the_customers_of_this_tenant_only(
     kernel: Kernel, admin: Actor, clock: ManualClock
 ) -> None:
-    other = await make_tenant(kernel, f"other-{uuid4().hex[:6]}")
-    mine = builders.customer(admin.tenant_id, clock.now(), email="mine@example.com")
-    theirs = builders.customer(other.tenant_id, clock.now(), email="theirs@example.com")
-    await builders.commit_new(kernel, admin.tenant_id, lambda uow: uow.customers.add(mine))
-    await builders.commit_new(kernel, other.tenant_id, lambda uow: uow.customers.add(theirs))
-    asked = [f"free{n}@example.com" for n in range(600)] + ["mine@example.com", "theirs@example.com"]
+    mine, asked = await builders.emails_of_two_tenants(kernel, admin, clock.now())
 
     async with kernel.uow(admin.tenant_id) as uow:
         assert [c.id for c in await uow.customers.with_emails(asked)] == [mine.id]

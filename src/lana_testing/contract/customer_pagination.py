@@ -133,6 +133,28 @@ def _texts(customers: list[Customer]) -> st.SearchStrategy[str]:
     return piece() | anything if sources else anything
 
 
+async def _queried(
+    adapters: Adapters, purpose: str, rows: list[Row], pick: st.DataObject
+) -> tuple[Actor, list[Customer], CustomerQuery]:
+    """A new tenant's admin, the customers made of ``rows`` (owned by nobody, the admin or an
+    agent), and a query drawn to match some of them."""
+    kernel, clock = adapters.kernel, adapters.clock
+    admin = await make_tenant(kernel, f"{purpose}-{next(_slugs)}-{uuid4().hex[:6]}")
+    agent = await make_user(kernel, admin, Role.AGENT)
+    start = clock.now()
+    made = await _populate(kernel, clock, admin, [None, admin.user_id, agent.user_id], rows)
+    query = pick.draw(
+        strategies.customer_queries(
+            texts=_texts(made),
+            tag_pool=st.sampled_from([t for c in made for t in c.tags] or ["none"]) | strategies.tags,
+            owners=st.sampled_from([admin.user_id, agent.user_id]),
+            start=start - timedelta(minutes=30),
+            span=clock.now() - start + timedelta(hours=1),
+        )
+    )
+    return admin, made, query
+
+
 async def _walk(
     list_customers: ListCustomersHandler, actor: Actor, query: CustomerQuery
 ) -> list[Page[Customer]]:
@@ -148,22 +170,9 @@ async def _walk(
 async def test_walking_the_pages_returns_every_matching_customer_once_in_order(
     adapters: Adapters, rows: list[Row], pick: st.DataObject
 ) -> None:
-    kernel, clock = adapters.kernel, adapters.clock
-    admin = await make_tenant(kernel, f"pages-{next(_slugs)}-{uuid4().hex[:6]}")
-    agent = await make_user(kernel, admin, Role.AGENT)
-    start = clock.now()
-    made = await _populate(kernel, clock, admin, [None, admin.user_id, agent.user_id], rows)
-    query = pick.draw(
-        strategies.customer_queries(
-            texts=_texts(made),
-            tag_pool=st.sampled_from([t for c in made for t in c.tags] or ["none"]) | strategies.tags,
-            owners=st.sampled_from([admin.user_id, agent.user_id]),
-            start=start - timedelta(minutes=30),
-            span=clock.now() - start + timedelta(hours=1),
-        )
-    )
+    admin, made, query = await _queried(adapters, "pages", rows, pick)
 
-    pages = await _walk(ListCustomersHandler(kernel), admin, query)
+    pages = await _walk(ListCustomersHandler(adapters.kernel), admin, query)
 
     listed = [c for page in pages for c in page.items]
     target(float(len(pages)), label="pages walked")
@@ -227,21 +236,8 @@ async def test_text_search_finds_every_customer_containing_the_text_in_any_case(
 async def test_the_total_of_a_query_is_how_many_customers_of_the_tenant_its_pages_hold(
     adapters: Adapters, rows: list[Row], pick: st.DataObject
 ) -> None:
-    kernel, clock = adapters.kernel, adapters.clock
-    admin = await make_tenant(kernel, f"total-{next(_slugs)}-{uuid4().hex[:6]}")
-    agent = await make_user(kernel, admin, Role.AGENT)
-    start = clock.now()
-    made = await _populate(kernel, clock, admin, [None, admin.user_id, agent.user_id], rows)
-    query = pick.draw(
-        strategies.customer_queries(
-            texts=_texts(made),
-            tag_pool=st.sampled_from([t for c in made for t in c.tags] or ["none"]) | strategies.tags,
-            owners=st.sampled_from([admin.user_id, agent.user_id]),
-            start=start - timedelta(minutes=30),
-            span=clock.now() - start + timedelta(hours=1),
-        )
-    )
-    list_customers = ListCustomersHandler(kernel)
+    admin, made, query = await _queried(adapters, "total", rows, pick)
+    list_customers = ListCustomersHandler(adapters.kernel)
 
     counted = await list_customers(admin, query, with_total=True)
     plain = await list_customers(admin, query)

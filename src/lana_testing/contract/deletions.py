@@ -76,14 +76,15 @@ async def test_deleting_a_task_at_a_stale_version_is_refused_and_keeps_it(
 ) -> None:
     _, (task, _, _) = await _project_with_tasks(kernel, admin, clock)
     edited = attrs.evolve(task, title="Edited", version=task.version + 1)
-    await builders.commit_new(kernel, admin.tenant_id, lambda uow: uow.tasks.update(edited))
+    stored = await builders.refused_as_stale(
+        kernel,
+        admin.tenant_id,
+        lambda uow: uow.tasks.update(edited),
+        lambda uow: uow.tasks.delete(task),
+        lambda uow: uow.tasks.get(task.id),
+    )
 
-    async with kernel.uow(admin.tenant_id) as uow:
-        with pytest.raises(StaleVersion):
-            await builders.commit_in(uow, lambda unit: unit.tasks.delete(task))
-
-    async with kernel.uow(admin.tenant_id) as uow:
-        assert await uow.tasks.get(task.id) == edited
+    assert stored == edited
 
 
 async def test_a_task_deleted_by_another_unit_first_cannot_be_deleted_again(

@@ -65,14 +65,15 @@ async def test_an_edit_at_a_stale_version_is_refused_and_keeps_the_stored_one(
     _, (call, _, _) = await _customer_with_calls(kernel, admin, clock)
     first = call.edit(type=call.type, subject="First", content=None, occurred_at=None, now=clock.now())
     second = call.edit(type=call.type, subject="Second", content=None, occurred_at=None, now=clock.now())
-    await builders.commit_new(kernel, admin.tenant_id, lambda uow: uow.interactions.update(first))
+    stored = await builders.refused_as_stale(
+        kernel,
+        admin.tenant_id,
+        lambda uow: uow.interactions.update(first),
+        lambda uow: uow.interactions.update(second),
+        lambda uow: uow.interactions.get(call.id),
+    )
 
-    async with kernel.uow(admin.tenant_id) as uow:
-        with pytest.raises(StaleVersion):
-            await builders.commit_in(uow, lambda unit: unit.interactions.update(second))
-
-    async with kernel.uow(admin.tenant_id) as uow:
-        assert await uow.interactions.get(call.id) == first
+    assert stored == first
 
 
 async def test_a_deleted_interaction_counts_no_more_and_is_not_the_last_one(

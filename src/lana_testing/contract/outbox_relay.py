@@ -32,6 +32,16 @@ async def _commit_events(kernel: Kernel, admin: Actor, clock: ManualClock, count
     return events
 
 
+async def _claimed_once(
+    kernel: Kernel, relay: OutboxRelayStore, admin: Actor, clock: ManualClock, count: int
+) -> list[DomainEvent]:
+    """``count`` new events in an outbox that held none, claimed once with a 30-second lease."""
+    await _drain(relay)
+    events = await _commit_events(kernel, admin, clock, count)
+    await relay.claim(10, 30)
+    return events
+
+
 def _ids(records: Sequence[OutboxRecord]) -> list[UUID]:
     return [r.event.id for r in records]
 
@@ -52,9 +62,7 @@ async def test_claims_return_committed_events_oldest_first_up_to_the_limit(
 async def test_a_leased_row_is_hidden_until_its_lease_ends(
     kernel: Kernel, relay: OutboxRelayStore, admin: Actor, clock: ManualClock
 ) -> None:
-    await _drain(relay)
-    [event] = await _commit_events(kernel, admin, clock, 1)
-    await relay.claim(10, 30)
+    [event] = await _claimed_once(kernel, relay, admin, clock, 1)
 
     clock.advance(timedelta(seconds=29))
     assert await relay.claim(10, 30) == []
@@ -82,9 +90,7 @@ async def test_a_renewed_lease_hides_pending_rows_from_now_and_leaves_published_
 async def test_published_rows_are_never_claimed_again(
     kernel: Kernel, relay: OutboxRelayStore, admin: Actor, clock: ManualClock
 ) -> None:
-    await _drain(relay)
-    events = await _commit_events(kernel, admin, clock, 2)
-    await relay.claim(10, 30)
+    events = await _claimed_once(kernel, relay, admin, clock, 2)
 
     await relay.mark_published([events[0].id])
     clock.advance(timedelta(minutes=5))
@@ -96,9 +102,7 @@ async def test_published_rows_are_never_claimed_again(
 async def test_a_failed_row_is_retried_after_its_lease_with_its_attempts_and_error(
     kernel: Kernel, relay: OutboxRelayStore, admin: Actor, clock: ManualClock
 ) -> None:
-    await _drain(relay)
-    [event] = await _commit_events(kernel, admin, clock, 1)
-    await relay.claim(10, 30)
+    [event] = await _claimed_once(kernel, relay, admin, clock, 1)
 
     await relay.mark_failed(event.id, "broker unreachable", dead=False)
     clock.advance(timedelta(seconds=31))
@@ -111,9 +115,7 @@ async def test_a_failed_row_is_retried_after_its_lease_with_its_attempts_and_err
 async def test_a_dead_row_is_never_claimed_again_and_leaves_the_backlog(
     kernel: Kernel, relay: OutboxRelayStore, admin: Actor, clock: ManualClock
 ) -> None:
-    await _drain(relay)
-    [event] = await _commit_events(kernel, admin, clock, 1)
-    await relay.claim(10, 30)
+    [event] = await _claimed_once(kernel, relay, admin, clock, 1)
 
     await relay.mark_failed(event.id, "rejected by the broker", dead=True)
     clock.advance(timedelta(hours=1))

@@ -140,6 +140,19 @@ async def _answer(
     return settled
 
 
+async def _queued(
+    kernel: Kernel, queue: WebhookDeliveryQueue, admin: Actor, clock: ManualClock, aggregates: Sequence[UUID]
+) -> tuple[Subscription, list[WebhookEvent]]:
+    """A new subscription of a queue with nothing else due, and an event of each of
+    ``aggregates`` queued for it in that order."""
+    await _drain(queue, clock)
+    subscription = await _subscribe(kernel, admin, clock)
+    events = [_event(admin.tenant_id, aggregate, clock.now()) for aggregate in aggregates]
+    for event in events:
+        await _enqueue(kernel, [subscription], event, clock.now())
+    return subscription, events
+
+
 async def _drain(queue: WebhookDeliveryQueue, clock: ManualClock) -> None:
     """Settle whatever earlier tests on a shared database left due, so claims here see this test's only."""
     while claimed := await queue.claim(500, LEASE):
@@ -222,12 +235,8 @@ async def test_an_event_is_owed_once_per_subscription_however_often_it_is_enqueu
 async def test_claims_go_in_enqueue_order_one_per_subscription_and_aggregate(
     kernel: Kernel, webhook_queue: WebhookDeliveryQueue, admin: Actor, clock: ManualClock
 ) -> None:
-    await _drain(webhook_queue, clock)
-    subscription = await _subscribe(kernel, admin, clock)
     alpha, beta = uuid4(), uuid4()
-    events = [_event(admin.tenant_id, aggregate, clock.now()) for aggregate in (alpha, alpha, beta, alpha)]
-    for event in events:
-        await _enqueue(kernel, [subscription], event, clock.now())
+    subscription, events = await _queued(kernel, webhook_queue, admin, clock, [alpha, alpha, beta, alpha])
 
     first = await webhook_queue.claim(10, LEASE)
     assert _event_ids(first) == [events[0].id, events[2].id]
@@ -245,12 +254,8 @@ async def test_claims_go_in_enqueue_order_one_per_subscription_and_aggregate(
 async def test_a_failed_delivery_holds_back_later_ones_of_its_aggregate_until_it_is_settled(
     kernel: Kernel, webhook_queue: WebhookDeliveryQueue, admin: Actor, clock: ManualClock
 ) -> None:
-    await _drain(webhook_queue, clock)
-    subscription = await _subscribe(kernel, admin, clock)
     aggregate = uuid4()
-    earlier, later = (_event(admin.tenant_id, aggregate, clock.now()) for _ in range(2))
-    for event in (earlier, later):
-        await _enqueue(kernel, [subscription], event, clock.now())
+    _, (earlier, later) = await _queued(kernel, webhook_queue, admin, clock, [aggregate, aggregate])
 
     [claimed] = await webhook_queue.claim(10, LEASE)
     failed = await _answer(webhook_queue, claimed, clock, 503, retry_in=timedelta(minutes=1))
@@ -270,10 +275,7 @@ async def test_a_failed_delivery_holds_back_later_ones_of_its_aggregate_until_it
 async def test_a_leased_delivery_is_hidden_until_its_lease_ends_then_claimed_again(
     kernel: Kernel, webhook_queue: WebhookDeliveryQueue, admin: Actor, clock: ManualClock
 ) -> None:
-    await _drain(webhook_queue, clock)
-    subscription = await _subscribe(kernel, admin, clock)
-    event = _event(admin.tenant_id, uuid4(), clock.now())
-    await _enqueue(kernel, [subscription], event, clock.now())
+    _, [event] = await _queued(kernel, webhook_queue, admin, clock, [uuid4()])
     await webhook_queue.claim(10, LEASE)
 
     clock.advance(timedelta(seconds=LEASE - 1))
@@ -285,12 +287,8 @@ async def test_a_leased_delivery_is_hidden_until_its_lease_ends_then_claimed_aga
 async def test_a_delivery_left_by_a_killed_sender_goes_out_again_first_then_its_aggregate_follows(
     kernel: Kernel, webhook_queue: WebhookDeliveryQueue, admin: Actor, clock: ManualClock
 ) -> None:
-    await _drain(webhook_queue, clock)
-    subscription = await _subscribe(kernel, admin, clock)
     aggregate = uuid4()
-    first, second = (_event(admin.tenant_id, aggregate, clock.now()) for _ in range(2))
-    for event in (first, second):
-        await _enqueue(kernel, [subscription], event, clock.now())
+    _, (first, second) = await _queued(kernel, webhook_queue, admin, clock, [aggregate, aggregate])
     assert _event_ids(await webhook_queue.claim(10, LEASE)) == [first.id]  # then the sender is killed
 
     clock.advance(timedelta(seconds=LEASE / 2))
