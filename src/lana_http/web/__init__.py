@@ -21,6 +21,7 @@ from lana_http.web import filters
 from lana_http.web.controllers.admin import AdminController
 from lana_http.web.controllers.auth import SignInController
 from lana_http.web.controllers.customer_page import CustomerPageController
+from lana_http.web.controllers.customer_transfer import CustomerTransferController
 from lana_http.web.controllers.customers import CustomerListController
 from lana_http.web.controllers.dashboard import DashboardController
 from lana_http.web.controllers.projects import ProjectController
@@ -41,6 +42,7 @@ def web_handlers() -> list[ControllerRouterHandler]:
         DashboardController,
         CustomerListController,
         CustomerPageController,
+        CustomerTransferController,
         ProjectController,
         WorkController,
         AdminController,
