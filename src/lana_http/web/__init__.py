@@ -24,6 +24,7 @@ from lana_http.web.controllers.customer_page import CustomerPageController
 from lana_http.web.controllers.customer_transfer import CustomerTransferController
 from lana_http.web.controllers.customers import CustomerListController
 from lana_http.web.controllers.dashboard import DashboardController
+from lana_http.web.controllers.duplicates import DuplicatesController
 from lana_http.web.controllers.projects import ProjectController
 from lana_http.web.controllers.work import WorkController
 from lana_http.web.errors import pages_for_browsers
@@ -43,6 +44,7 @@ def web_handlers() -> list[ControllerRouterHandler]:
         CustomerListController,
         CustomerPageController,
         CustomerTransferController,
+        DuplicatesController,
         ProjectController,
         WorkController,
         AdminController,
