@@ -19,6 +19,7 @@ from litestar.types import ControllerRouterHandler
 
 from lana_http.web import filters
 from lana_http.web.controllers.admin import AdminController
+from lana_http.web.controllers.api_keys import ApiKeysController
 from lana_http.web.controllers.auth import SignInController
 from lana_http.web.controllers.customer_page import CustomerPageController
 from lana_http.web.controllers.customer_transfer import CustomerTransferController
@@ -48,6 +49,7 @@ def web_handlers() -> list[ControllerRouterHandler]:
         ProjectController,
         WorkController,
         AdminController,
+        ApiKeysController,
         _static(),
     ]
 
