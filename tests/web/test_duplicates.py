@@ -17,9 +17,7 @@ async def _pair(api: Api) -> tuple[dict[str, object], dict[str, object]]:
 
 def _merge_form(page: str, keep: object, merge: object) -> dict[str, str]:
     """The fields of the page's form keeping ``keep`` and merging ``merge`` into it."""
-    forms = re.findall(
-        r'<form class="inline" method="post" action="/customers/duplicates/merge">(.*?)</form>', page, re.S
-    )
+    forms = re.findall(r'<form method="post" action="/customers/duplicates/merge">(.*?)</form>', page, re.S)
     for form in forms:
         fields = dict(re.findall(r'name="(keep|merge|version)" value="([^"]+)"', form))
         if fields.get("keep") == keep and fields.get("merge") == merge:
