@@ -258,6 +258,7 @@ async def test_every_page_has_a_title_and_labelled_fields(tab: Tab, api: Api) ->
         "/admin/users",
         "/admin/settings",
         "/admin/api-keys",
+        "/admin/webhooks",
         "/customers/import",
         "/customers/duplicates",
         "/no/such/page",

@@ -27,6 +27,7 @@ from lana_http.web.controllers.customers import CustomerListController
 from lana_http.web.controllers.dashboard import DashboardController
 from lana_http.web.controllers.duplicates import DuplicatesController
 from lana_http.web.controllers.projects import ProjectController
+from lana_http.web.controllers.webhooks import WebhooksController
 from lana_http.web.controllers.work import WorkController
 from lana_http.web.errors import pages_for_browsers
 
@@ -50,6 +51,7 @@ def web_handlers() -> list[ControllerRouterHandler]:
         WorkController,
         AdminController,
         ApiKeysController,
+        WebhooksController,
         _static(),
     ]
 
