@@ -8,8 +8,11 @@ import io
 import re
 
 import httpx
+import pytest
 
+from lana_http.settings import HttpSettings
 from tests.e2e.api import Api
+from tests.e2e.conftest import http_settings
 from tests.web.pages import HTML, Pages
 
 _CSV = (
@@ -139,3 +142,29 @@ async def test_another_tenants_job_is_not_found(signed_in: Pages, api: Api) -> N
 
     response = await stranger.get(started.headers["location"], headers=HTML)
     assert response.status_code == 404
+
+
+async def test_a_file_that_is_not_text_shows_the_form_again(signed_in: Pages) -> None:
+    refused = await _upload(signed_in, "")
+    garbled = await signed_in.post(
+        "/customers/import",
+        {"mode": "create", "match": "email"},
+        files={"file": ("customers.csv", b"\xff\xfe\x00\x81name\n", "text/csv")},
+    )
+    for response in (refused, garbled):
+        assert response.status_code == 422, response.text
+        assert 'id="file-error"' in response.text
+
+
+class TestAFileOverTheLimit:
+    @pytest.fixture
+    def settings(self) -> HttpSettings:
+        return http_settings(import_max_bytes=64)
+
+    async def test_is_refused_beside_the_file_field_and_queues_nothing(self, signed_in: Pages) -> None:
+        refused = await _upload(signed_in, _CSV)
+
+        assert refused.status_code == 413
+        assert 'id="file-error"' in refused.text
+        assert "at most 64 bytes" in refused.text
+        assert "Ada Lovelace" not in (await signed_in.get("/customers")).text
