@@ -6,6 +6,7 @@ Each test also fails if a page logged an error or requested anything from anothe
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -138,6 +139,71 @@ async def test_the_dashboard_draws_charts_and_updates_live(tab: Tab, api: Api) -
     await tab.shoot("web-dashboard")
 
 
+async def test_an_admin_imports_customers_and_merges_duplicates(tab: Tab, api: Api) -> None:
+    page = tab.page
+    await api.customer(name="Ada Lovelace", phone="+44 20 7946 0000", company="Engines")
+    await tab.sign_in(api.slug, api.email, PASSWORD)
+
+    # Import a small file: the job's page follows it until it has finished.
+    await tab.open("/customers")
+    await page.get_by_role("link", name="Import").click()
+    csv = (
+        "name,email,phone,company\n"
+        "Ada Lovelace,ada@engines.test,+442079460000,Engines\n"
+        "Grace Hopper,grace@navy.test,,Navy\n"
+    )
+    upload = {"name": "customers.csv", "mimeType": "text/csv", "buffer": csv.encode()}
+    await page.get_by_label("CSV file").set_input_files([upload])
+    await page.get_by_role("button", name="Import").click()
+    await expect(page).to_have_title("Customer import · Lana")
+    await expect(page.get_by_text("Import finished.")).to_be_visible()
+    created = page.locator("dl.facts dd").first
+    await expect(created).to_have_text("2")
+    await tab.shoot("web-import")
+    await page.get_by_role("link", name="See the customers").click()
+    await expect(page.get_by_role("link", name="Grace Hopper")).to_be_visible()
+    await expect(page.get_by_role("link", name="Ada Lovelace")).to_have_count(2)
+
+    # The two Adas are a likely pair: keep the first, fold the other in.
+    await page.get_by_role("link", name="Duplicates").click()
+    await expect(page.get_by_text("Same phone")).to_be_visible()
+    await tab.shoot("web-duplicates")
+    await page.get_by_role("button", name="Keep Ada Lovelace (ada@engines.test)").click()
+    await expect(page.get_by_text("Merged into")).to_be_visible()
+    await expect(page.get_by_text("No likely duplicates.")).to_be_visible()
+    await tab.open("/customers")
+    await expect(page.get_by_role("link", name="Ada Lovelace")).to_have_count(1)
+
+
+async def test_an_admin_creates_an_api_key_sees_its_token_once_and_revokes_it(tab: Tab, api: Api) -> None:
+    page = tab.page
+    page.on("dialog", lambda dialog: dialog.accept())
+    await tab.sign_in(api.slug, api.email, PASSWORD)
+    await page.get_by_role("link", name="Admin").click()
+    await page.get_by_role("link", name="API keys").click()
+
+    await page.get_by_label("Name").fill("n8n follow-ups")
+    await page.get_by_label("Role").select_option("agent")
+    await page.get_by_role("button", name="Create API key").click()
+    token = page.get_by_label("Token")
+    await expect(token).to_have_value(re.compile(r"^lana_sk_"))
+    secret = await token.input_value()
+    assert (
+        await api.client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {secret}"})
+    ).status_code == 200
+    await tab.shoot("web-api-keys")
+
+    await tab.open("/admin/api-keys")
+    await expect(page.get_by_label("Token")).to_have_count(0)
+    await expect(page.get_by_role("cell", name="n8n follow-ups", exact=True)).to_be_visible()
+    await page.get_by_role("button", name="Revoke n8n follow-ups").click()
+    await expect(page.locator("td[data-label=State]").filter(has_text="revoked")).to_be_visible()
+    await expect(page.get_by_role("button", name="Revoke n8n follow-ups")).to_have_count(0)
+    assert (
+        await api.client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {secret}"})
+    ).status_code == 401
+
+
 async def test_signing_out_ends_the_session(tab: Tab, api: Api) -> None:
     page = tab.page
     await tab.sign_in(api.slug, api.email, PASSWORD)
@@ -191,6 +257,10 @@ async def test_every_page_has_a_title_and_labelled_fields(tab: Tab, api: Api) ->
         "/work",
         "/admin/users",
         "/admin/settings",
+        "/admin/api-keys",
+        "/admin/webhooks",
+        "/customers/import",
+        "/customers/duplicates",
         "/no/such/page",
     ]
     await _check_page(tab, "/login")

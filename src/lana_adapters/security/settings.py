@@ -50,7 +50,8 @@ class HttpSettings:
     import_max_bytes: int = variable(
         "LANA_IMPORT_MAX_BYTES",
         1_073_741_824,
-        "Largest CSV file `POST /api/v1/customers/imports` takes (413 above), spooled to a temporary file.",
+        "Largest CSV file an import job takes (`POST /api/v1/customers/imports`, 413 above; the web's"
+        " import page), spooled to a temporary file.",
     )
     phone_default_region: str | None = variable(
         "LANA_PHONE_DEFAULT_REGION",

@@ -166,7 +166,7 @@ class CustomerTransferController(Controller):
             order=order,
         )
         customers = await lana.export_customers(actor, query)
-        lines = _csv_lines(customers) if format == "csv" else _jsonl_lines(customers)
+        lines = csv_lines(customers) if format == "csv" else _jsonl_lines(customers)
         disposition = f'attachment; filename="customers.{format}"'
         return Stream(lines, media_type=_MEDIA_TYPES[format], headers={"Content-Disposition": disposition})
 
@@ -207,7 +207,7 @@ class CustomerTransferController(Controller):
         return ImportOut.of(report)
 
 
-async def _csv_lines(customers: AsyncIterator[Customer]) -> AsyncIterator[str]:
+async def csv_lines(customers: AsyncIterator[Customer]) -> AsyncIterator[str]:
     yield _csv_line(EXPORT_COLUMNS)
     async for customer in customers:
         yield _csv_line(customer_row(customer))

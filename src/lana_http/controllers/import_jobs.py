@@ -123,7 +123,7 @@ class ImportJobController(Controller):
             ImportJobOut.of(job),
             status_code=202,
             headers={"Location": f"{_JOBS}/{job.id}"},
-            background=BackgroundTask(_run, lana, actor, job, spooled, stream),
+            background=BackgroundTask(run_import, lana, actor, job, spooled, stream),
         )
 
     @get("/{job_id:uuid}", operation_id="getCustomerImport", responses=documented(*READ))
@@ -146,7 +146,7 @@ class ImportJobController(Controller):
         `line` and `error` (the first 100,000 refused rows)."""
         job, refused = await lana.import_refusals(actor, job_id)
         disposition = f'attachment; filename="import-{job.id}-refused.csv"'
-        lines = _refused_lines(job.headers, refused)
+        lines = refused_lines(job.headers, refused)
         return Stream(lines, media_type="text/csv", headers={"Content-Disposition": disposition})
 
 
@@ -164,7 +164,7 @@ async def _spool(request: Request[Any, Any, Any], limit: int) -> IO[bytes]:
     return spooled
 
 
-async def _run(
+async def run_import(
     lana: Lana, actor: Actor, job: ImportJob, source: IO[bytes], stream: EventStream | None
 ) -> None:
     """Run the job after the answer went out; the file is closed when it ends."""
@@ -224,7 +224,7 @@ class _Progress:
         await asyncio.gather(*self._sent, return_exceptions=True)
 
 
-async def _refused_lines(headers: Sequence[str], refused: Sequence[ImportRefusal]) -> AsyncIterator[str]:
+async def refused_lines(headers: Sequence[str], refused: Sequence[ImportRefusal]) -> AsyncIterator[str]:
     yield _line([*headers, "line", "error"])
     for refusal in refused:
         yield _line([*refusal.cells, str(refusal.line), _problems(refusal)])

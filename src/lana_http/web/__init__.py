@@ -19,11 +19,15 @@ from litestar.types import ControllerRouterHandler
 
 from lana_http.web import filters
 from lana_http.web.controllers.admin import AdminController
+from lana_http.web.controllers.api_keys import ApiKeysController
 from lana_http.web.controllers.auth import SignInController
 from lana_http.web.controllers.customer_page import CustomerPageController
+from lana_http.web.controllers.customer_transfer import CustomerTransferController
 from lana_http.web.controllers.customers import CustomerListController
 from lana_http.web.controllers.dashboard import DashboardController
+from lana_http.web.controllers.duplicates import DuplicatesController
 from lana_http.web.controllers.projects import ProjectController
+from lana_http.web.controllers.webhooks import WebhooksController
 from lana_http.web.controllers.work import WorkController
 from lana_http.web.errors import pages_for_browsers
 
@@ -41,9 +45,13 @@ def web_handlers() -> list[ControllerRouterHandler]:
         DashboardController,
         CustomerListController,
         CustomerPageController,
+        CustomerTransferController,
+        DuplicatesController,
         ProjectController,
         WorkController,
         AdminController,
+        ApiKeysController,
+        WebhooksController,
         _static(),
     ]
 

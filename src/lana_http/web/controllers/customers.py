@@ -37,7 +37,7 @@ class CustomerListController(PageController):
     ) -> Template:
         """Customers matching the filters, 50 at a time; htmx asks for the next rows or new results."""
         params = request.query_params
-        query = _query(params, viewer)
+        query = list_query(params, viewer)
         found = await lana.list_customers(viewer.actor, query)
         filters = {name: forms.text(params, name) for name in _FILTERS}
         more = None
@@ -115,7 +115,7 @@ class CustomerListController(PageController):
         return Redirect(f"/customers/{customer.id}?saved=1", status_code=303)
 
 
-def _query(params: forms.Form, viewer: Viewer) -> CustomerQuery:
+def list_query(params: forms.Form, viewer: Viewer) -> CustomerQuery:
     owner = forms.text(params, "owner")
     sort = forms.choice(CustomerSort, params, "sort") or CustomerSort.CREATED_AT
     default_order = SortOrder.ASC if sort is CustomerSort.NAME else SortOrder.DESC
