@@ -25,7 +25,6 @@ from sqlalchemy import (
     Float,
     FromClause,
     Integer,
-    Select,
     Uuid,
     and_,
     any_,
@@ -55,9 +54,6 @@ RANKED_CANDIDATES = 1_000
 # already was typed as meant, and scoring near matches costs a scan of every shared trigram.
 NEAR_MATCHES_BELOW = 100
 _RANK_SCALE = 1_000_000
-# Swapped letters are tried for texts up to this long; a longer one keeps enough trigrams
-# for word similarity to find it despite a swap.
-_MAX_SWAPPED = 12
 _FIRST = func.lana_customer_matches_first(bindparam("needle"), bindparam("max_rows")).table_valued(
     column("customer_id", Uuid)
 )
@@ -145,38 +141,7 @@ def _ranked_candidates(tx: Tx, folded: str, few: list[UUID] | None) -> FromClaus
         .order_by(near_found.c.closeness.desc(), near_found.c.customer_id.desc())
         .limit(RANKED_CANDIDATES)
     )
-    return union(exact, near, *_swapped_matches(folded)).subquery("matches")
-
-
-def _swapped_matches(folded: str) -> list[Select[Any]]:
-    """The customers containing the text with two neighbouring letters swapped back
-    ("jhon" finds "john"), each variant found as exact text is, through the trigram index.
-
-    Trigram similarity misses such typos in short words: "jhon" and "john" share one
-    trigram of five (0.2, far below the 0.6 word-similarity threshold), and lowering the
-    threshold that far would score every word sharing a first letter. A variant is one
-    indexed substring probe capped at ``RANKED_CANDIDATES`` rows, so a needle costs at
-    most ``_MAX_SWAPPED - 1`` probes, paid only when the text finds few customers.
-    """
-    if not _TRIGRAM < len(folded) <= _MAX_SWAPPED:
-        return []
-    probes = []
-    for variant in swapped_letters(folded):
-        found = func.lana_customer_matches_first(variant, RANKED_CANDIDATES).table_valued(
-            column("customer_id", Uuid)
-        )
-        probes.append(select(found.c.customer_id))
-    return probes
-
-
-def swapped_letters(folded: str) -> list[str]:
-    """``folded`` with each pair of neighbouring, differing letters swapped, once each."""
-    variants = []
-    for at in range(len(folded) - 1):
-        first, second = folded[at], folded[at + 1]
-        if first != second and first.isalnum() and second.isalnum():
-            variants.append(folded[:at] + second + first + folded[at + 2 :])
-    return list(dict.fromkeys(variants))
+    return union(exact, near).subquery("matches")
 
 
 def _closeness(folded: str) -> ColumnElement[float]:

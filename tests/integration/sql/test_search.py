@@ -133,23 +133,6 @@ async def test_a_misspelt_company_still_finds_the_customer_ranked_after_exact_ma
 
 
 @pytest.mark.postgres
-async def test_two_swapped_letters_still_find_the_customer_by_relevance(
-    pg_kernel: Kernel, pg_admin: Actor
-) -> None:
-    await _people(pg_kernel, pg_admin)
-    await CreateCustomerHandler(pg_kernel)(pg_admin, CreateCustomer(name="John Smith"))
-
-    assert await _names(pg_kernel, pg_admin, "Jhon", sort=RELEVANCE) == ["John Smith"]
-    assert await _names(pg_kernel, pg_admin, "Hpoper", sort=RELEVANCE) == ["Grace Hopper"]
-    assert await _names(pg_kernel, pg_admin, "Jhon") == []
-
-
-def test_swapped_letters_swap_each_pair_of_differing_neighbours_within_words() -> None:
-    assert search.swapped_letters("jhon") == ["hjon", "john", "jhno"]
-    assert search.swapped_letters("aa b") == []
-
-
-@pytest.mark.postgres
 async def test_without_relevance_sort_a_typo_matches_nothing(pg_kernel: Kernel, pg_admin: Actor) -> None:
     await _people(pg_kernel, pg_admin)
 
