@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tempfile
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import IO
 from urllib.parse import parse_qsl, urlencode
@@ -170,20 +170,23 @@ def _applies(scope: Scope) -> bool:
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes:
-    chunks: list[bytes] = []
+    return b"".join([chunk async for chunk in _body_chunks(receive, limit, "body")])
+
+
+async def _body_chunks(receive: Receive, limit: int, what: str) -> AsyncIterator[bytes]:
+    """The request body's chunks as they arrive; raises 413 past ``limit`` bytes."""
     size = 0
     while True:
         message = await receive()
         if message["type"] != "http.request":
-            break
+            return
         chunk = bytes(message.get("body", b""))
         size += len(chunk)
         if size > limit:
-            raise HttpProblem(413, "payload_too_large", f"the body exceeds {limit} bytes")
-        chunks.append(chunk)
+            raise HttpProblem(413, "payload_too_large", f"the {what} exceeds {limit} bytes")
+        yield chunk
         if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
+            return
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
@@ -231,19 +234,9 @@ async def _spool_body(receive: Receive, limit: int) -> AbstractContextManager[tu
     spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)  # noqa: SIM115 - closed by the caller
     digest = hashlib.sha256()
     try:
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                break
-            chunk = bytes(message.get("body", b""))
-            size += len(chunk)
-            if size > limit:
-                raise HttpProblem(413, "payload_too_large", f"the file exceeds {limit} bytes")
+        async for chunk in _body_chunks(receive, limit, "file"):
             spool.write(chunk)
             digest.update(chunk)
-            if not message.get("more_body", False):
-                break
     except BaseException:
         spool.close()
         raise
