@@ -36,6 +36,34 @@ async def test_a_job_answers_202_and_its_location_tells_how_it_went(api: Api) ->
     assert [c["phone"] for c in listed["items"]] == ["+442079460299"]
 
 
+async def test_a_retried_upload_with_the_same_key_gets_the_first_job_back(api: Api) -> None:
+    rows = "".join(f"Person {n},p{n}@example.com\n" for n in range(300))
+    body = f"name,email\n{rows}".encode()
+    assert len(body) > 4_096, "beyond the request body bound the key used to meet"
+    headers = {**_CSV, "Idempotency-Key": "upload-1"}
+
+    first = await api.post("/customers/imports", content=body, headers=headers)
+    retried = await api.post("/customers/imports", content=body, headers=headers)
+    other = await api.post("/customers/imports", content=body + b"Zed,zed@example.com\n", headers=headers)
+
+    assert (first.status_code, retried.status_code) == (202, 202), first.text
+    assert retried.headers["idempotent-replayed"] == "true"
+    assert retried.json()["id"] == first.json()["id"]
+    assert other.status_code == 422
+    job = (await api.client.get(first.headers["location"], headers=api.headers)).json()
+    assert (job["status"], job["created"], job["refused_kept"]) == ("completed", 300, 0)
+
+
+async def test_a_file_past_the_job_bound_is_413_with_a_key_too(api: Api) -> None:
+    body = b"name\n" + b"x" * 64_000
+
+    answer = await api.post(
+        "/customers/imports", content=body, headers={**_CSV, "Idempotency-Key": "too-big"}
+    )
+
+    assert answer.status_code == 413
+
+
 async def test_skipped_rows_download_as_csv_with_their_line_and_error(api: Api) -> None:
     body = b"name,email\nAda,ada@example.com\nBob,not-an-email\n"
 

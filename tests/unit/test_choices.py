@@ -17,7 +17,7 @@ from lana_core.domain.choices import Choice
 from lana_core.domain.customers import CustomerStatus, CustomerValue
 from lana_core.domain.pagination import SortOrder
 from lana_core.domain.projects import Priority
-from lana_core.domain.queries import CustomerQuery, CustomerSort, ProjectQuery
+from lana_core.domain.queries import RELEVANCE, CustomerQuery, CustomerSort, ProjectQuery
 from lana_core.domain.tenancy import Role, parse_role
 from lana_core.errors import InvalidChoice, ValidationError
 from lana_core.usecases.customers import CreateCustomer
@@ -100,6 +100,12 @@ def test_queries_parse_their_filters_and_sorts_in_any_case() -> None:
     assert ProjectQuery(priority="URGENT").priority is Priority.URGENT  # type: ignore[arg-type]
     with pytest.raises(InvalidChoice, match="status: must be one of: prospect, active, inactive"):
         CustomerQuery(status="won")  # type: ignore[arg-type]
+
+
+def test_a_customer_query_refuses_a_sort_no_adapter_answers() -> None:
+    assert CustomerQuery(sort="Relevance").sort == RELEVANCE  # type: ignore[arg-type]
+    with pytest.raises(InvalidChoice, match="sort: must be one of: created_at, updated_at, name, relevance"):
+        CustomerQuery(sort="shoe_size")  # type: ignore[arg-type]
 
 
 def test_a_role_is_parsed_in_any_case_around_white_space() -> None:

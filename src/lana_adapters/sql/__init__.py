@@ -12,9 +12,9 @@ Typical wiring::
 from lana_adapters.sql.engine import create_engine_from
 from lana_adapters.sql.migrate import alembic_config, ensure_schema, migrate
 from lana_adapters.sql.outbox import NOTIFY_CHANNEL, SqlOutboxRelayStore
-from lana_adapters.sql.search import RELEVANCE
 from lana_adapters.sql.settings import SqlSettings
 from lana_adapters.sql.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
+from lana_core.domain.queries import RELEVANCE
 
 __all__ = [
     "NOTIFY_CHANNEL",

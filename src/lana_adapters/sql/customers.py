@@ -34,7 +34,7 @@ from lana_core.domain.customers import Customer, CustomerStatus, CustomerValue, 
 from lana_core.domain.duplicates import MatchKey
 from lana_core.domain.pagination import KeyKind, Page
 from lana_core.domain.projects import ProjectStats, TaskStats
-from lana_core.domain.queries import Archived, CustomerQuery
+from lana_core.domain.queries import RELEVANCE, Archived, CustomerQuery
 
 c = customers.c
 _Read = Callable[[Select[Any]], Awaitable[Sequence[Any]]]
@@ -137,7 +137,7 @@ class SqlCustomerRepository(TxRepository):
 
     async def list(self, query: CustomerQuery) -> Page[Customer]:
         """Matching customers in the query's stable order, one page at a time."""
-        ranked = query.sort == search.RELEVANCE
+        ranked = query.sort == RELEVANCE
         found = await self._search(query)
         key, kind = (
             (found.rank, int)
@@ -197,7 +197,7 @@ class SqlCustomerRepository(TxRepository):
     async def _search(self, query: CustomerQuery) -> search.TextSearch | None:
         if not query.text:
             return None
-        return await search.text_search(self._tx, query.text, fuzzy=query.sort == search.RELEVANCE)
+        return await search.text_search(self._tx, query.text, fuzzy=query.sort == RELEVANCE)
 
     async def _ranked_page(
         self, read: _Read, statement: Select[Any], key: ColumnElement[Any], query: CustomerQuery

@@ -3,27 +3,36 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 from uuid import UUID
 
 from sqlalchemy import bindparam, select
 
-from lana_adapters.sql.prepared import Prepared
+from lana_adapters.sql.converter import Values, reader, writer
 from lana_adapters.sql.repository import TxRepository
 from lana_adapters.sql.tables import import_jobs, import_refusals
-from lana_adapters.sql.tx import AnyRow
-from lana_adapters.sql.writes import add, check_tenant, insert, update_versioned, versioned_update
-from lana_core.domain.import_jobs import ImportCounts, ImportJob, ImportRefusal, ImportStatus
+from lana_adapters.sql.writes import TenantRows, add, insert
+from lana_core.domain.import_jobs import ImportJob, ImportRefusal
 
-_INSERT = insert(import_jobs)
-_UPDATE = versioned_update(import_jobs)
+_COUNTS = ("created", "updated", "unchanged", "refused")
+
+
+def _nested_counts(values: Values) -> None:
+    """A job's counts, stored as a column each, as the one record the job holds."""
+    values["counts"] = {name: values.pop(name) for name in _COUNTS}
+
+
+_read_job = reader(ImportJob, reshape=_nested_counts)
+_write_job = writer(ImportJob)
+
+
+def _job_values(job: ImportJob) -> Values:
+    values = _write_job(job)
+    values.update(values.pop("counts"))
+    return values
+
+
+_JOBS = TenantRows(import_jobs, "import", _read_job, _job_values)
 _INSERT_REFUSALS = insert(import_refusals)
-_BY_ID = Prepared(
-    select(import_jobs).where(
-        import_jobs.c.tenant_id == bindparam("tenant"), import_jobs.c.id == bindparam("id")
-    ),
-    by_key=True,
-)
 _REFUSALS = (
     select(import_refusals.c.line, import_refusals.c.row)
     .where(import_refusals.c.tenant_id == bindparam("tenant"), import_refusals.c.job_id == bindparam("job"))
@@ -38,17 +47,14 @@ class SqlImportJobRepository(TxRepository):
 
     async def add(self, job: ImportJob) -> None:
         """Store a new job."""
-        check_tenant(self._tx, job.tenant_id, "import")
-        await add(self._tx, _INSERT, _values(job))
+        await _JOBS.add(self._tx, job)
 
     async def get(self, job_id: UUID) -> ImportJob | None:
-        row = await self._tx.first(_BY_ID, {"tenant": self._tx.tenant_id, "id": job_id})
-        return None if row is None else _job_of(row)
+        return await _JOBS.get(self._tx, job_id)
 
     async def update(self, job: ImportJob) -> None:
         """Store ``job``; raises StaleVersion unless the stored version is ``job.version - 1``."""
-        check_tenant(self._tx, job.tenant_id, "import")
-        await update_versioned(self._tx, _UPDATE, _values(job), "import")
+        await _JOBS.update(self._tx, job)
 
     async def add_refusals(self, job_id: UUID, refusals: Sequence[ImportRefusal]) -> None:
         """Keep refused rows of ``job_id``; raises Conflict for a line already kept."""
@@ -73,44 +79,3 @@ class SqlImportJobRepository(TxRepository):
             )
             for row in rows
         ]
-
-
-def _values(job: ImportJob) -> dict[str, Any]:
-    return {
-        "tenant_id": job.tenant_id,
-        "id": job.id,
-        "created_by": job.created_by,
-        "status": job.status.value,
-        "options": dict(job.options),
-        "created": job.counts.created,
-        "updated": job.counts.updated,
-        "unchanged": job.counts.unchanged,
-        "refused": job.counts.refused,
-        "applied": job.applied,
-        "error": job.error,
-        "version": job.version,
-        "created_at": job.created_at,
-        "updated_at": job.updated_at,
-        "finished_at": job.finished_at,
-        "headers": list(job.headers),
-    }
-
-
-def _job_of(row: AnyRow) -> ImportJob:
-    return ImportJob(
-        id=row.id,
-        tenant_id=row.tenant_id,
-        created_by=row.created_by,
-        status=ImportStatus(row.status),
-        options=row.options,
-        counts=ImportCounts(
-            created=row.created, updated=row.updated, unchanged=row.unchanged, refused=row.refused
-        ),
-        applied=bool(row.applied),
-        error=row.error,
-        version=row.version,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        finished_at=row.finished_at,
-        headers=tuple(row.headers),
-    )

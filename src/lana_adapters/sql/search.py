@@ -45,8 +45,6 @@ from lana_adapters.sql.tables import customers
 from lana_adapters.sql.tx import Features, Tx
 
 SEPARATOR = "\x1f"
-# A sort value a query may carry to page by relevance, most relevant first.
-RELEVANCE = "relevance"
 _TRIGRAM = 3
 # How many customers a relevance list ranks at most: its pages run through these alone.
 # Also the probe's cap: a text found in fewer customers is joined by id, one found in more

@@ -423,6 +423,8 @@ interactions = Table(
     _parent("customers", "customer_id"),
     one_of("type", InteractionType),
     Index("ix_interactions_customer", "tenant_id", "customer_id", "occurred_at", "id"),
+    # The tenant's interactions over a range of days (per-day counts; migration 0020).
+    Index("ix_interactions_occurred", "tenant_id", "occurred_at"),
 )
 
 insights = Table(

@@ -4,14 +4,20 @@ it refused kept for download."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Final
 from uuid import UUID
 
 from attrs import evolve, frozen
 
 from lana_core.domain.choices import Choice
 from lana_core.errors import Conflict
+
+# A job keeps this many refused rows for download; its counts include every one, and
+# ``ImportJob.refusals_kept`` says how many of them the download holds.
+MAX_KEPT_REFUSALS: Final = 100_000
+# Why a job given up for lost failed (see ``ImportJob.abandon``).
+ABANDONED: Final = "the import stopped reporting progress: its worker ended and nothing was imported"
 
 
 class ImportStatus(Choice, field="status"):
@@ -83,6 +89,28 @@ class ImportJob:
     def is_finished(self) -> bool:
         return self.status in (ImportStatus.COMPLETED, ImportStatus.FAILED)
 
+    @property
+    def refusals_kept(self) -> int:
+        """How many refused rows the job keeps for download: every one up to ``MAX_KEPT_REFUSALS``."""
+        return min(self.counts.refused, MAX_KEPT_REFUSALS)
+
+    def is_abandoned(self, now: datetime, lease: timedelta) -> bool:
+        """Whether the job, queued or running, has reported nothing for ``lease``: its worker
+        is taken to have ended (``updated_at`` moves with every progress report)."""
+        return not self.is_finished and now - self.updated_at >= lease
+
+    def abandon(self, now: datetime) -> ImportJob:
+        """The job failed as lost (``ABANDONED``): a worker's import commits with its last
+        statement, so one that stopped reporting wrote nothing. If its worker reports after
+        all, its outcome replaces this one (:meth:`complete`, :meth:`fail`)."""
+        return self.fail(ABANDONED, now)
+
+    def progress(self, counts: ImportCounts, now: datetime) -> ImportJob:
+        """The running job's rows judged so far; also tells a poller its worker lives."""
+        if self.status is not ImportStatus.RUNNING:
+            raise Conflict(f"import {self.id} is {self.status}, not running")
+        return self._next(now, counts=counts)
+
     def start(self, now: datetime) -> ImportJob:
         if self.status is not ImportStatus.QUEUED:
             raise Conflict(f"import {self.id} is {self.status}, not queued")
@@ -96,6 +124,7 @@ class ImportJob:
         return self._next(
             now,
             status=ImportStatus.COMPLETED,
+            error=None,
             counts=counts,
             applied=applied,
             headers=headers,
@@ -107,7 +136,7 @@ class ImportJob:
     ) -> ImportJob:
         """The job ended writing nothing: refused rows (``counts`` says how many), an
         unreadable file, a lost database."""
-        if self.is_finished:
+        if self.is_finished and not self._abandoned:
             raise Conflict(f"import {self.id} is already {self.status}")
         return self._next(
             now,
@@ -118,8 +147,12 @@ class ImportJob:
             finished_at=now,
         )
 
+    @property
+    def _abandoned(self) -> bool:
+        return self.status is ImportStatus.FAILED and self.error == ABANDONED
+
     def _ensure_running(self) -> None:
-        if self.status is not ImportStatus.RUNNING:
+        if self.status is not ImportStatus.RUNNING and not self._abandoned:
             raise Conflict(f"import {self.id} is {self.status}, not running")
 
     def _next(self, now: datetime, **changes: Any) -> ImportJob:

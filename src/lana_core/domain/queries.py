@@ -29,19 +29,32 @@ class Archived(Choice, field="archived"):
     ONLY = "only"
 
 
+# The sort a text search ranks by, most relevant first (see ``CustomerQuery``). Not a
+# CustomerSort member: the HTTP API does not offer it yet, library callers pass it as given.
+RELEVANCE = "relevance"
+
+
 def _customer_sort(value: str) -> Any:
-    """A sort the core names, in any case; any other value as given, for an adapter that
-    sorts by more (the SQL adapter's ``lana_adapters.sql.RELEVANCE``)."""
+    """A sort the core names, in any case, or :data:`RELEVANCE`; raises InvalidChoice for
+    any other, so no adapter meets a sort it cannot answer."""
+    if isinstance(value, str) and value.lower() == RELEVANCE:
+        return RELEVANCE
     try:
         return CustomerSort(value)
     except InvalidChoice:
-        return value
+        raise InvalidChoice(CustomerSort.field_name, (*CustomerSort.allowed(), RELEVANCE)) from None
 
 
 @frozen(kw_only=True)
 class CustomerQuery:
     """``text`` matches name, email or company, case-insensitively (adapters may rank or
-    tolerate typos on top, but every record containing the text is found)."""
+    tolerate typos on top, but every record containing the text is found).
+
+    ``sort=RELEVANCE`` ranks the matches: the name being the text beats the name starting
+    with it, which beats the text anywhere (``order`` descending, the default, puts the best
+    first). An adapter may order closer matches first within one of these tiers (PostgreSQL
+    does). Without a text it lists by ``created_at``.
+    """
 
     # A filter named as a string (by a library caller) is parsed like any other: in any case.
     status: CustomerStatus | None = field(default=None, converter=optional(CustomerStatus))

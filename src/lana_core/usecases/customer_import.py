@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import IO, Any, Final
 from uuid import UUID
 
@@ -123,7 +123,10 @@ class ImportCustomersHandler(UseCase):
         command: ImportCustomers,
         source: IO[bytes],
         on_row: Callable[[RowOutcome], None] | None = None,
+        after_chunk: Callable[[], Awaitable[None]] | None = None,
     ) -> ImportReport:
+        """``after_chunk`` is awaited after each chunk of rows, inside the import's transaction
+        (a caller reports progress from it, in a unit of work of its own)."""
         rows = read_rows(source)
         header, columns = _header(rows, command)
         tally = _Tally(import_id=command.import_id or self._id(), on_row=on_row)
@@ -140,6 +143,8 @@ class ImportCustomersHandler(UseCase):
             )
             for chunk in _chunks(rows, columns, command.chunk_size):
                 await self._apply(unit, actor, planner, chunk, tally)
+                if after_chunk is not None:
+                    await after_chunk()
             applied = not command.dry_run and (command.skip_invalid or tally.refused == 0)
             # An import that changes nothing writes nothing, not even its summary; what is
             # not committed is rolled back when the block is left.

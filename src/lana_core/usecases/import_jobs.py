@@ -3,15 +3,22 @@ the rows they refused kept for download."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import IO, Any, Final
 from uuid import UUID
 
-from lana_core.domain.import_jobs import ImportCounts, ImportJob, ImportRefusal
+from lana_core.domain.import_jobs import (
+    MAX_KEPT_REFUSALS,
+    ImportCounts,
+    ImportJob,
+    ImportRefusal,
+    ImportStatus,
+)
 from lana_core.domain.policy import Action, Resource
 from lana_core.domain.tenancy import Actor
-from lana_core.errors import LanaError, NotFound, ValidationError
+from lana_core.errors import Conflict, LanaError, NotFound, ValidationError
 from lana_core.usecases._base import Kernel, UseCase, authorize_in
 from lana_core.usecases.customer_import import (
     ImportCustomers,
@@ -24,6 +31,7 @@ from lana_core.usecases.customer_import import (
 )
 
 __all__ = [
+    "IMPORT_LEASE",
     "MAX_KEPT_REFUSALS",
     "GetImportJobHandler",
     "ImportRefusalsHandler",
@@ -31,8 +39,11 @@ __all__ = [
     "RunCustomerImportHandler",
 ]
 
-# A job keeps this many refused rows for download (its counts include every one).
-MAX_KEPT_REFUSALS: Final = 100_000
+# A job that reported nothing for this long (queued, or running without progress) is failed
+# as lost when it is next read. A running import reports after every chunk of 1,000 rows,
+# within seconds; on SQLite its reports wait for the import's own write lock, so the lease
+# must outlast the longest import there (see docs/operations.md).
+IMPORT_LEASE: Final = timedelta(minutes=10)
 
 
 class QueueCustomerImportHandler(UseCase):
@@ -91,8 +102,10 @@ class RunCustomerImportHandler(UseCase):
     ) -> ImportJob:
         job = await self._save(actor, job_id, (), lambda job: job.start(self._now()))
         kept: list[ImportRefusal] = []
+        progress = _Progress(self._kernel, actor, job_id)
 
         def heard(row: RowOutcome) -> None:
+            progress.count(row.outcome)
             if row.outcome is Outcome.REFUSED and len(kept) < MAX_KEPT_REFUSALS:
                 kept.append(ImportRefusal(line=row.line, cells=row.cells, problems=row.problems))
             if on_row is not None:
@@ -100,10 +113,12 @@ class RunCustomerImportHandler(UseCase):
 
         command = command_of(job.options, job.id)
         try:
-            report = await self._importer(actor, command, source, heard)
+            report = await self._importer(actor, command, source, heard, progress.report)
         except LanaError as error:
             reason = _reason(error)
+            await progress.settled()
             return await self._save(actor, job_id, kept, lambda job: job.fail(reason, self._now()))
+        await progress.settled()
         return await self._save(actor, job_id, kept, lambda job: _finished(job, report, command, self._now()))
 
     async def _save(
@@ -125,8 +140,47 @@ class RunCustomerImportHandler(UseCase):
         return after
 
 
+class _Progress:
+    """A running job's counts, reported after a chunk of rows in a unit of work of its own,
+    one report at a time, without holding the import up: on SQLite a report waits for the
+    write lock the import holds until it ends."""
+
+    def __init__(self, kernel: Kernel, actor: Actor, job_id: UUID) -> None:
+        self._kernel = kernel
+        self._actor = actor
+        self._job_id = job_id
+        self._counts = dict.fromkeys((outcome.value for outcome in Outcome), 0)
+        self._pending: asyncio.Task[None] | None = None
+
+    def count(self, outcome: Outcome) -> None:
+        self._counts[outcome.value] += 1
+
+    async def report(self) -> None:
+        if self._pending is None or self._pending.done():
+            self._pending = asyncio.create_task(self._write(ImportCounts(**self._counts)))
+        await asyncio.sleep(0)  # the report starts while the import goes on
+
+    async def settled(self) -> None:
+        """Once the last report is written or given up: the job's outcome is written after it."""
+        if self._pending is not None:
+            await self._pending
+
+    async def _write(self, counts: ImportCounts) -> None:
+        try:
+            async with self._kernel.change(self._actor.tenant_id) as unit:
+                job = await unit.uow.import_jobs.get(self._job_id)
+                if job is None or job.status is not ImportStatus.RUNNING:
+                    return
+                await unit.uow.import_jobs.update(job.progress(counts, self._kernel.clock.now()))
+                await unit.commit()
+        except LanaError:
+            pass  # a report lost (database busy, a concurrent write) is made up by the next
+
+
 class GetImportJobHandler(UseCase):
-    """Read an import job of the tenant. Raises NotFound, PermissionDenied (no read of customers)."""
+    """Read an import job of the tenant; one that reported nothing for ``IMPORT_LEASE`` is
+    failed as lost first (its worker ended). Raises NotFound, PermissionDenied (no read of
+    customers)."""
 
     __slots__ = ()
 
@@ -136,11 +190,12 @@ class GetImportJobHandler(UseCase):
             job = await uow.import_jobs.get(job_id)
         if job is None:
             raise NotFound("import", job_id)
-        return job
+        return await reap(self._kernel, job)
 
 
 class ImportRefusalsHandler(UseCase):
-    """The rows an import job refused, by line, with the job. Raises NotFound, PermissionDenied."""
+    """The rows an import job refused, by line, with the job (failed as lost, as
+    :class:`GetImportJobHandler` does). Raises NotFound, PermissionDenied."""
 
     __slots__ = ()
 
@@ -150,7 +205,26 @@ class ImportRefusalsHandler(UseCase):
             job = await uow.import_jobs.get(job_id)
             if job is None:
                 raise NotFound("import", job_id)
-            return job, await uow.import_jobs.refusals(job_id)
+            refused = await uow.import_jobs.refusals(job_id)
+        return await reap(self._kernel, job), refused
+
+
+async def reap(kernel: Kernel, job: ImportJob, lease: timedelta = IMPORT_LEASE) -> ImportJob:
+    """``job``, failed as lost when it reported nothing for ``lease``; as read otherwise."""
+    if not job.is_abandoned(kernel.clock.now(), lease):
+        return job
+    try:
+        async with kernel.change(job.tenant_id) as unit:
+            current = await unit.uow.import_jobs.get(job.id)
+            if current is None or not current.is_abandoned(kernel.clock.now(), lease):
+                return current or job
+            lost = current.abandon(kernel.clock.now())
+            await unit.uow.import_jobs.update(lost)
+            await unit.commit()
+    except Conflict:  # another reader failed it, or its worker reported, meanwhile
+        async with kernel.uow(job.tenant_id) as uow:
+            return await uow.import_jobs.get(job.id) or job
+    return lost
 
 
 def options_of(command: ImportCustomers) -> dict[str, Any]:

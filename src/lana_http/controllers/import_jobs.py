@@ -42,7 +42,8 @@ _JOBS = f"{API}/customers/imports"
 
 class ImportJobOut(Out):
     """An import job: ``status`` is queued, running, completed or failed (``error`` says
-    why, nothing written); ``applied`` is false for a dry run."""
+    why, nothing written); ``applied`` is false for a dry run. The counts grow while it
+    runs; ``refused_kept`` of the ``refused`` rows are in ``refused_csv`` (at most 100,000)."""
 
     id: UUID
     status: ImportStatus
@@ -51,6 +52,7 @@ class ImportJobOut(Out):
     updated: int
     unchanged: int
     refused: int
+    refused_kept: int
     applied: bool
     error: str | None
     created_at: datetime
@@ -67,6 +69,7 @@ class ImportJobOut(Out):
             updated=job.counts.updated,
             unchanged=job.counts.unchanged,
             refused=job.counts.refused,
+            refused_kept=job.refusals_kept,
             applied=job.applied,
             error=job.error,
             created_at=job.created_at,
@@ -87,8 +90,10 @@ class ImportJobController(Controller):
         status_code=202,
         responses=documented(*WRITE),
         operation_class=ImportOperation,
-        # The job's own bound (LANA_IMPORT_MAX_BYTES) applies while the body is read.
+        # The job's own bound (LANA_IMPORT_MAX_BYTES) applies while the body is read; a
+        # retry with the same Idempotency-Key gets the first job back.
         request_max_body_size=None,
+        opt={"idempotent": True, "idempotent_spooled": "import_max_bytes"},
     )
     async def start_import(
         self,
@@ -107,7 +112,8 @@ class ImportJobController(Controller):
         """Start importing the CSV file sent as the body (`text/csv`, at most
         `LANA_IMPORT_MAX_BYTES`) with the options of `POST /customers/import`: 202 with the
         job, polled at its `Location`; a file whose header the import cannot use is a 422,
-        queuing nothing. Its progress reaches `GET /events/stream` as `import.progress` events."""
+        queuing nothing. Its progress reaches `GET /events/stream` as `import.progress` events.
+        A retry with the same `Idempotency-Key` and file gets the first job back."""
         command = import_command(
             mode, match, map, unknown_columns, dry_run=dry_run, skip_invalid=skip_invalid
         )
@@ -143,7 +149,7 @@ class ImportJobController(Controller):
         self, *, lana: NamedDependency[Lana], actor: NamedDependency[Actor], job_id: FromPath[UUID]
     ) -> Stream:
         """The rows the job refused, as CSV: the file's own columns under its own header, then
-        `line` and `error` (the first 100,000 refused rows)."""
+        `line` and `error` (the first 100,000 refused rows: the job's `refused_kept`)."""
         job, refused = await lana.import_refusals(actor, job_id)
         disposition = f'attachment; filename="import-{job.id}-refused.csv"'
         lines = refused_lines(job.headers, refused)

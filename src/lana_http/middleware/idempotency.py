@@ -1,5 +1,9 @@
 """``Idempotency-Key`` on create routes: a retry gets the first answer; nothing is created twice.
 
+A route taking a file (an import job) has its body spooled to a temporary file and hashed
+as it streams in, bounded by the route's own limit rather than the request body's. The
+answer is kept as soon as it is sent, before any background task of the route runs.
+
 Keys are scoped to the tenant and user that sent them. The request's method, path, query
 and body make its fingerprint: the same key with another fingerprint is refused (422), a
 duplicate arriving while the first is still running is refused (409). Only successful
@@ -14,6 +18,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import IO
 from urllib.parse import parse_qsl, urlencode
 
 import msgspec
@@ -30,12 +38,16 @@ from lana_http.runtime import STATE_KEY, Runtime
 HEADER = b"idempotency-key"
 _KEY = re.compile(IDEMPOTENCY_KEY)
 _REPLAYED_HEADERS = frozenset({"content-type", "etag", "location"})
+# A spooled body stays in memory up to this size, then goes to a temporary file.
+_SPOOL_IN_MEMORY = 1_048_576
+_REPLAY_CHUNK = 65_536
 
 
 class IdempotencyMiddleware:
     """Applies to POST routes whose handler has ``opt={"idempotent": True}`` and requests that
-    send the header. Raises HttpProblem: 400 (bad key), 409 (in flight), 413 (body too
-    large), 422 (key reused for another request)."""
+    send the header; a route taking a file also names its bound (see :func:`_spooled_limit`).
+    Raises HttpProblem: 400 (bad key), 409 (in flight), 413 (body too large), 422 (key
+    reused for another request)."""
 
     __slots__ = ("_app",)
 
@@ -49,9 +61,16 @@ class IdempotencyMiddleware:
             await self._app(scope, receive, send)
             return
         runtime: Runtime = scope["app"].state[STATE_KEY]
-        body = await _read_body(receive, runtime.http.max_body_bytes)
         scoped = f"idem:{actor.tenant_id}:{actor.user_id}:{key}"
-        fingerprint = _fingerprint(scope, body)
+        spooled_limit = _spooled_limit(scope, runtime)
+        if spooled_limit is not None:
+            with await _spool_body(receive, spooled_limit) as (spool, digest):
+                fingerprint = _fingerprint(scope, digest)
+                replayed = _replay_spool(spool, receive)
+                await self._run(scope, replayed, send, runtime=runtime, key=scoped, fingerprint=fingerprint)
+            return
+        body = await _read_body(receive, runtime.http.max_body_bytes)
+        fingerprint = _fingerprint(scope, canonical_json(body))
         await self._run(
             scope, _replay(body, receive), send, runtime=runtime, key=scoped, fingerprint=fingerprint
         )
@@ -72,29 +91,35 @@ class IdempotencyMiddleware:
         if claim.state is ClaimState.DONE and claim.response is not None:
             await _send_stored(send, claim.response)
             return
-        recorder = _Recorder(send)
+
+        async def answered(response: StoredResponse) -> None:
+            # Kept once sent, before any background task of the route (an import job) runs.
+            if 200 <= response.status < 300:
+                await store.complete(key, response, ttl)
+
+        recorder = _Recorder(send, answered)
         try:
             await self._app(scope, receive, recorder.send)
         except BaseException:
-            await store.release(key)
+            if not recorder.kept:
+                await store.release(key)
             raise
-        if recorder.response is not None and 200 <= recorder.response.status < 300:
-            await store.complete(key, recorder.response, ttl)
-        else:
+        if not recorder.kept:
             await store.release(key)
 
 
 class _Recorder:
     """Passes a response through while keeping a copy of it."""
 
-    __slots__ = ("_chunks", "_headers", "_send", "_status", "response")
+    __slots__ = ("_answered", "_chunks", "_headers", "_send", "_status", "kept")
 
-    def __init__(self, send: Send) -> None:
+    def __init__(self, send: Send, answered: Callable[[StoredResponse], Awaitable[None]]) -> None:
         self._send = send
+        self._answered = answered
         self._status = 0
         self._headers: tuple[tuple[str, str], ...] = ()
         self._chunks: list[bytes] = []
-        self.response: StoredResponse | None = None
+        self.kept = False
 
     async def send(self, message: Message) -> None:
         if message["type"] == "http.response.start":
@@ -106,11 +131,11 @@ class _Recorder:
             )
         elif message["type"] == "http.response.body":
             self._chunks.append(bytes(message.get("body", b"")))
-            if not message.get("more_body", False):
-                self.response = StoredResponse(
-                    status=self._status, headers=self._headers, body=b"".join(self._chunks)
-                )
         await self._send(message)
+        if message["type"] == "http.response.body" and not message.get("more_body", False):
+            response = StoredResponse(status=self._status, headers=self._headers, body=b"".join(self._chunks))
+            await self._answered(response)
+            self.kept = 200 <= response.status < 300
 
 
 async def _send_stored(send: Send, response: StoredResponse) -> None:
@@ -145,20 +170,23 @@ def _applies(scope: Scope) -> bool:
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes:
-    chunks: list[bytes] = []
+    return b"".join([chunk async for chunk in _body_chunks(receive, limit, "body")])
+
+
+async def _body_chunks(receive: Receive, limit: int, what: str) -> AsyncIterator[bytes]:
+    """The request body's chunks as they arrive; raises 413 past ``limit`` bytes."""
     size = 0
     while True:
         message = await receive()
         if message["type"] != "http.request":
-            break
+            return
         chunk = bytes(message.get("body", b""))
         size += len(chunk)
         if size > limit:
-            raise HttpProblem(413, "payload_too_large", f"the body exceeds {limit} bytes")
-        chunks.append(chunk)
+            raise HttpProblem(413, "payload_too_large", f"the {what} exceeds {limit} bytes")
+        yield chunk
         if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
+            return
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
@@ -176,13 +204,60 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
 
 def _fingerprint(scope: Scope, body: bytes) -> str:
+    """The request's method, path, query in any order, and ``body`` (in canonical form)."""
     digest = hashlib.sha256()
     query = sorted(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
     for part in (scope.get("method", ""), scope.get("path", ""), urlencode(query)):
         digest.update(str(part).encode())
         digest.update(b"\0")
-    digest.update(canonical_json(body))
+    digest.update(body)
     return digest.hexdigest()
+
+
+def _spooled_limit(scope: Scope, runtime: Runtime) -> int | None:
+    """The body bound of a route taking files (``opt={"idempotent_spooled": SETTING}``, an
+    HttpSettings field): its body is spooled to a temporary file, not held in memory."""
+    handler = scope.get("route_handler")
+    setting = handler.opt.get("idempotent_spooled") if handler is not None else None
+    return None if setting is None else int(getattr(runtime.http, setting))
+
+
+@contextmanager
+def _closing(spool: IO[bytes], digest: bytes) -> Iterator[tuple[IO[bytes], bytes]]:
+    with spool:
+        yield spool, digest
+
+
+async def _spool_body(receive: Receive, limit: int) -> AbstractContextManager[tuple[IO[bytes], bytes]]:
+    """The body in a temporary file (in memory while small) and its SHA-256; raises 413
+    past ``limit`` bytes, as the route itself would."""
+    spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)  # noqa: SIM115 - closed by the caller
+    digest = hashlib.sha256()
+    try:
+        async for chunk in _body_chunks(receive, limit, "file"):
+            spool.write(chunk)
+            digest.update(chunk)
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+    return _closing(spool, digest.digest())
+
+
+def _replay_spool(spool: IO[bytes], receive: Receive) -> Receive:
+    """The spooled body again, chunk by chunk, then what ``receive`` hears next."""
+    done = False
+
+    async def replayed() -> ReceiveMessage:
+        nonlocal done
+        if done:
+            return await receive()
+        chunk = spool.read(_REPLAY_CHUNK)
+        done = len(chunk) < _REPLAY_CHUNK
+        request: HTTPRequestEvent = {"type": "http.request", "body": chunk, "more_body": not done}
+        return request
+
+    return replayed
 
 
 def canonical_json(body: bytes) -> bytes:

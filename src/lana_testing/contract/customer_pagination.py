@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from lana_core.domain.customers import Customer
 from lana_core.domain.pagination import Page, PageRequest, SortOrder
-from lana_core.domain.queries import Archived, CustomerQuery, CustomerSort
+from lana_core.domain.queries import RELEVANCE, Archived, CustomerQuery, CustomerSort
 from lana_core.domain.tenancy import Actor, Role
 from lana_core.errors import ValidationError
 from lana_core.memory import ManualClock
@@ -247,6 +247,43 @@ async def test_the_total_of_a_query_is_how_many_customers_of_the_tenant_its_page
     assert plain.total is None
 
 
+@pytest.mark.parametrize("limit", [1, 2, 10])
+async def test_relevance_lists_the_name_being_the_text_then_starting_with_it_then_holding_it(
+    adapters: Adapters, limit: int
+) -> None:
+    kernel = adapters.kernel
+    admin = await make_tenant(kernel)
+    create = CreateCustomerHandler(kernel)
+    for name, company in [
+        ("Zora Quill", "Quokka Acme"),
+        ("Acmeworks Hall", None),
+        ("Unrelated Person", "Elsewhere"),
+        ("ACME", None),
+    ]:
+        await create(admin, CreateCustomer(name=name, company=company))
+    query = CustomerQuery(text="acme", sort=RELEVANCE, page=PageRequest(limit=limit))
+
+    best_first = await _walk(ListCustomersHandler(kernel), admin, query)
+    worst_first = await _walk(ListCustomersHandler(kernel), admin, attrs.evolve(query, order=SortOrder.ASC))
+
+    names = [c.name for page in best_first for c in page.items]
+    assert names == ["ACME", "Acmeworks Hall", "Zora Quill"]
+    assert [c.name for page in worst_first for c in page.items] == names[::-1]
+
+
+async def test_relevance_without_a_text_lists_the_newest_first(adapters: Adapters) -> None:
+    kernel, clock = adapters.kernel, adapters.clock
+    admin = await make_tenant(kernel)
+    create = CreateCustomerHandler(kernel)
+    for name in ("Ada", "Grace", "Edsger"):
+        clock.advance(timedelta(minutes=1))
+        await create(admin, CreateCustomer(name=name))
+
+    page = await ListCustomersHandler(kernel)(admin, CustomerQuery(sort=RELEVANCE))
+
+    assert [c.name for c in page.items] == ["Edsger", "Grace", "Ada"]
+
+
 __all__ = [
     "adapters",
     "clock",
@@ -255,4 +292,6 @@ __all__ = [
     "test_rows_tied_on_the_sort_key_page_by_id_without_loss",
     "test_text_search_finds_every_customer_containing_the_text_in_any_case",
     "test_the_total_of_a_query_is_how_many_customers_of_the_tenant_its_pages_hold",
+    "test_relevance_lists_the_name_being_the_text_then_starting_with_it_then_holding_it",
+    "test_relevance_without_a_text_lists_the_newest_first",
 ]

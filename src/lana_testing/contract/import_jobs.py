@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import IO
 from uuid import UUID, uuid4
 
 import pytest
+from attrs import evolve
 
 from lana_core.domain.events import DomainEvent
-from lana_core.domain.import_jobs import ImportCounts, ImportRefusal, ImportStatus
+from lana_core.domain.import_jobs import ABANDONED, ImportCounts, ImportRefusal, ImportStatus
 from lana_core.domain.tenancy import Actor, Role
 from lana_core.errors import NotFound, PermissionDenied
 from lana_core.ports import OutboxRelayStore
 from lana_core.usecases._base import Kernel
-from lana_core.usecases.customer_import import ImportCustomers
+from lana_core.usecases.customer_import import (
+    ImportCustomers,
+    ImportCustomersHandler,
+    ImportReport,
+    RowOutcome,
+)
 from lana_core.usecases.import_jobs import (
+    IMPORT_LEASE,
     GetImportJobHandler,
     ImportRefusalsHandler,
     QueueCustomerImportHandler,
@@ -116,6 +127,96 @@ async def test_a_job_is_seen_in_its_tenant_only_and_viewers_may_not_queue_one(
     assert (job.status, job.applied, job.counts.created) == (ImportStatus.COMPLETED, False, 1)
 
 
+async def _start_and_lose(kernel: Kernel, actor: Actor) -> UUID:
+    """A job started by a worker that then ended without a word."""
+    job = await QueueCustomerImportHandler(kernel)(actor, ImportCustomers())
+    async with kernel.change(actor.tenant_id) as unit:
+        await unit.uow.import_jobs.update(job.start(kernel.clock.now()))
+        await unit.commit()
+    return job.id
+
+
+async def test_a_job_that_stops_reporting_fails_as_lost_when_next_read(
+    adapters: Adapters, admin: Actor
+) -> None:
+    kernel, clock = adapters.kernel, adapters.clock
+    job_id = await _start_and_lose(kernel, admin)
+
+    clock.advance(IMPORT_LEASE - timedelta(seconds=1))
+    assert (await GetImportJobHandler(kernel)(admin, job_id)).status is ImportStatus.RUNNING
+    clock.advance(timedelta(seconds=1))
+    polled = await GetImportJobHandler(kernel)(admin, job_id)
+
+    assert (polled.status, polled.error, polled.finished_at) == (ImportStatus.FAILED, ABANDONED, clock.now())
+    job, refused = await ImportRefusalsHandler(kernel)(admin, job_id)
+    assert (job, refused) == (polled, [])
+
+
+async def test_a_queued_job_never_started_fails_as_lost_too(kernel: Kernel, admin: Actor) -> None:
+    job = await QueueCustomerImportHandler(kernel)(admin, ImportCustomers())
+    kernel.clock.advance(IMPORT_LEASE)  # type: ignore[attr-defined]
+
+    _, refused = await ImportRefusalsHandler(kernel)(admin, job.id)
+
+    assert (await GetImportJobHandler(kernel)(admin, job.id)).error == ABANDONED
+    assert refused == []
+
+
+class _Polling(ImportCustomersHandler):
+    """The import in chunks of two rows, read by a poller after each chunk's progress report
+    has had its chance."""
+
+    def __init__(self, kernel: Kernel, actor: Actor, job_id: list[UUID]) -> None:
+        super().__init__(kernel)
+        self.actor, self.job_id = actor, job_id
+        self.seen: list[tuple[ImportStatus, int]] = []
+
+    async def __call__(
+        self,
+        actor: Actor,
+        command: ImportCustomers,
+        source: IO[bytes],
+        on_row: Callable[[RowOutcome], None] | None = None,
+        after_chunk: Callable[[], Awaitable[None]] | None = None,
+    ) -> ImportReport:
+        judged = 0
+
+        def counted(row: RowOutcome) -> None:
+            nonlocal judged
+            judged += 1
+            if on_row is not None:
+                on_row(row)
+
+        async def polled() -> None:
+            if after_chunk is not None:
+                await after_chunk()
+            for _ in range(200):  # a report is a unit of work of its own: give it time
+                job = await GetImportJobHandler(self._kernel)(self.actor, self.job_id[0])
+                if job.counts.created == judged:
+                    break
+                await asyncio.sleep(0.01)
+            self.seen.append((job.status, job.counts.created))
+
+        # A job keeps no chunk size: chunks of two rows make three reports of five rows.
+        return await super().__call__(actor, evolve(command, chunk_size=2), source, counted, polled)
+
+
+async def test_a_running_job_reports_its_counts_as_it_goes(
+    adapters: Adapters, admin: Actor, request: pytest.FixtureRequest
+) -> None:
+    if request.getfixturevalue("adapter_set").name == "sqlite":
+        pytest.skip("on SQLite a report waits for the write lock the import holds until it ends")
+    kernel = adapters.kernel
+    job = await QueueCustomerImportHandler(kernel)(admin, ImportCustomers())
+    importer = _Polling(kernel, admin, [job.id])
+    content = b"name\n" + b"".join(f"Person {n}\n".encode() for n in range(5))
+
+    done = await RunCustomerImportHandler(kernel, importer)(admin, job.id, io.BytesIO(content))
+
+    assert importer.seen == [(ImportStatus.RUNNING, 2), (ImportStatus.RUNNING, 4), (ImportStatus.RUNNING, 5)]
+    assert (done.status, done.counts) == (ImportStatus.COMPLETED, ImportCounts(created=5))
+
+
 __all__ = [
     "adapters",
     "admin",
@@ -126,4 +227,7 @@ __all__ = [
     "test_skip_invalid_completes_the_job_and_keeps_the_refused_rows",
     "test_an_unreadable_file_fails_the_job_naming_its_line",
     "test_a_job_is_seen_in_its_tenant_only_and_viewers_may_not_queue_one",
+    "test_a_job_that_stops_reporting_fails_as_lost_when_next_read",
+    "test_a_queued_job_never_started_fails_as_lost_too",
+    "test_a_running_job_reports_its_counts_as_it_goes",
 ]

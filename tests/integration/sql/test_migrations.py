@@ -100,6 +100,17 @@ def test_the_migrations_build_exactly_the_tables_module(empty_database: str) -> 
     assert _partial_indexes(empty_database) == _declared_partial_indexes(empty_database)
 
 
+def test_interactions_are_indexed_by_tenant_and_time_for_counts_per_day(empty_database: str) -> None:
+    migrate(empty_database)
+
+    engine = create_sync_engine(empty_database)
+    try:
+        indexed = [index["column_names"] for index in inspect(engine).get_indexes("interactions")]
+    finally:
+        engine.dispose()
+    assert ["tenant_id", "occurred_at"] in indexed
+
+
 def test_downgrading_to_base_removes_everything_and_upgrading_again_has_no_drift(empty_database: str) -> None:
     migrate(empty_database)
 

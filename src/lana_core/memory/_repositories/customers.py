@@ -11,14 +11,14 @@ from uuid import UUID
 from lana_core.domain.analytics import CustomerCounts, DayCount
 from lana_core.domain.customers import Customer, CustomerStatus, CustomerValue, CustomerView
 from lana_core.domain.duplicates import MatchKey
-from lana_core.domain.pagination import Page
-from lana_core.domain.queries import Archived, CustomerQuery, CustomerSort
+from lana_core.domain.pagination import KeyKind, Page
+from lana_core.domain.queries import RELEVANCE, Archived, CustomerQuery, CustomerSort
 from lana_core.memory._listing import paginate
 from lana_core.memory._merging import match_keys, move_related
 from lana_core.memory._repositories.projects import InMemoryProjectRepository, InMemoryTaskRepository
 from lana_core.memory._staging import Scope
 
-_SORT_KEYS: dict[CustomerSort, tuple[Callable[[Customer], Any], type[datetime | str]]] = {
+_SORT_KEYS: dict[str, tuple[Callable[[Customer], Any], KeyKind]] = {
     CustomerSort.CREATED_AT: (lambda c: c.created_at, datetime),
     CustomerSort.UPDATED_AT: (lambda c: c.updated_at, datetime),
     CustomerSort.NAME: (lambda c: c.name, str),
@@ -85,7 +85,7 @@ class InMemoryCustomerRepository:
 
     async def list(self, query: CustomerQuery) -> Page[Customer]:
         """Matching customers in the query's stable order, one page at a time."""
-        key, kind = _SORT_KEYS[query.sort]
+        key, kind = _sort_key(query)
         rows = (c for c in self._rows() if _matches(query, c))
         return paginate(rows, key=key, kind=kind, order=query.order, page=query.page)
 
@@ -125,6 +125,24 @@ class InMemoryCustomerRepository:
 
     def _rows(self) -> Iterable[Customer]:
         return self._scope.staged.customers.values(self._scope.space().customers)
+
+
+def _sort_key(query: CustomerQuery) -> tuple[Callable[[Customer], Any], KeyKind]:
+    """The key a list is ordered by: relevance ranks a text's matches, as SQLite does."""
+    if query.sort != RELEVANCE:
+        return _SORT_KEYS[query.sort]
+    if not query.text:
+        return _SORT_KEYS[CustomerSort.CREATED_AT]
+    needle = query.text.lower()
+    return (lambda c: _relevance(c, needle)), int
+
+
+def _relevance(customer: Customer, needle: str) -> int:
+    """3 when the name is the text, 2 when it starts with it, 1 when it holds it elsewhere."""
+    name = customer.name.lower()
+    if name == needle:
+        return 3
+    return 2 if name.startswith(needle) else 1
 
 
 def _matches(query: CustomerQuery, customer: Customer) -> bool:
