@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from difflib import SequenceMatcher
 from itertools import combinations
@@ -141,13 +141,18 @@ def similar_name_pairs(block: Sequence[tuple[UUID, str]]) -> Iterator[tuple[UUID
     for ids in ids_by_name.values():
         yield from combinations(sorted(ids), 2)
     names = sorted(ids_by_name, key=len)
+    letters = {name: Counter(name) for name in names} if len(names) > 1 else {}
     for at, shorter in enumerate(names):
         for longer in names[at + 1 :]:
+            both = len(shorter) + len(longer)
             # The ratio is at most 2·len(shorter)/(both lengths), which falls as ``longer``
             # grows: once below the threshold, no later (longer) name reaches it.
-            if 2.0 * len(shorter) / (len(shorter) + len(longer)) < NAME_SIMILARITY:
+            if 2.0 * len(shorter) / both < NAME_SIMILARITY:
                 break
-            yield from _similar_across(shorter, ids_by_name[shorter], longer, ids_by_name[longer])
+            # Nor can it exceed the letters the names share (difflib's quick_ratio, either way round).
+            shared = (letters[shorter] & letters[longer]).total()
+            if 2.0 * shared / both >= NAME_SIMILARITY:
+                yield from _similar_across(shorter, ids_by_name[shorter], longer, ids_by_name[longer])
 
 
 @define
@@ -162,13 +167,14 @@ class _Groups:
     @classmethod
     def of(cls, rows: Iterable[MatchKey]) -> _Groups:
         groups = cls()
+        by_email, by_phone, by_block = groups.by_email, groups.by_phone, groups.by_block
         # A tenant has far fewer companies than customers: normalise each spelling once.
         companies: dict[str, str] = {}
         for row in rows:
             if (email := normalised_email(row.email)) is not None:
-                groups.by_email[email].append(row.id)
+                by_email[email].append(row.id)
             if (digits := phone_digits(row.phone)) is not None:
-                groups.by_phone[digits].append(row.id)
+                by_phone[digits].append(row.id)
             if not row.company:
                 continue
             company = companies.get(row.company)
@@ -176,7 +182,7 @@ class _Groups:
                 company = companies[row.company] = normalised_name(row.company)
             name = normalised_name(row.name)
             if name and company:
-                groups.by_block[(company, name[:_BLOCK_PREFIX])].append((row.id, name))
+                by_block[(company, name[:_BLOCK_PREFIX])].append((row.id, name))
         return groups
 
 
@@ -198,8 +204,6 @@ def _similar_across(
 ) -> Iterator[tuple[UUID, UUID]]:
     """The similar pairs of an id named ``one`` and an id named ``other``: each direction of
     the ratio is computed at most once, and only when a pair needs it."""
-    if SequenceMatcher(None, one, other).quick_ratio() < NAME_SIMILARITY:
-        return  # an upper bound of the ratio either way round
     verdicts: dict[bool, bool] = {}
     for first in ones:
         for second in others:
