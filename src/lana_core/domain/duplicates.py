@@ -7,13 +7,14 @@ memory, SQLite and PostgreSQL find exactly the same pairs with exactly the same 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from bisect import bisect_right
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from difflib import SequenceMatcher
 from itertools import combinations
 from uuid import UUID
 
-from attrs import frozen
+from attrs import define, field, frozen
 
 from lana_core.domain.choices import Choice
 from lana_core.domain.pagination import Cursor, Page, PageRequest, invalid_cursor
@@ -62,6 +63,13 @@ class DuplicatePair:
     reasons: tuple[DuplicateReason, ...]
 
 
+@frozen
+class DuplicateScan:
+    """Every likely duplicate pair of a tenant at one moment, in :func:`find_pairs` order."""
+
+    pairs: tuple[DuplicatePair, ...]
+
+
 def normalised_email(email: str | None) -> str | None:
     """Lower case, without a ``+tag`` in the local part: ``Ann+crm@x.io`` → ``ann@x.io``."""
     if not email:
@@ -72,7 +80,14 @@ def normalised_email(email: str | None) -> str | None:
 
 def phone_digits(phone: str | None) -> str | None:
     """The digits only; None when there are none."""
-    digits = "".join(ch for ch in phone or "" if ch.isdigit())
+    if not phone:
+        return None
+    # Stored phones are E.164 (``+`` and digits): skip the per-character walk for them.
+    if phone.isdigit():
+        return phone
+    if phone[0] == "+" and phone[1:].isdigit():
+        return phone[1:]
+    digits = "".join(ch for ch in phone if ch.isdigit())
     return digits or None
 
 
@@ -82,7 +97,9 @@ def normalised_name(text: str | None) -> str:
 
 
 def names_similar(first: str, second: str) -> bool:
-    """Whether two normalised names are at least :data:`NAME_SIMILARITY` alike."""
+    """Whether two normalised names are at least :data:`NAME_SIMILARITY` alike: the difflib
+    ratio of ``first`` against ``second`` (it can differ from ``second`` against ``first``,
+    so a pair compares the name of its lower id first)."""
     if not first or not second:
         return False
     return SequenceMatcher(None, first, second).ratio() >= NAME_SIMILARITY
@@ -91,20 +108,16 @@ def names_similar(first: str, second: str) -> bool:
 def find_pairs(keys: Iterable[MatchKey]) -> list[DuplicatePair]:
     """Every likely duplicate pair, highest score first (ties: by ids)."""
     reasons: dict[tuple[UUID, UUID], set[DuplicateReason]] = defaultdict(set)
-    rows = list(keys)
-    for reason, group in _groups(rows):
-        for first, second in combinations(sorted(group), 2):
-            reasons[(first, second)].add(reason)
-    pairs = [_pair(ids, found) for ids, found in reasons.items()]
-    return sorted(pairs, key=_order)
+    for reason, pairs in _reasoned_pairs(_Groups.of(keys)):
+        for ids in pairs:
+            reasons[ids].add(reason)
+    found = [_pair(ids, why) for ids, why in reasons.items()]
+    return sorted(found, key=_order)
 
 
 def page_of_pairs(pairs: Sequence[DuplicatePair], page: PageRequest) -> Page[DuplicatePair]:
     """One page of ``pairs`` (in :func:`find_pairs` order) after ``page.after``."""
-    start = 0
-    if page.after is not None:
-        position = _position(page.after)
-        start = next((i for i, pair in enumerate(pairs) if _order(pair) > position), len(pairs))
+    start = 0 if page.after is None else bisect_right(pairs, _position(page.after), key=_order)
     chunk = pairs[start : start + page.limit]
     more = start + page.limit < len(pairs)
     if not more or not chunk:
@@ -114,24 +127,91 @@ def page_of_pairs(pairs: Sequence[DuplicatePair], page: PageRequest) -> Page[Dup
     return Page(items=chunk, next_cursor=after.encode())
 
 
-def _groups(rows: Sequence[MatchKey]) -> Iterable[tuple[DuplicateReason, list[UUID]]]:
-    by_email: dict[str, list[UUID]] = defaultdict(list)
-    by_phone: dict[str, list[UUID]] = defaultdict(list)
-    by_block: dict[tuple[str, str], list[MatchKey]] = defaultdict(list)
-    for row in rows:
-        if (email := normalised_email(row.email)) is not None:
-            by_email[email].append(row.id)
-        if (digits := phone_digits(row.phone)) is not None:
-            by_phone[digits].append(row.id)
-        name, company = normalised_name(row.name), normalised_name(row.company)
-        if name and company:
-            by_block[(company, name[:_BLOCK_PREFIX])].append(row)
-    yield from ((DuplicateReason.SAME_EMAIL, ids) for ids in by_email.values() if len(ids) > 1)
-    yield from ((DuplicateReason.SAME_PHONE, ids) for ids in by_phone.values() if len(ids) > 1)
-    for block in by_block.values():
-        for first, second in combinations(block, 2):
-            if names_similar(normalised_name(first.name), normalised_name(second.name)):
-                yield DuplicateReason.SIMILAR_NAME_AND_COMPANY, [first.id, second.id]
+def similar_name_pairs(block: Sequence[tuple[UUID, str]]) -> Iterator[tuple[UUID, UUID]]:
+    """The (lower id, higher id) pairs of ``block``'s (id, normalised name) whose names are
+    :func:`names_similar`, the name of the lower id first.
+
+    The same pairs as comparing every two, with less work: customers of one name are
+    similar without comparing, and two names are compared only when their lengths and
+    letters leave them able to reach the threshold.
+    """
+    ids_by_name: dict[str, list[UUID]] = defaultdict(list)
+    for customer_id, name in block:
+        ids_by_name[name].append(customer_id)
+    for ids in ids_by_name.values():
+        yield from combinations(sorted(ids), 2)
+    names = sorted(ids_by_name, key=len)
+    letters = {name: Counter(name) for name in names} if len(names) > 1 else {}
+    for at, shorter in enumerate(names):
+        for longer in names[at + 1 :]:
+            both = len(shorter) + len(longer)
+            # The ratio is at most 2·len(shorter)/(both lengths), which falls as ``longer``
+            # grows: once below the threshold, no later (longer) name reaches it.
+            if 2.0 * len(shorter) / both < NAME_SIMILARITY:
+                break
+            # Nor can it exceed the letters the names share (difflib's quick_ratio, either way round).
+            shared = (letters[shorter] & letters[longer]).total()
+            if 2.0 * shared / both >= NAME_SIMILARITY:
+                yield from _similar_across(shorter, ids_by_name[shorter], longer, ids_by_name[longer])
+
+
+@define
+class _Groups:
+    """The ids sharing each normalised email and phone, and the (id, normalised name) of each
+    name block: the customers of one normalised company whose names share their first letters."""
+
+    by_email: defaultdict[str, list[UUID]] = field(factory=lambda: defaultdict(list))
+    by_phone: defaultdict[str, list[UUID]] = field(factory=lambda: defaultdict(list))
+    by_block: defaultdict[tuple[str, str], list[tuple[UUID, str]]] = field(factory=lambda: defaultdict(list))
+
+    @classmethod
+    def of(cls, rows: Iterable[MatchKey]) -> _Groups:
+        groups = cls()
+        by_email, by_phone, by_block = groups.by_email, groups.by_phone, groups.by_block
+        # A tenant has far fewer companies than customers: normalise each spelling once.
+        companies: dict[str, str] = {}
+        for row in rows:
+            if (email := normalised_email(row.email)) is not None:
+                by_email[email].append(row.id)
+            if (digits := phone_digits(row.phone)) is not None:
+                by_phone[digits].append(row.id)
+            if not row.company:
+                continue
+            company = companies.get(row.company)
+            if company is None:
+                company = companies[row.company] = normalised_name(row.company)
+            name = normalised_name(row.name)
+            if name and company:
+                by_block[(company, name[:_BLOCK_PREFIX])].append((row.id, name))
+        return groups
+
+
+def _reasoned_pairs(groups: _Groups) -> Iterator[tuple[DuplicateReason, Iterable[tuple[UUID, UUID]]]]:
+    for reason, shared in (
+        (DuplicateReason.SAME_EMAIL, groups.by_email),
+        (DuplicateReason.SAME_PHONE, groups.by_phone),
+    ):
+        for ids in shared.values():
+            if len(ids) > 1:
+                yield reason, combinations(sorted(ids), 2)
+    for block in groups.by_block.values():
+        if len(block) > 1:
+            yield DuplicateReason.SIMILAR_NAME_AND_COMPANY, similar_name_pairs(block)
+
+
+def _similar_across(
+    one: str, ones: Sequence[UUID], other: str, others: Sequence[UUID]
+) -> Iterator[tuple[UUID, UUID]]:
+    """The similar pairs of an id named ``one`` and an id named ``other``: each direction of
+    the ratio is computed at most once, and only when a pair needs it."""
+    verdicts: dict[bool, bool] = {}
+    for first in ones:
+        for second in others:
+            one_first = first < second
+            if one_first not in verdicts:
+                verdicts[one_first] = names_similar(one, other) if one_first else names_similar(other, one)
+            if verdicts[one_first]:
+                yield (first, second) if one_first else (second, first)
 
 
 def _pair(ids: tuple[UUID, UUID], found: set[DuplicateReason]) -> DuplicatePair:

@@ -8,9 +8,11 @@ from collections.abc import Iterable
 DASHBOARD = "dashboard"
 ANALYTICS = "analytics"
 INSIGHTS = "insights"
+# The pairs of a duplicate scan, kept between its pages (usecases/customer_merge.py).
+DUPLICATES = "duplicates"
 
 _BY_PREFIX = {
-    "customer.": (DASHBOARD, ANALYTICS),
+    "customer.": (DASHBOARD, ANALYTICS, DUPLICATES),
     # A merge moves the merged customers' projects, tasks and insights to the kept one.
     "customer.merged": (INSIGHTS,),
     "project.": (DASHBOARD, ANALYTICS),

@@ -16,6 +16,7 @@ Merge rules (docs/api.md, "Duplicates and merge"):
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import TypeVar
 from uuid import UUID
@@ -24,17 +25,19 @@ from attrs import frozen
 
 from lana_core.domain import events
 from lana_core.domain.customers import ContactDetails, Customer
-from lana_core.domain.duplicates import DuplicatePair, find_pairs, page_of_pairs
+from lana_core.domain.duplicates import DuplicatePair, DuplicateScan, find_pairs, page_of_pairs
 from lana_core.domain.pagination import Page, PageRequest
 from lana_core.domain.policy import Action, Resource, authorize
 from lana_core.domain.tenancy import Actor, TenantSettings
 from lana_core.errors import Conflict, ValidationError
-from lana_core.ports import UnitOfWork
+from lana_core.ports import CacheKey, UnitOfWork
 from lana_core.usecases._base import UseCase, authorize_in, policy_settings
 from lana_core.usecases._recording import Change, snapshot
+from lana_core.usecases.caching import DUPLICATES
 from lana_core.usecases.customers import load_customer, owns
 
 __all__ = [
+    "DUPLICATES_TTL_SECONDS",
     "MAX_MERGED_PER_CALL",
     "FindDuplicateCustomersHandler",
     "MergeCustomers",
@@ -44,6 +47,10 @@ __all__ = [
 # A merge rewrites every record of each merged customer in one transaction: keep it short.
 MAX_MERGED_PER_CALL = 50
 _FIELD = "merge_ids"
+# A scan's pairs are kept for its later pages. Every change to a customer drops them (their
+# events invalidate the namespace), so the TTL only bounds an invalidation the cache missed.
+DUPLICATES_TTL_SECONDS = 600.0
+_SCAN_SCHEMA = 1
 _T = TypeVar("_T")
 
 
@@ -52,7 +59,9 @@ class FindDuplicateCustomersHandler(UseCase):
     (see :mod:`lana_core.domain.duplicates` for the reasons and the score).
 
     Finding duplicates reads every customer of the tenant, so only those who may change any
-    customer (managers and admins) may ask. Raises PermissionDenied, ValidationError (cursor).
+    customer (managers and admins) may ask. The pairs are computed once and kept in the
+    cache for the later pages until a customer changes. Raises PermissionDenied,
+    ValidationError (cursor).
     """
 
     __slots__ = ()
@@ -60,8 +69,18 @@ class FindDuplicateCustomersHandler(UseCase):
     async def __call__(self, actor: Actor, page: PageRequest) -> Page[DuplicatePair]:
         async with self._kernel.uow(actor.tenant_id) as uow:
             await authorize_in(uow, actor, Action.UPDATE, Resource.CUSTOMER)
+        key = CacheKey(actor.tenant_id, DUPLICATES, "pairs", _SCAN_SCHEMA)
+        scan = await self._kernel.cache.get_or_compute(
+            key, DuplicateScan, lambda: self._scan(actor), DUPLICATES_TTL_SECONDS
+        )
+        return page_of_pairs(scan.pairs, page)
+
+    async def _scan(self, actor: Actor) -> DuplicateScan:
+        async with self._kernel.uow(actor.tenant_id) as uow:
             keys = await uow.customers.match_keys()
-        return page_of_pairs(find_pairs(keys), page)
+        # Seconds of CPU on a large tenant: off the event loop, so other requests go on.
+        pairs = await asyncio.to_thread(find_pairs, keys)
+        return DuplicateScan(tuple(pairs))
 
 
 @frozen(kw_only=True)
