@@ -318,13 +318,15 @@ def contact_details(command: CreateCustomer, phones: PhoneFormat) -> ContactDeta
     )
 
 
-def created_changes(customer: Customer) -> list[Change]:
+def created_changes(customer: Customer, payload_extra: Mapping[str, Any] | None = None) -> list[Change]:
     """What creating ``customer`` records: ``customer.created``, and for a HIGH-value
-    customer also ``customer.created.high_value`` (kept for existing n8n workflows)."""
+    customer also ``customer.created.high_value`` (kept for existing n8n workflows); each
+    event's payload also carries ``payload_extra``."""
     after = snapshot(customer)
-    changes = [_change(events.CUSTOMER_CREATED, customer, None, after)]
+    payload = {**after, **payload_extra} if payload_extra else None
+    changes = [_change(events.CUSTOMER_CREATED, customer, None, after, payload)]
     if customer.value is CustomerValue.HIGH:
-        changes.append(_change(events.CUSTOMER_CREATED_HIGH_VALUE, customer, None, after))
+        changes.append(_change(events.CUSTOMER_CREATED_HIGH_VALUE, customer, None, after, payload))
     return changes
 
 
@@ -372,7 +374,11 @@ def _with_owner(query: CustomerQuery, owner_id: UUID) -> CustomerQuery:
 
 
 def _change(
-    event_type: str, customer: Customer, before: Customer | None, after: dict[str, Any] | None = None
+    event_type: str,
+    customer: Customer,
+    before: Customer | None,
+    after: dict[str, Any] | None = None,
+    payload: Mapping[str, Any] | None = None,
 ) -> Change:
     return Change(
         event_type=event_type,
@@ -382,4 +388,5 @@ def _change(
         customer_id=customer.id,
         before=None if before is None else snapshot(before),
         after=after if after is not None else snapshot(customer),
+        payload=payload,
     )
