@@ -5,8 +5,9 @@
 
 Writes ``$LANA_BENCH_DATA/customers-<rows>.csv`` once (default ./bench-data; see
 :mod:`benchmarks.scale_data` for the rows) and imports it with ``ImportCustomersHandler``
-into an empty tenant, as ``lana import customers`` does (phone numbers checked as E.164): customers/s, and the peak
-resident memory of the process during the import (sampled every 0.2 s).
+into an empty tenant, as ``lana import customers`` does (phone numbers checked as
+E.164): customers/s, and the peak resident memory of the process during the import
+(sampled every 0.2 s).
 
 Then, on PostgreSQL (a scratch database ``lana_bench_import``, made afresh each run), the
 rows the import wrote are copied out and loaded again, each time into emptied tables, by
@@ -15,8 +16,9 @@ analytics rows (the import's reference: the same rows into Lana's own tables, wi
 indexes and triggers); and, to say what the indexes cost, the customers into a plain table
 (no index, no trigger), into a plain table computing the search vector, into customers
 with the search copy's trigger off, and into customers without the two search indexes,
-built after the load (deferred maintenance), then whether deferring that maintenance pays. On SQLite (``import-<rows>.db``, made afresh)
-the same rows go through plain ``sqlite3`` ``executemany`` into the same tables.
+built after the load (deferred maintenance), then whether deferring that maintenance
+pays. On SQLite (``import-<rows>.db``, made afresh) the same rows go through plain
+``sqlite3`` ``executemany`` into the same tables.
 Every line shows the load average.
 """
 
