@@ -30,6 +30,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from benchmarks.persistence import FIRST, LAST, SUFFIX, _copy, company_word
+from lana_adapters.phones import E164Phones
 from lana_adapters.sql import SqlSettings, SqlUnitOfWorkFactory, create_engine_from, migrate
 from lana_adapters.sql.rows import customer_values
 from lana_core.domain.customers import ContactDetails, Customer, CustomerStatus, CustomerValue
@@ -149,12 +150,17 @@ def drop_postgres_database(server_url: str, name: str) -> None:
 
 
 def open_kernel(url: str, statement_timeout_ms: int = 5_000) -> tuple[AsyncEngine, Kernel]:
-    """An engine and kernel on ``url``, migrated; the timeout is the deployment default's."""
+    """An engine and kernel on ``url``, migrated; the timeout is the deployment default's, and
+    phone numbers are checked and written as E.164, as the deployed container does."""
     migrate(url)
     settings = SqlSettings(url=url, pool_size=4, max_overflow=0, statement_timeout_ms=statement_timeout_ms)
     engine = create_engine_from(settings)
     kernel = Kernel(
-        uow=SqlUnitOfWorkFactory(engine), clock=SystemClock(), ids=TimeOrderedIds(), cache=InMemoryCache()
+        uow=SqlUnitOfWorkFactory(engine),
+        clock=SystemClock(),
+        ids=TimeOrderedIds(),
+        cache=InMemoryCache(),
+        phones=E164Phones(),
     )
     return engine, kernel
 

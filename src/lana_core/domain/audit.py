@@ -36,6 +36,8 @@ class AuditEntry:
 
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[FieldChange, ...]:
     """The fields whose values differ, in ``after``'s order; a missing key reads as None."""
+    if not before:  # a creation: every field set, one entry per customer of an import
+        return tuple(FieldChange(key, None, value) for key, value in after.items() if value is not None)
     return tuple(
-        FieldChange(key, before.get(key), value) for key, value in after.items() if before.get(key) != value
+        FieldChange(key, old, value) for key, value in after.items() if (old := before.get(key)) != value
     )

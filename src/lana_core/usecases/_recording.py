@@ -4,7 +4,7 @@ entry and analytics event each change writes."""
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -13,7 +13,7 @@ import attrs
 from attrs import frozen
 
 from lana_core.domain.analytics import AnalyticsEvent
-from lana_core.domain.audit import AuditEntry, diff
+from lana_core.domain.audit import AuditEntry, FieldChange, diff
 from lana_core.domain.events import DomainEvent
 from lana_core.domain.tenancy import Actor, Operator
 from lana_core.ports import IdFactory
@@ -24,21 +24,57 @@ _PLAIN = (type(None), bool, int, float, str)
 def json_safe(value: Any) -> Any:
     """A JSON-safe copy of a domain value: ids, times and enums become strings."""
     kind = type(value)
+    convert = _CONVERTERS.get(kind)
+    if convert is None:
+        convert = _CONVERTERS[kind] = _converter(kind)
+    return convert(value)
+
+
+def _converter(kind: type) -> Callable[[Any], Any]:
+    """How :func:`json_safe` converts a value of ``kind``: it depends on the type alone, so
+    it is chosen once per type (an import snapshots millions of values)."""
     if kind in _PLAIN:
-        return value
-    if isinstance(value, enum.Enum):
-        return value.value
+        return _same
+    if issubclass(kind, enum.Enum):
+        return _enum_value
     if kind is UUID:
-        return str(value)
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, (tuple, list, frozenset, set)):
-        return [json_safe(v) for v in value]
+        return str
+    if issubclass(kind, (date, datetime)):
+        return _isoformat
+    if issubclass(kind, Mapping):
+        return _mapping
+    if issubclass(kind, (tuple, list, frozenset, set)):
+        return _items
     if attrs.has(kind):
-        return snapshot(value)
-    raise TypeError(f"cannot make {kind.__name__} JSON-safe")
+        return snapshot
+    return _refuse
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _enum_value(value: enum.Enum) -> Any:
+    return value.value
+
+
+def _isoformat(value: date) -> str:
+    return value.isoformat()
+
+
+def _mapping(value: Mapping[Any, Any]) -> dict[str, Any]:
+    return {str(k): json_safe(v) for k, v in value.items()}
+
+
+def _items(value: Iterable[Any]) -> list[Any]:
+    return [json_safe(v) for v in value]
+
+
+def _refuse(value: Any) -> Any:
+    raise TypeError(f"cannot make {type(value).__name__} JSON-safe")
+
+
+_CONVERTERS: dict[type, Callable[[Any], Any]] = {}
 
 
 _SKIPPED = frozenset({"tenant_id", "version", "created_at", "updated_at", "edited_at", "password_hash"})
@@ -83,10 +119,12 @@ def changed(
     *,
     audited: Callable[[Any], Mapping[str, Any]] = snapshot,
     version: int | None = None,
+    payload: Mapping[str, Any] | None = None,
 ) -> Change:
     """What changing an entity from ``before`` (None when it is created) to ``after``
     records: the ``audited`` facts of each (by default its :func:`snapshot`), at ``after``'s
-    version unless another ``version`` is named."""
+    version unless another ``version`` is named; the event carries ``payload`` when given,
+    else the facts after."""
     return Change(
         event_type=event_type,
         aggregate_type=aggregate_type,
@@ -95,6 +133,7 @@ def changed(
         customer_id=customer_id,
         before=None if before is None else audited(before),
         after=audited(after),
+        payload=payload,
     )
 
 
@@ -128,29 +167,35 @@ def written(
     """Each change's domain event, audit entry and analytics event; they name the actor's
     author (an API key's id when one acts); an operator's, none."""
     events, entries, analytics = [], [], []
+    author, tenant_id = actor.author_id, actor.tenant_id
+    # Consecutive changes of one state (a customer's two creation events) share one diff.
+    last: tuple[Mapping[str, Any] | None, Mapping[str, Any] | None, tuple[FieldChange, ...]]
+    last = (None, None, ())
     for change in changes:
+        if change.before is not last[0] or change.after is not last[1]:
+            last = (change.before, change.after, diff(change.before or {}, change.after))
         event = DomainEvent(
             id=ids.new_id(),
             type=change.event_type,
-            tenant_id=actor.tenant_id,
+            tenant_id=tenant_id,
             aggregate_type=change.aggregate_type,
             aggregate_id=change.aggregate_id,
             aggregate_version=change.aggregate_version,
             occurred_at=now,
-            actor_id=actor.author_id,
+            actor_id=author,
             payload=change.after if change.payload is None else change.payload,
         )
         events.append(event)
         entries.append(
             AuditEntry(
                 id=event.id,
-                tenant_id=actor.tenant_id,
-                actor_id=actor.author_id,
+                tenant_id=tenant_id,
+                actor_id=author,
                 aggregate_type=change.aggregate_type,
                 aggregate_id=change.aggregate_id,
                 customer_id=change.customer_id,
                 action=change.event_type,
-                changes=diff(change.before or {}, change.after),
+                changes=last[2],
                 occurred_at=now,
             )
         )

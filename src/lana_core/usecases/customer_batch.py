@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from attrs import evolve, frozen
+from attrs import frozen
 
 from lana_core.domain.customers import ContactDetails, Customer
 from lana_core.domain.policy import Action, Resource
@@ -117,9 +117,7 @@ async def add_customers(
         for item, contact, owner_id in zip(commands, details, owners, strict=True)
     )
     await unit.uow.customers.add_many(made)
-    changes = [c for one in made for c in created_changes(one)]
-    if payload_extra:
-        changes = [evolve(c, payload={**c.after, **payload_extra}) for c in changes]
+    changes = [c for one in made for c in created_changes(one, payload_extra)]
     await unit.record(actor, now, *changes)
     return made
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from attrs import evolve, field, frozen
@@ -26,6 +27,7 @@ from lana_core.usecases._base import (
     changed,
     counted_if,
     policy_settings,
+    snapshot,
 )
 from lana_core.usecases._changing import Apply, Edit, Found, change_one, in_place, plainly
 
@@ -316,13 +318,19 @@ def contact_details(command: CreateCustomer, phones: PhoneFormat) -> ContactDeta
     )
 
 
-def created_changes(customer: Customer) -> list[Change]:
+def created_changes(customer: Customer, payload_extra: Mapping[str, Any] | None = None) -> list[Change]:
     """What creating ``customer`` records: ``customer.created``, and for a HIGH-value
-    customer also ``customer.created.high_value`` (kept for existing n8n workflows)."""
-    created = _change(events.CUSTOMER_CREATED, customer, None)
+    customer also ``customer.created.high_value`` (kept for existing n8n workflows); each
+    event's payload also carries ``payload_extra``."""
+    after = snapshot(customer)  # computed once: an import records millions of these
+    payload = {**after, **payload_extra} if payload_extra else None
+    kinds = [events.CUSTOMER_CREATED]
     if customer.value is CustomerValue.HIGH:
-        return [created, evolve(created, event_type=events.CUSTOMER_CREATED_HIGH_VALUE)]
-    return [created]
+        kinds.append(events.CUSTOMER_CREATED_HIGH_VALUE)
+    return [
+        changed(kind, "customer", customer, None, customer.id, audited=lambda _: after, payload=payload)
+        for kind in kinds
+    ]
 
 
 async def resolve_owner(
