@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
+from attrs import evolve
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, JSONBody
 from msgspec import Meta
 
 from lana_core.app import Lana
-from lana_core.domain.customers import CustomerStatus, CustomerValue
-from lana_core.domain.pagination import SortOrder
-from lana_core.domain.queries import Archived, CustomerQuery, CustomerSort
+from lana_core.domain.queries import CustomerQuery
 from lana_core.domain.tenancy import Actor
 from lana_core.usecases.customer_batch import MAX_CUSTOMERS_PER_BATCH, CreateCustomersBatch
 from lana_core.usecases.customers import (
@@ -36,12 +35,10 @@ from lana_http.controllers._common import (
     Count,
     Cursor,
     Limit,
-    TextFilter,
-    TimeFilter,
-    aware,
     page_of,
     sent_fields,
 )
+from lana_http.controllers.customer_filters import CUSTOMER_FILTERS
 from lana_http.problems import CONDITIONAL_WRITE, GUARDED_WRITE, READ, WRITE, documented
 from lana_http.schemas.base import Body, Out
 from lana_http.schemas.customers import (
@@ -73,41 +70,20 @@ class CustomerController(Controller):
     path = f"{API}/customers"
     tags = ("customers",)
 
-    @get("/", operation_id="listCustomers", responses=documented(*READ))
+    @get("/", operation_id="listCustomers", responses=documented(*READ), dependencies=CUSTOMER_FILTERS)
     async def list_customers(
         self,
         *,
         lana: NamedDependency[Lana],
         actor: NamedDependency[Actor],
-        status: FromQuery[CustomerStatus | None] = None,
-        value: FromQuery[CustomerValue | None] = None,
-        tag: TextFilter = None,
-        owner_id: FromQuery[UUID | None] = None,
-        q: TextFilter = None,
-        created_after: TimeFilter = None,
-        created_before: TimeFilter = None,
-        archived: FromQuery[Archived] = Archived.EXCLUDE,
-        sort: FromQuery[CustomerSort] = CustomerSort.CREATED_AT,
-        order: FromQuery[SortOrder] = SortOrder.DESC,
+        filters: NamedDependency[CustomerQuery],
         limit: Limit = DEFAULT_PAGE,
         cursor: Cursor = None,
         count: Count = False,
     ) -> CustomerPage:
         """Customers matching every filter given, one page at a time; `q` searches name, email and company.
         `count=true` adds `total`, the number of matches on all pages."""
-        query = CustomerQuery(
-            status=status,
-            value=value,
-            tag=tag,
-            owner_id=owner_id,
-            text=q,
-            created_after=aware(created_after, "created_after"),
-            created_before=aware(created_before, "created_before"),
-            archived=archived,
-            sort=sort,
-            order=order,
-            page=page_of(limit, cursor),
-        )
+        query = evolve(filters, page=page_of(limit, cursor))
         return CustomerPage.of(await lana.list_customers(actor, query, with_total=count))
 
     @post(
