@@ -27,6 +27,7 @@ from lana_http.concurrency import (
     IdempotencyKey,
     IfMatch,
     changed,
+    documented_change,
     with_etag,
 )
 from lana_http.controllers._common import (
@@ -39,7 +40,7 @@ from lana_http.controllers._common import (
     sent_fields,
 )
 from lana_http.controllers.customer_filters import CUSTOMER_FILTERS
-from lana_http.problems import CONDITIONAL_WRITE, GUARDED_WRITE, READ, WRITE, documented
+from lana_http.problems import READ, WRITE, documented
 from lana_http.schemas.base import Body, Out
 from lana_http.schemas.customers import (
     CustomerCreate,
@@ -132,12 +133,7 @@ class CustomerController(Controller):
         view = await lana.get_customer(actor, customer_id)
         return with_etag(CustomerDetailOut.of_view(view), view.customer.version)
 
-    @patch(
-        ID,
-        operation_id="updateCustomer",
-        responses=documented(*GUARDED_WRITE),
-        response_headers=[ETAG_HEADER],
-    )
+    @patch(ID, operation_id="updateCustomer", **documented_change())
     async def update_customer(
         self,
         *,
@@ -156,13 +152,7 @@ class CustomerController(Controller):
             CustomerOut.of,
         )
 
-    @delete(
-        ID,
-        operation_id="archiveCustomer",
-        status_code=200,
-        responses=documented(*GUARDED_WRITE),
-        response_headers=[ETAG_HEADER],
-    )
+    @delete(ID, operation_id="archiveCustomer", status_code=200, **documented_change())
     async def archive_customer(
         self,
         *,
@@ -177,11 +167,7 @@ class CustomerController(Controller):
         )
 
     @post(
-        f"{ID}/restore",
-        operation_id="restoreCustomer",
-        status_code=200,
-        responses=documented(*CONDITIONAL_WRITE),
-        response_headers=[ETAG_HEADER],
+        f"{ID}/restore", operation_id="restoreCustomer", status_code=200, **documented_change(required=False)
     )
     async def restore_customer(
         self,
@@ -203,8 +189,7 @@ class CustomerController(Controller):
         f"{ID}/status",
         operation_id="changeCustomerStatus",
         status_code=200,
-        responses=documented(*CONDITIONAL_WRITE),
-        response_headers=[ETAG_HEADER],
+        **documented_change(required=False),
     )
     async def change_status(
         self,
@@ -230,8 +215,7 @@ class CustomerController(Controller):
         f"{ID}/value",
         operation_id="changeCustomerValue",
         status_code=200,
-        responses=documented(*CONDITIONAL_WRITE),
-        response_headers=[ETAG_HEADER],
+        **documented_change(required=False),
     )
     async def change_value(
         self,
