@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Protocol, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar
 
 from litestar import Response
 from litestar.datastructures import ResponseHeader
 from litestar.params import HeaderParameter
 
 from lana_core.errors import StaleVersion
-from lana_http.problems import HttpProblem
+from lana_http.problems import CONDITIONAL_WRITE, GUARDED_WRITE, HttpProblem, documented
 
 T = TypeVar("T")
 B = TypeVar("B")
@@ -56,6 +56,15 @@ ETAG_HEADER = ResponseHeader(
 LOCATION_HEADER = ResponseHeader(
     name="Location", description="Where the new record is read.", documentation_only=True
 )
+
+
+def documented_change(*, required: bool = True) -> dict[str, Any]:
+    """What a route declares for a change made by :func:`changed`: the problems it answers
+    (428 among them when If-Match is ``required``) and the ETag its answer carries."""
+    return {
+        "responses": documented(*(GUARDED_WRITE if required else CONDITIONAL_WRITE)),
+        "response_headers": [ETAG_HEADER],
+    }
 
 
 def etag(version: int) -> str:

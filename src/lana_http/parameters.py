@@ -14,10 +14,12 @@ from typing import Any
 
 from litestar import Request
 from litestar.constants import RESERVED_KWARGS
+from litestar.di import Provide
 from litestar.enums import ParamType
 from litestar.handlers import BaseRouteHandler
 from litestar.params import ParameterKwarg
 from litestar.types import BeforeRequestHookHandler
+from litestar.utils.signature import ParsedSignature
 
 from lana_core.errors import FieldError
 from lana_http.problems import invalid_request
@@ -57,16 +59,29 @@ def query_problems(query: Iterable[tuple[str, str]], declared: Mapping[str, bool
 
 def declared_query_parameters(handler: BaseRouteHandler, path_parameters: set[str]) -> dict[str, bool]:
     """The query parameters ``handler`` reads, each with whether it takes several values:
-    what its signature takes from the query, leaving out dependencies, path parameters and
-    Litestar's reserved names."""
-    skipped = handler.resolve_dependencies().keys() | path_parameters | RESERVED_KWARGS
+    what its signature and those of the dependencies it names take from the query, leaving
+    out dependencies, path parameters and Litestar's reserved names."""
+    dependencies = handler.resolve_dependencies()
+    skipped = dependencies.keys() | path_parameters | RESERVED_KWARGS
     declared = {}
-    for name, field in handler.parsed_fn_signature.parameters.items():
-        kwarg = field.kwarg_definition
-        if name in skipped:
-            continue
-        if kwarg is None:  # an undecorated parameter is a query parameter
-            declared[name] = field.is_non_string_sequence
-        elif isinstance(kwarg, ParameterKwarg) and kwarg.param_type is ParamType.QUERY:
-            declared[kwarg.name or name] = field.is_non_string_sequence
+    for signature in _signatures_read(handler.parsed_fn_signature, dependencies):
+        for name, field in signature.parameters.items():
+            kwarg = field.kwarg_definition
+            if name in skipped:
+                continue
+            if kwarg is None:  # an undecorated parameter is a query parameter
+                declared[name] = field.is_non_string_sequence
+            elif isinstance(kwarg, ParameterKwarg) and kwarg.param_type is ParamType.QUERY:
+                declared[kwarg.name or name] = field.is_non_string_sequence
     return declared
+
+
+def _signatures_read(handler: ParsedSignature, dependencies: Mapping[str, Provide]) -> list[ParsedSignature]:
+    """The handler's signature and those of the dependencies it names, theirs in turn included."""
+    signatures = [handler]
+    named: set[str] = set()
+    for signature in signatures:
+        for name in signature.parameters.keys() & dependencies.keys() - named:
+            named.add(name)
+            signatures.append(dependencies[name].parsed_fn_signature)
+    return signatures

@@ -15,9 +15,9 @@ from lana_core.domain.duplicates import DuplicatePair, DuplicateReason
 from lana_core.domain.pagination import Page
 from lana_core.domain.tenancy import Actor
 from lana_core.usecases.customer_merge import MAX_MERGED_PER_CALL, MergeCustomers
-from lana_http.concurrency import ETAG_HEADER, IfMatch, changed
+from lana_http.concurrency import IfMatch, changed, documented_change
 from lana_http.controllers._common import API, DEFAULT_PAGE, Cursor, Limit, page_of
-from lana_http.problems import GUARDED_WRITE, READ, documented
+from lana_http.problems import READ, documented
 from lana_http.schemas.base import Body, Out
 from lana_http.schemas.customers import CustomerOut
 
@@ -68,13 +68,7 @@ class CustomerMergeController(Controller):
         case and a `+tag`), same phone digits, or a similar name at the same company. Managers and admins."""
         return DuplicatePage.of(await lana.find_duplicate_customers(actor, page_of(limit, cursor)))
 
-    @post(
-        "/{customer_id:uuid}/merge",
-        operation_id="mergeCustomers",
-        status_code=200,
-        responses=documented(*GUARDED_WRITE),
-        response_headers=[ETAG_HEADER],
-    )
+    @post("/{customer_id:uuid}/merge", operation_id="mergeCustomers", status_code=200, **documented_change())
     async def merge_customers(
         self,
         *,

@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
+from attrs import evolve
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, JSONBody
 from msgspec import Meta
 
 from lana_core.app import Lana
-from lana_core.domain.customers import CustomerStatus, CustomerValue
-from lana_core.domain.pagination import SortOrder
-from lana_core.domain.queries import Archived, CustomerQuery, CustomerSort
+from lana_core.domain.queries import CustomerQuery
 from lana_core.domain.tenancy import Actor
 from lana_core.usecases.customer_batch import MAX_CUSTOMERS_PER_BATCH, CreateCustomersBatch
 from lana_core.usecases.customers import (
@@ -28,6 +27,7 @@ from lana_http.concurrency import (
     IdempotencyKey,
     IfMatch,
     changed,
+    documented_change,
     with_etag,
 )
 from lana_http.controllers._common import (
@@ -36,13 +36,11 @@ from lana_http.controllers._common import (
     Count,
     Cursor,
     Limit,
-    TextFilter,
-    TimeFilter,
-    aware,
     page_of,
     sent_fields,
 )
-from lana_http.problems import CONDITIONAL_WRITE, GUARDED_WRITE, READ, WRITE, documented
+from lana_http.controllers.customer_filters import CUSTOMER_FILTERS
+from lana_http.problems import READ, WRITE, documented
 from lana_http.schemas.base import Body, Out
 from lana_http.schemas.customers import (
     CustomerCreate,
@@ -73,41 +71,20 @@ class CustomerController(Controller):
     path = f"{API}/customers"
     tags = ("customers",)
 
-    @get("/", operation_id="listCustomers", responses=documented(*READ))
+    @get("/", operation_id="listCustomers", responses=documented(*READ), dependencies=CUSTOMER_FILTERS)
     async def list_customers(
         self,
         *,
         lana: NamedDependency[Lana],
         actor: NamedDependency[Actor],
-        status: FromQuery[CustomerStatus | None] = None,
-        value: FromQuery[CustomerValue | None] = None,
-        tag: TextFilter = None,
-        owner_id: FromQuery[UUID | None] = None,
-        q: TextFilter = None,
-        created_after: TimeFilter = None,
-        created_before: TimeFilter = None,
-        archived: FromQuery[Archived] = Archived.EXCLUDE,
-        sort: FromQuery[CustomerSort] = CustomerSort.CREATED_AT,
-        order: FromQuery[SortOrder] = SortOrder.DESC,
+        filters: NamedDependency[CustomerQuery],
         limit: Limit = DEFAULT_PAGE,
         cursor: Cursor = None,
         count: Count = False,
     ) -> CustomerPage:
         """Customers matching every filter given, one page at a time; `q` searches name, email and company.
         `count=true` adds `total`, the number of matches on all pages."""
-        query = CustomerQuery(
-            status=status,
-            value=value,
-            tag=tag,
-            owner_id=owner_id,
-            text=q,
-            created_after=aware(created_after, "created_after"),
-            created_before=aware(created_before, "created_before"),
-            archived=archived,
-            sort=sort,
-            order=order,
-            page=page_of(limit, cursor),
-        )
+        query = evolve(filters, page=page_of(limit, cursor))
         return CustomerPage.of(await lana.list_customers(actor, query, with_total=count))
 
     @post(
@@ -156,12 +133,7 @@ class CustomerController(Controller):
         view = await lana.get_customer(actor, customer_id)
         return with_etag(CustomerDetailOut.of_view(view), view.customer.version)
 
-    @patch(
-        ID,
-        operation_id="updateCustomer",
-        responses=documented(*GUARDED_WRITE),
-        response_headers=[ETAG_HEADER],
-    )
+    @patch(ID, operation_id="updateCustomer", **documented_change())
     async def update_customer(
         self,
         *,
@@ -180,13 +152,7 @@ class CustomerController(Controller):
             CustomerOut.of,
         )
 
-    @delete(
-        ID,
-        operation_id="archiveCustomer",
-        status_code=200,
-        responses=documented(*GUARDED_WRITE),
-        response_headers=[ETAG_HEADER],
-    )
+    @delete(ID, operation_id="archiveCustomer", status_code=200, **documented_change())
     async def archive_customer(
         self,
         *,
@@ -201,11 +167,7 @@ class CustomerController(Controller):
         )
 
     @post(
-        f"{ID}/restore",
-        operation_id="restoreCustomer",
-        status_code=200,
-        responses=documented(*CONDITIONAL_WRITE),
-        response_headers=[ETAG_HEADER],
+        f"{ID}/restore", operation_id="restoreCustomer", status_code=200, **documented_change(required=False)
     )
     async def restore_customer(
         self,
@@ -227,8 +189,7 @@ class CustomerController(Controller):
         f"{ID}/status",
         operation_id="changeCustomerStatus",
         status_code=200,
-        responses=documented(*CONDITIONAL_WRITE),
-        response_headers=[ETAG_HEADER],
+        **documented_change(required=False),
     )
     async def change_status(
         self,
@@ -254,8 +215,7 @@ class CustomerController(Controller):
         f"{ID}/value",
         operation_id="changeCustomerValue",
         status_code=200,
-        responses=documented(*CONDITIONAL_WRITE),
-        response_headers=[ETAG_HEADER],
+        **documented_change(required=False),
     )
     async def change_value(
         self,

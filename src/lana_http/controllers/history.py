@@ -21,6 +21,7 @@ from lana_http.concurrency import (
     IfMatch,
     changed,
     conditional,
+    documented_change,
     with_etag,
 )
 from lana_http.controllers._common import API, DEFAULT_PAGE, Count, Cursor, Limit, page_of, sent_fields
@@ -110,12 +111,7 @@ class InteractionController(Controller):
         interaction = await lana.get_interaction(actor, customer_id, interaction_id)
         return with_etag(InteractionOut.of(interaction), interaction.version)
 
-    @patch(
-        INTERACTION,
-        operation_id="updateInteraction",
-        responses=documented(*GUARDED_WRITE),
-        response_headers=[ETAG_HEADER],
-    )
+    @patch(INTERACTION, operation_id="updateInteraction", **documented_change())
     async def update_interaction(
         self,
         *,

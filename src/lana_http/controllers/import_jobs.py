@@ -16,19 +16,18 @@ from uuid import UUID, uuid4
 from litestar import Controller, Request, Response, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath
 from litestar.response import Stream
 
 from lana_adapters.events_stream import EventStream
 from lana_core.app import Lana
-from lana_core.domain.customer_csv import UnknownColumns
 from lana_core.domain.events import DomainEvent
 from lana_core.domain.import_jobs import ImportJob, ImportRefusal, ImportStatus
 from lana_core.domain.tenancy import Actor
-from lana_core.usecases.customer_import import ImportMatch, ImportMode, RowOutcome
+from lana_core.usecases.customer_import import ImportCustomers, RowOutcome
 from lana_http.controllers._common import API
-from lana_http.controllers.customer_transfer import ImportOperation, Mapping, import_command
 from lana_http.controllers.events_stream import EVENT_STREAM_KEY
+from lana_http.controllers.import_options import IMPORT_OPTIONS, ImportOperation
 from lana_http.problems import READ, WRITE, HttpProblem, documented
 from lana_http.runtime import Runtime
 from lana_http.schemas.base import Out
@@ -90,6 +89,7 @@ class ImportJobController(Controller):
         status_code=202,
         responses=documented(*WRITE),
         operation_class=ImportOperation,
+        dependencies=IMPORT_OPTIONS,
         # The job's own bound (LANA_IMPORT_MAX_BYTES) applies while the body is read; a
         # retry with the same Idempotency-Key gets the first job back.
         request_max_body_size=None,
@@ -102,21 +102,13 @@ class ImportJobController(Controller):
         lana: NamedDependency[Lana],
         actor: NamedDependency[Actor],
         runtime: NamedDependency[Runtime],
-        mode: FromQuery[ImportMode] = ImportMode.CREATE,
-        match: FromQuery[ImportMatch] = ImportMatch.EMAIL,
-        map: FromQuery[list[Mapping] | None] = None,
-        unknown_columns: FromQuery[UnknownColumns] = UnknownColumns.ATTRIBUTES,
-        dry_run: FromQuery[bool] = False,
-        skip_invalid: FromQuery[bool] = False,
+        command: NamedDependency[ImportCustomers],
     ) -> Response[ImportJobOut]:
         """Start importing the CSV file sent as the body (`text/csv`, at most
         `LANA_IMPORT_MAX_BYTES`) with the options of `POST /customers/import`: 202 with the
         job, polled at its `Location`; a file whose header the import cannot use is a 422,
         queuing nothing. Its progress reaches `GET /events/stream` as `import.progress` events.
         A retry with the same `Idempotency-Key` and file gets the first job back."""
-        command = import_command(
-            mode, match, map, unknown_columns, dry_run=dry_run, skip_invalid=skip_invalid
-        )
         # The file first: one refused on its size leaves no job behind.
         spooled = await _spool(request, runtime.http.import_max_bytes)
         try:

@@ -18,10 +18,11 @@ from lana_http.concurrency import (
     IdempotencyKey,
     IfMatch,
     conditional,
+    documented_change,
     with_etag,
 )
 from lana_http.controllers._common import API, DEFAULT_PAGE, Cursor, Limit, page_of
-from lana_http.problems import GUARDED_WRITE, READ, WRITE, documented
+from lana_http.problems import READ, WRITE, documented
 from lana_http.schemas.tenancy import (
     PasswordReset,
     RoleChange,
@@ -49,12 +50,7 @@ class TenantController(Controller):
         tenant = await lana.get_tenant(actor)
         return with_etag(TenantOut.of(tenant), tenant.settings_version)
 
-    @put(
-        "/settings",
-        operation_id="changeTenantSettings",
-        responses=documented(*GUARDED_WRITE),
-        response_headers=[ETAG_HEADER],
-    )
+    @put("/settings", operation_id="changeTenantSettings", **documented_change())
     async def change_settings(
         self,
         *,

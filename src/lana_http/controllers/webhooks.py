@@ -12,9 +12,9 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from lana_core.app import Lana
 from lana_core.domain.tenancy import Actor
 from lana_core.usecases.webhooks import ChangeWebhook, CreateWebhook
-from lana_http.concurrency import ETAG_HEADER, LOCATION_HEADER, IfMatch, changed, with_etag
+from lana_http.concurrency import ETAG_HEADER, LOCATION_HEADER, IfMatch, changed, documented_change, with_etag
 from lana_http.controllers._common import API, DEFAULT_PAGE, Cursor, Limit, page_of, sent_fields
-from lana_http.problems import CONDITIONAL_WRITE, READ, WRITE, documented
+from lana_http.problems import READ, WRITE, documented
 from lana_http.schemas.webhooks import (
     AttemptPage,
     DeliveryOut,
@@ -76,12 +76,7 @@ class WebhookController(Controller):
         subscription = await lana.get_webhook(actor, subscription_id)
         return with_etag(WebhookOut.of(subscription), subscription.version)
 
-    @patch(
-        ID,
-        operation_id="updateWebhook",
-        responses=documented(*CONDITIONAL_WRITE),
-        response_headers=[ETAG_HEADER],
-    )
+    @patch(ID, operation_id="updateWebhook", **documented_change(required=False))
     async def update_webhook(
         self,
         *,

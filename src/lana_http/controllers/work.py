@@ -23,10 +23,11 @@ from lana_http.concurrency import (
     IfMatch,
     changed,
     conditional,
+    documented_change,
     with_etag,
 )
 from lana_http.controllers._common import API, DEFAULT_PAGE, Count, Cursor, Limit, page_of, sent_fields
-from lana_http.problems import CONDITIONAL_WRITE, GUARDED_WRITE, READ, WRITE, documented
+from lana_http.problems import GUARDED_WRITE, READ, WRITE, documented
 from lana_http.schemas.work import (
     ProjectCreate,
     ProjectOut,
@@ -111,12 +112,7 @@ class ProjectController(Controller):
         project = await lana.get_project(actor, project_id)
         return with_etag(ProjectOut.of(project), project.version)
 
-    @patch(
-        PROJECT,
-        operation_id="updateProject",
-        responses=documented(*GUARDED_WRITE),
-        response_headers=[ETAG_HEADER],
-    )
+    @patch(PROJECT, operation_id="updateProject", **documented_change())
     async def update_project(
         self,
         *,
@@ -135,13 +131,7 @@ class ProjectController(Controller):
             ProjectOut.of,
         )
 
-    @delete(
-        PROJECT,
-        operation_id="archiveProject",
-        status_code=200,
-        responses=documented(*GUARDED_WRITE),
-        response_headers=[ETAG_HEADER],
-    )
+    @delete(PROJECT, operation_id="archiveProject", status_code=200, **documented_change())
     async def archive_project(
         self,
         *,
@@ -159,8 +149,7 @@ class ProjectController(Controller):
         f"{PROJECT}/status",
         operation_id="changeProjectStatus",
         status_code=200,
-        responses=documented(*CONDITIONAL_WRITE),
-        response_headers=[ETAG_HEADER],
+        **documented_change(required=False),
     )
     async def change_status(
         self,
@@ -235,9 +224,7 @@ class TaskController(Controller):
         task = await lana.get_task(actor, task_id)
         return with_etag(TaskOut.of(task), task.version)
 
-    @patch(
-        TASK, operation_id="updateTask", responses=documented(*GUARDED_WRITE), response_headers=[ETAG_HEADER]
-    )
+    @patch(TASK, operation_id="updateTask", **documented_change())
     async def update_task(
         self,
         *,
@@ -269,11 +256,7 @@ class TaskController(Controller):
         await conditional(if_match, lambda expected: lana.delete_task(actor, task_id, expected))
 
     @post(
-        f"{TASK}/complete",
-        operation_id="completeTask",
-        status_code=200,
-        responses=documented(*CONDITIONAL_WRITE),
-        response_headers=[ETAG_HEADER],
+        f"{TASK}/complete", operation_id="completeTask", status_code=200, **documented_change(required=False)
     )
     async def complete_task(
         self,
@@ -291,13 +274,7 @@ class TaskController(Controller):
             required=False,
         )
 
-    @post(
-        f"{TASK}/reopen",
-        operation_id="reopenTask",
-        status_code=200,
-        responses=documented(*CONDITIONAL_WRITE),
-        response_headers=[ETAG_HEADER],
-    )
+    @post(f"{TASK}/reopen", operation_id="reopenTask", status_code=200, **documented_change(required=False))
     async def reopen_task(
         self,
         *,

@@ -64,16 +64,15 @@ class CustomerPageController(PageController):
         customer_id: FromPath[UUID],
     ) -> Response[Any]:
         """Move the customer along its lifecycle; an illegal move is refused on the page."""
-        form = await request.form()
 
-        async def change() -> object:
+        async def change(form: forms.Form) -> object:
             status = forms.required_choice(CustomerStatus, form, "status")
             command = ChangeCustomerStatus(
                 customer_id=customer_id, status=status, expected_version=forms.version(form)
             )
             return await lana.change_customer_status(viewer.actor, command)
 
-        return await _changed(lana, viewer, customer_id, change)
+        return await _changed(request, lana, viewer, customer_id, change)
 
     @post(f"{ID}/value", name="customer-value")
     async def change_value(
@@ -85,16 +84,15 @@ class CustomerPageController(PageController):
         customer_id: FromPath[UUID],
     ) -> Response[Any]:
         """Change the customer's value tier."""
-        form = await request.form()
 
-        async def change() -> object:
+        async def change(form: forms.Form) -> object:
             value = forms.required_choice(CustomerValue, form, "value")
             command = ChangeCustomerValue(
                 customer_id=customer_id, value=value, expected_version=forms.version(form)
             )
             return await lana.change_customer_value(viewer.actor, command)
 
-        return await _changed(lana, viewer, customer_id, change)
+        return await _changed(request, lana, viewer, customer_id, change)
 
     @post(f"{ID}/archive", name="customer-archive")
     async def archive(
@@ -106,12 +104,12 @@ class CustomerPageController(PageController):
         customer_id: FromPath[UUID],
     ) -> Response[Any]:
         """Archive the customer (its history stays)."""
-        form = await request.form()
         return await _changed(
+            request,
             lana,
             viewer,
             customer_id,
-            lambda: lana.archive_customer(viewer.actor, customer_id, forms.version(form)),
+            lambda form: lana.archive_customer(viewer.actor, customer_id, forms.version(form)),
         )
 
     @post(f"{ID}/restore", name="customer-restore")
@@ -124,12 +122,12 @@ class CustomerPageController(PageController):
         customer_id: FromPath[UUID],
     ) -> Response[Any]:
         """Bring an archived customer back."""
-        form = await request.form()
         return await _changed(
+            request,
             lana,
             viewer,
             customer_id,
-            lambda: lana.restore_customer(viewer.actor, customer_id, forms.version(form)),
+            lambda form: lana.restore_customer(viewer.actor, customer_id, forms.version(form)),
         )
 
     @post(f"{ID}/interactions", name="interaction-record")
@@ -317,11 +315,17 @@ async def _interactions(
 
 
 async def _changed(
-    lana: Lana, viewer: Viewer, customer_id: UUID, change: Callable[[], Awaitable[object]]
+    request: AnyRequest,
+    lana: Lana,
+    viewer: Viewer,
+    customer_id: UUID,
+    change: Callable[[forms.Form], Awaitable[object]],
 ) -> Response[Any]:
-    """Make a change from the page; a refusal (stale version, illegal move) shows on the page."""
+    """Make the change the page's form asks for; a refusal (stale version, illegal move) shows
+    on the page."""
+    form = await request.form()
     try:
-        await change()
+        await change(form)
     except (ValidationError, Conflict) as error:
         return await customer_page(lana, viewer, customer_id, error=_message(error), status=_status(error))
     return Redirect(f"/customers/{customer_id}?saved=1", status_code=303)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
 
@@ -35,9 +36,7 @@ class WorkController(PageController):
         task_id: FromPath[UUID],
     ) -> Response[Any]:
         """Mark the task done (if nobody changed it since the page was read)."""
-        form = await request.form()
-        await lana.complete_task(viewer.actor, task_id, forms.version(form))
-        return Redirect(_back(form), status_code=303)
+        return await _changed(request, lambda version: lana.complete_task(viewer.actor, task_id, version))
 
     @post("/tasks/{task_id:uuid}/reopen", name="task-reopen")
     async def reopen(
@@ -49,9 +48,14 @@ class WorkController(PageController):
         task_id: FromPath[UUID],
     ) -> Response[Any]:
         """Mark a done task as not done again."""
-        form = await request.form()
-        await lana.reopen_task(viewer.actor, task_id, forms.version(form))
-        return Redirect(_back(form), status_code=303)
+        return await _changed(request, lambda version: lana.reopen_task(viewer.actor, task_id, version))
+
+
+async def _changed(request: AnyRequest, change: Callable[[int], Awaitable[object]]) -> Response[Any]:
+    """Change the task at the version the form was read at, then go back to the page it came from."""
+    form = await request.form()
+    await change(forms.version(form))
+    return Redirect(_back(form), status_code=303)
 
 
 def _back(form: forms.Form) -> str:
