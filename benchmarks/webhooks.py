@@ -10,8 +10,9 @@ SQLite in a temporary file, PostgreSQL in a scratch database on the server ``--p
 Figures:
 - filter evaluation: ``Subscription.wants`` per (event, subscription), over 10 subscriptions
   with a pattern and filters each (target <= 5 us);
-- owing events: ``enqueue_matching`` per event into each store (each event matched
-  against the tenant's 10 subscriptions);
+- owing events: into each store, each event matched against the tenant's 10 subscriptions:
+  half of them one unit of work each (``enqueue_matching``), half ``--connections`` at
+  once through ``GroupedEnqueue`` (one unit of work for those, as a consumer's lanes owe);
 - delivery throughput: owed deliveries claimed, signed, POSTed to a fast local receiver in its
   own process and recorded, by one ``SubscriptionSender`` over each store's queue (target
   >= 1,000 events/s). Each event meets the filters of exactly one subscription, so events/s
@@ -31,7 +32,11 @@ from uuid import uuid4
 
 from benchmarks.events import counting_receiver, database
 from lana_adapters.messaging.codec import encode_body
-from lana_adapters.messaging.subscription_delivery import SubscriptionSender, enqueue_matching
+from lana_adapters.messaging.subscription_delivery import (
+    GroupedEnqueue,
+    SubscriptionSender,
+    enqueue_matching,
+)
 from lana_adapters.messaging.webhook_client import WebhookClient
 from lana_adapters.sql import SqlUnitOfWorkFactory
 from lana_adapters.sql.webhooks import SqlWebhookDeliveryQueue
@@ -102,9 +107,10 @@ async def store(
 
 async def delivery(
     units: UnitOfWorkFactory, queue: WebhookDeliveryQueue, events: int, connections: int
-) -> tuple[float, float, float]:
-    """(microseconds to owe one event, events delivered per second, microseconds of this
-    process's CPU per delivery: the sender's own cost, what bounds it on an idle core)."""
+) -> tuple[float, float, float, float]:
+    """(microseconds to owe one event alone, and among ``connections`` owed at once as a
+    consumer's lanes do, events delivered per second, microseconds of this process's CPU
+    per delivery: the sender's own cost, what bounds it on an idle core)."""
     clock = SystemClock()
     with counting_receiver() as (url, received):
         async with units(TENANT) as unit:
@@ -112,10 +118,15 @@ async def delivery(
                 await unit.webhooks.add(sub)
             await unit.commit()
         sample = [(one, encode_body(one)) for one in (event(n) for n in range(events))]
+        half = events // 2
         began = time.perf_counter()
-        for one, body in sample:
+        for one, body in sample[:half]:
             await enqueue_matching(units, one, body, clock.now())
-        owing = (time.perf_counter() - began) / events * 1e6
+        alone = (time.perf_counter() - began) / half * 1e6
+        began, owe = time.perf_counter(), GroupedEnqueue(units, clock)
+        for start in range(half, events, connections):
+            await asyncio.gather(*(owe(one, body) for one, body in sample[start : start + connections]))
+        grouped = (time.perf_counter() - began) / (events - half) * 1e6
         client = WebhookClient(10, connections=connections, allow_private=True)
         sender = SubscriptionSender(queue, client, clock, pause=_never, batch=connections)
         began, cpu = time.perf_counter(), time.process_time()
@@ -125,7 +136,7 @@ async def delivery(
         await client.aclose()
         if received() != events:
             raise AssertionError(f"the receiver got {received()} of {events} deliveries")
-    return owing, events / elapsed, cpu / events * 1e6
+    return alone, grouped, events / elapsed, cpu / events * 1e6
 
 
 async def _never(_tenant: object, _subscription: object, reason: str) -> None:
@@ -147,17 +158,20 @@ def main() -> None:
     args = parser.parse_args()
     per_pair = filter_evaluation_us(args.events)
     print(f"filter evaluation: {per_pair:.2f} us CPU per event and subscription")
-    print(f"{'store':<11}{'owing us/event':>15}{'events/s':>10}{'sender CPU us/delivery':>24}")
+    print(f"{'store':<10}{'owing alone':>12}{'grouped':>9}{'events/s':>10}{'sender CPU us/delivery':>24}")
     for name in args.stores.split(","):
         if name == "postgres" and not args.postgres:
             print("postgres   skipped (pass --postgres or set LANA_TEST_POSTGRES_URL)")
             continue
-        owing, rate, cpu = asyncio.run(_measured(name, args))
-        print(f"{name:<11}{owing:>15.0f}{rate:>10.0f}{cpu:>24.0f}")
-    print(f"({args.events} events, {args.connections} connections; owing is enqueue_matching per event)")
+        alone, grouped, rate, cpu = asyncio.run(_measured(name, args))
+        print(f"{name:<10}{alone:>12.0f}{grouped:>9.0f}{rate:>10.0f}{cpu:>24.0f}")
+    print(
+        f"({args.events} events, {args.connections} connections; owing: us per event, half of them"
+        f" one at a time, half {args.connections} at once through GroupedEnqueue)"
+    )
 
 
-async def _measured(name: str, args: argparse.Namespace) -> tuple[float, float, float]:
+async def _measured(name: str, args: argparse.Namespace) -> tuple[float, float, float, float]:
     async with store(name, args.postgres) as (units, queue):
         return await delivery(units, queue, args.events, args.connections)
 
