@@ -24,7 +24,7 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -62,31 +62,112 @@ async def enqueue_matching(units: UnitOfWorkFactory, event: DomainEvent, body: b
     """Owe ``event`` (published as ``body``) to every subscription of its tenant that wants
     it, paused ones included (pausing holds deliveries back, it does not drop events).
     Returns how many deliveries are new: none when the event was enqueued before."""
-    async with units(event.tenant_id) as unit:
-        wanted = [s for s in await unit.webhooks.list_all() if s.wants(event.type, event.payload)]
-        if not wanted:
-            return 0
-        added = await unit.webhooks.enqueue(WebhookEvent.of(event, body), wanted, now)
-        await unit.commit()
-    return len(added)
+    return await enqueue_all_matching(units, [(event, body)], now)
+
+
+async def enqueue_all_matching(
+    units: UnitOfWorkFactory, events: Sequence[tuple[DomainEvent, bytes]], now: datetime
+) -> int:
+    """:func:`enqueue_matching` for each of ``events``, in one unit of work per tenant:
+    committed together, or not at all when it raises."""
+    by_tenant: dict[UUID, list[tuple[DomainEvent, bytes]]] = {}
+    for event, body in events:
+        by_tenant.setdefault(event.tenant_id, []).append((event, body))
+    added = 0
+    for tenant_id, owed in by_tenant.items():
+        async with units(tenant_id) as unit:
+            subscriptions = await unit.webhooks.list_all()
+            for event, body in owed:
+                wanted = [s for s in subscriptions if s.wants(event.type, event.payload)]
+                if wanted:
+                    added += len(await unit.webhooks.enqueue(WebhookEvent.of(event, body), wanted, now))
+            await unit.commit()
+    return added
+
+
+class GroupedEnqueue:
+    """Owes events as they are consumed, those that arrive together in one transaction (a
+    group commit): a call waits while the batch holding its event is written and returns
+    once it is committed, so an event is acked only after its deliveries are stored. Calls
+    made while a batch is being written form the next one (at most ``batch`` events); no
+    call waits for company. When a batch of several events fails, each is owed on its own,
+    so that one event's failure is only its own."""
+
+    __slots__ = ("_batch", "_clock", "_pending", "_units", "_writer")
+
+    def __init__(self, units: UnitOfWorkFactory, clock: Clock, *, batch: int = 64) -> None:
+        self._units = units
+        self._clock = clock
+        self._batch = batch
+        self._pending: list[_Owed] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def __call__(self, event: DomainEvent, body: bytes) -> None:
+        owed = asyncio.get_running_loop().create_future()
+        self._pending.append((event, body, owed))
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._write())
+        await owed
+
+    async def _write(self) -> None:
+        try:
+            while self._pending:
+                batch, self._pending = self._pending[: self._batch], self._pending[self._batch :]
+                try:
+                    await self._owe(batch)
+                except BaseException:
+                    # Cancelled (the loop is closing): no caller may wait for a write that will not come.
+                    _settle(batch + self._pending, Unavailable("owing events to subscriptions stopped"))
+                    self._pending = []
+                    raise
+        finally:
+            self._writer = None
+
+    async def _owe(self, batch: list[_Owed]) -> None:
+        try:
+            await enqueue_all_matching(
+                self._units, [(event, body) for event, body, _ in batch], self._clock.now()
+            )
+        except (Unavailable, OSError) as down:
+            _settle(batch, down)  # the store is down: for every event alike
+        except Exception as error:
+            if len(batch) == 1:
+                _settle(batch, error)
+                return
+            for one in batch:
+                await self._owe([one])
+        else:
+            _settle(batch, None)
+
+
+_Owed = tuple[DomainEvent, bytes, "asyncio.Future[None]"]
+
+
+def _settle(batch: list[_Owed], error: Exception | None) -> None:
+    for *_, owed in batch:
+        if owed.done():
+            continue  # its caller was cancelled
+        if error is None:
+            owed.set_result(None)
+        else:
+            owed.set_exception(error)
 
 
 class OwedThenRouted:
     """The consumer's :class:`~lana_adapters.messaging.handling.Deliver` when subscriptions
-    are delivered: owe the event to the subscriptions, then hand it to ``routed`` if one of
-    ``routes`` matches. A retry owes it again, which changes nothing."""
+    are delivered: owe the event to the subscriptions (:class:`GroupedEnqueue`), then hand
+    it to ``routed`` if one of ``routes`` matches. A retry owes it again, which changes nothing."""
 
-    __slots__ = ("_clock", "_routed", "_routes", "_units")
+    __slots__ = ("_owe", "_routed", "_routes")
 
     def __init__(self, units: UnitOfWorkFactory, clock: Clock, routes: Routes, routed: Deliver) -> None:
-        self._units = units
-        self._clock = clock
+        self._owe = GroupedEnqueue(units, clock)
         self._routes = routes
         self._routed = routed
 
     async def __call__(self, event: DomainEvent, body: bytes, attempt: int, /) -> None:
         try:
-            await enqueue_matching(self._units, event, body, self._clock.now())
+            await self._owe(event, body)
         except (Unavailable, OSError) as down:
             raise Transient(f"subscriptions unavailable: {down}") from down
         if self._routes.match(event.type) is not None:
@@ -96,10 +177,10 @@ class OwedThenRouted:
 class SubscriptionSender:
     """Sends due deliveries of every tenant until stopped; see the module's description.
 
-    ``batch`` deliveries are claimed at once and sent concurrently (they are of different
-    subscriptions or aggregates); each is leased for ``lease_seconds``, which must exceed
-    the client's timeout, so that a sender killed mid-call leaves its deliveries to be
-    claimed again rather than lost.
+    ``batch`` deliveries are claimed at once, sent concurrently (they are of different
+    subscriptions or aggregates) and their attempts recorded together; each is leased for
+    ``lease_seconds``, which must exceed the client's timeout, so that a sender killed
+    mid-call leaves its deliveries to be claimed again rather than lost.
     """
 
     def __init__(
@@ -145,23 +226,29 @@ class SubscriptionSender:
                     await asyncio.wait_for(stop.wait(), self._idle_seconds)
 
     async def send_due(self) -> int:
-        """Claim a batch of due deliveries and send each once; returns how many."""
+        """Claim a batch of due deliveries, send each once, and record every outcome in one
+        transaction (a lease ends with its record, so until then nothing is lost); returns
+        how many."""
         claimed = await self._queue.claim(self._batch, self._lease_seconds)
-        await asyncio.gather(*(self._send(one) for one in claimed))
+        if not claimed:
+            return 0
+        outcomes = await asyncio.gather(*(self._send(one) for one in claimed))
+        await self._queue.record_many([(after, attempt) for after, attempt in outcomes])
+        for one, (after, attempt) in zip(claimed, outcomes, strict=True):
+            await self._follow_up(one.subscription, after, attempt)
         return len(claimed)
 
-    async def _send(self, claimed: ClaimedDelivery) -> None:
-        delivery, subscription = claimed.delivery, claimed.subscription
-        attempt = await self._attempt(delivery, subscription)
+    async def _send(self, claimed: ClaimedDelivery) -> tuple[Delivery, DeliveryAttempt]:
+        """One attempt at ``claimed`` and the delivery after it, not yet recorded."""
+        delivery = claimed.delivery
+        attempt = await self._attempt(delivery, claimed.subscription)
         retry_at = None
         if not attempt.succeeded:
             retry_at = self._schedule.next_attempt_at(
                 first_attempt_at=delivery.pending_since, failed_at=attempt.at, retry=attempt.number,
                 draw=self._draw,
             )  # fmt: skip
-        after = delivery.attempted(attempt, retry_at=retry_at)
-        await self._queue.record(after, attempt)
-        await self._follow_up(subscription, after, attempt)
+        return delivery.attempted(attempt, retry_at=retry_at), attempt
 
     async def _attempt(self, delivery: Delivery, subscription: Subscription) -> DeliveryAttempt:
         at = self._clock.now()

@@ -16,6 +16,7 @@ from attrs import frozen
 
 from lana_adapters.messaging.codec import encode_body
 from lana_adapters.messaging.subscription_delivery import (
+    GroupedEnqueue,
     Pause,
     SubscriptionSender,
     enqueue_matching,
@@ -47,7 +48,7 @@ from lana_core.memory import (
     InMemoryWebhookDeliveryQueue,
     ManualClock,
 )
-from lana_core.ports import ClaimedDelivery
+from lana_core.ports import ClaimedDelivery, UnitOfWork, UnitOfWorkFactory
 from lana_core.system import TimeOrderedIds
 from lana_core.usecases._base import Kernel
 from tests.integration.messaging.events import event
@@ -301,6 +302,9 @@ class FailingOnce:
     async def record(self, delivery: Delivery, attempt: DeliveryAttempt) -> None:
         await self._queue.record(delivery, attempt)
 
+    async def record_many(self, outcomes: Sequence[tuple[Delivery, DeliveryAttempt]]) -> None:
+        await self._queue.record_many(outcomes)
+
     async def open_count(self) -> int:
         return await self._queue.open_count()
 
@@ -320,3 +324,53 @@ async def test_a_sender_whose_store_fails_goes_on_once_it_is_back(world: World, 
     await client.aclose()
     assert failing.failed
     assert receiver.ids() == [str(sent.id)]
+
+
+class CountedUnits:
+    """The units of work of ``units``, counted; those of tenant ``refused`` fail to open."""
+
+    def __init__(self, units: UnitOfWorkFactory, refused: UUID | None = None) -> None:
+        self._units = units
+        self._refused = refused
+        self.opened = 0
+
+    def __call__(self, tenant_id: UUID) -> UnitOfWork:
+        if tenant_id == self._refused:
+            raise RuntimeError("this tenant's store refuses")
+        self.opened += 1
+        return self._units(tenant_id)
+
+
+async def _owed_event_ids(world: World, subscription: Subscription) -> set[UUID]:
+    async with world.units(TENANT) as unit:
+        page = await unit.webhooks.deliveries(subscription.id, PageRequest(limit=100))
+    return {delivery.event_id for delivery in page.items}
+
+
+async def test_events_consumed_together_are_owed_in_one_unit_of_work_each_stored_when_its_call_returns(
+    world: World,
+) -> None:
+    subscription = await world.subscribe("http://127.0.0.1:9/hook")
+    counted = CountedUnits(world.units)
+    owe = GroupedEnqueue(counted, world.clock)
+
+    async def owed_once_returned(one: DomainEvent) -> bool:
+        await owe(one, encode_body(one))
+        return one.id in await _owed_event_ids(world, subscription)
+
+    together = [customer(aggregate=uuid4()) for _ in range(8)]
+    assert await asyncio.gather(*(owed_once_returned(one) for one in together)) == [True] * 8
+    assert counted.opened == 1
+
+
+async def test_an_event_that_cannot_be_owed_fails_alone(world: World) -> None:
+    subscription = await world.subscribe("http://127.0.0.1:9/hook")
+    elsewhere = uuid4()
+    owe = GroupedEnqueue(CountedUnits(world.units, refused=elsewhere), world.clock)
+    fine, refused = customer(), event(type=CUSTOMER_CREATED, tenant_id=elsewhere, payload={"name": "Bo"})
+    outcomes = await asyncio.gather(
+        owe(fine, encode_body(fine)), owe(refused, encode_body(refused)), return_exceptions=True
+    )
+    assert outcomes[0] is None
+    assert isinstance(outcomes[1], RuntimeError)
+    assert await _owed_event_ids(world, subscription) == {fine.id}
