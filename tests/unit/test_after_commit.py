@@ -72,7 +72,7 @@ async def test_a_committed_change_drops_the_views_its_events_make_stale_once() -
     admin = await make_tenant(kernel)
     assert cache.invalidated == []  # a tenant and its admin are in no cached view
     await CreateCustomerHandler(kernel)(admin, CreateCustomer(name="Initech"))
-    assert cache.invalidated == [(admin.tenant_id, ("dashboard", "analytics"))]
+    assert cache.invalidated == [(admin.tenant_id, ("dashboard", "analytics", "duplicates"))]
     assert await _total(counters, admin.tenant_id) == 0  # system events are not activity
 
 
