@@ -220,7 +220,7 @@ class WebhookWorkers:
     ) -> None:
         self._settings = settings
         self._database = subscriptions
-        self._schedule = schedule
+        self.schedule = schedule
         units = SqlUnitOfWorkFactory(subscriptions.engine)
         clock = SystemClock()
         self._kernel = Kernel(uow=units, clock=clock, ids=TimeOrderedIds(), cache=NoCache())
@@ -241,7 +241,7 @@ class WebhookWorkers:
     async def run(self, stop: asyncio.Event) -> None:
         async with asyncio.TaskGroup() as tasks:
             tasks.create_task(
-                _send_subscriptions(self._settings, self._database, self._kernel, stop, self._schedule)
+                _send_subscriptions(self._settings, self._database, self._kernel, stop, self.schedule)
             )
             await self.consumer.run(stop)
 

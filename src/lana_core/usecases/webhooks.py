@@ -326,13 +326,14 @@ class ListWebhookAttemptsHandler(UseCase):
 
 
 class RedeliverWebhookHandler(UseCase):
-    """Send one delivery again, whatever became of it, with a fresh retry window.
+    """Send one delivery again, whatever became of it, with a fresh retry window (an admin,
+    or the operator for the subscriptions of its routes).
 
     Raises PermissionDenied, NotFound (the subscription, or a delivery not of it)."""
 
     __slots__ = ()
 
-    async def __call__(self, actor: Actor, subscription_id: UUID, delivery_id: UUID) -> Delivery:
+    async def __call__(self, actor: Actor | Operator, subscription_id: UUID, delivery_id: UUID) -> Delivery:
         now = self._now()
         async with self._kernel.uow(actor.tenant_id) as uow:
             await _load_for(uow, actor, Action.UPDATE, subscription_id)
@@ -349,7 +350,9 @@ class RedeliverWebhookRangeHandler(UseCase):
 
     __slots__ = ()
 
-    async def __call__(self, actor: Actor, subscription_id: UUID, since: datetime, until: datetime) -> int:
+    async def __call__(
+        self, actor: Actor | Operator, subscription_id: UUID, since: datetime, until: datetime
+    ) -> int:
         _check_range(since, until)
         now = self._now()
         async with self._kernel.uow(actor.tenant_id) as uow:

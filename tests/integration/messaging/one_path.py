@@ -17,7 +17,7 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from lana_adapters.messaging.inbox import Inbox, SqlInbox
+from lana_adapters.messaging.inbox import Inbox, InMemoryInbox, SqlInbox
 from lana_adapters.messaging.runtime import SubscriptionDatabase, WebhookWorkers
 from lana_adapters.messaging.settings import MessagingSettings
 from lana_adapters.messaging.worker import WorkerStats
@@ -49,6 +49,7 @@ class OnePath:
 
     def __init__(self, workers: WebhookWorkers, engine: AsyncEngine, kernel: Kernel, tenant_id: UUID) -> None:
         self.workers = workers
+        self._schedule = workers.schedule
         self.engine = engine
         self.kernel = kernel
         self.tenant_id = tenant_id
@@ -59,6 +60,16 @@ class OnePath:
 
     async def run(self, stop: asyncio.Event) -> None:
         await self.workers.run(stop)
+
+    def restarted(self, settings: MessagingSettings) -> OnePath:
+        """``lana consume`` started anew on the same database (the inbox forgotten)."""
+        workers = WebhookWorkers(
+            settings,
+            inbox=InMemoryInbox(),
+            subscriptions=SubscriptionDatabase(self.engine, relay_role=None),
+            schedule=self._schedule,
+        )
+        return OnePath(workers, self.engine, self.kernel, self.tenant_id)
 
     async def started(self) -> None:
         """Wait until the consumer's queue is declared: events published before reach nobody."""
