@@ -58,6 +58,7 @@ async def inbox(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
     if request.param == "memory":
         yield InMemoryInbox()
         return
+    (tmp_path / "inbox").mkdir()
     engine = create_engine_from(SqlSettings(url=sqlite_database(tmp_path / "inbox")))
     async with SqlInbox(engine) as inbox:
         yield inbox
@@ -234,8 +235,8 @@ async def test_poison_among_good_messages_goes_to_the_dlq_and_the_rest_is_delive
         for start in range(0, goods, every):
             await publish(settings, good_events[start : start + every])
             await asyncio.to_thread(_publish_raw, settings, [_poison(start // every)])
-        # A liveness bound, not a speed check: room for 20 events/s on a loaded machine.
-        within = max(30.0, goods / 20)
+        # A liveness bound, not a speed check: room for 5 events/s on a loaded machine.
+        within = max(30.0, goods / 5)
         await until(lambda: len(set(receiver.ids())) >= goods, within=within, what=lambda: path.stats)
         await until(lambda: path.stats.dead_lettered == poisons)
     assert sorted(receiver.ids()) == sorted(str(e.id) for e in good_events)
@@ -275,7 +276,8 @@ async def test_a_410_pauses_the_route_keeps_its_events_and_a_restart_resumes_it(
             await restarted.started()
             await publish(settings, [third := path.event()])
             await until(lambda: len(receiver.received) >= 4)
-    assert receiver.ids() == [str(e.id) for e in (first, first, second, third)]
+    # Three aggregates: no order between them, and the first went out twice (410, then 200).
+    assert sorted(receiver.ids()) == sorted(str(e.id) for e in (first, first, second, third))
 
 
 async def test_an_older_version_sent_after_a_newer_one_is_delivered_not_dropped(

@@ -87,6 +87,11 @@ class ConsumerProcess:
         self._process.kill()
         await self._process.wait()
 
+    async def kill_if_running(self) -> None:
+        """No process outlives a failed test (its database is dropped under it)."""
+        if self._process is not None and self._process.returncode is None:
+            await self.kill()
+
     async def stop(self) -> None:
         assert self._process is not None
         self._process.send_signal(signal.SIGTERM)
@@ -136,28 +141,31 @@ async def test_a_consumer_killed_mid_call_applies_each_event_once(
     settings = evolve(
         messaging,
         webhook_routes=(WebhookRoute("#", receiver.url("/hook")),),
-        webhook_timeout_seconds=2,  # leases of 6 s: a killed process's calls go out again soon
+        webhook_timeout_seconds=5,  # leases of 15 s: a killed process's calls go out again then
         lanes=2,
         max_attempts=20,
     )
     consumer = ConsumerProcess(settings, database_url)
     await consumer.start()
-    await _queue_declared(settings)
-    sent = [event(type=CUSTOMER_UPDATED, tenant_id=tenant) for _ in range(EVENTS)]
-    await publish(settings, sent)
-    rng = random.Random(8)
-    for _ in range(KILLS):
-        await asyncio.sleep(rng.uniform(0, 0.3))
-        await until(lambda: calls.in_progress > 0, within=120)
-        await consumer.kill()  # mid-call: the effect may have happened, the ack has not
-        await consumer.start()
-    expected = {str(e.id) for e in sent}
-    await until(lambda: set(receiver.ids()) >= expected, within=240)
-    rows = await _until_recorded(engine, settings.queue, EVENTS)
-    await consumer.stop()
-    async with engine.connect() as conn:
-        owed = select(webhook_deliveries.c.event_id).where(webhook_deliveries.c.tenant_id == tenant)
-        deliveries = Counter(str(row.event_id) for row in await conn.execute(owed))
+    try:
+        await _queue_declared(settings)
+        sent = [event(type=CUSTOMER_UPDATED, tenant_id=tenant) for _ in range(EVENTS)]
+        await publish(settings, sent)
+        rng = random.Random(8)
+        for _ in range(KILLS):
+            await asyncio.sleep(rng.uniform(0, 0.3))
+            await until(lambda: calls.in_progress > 0, within=120)
+            await consumer.kill()  # mid-call: the effect may have happened, the ack has not
+            await consumer.start()
+        expected = {str(e.id) for e in sent}
+        await until(lambda: set(receiver.ids()) >= expected, within=240)
+        rows = await _until_recorded(engine, settings.queue, EVENTS)
+        await consumer.stop()
+        async with engine.connect() as conn:
+            owed = select(webhook_deliveries.c.event_id).where(webhook_deliveries.c.tenant_id == tenant)
+            deliveries = Counter(str(row.event_id) for row in await conn.execute(owed))
+    finally:
+        await consumer.kill_if_running()
     await engine.dispose()
     posts = Counter(receiver.ids())
     recorded = Counter(str(row.event_id) for row in rows)
