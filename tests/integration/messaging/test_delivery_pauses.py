@@ -246,7 +246,7 @@ async def _until_declared(settings: MessagingSettings) -> None:
             return False
         return True
 
-    await _seconds_until(declared, within=60)
+    await _seconds_until(declared, within=180)  # three processes starting on a loaded machine
 
 
 def _delete_queues(consumers: list[MessagingSettings]) -> None:
