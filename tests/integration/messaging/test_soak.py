@@ -173,7 +173,7 @@ async def test_crash_soak_loses_nothing_and_applies_each_event_once_in_order(
             await writing
             await until_drained(backend.store, within=120)
             expected = await _written(backend)
-            await until(lambda: set(receiver.ids()) >= set(expected), within=120, what=lambda: consumer.stats)
+            await until(lambda: set(receiver.ids()) >= set(expected), within=400, what=lambda: consumer.stats)
             await chaos.stop_relay()
     report = _report(expected, receiver, consumer, chaos, await _statuses(backend))
     print(f"\ncrash soak ({backend.name}, {WRITES} writes): {report}")  # the figures the docs quote
