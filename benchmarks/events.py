@@ -32,7 +32,7 @@ from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from attrs import evolve
 from sqlalchemy.engine import make_url
@@ -40,10 +40,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lana_adapters.messaging._kombu import Connection, Exchange, Producer, Queue
 from lana_adapters.messaging.codec import encode
-from lana_adapters.messaging.consumer import WebhookConsumer
 from lana_adapters.messaging.inbox import Inbox, InMemoryInbox, SqlInbox
 from lana_adapters.messaging.publisher import KombuEventPublisher
 from lana_adapters.messaging.relay import OutboxRelay, RelayOptions
+from lana_adapters.messaging.runtime import SubscriptionDatabase, WebhookWorkers
 from lana_adapters.messaging.settings import MessagingSettings, WebhookRoute
 from lana_adapters.messaging.topology import Topology
 from lana_adapters.messaging.wakeup import wakeup_for
@@ -57,17 +57,20 @@ from lana_adapters.sql import (
 )
 from lana_adapters.telemetry import configure_telemetry
 from lana_core.domain.events import CUSTOMER_UPDATED, DomainEvent
-from lana_core.system import TimeOrderedIds
+from lana_core.memory import NoCache
+from lana_core.system import SystemClock, TimeOrderedIds
+from lana_core.usecases._base import Kernel
+from lana_testing.support import make_tenant
 
 IDS = TimeOrderedIds()
 TENANT = uuid4()
 
 
-def _event(n: int) -> DomainEvent:
+def _event(n: int, tenant: UUID = TENANT) -> DomainEvent:
     return DomainEvent(
         id=IDS.new_id(),
         type=CUSTOMER_UPDATED,
-        tenant_id=TENANT,
+        tenant_id=tenant,
         aggregate_type="customer",
         aggregate_id=uuid4(),
         aggregate_version=2,
@@ -139,7 +142,7 @@ def raw_publish_rate(settings: MessagingSettings, count: int) -> float:
 
 
 async def _commit(engine: AsyncEngine, events: list[DomainEvent]) -> None:
-    uow = SqlUnitOfWorkFactory(engine, app_role=None)(TENANT)
+    uow = SqlUnitOfWorkFactory(engine, app_role=None)(events[0].tenant_id)
     async with uow:
         await uow.outbox.append(events)
         await uow.commit()
@@ -160,21 +163,24 @@ async def relay_rate(settings: MessagingSettings, engine: AsyncEngine, count: in
 
 
 async def _consume(
-    settings: MessagingSettings, stop: asyncio.Event, inbox: Inbox | None = None
-) -> WebhookConsumer:
-    consumer = WebhookConsumer(settings, inbox or InMemoryInbox())
+    settings: MessagingSettings, stop: asyncio.Event, engine: AsyncEngine, inbox: Inbox | None = None
+) -> WebhookWorkers:
+    """lana consume's workers: the consumer owes each event to the route, the sender calls it."""
+    consumer = WebhookWorkers(
+        settings, inbox=inbox or InMemoryInbox(), subscriptions=SubscriptionDatabase(engine, relay_role=None)
+    )
     asyncio.get_running_loop().create_task(consumer.run(stop))
     await _until(lambda: consumer.stats.sessions >= 1)
     return consumer
 
 
 async def latency(
-    settings: MessagingSettings, engine: AsyncEngine, url: str, count: int
+    settings: MessagingSettings, engine: AsyncEngine, url: str, count: int, tenant: UUID
 ) -> tuple[float, float]:
     receiver = FastReceiver()
     settings = evolve(settings, webhook_routes=(WebhookRoute("#", receiver.url),))
     stop = asyncio.Event()
-    await _consume(settings, stop)
+    await _consume(settings, stop, engine)
     publisher = KombuEventPublisher(settings)
     relay = OutboxRelay(
         SqlOutboxRelayStore(engine, role=None),
@@ -185,7 +191,7 @@ async def latency(
     relaying = asyncio.create_task(relay.run(stop))
     committed: dict[str, float] = {}
     for n in range(count):
-        event = _event(n)
+        event = _event(n, tenant)
         await _commit(engine, [event])
         committed[str(event.id)] = time.perf_counter()
         await asyncio.sleep(0.01)  # about 100 events a second
@@ -250,24 +256,33 @@ def counting_receiver() -> Iterator[tuple[str, Callable[[], int]]]:
         process.wait()
 
 
-async def consumer_rate(settings: MessagingSettings, count: int, inbox: Inbox) -> float:
+async def consumer_rate(
+    settings: MessagingSettings, count: int, inbox: Inbox, engine: AsyncEngine, tenant: UUID
+) -> float:
     with counting_receiver() as (url, received):
+        routed = evolve(settings, webhook_routes=(WebhookRoute("#", url),))
         return await _consumer_rate(
-            evolve(settings, webhook_routes=(WebhookRoute("#", url),)), count, received, inbox
+            routed, count, received=received, inbox=inbox, engine=engine, tenant=tenant
         )
 
 
 async def _consumer_rate(
-    settings: MessagingSettings, count: int, received: Callable[[], int], inbox: Inbox
+    settings: MessagingSettings,
+    count: int,
+    *,
+    received: Callable[[], int],
+    inbox: Inbox,
+    engine: AsyncEngine,
+    tenant: UUID,
 ) -> float:
     # The default prefetch (64) and lanes (8): what a worker runs with unless told otherwise.
     publisher = KombuEventPublisher(settings)
     _declare(settings)  # fill the queue first, with nobody consuming
-    await publisher.publish([_event(n) for n in range(count)])
+    await publisher.publish([_event(n, tenant) for n in range(count)])
     await publisher.close()
     stop = asyncio.Event()
     began = time.perf_counter()
-    await _consume(settings, stop, inbox)
+    await _consume(settings, stop, engine, inbox)
     for _ in range(10_000):
         if await asyncio.to_thread(received) >= count:
             break
@@ -325,6 +340,14 @@ def _phase(settings: MessagingSettings, name: str) -> MessagingSettings:
     return evolve(settings, exchange=f"{settings.exchange}.{name}", queue=f"{settings.queue}.{name}")
 
 
+async def _tenant(engine: AsyncEngine) -> UUID:
+    """The tenant whose events are delivered: the routes are its subscriptions."""
+    kernel = Kernel(
+        uow=SqlUnitOfWorkFactory(engine), clock=SystemClock(), ids=TimeOrderedIds(), cache=NoCache()
+    )
+    return (await make_tenant(kernel, slug=f"bench{secrets.token_hex(3)}")).tenant_id
+
+
 async def main(args: argparse.Namespace) -> None:
     tag = secrets.token_hex(3)
     settings = MessagingSettings(
@@ -333,20 +356,23 @@ async def main(args: argparse.Namespace) -> None:
     )  # fmt: skip
     try:
         async with database(args.database) as (engine, url):
+            tenant = await _tenant(engine)
             _declare(settings)  # a bound queue, so publishes route
             raw = raw_publish_rate(settings, args.events)
             relayed = await relay_rate(settings, engine, args.events)
             print(f"database: {make_url(url).get_backend_name()}, {args.events} events")
             print(f"raw kombu confirmed publish: {raw:8.0f} events/s")
             print(f"relay outbox -> confirmed:   {relayed:8.0f} events/s ({relayed / raw:.0%} of raw)")
-            p50, p99 = await latency(_phase(settings, "latency"), engine, url, args.latency_events)
+            p50, p99 = await latency(_phase(settings, "latency"), engine, url, args.latency_events, tenant)
             print(f"commit -> webhook at ~100/s: p50 {p50:.1f} ms, p99 {p99:.1f} ms")
             async with SqlInbox(engine) as inbox:
-                rate = await consumer_rate(_phase(settings, "stored"), args.events, inbox)
+                rate = await consumer_rate(_phase(settings, "stored"), args.events, inbox, engine, tenant)
             backend = make_url(url).get_backend_name()
             print(f"consumer -> local webhook:   {rate:8.0f} events/s (inbox in {backend}, as consumers run)")
-        rate = await consumer_rate(_phase(settings, "consumer"), args.events, InMemoryInbox())
-        print(f"consumer -> local webhook:   {rate:8.0f} events/s (inbox in memory)")
+            rate = await consumer_rate(
+                _phase(settings, "consumer"), args.events, InMemoryInbox(), engine, tenant
+            )
+            print(f"consumer -> local webhook:   {rate:8.0f} events/s (inbox in memory)")
     finally:
         for phase in (settings, *(_phase(settings, name) for name in ("latency", "stored", "consumer"))):
             _cleanup(phase)

@@ -15,6 +15,13 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from lana_adapters.settings import Settings
+from lana_adapters.sql import SqlSettings, create_engine_from
+from lana_adapters.sql.uow import SqlUnitOfWorkFactory
+from lana_core.domain.webhooks import OperatorRoute, WebhookFormat
+from lana_core.memory import NoCache
+from lana_core.system import SystemClock, TimeOrderedIds
+from lana_core.usecases._base import Kernel
+from lana_core.usecases.webhooks import SyncOperatorWebhooksHandler
 from lana_http import create_app
 from tests.e2e.api import Api
 from tests.e2e.conftest import http_settings, make_container
@@ -145,3 +152,47 @@ async def test_an_operator_may_allow_private_addresses_for_development(permissiv
     created = await _create(permissive, url="http://127.0.0.1:5678/webhook/high-value-customer")
 
     assert created["webhook"]["url"] == "http://127.0.0.1:5678/webhook/high-value-customer"
+
+
+async def test_the_operators_routes_are_listed_masked_and_refused_to_changes(tmp_path: Path) -> None:
+    database = sqlite_database(tmp_path)
+    app: Litestar = create_app(
+        make_container(Settings.from_env({"LANA_DATABASE_URL": database})), http_settings()
+    )
+    async with AsyncTestClient(app) as client:
+        api = await Api.signup(client)
+        await _sync_routes(database, api.slug, "http://n8n:hunter2@127.0.0.1:5678/webhook/a?token=t0ken")
+        [route] = (await api.get("/webhooks")).json()["items"]
+        path = f"/webhooks/{route['id']}"
+        refused = [
+            await api.patch(path, json={"active": False}),
+            await api.delete(path),
+            await api.post(f"{path}/rotate-secret"),
+            await api.post(
+                f"{path}/redeliver", json={"from": "2026-01-01T00:00:00Z", "to": "2027-01-01T00:00:00Z"}
+            ),
+        ]
+        listed = await api.get("/webhooks")
+    assert route["owner"] == "operator"
+    assert route["url"] == "http://***@127.0.0.1:5678/webhook/a?token=***"
+    for response in refused:
+        assert response.status_code == 403, response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert "operator" in response.json()["detail"]
+    assert listed.json()["items"] == [route]
+
+
+async def _sync_routes(database: str, slug: str, url: str) -> None:
+    """What ``lana consume`` does at a tenant's first event: the routes become its subscriptions."""
+    engine = create_engine_from(SqlSettings(url=database))
+    try:
+        kernel = Kernel(
+            uow=SqlUnitOfWorkFactory(engine), clock=SystemClock(), ids=TimeOrderedIds(), cache=NoCache()
+        )
+        async with kernel.uow(uuid4()) as uow:  # tenants are read by slug before scoping
+            tenant = await uow.tenants.get_by_slug(slug)
+        assert tenant is not None
+        routes = [OperatorRoute(pattern="#", url=url, format=WebhookFormat.LANA, secret="s")]
+        await SyncOperatorWebhooksHandler(kernel)(tenant.id, routes)
+    finally:
+        await engine.dispose()

@@ -24,6 +24,7 @@ from lana_adapters.messaging.consumer import WebhookConsumer
 from lana_adapters.messaging.health import HeartbeatFile
 from lana_adapters.messaging.inbox import Inbox
 from lana_adapters.messaging.lifecycle import stop_on_signals
+from lana_adapters.messaging.operator_routes import OperatorSubscriptions
 from lana_adapters.messaging.outcome import BatchPublisher
 from lana_adapters.messaging.publisher import KombuEventPublisher
 from lana_adapters.messaging.relay import OutboxRelay, RelayOptions, RelayStats
@@ -39,6 +40,7 @@ from lana_adapters.sql.uow import SqlUnitOfWorkFactory
 from lana_adapters.sql.webhooks import SqlWebhookDeliveryQueue
 from lana_adapters.telemetry.exposition import EndpointOptions, Heartbeat
 from lana_adapters.telemetry.workers import consumer_endpoint, relay_endpoint
+from lana_core.domain.webhook_retries import RetrySchedule
 from lana_core.memory import NoCache
 from lana_core.ports import OutboxRelayStore
 from lana_core.system import SystemClock, TimeOrderedIds
@@ -85,18 +87,15 @@ async def consumer_process(
     endpoint: EndpointOptions | None = None,
     in_process: bool = False,
 ) -> WorkerStats:
-    """``lana consume``: :func:`run_consumer` on the inbox ``container`` opens on its database
-    (every ``LANA_DATABASE_*`` setting). The container's resources are closed when it stops."""
+    """``lana consume``: :func:`run_consumer` on the inbox and the webhook subscriptions of
+    the database ``container`` opens (every ``LANA_DATABASE_*`` setting). The container's
+    resources are closed when it stops. Raises ValueError without a SQL database."""
     async with _opened(container, in_process=in_process) as settings:
         inbox = await composition.resolve(container.inbox)
-        subscriptions = None
-        if settings.messaging.webhook_subscriptions:
-            database = await composition.resolve(container.database)
-            if database.engine is None:
-                raise ValueError(
-                    "LANA_WEBHOOK_SUBSCRIPTIONS needs the tenants' SQL database (LANA_DATABASE_URL)"
-                )
-            subscriptions = SubscriptionDatabase(database.engine, settings.database.relay_role)
+        database = await composition.resolve(container.database)
+        if database.engine is None:
+            raise ValueError("lana consume delivers the tenants' webhooks: set LANA_DATABASE_URL")
+        subscriptions = SubscriptionDatabase(database.engine, settings.database.relay_role)
         return await run_consumer(
             settings.messaging,
             stop,
@@ -144,12 +143,7 @@ async def run_relay(
     """
     _require_shared_broker(settings, in_process=in_process)
     # The webhook consumer's queue waits for its events even while no consumer runs.
-    publisher = KombuEventPublisher(
-        settings,
-        topologies=[Topology.of(settings)]
-        if settings.webhook_routes or settings.webhook_subscriptions
-        else [],
-    )
+    publisher = KombuEventPublisher(settings, topologies=[Topology.of(settings)])
     wakeup = wakeup_for(database.url if database else None)
     try:
         heartbeat = Heartbeat(_beat(settings))
@@ -175,16 +169,17 @@ async def run_consumer(
     stop: asyncio.Event,
     *,
     inbox: Inbox,
-    subscriptions: SubscriptionDatabase | None = None,
+    subscriptions: SubscriptionDatabase,
     endpoint: EndpointOptions | None = None,
     in_process: bool = False,
+    schedule: RetrySchedule | None = None,
 ) -> WorkerStats:
-    """POST events from ``settings.queue`` to their webhooks until ``stop`` is set, each
-    delivery recorded in ``inbox`` (a redelivered event is not posted twice).
-
-    Given ``subscriptions`` (with ``settings.webhook_subscriptions``), the events are also
-    owed to the tenants' subscriptions in that database, and a :class:`SubscriptionSender`
-    sends their deliveries alongside (calls guarded unless ``webhook_allow_private``).
+    """Owe events from ``settings.queue`` to the webhook subscriptions of ``subscriptions``
+    until ``stop`` is set, each event recorded in ``inbox`` once owed (a redelivered event
+    is owed once), and send their deliveries alongside with a :class:`SubscriptionSender`
+    (retried on ``schedule``; calls to tenants' URLs guarded unless
+    ``webhook_allow_private``). The operator's routes are each tenant's subscriptions too
+    (see :mod:`~lana_adapters.messaging.operator_routes`).
 
     With ``endpoint`` the consumer serves its metrics and liveness over HTTP (OSError
     when the port is taken). Raises ValueError for a broker only this process can reach
@@ -192,15 +187,13 @@ async def run_consumer(
     """
     _require_shared_broker(settings, in_process=in_process)
     heartbeat = Heartbeat(_beat(settings))
-    units = None if subscriptions is None else SqlUnitOfWorkFactory(subscriptions.engine)
-    consumer = WebhookConsumer(settings, inbox, on_loop=heartbeat.beat, subscriptions=units)
+    workers = WebhookWorkers(
+        settings, inbox=inbox, subscriptions=subscriptions, schedule=schedule, on_loop=heartbeat.beat
+    )
     log.info("consumer started on queue %s", settings.queue)
-    observed = consumer_endpoint(endpoint, heartbeat, settings, consumer.stats)
-    async with observed, asyncio.TaskGroup() as tasks:
-        if subscriptions is not None and units is not None:
-            tasks.create_task(_send_subscriptions(settings, subscriptions, units, stop))
-        await consumer.run(stop)
-    return consumer.stats
+    async with consumer_endpoint(endpoint, heartbeat, settings, workers.stats):
+        await workers.run(stop)
+    return workers.stats
 
 
 @frozen
@@ -212,23 +205,65 @@ class SubscriptionDatabase:
     relay_role: str | None
 
 
+class WebhookWorkers:
+    """What ``lana consume`` runs (see :func:`run_consumer`): the consumer owing each event
+    to the subscriptions, and the sender of their deliveries."""
+
+    def __init__(
+        self,
+        settings: MessagingSettings,
+        *,
+        inbox: Inbox,
+        subscriptions: SubscriptionDatabase,
+        schedule: RetrySchedule | None = None,
+        on_loop: Callable[[], None] | None = None,
+    ) -> None:
+        self._settings = settings
+        self._database = subscriptions
+        self.schedule = schedule
+        units = SqlUnitOfWorkFactory(subscriptions.engine)
+        clock = SystemClock()
+        self._kernel = Kernel(uow=units, clock=clock, ids=TimeOrderedIds(), cache=NoCache())
+        self.consumer = WebhookConsumer(
+            settings,
+            inbox,
+            subscriptions=units,
+            operator=OperatorSubscriptions(self._kernel, settings.operator_routes),
+            clock=clock,
+            on_loop=on_loop,
+        )
+
+    @property
+    def stats(self) -> WorkerStats:
+        """The consumer's counters: ``delivered`` counts events owed to the subscriptions."""
+        return self.consumer.stats
+
+    async def run(self, stop: asyncio.Event) -> None:
+        async with asyncio.TaskGroup() as tasks:
+            tasks.create_task(
+                _send_subscriptions(self._settings, self._database, self._kernel, stop, self.schedule)
+            )
+            await self.consumer.run(stop)
+
+
 async def _send_subscriptions(
     settings: MessagingSettings,
     store: SubscriptionDatabase,
-    units: SqlUnitOfWorkFactory,
+    kernel: Kernel,
     stop: asyncio.Event,
+    schedule: RetrySchedule | None,
 ) -> None:
-    clock = SystemClock()
-    kernel = Kernel(uow=units, clock=clock, ids=TimeOrderedIds(), cache=NoCache())
-    client = WebhookClient(
-        settings.webhook_timeout_seconds,
-        connections=settings.lanes,
-        allow_private=settings.webhook_allow_private,
-    )
+    clock = kernel.clock
+    clients = [
+        WebhookClient(settings.webhook_timeout_seconds, connections=settings.lanes, allow_private=allowed)
+        for allowed in (settings.webhook_allow_private, True)
+    ]
     sender = SubscriptionSender(
         SqlWebhookDeliveryQueue(store.engine, clock, role=store.relay_role),
-        client,
+        clients[0],
         clock,
+        operator_client=clients[1],
+        schedule=schedule,
         pause=pausing_through(kernel),
         # A lease outlives the longest call, so only a crashed sender's deliveries are taken again.
         lease_seconds=settings.webhook_timeout_seconds * 3,
@@ -238,7 +273,8 @@ async def _send_subscriptions(
     try:
         await sender.run(stop)
     finally:
-        await client.aclose()
+        for client in clients:
+            await client.aclose()
 
 
 def run_until_signalled(main: Callable[[asyncio.Event], Awaitable[T]]) -> T:

@@ -10,7 +10,7 @@ from attrs import Converter, field, frozen, validators
 from lana_adapters.messaging.formats import FORMATS, SEED, default_format
 from lana_adapters.variables import as_env, read_group, variable
 from lana_core.domain.events import matches
-from lana_core.domain.webhooks import SEED_EVENT_TYPES
+from lana_core.domain.webhooks import SEED_EVENT_TYPES, OperatorRoute, WebhookFormat
 
 DEFAULT_ROUTES = "customer.created.high_value=http://127.0.0.1:5678/webhook/high-value-customer format=seed"
 _FORMAT_OPTION = "format="
@@ -95,9 +95,10 @@ class MessagingSettings:
     """How events travel: broker, exchange, the consumer's queue and webhooks, and the relay.
 
     The defaults are the embedded mode (``memory://`` broker). The database the relay reads
-    and the consumer's inbox lives in is the database group's (``LANA_DATABASE_*``). The
-    consumer's queue ``queue`` has a dead-letter queue ``<queue>.dlq``. A failed delivery
-    is retried by the consumer after the delays of ``retry_delays_ms``, holding the event
+    and the consumer's inbox and the webhook subscriptions live in is the database group's
+    (``LANA_DATABASE_*``). The consumer's queue ``queue`` has a dead-letter queue
+    ``<queue>.dlq``. An event the consumer could not owe to the subscriptions (their store
+    is down) is retried after the delays of ``retry_delays_ms``, holding the event
     (and its aggregate's later ones) unacknowledged, up to ``max_attempts`` deliveries; the
     waits of that budget must end within RabbitMQ's delivery acknowledgement timeout (30
     minutes by default), after which the broker would take the messages back. Raises
@@ -125,9 +126,10 @@ class MessagingSettings:
     webhook_routes: tuple[WebhookRoute, ...] = variable(
         "LANA_WEBHOOK_ROUTES",
         parse_routes(DEFAULT_ROUTES),
-        "`pattern=url,...`, a URL optionally followed by a space and `format=seed` or `format=lana`: "
-        "the first matching pattern's URL receives the event, in that body format (unless given: "
-        "`seed` for `customer.created.high_value`, `lana` for any other pattern).",
+        "`pattern=url,...`, a URL optionally followed by a space and `format=seed` or `format=lana`:"
+        " the operator's webhooks, each a read-only subscription of every tenant; the first matching"
+        " pattern's URL receives the event, in that body format (unless given: `seed` for"
+        " `customer.created.high_value`, `lana` for any other pattern).",
         parse=parse_routes,
         when_empty=(),
     )
@@ -136,7 +138,7 @@ class MessagingSettings:
         None,
         "Key signing every request to the routes of `LANA_WEBHOOK_ROUTES` (Standard Webhooks, and"
         " the older `X-Lana-Signature`): `whsec_<base64>`, or any other string used as its bytes"
-        " (unset: unsigned).",
+        " (unset: unsigned). Kept in the routes' subscriptions, changed there at `lana consume`'s start.",
         secret=True,
     )
     webhook_timeout_seconds: float = variable(
@@ -149,13 +151,8 @@ class MessagingSettings:
         "LANA_WEBHOOK_ALLOW_PRIVATE",
         False,
         "`true` lets tenant subscriptions call loopback, private and link-local addresses"
-        " (development against a local receiver); `false` refuses them.",
-    )
-    webhook_subscriptions: bool = variable(
-        "LANA_WEBHOOK_SUBSCRIPTIONS",
-        False,
-        "`true`: `lana consume` also receives every event, owes it to the tenants' webhook"
-        " subscriptions that want it and sends their deliveries (see docs/events.md).",
+        " (development against a local receiver); `false` refuses them. The routes of"
+        " `LANA_WEBHOOK_ROUTES` may always call them.",
     )
     heartbeat_seconds: float = variable(
         "LANA_BROKER_HEARTBEAT_SECONDS", 30.0, "AMQP heartbeat (0 disables it).", validator=validators.ge(0)
@@ -169,14 +166,16 @@ class MessagingSettings:
     retry_delays_ms: tuple[int, ...] = variable(
         "LANA_CONSUMER_RETRY_DELAYS_MS",
         (1_000, 10_000, 60_000, 300_000),
-        "Waits before the retries of a failed delivery; retry n waits the n-th (the last repeats).",
+        "Waits before the consumer retries an event it could not owe to the webhook subscriptions"
+        " (their database down); retry n waits the n-th (the last repeats). Calls to webhooks"
+        " are retried on the subscriptions' own schedule (docs/events.md).",
         parse=parse_delays,
         validator=_positive_delays,
     )
     max_attempts: int = variable(
         "LANA_CONSUMER_MAX_ATTEMPTS",
         8,
-        "Deliveries of one event before it goes to the dead-letter queue (all waits under 30 min).",
+        "Tries to owe one event before it goes to the dead-letter queue (all waits under 30 min).",
         validator=validators.ge(1),
     )
     prefetch: int = variable(
@@ -188,7 +187,8 @@ class MessagingSettings:
     lanes: int = variable(
         "LANA_CONSUMER_LANES",
         8,
-        "Webhook calls in flight at once (one aggregate's events one at a time, in order).",
+        "Events owed and webhook calls in flight at once (one aggregate's events one at a time,"
+        " in order, per subscription).",
         validator=validators.ge(1),
     )
     relay_batch_size: int = variable(
@@ -258,6 +258,15 @@ class MessagingSettings:
         delays = self.retry_delays_ms
         waits = (delays[min(attempt, len(delays)) - 1] for attempt in range(1, self.max_attempts))
         return sum(waits) / 1000
+
+    @property
+    def operator_routes(self) -> tuple[OperatorRoute, ...]:
+        """The routes as the subscriptions each tenant gets, signed with ``signing_secret``."""
+        secret = self.signing_secret or ""
+        return tuple(
+            OperatorRoute(pattern=r.pattern, url=r.url, format=WebhookFormat(r.format), secret=secret)
+            for r in self.webhook_routes
+        )
 
     @property
     def consumer_name(self) -> str:

@@ -30,8 +30,7 @@ from uuid import UUID
 
 from lana_adapters.messaging import codec
 from lana_adapters.messaging.formats import FORMATS, NotInFormat
-from lana_adapters.messaging.handling import Deliver, Transient
-from lana_adapters.messaging.webhook import Routes, shown_url
+from lana_adapters.messaging.webhook import legacy_signature_headers, shown_url
 from lana_adapters.messaging.webhook_client import CallFailed, WebhookClient
 from lana_core.domain import webhook_signing
 from lana_core.domain.events import DomainEvent
@@ -44,6 +43,7 @@ from lana_core.domain.webhooks import (
     DeliveryStatus,
     Subscription,
     WebhookEvent,
+    owed_to,
 )
 from lana_core.errors import LanaError, NotFound, Unavailable
 from lana_core.ports import ClaimedDelivery, Clock, UnitOfWorkFactory, WebhookDeliveryQueue
@@ -60,8 +60,9 @@ DEFAULT_DEAD_TO_PAUSE = 3
 
 async def enqueue_matching(units: UnitOfWorkFactory, event: DomainEvent, body: bytes, now: datetime) -> int:
     """Owe ``event`` (published as ``body``) to every subscription of its tenant that wants
-    it, paused ones included (pausing holds deliveries back, it does not drop events).
-    Returns how many deliveries are new: none when the event was enqueued before."""
+    it, paused ones included (pausing holds deliveries back, it does not drop events), and
+    to the first of the operator's that does. Returns how many deliveries are new: none
+    when the event was enqueued before."""
     return await enqueue_all_matching(units, [(event, body)], now)
 
 
@@ -78,7 +79,7 @@ async def enqueue_all_matching(
         async with units(tenant_id) as unit:
             subscriptions = await unit.webhooks.list_all()
             for event, body in owed:
-                wanted = [s for s in subscriptions if s.wants(event.type, event.payload)]
+                wanted = owed_to(subscriptions, event.type, event.payload)
                 if wanted:
                     added += len(await unit.webhooks.enqueue(WebhookEvent.of(event, body), wanted, now))
             await unit.commit()
@@ -153,27 +154,6 @@ def _settle(batch: list[_Owed], error: Exception | None) -> None:
             owed.set_exception(error)
 
 
-class OwedThenRouted:
-    """The consumer's :class:`~lana_adapters.messaging.handling.Deliver` when subscriptions
-    are delivered: owe the event to the subscriptions (:class:`GroupedEnqueue`), then hand
-    it to ``routed`` if one of ``routes`` matches. A retry owes it again, which changes nothing."""
-
-    __slots__ = ("_owe", "_routed", "_routes")
-
-    def __init__(self, units: UnitOfWorkFactory, clock: Clock, routes: Routes, routed: Deliver) -> None:
-        self._owe = GroupedEnqueue(units, clock)
-        self._routes = routes
-        self._routed = routed
-
-    async def __call__(self, event: DomainEvent, body: bytes, attempt: int, /) -> None:
-        try:
-            await self._owe(event, body)
-        except (Unavailable, OSError) as down:
-            raise Transient(f"subscriptions unavailable: {down}") from down
-        if self._routes.match(event.type) is not None:
-            await self._routed(event, body, attempt)
-
-
 class SubscriptionSender:
     """Sends due deliveries of every tenant until stopped; see the module's description.
 
@@ -196,9 +176,13 @@ class SubscriptionSender:
         lease_seconds: float = 60.0,
         idle_seconds: float = 0.2,
         dead_to_pause: int = DEFAULT_DEAD_TO_PAUSE,
+        operator_client: WebhookClient | None = None,
     ) -> None:
         self._queue = queue
         self._client = client
+        # The operator's routes often name a workflow engine on the private network: the
+        # guard against addresses tenants choose does not apply to them.
+        self._operator_client = operator_client or client
         self._clock = clock
         self._pause_subscription = pause
         self._schedule = schedule or RetrySchedule()
@@ -259,7 +243,8 @@ class SubscriptionSender:
         headers = request_headers(subscription, delivery.event, body, int(time.time()))
         began = time.perf_counter()
         try:
-            answer = await self._client.call(subscription.url, body, headers, excerpt=MAX_EXCERPT_BYTES)
+            client = self._operator_client if subscription.by_operator else self._client
+            answer = await client.call(subscription.url, body, headers, excerpt=MAX_EXCERPT_BYTES)
         except CallFailed as failed:
             latency = (time.perf_counter() - began) * 1000
             _log_failed(delivery, subscription, failed.kind, latency)
@@ -329,8 +314,9 @@ def request_headers(
     subscription: Subscription, event: WebhookEvent, body: bytes, timestamp: int
 ) -> dict[str, str]:
     """The headers of one attempt: Standard Webhooks' three, signed with the subscription's
-    secret, and the event's type and id under the names the routes' requests use."""
-    return {
+    secret, and the event's type and id. An operator's subscription is signed as its routes
+    always were: also with ``X-Lana-Signature``, and not at all without a secret."""
+    headers = {
         "Content-Type": "application/json",
         "User-Agent": "lana-webhooks/1",
         # The excerpt of the answer is kept as received: ask for it uncompressed.
@@ -338,8 +324,14 @@ def request_headers(
         "Idempotency-Key": str(event.id),
         "X-Lana-Event-Type": event.type,
         "X-Lana-Event-Id": str(event.id),
-        **webhook_signing.signature_headers(subscription.secret, str(event.id), timestamp, body),
+        webhook_signing.ID_HEADER: str(event.id),
+        webhook_signing.TIMESTAMP_HEADER: str(timestamp),
     }
+    if subscription.secret:
+        headers.update(webhook_signing.signature_headers(subscription.secret, str(event.id), timestamp, body))
+    if subscription.by_operator and subscription.secret:
+        headers.update(legacy_signature_headers(subscription.secret, timestamp, body))
+    return headers
 
 
 def _log_failed(delivery: Delivery, subscription: Subscription, outcome: str, latency_ms: float) -> None:

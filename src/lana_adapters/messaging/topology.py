@@ -2,8 +2,8 @@
 
 ::
 
-    lana.events (topic) ──pattern──▶ <queue> ──▶ consumer ──▶ webhook
-                                                    │ attempts exhausted, poison, route gone
+    lana.events (topic) ──#──▶ <queue> ──▶ consumer ──▶ webhook subscriptions' deliveries
+                                                    │ attempts exhausted, poison
                                                     ▼
                                               <queue>.dlq
 
@@ -43,12 +43,10 @@ class Topology:
 
     @classmethod
     def of(cls, settings: MessagingSettings, patterns: tuple[str, ...] | None = None) -> Topology:
-        """The topology for ``settings``; bound to its webhook routes' patterns unless given,
-        and to every event when subscriptions are delivered too."""
+        """The topology for ``settings``; bound to every event (any may be wanted by a
+        tenant's subscription) unless ``patterns`` are given."""
         if patterns is None:
-            patterns = tuple(route.pattern for route in settings.webhook_routes)
-            if settings.webhook_subscriptions:
-                patterns += ("#",)
+            patterns = ("#",)
         return cls(exchange=settings.exchange, queue=settings.queue, patterns=tuple(dict.fromkeys(patterns)))
 
     @property

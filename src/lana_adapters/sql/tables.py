@@ -232,6 +232,8 @@ webhook_subscriptions = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("version", Integer, nullable=False),
+    # The place of the operator's route this subscription carries out; NULL: the tenant's own.
+    Column("operator_rank", Integer),
     PrimaryKeyConstraint("tenant_id", "id"),
     one_of("format", WebhookFormat),
     Index("ix_webhook_subscriptions_created", "tenant_id", "created_at", "id"),

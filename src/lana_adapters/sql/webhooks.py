@@ -376,6 +376,7 @@ def subscription_of(row: AnyRow) -> Subscription:
         created_at=row.created_at,
         updated_at=row.updated_at,
         version=row.version,
+        operator_rank=row.operator_rank,
     )
 
 
@@ -394,6 +395,7 @@ def _subscription_values(subscription: Subscription) -> dict[str, Any]:
         "created_at": subscription.created_at,
         "updated_at": subscription.updated_at,
         "version": subscription.version,
+        "operator_rank": subscription.operator_rank,
     }
 
 

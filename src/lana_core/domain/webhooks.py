@@ -118,6 +118,9 @@ class Subscription:
     created_at: datetime
     updated_at: datetime
     version: int
+    # The place of the operator's route (LANA_WEBHOOK_ROUTES) this subscription carries out
+    # in the tenant; None for the tenant's own subscriptions.
+    operator_rank: int | None = None
     # Event types known to match, worked out once: matching a type is then one set lookup.
     _matched_types: frozenset[str] = field(init=False, repr=False, eq=False, hash=False)
 
@@ -145,6 +148,40 @@ class Subscription:
             updated_at=now,
             version=1,
         )
+
+    @classmethod
+    def for_operator(cls, route: OperatorRoute, *, rank: int, tenant_id: UUID, now: datetime) -> Subscription:
+        """The tenant's copy of the operator's route at ``rank``: active, made by no user."""
+        return cls(
+            id=operator_subscription_id(tenant_id, route.pattern),
+            tenant_id=tenant_id,
+            url=route.url,
+            event_types=(route.pattern,),
+            filters=(),
+            format=route.format,
+            secret=route.secret,
+            active=True,
+            paused_reason=None,
+            created_by=None,
+            created_at=now,
+            updated_at=now,
+            version=1,
+            operator_rank=rank,
+        )
+
+    @property
+    def by_operator(self) -> bool:
+        """Whether the operator owns it (read-only to the tenant's admins)."""
+        return self.operator_rank is not None
+
+    def following(self, route: OperatorRoute, rank: int, now: datetime) -> Subscription:
+        """The operator's subscription as ``route`` now says, active again (a restart of the
+        consumer resumes what it paused); itself when nothing changes."""
+        wanted = Subscription.for_operator(route, rank=rank, tenant_id=self.tenant_id, now=now)
+        fields = ("url", "event_types", "format", "secret", "operator_rank", "active", "paused_reason")
+        if all(getattr(self, name) == getattr(wanted, name) for name in fields):
+            return self
+        return self._next(now, **{name: getattr(wanted, name) for name in fields})
 
     @property
     def spec(self) -> SubscriptionSpec:
@@ -199,6 +236,33 @@ class Subscription:
 
     def _next(self, now: datetime, **changes: Any) -> Subscription:
         return evolve(self, updated_at=now, version=self.version + 1, **changes)
+
+
+@frozen(kw_only=True)
+class OperatorRoute:
+    """A webhook the operator configures for every tenant: events whose type matches
+    ``pattern`` go to ``url`` in ``format``, signed with ``secret`` (empty: unsigned)."""
+
+    pattern: str
+    url: str
+    format: WebhookFormat
+    secret: str = field(repr=False)
+
+
+def operator_subscription_id(tenant_id: UUID, pattern: str) -> UUID:
+    """A tenant's copy of the operator's route for ``pattern``: the same id at every sync."""
+    return uuid.uuid5(tenant_id, f"operator-route {pattern}")
+
+
+def owed_to(
+    subscriptions: Iterable[Subscription], event_type: str, payload: Mapping[str, Any]
+) -> list[Subscription]:
+    """The subscriptions an event is owed to: every tenant subscription that wants it, and
+    the first operator route (by rank) that does, as the operator's routes always chose."""
+    wanted = [s for s in subscriptions if s.wants(event_type, payload)]
+    routed = [s for s in wanted if s.operator_rank is not None]
+    first = min(routed, key=lambda s: s.operator_rank or 0, default=None)
+    return [s for s in wanted if s.operator_rank is None or s is first]
 
 
 @frozen(kw_only=True)

@@ -23,8 +23,14 @@ from lana_core.domain.edits import UNSET, patched
 from lana_core.domain.pagination import Page, PageRequest
 from lana_core.domain.policy import Action, Resource
 from lana_core.domain.tenancy import Actor, Operator
-from lana_core.domain.webhooks import Delivery, DeliveryAttempt, Subscription, SubscriptionSpec
-from lana_core.errors import NotFound, StaleVersion, ValidationError
+from lana_core.domain.webhooks import (
+    Delivery,
+    DeliveryAttempt,
+    OperatorRoute,
+    Subscription,
+    SubscriptionSpec,
+)
+from lana_core.errors import NotFound, PermissionDenied, StaleVersion, ValidationError
 from lana_core.ports import UnitOfWork
 from lana_core.usecases._base import Kernel, UseCase, authorize_in
 from lana_core.usecases._recording import Change, changed, deletion
@@ -42,6 +48,7 @@ __all__ = [
     "RedeliverWebhookHandler",
     "RedeliverWebhookRangeHandler",
     "RotateWebhookSecretHandler",
+    "SyncOperatorWebhooksHandler",
     "UpdateWebhookHandler",
 ]
 
@@ -193,6 +200,58 @@ class PauseWebhookHandler(_ChangesWebhooks):
         return await self._change(actor, subscription_id, edit)
 
 
+class SyncOperatorWebhooksHandler(UseCase):
+    """Make a tenant's operator subscriptions what the operator's routes say, in their order:
+    each route one subscription (made, changed, or resumed), and those of routes no longer
+    configured deleted; audited and published as the operator. Returns how many changed."""
+
+    __slots__ = ()
+
+    async def __call__(self, tenant_id: UUID, routes: Sequence[OperatorRoute]) -> int:
+        now = self._now()
+        operator = Operator(tenant_id)
+        changed = 0
+        async with self._kernel.change(tenant_id) as unit:
+            webhooks = unit.uow.webhooks
+            kept = {s.id: s for s in await webhooks.list_all() if s.by_operator}
+            for rank, route in enumerate(_first_per_pattern(routes)):
+                wanted = Subscription.for_operator(route, rank=rank, tenant_id=tenant_id, now=now)
+                before = kept.pop(wanted.id, None)
+                if before is None:
+                    await webhooks.add(wanted)
+                    await unit.record(
+                        operator, now, _change(events.WEBHOOK_SUBSCRIPTION_CREATED, wanted, None)
+                    )
+                elif (after := before.following(route, rank, now)) is not before:
+                    await webhooks.update(after)
+                    await unit.record(
+                        operator, now, _change(events.WEBHOOK_SUBSCRIPTION_UPDATED, after, before)
+                    )
+                else:
+                    continue
+                changed += 1
+            for gone in kept.values():
+                await webhooks.delete(gone)
+                facts = _audited(gone)
+                await unit.record(
+                    operator,
+                    now,
+                    deletion(events.WEBHOOK_SUBSCRIPTION_DELETED, _AGGREGATE, gone, None, facts=facts),
+                )
+                changed += 1
+            if changed:
+                await unit.commit()
+        return changed
+
+
+def _first_per_pattern(routes: Sequence[OperatorRoute]) -> list[OperatorRoute]:
+    """A later route of the same pattern is never matched (the first one wins): dropped."""
+    firsts: dict[str, OperatorRoute] = {}
+    for route in routes:
+        firsts.setdefault(route.pattern, route)
+    return list(firsts.values())
+
+
 class DeleteWebhookHandler(UseCase):
     """Delete a subscription with its deliveries and their log (admins only).
 
@@ -267,13 +326,14 @@ class ListWebhookAttemptsHandler(UseCase):
 
 
 class RedeliverWebhookHandler(UseCase):
-    """Send one delivery again, whatever became of it, with a fresh retry window.
+    """Send one delivery again, whatever became of it, with a fresh retry window (an admin,
+    or the operator for the subscriptions of its routes).
 
     Raises PermissionDenied, NotFound (the subscription, or a delivery not of it)."""
 
     __slots__ = ()
 
-    async def __call__(self, actor: Actor, subscription_id: UUID, delivery_id: UUID) -> Delivery:
+    async def __call__(self, actor: Actor | Operator, subscription_id: UUID, delivery_id: UUID) -> Delivery:
         now = self._now()
         async with self._kernel.uow(actor.tenant_id) as uow:
             await _load_for(uow, actor, Action.UPDATE, subscription_id)
@@ -290,7 +350,9 @@ class RedeliverWebhookRangeHandler(UseCase):
 
     __slots__ = ()
 
-    async def __call__(self, actor: Actor, subscription_id: UUID, since: datetime, until: datetime) -> int:
+    async def __call__(
+        self, actor: Actor | Operator, subscription_id: UUID, since: datetime, until: datetime
+    ) -> int:
         _check_range(since, until)
         now = self._now()
         async with self._kernel.uow(actor.tenant_id) as uow:
@@ -317,6 +379,10 @@ async def _load_for(
     found = await uow.webhooks.get(subscription_id)
     if found is None:
         raise NotFound(_KIND, subscription_id)
+    if found.by_operator and isinstance(actor, Actor) and action is not Action.READ:
+        raise PermissionDenied(
+            f"{_KIND} {subscription_id} is the operator's (LANA_WEBHOOK_ROUTES): it cannot be changed here"
+        )
     return found
 
 

@@ -4,12 +4,13 @@ rotation only, once; nothing else ever carries it."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from lana_adapters.messaging.webhook import shown_url
 from lana_core.domain import webhook_filters, webhook_urls, webhooks
 from lana_core.domain.pagination import Page
 from lana_core.domain.webhooks import Delivery, DeliveryAttempt, DeliveryStatus, Subscription, WebhookFormat
@@ -62,12 +63,15 @@ class WebhookOut(Out):
     created_at: datetime
     updated_at: datetime
     version: int
+    # ``operator``: one of the operator's routes (LANA_WEBHOOK_ROUTES), read-only here.
+    owner: Literal["tenant", "operator"] = "tenant"
 
     @classmethod
     def of(cls, subscription: Subscription) -> WebhookOut:
         return cls(
             id=subscription.id,
-            url=subscription.url,
+            # The operator's URL is every tenant's: its credentials are not theirs to see.
+            url=shown_url(subscription.url) if subscription.by_operator else subscription.url,
             event_types=list(subscription.event_types),
             filters=list(subscription.filter_texts),
             format=subscription.format,
@@ -77,6 +81,7 @@ class WebhookOut(Out):
             created_at=subscription.created_at,
             updated_at=subscription.updated_at,
             version=subscription.version,
+            owner="operator" if subscription.by_operator else "tenant",
         )
 
 

@@ -1,6 +1,7 @@
-"""The consumer process is SIGKILLed in the middle of webhook calls, again and again: each event
-still has exactly one effect (one inbox row, one applied request at the receiver), and every
-request carries the event id the receiver dedupes on.
+"""The ``lana consume`` process is SIGKILLed in the middle of calls to the operator's route,
+again and again: each event still has exactly one effect (one inbox row, one delivery, one
+applied request at the receiver), and every request carries the event id the receiver
+dedupes on. A killed process's calls go out again once their lease ends.
 
 ``LANA_CONSUMER_KILLS`` sets the number of kills (default 10; the full run is 50):
 LANA_CONSUMER_KILLS=50 uv run --no-sync pytest tests/integration/messaging/test_consumer_kills.py -s
@@ -28,7 +29,13 @@ from lana_adapters.messaging.inbox_table import inbox
 from lana_adapters.messaging.settings import MessagingSettings, WebhookRoute
 from lana_adapters.messaging.topology import Topology
 from lana_adapters.sql import SqlSettings, create_engine_from
+from lana_adapters.sql.tables import webhook_deliveries
+from lana_adapters.sql.uow import SqlUnitOfWorkFactory
 from lana_core.domain.events import CUSTOMER_UPDATED
+from lana_core.memory import NoCache
+from lana_core.system import SystemClock, TimeOrderedIds
+from lana_core.usecases._base import Kernel
+from lana_testing.support import make_tenant
 from tests.integration.messaging.broker import depth
 from tests.integration.messaging.events import event
 from tests.integration.messaging.receiver import Received, Receiver
@@ -80,6 +87,11 @@ class ConsumerProcess:
         self._process.kill()
         await self._process.wait()
 
+    async def kill_if_running(self) -> None:
+        """No process outlives a failed test (its database is dropped under it)."""
+        if self._process is not None and self._process.returncode is None:
+            await self.kill()
+
     async def stop(self) -> None:
         assert self._process is not None
         self._process.send_signal(signal.SIGTERM)
@@ -88,7 +100,7 @@ class ConsumerProcess:
 
 async def _queue_declared(settings: MessagingSettings) -> None:
     queue = Topology.of(settings).queue
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a process starting on a loaded machine
     while True:
         try:
             await asyncio.to_thread(depth, settings, queue)
@@ -120,30 +132,40 @@ async def test_a_consumer_killed_mid_call_applies_each_event_once(
     engine = create_engine_from(SqlSettings(url=database_url))
     async with engine.begin() as conn:
         await conn.execute(text("DELETE FROM inbox"))
+    kernel = Kernel(
+        uow=SqlUnitOfWorkFactory(engine), clock=SystemClock(), ids=TimeOrderedIds(), cache=NoCache()
+    )
+    tenant = (await make_tenant(kernel, slug=f"kills{random.randrange(10**6)}")).tenant_id
     calls = SlowCalls(0.4)
     receiver.script("/hook", calls)
     settings = evolve(
         messaging,
         webhook_routes=(WebhookRoute("#", receiver.url("/hook")),),
-        webhook_timeout_seconds=5,
+        webhook_timeout_seconds=5,  # leases of 15 s: a killed process's calls go out again then
         lanes=2,
         max_attempts=20,
     )
     consumer = ConsumerProcess(settings, database_url)
     await consumer.start()
-    await _queue_declared(settings)
-    sent = [event(type=CUSTOMER_UPDATED) for _ in range(EVENTS)]
-    await publish(settings, sent)
-    rng = random.Random(8)
-    for _ in range(KILLS):
-        await asyncio.sleep(rng.uniform(0, 0.3))
-        await until(lambda: calls.in_progress > 0, within=30)
-        await consumer.kill()  # mid-call: the effect may have happened, the ack has not
-        await consumer.start()
-    expected = {str(e.id) for e in sent}
-    await until(lambda: set(receiver.ids()) >= expected, within=120)
-    rows = await _until_recorded(engine, settings.queue, EVENTS)
-    await consumer.stop()
+    try:
+        await _queue_declared(settings)
+        sent = [event(type=CUSTOMER_UPDATED, tenant_id=tenant) for _ in range(EVENTS)]
+        await publish(settings, sent)
+        rng = random.Random(8)
+        for _ in range(KILLS):
+            await asyncio.sleep(rng.uniform(0, 0.3))
+            await until(lambda: calls.in_progress > 0, within=120)
+            await consumer.kill()  # mid-call: the effect may have happened, the ack has not
+            await consumer.start()
+        expected = {str(e.id) for e in sent}
+        await until(lambda: set(receiver.ids()) >= expected, within=240)
+        rows = await _until_recorded(engine, settings.queue, EVENTS)
+        await consumer.stop()
+        async with engine.connect() as conn:
+            owed = select(webhook_deliveries.c.event_id).where(webhook_deliveries.c.tenant_id == tenant)
+            deliveries = Counter(str(row.event_id) for row in await conn.execute(owed))
+    finally:
+        await consumer.kill_if_running()
     await engine.dispose()
     posts = Counter(receiver.ids())
     recorded = Counter(str(row.event_id) for row in rows)
@@ -155,3 +177,4 @@ async def test_a_consumer_killed_mid_call_applies_each_event_once(
     assert set(posts) == expected  # every effect keyed by its event id, nothing unexpected
     assert sum(n - 1 for n in posts.values()) > 0  # the kills did cut calls short
     assert recorded == Counter(dict.fromkeys(expected, 1))  # one effect per event
+    assert deliveries == Counter(dict.fromkeys(expected, 1))  # owed to the route once

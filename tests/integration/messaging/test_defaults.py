@@ -16,14 +16,14 @@ import pytest
 from attrs import evolve
 from sqlalchemy import func, select
 
-from lana_adapters.messaging.consumer import WebhookConsumer
 from lana_adapters.messaging.dlq import dlq_list
 from lana_adapters.messaging.inbox import InMemoryInbox
 from lana_adapters.messaging.publisher import KombuEventPublisher
 from lana_adapters.messaging.relay import OutboxRelay, RelayOptions
+from lana_adapters.messaging.runtime import SubscriptionDatabase, WebhookWorkers
 from lana_adapters.messaging.settings import DEFAULT_ROUTES, MessagingSettings, parse_routes
 from lana_adapters.messaging.topology import Topology
-from lana_adapters.sql.tables import outbox
+from lana_adapters.sql.tables import outbox, webhook_deliveries
 from lana_core.domain.customers import CustomerStatus, CustomerValue
 from lana_core.usecases.customers import (
     ChangeCustomerStatus,
@@ -71,7 +71,10 @@ async def test_with_the_shipped_routes_nothing_dies_and_high_value_customers_arr
     publisher = KombuEventPublisher(settings, topologies=[Topology.of(settings)])
     # Measured from a running relay: the wait of a relay's first claim is another matter.
     relay = OutboxRelay(backend.store, publisher, evolve(RelayOptions.of(settings), start_delay_seconds=0))
-    consumer = WebhookConsumer(settings, InMemoryInbox())
+    # lana consume as shipped: its retry schedule too.
+    consumer = WebhookWorkers(
+        settings, inbox=InMemoryInbox(), subscriptions=SubscriptionDatabase(backend.engine, None)
+    )
     committed: dict[str, float] = {}
     try:
         async with running(consumer), running(relay):
@@ -92,6 +95,9 @@ async def test_with_the_shipped_routes_nothing_dies_and_high_value_customers_arr
 
     async with backend.engine.connect() as conn:
         dead = await conn.scalar(select(func.count()).select_from(outbox).where(outbox.c.state == "dead"))
+        given_up = await conn.scalar(
+            select(func.count()).select_from(webhook_deliveries).where(webhook_deliveries.c.status == "dead")
+        )
     # The shipped route sends the seed's body: the customer is data.customerId.
     delays = [
         request.at - committed[request.document()["data"]["customerId"]] for request in receiver.received
@@ -101,6 +107,7 @@ async def test_with_the_shipped_routes_nothing_dies_and_high_value_customers_arr
         f" commit to webhook p50 {statistics.median(delays):.3f} s, max {max(delays):.3f} s"
     )
     assert dead == 0
+    assert given_up == 0
     assert len(set(receiver.ids())) == len(receiver.received) == CUSTOMERS // 5
     assert max(delays) < LATE_SECONDS
     assert await _dead_letters(settings) == 0

@@ -9,9 +9,10 @@ import pytest
 from attrs import evolve
 
 from lana_adapters.messaging.inbox import InMemoryInbox
-from lana_adapters.messaging.runtime import run_consumer, run_relay
+from lana_adapters.messaging.runtime import SubscriptionDatabase, run_consumer, run_relay
 from lana_adapters.messaging.settings import MessagingSettings
 from lana_adapters.messaging.subscribers import Subscribers, in_process_relay
+from lana_adapters.sql import SqlSettings, create_engine_from
 from lana_adapters.variables import env_name, variables
 from lana_core.domain.customers import CustomerValue
 from lana_core.domain.events import CUSTOMER_CREATED, CUSTOMER_CREATED_HIGH_VALUE, DomainEvent
@@ -19,6 +20,7 @@ from lana_core.memory import InMemoryOutboxRelayStore, InMemoryStore
 from lana_core.system import SystemClock
 from lana_core.usecases.customers import CreateCustomer, CreateCustomerHandler
 from tests.integration.messaging.running import running, until
+from tests.integration.sql.databases import sqlite_database
 from tests.support import make_kernel, make_tenant
 
 
@@ -118,13 +120,22 @@ def test_every_messaging_variable_is_documented_with_its_default() -> None:
         assert f"| `{variable}` | {shown} |" in docs, f"docs/events.md is missing {variable} = {shown}"
 
 
-async def test_the_workers_refuse_the_in_memory_broker_unless_told_they_share_the_process() -> None:
+async def test_the_workers_refuse_the_in_memory_broker_unless_told_they_share_the_process(
+    tmp_path: Path,
+) -> None:
     settings = MessagingSettings(exchange="test.embedded.refused")
     stop = asyncio.Event()
     stop.set()
     with pytest.raises(ValueError, match="LANA_BROKER_URL"):
         await run_relay(settings, stop, store=InMemoryOutboxRelayStore(InMemoryStore(), SystemClock()))
-    with pytest.raises(ValueError, match="LANA_BROKER_URL"):
-        await run_consumer(settings, stop, inbox=InMemoryInbox())
-    stats = await run_consumer(settings, stop, inbox=InMemoryInbox(), in_process=True)
+    engine = create_engine_from(SqlSettings(url=sqlite_database(tmp_path)))
+    subscriptions = SubscriptionDatabase(engine, relay_role=None)
+    try:
+        with pytest.raises(ValueError, match="LANA_BROKER_URL"):
+            await run_consumer(settings, stop, inbox=InMemoryInbox(), subscriptions=subscriptions)
+        stats = await run_consumer(
+            settings, stop, inbox=InMemoryInbox(), subscriptions=subscriptions, in_process=True
+        )
+    finally:
+        await engine.dispose()
     assert stats.delivered == 0

@@ -1,5 +1,6 @@
 """A receiver that fails some calls, or hangs past the timeout after doing its work: every event
-still reaches it, in order per aggregate, and none is dead-lettered for the order's sake.
+still reaches it through the operator's route (a subscription like any other), in order per
+aggregate, and none is dead-lettered or given up for the order's sake.
 
 Reported as lost / duplicated at the receiver / order inversions (see ``checker``): lost and
 inversions must be 0; duplicates are expected only where the receiver timed out after it had
@@ -12,18 +13,18 @@ import asyncio
 import random
 import threading
 import time
-from uuid import uuid4
+from pathlib import Path
+from uuid import UUID, uuid4
 
 import pytest
 from attrs import evolve
 
-from lana_adapters.messaging.consumer import WebhookConsumer
 from lana_adapters.messaging.dlq import dlq_list
-from lana_adapters.messaging.inbox import InMemoryInbox
 from lana_adapters.messaging.settings import MessagingSettings, WebhookRoute
 from lana_core.domain.events import CUSTOMER_CREATED, CUSTOMER_UPDATED, DomainEvent
 from tests.integration.messaging.checker import check
 from tests.integration.messaging.events import event
+from tests.integration.messaging.one_path import OnePath, one_path
 from tests.integration.messaging.receiver import Received, Receiver
 from tests.integration.messaging.running import publish, running, until
 
@@ -32,9 +33,9 @@ CUSTOMERS = 60
 VERSIONS = 8
 
 
-def _history() -> list[DomainEvent]:
+def _history(tenant: UUID) -> list[DomainEvent]:
     """Each customer created, then updated: version 1 of every customer, then version 2, …"""
-    tenant, customers = uuid4(), [uuid4() for _ in range(CUSTOMERS)]
+    customers = [uuid4() for _ in range(CUSTOMERS)]
     return [
         event(
             type=CUSTOMER_CREATED if version == 1 else CUSTOMER_UPDATED,
@@ -98,57 +99,52 @@ def _consumer_settings(
     messaging: MessagingSettings, receiver: Receiver, **changes: object
 ) -> MessagingSettings:
     route = (WebhookRoute("#", receiver.url("/hook")),)
-    # A budget no failure rate below 100 % runs through in this test: 30 % ** 20 is 3e-11.
-    return evolve(messaging, webhook_routes=route, retry_delays_ms=(10, 20, 50), max_attempts=20, **changes)
-
-
-@pytest.fixture
-def history() -> list[DomainEvent]:
-    return _history()
+    return evolve(messaging, webhook_routes=route, **changes)
 
 
 async def test_a_receiver_failing_30_percent_of_calls_gets_every_event_in_order(
-    messaging: MessagingSettings, receiver: Receiver, history: list[DomainEvent]
+    messaging: MessagingSettings, receiver: Receiver, tmp_path: Path
 ) -> None:
     flaky = Flaky(failure_rate=0.3)
     receiver.script("/hook", flaky)
     settings = _consumer_settings(messaging, receiver)
-    consumer = WebhookConsumer(settings, InMemoryInbox())
-    async with running(consumer):
-        await until(lambda: consumer.stats.sessions >= 1)
-        await publish(settings, history)
-        await until(lambda: len(set(flaky.applied)) >= len(history), within=120, what=lambda: consumer.stats)
-
-    report = check(history, flaky.applied)
-    print(f"\n30 % failing receiver: {report}; {flaky.failed} calls failed; {consumer.stats}")
-    assert (report.lost, report.inversions, report.duplicates) == (0, 0, 0)
-    assert flaky.failed > len(history) // 5  # the receiver did fail about 30 % of calls
-    assert consumer.stats.dead_lettered == 0
-    assert await _dead_letters(settings) == 0
+    async with one_path(settings, directory=tmp_path) as path:
+        history = _history(path.tenant_id)
+        async with running(path):
+            await path.started()
+            await publish(settings, history)
+            await until(lambda: len(set(flaky.applied)) >= len(history), within=180, what=lambda: path.stats)
+        report = check(history, flaky.applied)
+        print(f"\n30 % failing receiver: {report}; {flaky.failed} calls failed; {path.stats}")
+        assert (report.lost, report.inversions, report.duplicates) == (0, 0, 0)
+        assert flaky.failed > len(history) // 5  # the receiver did fail about 30 % of calls
+        await _nothing_given_up(path, settings)
 
 
 async def test_a_receiver_hanging_past_the_timeout_after_its_work_gets_no_older_version_after_a_newer(
-    messaging: MessagingSettings, receiver: Receiver, history: list[DomainEvent]
+    messaging: MessagingSettings, receiver: Receiver, tmp_path: Path
 ) -> None:
-    hanging = Hanging(share=0.1, hang_seconds=0.6)
+    hanging = Hanging(share=0.1, hang_seconds=1.5)
     receiver.script("/hook", hanging)
-    settings = _consumer_settings(messaging, receiver, webhook_timeout_seconds=0.25)
-    consumer = WebhookConsumer(settings, InMemoryInbox())
-    async with running(consumer):
-        await until(lambda: consumer.stats.sessions >= 1)
-        await publish(settings, history)
-        await until(
-            lambda: len(set(hanging.applied)) >= len(history), within=120, what=lambda: consumer.stats
-        )
+    settings = _consumer_settings(messaging, receiver, webhook_timeout_seconds=1)
+    async with one_path(settings, directory=tmp_path) as path:
+        history = _history(path.tenant_id)
+        async with running(path):
+            await path.started()
+            await publish(settings, history)
+            await until(
+                lambda: len(set(hanging.applied)) >= len(history), within=180, what=lambda: path.stats
+            )
+        report = check(history, hanging.applied)
+        print(f"\nreceiver hanging past the timeout: {report}; {hanging.hung} calls hung; {path.stats}")
+        assert (report.lost, report.inversions) == (0, 0)
+        assert hanging.hung > 0
+        assert report.duplicates == hanging.copies  # only the calls that timed out came again
+        await _nothing_given_up(path, settings)
 
-    report = check(history, hanging.applied)
-    print(f"\nreceiver hanging past the timeout: {report}; {hanging.hung} calls hung; {consumer.stats}")
-    assert (report.lost, report.inversions) == (0, 0)
-    assert hanging.hung > 0
-    assert report.duplicates == hanging.copies  # only the calls that timed out came again
-    assert consumer.stats.dead_lettered == 0
-    assert await _dead_letters(settings) == 0
 
-
-async def _dead_letters(settings: MessagingSettings) -> int:
-    return len(await asyncio.to_thread(dlq_list, settings))
+async def _nothing_given_up(path: OnePath, settings: MessagingSettings) -> None:
+    """No event dead-lettered by the consumer, no delivery given up by the sender."""
+    assert path.stats.dead_lettered == 0
+    assert len(await asyncio.to_thread(dlq_list, settings)) == 0
+    assert (await path.statuses())["dead"] == 0

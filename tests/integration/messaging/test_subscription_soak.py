@@ -158,7 +158,6 @@ async def test_subscription_soak_loses_nothing_and_applies_each_event_once_in_or
     settings = evolve(
         messaging,
         webhook_routes=(),
-        webhook_subscriptions=True,
         webhook_allow_private=True,
         webhook_timeout_seconds=2,  # leases of 6 s: a killed worker's deliveries go out again soon
         relay_poll_seconds=0.05,

@@ -38,7 +38,6 @@ async def settings(messaging: MessagingSettings, tmp_path: Path) -> MessagingSet
     return evolve(
         messaging,
         webhook_routes=(),
-        webhook_subscriptions=True,
         webhook_allow_private=True,
         webhook_timeout_seconds=3,
     )

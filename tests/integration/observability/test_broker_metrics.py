@@ -2,37 +2,37 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from pathlib import Path
 
-from lana_adapters.messaging.consumer import WebhookConsumer
-from lana_adapters.messaging.inbox import InMemoryInbox
 from lana_adapters.messaging.settings import MessagingSettings, WebhookRoute
 from lana_adapters.telemetry import LanaMetrics
 from lana_adapters.telemetry.broker import consumer_collector, dead_letter_gauge, dlq_collector
-from tests.integration.messaging.events import event
-from tests.integration.messaging.receiver import Receiver, always
-from tests.integration.messaging.running import publish, running, until
+from tests.integration.messaging.one_path import one_path
+from tests.integration.messaging.receiver import Receiver
+from tests.integration.messaging.running import running, until
+from tests.integration.messaging.test_consumer import _publish_raw
 from tests.integration.observability.scrape import series_values
 
 
-async def test_a_dead_lettered_message_shows_in_the_dlq_size_and_the_delivery_counts() -> None:
+async def test_a_dead_lettered_message_shows_in_the_dlq_size_and_the_delivery_counts(tmp_path: Path) -> None:
     unique = uuid.uuid4().hex[:8]
     metrics = LanaMetrics()
     with Receiver() as receiver:
-        receiver.script("/gone", always(410))
         settings = MessagingSettings(
             exchange=f"test.metrics.{unique}",
             queue=f"test.metrics.{unique}.n8n",
-            webhook_routes=(WebhookRoute("customer.created", receiver.url("/gone")),),
+            webhook_routes=(WebhookRoute("customer.created", receiver.url("/hook")),),
         )
-        consumer = WebhookConsumer(settings, InMemoryInbox())
-        metrics.registry.add_collector(consumer_collector(consumer.stats, metrics))
-        async with running(consumer):
-            await until(lambda: consumer.stats.sessions >= 1)
-            await publish(settings, [event()])
-            await until(lambda: consumer.stats.dead_lettered == 1)
-            metrics.registry.add_collector(dlq_collector(settings, metrics))
-            text = await metrics.registry.render()
+        async with one_path(settings, directory=tmp_path) as path:
+            metrics.registry.add_collector(consumer_collector(path.stats, metrics))
+            async with running(path):
+                await path.started()
+                await asyncio.to_thread(_publish_raw, settings, [(b"{not json", {})])
+                await until(lambda: path.stats.dead_lettered == 1)
+                metrics.registry.add_collector(dlq_collector(settings, metrics))
+                text = await metrics.registry.render()
     values = series_values(text)
     assert values["lana_consumer_dlq_messages"] == 1, text
     assert values['lana_consumer_deliveries_total{outcome="dead_lettered"}'] == 1, text

@@ -9,6 +9,7 @@ import socket
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
+from uuid import UUID, uuid4
 
 import httpx
 import pytest
@@ -18,9 +19,13 @@ from lana_adapters.container import Container, container_for
 from lana_adapters.messaging.runtime import consumer_process, relay_process
 from lana_adapters.messaging.settings import MessagingSettings, WebhookRoute
 from lana_adapters.settings import Settings
-from lana_adapters.sql import SqlSettings
+from lana_adapters.sql import SqlSettings, create_engine_from
+from lana_adapters.sql.uow import SqlUnitOfWorkFactory
 from lana_adapters.telemetry.exposition import EndpointOptions
 from lana_core.domain.events import CUSTOMER_UPDATED
+from lana_core.memory import NoCache
+from lana_core.system import SystemClock, TimeOrderedIds
+from lana_core.usecases._base import Kernel
 from lana_core.usecases.customers import CreateCustomer, CreateCustomerHandler
 from tests.integration.messaging.backends import open_backend
 from tests.integration.messaging.broker import bind, delete, depth, rabbitmq_unavailable, unique_settings
@@ -125,17 +130,35 @@ async def test_the_consumer_serves_its_deliveries_retries_and_dlq_size(messaging
             task,
         ):
             await _queue_declared(settings)
-            await publish(settings, [event() for _ in range(delivered - 1)] + [event(type=CUSTOMER_UPDATED)])
+            tenant = await _tenant()
+            sent = [event(tenant_id=tenant) for _ in range(delivered - 1)]
+            await publish(settings, [*sent, event(type=CUSTOMER_UPDATED, tenant_id=tenant)])
             await asyncio.to_thread(_publish_raw, settings, [(b"{not json", {})])
             await scraper.until('lana_consumer_deliveries_total{outcome="delivered"}', delivered)
             await scraper.until('lana_consumer_deliveries_total{outcome="dead_lettered"}', 1)
-            assert await scraper.value("lana_consumer_retries_total") == 1
+            # The consumer owed every event at once; the failed call is the sender's to retry.
+            assert await scraper.value("lana_consumer_retries_total") == 0
             assert await scraper.value("lana_consumer_dlq_messages") == 1
             assert await scraper.live() == 200
+            await asyncio.to_thread(receiver.wait_for, 2, 30, "/flaky")
+            await asyncio.to_thread(receiver.wait_for, delivered - 1, 30, "/hook")
     stats = task.result()
-    assert (stats.delivered, stats.retried, stats.dead_lettered) == (delivered, 1, 1)
+    assert (stats.delivered, stats.retried, stats.dead_lettered) == (delivered, 0, 1)
+
     with pytest.raises(ConnectionRefusedError):  # the endpoint stopped with the worker
         await asyncio.open_connection("127.0.0.1", scraper.port)
+
+
+async def _tenant() -> UUID:
+    """A tenant of the test database, whose events the consumer owes to the routes."""
+    engine = create_engine_from(SqlSettings(url=postgres_database()))
+    try:
+        kernel = Kernel(
+            uow=SqlUnitOfWorkFactory(engine), clock=SystemClock(), ids=TimeOrderedIds(), cache=NoCache()
+        )
+        return (await make_tenant(kernel, slug=f"metrics{uuid4().hex[:8]}")).tenant_id
+    finally:
+        await engine.dispose()
 
 
 async def test_the_relay_serves_the_outbox_lag_and_dead_rows(messaging: MessagingSettings) -> None:
