@@ -8,9 +8,10 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 from uuid import UUID
 
-from attrs import evolve, frozen
+from attrs import frozen
 
 from lana_core.domain.choices import Choice
+from lana_core.domain.versions import next_version
 from lana_core.errors import Conflict
 
 # A job keeps this many refused rows for download; its counts include every one, and
@@ -156,4 +157,4 @@ class ImportJob:
             raise Conflict(f"import {self.id} is {self.status}, not running")
 
     def _next(self, now: datetime, **changes: Any) -> ImportJob:
-        return evolve(self, version=self.version + 1, updated_at=now, **changes)
+        return next_version(self, now, **changes)

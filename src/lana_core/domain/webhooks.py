@@ -27,6 +27,7 @@ from lana_core.domain.events import (
     DomainEvent,
     matches,
 )
+from lana_core.domain.versions import next_version
 from lana_core.domain.webhook_filters import Condition
 from lana_core.domain.webhook_signing import new_secret
 from lana_core.domain.webhook_urls import check_url
@@ -235,7 +236,7 @@ class Subscription:
         return self._next(now, active=True, paused_reason=None)
 
     def _next(self, now: datetime, **changes: Any) -> Subscription:
-        return evolve(self, updated_at=now, version=self.version + 1, **changes)
+        return next_version(self, now, **changes)
 
 
 @frozen(kw_only=True)

@@ -31,3 +31,9 @@ def field_errors(error: ValidationError) -> dict[str, str]:
     for item in error.errors:
         found.setdefault(item.field.split(".")[0].split("[")[0], item.message)
     return found
+
+
+def refusal_status(error: Exception) -> int:
+    """The status of a page shown again with the core's refusal: 422 for bad input, 409 for a
+    conflict with the stored state."""
+    return 422 if isinstance(error, ValidationError) else 409

@@ -21,7 +21,7 @@ from lana_core.errors import Conflict, StaleVersion, ValidationError
 from lana_core.usecases.tenants import ChangeTenantSettings, CreateUser
 from lana_http.web import forms
 from lana_http.web.context import Viewer, page
-from lana_http.web.controllers._base import AnyRequest, PageController, field_errors
+from lana_http.web.controllers._base import AnyRequest, PageController, field_errors, refusal_status
 
 _NEW_USER_FIELDS = ("email", "name", "role", "password")
 _SETTING_NUMBERS = ("insight_max_age_seconds", "daily_model_call_budget")
@@ -69,7 +69,7 @@ class AdminController(PageController):
         try:
             await lana.change_user_role(viewer.actor, user_id, forms.required_choice(Role, form, "role"))
         except (ValidationError, Conflict) as error:
-            return await users_page(lana, viewer, error=_message(error), status=_status(error))
+            return await users_page(lana, viewer, error=_message(error), status=refusal_status(error))
         return Redirect("/admin/users", status_code=303)
 
     @post("/users/{user_id:uuid}/deactivate", name="admin-user-deactivate")
@@ -176,7 +176,3 @@ def _message(error: ValidationError | Conflict) -> str:
     if isinstance(error, ValidationError):
         return "; ".join(item.message for item in error.errors)
     return error.message
-
-
-def _status(error: Exception) -> int:
-    return 422 if isinstance(error, ValidationError) else 409

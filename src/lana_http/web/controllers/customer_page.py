@@ -27,7 +27,7 @@ from lana_core.usecases.interactions import RecordInteraction
 from lana_core.usecases.projects import CreateProject
 from lana_http.web import forms
 from lana_http.web.context import Viewer, is_htmx, page
-from lana_http.web.controllers._base import AnyRequest, PageController, field_errors
+from lana_http.web.controllers._base import AnyRequest, PageController, field_errors, refusal_status
 from lana_http.web.people import people
 
 ID = "/{customer_id:uuid}"
@@ -152,10 +152,10 @@ class CustomerPageController(PageController):
         except (ValidationError, Conflict) as error:
             if is_htmx(request):
                 return await _interactions(
-                    lana, viewer, customer_id, error=_message(error), status=_status(error)
+                    lana, viewer, customer_id, error=_message(error), status=refusal_status(error)
                 )
             return await customer_page(
-                lana, viewer, customer_id, error=_message(error), status=_status(error)
+                lana, viewer, customer_id, error=_message(error), status=refusal_status(error)
             )
         if is_htmx(request):
             return await _interactions(lana, viewer, customer_id, logged=f"{kind.value.title()} logged.")
@@ -327,7 +327,9 @@ async def _changed(
     try:
         await change(form)
     except (ValidationError, Conflict) as error:
-        return await customer_page(lana, viewer, customer_id, error=_message(error), status=_status(error))
+        return await customer_page(
+            lana, viewer, customer_id, error=_message(error), status=refusal_status(error)
+        )
     return Redirect(f"/customers/{customer_id}?saved=1", status_code=303)
 
 
@@ -339,7 +341,3 @@ def _message(error: ValidationError | Conflict) -> str:
             "Someone changed this customer meanwhile: nothing was saved. Here it is as it is now; try again."
         )
     return error.message
-
-
-def _status(error: Exception) -> int:
-    return 422 if isinstance(error, ValidationError) else 409

@@ -21,7 +21,7 @@ from lana_core.usecases.projects import ChangeProjectStatus
 from lana_core.usecases.tasks import CreateTask
 from lana_http.web import forms
 from lana_http.web.context import Viewer, is_htmx, page
-from lana_http.web.controllers._base import AnyRequest, PageController, field_errors
+from lana_http.web.controllers._base import AnyRequest, PageController, field_errors, refusal_status
 from lana_http.web.people import people
 
 BOARD_COLUMN = 50
@@ -60,9 +60,11 @@ class ProjectController(PageController):
         except (ValidationError, Conflict) as error:
             message = _refusal(error)
             if back == "project":
-                return await project_page(lana, viewer, project_id, error=message, status=_status(error))
+                return await project_page(
+                    lana, viewer, project_id, error=message, status=refusal_status(error)
+                )
             return await board_page(
-                lana, viewer, error=message, status=_status(error), fragment=is_htmx(request)
+                lana, viewer, error=message, status=refusal_status(error), fragment=is_htmx(request)
             )
         notice = f"“{project.title}” moved to {project.status.value.replace('_', ' ')}."
         if back == "project":
@@ -188,7 +190,3 @@ def _refusal(error: ValidationError | Conflict) -> str:
     if isinstance(error, ValidationError):
         return "Refused: " + "; ".join(item.message for item in error.errors) + "."
     return error.message
-
-
-def _status(error: Exception) -> int:
-    return 422 if isinstance(error, ValidationError) else 409
