@@ -25,13 +25,17 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from uuid import UUID
+
+from opentelemetry.trace import Span, SpanKind, StatusCode
 
 from lana_adapters.messaging import codec
 from lana_adapters.messaging.formats import FORMATS, NotInFormat
 from lana_adapters.messaging.webhook import legacy_signature_headers, shown_url
 from lana_adapters.messaging.webhook_client import CallFailed, WebhookClient
+from lana_adapters.telemetry import context_from, current_trace_context, tracer
 from lana_core.domain import webhook_signing
 from lana_core.domain.events import DomainEvent
 from lana_core.domain.tenancy import Operator
@@ -242,15 +246,22 @@ class SubscriptionSender:
             return DeliveryAttempt.record(delivery, at=at, status_code=None, latency_ms=0, error=str(refused))
         headers = request_headers(subscription, delivery.event, body, int(time.time()))
         began = time.perf_counter()
-        try:
-            client = self._operator_client if subscription.by_operator else self._client
-            answer = await client.call(subscription.url, body, headers, excerpt=MAX_EXCERPT_BYTES)
-        except CallFailed as failed:
-            latency = (time.perf_counter() - began) * 1000
-            _log_failed(delivery, subscription, failed.kind, latency)
-            return DeliveryAttempt.record(
-                delivery, at=at, status_code=None, latency_ms=latency, error=str(failed)
-            )
+        client = self._operator_client if subscription.by_operator else self._client
+        with _call_span(delivery.event, subscription) as span:
+            # The receiver's spans nest under this call, in the trace of the change that made the event.
+            headers.update(current_trace_context())
+            try:
+                answer = await client.call(subscription.url, body, headers, excerpt=MAX_EXCERPT_BYTES)
+            except CallFailed as failed:
+                latency = (time.perf_counter() - began) * 1000
+                span.set_status(StatusCode.ERROR, failed.kind)
+                _log_failed(delivery, subscription, failed.kind, latency)
+                return DeliveryAttempt.record(
+                    delivery, at=at, status_code=None, latency_ms=latency, error=str(failed)
+                )
+            span.set_attribute("http.response.status_code", answer.status)
+            if answer.status >= 400:
+                span.set_status(StatusCode.ERROR)
         latency = (time.perf_counter() - began) * 1000
         error = None if 200 <= answer.status < 300 else f"HTTP {answer.status}"
         if error is not None:
@@ -308,6 +319,18 @@ def render(subscription: Subscription, event: WebhookEvent) -> bytes:
     if subscription.format.value == "lana":
         return event.body  # the envelope as published, byte for byte
     return FORMATS[subscription.format.value](codec.decode_body(event.body), event.body)
+
+
+def _call_span(event: WebhookEvent, subscription: Subscription) -> AbstractContextManager[Span]:
+    """The span of one webhook call: a child of the change that made ``event`` when it
+    carries that trace, else the start of a trace of its own."""
+    parent = None if event.traceparent is None else context_from({"traceparent": event.traceparent})
+    return tracer().start_as_current_span(
+        f"POST {event.type}",
+        context=parent,
+        kind=SpanKind.CLIENT,
+        attributes={"http.request.method": "POST", "url.full": shown_url(subscription.url)},
+    )
 
 
 def request_headers(

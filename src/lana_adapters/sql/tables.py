@@ -259,6 +259,7 @@ webhook_deliveries = Table(
     Column("aggregate_id", Uuid, nullable=False),
     Column("occurred_at", UtcDateTime, nullable=False),
     Column("body", LargeBinary, nullable=False),
+    Column("traceparent", Text),
     Column("status", Text, nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("next_attempt_at", UtcDateTime, nullable=False),

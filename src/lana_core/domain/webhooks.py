@@ -268,8 +268,9 @@ def owed_to(
 
 @frozen(kw_only=True)
 class WebhookEvent:
-    """What a delivery sends of an event: its envelope as published (``body``) and what
-    ordering and the delivery log read of it."""
+    """What a delivery sends of an event: its envelope as published (``body``), what
+    ordering and the delivery log read of it, and the W3C ``traceparent`` of the change that
+    made it, which the webhook call continues."""
 
     id: UUID
     tenant_id: UUID
@@ -277,6 +278,7 @@ class WebhookEvent:
     aggregate_id: UUID
     occurred_at: datetime
     body: bytes = field(repr=False)
+    traceparent: str | None = None
 
     @classmethod
     def of(cls, event: DomainEvent, body: bytes) -> WebhookEvent:
@@ -287,6 +289,7 @@ class WebhookEvent:
             aggregate_id=event.aggregate_id,
             occurred_at=event.occurred_at,
             body=body,
+            traceparent=event.trace_context.get("traceparent"),
         )
 
 

@@ -95,6 +95,8 @@ def _event(tenant_id: UUID, aggregate_id: UUID, when: datetime) -> WebhookEvent:
         aggregate_id=aggregate_id,
         occurred_at=when,
         body=b'{"id": "%s", "payload": {"value": "high"}}' % str(event_id).encode(),
+        # Kept with the delivery, so its call continues the change's trace.
+        traceparent=f"00-{event_id.hex}-{aggregate_id.hex[:16]}-01",
     )
 
 

@@ -1,6 +1,5 @@
-"""One trace follows a customer from the HTTP request through the outbox and the broker to
-the consumer that owes it to the webhook subscriptions (the call itself is the sender's,
-outside the trace)."""
+"""One trace follows a customer from the HTTP request through the outbox, the broker and the
+consumer that owes it to the webhook subscriptions, to the sender's call to n8n."""
 
 from __future__ import annotations
 
@@ -71,13 +70,16 @@ async def test_a_customer_creation_is_one_trace_from_the_request_to_the_webhook(
                 relay = OutboxRelay(SqlOutboxRelayStore(engine), publisher, RelayOptions(lease_seconds=1))
                 await relay.run_once()
                 await until(lambda: receiver.ids("/hook"), what=lambda: (relay.stats, consumer.stats))
+                await until(
+                    lambda: any(s.name == "POST customer.created" for s in spans.get_finished_spans())
+                )
         finally:
             await publisher.close()
             await engine.dispose()
 
     in_trace = _trace_of(spans.get_finished_spans(), trace_id)
     names = {s.name for s in in_trace}
-    assert {"publish customer.created", "consume customer.created"} <= names
+    assert {"publish customer.created", "consume customer.created", "POST customer.created"} <= names
     use_case = _named(in_trace, "use case create_customer")
     assert use_case.parent is not None
     assert use_case.parent.span_id == server.context.span_id  # the core's work, inside the request
@@ -85,6 +87,7 @@ async def test_a_customer_creation_is_one_trace_from_the_request_to_the_webhook(
     assert any(s.name == "INSERT" for s in sql), names
     assert not [s for s in sql if "Ada Lovelace" in str(s.attributes)]  # statements, never values
     assert all(s.parent is not None for s in in_trace if s is not server)
+    assert receiver.received[0].headers["traceparent"].split("-")[1] == format(trace_id, "032x")
 
 
 async def test_the_request_id_is_echoed_or_made_up(client: AsyncTestClient[Litestar]) -> None:
