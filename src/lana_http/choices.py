@@ -36,10 +36,15 @@ def choice_at(target: Any, path: str) -> type[Choice] | None:
 
 
 def parameter_types(handler: BaseRouteHandler | None) -> dict[str, Any]:
-    """The type each parameter of ``handler`` declares, by name (as Litestar's errors name them)."""
+    """The type each parameter of ``handler`` and of its dependencies (a shared set of list
+    filters) declares, by name (as Litestar's errors name them)."""
     if handler is None:
         return {}
-    return {name: field.annotation for name, field in handler.parsed_fn_signature.parameters.items()}
+    signatures = [provider.parsed_fn_signature for provider in handler.resolve_dependencies().values()]
+    signatures.append(handler.parsed_fn_signature)  # the handler's own names win
+    return {
+        name: field.annotation for signature in signatures for name, field in signature.parameters.items()
+    }
 
 
 def _below(kind: inspect.Type, name: str) -> inspect.Type | None:
