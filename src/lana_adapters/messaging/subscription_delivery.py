@@ -232,8 +232,10 @@ class SubscriptionSender:
         attempt = await self._attempt(delivery, claimed.subscription)
         retry_at = None
         if not attempt.succeeded:
+            # The wait runs from the failure's answer, not the call's start: a slow call must not
+            # eat into it.
             retry_at = self._schedule.next_attempt_at(
-                first_attempt_at=delivery.pending_since, failed_at=attempt.at, retry=attempt.number,
+                first_attempt_at=delivery.pending_since, failed_at=self._clock.now(), retry=attempt.number,
                 draw=self._draw,
             )  # fmt: skip
         return delivery.attempted(attempt, retry_at=retry_at), attempt
