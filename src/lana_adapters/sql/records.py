@@ -4,14 +4,13 @@ entries, outbox events and analytics events."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
 from lana_adapters.sql.converter import Values, reader, writer
 from lana_core.domain.analytics import AnalyticsEvent
 from lana_core.domain.api_keys import ApiKeyRef
-from lana_core.domain.audit import AuditEntry, FieldChange
+from lana_core.domain.audit import AuditEntry
 from lana_core.domain.events import DomainEvent
 from lana_core.domain.insights import Insight
 from lana_core.domain.interactions import Interaction
@@ -34,14 +33,7 @@ interaction_values = writer(
     Interaction, recorded_by_api_key="api_key_id", written={"recorded_by_api_key": _key_id}
 )
 insight_of, insight_values = reader(Insight), writer(Insight)
-
-
-def _field_changes(changes: Sequence[FieldChange]) -> list[dict[str, Any]]:
-    # What the converter writes, without its generic walk: an import writes a million entries.
-    return [{"field": change.field, "old": change.old, "new": change.new} for change in changes]
-
-
-audit_of, audit_values = reader(AuditEntry), writer(AuditEntry, written={"changes": _field_changes})
+audit_of, audit_values = reader(AuditEntry), writer(AuditEntry)
 analytics_of, analytics_values = reader(AnalyticsEvent), writer(AnalyticsEvent)
 # The outbox keeps the envelope's version apart from the aggregate's.
 event_of = reader(DomainEvent, version="envelope_version")

@@ -4,7 +4,7 @@ entry and analytics event each change writes."""
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -24,57 +24,21 @@ _PLAIN = (type(None), bool, int, float, str)
 def json_safe(value: Any) -> Any:
     """A JSON-safe copy of a domain value: ids, times and enums become strings."""
     kind = type(value)
-    convert = _CONVERTERS.get(kind)
-    if convert is None:
-        convert = _CONVERTERS[kind] = _converter(kind)
-    return convert(value)
-
-
-def _converter(kind: type) -> Callable[[Any], Any]:
-    """How :func:`json_safe` converts a value of ``kind``: it depends on the type alone, so
-    it is chosen once per type (an import snapshots millions of values)."""
     if kind in _PLAIN:
-        return _same
-    if issubclass(kind, enum.Enum):
-        return _enum_value
+        return value
+    if isinstance(value, enum.Enum):
+        return value.value
     if kind is UUID:
-        return str
-    if issubclass(kind, (date, datetime)):
-        return _isoformat
-    if issubclass(kind, Mapping):
-        return _mapping
-    if issubclass(kind, (tuple, list, frozenset, set)):
-        return _items
+        return str(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (tuple, list, frozenset, set)):
+        return [json_safe(v) for v in value]
     if attrs.has(kind):
-        return snapshot
-    return _refuse
-
-
-def _same(value: Any) -> Any:
-    return value
-
-
-def _enum_value(value: enum.Enum) -> Any:
-    return value.value
-
-
-def _isoformat(value: date) -> str:
-    return value.isoformat()
-
-
-def _mapping(value: Mapping[Any, Any]) -> dict[str, Any]:
-    return {str(k): json_safe(v) for k, v in value.items()}
-
-
-def _items(value: Iterable[Any]) -> list[Any]:
-    return [json_safe(v) for v in value]
-
-
-def _refuse(value: Any) -> Any:
-    raise TypeError(f"cannot make {type(value).__name__} JSON-safe")
-
-
-_CONVERTERS: dict[type, Callable[[Any], Any]] = {}
+        return snapshot(value)
+    raise TypeError(f"cannot make {kind.__name__} JSON-safe")
 
 
 _SKIPPED = frozenset({"tenant_id", "version", "created_at", "updated_at", "edited_at", "password_hash"})
